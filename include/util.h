@@ -1,0 +1,55 @@
+/* Small helpers shared by every file: cleanup attributes, errors, checked numbers. */
+#ifndef NSL_UTIL_H
+#define NSL_UTIL_H
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#define NSL_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#define NSL_MUST_USE __attribute__((warn_unused_result))
+#define NSL_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+static inline void nsl_freep(void *p) { free(*(void **)p); }
+static inline void nsl_closep(int *fd)
+{
+	if (*fd >= 0) {
+		int saved = errno;
+		close(*fd);
+		errno = saved;
+	}
+}
+#define _cleanup_free_ __attribute__((cleanup(nsl_freep)))
+#define _cleanup_close_ __attribute__((cleanup(nsl_closep)))
+
+/* Hand ownership out of a cleanup variable. */
+#define TAKE_PTR(p) ({ __typeof__(p) _p = (p); (p) = NULL; _p; })
+#define TAKE_FD(fd) ({ int _fd = (fd); (fd) = -1; _fd; })
+
+/* An error: a negative errno plus one message with its context, filled once where it
+ * happens, prefixed by callers ("node r1: " + "route ...: Network is unreachable"),
+ * printed once by the CLI. */
+struct nsl_err {
+	int code; /* negative errno, 0 when no error */
+	char msg[1024];
+};
+
+/* Fill err (overwriting) and return -code (code is a positive errno). */
+int nsl_err_set(struct nsl_err *err, int code, const char *fmt, ...) NSL_PRINTF(3, 4);
+/* Put "prefix: " in front of the current message. */
+void nsl_err_prefix(struct nsl_err *err, const char *fmt, ...) NSL_PRINTF(2, 3);
+
+/* Checked string to number; false on junk, overflow or out of [min, max]. */
+bool nsl_parse_u64(const char *s, uint64_t max, uint64_t *ret);
+
+/* Like snprintf but reports truncation as false. */
+bool nsl_fmt(char *buf, size_t size, const char *fmt, ...) NSL_PRINTF(3, 4);
+
+/* Monotonic clock in nanoseconds. */
+uint64_t nsl_now_ns(void);
+
+#endif
