@@ -209,4 +209,14 @@ struct nsl_iface *nsl_node_iface(const struct nsl_node *n, const char *name);
 bool nsl_name_valid(const char *s);   /* lab and node names */
 bool nsl_ifname_valid(const char *s); /* kernel interface names */
 
+/* ---- added by the parser/validator module (diag.c, addr.c) ---- */
+/* nsl_diags_add with a va_list, for wrappers that count problems. */
+void nsl_diags_addv(struct nsl_diags *d, const char *path, const char *fmt, va_list ap);
+/* Same family and same bytes. */
+bool nsl_ip_equal(const struct nsl_ip *a, const struct nsl_ip *b);
+/* Whether ip lies inside p (same family, first p->len bits equal). */
+bool nsl_prefix_contains(const struct nsl_prefix *p, const struct nsl_ip *ip);
+/* Multicast or unspecified (0.0.0.0, ::): never an interface address or a gateway. */
+bool nsl_ip_is_special(const struct nsl_ip *ip);
+
 #endif
