@@ -1,0 +1,430 @@
+# shellcheck shell=bash
+# tests/e2e/lib.sh: sourced by every tests/e2e/test_*.sh.
+#
+# On source: closes inherited file descriptors, makes a private tmpdir ($T_TMP), snapshots the
+# host (scripts/residue.sh) and installs an EXIT trap that records the test's labs' holders,
+# runs `nslab down` on each lab named by lab_name, runs the cleanups given to `defer` (last
+# first), then checks that the host is back to the snapshot. The test fails if an assertion
+# failed, if a `down` failed, or if anything remains.
+#
+# Assertions are soft: they print "not ok: ..." and the test goes on, so one run shows every
+# broken behaviour; `die` (and the helpers that set a lab up) stop the test at once.
+# `skip REASON` exits 77.
+
+set -u
+set -o pipefail
+
+E2E_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+NSLAB=${NSLAB:-build/nslab}
+case $NSLAB in /*) ;; *) NSLAB=$E2E_ROOT/$NSLAB ;; esac
+export NSLAB
+E2E_FAILED=0
+rc=0 out="" err=""
+E2E_CHECKS=0
+
+# Commands run by the test must not see our descriptors (test_exec checks nslab's own leaks).
+for _fd in "/proc/$$/fd/"*; do
+	_fd=${_fd##*/}
+	if [ "$_fd" -gt 2 ] && [ "$_fd" != 255 ]; then eval "exec $_fd>&-" 2>/dev/null; fi
+done
+unset _fd
+
+# shellcheck source=../../scripts/residue.sh
+. "$E2E_ROOT/scripts/residue.sh"
+
+# ---- reporting ----
+
+# The caller of the assertion, for messages: "test_x.sh:42".
+_where() {
+	local i=1
+	while [ "${BASH_SOURCE[$i]:-}" = "${BASH_SOURCE[0]}" ]; do i=$((i + 1)); done
+	echo "$(basename "${BASH_SOURCE[$i]:-?}"):${BASH_LINENO[$((i - 1))]:-?}"
+}
+
+ok() {
+	E2E_CHECKS=$((E2E_CHECKS + 1))
+	echo "ok: $*"
+}
+
+not_ok() {
+	E2E_CHECKS=$((E2E_CHECKS + 1))
+	E2E_FAILED=1
+	echo "not ok ($(_where)): $*"
+}
+
+die() {
+	E2E_FAILED=1
+	echo "FATAL ($(_where)): $*"
+	exit 1
+}
+
+skip() {
+	[ "$E2E_FAILED" = 0 ] || die "skip requested after failures: $*"
+	echo "SKIP: $*"
+	exit 77
+}
+
+note() {
+	echo "note: $*"
+}
+
+# need CMD...: skip unless every command exists.
+need() {
+	local c
+	for c; do command -v "$c" >/dev/null || skip "$c is not installed"; done
+}
+
+# ---- running things ----
+
+# run CMD...: sets $rc, $out (stdout), $err (stderr). stdin is the caller's.
+run() {
+	"$@" >"$T_TMP/.out" 2>"$T_TMP/.err"
+	rc=$?
+	out=$(cat "$T_TMP/.out")
+	err=$(cat "$T_TMP/.err")
+	return 0
+}
+
+_show() {
+	local s=$1 label=$2
+	[ -n "$s" ] && printf '%s\n' "$s" | head -n 20 | sed "s/^/    $label: /"
+	return 0
+}
+
+_cmd() {
+	local a s=""
+	for a; do s+="${s:+ }$(printf '%q' "$a")"; done
+	echo "$s"
+}
+
+nsl() {
+	"$NSLAB" "$@"
+}
+
+# assert_ok CMD...: CMD exits 0. Leaves $rc, $out, $err.
+assert_ok() {
+	run "$@"
+	if [ "$rc" = 0 ]; then
+		ok "$(_cmd "$@")"
+		return 0
+	fi
+	not_ok "$(_cmd "$@"): exit $rc, expected 0"
+	_show "$out" stdout
+	_show "$err" stderr
+	return 1
+}
+
+# assert_fail CMD...: CMD exits non-zero.
+assert_fail() {
+	run "$@"
+	if [ "$rc" != 0 ]; then
+		ok "$(_cmd "$@") fails (exit $rc)"
+		return 0
+	fi
+	not_ok "$(_cmd "$@"): exit 0, expected a failure"
+	_show "$out" stdout
+	_show "$err" stderr
+	return 1
+}
+
+# assert_status N CMD...: CMD exits N.
+assert_status() {
+	local want=$1
+	shift
+	run "$@"
+	if [ "$rc" = "$want" ]; then
+		ok "$(_cmd "$@") exits $want"
+		return 0
+	fi
+	not_ok "$(_cmd "$@"): exit $rc, expected $want"
+	_show "$out" stdout
+	_show "$err" stderr
+	return 1
+}
+
+# assert_true WHAT CMD...: CMD (a test, a function) succeeds.
+assert_true() {
+	local what=$1
+	shift
+	if "$@"; then
+		ok "$what"
+		return 0
+	fi
+	not_ok "$what: not true ($(_cmd "$@"))"
+	return 1
+}
+
+# assert_eq EXPECTED GOT [WHAT]
+assert_eq() {
+	if [ "$1" = "$2" ]; then
+		ok "${3:-value} = $(printf '%q' "$1")"
+		return 0
+	fi
+	not_ok "${3:-value}: expected $(printf '%q' "$1"), got $(printf '%q' "$2")"
+	return 1
+}
+
+# assert_contains HAYSTACK NEEDLE [WHAT]
+assert_contains() {
+	if [[ "$1" == *"$2"* ]]; then
+		ok "${3:-output} contains $(printf '%q' "$2")"
+		return 0
+	fi
+	not_ok "${3:-output} does not contain $(printf '%q' "$2")"
+	_show "$1" got
+	return 1
+}
+
+# assert_not_contains HAYSTACK NEEDLE [WHAT]
+assert_not_contains() {
+	if [[ "$1" != *"$2"* ]]; then
+		ok "${3:-output} lacks $(printf '%q' "$2")"
+		return 0
+	fi
+	not_ok "${3:-output} contains $(printf '%q' "$2")"
+	_show "$1" got
+	return 1
+}
+
+# assert_match STRING ERE [WHAT]
+assert_match() {
+	if [[ "$1" =~ $2 ]]; then
+		ok "${3:-output} matches /$2/"
+		return 0
+	fi
+	not_ok "${3:-output} does not match /$2/"
+	_show "$1" got
+	return 1
+}
+
+# assert_jq JSON FILTER [WHAT]: the jq FILTER (-e) is true on JSON.
+assert_jq() {
+	if printf '%s' "$1" | jq -e "$2" >/dev/null 2>&1; then
+		ok "${3:-json}: $2"
+		return 0
+	fi
+	not_ok "${3:-json}: not true: $2"
+	_show "$(printf '%s' "$1" | jq -c . 2>/dev/null || printf '%s' "$1")" json
+	return 1
+}
+
+# ---- labs ----
+
+# lab_name: a fresh lab name (recorded: the EXIT trap downs it and checks it is gone).
+lab_name() {
+	local n
+	n=$(wc -l <"$T_TMP/.labs")
+	n="t$$_${n}_$RANDOM"
+	echo "$n" >>"$T_TMP/.labs"
+	echo "$n"
+}
+
+# write_topo NAME < JSON: stores the topology in $T_TMP and prints its path.
+write_topo() {
+	local f=$T_TMP/$1.json
+	cat >"$f"
+	echo "$f"
+}
+
+# lab_record LAB: remember LAB's holders' namespaces for the residue check (while it is up).
+lab_record() {
+	rsd_record "$E2E_SNAP" "$1" "$NSLAB"
+}
+
+# lab_up LAB FILE [ARG...]: `nslab up FILE ARG...` must succeed (else the test stops).
+lab_up() {
+	local lab=$1
+	shift
+	run timeout 120 "$NSLAB" up "$@"
+	if [ "$rc" != 0 ]; then
+		_show "$out" stdout
+		_show "$err" stderr
+		die "nslab up $*: exit $rc"
+	fi
+	ok "nslab up $* ($lab)"
+	[ -z "$err" ] || _show "$err" "up stderr"
+	lab_record "$lab"
+}
+
+# lab_down LAB|FILE|--all: `nslab down` must exit 0.
+lab_down() {
+	assert_ok timeout 120 "$NSLAB" down "$@"
+}
+
+# lab_gone LAB: nothing of LAB is left (polls, like the final residue check).
+lab_gone() {
+	local r
+	if r=$(rsd_poll rsd_lab_traces "$E2E_SNAP" "$1"); then
+		ok "lab $1 is gone"
+	else
+		not_ok "lab $1 is not gone"
+		echo "$r"
+	fi
+}
+
+# lab_pids LAB: the holders' host PIDs, one per line, "node pid".
+lab_pids() {
+	nsl status "$1" --json 2>/dev/null |
+		jq -r --arg l "$1" '.labs[]? | select(.name == $l) | .nodes[]? | "\(.name) \(.pid)"'
+}
+
+# other_labs LAB...: labs up on this host that are not among the arguments.
+other_labs() {
+	local mine
+	mine=$(printf '%s\n' "$@" | jq -R . | jq -sc .)
+	nsl status --json 2>/dev/null | jq -r --argjson m "$mine" '.labs[]?.name | select(. as $n | $m | index($n) | not)'
+}
+
+# ---- network checks ----
+
+# nx LAB NODE CMD...: run CMD in the node through nslab exec.
+nx() {
+	local lab=$1 node=$2
+	shift 2
+	"$NSLAB" exec -l "$lab" "$node" -- "$@"
+}
+
+# ping_ok LAB NODE ADDR [PING ARG...]
+ping_ok() {
+	local lab=$1 node=$2 addr=$3
+	shift 3
+	run nx "$lab" "$node" ping -n -c1 -W1 "$@" "$addr"
+	if [ "$rc" = 0 ]; then
+		ok "$lab.$node pings $addr $*"
+		return 0
+	fi
+	not_ok "$lab.$node cannot ping $addr $* (exit $rc)"
+	_show "$out" stdout
+	_show "$err" stderr
+	return 1
+}
+
+# ping_fails LAB NODE ADDR [PING ARG...]
+ping_fails() {
+	local lab=$1 node=$2 addr=$3
+	shift 3
+	run nx "$lab" "$node" ping -n -c1 -W1 "$@" "$addr"
+	if [ "$rc" != 0 ]; then
+		ok "$lab.$node does not reach $addr $*"
+		return 0
+	fi
+	not_ok "$lab.$node reaches $addr $*, expected not to"
+	return 1
+}
+
+# wait_for SECONDS CMD...: poll CMD every 20 ms until it succeeds; 1 on timeout.
+wait_for() {
+	local deadline
+	deadline=$(awk -v t="$EPOCHREALTIME" -v w="$1" 'BEGIN { printf "%d", (t + w) * 1000 }')
+	shift
+	until "$@" >/dev/null 2>&1; do
+		[ "${EPOCHREALTIME/./}" -ge "${deadline}000" ] && return 1
+		sleep 0.02
+	done
+}
+
+# capture_start LAB NODE IFACE COUNT FILTER...: tcpdump in the node, in the background, until
+# COUNT packets (bounded to 10 s). Returns once tcpdump listens. capture_wait prints them.
+capture_start() {
+	local lab=$1 node=$2 ifc=$3 count=$4
+	shift 4
+	: >"$T_TMP/.cap.err"
+	"$NSLAB" exec -l "$lab" "$node" -- timeout 10 tcpdump -i "$ifc" -n -l -c "$count" "$@" \
+		>"$T_TMP/.cap.out" 2>"$T_TMP/.cap.err" </dev/null &
+	E2E_CAP_PID=$!
+	wait_for 5 grep -q 'listening on' "$T_TMP/.cap.err" || {
+		not_ok "tcpdump in $lab.$node did not start"
+		_show "$(cat "$T_TMP/.cap.err")" stderr
+	}
+}
+
+capture_wait() {
+	wait "$E2E_CAP_PID"
+	cat "$T_TMP/.cap.out"
+}
+
+# ---- JSON views ----
+
+# links_json NETNS: `ip -j -d link` in a lab's namespace.
+ns_links() {
+	ip -n "$1" -j -d link show
+}
+
+ns_addrs() {
+	ip -n "$1" -j addr show
+}
+
+# ---- cleanup and residue ----
+
+# defer CMD...: run CMD at exit, after the labs are down and before the residue check.
+defer() {
+	_cmd "$@" >>"$T_TMP/.defer"
+}
+
+# residue_watch_sysctl KEY...: these host sysctls must have their current value at the end.
+residue_watch_sysctl() {
+	rsd_watch_sysctl "$E2E_SNAP" "$@"
+}
+
+residue_snapshot() {
+	rsd_snapshot "$E2E_SNAP"
+}
+
+# residue_check: everything the test's labs left (polls up to 2 s); 1 if anything.
+residue_check() {
+	local labs
+	mapfile -t labs <"$T_TMP/.labs"
+	rsd_compare "$E2E_SNAP" "${labs[@]}"
+}
+
+_e2e_exit() {
+	local rc=$? lab line labs lines
+	trap - EXIT INT TERM HUP
+	set +e
+	# A capture still running would hold the lab; the lab's teardown ends it.
+	mapfile -t labs <"$T_TMP/.labs"
+	for lab in "${labs[@]}"; do
+		if [ -n "$(lab_pids "$lab")" ]; then lab_record "$lab"; fi
+		if ! timeout 120 "$NSLAB" down "$lab" </dev/null >"$T_TMP/.down.out" 2>&1; then
+			E2E_FAILED=1
+			echo "not ok (cleanup): nslab down $lab failed"
+			sed 's/^/    /' "$T_TMP/.down.out"
+		fi
+	done
+	mapfile -t lines < <(tac "$T_TMP/.defer")
+	for line in "${lines[@]}"; do
+		eval "$line" </dev/null || echo "note: cleanup failed: $line"
+	done
+	if ! residue_check; then
+		echo "not ok (cleanup): the test left the residue above"
+		E2E_FAILED=1
+	fi
+	rm -rf "$T_TMP"
+	if [ "$E2E_FAILED" != 0 ]; then
+		rc=1
+	elif [ "$rc" = 0 ] && [ "$E2E_CHECKS" = 0 ]; then
+		echo "not ok: the test checked nothing"
+		rc=1
+	fi
+	exit "$rc"
+}
+
+# ---- setup ----
+
+[ "$(id -u)" = 0 ] || { echo "FATAL: the end-to-end tests need root"; exit 1; }
+for _c in ip jq timeout; do
+	command -v "$_c" >/dev/null || { echo "FATAL: $_c is not installed"; exit 1; }
+done
+unset _c
+[ -x "$NSLAB" ] || { echo "FATAL: no nslab binary at $NSLAB (make, or set NSLAB)"; exit 1; }
+
+T_TMP=$(mktemp -d /tmp/nslab-e2e.XXXXXX)
+chmod 0755 "$T_TMP" # validate runs as nobody too
+: >"$T_TMP/.labs"
+: >"$T_TMP/.defer"
+E2E_SNAP=$T_TMP/.snapshot
+residue_snapshot
+trap _e2e_exit EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
