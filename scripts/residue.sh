@@ -39,7 +39,7 @@ rsd_state() {
 			print "mount\t" t " " $5 }' /proc/self/mountinfo
 		printf 'hostname\t%s\n' "$(cat /proc/sys/kernel/hostname)"
 		if [ -n "$snap" ] && [ -f "$snap" ]; then
-			for key in $(awk -F'\t' '$1 == "sysctl" { split($2, a, "="); print a[1] }' "$snap"); do
+			awk -F'\t' '$1 == "sysctl" { split($2, a, "="); print a[1] }' "$snap" | while read -r key; do
 				printf 'sysctl\t%s=%s\n' "$key" "$(rsd_sysctl_get "$key")"
 			done
 		fi
@@ -77,10 +77,11 @@ rsd_record() {
 
 # What is wrong now, one line per problem (empty when clean).
 rsd_problems() {
-	local snap=$1
+	local snap=$1 labs
 	shift
+	mapfile -t labs < <(awk -F'\t' '$1 == "lab" { print $2 }' "$snap")
 	rsd_host_changes "$snap"
-	rsd_lab_traces "$snap" "$@" $(awk -F'\t' '$1 == "lab" { print $2 }' "$snap")
+	rsd_lab_traces "$snap" "$@" "${labs[@]}"
 }
 
 # Changes to the host since the snapshot: lines only before (gone) or only after (left).

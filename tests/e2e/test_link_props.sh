@@ -48,8 +48,8 @@ assert_jq "$(link b eth2)" '.[0].mtu == 1500' "b eth2 mtu (kernel default)"
 assert_jq "$(link a eth0)" '.[0].address == "02:42:ac:11:00:02"' "a eth0 mac"
 
 # A full 9000-byte frame crosses, unfragmented.
-ping_ok "$LAB" a 10.2.0.2 -M do -s 8972
-ping_ok "$LAB" b 10.2.0.1 -M do -s 8972
+ping_ok "$LAB" a 10.2.0.2 -M "do" -s 8972
+ping_ok "$LAB" b 10.2.0.1 -M "do" -s 8972
 
 # up: false: a's end is administratively down, b's end is up without a carrier.
 assert_jq "$(link a eth2)" '.[0].flags | index("UP") | not' "a eth2 is down"

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# down: idempotent (second down exits 0 with a note), by name, by file, --all; up of a lab
+# that is up fails and changes nothing; a name is reusable at once after down.
+# quick
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+LAB=$(lab_name)
+topo() { # topo NAME FILE-STEM: a two-node lab
+	write_topo "$2" <<EOF
+{
+  "name": "$1",
+  "nodes": {
+    "h1": { "interfaces": { "eth0": { "addresses": ["10.6.0.1/24", "fd42:6::1/64"] } } },
+    "h2": { "interfaces": { "eth0": { "addresses": ["10.6.0.2/24", "fd42:6::2/64"] } } }
+  },
+  "links": [ { "endpoints": ["h1:eth0", "h2:eth0"] } ]
+}
+EOF
+}
+F=$(topo "$LAB" down1)
+
+lab_up "$LAB" "$F"
+ping_ok "$LAB" h1 10.6.0.2
+
+# up again: refused, and the running lab is untouched.
+pids=$(lab_pids "$LAB")
+ino=$(stat -L -c %i "/run/netns/$LAB.h1")
+run timeout 60 "$NSLAB" up "$F"
+assert_true "up of a lab that is up fails (exit $rc)" [ "$rc" != 0 ]
+assert_true "and says why on stderr" [ -n "$err" ]
+_show "$err" stderr
+assert_eq "$pids" "$(lab_pids "$LAB")" "holders after the refused up"
+assert_eq "$ino" "$(stat -L -c %i "/run/netns/$LAB.h1")" "netns of h1 after the refused up"
+ping_ok "$LAB" h1 10.6.0.2
+ping_ok "$LAB" h2 fd42:6::1
+assert_ok nsl exec -l "$LAB" h1 -- true
+
+# down by name, twice.
+lab_down "$LAB"
+lab_gone "$LAB"
+assert_status 0 timeout 60 "$NSLAB" down "$LAB"
+assert_true "second down notes on stderr that $LAB is not up" [ -n "$err" ]
+_show "$err" stderr
+assert_status 125 nsl exec -l "$LAB" h1 -- true
+
+# The same name again, at once.
+lab_up "$LAB" "$F"
+ping_ok "$LAB" h1 10.6.0.2
+ping_ok "$LAB" h1 fd42:6::2
+# down by file.
+lab_down "$F"
+lab_gone "$LAB"
+assert_status 0 timeout 60 "$NSLAB" down "$F"
+# up/down cycles leave nothing between them.
+for _ in 1 2 3; do
+	lab_up "$LAB" "$F"
+	lab_down "$LAB"
+done
+lab_gone "$LAB"
+
+# down --all takes every lab down; only run it when every lab up on this host is ours.
+L1=$(lab_name)
+L2=$(lab_name)
+lab_up "$L1" "$(topo "$L1" all1)"
+lab_up "$L2" "$(topo "$L2" all2)"
+others=$(other_labs "$L1" "$L2")
+if [ -z "$others" ]; then
+	lab_down --all
+	lab_gone "$L1"
+	lab_gone "$L2"
+	assert_ok nsl status --json
+	assert_jq "$out" '.labs | length == 0' "status after down --all"
+	assert_status 0 timeout 60 "$NSLAB" down --all
+else
+	note "labs of someone else are up ($others): down --all not run"
+fi

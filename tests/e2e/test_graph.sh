@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# graph: DOT on stdout, every node and every link (one edge each, parallel links included),
+# without root; a bad file fails.
+# quick
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+LAB=$(lab_name)
+F=$(write_topo graph <<EOF
+{
+  "name": "$LAB",
+  "nodes": {
+    "alpha": { "interfaces": { "eth0": { "addresses": ["10.8.0.1/24"] } } },
+    "bravo": {},
+    "charlie": { "bridges": { "br0": { "ports": ["p1", "p2"] } } },
+    "delta": {}
+  },
+  "links": [
+    { "endpoints": ["alpha:eth0", "bravo:eth0"] },
+    { "endpoints": ["alpha:eth1", "bravo:eth1"] },
+    { "endpoints": ["bravo:eth2", "charlie:p1"] },
+    { "endpoints": ["delta:eth0", "charlie:p2"] },
+    { "endpoints": ["host:nslg0", "delta:eth1"] }
+  ]
+}
+EOF
+)
+run_graph() {
+	if command -v setpriv >/dev/null; then
+		run setpriv --reuid=65534 --regid=65534 --clear-groups "$NSLAB" graph "$@"
+	else
+		run "$NSLAB" graph "$@"
+	fi
+}
+run_graph "$F"
+assert_eq 0 "$rc" "graph exit status"
+_show "$err" stderr
+dot=$out
+assert_match "$dot" '^[[:space:]]*(strict[[:space:]]+)?(di)?graph' "graph output starts with graph/digraph"
+assert_match "$dot" '\}[[:space:]]*$' "graph output ends with }"
+for n in alpha bravo charlie delta host; do
+	assert_contains "$dot" "$n" "DOT"
+done
+for i in eth0 eth1 eth2 p1 p2 nslg0; do
+	assert_contains "$dot" "$i" "DOT"
+done
+edges=$(grep -E -- '--|->' <<<"$dot")
+edge_between() { # the edges lines naming both nodes
+	grep -F -- "$1" <<<"$edges" | grep -cF -- "$2"
+}
+assert_eq 2 "$(edge_between alpha bravo)" "edges between alpha and bravo"
+assert_eq 1 "$(edge_between bravo charlie)" "edges between bravo and charlie"
+assert_eq 1 "$(edge_between delta charlie)" "edges between delta and charlie"
+assert_eq 1 "$(edge_between host delta)" "edges between host and delta"
+assert_eq 0 "$(edge_between alpha charlie)" "edges between alpha and charlie"
+if command -v dot >/dev/null; then
+	assert_ok dot -Tsvg -o /dev/null <<<"$dot"
+fi
+
+printf '{ "name": "%s", "nodes": { "a": {} }, "links": [ { "endpoints": ["a:eth0", "zz:eth0"] } ] }\n' "$LAB" >"$T_TMP/bad.json"
+run_graph "$T_TMP/bad.json"
+assert_true "graph of a bad file fails (exit $rc)" [ "$rc" != 0 ]
+assert_contains "$err" "bad.json" "graph of a bad file: stderr"

@@ -1,0 +1,181 @@
+#!/usr/bin/env bash
+# validate: every topologies/*.json and a known-good file pass (as root and as nobody); bad
+# files fail naming the file and the place (line and column, or the JSON path); `up` of each
+# bad file fails and leaves nothing (the residue check at exit compares the whole host).
+# quick
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+LAB=$(lab_name)
+as_nobody=()
+if command -v setpriv >/dev/null; then
+	as_nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+elif command -v runuser >/dev/null; then
+	as_nobody=(runuser -u nobody --)
+fi
+if [ ${#as_nobody[@]} -gt 0 ] && ! "${as_nobody[@]}" test -x "$NSLAB"; then
+	note "nobody cannot run $NSLAB: unprivileged validate not checked"
+	as_nobody=()
+fi
+
+GOOD=$(write_topo good <<EOF
+{
+  "name": "$LAB",
+  "description": "all the keys of the contract",
+  "nodes": {
+    "h1": {
+      "hostname": "client",
+      "description": "a host",
+      "interfaces": { "eth0": { "addresses": ["10.7.1.2/24", "fd42:7:1::2/64"], "mtu": 1400, "mac": "02:00:00:00:07:02", "up": true } },
+      "routes": [ { "to": "default", "via": "10.7.1.1" }, { "to": "default", "via": "fd42:7:1::1" } ],
+      "env": { "A": "b" },
+      "exec": [ ["true"] ],
+      "mounts": [ { "tmpfs": "/var/run/e2e" } ]
+    },
+    "r1": {
+      "sysctls": { "net.ipv4.ip_forward": 1, "net.ipv6.conf.all.forwarding": 1 },
+      "interfaces": {
+        "lo": { "addresses": ["10.255.0.1/32"] },
+        "eth0": { "addresses": ["10.7.1.1/24", "fd42:7:1::1/64"] },
+        "eth1": { "addresses": ["10.7.2.1/24"] }
+      },
+      "routes": [ { "to": "10.7.9.0/24", "via": "10.7.2.2", "dev": "eth1", "metric": 10, "src": "10.7.2.1" },
+                  { "to": "10.7.8.0/24", "dev": "eth1" } ],
+      "nat": [ { "source": "10.7.1.0/24", "out": "eth1", "to": "masquerade" },
+               { "to": "10.7.2.1" }, { "to": "10.7.2.1-10.7.2.3" } ]
+    },
+    "sw1": { "bridges": { "br0": { "ports": ["p1", "p2"], "addresses": ["10.7.2.3/24"], "stp": false } } },
+    "h2": { "interfaces": { "eth0": { "addresses": ["10.7.2.2/24"] } } }
+  },
+  "links": [
+    { "endpoints": ["h1:eth0", "r1:eth0"], "description": "lan" },
+    { "endpoints": ["r1:eth1", "sw1:p1"], "mtu": 9000, "rate": "100mbit" },
+    { "endpoints": ["h2:eth0", "sw1:p2"] }
+  ]
+}
+EOF
+)
+
+assert_ok nsl validate "$GOOD"
+[ ${#as_nobody[@]} -gt 0 ] && assert_ok "${as_nobody[@]}" "$NSLAB" validate "$GOOD"
+shopt -s nullglob
+examples=("$E2E_ROOT"/topologies/*.json)
+[ ${#examples[@]} -gt 0 ] || note "topologies/ holds no example to validate"
+for f in "${examples[@]}"; do
+	assert_ok nsl validate "$f"
+	[ ${#as_nobody[@]} -gt 0 ] && assert_ok "${as_nobody[@]}" "$NSLAB" validate "$f"
+done
+
+# bad NAME FRAGMENT... < JSON: validate fails, names the file and each fragment; up fails too.
+bad() {
+	local name=$1 f
+	shift
+	f=$(write_topo "bad-$name")
+	run nsl validate "$f"
+	assert_true "validate $name fails cleanly (exit $rc)" test "$rc" != 0 -a "$rc" -lt 125
+	assert_contains "$err" "bad-$name.json" "validate $name: stderr"
+	local frag
+	for frag; do
+		[ -n "$frag" ] || continue
+		assert_contains "$err" "$frag" "validate $name: stderr"
+	done
+	[ ${#as_nobody[@]} -gt 0 ] && assert_fail "${as_nobody[@]}" "$NSLAB" validate "$f"
+	run timeout 60 "$NSLAB" up "$f"
+	assert_true "up $name fails (exit $rc)" [ "$rc" != 0 ]
+	assert_true "up $name says why" [ -n "$err" ]
+	lab_gone "$LAB"
+}
+
+printf '{\n  "name": "%s",\n  "nodes": {\n    "h1": { "interfaces": { } },,\n  }\n}\n' "$LAB" >"$T_TMP/bad-syntax.json"
+run nsl validate "$T_TMP/bad-syntax.json"
+assert_true "validate of malformed JSON fails (exit $rc)" [ "$rc" != 0 ]
+assert_contains "$err" "bad-syntax.json" "syntax error: stderr"
+assert_match "$err" '(line 4[^0-9].*col[a-z]* [0-9]+)|(:4:[0-9]+)' "syntax error: stderr (line 4 and a column)"
+run timeout 60 "$NSLAB" up "$T_TMP/bad-syntax.json"
+assert_true "up of malformed JSON fails" [ "$rc" != 0 ]
+
+bad unknown-key nodes.h1.interfaces.eth0 bogus <<EOF
+{ "name": "$LAB", "nodes": { "h1": { "interfaces": { "eth0": { "bogus": 1 } } }, "h2": {} },
+  "links": [ { "endpoints": ["h1:eth0", "h2:eth0"] } ] }
+EOF
+bad wrong-type nodes.h1.interfaces.eth0.mtu <<EOF
+{ "name": "$LAB", "nodes": { "h1": { "interfaces": { "eth0": { "mtu": "big" } } }, "h2": {} },
+  "links": [ { "endpoints": ["h1:eth0", "h2:eth0"] } ] }
+EOF
+bad dangling links h9 <<EOF
+{ "name": "$LAB", "nodes": { "h1": {} }, "links": [ { "endpoints": ["h1:eth0", "h9:eth0"] } ] }
+EOF
+bad undeclared-iface nodes.h1.interfaces.eth5 <<EOF
+{ "name": "$LAB", "nodes": { "h1": { "interfaces": { "eth5": { "addresses": ["10.7.0.1/24"] } } } } }
+EOF
+bad dup-address 10.7.0.1 <<EOF
+{ "name": "$LAB",
+  "nodes": { "h1": { "interfaces": { "eth0": { "addresses": ["10.7.0.1/24"] } } },
+             "h2": { "interfaces": { "eth0": { "addresses": ["10.7.0.1/24"] } } } },
+  "links": [ { "endpoints": ["h1:eth0", "h2:eth0"] } ] }
+EOF
+bad dup-iface eth0 <<EOF
+{ "name": "$LAB", "nodes": { "h1": {}, "h2": {}, "h3": {} },
+  "links": [ { "endpoints": ["h1:eth0", "h2:eth0"] }, { "endpoints": ["h1:eth0", "h3:eth0"] } ] }
+EOF
+bad long-node-name nodes <<EOF
+{ "name": "$LAB", "nodes": { "n23456789012345678901234567890123": {} } }
+EOF
+bad long-ifname eth0123456789012 <<EOF
+{ "name": "$LAB", "nodes": { "h1": {}, "h2": {} }, "links": [ { "endpoints": ["h1:eth0123456789012", "h2:eth0"] } ] }
+EOF
+bad bad-address nodes.h1.interfaces.eth0.addresses <<EOF
+{ "name": "$LAB", "nodes": { "h1": { "interfaces": { "eth0": { "addresses": ["10.7.0.300/24"] } } }, "h2": {} },
+  "links": [ { "endpoints": ["h1:eth0", "h2:eth0"] } ] }
+EOF
+bad host-sysctl nodes.h1.sysctls kernel.hostname <<EOF
+{ "name": "$LAB", "nodes": { "h1": { "sysctls": { "kernel.hostname": "pwned" } } } }
+EOF
+bad host-host-sysctl host.sysctls vm.swappiness <<EOF
+{ "name": "$LAB", "nodes": { "h1": {} }, "host": { "sysctls": { "vm.swappiness": 1 } } }
+EOF
+bad sysctl-path-trick nodes.h1.sysctls <<EOF
+{ "name": "$LAB", "nodes": { "h1": { "sysctls": { "net.ipv4/../../kernel/hostname": "pwned" } } } }
+EOF
+bad name-path-trick name <<EOF
+{ "name": "../e2e-$LAB", "nodes": { "h1": {} } }
+EOF
+assert_true "no state outside /run/nslab" test ! -e "/run/e2e-$LAB"
+bad reserved-node-name host <<EOF
+{ "name": "$LAB", "nodes": { "host": {} } }
+EOF
+bad route-family nodes.h1.routes <<EOF
+{ "name": "$LAB", "nodes": { "h1": { "interfaces": { "eth0": { "addresses": ["10.7.0.1/24"] } },
+  "routes": [ { "to": "fd42:7::/64", "via": "10.7.0.254" } ] }, "h2": {} },
+  "links": [ { "endpoints": ["h1:eth0", "h2:eth0"] } ] }
+EOF
+bad deep-nesting "" < <(
+	printf '{ "name": "%s", "nodes": { "h1": {} }, "description": ' "$LAB"
+	printf '[%.0s' {1..200}
+	printf ']%.0s' {1..200}
+	printf ' }\n'
+)
+bad huge "" < <(
+	printf '{ "name": "%s", "nodes": { "h1": {} }, "description": "' "$LAB"
+	head -c 6000000 /dev/zero | tr '\0' x
+	printf '" }\n'
+)
+: >"$T_TMP/bad-empty.json"
+bad empty "" <"$T_TMP/bad-empty.json"
+
+# A file that validates but cannot be built (a gateway no interface reaches): up fails
+# half-way and must roll back every node it made.
+F=$(write_topo unbuildable <<EOF
+{ "name": "$LAB",
+  "nodes": { "h1": { "interfaces": { "eth0": { "addresses": ["10.7.0.1/24"] } },
+                     "routes": [ { "to": "10.7.50.0/24", "via": "10.7.99.1" } ] },
+             "h2": { "interfaces": { "eth0": { "addresses": ["10.7.0.2/24"] } } },
+             "h3": {} },
+  "links": [ { "endpoints": ["h1:eth0", "h2:eth0"] }, { "endpoints": ["h2:eth1", "h3:eth0"] } ] }
+EOF
+)
+run timeout 60 "$NSLAB" up "$F"
+assert_true "up with an unreachable gateway fails (exit $rc)" [ "$rc" != 0 ]
+assert_contains "$err" "10.7.99.1" "up with an unreachable gateway: stderr"
+lab_gone "$LAB"
+assert_status 0 timeout 60 "$NSLAB" down "$LAB"
