@@ -912,7 +912,7 @@ static void parse_sysctls(struct pctx *c, struct nsl_sysctl **ret, size_t *n_ret
 		int64_t iv;
 
 		path_key(p, path, v->string);
-		if (strncmp(v->string, "net.", 4)) {
+		if (!strchr(v->string, '/') && strncmp(v->string, "net.", 4)) {
 			perr(c, p, "only net.* sysctls are allowed (others would change the host)");
 			continue;
 		}
