@@ -7,7 +7,7 @@ PKGS := libnl-3.0 libnl-route-3.0 libcjson libnftnl libmnl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS := $(shell pkg-config --libs $(PKGS))
 CFLAGS ?= -O2 -g
-WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter
+WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter -Wno-format-truncation
 override CFLAGS += -std=gnu11 $(WARN) -Iinclude $(PKG_CFLAGS) -D_GNU_SOURCE
 LDLIBS += $(PKG_LIBS)
 

@@ -1,0 +1,26 @@
+/* `down`: lock the lab, tear it down from its journal, remove its state. */
+#include "lab.h"
+#include "teardown.h"
+
+int nsl_down(const char *lab, struct nsl_err *err)
+{
+	struct nsl_statedir sd;
+	int rc;
+
+	rc = nsl_state_root(&sd, err);
+	if (rc < 0)
+		return rc;
+	rc = nsl_state_open(&sd, lab, true, err);
+	if (rc == -ENOENT) {
+		/* No state: maybe it was lost. Whatever carries the lab's marks still goes. */
+		nsl_state_close(&sd);
+		rc = nsl_teardown_marks(lab, err);
+		return rc < 0 ? rc : rc == 0 ? 1 : 0;
+	}
+	if (rc == 0)
+		rc = nsl_teardown(&sd, err);
+	if (rc == 0)
+		rc = nsl_state_remove(&sd, err);
+	nsl_state_close(&sd);
+	return rc;
+}

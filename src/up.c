@@ -1,0 +1,762 @@
+/* `up`: the executor. Host checks first (nothing changed yet), then the lab's directory
+ * and journal, then the kernel work in phases, each batched per namespace:
+ *   holders (namespaces born together) -> netns binds -> moved devices -> veths (both ends
+ *   born in their namespaces) -> per node: bridges, link state, addresses, routes, rates,
+ *   late sysctls, NAT -> host side -> exec -> commit.
+ * Every host-side change is journaled before it is made; any failure unwinds through the
+ * same teardown as `down`. */
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <linux/if_addr.h>
+#include <linux/rtnetlink.h>
+#include <time.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include <cjson/cJSON.h>
+
+#include "holder.h"
+#include "lab.h"
+#include "netlink.h"
+#include "nft.h"
+#include "teardown.h"
+
+volatile sig_atomic_t nsl_interrupted;
+
+static unsigned long fail_step, step_count;
+
+int nsl_step(const char *what, struct nsl_err *err)
+{
+	step_count++;
+	if (nsl_interrupted)
+		return nsl_err_set(err, EINTR, "interrupted");
+	if (fail_step && step_count == fail_step)
+		return nsl_err_set(err, EIO, "%s: injected fault at step %lu", what, step_count);
+	return 0;
+}
+
+/* What `up` knows about each host device it moves, taken before anything changes. */
+struct device_rec {
+	int node;
+	size_t iface;
+	struct nsl_link_info info;
+	struct nsl_addr_info *addrs;
+	size_t n_addrs;
+};
+
+struct up {
+	struct nsl_topology *t;
+	const char *lab;
+	struct nsl_statedir sd;
+	struct nsl_holders hs;
+	struct nsl_nl host;
+	int host_netns;
+	int **ifindex;      /* [node][iface]: ifindex inside the node */
+	int *host_ifindex;  /* [host iface] */
+	struct device_rec *devs;
+	size_t n_devs;
+	bool dad_wait;      /* some node turned DAD back on: wait for it */
+};
+
+static int journal(struct up *u, struct nsl_err *err, const char *fmt, ...) NSL_PRINTF(3, 4);
+static int journal(struct up *u, struct nsl_err *err, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(line))
+		return nsl_err_set(err, ENAMETOOLONG, "journal line too long");
+	return nsl_journal_append(&u->sd, line, (size_t)n, err);
+}
+
+/* ---- checks against the host, before anything changes ---- */
+
+static int check_host(struct up *u, struct nsl_err *err)
+{
+	struct nsl_topology *t = u->t;
+	_cleanup_free_ struct nsl_prefix *routes = NULL;
+	size_t n_routes = 0;
+	int rc;
+
+	for (size_t i = 0; i < t->n_nodes; i++) {
+		struct nsl_node *n = &t->nodes[i];
+		for (size_t k = 0; k < n->n_ifaces; k++) {
+			struct nsl_iface *f = &n->ifaces[k];
+			struct device_rec *d;
+			if (f->kind != NSL_IFACE_DEVICE)
+				continue;
+			d = &u->devs[u->n_devs];
+			d->node = (int)i;
+			d->iface = k;
+			rc = nsl_nl_link_get(&u->host, 0, f->device, &d->info, err);
+			if (rc == -ENODEV)
+				return nsl_err_set(err, ENODEV,
+						   "nodes.%s.interfaces.%s.device: no such host interface '%s'",
+						   n->name, f->name, f->device);
+			if (rc < 0)
+				return rc;
+			if (d->info.ifindex == 1 || (d->info.flags & IFF_LOOPBACK))
+				return nsl_err_set(err, EINVAL, "nodes.%s.interfaces.%s.device: refusing to move the loopback device",
+						   n->name, f->name);
+			rc = nsl_nl_default_route_dev(&u->host, d->info.ifindex, err);
+			if (rc < 0)
+				return rc;
+			if (rc > 0)
+				return nsl_err_set(err, EBUSY,
+						   "nodes.%s.interfaces.%s.device: '%s' carries the host's default route; refusing to move it",
+						   n->name, f->name, f->device);
+			if (!strncmp(d->info.alias, NSL_ALIAS_PREFIX, strlen(NSL_ALIAS_PREFIX)))
+				return nsl_err_set(err, EBUSY,
+						   "nodes.%s.interfaces.%s.device: '%s' belongs to an nslab lab (%s)",
+						   n->name, f->name, f->device, d->info.alias);
+			rc = nsl_nl_addr_list(&u->host, d->info.ifindex, &d->addrs, &d->n_addrs, err);
+			if (rc < 0)
+				return rc;
+			u->n_devs++;
+		}
+	}
+	/* Host ends: the names must be free, the addresses must not overlap the host's subnets. */
+	if (t->host.n_ifaces) {
+		rc = nsl_nl_route_prefixes(&u->host, &routes, &n_routes, err);
+		if (rc < 0)
+			return rc;
+	}
+	for (size_t k = 0; k < t->host.n_ifaces; k++) {
+		struct nsl_iface *f = &t->host.ifaces[k];
+		struct nsl_link_info li;
+		char buf[64], rb[64];
+		rc = nsl_nl_link_get(&u->host, 0, f->name, &li, err);
+		if (rc == 0)
+			return nsl_err_set(err, EEXIST, "host.interfaces.%s: the host already has an interface named '%s'",
+					   f->name, f->name);
+		if (rc != -ENODEV)
+			return rc;
+		for (size_t a = 0; a < f->n_addrs; a++)
+			for (size_t r = 0; r < n_routes; r++) {
+				if (routes[r].ip.family != f->addrs[a].ip.family)
+					continue;
+				/* Link-local and multicast routes exist everywhere: not a host subnet. */
+				if (routes[r].ip.family == AF_INET6 && routes[r].ip.bytes[0] == 0xfe)
+					continue;
+				if (routes[r].ip.family == AF_INET6 && routes[r].ip.bytes[0] == 0xff)
+					continue;
+				if (nsl_prefix_overlap(&routes[r], &f->addrs[a]))
+					return nsl_err_set(err, EADDRINUSE,
+							   "host.interfaces.%s.addresses[%zu]: %s overlaps the host's subnet %s",
+							   f->name, a, nsl_prefix_str(&f->addrs[a], buf, sizeof(buf)),
+							   nsl_prefix_str(&routes[r], rb, sizeof(rb)));
+			}
+	}
+	return 0;
+}
+
+/* ---- phases ---- */
+
+static int bind_netns(struct up *u, struct nsl_err *err)
+{
+	char buf[8192];
+	size_t len = 0;
+	int rc;
+
+	if (mkdir(NSL_NETNS_DIR, 0755) < 0 && errno != EEXIST)
+		return nsl_err_set(err, errno, "create %s: %m", NSL_NETNS_DIR);
+	/* One journal write for all holders: they die with up until commit anyway. */
+	for (size_t i = 0; i < u->hs.n; i++) {
+		struct nsl_holder *h = &u->hs.h[i];
+		int n = snprintf(buf + len, sizeof(buf) - len, "holder %s %d %llu %llu\n",
+				 u->t->nodes[i].name, (int)h->pid, (unsigned long long)h->start_time,
+				 (unsigned long long)h->netns_ino);
+		if (n < 0 || (size_t)n >= sizeof(buf) - len) {
+			rc = nsl_journal_append(&u->sd, buf, len, err);
+			if (rc < 0)
+				return rc;
+			len = 0;
+			i--;
+			continue;
+		}
+		len += (size_t)n;
+	}
+	rc = nsl_journal_append(&u->sd, buf, len, err);
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < u->hs.n; i++) {
+		char path[sizeof(NSL_NETNS_DIR) + 2 * NSL_NAME_MAX + 4], src[64];
+		int fd;
+		nsl_fmt(path, sizeof(path), NSL_NETNS_DIR "/%s.%s", u->lab, u->t->nodes[i].name);
+		rc = nsl_step(path, err);
+		if (rc < 0)
+			return rc;
+		fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
+		if (fd < 0) {
+			if (errno == EEXIST)
+				return nsl_err_set(err, EEXIST, "node %s: network namespace name %s.%s is taken",
+						   u->t->nodes[i].name, u->lab, u->t->nodes[i].name);
+			return nsl_err_set(err, errno, "node %s: create %s: %m", u->t->nodes[i].name, path);
+		}
+		close(fd);
+		nsl_fmt(src, sizeof(src), "/proc/%d/ns/net", (int)u->hs.h[i].pid);
+		if (mount(src, path, NULL, MS_BIND, NULL) < 0) {
+			rc = nsl_err_set(err, errno, "node %s: bind %s: %m", u->t->nodes[i].name, path);
+			unlink(path);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+static int next_ifindex(const struct up *u, size_t node, int *counter)
+{
+	int idx;
+again:
+	idx = ++(*counter);
+	for (size_t d = 0; d < u->n_devs; d++)
+		if (u->devs[d].node == (int)node && u->devs[d].info.ifindex == idx)
+			goto again;
+	return idx;
+}
+
+static void assign_ifindexes(struct up *u)
+{
+	struct nsl_topology *t = u->t;
+
+	for (size_t i = 0; i < t->n_nodes; i++) {
+		int counter = 1; /* lo is 1 in every namespace */
+		for (size_t k = 0; k < t->nodes[i].n_ifaces; k++) {
+			struct nsl_iface *f = &t->nodes[i].ifaces[k];
+			if (f->kind == NSL_IFACE_LO)
+				u->ifindex[i][k] = 1;
+			else if (f->kind == NSL_IFACE_DEVICE)
+				continue; /* known once moved */
+			else
+				u->ifindex[i][k] = next_ifindex(u, i, &counter);
+		}
+	}
+}
+
+static int move_devices(struct up *u, struct nsl_err *err)
+{
+	for (size_t d = 0; d < u->n_devs; d++) {
+		struct device_rec *r = &u->devs[d];
+		struct nsl_node *n = &u->t->nodes[r->node];
+		struct nsl_iface *f = &n->ifaces[r->iface];
+		char line[2048], alias[NSL_NAME_MAX + 40], what[128];
+		size_t len;
+		int rc;
+
+		len = (size_t)snprintf(line, sizeof(line), "device %s %s %s %d %u %u %02x:%02x:%02x:%02x:%02x:%02x %s",
+				       n->name, f->name, r->info.name, r->info.ifindex, r->info.mtu,
+				       r->info.flags & IFF_UP ? 1u : 0u, r->info.mac[0], r->info.mac[1],
+				       r->info.mac[2], r->info.mac[3], r->info.mac[4], r->info.mac[5],
+				       r->info.alias[0] ? "1" : "0");
+		for (size_t a = 0; a < r->n_addrs && len < sizeof(line) - 64; a++) {
+			char buf[64];
+			if (r->addrs[a].prefix.ip.family == AF_INET6 && r->addrs[a].scope == RT_SCOPE_LINK)
+				continue; /* the kernel makes link-local addresses itself */
+			len += (size_t)snprintf(line + len, sizeof(line) - len, " %s",
+						nsl_prefix_str(&r->addrs[a].prefix, buf, sizeof(buf)));
+		}
+		line[len++] = '\n';
+		rc = nsl_step("move device", err);
+		if (rc == 0)
+			rc = nsl_journal_append(&u->sd, line, len, err);
+		if (rc < 0)
+			return rc;
+		nsl_fmt(alias, sizeof(alias), NSL_ALIAS_PREFIX "%s:%s", u->lab, r->info.name);
+		nsl_fmt(what, sizeof(what), "node %s: move host device %s in as %s", n->name, r->info.name, f->name);
+		struct nsl_link_change c = { .ifindex = r->info.ifindex, .up = 0, .new_name = f->name,
+					     .netns_fd = u->hs.h[r->node].netns_fd, .alias = alias };
+		rc = nsl_nl_link_change(&u->host, &c, what, err);
+		if (rc == 0)
+			rc = nsl_nl_flush(&u->host, err);
+		if (rc < 0)
+			return rc;
+		/* It keeps its index unless the namespace has it taken, and ours is fresh. */
+		u->ifindex[r->node][r->iface] = r->info.ifindex;
+	}
+	return 0;
+}
+
+static int create_links(struct up *u, struct nsl_err *err)
+{
+	struct nsl_topology *t = u->t;
+	char alias[NSL_NAME_MAX + 8];
+	int rc;
+
+	nsl_fmt(alias, sizeof(alias), NSL_ALIAS_PREFIX "%s", u->lab);
+	for (size_t l = 0; l < t->n_links; l++) {
+		struct nsl_link *lk = &t->links[l];
+		struct nsl_veth_end e[2];
+		int first = lk->ends[1].node == NSL_ENDPOINT_HOST ? 1 : 0;
+
+		for (int s = 0; s < 2; s++) {
+			const struct nsl_endpoint *ep = &lk->ends[s];
+			struct nsl_iface *f;
+			memset(&e[s], 0, sizeof(e[s]));
+			e[s].name = ep->ifname;
+			if (ep->node == NSL_ENDPOINT_HOST) {
+				f = NULL;
+				for (size_t k = 0; k < t->host.n_ifaces; k++)
+					if (!strcmp(t->host.ifaces[k].name, ep->ifname))
+						f = &t->host.ifaces[k];
+				e[s].netns_fd = -1;
+				e[s].alias = alias;
+			} else {
+				f = nsl_node_iface(&t->nodes[ep->node], ep->ifname);
+				e[s].netns_fd = u->hs.h[ep->node].netns_fd;
+				e[s].ifindex = u->ifindex[ep->node][f - t->nodes[ep->node].ifaces];
+			}
+			e[s].mtu = f && f->mtu ? f->mtu : lk->mtu;
+			e[s].mac = f && f->has_mac ? f->mac : NULL;
+			/* A bridge port goes up in its node, after it joined the bridge. */
+			e[s].up = f ? f->up && f->bridge < 0 : true;
+		}
+		if (lk->ends[first].node == NSL_ENDPOINT_HOST) {
+			rc = journal(u, err, "hostlink %s\n", e[first].name);
+			if (rc < 0)
+				return rc;
+		}
+		rc = nsl_step("veth", err);
+		if (rc < 0)
+			return rc;
+		rc = nsl_nl_veth_add(&u->host, &e[first], &e[1 - first], err);
+		if (rc < 0)
+			return rc;
+	}
+	rc = nsl_nl_flush(&u->host, err);
+	if (rc < 0)
+		return rc;
+	for (size_t k = 0; k < t->host.n_ifaces; k++) {
+		struct nsl_link_info li;
+		rc = nsl_nl_link_get(&u->host, 0, t->host.ifaces[k].name, &li, err);
+		if (rc < 0)
+			return rc;
+		u->host_ifindex[k] = li.ifindex;
+	}
+	return 0;
+}
+
+static int iface_index(const struct up *u, size_t node, const char *name)
+{
+	const struct nsl_node *n = &u->t->nodes[node];
+	for (size_t k = 0; k < n->n_ifaces; k++)
+		if (!strcmp(n->ifaces[k].name, name))
+			return u->ifindex[node][k];
+	return 0;
+}
+
+/* Is this end already up from its creation message? (the first end of a veth). */
+static bool born_up(const struct up *u, size_t node, const struct nsl_iface *f)
+{
+	const struct nsl_link *lk = &u->t->links[f->link];
+	int first = lk->ends[1].node == NSL_ENDPOINT_HOST ? 1 : 0;
+	const struct nsl_endpoint *ep = &lk->ends[first];
+
+	return f->bridge < 0 && ep->node == (int)node && !strcmp(ep->ifname, f->name);
+}
+
+static int config_node(struct up *u, size_t i, struct nsl_err *err)
+{
+	struct nsl_node *n = &u->t->nodes[i];
+	struct nsl_nl nl;
+	int rc;
+
+	rc = nsl_nl_open(&nl, u->hs.h[i].netns_fd, err);
+	if (rc < 0)
+		return rc;
+	for (size_t b = 0; b < n->n_bridges && rc == 0; b++) {
+		struct nsl_iface *f = nsl_node_iface(n, n->bridges[b].name);
+		rc = nsl_nl_bridge_add(&nl, f->name, u->ifindex[i][f - n->ifaces], n->bridges[b].stp,
+				       f->mtu, f->has_mac ? f->mac : NULL, err);
+	}
+	for (size_t k = 0; k < n->n_ifaces && rc == 0; k++) {
+		struct nsl_iface *f = &n->ifaces[k];
+		struct nsl_link_change c = { .ifindex = u->ifindex[i][k], .up = -1, .netns_fd = -1 };
+		char what[64];
+		if (f->kind == NSL_IFACE_LO)
+			continue;
+		if (f->bridge >= 0)
+			c.master = u->ifindex[i][nsl_node_iface(n, n->bridges[f->bridge].name) - n->ifaces];
+		if (f->kind == NSL_IFACE_DEVICE) {
+			c.mtu = f->mtu;
+			c.mac = f->has_mac ? f->mac : NULL;
+		}
+		if (f->up && !(f->kind == NSL_IFACE_VETH && born_up(u, i, f)))
+			c.up = 1;
+		if (c.up < 0 && !c.master && !c.mtu && !c.mac)
+			continue;
+		nsl_fmt(what, sizeof(what), "interface %s", f->name);
+		rc = nsl_nl_link_change(&nl, &c, what, err);
+	}
+	for (size_t k = 0; k < n->n_ifaces && rc == 0; k++)
+		for (size_t a = 0; a < n->ifaces[k].n_addrs && rc == 0; a++)
+			rc = nsl_nl_addr_add(&nl, u->ifindex[i][k], n->ifaces[k].name, &n->ifaces[k].addrs[a], err);
+	for (size_t r = 0; r < n->n_routes && rc == 0; r++)
+		rc = nsl_nl_route_add(&nl, &n->routes[r], n->routes[r].dev[0] ? iface_index(u, i, n->routes[r].dev) : 0, err);
+	for (size_t k = 0; k < n->n_ifaces && rc == 0; k++) {
+		struct nsl_iface *f = &n->ifaces[k];
+		if (f->kind == NSL_IFACE_VETH && u->t->links[f->link].rate)
+			rc = nsl_nl_tbf_add(&nl, u->ifindex[i][k], f->name, u->t->links[f->link].rate, err);
+	}
+	if (rc == 0)
+		rc = nsl_nl_flush(&nl, err);
+	nsl_nl_close(&nl);
+	if (rc < 0)
+		return rc;
+	/* Per-interface sysctls need the interfaces: now they exist. */
+	bool late = false;
+	for (size_t s = 0; s < n->n_sysctls; s++) {
+		if (strstr(n->sysctls[s].key, "accept_dad") && strcmp(n->sysctls[s].value, "0"))
+			u->dad_wait = true;
+		late |= nsl_sysctl_is_per_iface(n, n->sysctls[s].key);
+	}
+	if (late) {
+		_cleanup_close_ int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+		if (self < 0 || setns(u->hs.h[i].netns_fd, CLONE_NEWNET) < 0)
+			return nsl_err_set(err, errno, "enter namespace: %m");
+		for (size_t s = 0; s < n->n_sysctls && rc == 0; s++)
+			if (nsl_sysctl_is_per_iface(n, n->sysctls[s].key))
+				rc = nsl_sysctl_write(n->sysctls[s].key, n->sysctls[s].value, err);
+		if (setns(self, CLONE_NEWNET) < 0)
+			abort(); /* working on in a lab's namespace would misdirect everything */
+		if (rc < 0)
+			return rc;
+	}
+	if (n->n_nat) {
+		rc = nsl_step("nat", err);
+		if (rc == 0)
+			rc = nsl_nft_apply(u->hs.h[i].netns_fd, NSL_NFT_NODE_TABLE, n->nat, n->n_nat, err);
+	}
+	return rc;
+}
+
+static int config_nodes(struct up *u, struct nsl_err *err)
+{
+	for (size_t i = 0; i < u->t->n_nodes; i++) {
+		int rc = nsl_step("node config", err);
+		if (rc == 0)
+			rc = config_node(u, i, err);
+		if (rc < 0) {
+			nsl_err_prefix(err, "node %s", u->t->nodes[i].name);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+static int config_host(struct up *u, struct nsl_err *err)
+{
+	struct nsl_host *h = &u->t->host;
+	int rc = 0;
+
+	for (size_t k = 0; k < h->n_ifaces && rc == 0; k++) {
+		struct nsl_iface *f = &h->ifaces[k];
+		for (size_t a = 0; a < f->n_addrs && rc == 0; a++)
+			rc = nsl_nl_addr_add(&u->host, u->host_ifindex[k], f->name, &f->addrs[a], err);
+		if (rc == 0 && f->link >= 0 && u->t->links[f->link].rate)
+			rc = nsl_nl_tbf_add(&u->host, u->host_ifindex[k], f->name, u->t->links[f->link].rate, err);
+	}
+	if (rc == 0)
+		rc = nsl_nl_flush(&u->host, err);
+	if (rc < 0) {
+		nsl_err_prefix(err, "host");
+		return rc;
+	}
+	for (size_t s = 0; s < h->n_sysctls; s++) {
+		_cleanup_free_ char *old = NULL;
+		rc = nsl_sysctl_read(h->sysctls[s].key, &old, err);
+		if (rc == 0)
+			rc = journal(u, err, "hostsysctl %s %s\n", h->sysctls[s].key, old);
+		if (rc == 0)
+			rc = nsl_step("host sysctl", err);
+		if (rc == 0)
+			rc = nsl_sysctl_write(h->sysctls[s].key, h->sysctls[s].value, err);
+		if (rc < 0) {
+			nsl_err_prefix(err, "host");
+			return rc;
+		}
+	}
+	if (h->n_nat) {
+		char table[NSL_NAME_MAX + 8];
+		nsl_fmt(table, sizeof(table), NSL_NFT_HOST_PREFIX "%s", u->lab);
+		rc = journal(u, err, "hostnft %s\n", table);
+		if (rc == 0)
+			rc = nsl_step("host nat", err);
+		if (rc == 0)
+			rc = nsl_nft_apply(-1, table, h->nat, h->n_nat, err);
+		if (rc < 0) {
+			nsl_err_prefix(err, "host");
+			return rc;
+		}
+	}
+	return 0;
+}
+
+/* ---- exec at up ---- */
+
+static int run_exec(struct up *u, size_t i, size_t c, int log_fd, struct nsl_err *err)
+{
+	struct nsl_node *n = &u->t->nodes[i];
+	pid_t pid;
+	int status;
+
+	pid = fork();
+	if (pid < 0)
+		return nsl_err_set(err, errno, "fork: %m");
+	if (pid == 0) {
+		int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		if (setns(u->hs.h[i].pidfd, CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWPID) < 0)
+			_exit(125);
+		pid_t child = fork();
+		if (child < 0)
+			_exit(125);
+		if (child == 0) {
+			setsid();
+			dup2(nul, 0);
+			dup2(log_fd, 1);
+			dup2(log_fd, 2);
+			if (chdir("/") < 0)
+				_exit(125);
+			for (size_t e = 0; e < n->n_env; e++)
+				putenv(n->env[e]);
+			execvp(n->exec[c].argv[0], n->exec[c].argv);
+			_exit(errno == ENOENT ? 127 : 126);
+		}
+		while (waitpid(child, &status, 0) < 0)
+			if (errno != EINTR)
+				_exit(125);
+		_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return nsl_err_set(err, errno, "wait: %m");
+	status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	if (status)
+		return nsl_err_set(err, ECANCELED, "node %s: exec[%zu] (%s) exited with status %d%s",
+				   n->name, c, n->exec[c].argv[0], status,
+				   status == 127 ? " (not found)" : status == 126 ? " (not executable)" : "");
+	return 0;
+}
+
+static int run_execs(struct up *u, struct nsl_err *err)
+{
+	_cleanup_close_ int log_fd = -1;
+	bool any = false;
+	int rc;
+
+	for (size_t i = 0; i < u->t->n_nodes; i++)
+		any |= u->t->nodes[i].n_exec > 0;
+	if (!any)
+		return 0;
+	log_fd = openat(u->sd.lab_fd, "exec.log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (log_fd < 0)
+		return nsl_err_set(err, errno, "exec log: %m");
+	for (size_t i = 0; i < u->t->n_nodes; i++)
+		for (size_t c = 0; c < u->t->nodes[i].n_exec; c++) {
+			rc = nsl_step("exec", err);
+			if (rc == 0)
+				rc = run_exec(u, i, c, log_fd, err);
+			if (rc < 0)
+				return rc;
+		}
+	return 0;
+}
+
+/* Only when a node turned DAD back on: wait (bounded) until no address is tentative. */
+static int wait_dad(struct up *u, struct nsl_err *err)
+{
+	uint64_t deadline = nsl_now_ns() + 10ull * 1000000000ull;
+
+	if (!u->dad_wait)
+		return 0;
+	for (size_t i = 0; i < u->t->n_nodes; i++) {
+		struct nsl_nl nl;
+		int rc = nsl_nl_open(&nl, u->hs.h[i].netns_fd, err);
+		if (rc < 0)
+			return rc;
+		for (;;) {
+			struct nsl_addr_info *a = NULL;
+			size_t na = 0;
+			bool tentative = false;
+			rc = nsl_nl_addr_list(&nl, 0, &a, &na, err);
+			for (size_t k = 0; rc == 0 && k < na; k++)
+				if (a[k].flags & IFA_F_TENTATIVE && !(a[k].flags & IFA_F_DADFAILED))
+					tentative = true;
+			free(a);
+			if (rc < 0 || !tentative)
+				break;
+			if (nsl_now_ns() > deadline) {
+				rc = nsl_err_set(err, ETIMEDOUT, "node %s: IPv6 addresses still tentative after 10 s",
+						 u->t->nodes[i].name);
+				break;
+			}
+			struct timespec ts = { 0, 20 * 1000000 };
+			nanosleep(&ts, NULL);
+		}
+		nsl_nl_close(&nl);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int write_state(struct up *u, struct nsl_err *err)
+{
+	cJSON *root = cJSON_CreateObject(), *nodes;
+	_cleanup_free_ char *text = NULL;
+
+	if (!root)
+		return nsl_err_set(err, ENOMEM, "out of memory");
+	cJSON_AddStringToObject(root, "name", u->lab);
+	cJSON_AddStringToObject(root, "topology", u->t->file);
+	nodes = cJSON_AddArrayToObject(root, "nodes");
+	for (size_t i = 0; nodes && i < u->t->n_nodes; i++) {
+		cJSON *o = cJSON_CreateObject();
+		char start[32], ino[32], ns[2 * NSL_NAME_MAX + 2];
+		if (!o)
+			break;
+		cJSON_AddItemToArray(nodes, o);
+		nsl_fmt(start, sizeof(start), "%llu", (unsigned long long)u->hs.h[i].start_time);
+		nsl_fmt(ino, sizeof(ino), "%llu", (unsigned long long)u->hs.h[i].netns_ino);
+		nsl_fmt(ns, sizeof(ns), "%s.%s", u->lab, u->t->nodes[i].name);
+		cJSON_AddStringToObject(o, "name", u->t->nodes[i].name);
+		cJSON_AddNumberToObject(o, "pid", u->hs.h[i].pid);
+		cJSON_AddStringToObject(o, "start_time", start);
+		cJSON_AddStringToObject(o, "netns_inode", ino);
+		cJSON_AddStringToObject(o, "netns", ns);
+		cJSON_AddStringToObject(o, "hostname", u->t->nodes[i].hostname);
+		if (u->t->nodes[i].n_env) {
+			cJSON *env = cJSON_AddArrayToObject(o, "env");
+			for (size_t e = 0; env && e < u->t->nodes[i].n_env; e++)
+				cJSON_AddItemToArray(env, cJSON_CreateString(u->t->nodes[i].env[e]));
+		}
+	}
+	text = cJSON_PrintUnformatted(root);
+	cJSON_Delete(root);
+	if (!text)
+		return nsl_err_set(err, ENOMEM, "out of memory");
+	return nsl_state_write_file(&u->sd, "state.json", text, strlen(text), err);
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	nsl_interrupted = 1;
+}
+
+static int build(struct up *u, struct nsl_err *err)
+{
+	int rc;
+
+	rc = journal(u, err, "lab %s %s\n", u->lab, u->t->file);
+	if (rc == 0)
+		rc = nsl_holders_spawn(u->t, &u->hs, err);
+	if (rc == 0)
+		rc = bind_netns(u, err);
+	if (rc == 0)
+		rc = move_devices(u, err);
+	if (rc == 0) {
+		assign_ifindexes(u);
+		rc = create_links(u, err);
+	}
+	if (rc == 0)
+		rc = config_nodes(u, err);
+	if (rc == 0)
+		rc = config_host(u, err);
+	if (rc == 0)
+		rc = run_execs(u, err);
+	if (rc == 0)
+		rc = wait_dad(u, err);
+	if (rc == 0)
+		rc = nsl_step("commit", err);
+	if (rc == 0)
+		rc = write_state(u, err);
+	if (rc == 0)
+		rc = journal(u, err, "committed\n");
+	if (rc == 0)
+		rc = nsl_holders_commit(&u->hs, err);
+	return rc;
+}
+
+int nsl_up(struct nsl_topology *t, const struct nsl_up_opts *o, struct nsl_err *err)
+{
+	struct up u = { .t = t, .host_netns = -1 };
+	struct sigaction sa = { .sa_handler = on_signal }, old[3];
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	const char *env = getenv("NSLAB_FAIL_STEP");
+	uint64_t fs = 0;
+	int rc;
+
+	u.lab = o->name ? o->name : t->name;
+	if (!u.lab || !*u.lab)
+		return nsl_err_set(err, EINVAL, "%s: the lab has no name: add \"name\" or use --name", t->file);
+	if (env && *env && nsl_parse_u64(env, UINT32_MAX, &fs))
+		fail_step = (unsigned long)fs;
+	step_count = 0;
+	u.hs.lifeline_w = -1;
+	u.sd.root_fd = u.sd.lab_fd = -1;
+	u.ifindex = calloc(t->n_nodes + 1, sizeof(*u.ifindex));
+	u.host_ifindex = calloc(t->host.n_ifaces + 1, sizeof(int));
+	size_t n_dev = 0;
+	for (size_t i = 0; i < t->n_nodes; i++)
+		for (size_t k = 0; k < t->nodes[i].n_ifaces; k++)
+			n_dev += t->nodes[i].ifaces[k].kind == NSL_IFACE_DEVICE;
+	u.devs = calloc(n_dev + 1, sizeof(*u.devs));
+	rc = u.ifindex && u.host_ifindex && u.devs ? 0 : nsl_err_set(err, ENOMEM, "out of memory");
+	for (size_t i = 0; rc == 0 && i < t->n_nodes; i++)
+		if (!(u.ifindex[i] = calloc(t->nodes[i].n_ifaces + 1, sizeof(int))))
+			rc = nsl_err_set(err, ENOMEM, "out of memory");
+	if (rc == 0)
+		rc = nsl_nl_open(&u.host, -1, err);
+	else
+		u.host.fd = -1;
+	if (rc == 0)
+		rc = check_host(&u, err);
+	if (rc == 0)
+		rc = nsl_state_root(&u.sd, err);
+	if (rc == 0)
+		rc = nsl_state_create(&u.sd, u.lab, err);
+	if (rc == 0) {
+		for (size_t s = 0; s < NSL_ARRAY_SIZE(sigs); s++)
+			sigaction(sigs[s], &sa, &old[s]);
+		rc = build(&u, err);
+		if (rc < 0) {
+			/* Unwind: kill what we started, then undo the journal in reverse. */
+			struct nsl_err terr = { 0 };
+			nsl_holders_kill(&u.hs);
+			nsl_nl_close(&u.host);
+			if (nsl_teardown(&u.sd, &terr) < 0)
+				nsl_err_prefix(err, "(rollback incomplete: %s)", terr.msg);
+			else if (nsl_state_remove(&u.sd, &terr) < 0)
+				nsl_err_prefix(err, "(rollback incomplete: %s)", terr.msg);
+		}
+		for (size_t s = 0; s < NSL_ARRAY_SIZE(sigs); s++)
+			sigaction(sigs[s], &old[s], NULL);
+	}
+	if (getenv("NSLAB_COUNT_STEPS"))
+		fprintf(stderr, "nslab: %lu steps\n", step_count);
+	nsl_holders_free(&u.hs);
+	nsl_nl_close(&u.host);
+	nsl_state_close(&u.sd);
+	for (size_t i = 0; u.ifindex && i < t->n_nodes; i++)
+		free(u.ifindex[i]);
+	free(u.ifindex);
+	free(u.host_ifindex);
+	for (size_t d = 0; u.devs && d < u.n_devs; d++)
+		free(u.devs[d].addrs);
+	free(u.devs);
+	return rc;
+}
