@@ -102,7 +102,9 @@ rsd_lab_traces() {
 		awk -v labs=" $* " '
 			NR == FNR { if ($1 == "holder" && index(labs, " " $2 " ")) want[$3] = $2; next }
 			{ split($1, p, "/"); if ((t = $2) in want)
-				{ c = ""; f = "/proc/" p[3] "/comm"; getline c < f; close(f)
+				{ st = ""; f = "/proc/" p[3] "/stat"; getline st < f; close(f)
+				  sub(/^.*\) /, "", st); if (st ~ /^[ZX]/) next   # a zombie holds nothing
+				  c = ""; f = "/proc/" p[3] "/comm"; getline c < f; close(f)
 				  printf "  process %s (%s) still in lab %s namespace %s\n", p[3], c, want[t], t } }' \
 			FS='[ \t]' "$snap" FS=' ' - | sort -u
 	for lab; do
