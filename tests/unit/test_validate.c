@@ -1,0 +1,228 @@
+/* Validator: cross-references, and the model it completes for the planner. */
+#include <arpa/inet.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "topology.h"
+
+struct result {
+	int r;
+	struct nsl_topology *t;
+	struct nsl_diags d;
+	char *out;
+};
+
+/* Parse (which must succeed) then validate. */
+static void validate(struct result *res, const char *text)
+{
+	size_t n = 0;
+	FILE *m;
+
+	memset(res, 0, sizeof(*res));
+	res->r = nsl_topology_parse("v.json", text, strlen(text), &res->t, &res->d);
+	if (res->r == 0)
+		res->r = nsl_topology_validate(res->t, &res->d);
+	m = open_memstream(&res->out, &n);
+	assert_non_null(m);
+	nsl_diags_print(&res->d, m);
+	fclose(m);
+}
+
+static void done(struct result *res)
+{
+	nsl_topology_free(res->t);
+	nsl_diags_clear(&res->d);
+	free(res->out);
+}
+
+static void expect_error(const char *text, const char *want)
+{
+	struct result res;
+
+	validate(&res, text);
+	if (res.r != -EINVAL || !strstr(res.out, want))
+		fail_msg("r=%d, expected '%s' in:\n%s", res.r, want, res.out);
+	done(&res);
+}
+
+static struct nsl_node *node(struct result *res, const char *name)
+{
+	int i = nsl_topology_node(res->t, name);
+
+	assert_true(i >= 0);
+	return &res->t->nodes[i];
+}
+
+static const char lab[] =
+	"{\"nodes\": {"
+	" \"r\": {\"interfaces\": {\"lo\": {\"addresses\": [\"10.255.0.1/32\"]},"
+	"                      \"wan\": {\"device\": \"enp7s0\", \"addresses\": [\"10.9.0.2/24\"]},"
+	"                      \"e1\": {\"mtu\": 1400, \"addresses\": [\"fd42:1::1/64\"]},"
+	"                      \"br0\": {\"mtu\": 1450}},"
+	"        \"bridges\": {\"br0\": {\"ports\": [\"p1\", \"p2\"], \"addresses\": [\"10.1.0.1/24\"]}},"
+	"        \"routes\": [{\"to\": \"default\", \"via\": \"10.9.0.1\", \"dev\": \"wan\"},"
+	"                   {\"to\": \"10.7.0.0/16\", \"via\": \"10.1.0.9\", \"src\": \"10.255.0.1\"},"
+	"                   {\"to\": \"fd42:7::/48\", \"via\": \"fe80::1\", \"dev\": \"e1\"},"
+	"                   {\"to\": \"10.8.0.0/16\", \"dev\": \"e2\"}],"
+	"        \"nat\": [{\"out\": \"wan\", \"to\": \"masquerade\"}]},"
+	" \"h\": {}, \"g\": {}"
+	"},"
+	"\"links\": [{\"endpoints\": [\"r:e1\", \"h:eth0\"], \"mtu\": 9000},"
+	"          {\"endpoints\": [\"r:p1\", \"g:eth0\"], \"mtu\": 1300},"
+	"          {\"endpoints\": [\"host:lab0\", \"r:p2\"]},"
+	"          {\"endpoints\": [\"r:e2\", \"r:e3\"]}],"
+	"\"host\": {\"interfaces\": {\"lab0\": {\"addresses\": [\"10.1.0.254/24\"]}},"
+	"         \"nat\": [{\"out\": \"eno1\", \"to\": \"masquerade\"}]}"
+	"}";
+
+static void test_complete_model(void **state)
+{
+	struct result res;
+	struct nsl_node *r, *h;
+	struct nsl_iface *f;
+
+	validate(&res, lab);
+	if (res.r)
+		fail_msg("%s", res.out);
+	r = node(&res, "r");
+	h = node(&res, "h");
+
+	f = nsl_node_iface(r, "lo");
+	assert_int_equal(f->kind, NSL_IFACE_LO);
+	assert_int_equal(f->n_addrs, 1);
+	f = nsl_node_iface(r, "wan");
+	assert_int_equal(f->kind, NSL_IFACE_DEVICE);
+	f = nsl_node_iface(r, "e1");
+	assert_int_equal(f->kind, NSL_IFACE_VETH);
+	assert_int_equal(f->link, 0);
+	assert_int_equal(f->mtu, 1400); /* the entry overrides the link */
+	f = nsl_node_iface(h, "eth0"); /* created: no entry under interfaces */
+	assert_non_null(f);
+	assert_int_equal(f->kind, NSL_IFACE_VETH);
+	assert_int_equal(f->mtu, 9000);
+	assert_true(f->up);
+	assert_int_equal(f->bridge, -1);
+	assert_int_equal(f->n_addrs, 0);
+	f = nsl_node_iface(h, "lo");
+	assert_non_null(f);
+	assert_int_equal(f->kind, NSL_IFACE_LO);
+
+	f = nsl_node_iface(r, "br0");
+	assert_int_equal(f->kind, NSL_IFACE_BRIDGE);
+	assert_int_equal(f->mtu, 1450);
+	assert_int_equal(f->n_addrs, 1);
+	f = nsl_node_iface(r, "p1");
+	assert_int_equal(f->bridge, 0);
+	assert_int_equal(f->link, 1);
+	assert_int_equal(f->mtu, 1300);
+	assert_int_equal(nsl_node_iface(r, "p2")->bridge, 0);
+	assert_int_equal(nsl_node_iface(r, "e2")->link, 3);
+	assert_int_equal(nsl_node_iface(r, "e3")->link, 3);
+
+	assert_int_equal(res.t->host.n_ifaces, 1);
+	assert_int_equal(res.t->host.ifaces[0].kind, NSL_IFACE_VETH);
+	assert_int_equal(res.t->host.ifaces[0].link, 2);
+	assert_int_equal(res.t->links[2].ends[0].node, NSL_ENDPOINT_HOST);
+
+	/* validating again finds the same model, nothing doubled */
+	size_t n = r->n_ifaces;
+
+	assert_int_equal(nsl_topology_validate(res.t, &res.d), 0);
+	r = node(&res, "r");
+	assert_int_equal(r->n_ifaces, n);
+	assert_int_equal(nsl_node_iface(r, "p1")->bridge, 0);
+	assert_int_equal(res.t->host.n_ifaces, 1);
+	done(&res);
+}
+
+static void test_host_end_created(void **state)
+{
+	struct result res;
+
+	validate(&res, "{\"nodes\": {\"a\": {}}, \"links\": [{\"endpoints\": [\"a:e\", \"host:v0\"],"
+		       " \"mtu\": 2000}]}");
+	assert_int_equal(res.r, 0);
+	assert_int_equal(res.t->host.n_ifaces, 1);
+	assert_string_equal(res.t->host.ifaces[0].name, "v0");
+	assert_int_equal(res.t->host.ifaces[0].mtu, 2000);
+	assert_int_equal(res.t->host.ifaces[0].kind, NSL_IFACE_VETH);
+	done(&res);
+}
+
+static void test_references(void **state)
+{
+	char buf[1024];
+
+#define TWO(node_extra, links_extra, want)                                                         \
+	do {                                                                                       \
+		snprintf(buf, sizeof(buf),                                                         \
+			 "{\"nodes\": {\"a\": {\"interfaces\": {\"e\": {\"addresses\": "             \
+			 "[\"10.0.0.1/24\"]}}%s}, \"b\": {}}, \"links\": [{\"endpoints\": "             \
+			 "[\"a:e\", \"b:e\"]}%s]}",                                                  \
+			 node_extra, links_extra);                                                 \
+		expect_error(buf, want);                                                           \
+	} while (0)
+
+	TWO("", ", {\"endpoints\": [\"b:e\", \"a:x\"]}", "links[1].endpoints[0]: b:e is already an end of links[0]");
+	TWO("", ", {\"endpoints\": [\"host:h\", \"a:x\"]}, {\"endpoints\": [\"host:h\", \"b:y\"]}",
+	    "links[2].endpoints[0]: host:h is already an end of links[1]");
+	TWO("", ", {\"endpoints\": [\"host:lo\", \"a:x\"]}", "the host's lo cannot be a link end");
+	TWO(", \"routes\": [{\"to\": \"10.5.0.0/16\", \"via\": \"10.0.0.1\"}]", "",
+	    "nodes.a.routes[0].via: 10.0.0.1 is this node's own address");
+	TWO(", \"routes\": [{\"to\": \"10.5.0.0/16\", \"via\": \"10.0.0.9\", \"dev\": \"lo\"}]", "",
+	    "gateway 10.0.0.9 is on no subnet of interface lo");
+	TWO(", \"routes\": [{\"to\": \"fd42:5::/64\", \"via\": \"fe80::1\"}]", "",
+	    "a link-local gateway needs 'dev'");
+	TWO(", \"routes\": [{\"to\": \"10.5.0.0/16\", \"dev\": \"e\", \"metric\": 5},"
+	    " {\"to\": \"10.5.0.0/16\", \"via\": \"10.0.0.2\", \"metric\": 5}]", "",
+	    "nodes.a.routes[1].to: same destination 10.5.0.0/16 and metric as routes[0]");
+	TWO(", \"bridges\": {\"br0\": {\"ports\": [\"e\", \"e\"]}}", "", "'e' is listed twice");
+	TWO(", \"bridges\": {\"e\": {}}", "", "nodes.a.bridges.e: e is already an end of links[0]");
+	TWO(", \"nat\": [{\"out\": \"nope\", \"to\": \"masquerade\"}]", "",
+	    "nodes.a.nat[0].out: node a has no interface 'nope'");
+	TWO(", \"mounts\": [{\"tmpfs\": \"/a\"}, {\"source\": \"/x\", \"target\": \"/a\"}]", "",
+	    "nodes.a.mounts[1]: /a is already mounted by mounts[0]");
+#undef TWO
+}
+
+static void test_all_collected(void **state)
+{
+	struct result res;
+
+	validate(&res, "{\"nodes\": {\"a\": {\"interfaces\": {\"x\": {}, \"y\": {}},"
+		       " \"routes\": [{\"to\": \"10.0.0.0/8\", \"dev\": \"z\"}]},"
+		       " \"b\": {\"bridges\": {\"br\": {\"ports\": [\"q\"]}}}}}");
+	assert_int_equal(res.r, -EINVAL);
+	assert_int_equal(res.d.n, 4);
+	assert_non_null(strstr(res.out, "v.json: nodes.a.interfaces.x: no link, device or bridge"));
+	assert_non_null(strstr(res.out, "v.json: nodes.a.interfaces.y: no link, device or bridge"));
+	assert_non_null(strstr(res.out, "v.json: nodes.a.routes[0].dev: node a has no interface 'z'"));
+	assert_non_null(strstr(res.out, "v.json: nodes.b.bridges.br.ports[0]: node b has no interface 'q'"));
+	done(&res);
+}
+
+static void test_programmatic(void **state)
+{
+	struct nsl_diags d = {0};
+
+	/* a NULL model is refused, not dereferenced */
+	assert_int_equal(nsl_topology_validate(NULL, &d), -EINVAL);
+	nsl_topology_free(NULL);
+	nsl_diags_clear(&d);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_complete_model), cmocka_unit_test(test_host_end_created),
+		cmocka_unit_test(test_references),     cmocka_unit_test(test_all_collected),
+		cmocka_unit_test(test_programmatic),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
