@@ -168,25 +168,25 @@ static const struct {
 	uint64_t mult;
 	bool bytes;
 } rate_units[] = {
-	{"", 1, false},
-	{"bit", 1, false},
-	{"kbit", 1000ull, false},
-	{"mbit", 1000000ull, false},
-	{"gbit", 1000000000ull, false},
-	{"tbit", 1000000000000ull, false},
-	{"kibit", 1024ull, false},
-	{"mibit", 1024ull * 1024, false},
-	{"gibit", 1024ull * 1024 * 1024, false},
-	{"tibit", 1024ull * 1024 * 1024 * 1024, false},
-	{"bps", 1, true},
-	{"kbps", 1000ull, true},
-	{"mbps", 1000000ull, true},
-	{"gbps", 1000000000ull, true},
-	{"tbps", 1000000000000ull, true},
-	{"kibps", 1024ull, true},
-	{"mibps", 1024ull * 1024, true},
-	{"gibps", 1024ull * 1024 * 1024, true},
-	{"tibps", 1024ull * 1024 * 1024 * 1024, true},
+    {"", 1, false},
+    {"bit", 1, false},
+    {"kbit", 1000ull, false},
+    {"mbit", 1000000ull, false},
+    {"gbit", 1000000000ull, false},
+    {"tbit", 1000000000000ull, false},
+    {"kibit", 1024ull, false},
+    {"mibit", 1024ull * 1024, false},
+    {"gibit", 1024ull * 1024 * 1024, false},
+    {"tibit", 1024ull * 1024 * 1024 * 1024, false},
+    {"bps", 1, true},
+    {"kbps", 1000ull, true},
+    {"mbps", 1000000ull, true},
+    {"gbps", 1000000000ull, true},
+    {"tbps", 1000000000000ull, true},
+    {"kibps", 1024ull, true},
+    {"mibps", 1024ull * 1024, true},
+    {"gibps", 1024ull * 1024 * 1024, true},
+    {"tibps", 1024ull * 1024 * 1024 * 1024, true},
 };
 
 bool nsl_rate_parse(const char *s, uint64_t *ret_bytes_per_sec)
@@ -228,8 +228,8 @@ bool nsl_name_valid(const char *s)
 
 		if (n >= NSL_NAME_MAX)
 			return false;
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '_' || c == '-'))
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '-'))
 			return false;
 	}
 	return true;

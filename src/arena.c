@@ -18,10 +18,7 @@ struct nsl_arena {
 	struct chunk *head; /* the chunk being carved; big chunks are linked after it */
 };
 
-struct nsl_arena *nsl_arena_new(void)
-{
-	return calloc(1, sizeof(struct nsl_arena));
-}
+struct nsl_arena *nsl_arena_new(void) { return calloc(1, sizeof(struct nsl_arena)); }
 
 void nsl_arena_free(struct nsl_arena *a)
 {
@@ -116,10 +113,7 @@ char *nsl_arena_strndup(struct nsl_arena *a, const char *s, size_t n)
 	return dup_len(a, s, strnlen(s, n));
 }
 
-char *nsl_arena_strdup(struct nsl_arena *a, const char *s)
-{
-	return dup_len(a, s, strlen(s));
-}
+char *nsl_arena_strdup(struct nsl_arena *a, const char *s) { return dup_len(a, s, strlen(s)); }
 
 char *nsl_arena_printf(struct nsl_arena *a, const char *fmt, ...)
 {

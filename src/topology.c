@@ -40,7 +40,7 @@ struct pctx {
 	unsigned errors;
 	bool oom;
 	const char **node_keys; /* node names as written, for endpoint lookup */
-	size_t *node_sorted;    /* indices into node_keys, sorted by name */
+	size_t *node_sorted;	/* indices into node_keys, sorted by name */
 	struct seen_addr *seen;
 	size_t n_seen, cap_seen;
 };
@@ -272,7 +272,8 @@ static bool check_object(struct pctx *c, const cJSON *obj, const char *path,
 			const char *hint = suggest(key, names, n_keys);
 
 			if (hint)
-				perr(c, p, "unknown key '%s' (did you mean '%s'?)", q(b, key), hint);
+				perr(c, p, "unknown key '%s' (did you mean '%s'?)", q(b, key),
+				     hint);
 			else
 				perr(c, p, "unknown key '%s'", q(b, key));
 		} else if (!type_ok(ch, keys[i].type)) {
@@ -377,8 +378,9 @@ static bool get_ifname(struct pctx *c, const cJSON *obj, const char *key, const 
 		return false;
 	path_key(p, path, key);
 	if (!nsl_ifname_valid(v->valuestring)) {
-		perr(c, p, "invalid interface name '%s' (1 to %d bytes of printable ASCII, no '/', "
-			   "':' or space, not '.' or '..')",
+		perr(c, p,
+		     "invalid interface name '%s' (1 to %d bytes of printable ASCII, no '/', "
+		     "':' or space, not '.' or '..')",
 		     q(b, v->valuestring), NSL_IFNAME_MAX);
 		return false;
 	}
@@ -460,8 +462,8 @@ static void check_dup_addrs(struct pctx *c)
 }
 
 /* An array of interface addresses appended to *addrs. */
-static void parse_addrs(struct pctx *c, const cJSON *arr, const char *path, struct nsl_prefix **addrs,
-			size_t *n_addrs)
+static void parse_addrs(struct pctx *c, const cJSON *arr, const char *path,
+			struct nsl_prefix **addrs, size_t *n_addrs)
 {
 	size_t n = count_children(arr), i = 0;
 	struct nsl_prefix *p;
@@ -490,8 +492,9 @@ static void parse_addrs(struct pctx *c, const cJSON *arr, const char *path, stru
 				perr(c, ip, "'%s' has no prefix length (like 10.0.0.1/24)",
 				     q(b, v->valuestring));
 			else
-				perr(c, ip, "invalid address '%s' (expected CIDR like 10.0.0.1/24 or "
-					    "fd42::1/64)",
+				perr(c, ip,
+				     "invalid address '%s' (expected CIDR like 10.0.0.1/24 or "
+				     "fd42::1/64)",
 				     q(b, v->valuestring));
 			continue;
 		}
@@ -514,7 +517,8 @@ static bool parse_network(struct pctx *c, const char *s, const char *path, bool 
 
 	if (!nsl_prefix_parse(s, &p)) {
 		if (!bare_ok || !nsl_ip_parse(s, &p.ip)) {
-			perr(c, path, "invalid prefix '%s' (expected CIDR like 10.1.0.0/16)", q(b, s));
+			perr(c, path, "invalid prefix '%s' (expected CIDR like 10.1.0.0/16)",
+			     q(b, s));
 			return false;
 		}
 		p.len = p.ip.family == AF_INET ? 32 : 128;
@@ -571,13 +575,13 @@ static void parse_iface(struct pctx *c, struct nsl_iface *f, const cJSON *obj, c
 			bool host)
 {
 	static const struct key_spec keys[] = {
-		{"addresses", J_ARRAY}, {"mtu", J_INT}, {"mac", J_STRING},
-		{"up", J_BOOL},		{"device", J_STRING},
+	    {"addresses", J_ARRAY}, {"mtu", J_INT},	  {"mac", J_STRING},
+	    {"up", J_BOOL},	    {"device", J_STRING},
 	};
 	static const struct key_spec host_keys[] = {
-		{"addresses", J_ARRAY},
-		{"mtu", J_INT},
-		{"mac", J_STRING},
+	    {"addresses", J_ARRAY},
+	    {"mtu", J_INT},
+	    {"mac", J_STRING},
 	};
 	const cJSON *v;
 	char p[PATH_LEN], b[QUOTE_LEN];
@@ -600,8 +604,9 @@ static void parse_iface(struct pctx *c, struct nsl_iface *f, const cJSON *obj, c
 		else if (nsl_mac_parse(v->valuestring, f->mac))
 			f->has_mac = true;
 		else
-			perr(c, p, "invalid MAC '%s' (expected unicast, not all-zero, like "
-				   "02:00:00:00:00:01)",
+			perr(c, p,
+			     "invalid MAC '%s' (expected unicast, not all-zero, like "
+			     "02:00:00:00:00:01)",
 			     q(b, v->valuestring));
 	}
 	if ((v = get(obj, "up", J_BOOL))) {
@@ -622,8 +627,8 @@ static void parse_iface(struct pctx *c, struct nsl_iface *f, const cJSON *obj, c
 }
 
 /* A map of interface name -> settings, into ifaces (room for extra entries reserved). */
-static void parse_ifaces(struct pctx *c, const cJSON *obj, const char *path, size_t extra, bool host,
-			 struct nsl_iface **ret, size_t *n_ret)
+static void parse_ifaces(struct pctx *c, const cJSON *obj, const char *path, size_t extra,
+			 bool host, struct nsl_iface **ret, size_t *n_ret)
 {
 	size_t n = cJSON_IsObject(obj) ? count_children(obj) : 0;
 	struct nsl_iface *arr;
@@ -643,8 +648,9 @@ static void parse_ifaces(struct pctx *c, const cJSON *obj, const char *path, siz
 
 		path_key(p, path, ch->string);
 		if (!nsl_ifname_valid(ch->string)) {
-			perr(c, p, "invalid interface name '%s' (1 to %d bytes of printable ASCII, "
-				   "no '/', ':' or space, not '.' or '..')",
+			perr(c, p,
+			     "invalid interface name '%s' (1 to %d bytes of printable ASCII, "
+			     "no '/', ':' or space, not '.' or '..')",
 			     q(b, ch->string), NSL_IFNAME_MAX);
 			continue;
 		}
@@ -658,9 +664,9 @@ static void parse_ifaces(struct pctx *c, const cJSON *obj, const char *path, siz
 static void parse_bridges(struct pctx *c, struct nsl_node *n, const cJSON *obj, const char *path)
 {
 	static const struct key_spec keys[] = {
-		{"ports", J_ARRAY},
-		{"addresses", J_ARRAY},
-		{"stp", J_BOOL},
+	    {"ports", J_ARRAY},
+	    {"addresses", J_ARRAY},
+	    {"stp", J_BOOL},
 	};
 	size_t count = count_children(obj);
 
@@ -694,7 +700,8 @@ static void parse_bridges(struct pctx *c, struct nsl_node *n, const cJSON *obj, 
 			size_t np = count_children(v);
 
 			path_key(pp, p, "ports");
-			br->ports = oom_check(c, nsl_arena_array(c->a, np ? np : 1, sizeof(*br->ports)));
+			br->ports =
+			    oom_check(c, nsl_arena_array(c->a, np ? np : 1, sizeof(*br->ports)));
 			if (!br->ports)
 				return;
 			i = 0;
@@ -705,10 +712,11 @@ static void parse_bridges(struct pctx *c, struct nsl_node *n, const cJSON *obj, 
 				if (!cJSON_IsString(e))
 					perr(c, ep, "expected string");
 				else if (!nsl_ifname_valid(e->valuestring))
-					perr(c, ep, "invalid interface name '%s'", q(b, e->valuestring));
+					perr(c, ep, "invalid interface name '%s'",
+					     q(b, e->valuestring));
 				else
 					nsl_fmt(br->ports[br->n_ports++], sizeof(*br->ports), "%s",
-						 e->valuestring);
+						e->valuestring);
 			}
 		}
 		if ((v = get(ch, "addresses", J_ARRAY))) {
@@ -726,8 +734,8 @@ static void parse_bridges(struct pctx *c, struct nsl_node *n, const cJSON *obj, 
 static void parse_routes(struct pctx *c, struct nsl_node *n, const cJSON *arr, const char *path)
 {
 	static const struct key_spec keys[] = {
-		{"to", J_STRING}, {"via", J_STRING}, {"dev", J_STRING},
-		{"metric", J_INT}, {"src", J_STRING},
+	    {"to", J_STRING},  {"via", J_STRING}, {"dev", J_STRING},
+	    {"metric", J_INT}, {"src", J_STRING},
 	};
 	size_t count = count_children(arr), i = 0;
 
@@ -767,7 +775,8 @@ static void parse_routes(struct pctx *c, struct nsl_node *n, const cJSON *arr, c
 			continue;
 		if (!strcmp(to, "default")) {
 			if (!r.has_via) {
-				perr(c, kp, "a default route needs 'via' (its family picks IPv4 or IPv6)");
+				perr(c, kp,
+				     "a default route needs 'via' (its family picks IPv4 or IPv6)");
 				continue;
 			}
 			r.is_default = true;
@@ -794,9 +803,9 @@ static void parse_nat(struct pctx *c, struct nsl_nat **ret, size_t *n_ret, const
 		      const char *path)
 {
 	static const struct key_spec keys[] = {
-		{"source", J_STRING},
-		{"out", J_STRING},
-		{"to", J_STRING},
+	    {"source", J_STRING},
+	    {"out", J_STRING},
+	    {"to", J_STRING},
 	};
 	size_t count = count_children(arr), i = 0;
 	struct nsl_nat *nats;
@@ -843,7 +852,8 @@ static void parse_nat(struct pctx *c, struct nsl_nat **ret, size_t *n_ret, const
 			if (!nsl_ip_parse(lo, &r.to_min) || !nsl_ip_parse(dash + 1, &r.to_max) ||
 			    r.to_min.family != r.to_max.family || nsl_ip_is_special(&r.to_min) ||
 			    nsl_ip_is_special(&r.to_max)) {
-				perr(c, kp, "invalid address range '%s' (expected like 10.0.0.1-10.0.0.9)",
+				perr(c, kp,
+				     "invalid address range '%s' (expected like 10.0.0.1-10.0.0.9)",
 				     q(b, s));
 				continue;
 			}
@@ -854,8 +864,9 @@ static void parse_nat(struct pctx *c, struct nsl_nat **ret, size_t *n_ret, const
 		} else {
 			r.to = NSL_NAT_ADDRESS;
 			if (!nsl_ip_parse(s, &r.to_min) || nsl_ip_is_special(&r.to_min)) {
-				perr(c, kp, "invalid 'to' '%s' (expected \"masquerade\", an address or "
-					    "a range a-b)",
+				perr(c, kp,
+				     "invalid 'to' '%s' (expected \"masquerade\", an address or "
+				     "a range a-b)",
 				     q(b, s));
 				continue;
 			}
@@ -917,8 +928,9 @@ static void parse_sysctls(struct pctx *c, struct nsl_sysctl **ret, size_t *n_ret
 			continue;
 		}
 		if (!sysctl_key_valid(v->string)) {
-			perr(c, p, "invalid sysctl name '%s' (dot-separated segments of "
-				   "[A-Za-z0-9_-], no '/' or '..')",
+			perr(c, p,
+			     "invalid sysctl name '%s' (dot-separated segments of "
+			     "[A-Za-z0-9_-], no '/' or '..')",
 			     q(b, v->string));
 			continue;
 		}
@@ -1030,10 +1042,10 @@ static bool node_path_ok(struct pctx *c, const char *s, const char *path)
 static void parse_mounts(struct pctx *c, struct nsl_node *n, const cJSON *arr, const char *path)
 {
 	static const struct key_spec keys[] = {
-		{"source", J_STRING},
-		{"target", J_STRING},
-		{"tmpfs", J_STRING},
-		{"read_only", J_BOOL},
+	    {"source", J_STRING},
+	    {"target", J_STRING},
+	    {"tmpfs", J_STRING},
+	    {"read_only", J_BOOL},
 	};
 	size_t count = count_children(arr), i = 0;
 
@@ -1059,7 +1071,8 @@ static void parse_mounts(struct pctx *c, struct nsl_node *n, const cJSON *arr, c
 			continue;
 		if (tmp) {
 			if (src || tgt) {
-				perr(c, p, "a mount is either {source, target} or {tmpfs}, not both");
+				perr(c, p,
+				     "a mount is either {source, target} or {tmpfs}, not both");
 				continue;
 			}
 			path_key(kp, p, "tmpfs");
@@ -1082,9 +1095,10 @@ static void parse_mounts(struct pctx *c, struct nsl_node *n, const cJSON *arr, c
 			}
 			if (src[0] != '/' && path_has_dots(src)) {
 				/* relative sources stay under the topology's directory */
-				perr(c, kp, "relative source '%s' may not use '.' or '..' components; "
-					    "write an absolute path to reach outside the topology's "
-					    "directory",
+				perr(c, kp,
+				     "relative source '%s' may not use '.' or '..' components; "
+				     "write an absolute path to reach outside the topology's "
+				     "directory",
 				     q(b, src));
 				continue;
 			}
@@ -1162,10 +1176,10 @@ static bool hostname_valid(const char *s)
 static void parse_node(struct pctx *c, struct nsl_node *n, const cJSON *obj, const char *path)
 {
 	static const struct key_spec keys[] = {
-		{"description", J_STRING}, {"hostname", J_STRING}, {"interfaces", J_OBJECT},
-		{"bridges", J_OBJECT},	   {"routes", J_ARRAY},	   {"sysctls", J_OBJECT},
-		{"nat", J_ARRAY},	   {"exec", J_ARRAY},	   {"mounts", J_ARRAY},
-		{"env", J_OBJECT},
+	    {"description", J_STRING}, {"hostname", J_STRING}, {"interfaces", J_OBJECT},
+	    {"bridges", J_OBJECT},     {"routes", J_ARRAY},    {"sysctls", J_OBJECT},
+	    {"nat", J_ARRAY},	       {"exec", J_ARRAY},      {"mounts", J_ARRAY},
+	    {"env", J_OBJECT},
 	};
 	const cJSON *v, *br;
 	char p[PATH_LEN], b[QUOTE_LEN];
@@ -1178,8 +1192,9 @@ static void parse_node(struct pctx *c, struct nsl_node *n, const cJSON *obj, con
 		if (hostname_valid(v->valuestring))
 			nsl_fmt(n->hostname, sizeof(n->hostname), "%s", v->valuestring);
 		else
-			perr(c, p, "invalid hostname '%s' (1 to 64 of [A-Za-z0-9_.-], not starting "
-				   "or ending with '-' or '.')",
+			perr(c, p,
+			     "invalid hostname '%s' (1 to 64 of [A-Za-z0-9_.-], not starting "
+			     "or ending with '-' or '.')",
 			     q(b, v->valuestring));
 	}
 	br = get(obj, "bridges", J_OBJECT);
@@ -1252,8 +1267,9 @@ static void parse_nodes(struct pctx *c, const cJSON *obj)
 		else if (strlen(v->string) > NSL_NAME_MAX)
 			perr(c, p, "node name longer than %d characters", NSL_NAME_MAX);
 		else if (!nsl_name_valid(v->string))
-			perr(c, p, "invalid node name '%s' (1 to %d of [A-Za-z0-9_-], not starting "
-				   "with '-')",
+			perr(c, p,
+			     "invalid node name '%s' (1 to %d of [A-Za-z0-9_-], not starting "
+			     "with '-')",
 			     q(b, v->string), NSL_NAME_MAX);
 		/* kept even when refused, so links to it do not pile up more errors */
 		nsl_fmt(n->name, sizeof(n->name), "%s", v->string);
@@ -1285,8 +1301,7 @@ static int find_node_key(const struct pctx *c, const char *name)
 	return -1;
 }
 
-static void parse_endpoint(struct pctx *c, const cJSON *v, const char *path,
-			   struct nsl_endpoint *e)
+static void parse_endpoint(struct pctx *c, const cJSON *v, const char *path, struct nsl_endpoint *e)
 {
 	char node[NSL_NAME_MAX + 2], b[QUOTE_LEN], b2[QUOTE_LEN];
 	const char *s, *colon;
@@ -1335,10 +1350,10 @@ static void parse_endpoint(struct pctx *c, const cJSON *v, const char *path,
 static void parse_links(struct pctx *c, const cJSON *arr)
 {
 	static const struct key_spec keys[] = {
-		{"endpoints", J_ARRAY},
-		{"mtu", J_INT},
-		{"rate", J_STRING},
-		{"description", J_STRING},
+	    {"endpoints", J_ARRAY},
+	    {"mtu", J_INT},
+	    {"rate", J_STRING},
+	    {"description", J_STRING},
 	};
 	struct nsl_topology *t = c->t;
 	size_t count = count_children(arr), i = 0;
@@ -1383,8 +1398,9 @@ static void parse_links(struct pctx *c, const cJSON *arr)
 
 			path_key(kp, p, "rate");
 			if (!nsl_rate_parse(r, &l->rate))
-				perr(c, kp, "invalid rate '%s' (like \"100mbit\", \"1gbit\", "
-					    "\"512kbit\", \"10mbps\")",
+				perr(c, kp,
+				     "invalid rate '%s' (like \"100mbit\", \"1gbit\", "
+				     "\"512kbit\", \"10mbps\")",
 				     q(b, r));
 		}
 		t->n_links++;
@@ -1394,9 +1410,9 @@ static void parse_links(struct pctx *c, const cJSON *arr)
 static void parse_host(struct pctx *c, const cJSON *obj)
 {
 	static const struct key_spec keys[] = {
-		{"interfaces", J_OBJECT},
-		{"nat", J_ARRAY},
-		{"sysctls", J_OBJECT},
+	    {"interfaces", J_OBJECT},
+	    {"nat", J_ARRAY},
+	    {"sysctls", J_OBJECT},
 	};
 	struct nsl_host *h = &c->t->host;
 	const cJSON *v;
@@ -1414,8 +1430,8 @@ static void parse_host(struct pctx *c, const cJSON *obj)
 static void parse_root(struct pctx *c, const cJSON *root)
 {
 	static const struct key_spec keys[] = {
-		{"name", J_STRING}, {"description", J_STRING}, {"nodes", J_OBJECT},
-		{"links", J_ARRAY}, {"host", J_OBJECT},
+	    {"name", J_STRING}, {"description", J_STRING}, {"nodes", J_OBJECT},
+	    {"links", J_ARRAY}, {"host", J_OBJECT},
 	};
 	const cJSON *v;
 	char b[QUOTE_LEN];
@@ -1429,8 +1445,9 @@ static void parse_root(struct pctx *c, const cJSON *root)
 		if (nsl_name_valid(v->valuestring))
 			nsl_fmt(c->t->name, sizeof(c->t->name), "%s", v->valuestring);
 		else
-			perr(c, "name", "invalid lab name '%s' (1 to %d of [A-Za-z0-9_-], not "
-					"starting with '-')",
+			perr(c, "name",
+			     "invalid lab name '%s' (1 to %d of [A-Za-z0-9_-], not "
+			     "starting with '-')",
 			     q(b, v->valuestring), NSL_NAME_MAX);
 	}
 	if ((v = get(root, "nodes", J_OBJECT)))
@@ -1561,7 +1578,8 @@ static bool prescan(struct pctx *c, const char *text, size_t len)
 				in_str = false;
 			} else if (ch == '\\' && i + 1 < len) {
 				/* cJSON would cut the string at \u0000 and hide the rest */
-				if (text[i + 1] == 'u' && i + 6 <= len && !memcmp(text + i + 2, "0000", 4)) {
+				if (text[i + 1] == 'u' && i + 6 <= len &&
+				    !memcmp(text + i + 2, "0000", 4)) {
 					text_err(c, text, i, "\\u0000 is not allowed in strings");
 					return false;
 				}
@@ -1581,7 +1599,7 @@ static bool prescan(struct pctx *c, const char *text, size_t len)
 				char msg[64];
 
 				nsl_fmt(msg, sizeof(msg), "nesting deeper than %d levels",
-					 NSL_DEPTH_MAX);
+					NSL_DEPTH_MAX);
 				text_err(c, text, i, msg);
 				return false;
 			}
@@ -1660,7 +1678,8 @@ static int parse_with_dir(const char *file_name, const char *dir, const char *te
 		goto out;
 	root = cJSON_ParseWithLengthOpts(text, len, &end, false);
 	if (!root) {
-		text_err(&c, text, end && end >= text && end <= text + len ? (size_t)(end - text) : 0,
+		text_err(&c, text,
+			 end && end >= text && end <= text + len ? (size_t)(end - text) : 0,
 			 "invalid JSON");
 		goto out;
 	}

@@ -165,10 +165,12 @@ static void check_bridges(struct vctx *c, struct nsl_node *n)
 			struct nsl_iface *f = nsl_node_iface(n, br->ports[i]);
 			char p[PATH_LEN];
 
-			nsl_fmt(p, sizeof(p), "nodes.%s.bridges.%s.ports[%zu]", n->name, br->name, i);
+			nsl_fmt(p, sizeof(p), "nodes.%s.bridges.%s.ports[%zu]", n->name, br->name,
+				i);
 			if (!f || f->kind == NSL_IFACE_UNKNOWN) {
-				verr(c, p, "node %s has no interface '%s' (a port is a link end or "
-					   "a moved device of the same node)",
+				verr(c, p,
+				     "node %s has no interface '%s' (a port is a link end or "
+				     "a moved device of the same node)",
 				     n->name, br->ports[i]);
 			} else if (f->kind == NSL_IFACE_LO) {
 				verr(c, p, "lo cannot be a bridge port");
@@ -242,8 +244,8 @@ static void check_routes(struct vctx *c, struct nsl_node *n)
 		}
 		if (r->has_src && !node_has_addr(n, &r->src)) {
 			nsl_fmt(p, sizeof(p), "nodes.%s.routes[%zu].src", n->name, i);
-			verr(c, p, "%s is not an address of node %s", nsl_ip_str(&r->src, b, sizeof(b)),
-			     n->name);
+			verr(c, p, "%s is not an address of node %s",
+			     nsl_ip_str(&r->src, b, sizeof(b)), n->name);
 		}
 		/* the kernel refuses a second route to the same place with the same metric */
 		for (size_t j = 0; j < i; j++) {
@@ -336,8 +338,9 @@ static void check_devices(struct vctx *c)
 				for (size_t j = 0; j < lim; j++) {
 					if (o->ifaces[j].device[0] &&
 					    !strcmp(o->ifaces[j].device, f->device)) {
-						verr(c, p, "host device '%s' is already moved by "
-							   "nodes.%s.interfaces.%s",
+						verr(c, p,
+						     "host device '%s' is already moved by "
+						     "nodes.%s.interfaces.%s",
 						     f->device, o->name, o->ifaces[j].name);
 						dup = true;
 						break;
@@ -350,16 +353,16 @@ static void check_devices(struct vctx *c)
 
 					if (ep->node == NSL_ENDPOINT_HOST &&
 					    !strcmp(ep->ifname, f->device)) {
-						verr(c, p, "'%s' is the host end of links[%zu], not "
-							   "a host device",
+						verr(c, p,
+						     "'%s' is the host end of links[%zu], not "
+						     "a host device",
 						     f->device, l);
 						dup = true;
 						break;
 					}
 				}
 			}
-			if (dup)
-				continue;
+			/* a device even when refused, so nothing else reports it again */
 			f->kind = NSL_IFACE_DEVICE;
 		}
 	}

@@ -62,7 +62,8 @@ static bool check_fixture(const char *json, const char *expect_path)
 	}
 	for (line = out; *line; line = strchr(line, '\n') + 1) {
 		if (strncmp(line, json, file_len) || strncmp(line + file_len, ": ", 2)) {
-			print_error("%s: a line does not start with the file name:\n%s", json, line);
+			print_error("%s: a line does not start with the file name:\n%s", json,
+				    line);
 			ok = false;
 			break;
 		}
@@ -135,8 +136,8 @@ static void test_fixture_pairs(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_invalid_fixtures),
-		cmocka_unit_test(test_fixture_pairs),
+	    cmocka_unit_test(test_invalid_fixtures),
+	    cmocka_unit_test(test_fixture_pairs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -31,10 +31,7 @@ static void parse_text(struct result *res, const char *text, size_t len)
 	fclose(m);
 }
 
-static void parse(struct result *res, const char *text)
-{
-	parse_text(res, text, strlen(text));
-}
+static void parse(struct result *res, const char *text) { parse_text(res, text, strlen(text)); }
 
 static void done(struct result *res)
 {
@@ -56,41 +53,50 @@ static void expect_error(const char *text, const char *want)
 }
 
 static const char spec_example[] =
-	"{\n"
-	"  \"name\": \"demo\",\n"
-	"  \"description\": \"x\",\n"
-	"  \"nodes\": {\n"
-	"    \"h1\": {\n"
-	"      \"interfaces\": { \"eth0\": { \"addresses\": [\"10.42.1.2/24\", \"fd42:1::2/64\"] } },\n"
-	"      \"routes\": [ { \"to\": \"default\", \"via\": \"10.42.1.1\" },\n"
-	"                  { \"to\": \"default\", \"via\": \"fd42:1::1\" } ]\n"
-	"    },\n"
-	"    \"r1\": {\n"
-	"      \"sysctls\": { \"net.ipv4.ip_forward\": 1, \"net.ipv6.conf.all.forwarding\": \"1\" },\n"
-	"      \"interfaces\": {\n"
-	"        \"eth0\": { \"addresses\": [\"10.42.1.1/24\", \"fd42:1::1/64\"], \"mac\": \"02:00:00:00:00:01\" },\n"
-	"        \"wan0\": { \"device\": \"enp7s0\", \"addresses\": [\"198.51.100.7/24\"], \"up\": false }\n"
-	"      },\n"
-	"      \"routes\": [ { \"to\": \"0.0.0.0/0\", \"via\": \"198.51.100.1\", \"dev\": \"wan0\", \"metric\": 10 } ],\n"
-	"      \"nat\": [ { \"source\": \"10.42.0.0/16\", \"out\": \"wan0\", \"to\": \"masquerade\" },\n"
-	"               { \"to\": \"fd42::1-fd42::9\" } ]\n"
-	"    },\n"
-	"    \"sw1\": { \"bridges\": { \"br0\": { \"ports\": [\"p1\", \"p2\"], \"addresses\": [\"10.42.9.1/24\"], \"stp\": true } } },\n"
-	"    \"h2\": { \"hostname\": \"server\", \"exec\": [[\"sh\", \"-c\", \"echo ready > /tmp/h2\"]],\n"
-	"            \"env\": { \"ROLE\": \"server\" },\n"
-	"            \"mounts\": [ { \"source\": \"h2/etc\", \"target\": \"/etc/x\", \"read_only\": true },\n"
-	"                        { \"tmpfs\": \"/var/run/x\" }, { \"source\": \"/srv\", \"target\": \"/srv\" } ] }\n"
-	"  },\n"
-	"  \"links\": [\n"
-	"    { \"endpoints\": [\"h1:eth0\", \"r1:eth0\"] },\n"
-	"    { \"endpoints\": [\"r1:eth1\", \"sw1:p1\"], \"mtu\": 9000, \"rate\": \"100mbit\" },\n"
-	"    { \"endpoints\": [\"h2:eth0\", \"sw1:p2\"] },\n"
-	"    { \"endpoints\": [\"host:lab0\", \"sw1:mgmt\"] }\n"
-	"  ],\n"
-	"  \"host\": { \"interfaces\": { \"lab0\": { \"addresses\": [\"10.42.9.254/24\"] } },\n"
-	"            \"nat\": [ { \"source\": \"10.42.0.0/16\", \"out\": \"eth0\", \"to\": \"masquerade\" } ],\n"
-	"            \"sysctls\": { \"net.ipv4.ip_forward\": 1 } }\n"
-	"}\n";
+    "{\n"
+    "  \"name\": \"demo\",\n"
+    "  \"description\": \"x\",\n"
+    "  \"nodes\": {\n"
+    "    \"h1\": {\n"
+    "      \"interfaces\": { \"eth0\": { \"addresses\": [\"10.42.1.2/24\", \"fd42:1::2/64\"] } },\n"
+    "      \"routes\": [ { \"to\": \"default\", \"via\": \"10.42.1.1\" },\n"
+    "                  { \"to\": \"default\", \"via\": \"fd42:1::1\" } ]\n"
+    "    },\n"
+    "    \"r1\": {\n"
+    "      \"sysctls\": { \"net.ipv4.ip_forward\": 1, \"net.ipv6.conf.all.forwarding\": \"1\" },\n"
+    "      \"interfaces\": {\n"
+    "        \"eth0\": { \"addresses\": [\"10.42.1.1/24\", \"fd42:1::1/64\"], \"mac\": "
+    "\"02:00:00:00:00:01\" },\n"
+    "        \"wan0\": { \"device\": \"enp7s0\", \"addresses\": [\"198.51.100.7/24\"], \"up\": "
+    "false }\n"
+    "      },\n"
+    "      \"routes\": [ { \"to\": \"0.0.0.0/0\", \"via\": \"198.51.100.1\", \"dev\": \"wan0\", "
+    "\"metric\": 10 } ],\n"
+    "      \"nat\": [ { \"source\": \"10.42.0.0/16\", \"out\": \"wan0\", \"to\": \"masquerade\" "
+    "},\n"
+    "               { \"to\": \"fd42::1-fd42::9\" } ]\n"
+    "    },\n"
+    "    \"sw1\": { \"bridges\": { \"br0\": { \"ports\": [\"p1\", \"p2\"], \"addresses\": "
+    "[\"10.42.9.1/24\"], \"stp\": true } } },\n"
+    "    \"h2\": { \"hostname\": \"server\", \"exec\": [[\"sh\", \"-c\", \"echo ready > "
+    "/tmp/h2\"]],\n"
+    "            \"env\": { \"ROLE\": \"server\" },\n"
+    "            \"mounts\": [ { \"source\": \"h2/etc\", \"target\": \"/etc/x\", \"read_only\": "
+    "true },\n"
+    "                        { \"tmpfs\": \"/var/run/x\" }, { \"source\": \"/srv\", \"target\": "
+    "\"/srv\" } ] }\n"
+    "  },\n"
+    "  \"links\": [\n"
+    "    { \"endpoints\": [\"h1:eth0\", \"r1:eth0\"] },\n"
+    "    { \"endpoints\": [\"r1:eth1\", \"sw1:p1\"], \"mtu\": 9000, \"rate\": \"100mbit\" },\n"
+    "    { \"endpoints\": [\"h2:eth0\", \"sw1:p2\"] },\n"
+    "    { \"endpoints\": [\"host:lab0\", \"sw1:mgmt\"] }\n"
+    "  ],\n"
+    "  \"host\": { \"interfaces\": { \"lab0\": { \"addresses\": [\"10.42.9.254/24\"] } },\n"
+    "            \"nat\": [ { \"source\": \"10.42.0.0/16\", \"out\": \"eth0\", \"to\": "
+    "\"masquerade\" } ],\n"
+    "            \"sysctls\": { \"net.ipv4.ip_forward\": 1 } }\n"
+    "}\n";
 
 static void test_model(void **state)
 {
@@ -291,7 +297,7 @@ static void test_hostile(void **state)
 	assert_int_equal(res.r, 0);
 	done(&res);
 	expect_error("{\"name\": \"\xff\"}", "invalid UTF-8");
-	expect_error("{\"name\": \"\xed\xa0\x80\"}", "invalid UTF-8"); /* a surrogate */
+	expect_error("{\"name\": \"\xed\xa0\x80\"}", "invalid UTF-8");	   /* a surrogate */
 	expect_error("{\"name\": \"\xf4\x90\x80\x80\"}", "invalid UTF-8"); /* > U+10FFFF */
 	expect_error("{\"name\": \"\xe2\x82\"}", "invalid UTF-8");
 	expect_error("{\"name\":\x0c \"x\"}", "control character outside a string");
@@ -336,7 +342,8 @@ static void test_keys(void **state)
 	assert_non_null(text);
 	len += (size_t)snprintf(text + len, cap - len, "{\"nodes\":{");
 	for (size_t i = 0; i < n; i++)
-		len += (size_t)snprintf(text + len, cap - len, "%s\"n%zu\":{}", i ? "," : "", i % 2);
+		len +=
+		    (size_t)snprintf(text + len, cap - len, "%s\"n%zu\":{}", i ? "," : "", i % 2);
 	snprintf(text + len, cap - len, "}}");
 	parse(&res, text);
 	assert_int_equal(res.r, -EINVAL);
@@ -378,10 +385,14 @@ static void test_collects_all(void **state)
 		    " \"links\": [{\"endpoints\": [\"a:e\", \"zz:e\"], \"mtu\": 1}]}");
 	assert_int_equal(res.r, -EINVAL);
 	/* every problem, in document order */
-	const char *want[] = {"name: invalid lab name", "nodes.a.hostname: invalid hostname",
-			      "nodes.a.routes[0]: missing 'to'", "a route needs 'via', 'dev'",
-			      "nodes.a.sysctls.kernel.x: only net.*", "nodes.host: the node name",
-			      "links[0].endpoints[1]: no node 'zz'", "links[0].mtu: must be"};
+	const char *want[] = {"name: invalid lab name",
+			      "nodes.a.hostname: invalid hostname",
+			      "nodes.a.routes[0]: missing 'to'",
+			      "a route needs 'via', 'dev'",
+			      "nodes.a.sysctls.kernel.x: only net.*",
+			      "nodes.host: the node name",
+			      "links[0].endpoints[1]: no node 'zz'",
+			      "links[0].mtu: must be"};
 	const char *at = res.out;
 
 	for (size_t i = 0; i < NSL_ARRAY_SIZE(want); i++) {
@@ -397,30 +408,38 @@ static void test_collects_all(void **state)
 
 static void test_values(void **state)
 {
-	expect_error("{\"nodes\": {\"a\": {\"routes\": [{\"to\": \"10.1.2.3/8\", \"dev\": \"e\"}]}}}",
-		     "'10.1.2.3/8' has host bits set (did you mean 10.0.0.0/8?)");
-	expect_error("{\"nodes\": {\"a\": {\"routes\": [{\"to\": \"default\", \"via\": \"fd42::1\", "
-		     "\"src\": \"10.0.0.1\"}]}}}",
-		     "src: source family does not match");
-	expect_error("{\"nodes\": {\"a\": {\"routes\": [{\"to\": \"default\", \"via\": \"224.0.0.1\"}]}}}",
-		     "'224.0.0.1' is not a unicast address");
+	expect_error(
+	    "{\"nodes\": {\"a\": {\"routes\": [{\"to\": \"10.1.2.3/8\", \"dev\": \"e\"}]}}}",
+	    "'10.1.2.3/8' has host bits set (did you mean 10.0.0.0/8?)");
+	expect_error(
+	    "{\"nodes\": {\"a\": {\"routes\": [{\"to\": \"default\", \"via\": \"fd42::1\", "
+	    "\"src\": \"10.0.0.1\"}]}}}",
+	    "src: source family does not match");
+	expect_error(
+	    "{\"nodes\": {\"a\": {\"routes\": [{\"to\": \"default\", \"via\": \"224.0.0.1\"}]}}}",
+	    "'224.0.0.1' is not a unicast address");
 	expect_error("{\"nodes\": {\"a\": {\"nat\": [{\"to\": \"10.0.0.1-fd42::1\"}]}}}",
 		     "invalid address range");
-	expect_error("{\"nodes\": {\"a\": {\"nat\": [{\"source\": \"10.0.0.1/8\", \"to\": \"masquerade\"}]}}}",
+	expect_error("{\"nodes\": {\"a\": {\"nat\": [{\"source\": \"10.0.0.1/8\", \"to\": "
+		     "\"masquerade\"}]}}}",
 		     "has host bits set");
 	expect_error("{\"nodes\": {\"a\": {\"interfaces\": {\"lo\": {\"device\": \"x\"}}}}}",
 		     "lo cannot be a moved device");
 	expect_error("{\"nodes\": {\"a\": {\"interfaces\": {\"e\": {\"device\": \"lo\"}}}}}",
 		     "the host's lo cannot be moved");
-	expect_error("{\"nodes\": {\"a\": {\"mounts\": [{\"source\": \"./x\", \"target\": \"/x\"}]}}}",
-		     "relative source './x' may not use");
-	expect_error("{\"nodes\": {\"a\": {\"mounts\": [{\"source\": \"x\", \"target\": \"//\"}]}}}",
-		     "cannot mount over the node's /");
-	expect_error("{\"nodes\": {\"a\": {\"env\": {\"A-B\": \"x\"}}}}", "invalid variable name 'A-B'");
+	expect_error(
+	    "{\"nodes\": {\"a\": {\"mounts\": [{\"source\": \"./x\", \"target\": \"/x\"}]}}}",
+	    "relative source './x' may not use");
+	expect_error(
+	    "{\"nodes\": {\"a\": {\"mounts\": [{\"source\": \"x\", \"target\": \"//\"}]}}}",
+	    "cannot mount over the node's /");
+	expect_error("{\"nodes\": {\"a\": {\"env\": {\"A-B\": \"x\"}}}}",
+		     "invalid variable name 'A-B'");
 	expect_error("{\"nodes\": {\"a\": {\"hostname\": \"x..y\"}}}", "invalid hostname");
 	expect_error("{\"nodes\": {\"a\": {}}, \"links\": [{\"endpoints\": [\"a:e\", 7]}]}",
 		     "links[0].endpoints[1]: expected string");
-	expect_error("{\"nodes\": {\"a\": {}}, \"links\": [{\"endpoints\": [\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa:e\", \"a:f\"]}]}",
+	expect_error("{\"nodes\": {\"a\": {}}, \"links\": [{\"endpoints\": "
+		     "[\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa:e\", \"a:f\"]}]}",
 		     "node name longer than 32 characters");
 	expect_error("{\"nodes\": {\"a\": {\"bridges\": {\"br0\": {\"ports\": [\"a:b\"]}}}}}",
 		     "nodes.a.bridges.br0.ports[0]: invalid interface name");
@@ -447,12 +466,12 @@ static void test_limits(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_model),	      cmocka_unit_test(test_minimal),
-		cmocka_unit_test(test_relative_dir),  cmocka_unit_test(test_syntax_position),
-		cmocka_unit_test(test_hostile),	      cmocka_unit_test(test_keys),
-		cmocka_unit_test(test_numbers),	      cmocka_unit_test(test_collects_all),
-		cmocka_unit_test(test_values),	      cmocka_unit_test(test_limits),
-		cmocka_unit_test(test_bom),
+	    cmocka_unit_test(test_model),	 cmocka_unit_test(test_minimal),
+	    cmocka_unit_test(test_relative_dir), cmocka_unit_test(test_syntax_position),
+	    cmocka_unit_test(test_hostile),	 cmocka_unit_test(test_keys),
+	    cmocka_unit_test(test_numbers),	 cmocka_unit_test(test_collects_all),
+	    cmocka_unit_test(test_values),	 cmocka_unit_test(test_limits),
+	    cmocka_unit_test(test_bom),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

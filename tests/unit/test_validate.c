@@ -59,26 +59,27 @@ static struct nsl_node *node(struct result *res, const char *name)
 }
 
 static const char lab[] =
-	"{\"nodes\": {"
-	" \"r\": {\"interfaces\": {\"lo\": {\"addresses\": [\"10.255.0.1/32\"]},"
-	"                      \"wan\": {\"device\": \"enp7s0\", \"addresses\": [\"10.9.0.2/24\"]},"
-	"                      \"e1\": {\"mtu\": 1400, \"addresses\": [\"fd42:1::1/64\"]},"
-	"                      \"br0\": {\"mtu\": 1450}},"
-	"        \"bridges\": {\"br0\": {\"ports\": [\"p1\", \"p2\"], \"addresses\": [\"10.1.0.1/24\"]}},"
-	"        \"routes\": [{\"to\": \"default\", \"via\": \"10.9.0.1\", \"dev\": \"wan\"},"
-	"                   {\"to\": \"10.7.0.0/16\", \"via\": \"10.1.0.9\", \"src\": \"10.255.0.1\"},"
-	"                   {\"to\": \"fd42:7::/48\", \"via\": \"fe80::1\", \"dev\": \"e1\"},"
-	"                   {\"to\": \"10.8.0.0/16\", \"dev\": \"e2\"}],"
-	"        \"nat\": [{\"out\": \"wan\", \"to\": \"masquerade\"}]},"
-	" \"h\": {}, \"g\": {}"
-	"},"
-	"\"links\": [{\"endpoints\": [\"r:e1\", \"h:eth0\"], \"mtu\": 9000},"
-	"          {\"endpoints\": [\"r:p1\", \"g:eth0\"], \"mtu\": 1300},"
-	"          {\"endpoints\": [\"host:lab0\", \"r:p2\"]},"
-	"          {\"endpoints\": [\"r:e2\", \"r:e3\"]}],"
-	"\"host\": {\"interfaces\": {\"lab0\": {\"addresses\": [\"10.1.0.254/24\"]}},"
-	"         \"nat\": [{\"out\": \"eno1\", \"to\": \"masquerade\"}]}"
-	"}";
+    "{\"nodes\": {"
+    " \"r\": {\"interfaces\": {\"lo\": {\"addresses\": [\"10.255.0.1/32\"]},"
+    "                      \"wan\": {\"device\": \"enp7s0\", \"addresses\": [\"10.9.0.2/24\"]},"
+    "                      \"e1\": {\"mtu\": 1400, \"addresses\": [\"fd42:1::1/64\"]},"
+    "                      \"br0\": {\"mtu\": 1450}},"
+    "        \"bridges\": {\"br0\": {\"ports\": [\"p1\", \"p2\"], \"addresses\": "
+    "[\"10.1.0.1/24\"]}},"
+    "        \"routes\": [{\"to\": \"default\", \"via\": \"10.9.0.1\", \"dev\": \"wan\"},"
+    "                   {\"to\": \"10.7.0.0/16\", \"via\": \"10.1.0.9\", \"src\": \"10.255.0.1\"},"
+    "                   {\"to\": \"fd42:7::/48\", \"via\": \"fe80::1\", \"dev\": \"e1\"},"
+    "                   {\"to\": \"10.8.0.0/16\", \"dev\": \"e2\"}],"
+    "        \"nat\": [{\"out\": \"wan\", \"to\": \"masquerade\"}]},"
+    " \"h\": {}, \"g\": {}"
+    "},"
+    "\"links\": [{\"endpoints\": [\"r:e1\", \"h:eth0\"], \"mtu\": 9000},"
+    "          {\"endpoints\": [\"r:p1\", \"g:eth0\"], \"mtu\": 1300},"
+    "          {\"endpoints\": [\"host:lab0\", \"r:p2\"]},"
+    "          {\"endpoints\": [\"r:e2\", \"r:e3\"]}],"
+    "\"host\": {\"interfaces\": {\"lab0\": {\"addresses\": [\"10.1.0.254/24\"]}},"
+    "         \"nat\": [{\"out\": \"eno1\", \"to\": \"masquerade\"}]}"
+    "}";
 
 static void test_complete_model(void **state)
 {
@@ -101,7 +102,7 @@ static void test_complete_model(void **state)
 	assert_int_equal(f->kind, NSL_IFACE_VETH);
 	assert_int_equal(f->link, 0);
 	assert_int_equal(f->mtu, 1400); /* the entry overrides the link */
-	f = nsl_node_iface(h, "eth0"); /* created: no entry under interfaces */
+	f = nsl_node_iface(h, "eth0");	/* created: no entry under interfaces */
 	assert_non_null(f);
 	assert_int_equal(f->kind, NSL_IFACE_VETH);
 	assert_int_equal(f->mtu, 9000);
@@ -144,8 +145,9 @@ static void test_host_end_created(void **state)
 {
 	struct result res;
 
-	validate(&res, "{\"nodes\": {\"a\": {}}, \"links\": [{\"endpoints\": [\"a:e\", \"host:v0\"],"
-		       " \"mtu\": 2000}]}");
+	validate(&res,
+		 "{\"nodes\": {\"a\": {}}, \"links\": [{\"endpoints\": [\"a:e\", \"host:v0\"],"
+		 " \"mtu\": 2000}]}");
 	assert_int_equal(res.r, 0);
 	assert_int_equal(res.t->host.n_ifaces, 1);
 	assert_string_equal(res.t->host.ifaces[0].name, "v0");
@@ -161,14 +163,15 @@ static void test_references(void **state)
 #define TWO(node_extra, links_extra, want)                                                         \
 	do {                                                                                       \
 		snprintf(buf, sizeof(buf),                                                         \
-			 "{\"nodes\": {\"a\": {\"interfaces\": {\"e\": {\"addresses\": "             \
-			 "[\"10.0.0.1/24\"]}}%s}, \"b\": {}}, \"links\": [{\"endpoints\": "             \
-			 "[\"a:e\", \"b:e\"]}%s]}",                                                  \
+			 "{\"nodes\": {\"a\": {\"interfaces\": {\"e\": {\"addresses\": "           \
+			 "[\"10.0.0.1/24\"]}}%s}, \"b\": {}}, \"links\": [{\"endpoints\": "        \
+			 "[\"a:e\", \"b:e\"]}%s]}",                                                \
 			 node_extra, links_extra);                                                 \
 		expect_error(buf, want);                                                           \
 	} while (0)
 
-	TWO("", ", {\"endpoints\": [\"b:e\", \"a:x\"]}", "links[1].endpoints[0]: b:e is already an end of links[0]");
+	TWO("", ", {\"endpoints\": [\"b:e\", \"a:x\"]}",
+	    "links[1].endpoints[0]: b:e is already an end of links[0]");
 	TWO("", ", {\"endpoints\": [\"host:h\", \"a:x\"]}, {\"endpoints\": [\"host:h\", \"b:y\"]}",
 	    "links[2].endpoints[0]: host:h is already an end of links[1]");
 	TWO("", ", {\"endpoints\": [\"host:lo\", \"a:x\"]}", "the host's lo cannot be a link end");
@@ -179,8 +182,8 @@ static void test_references(void **state)
 	TWO(", \"routes\": [{\"to\": \"fd42:5::/64\", \"via\": \"fe80::1\"}]", "",
 	    "a link-local gateway needs 'dev'");
 	TWO(", \"routes\": [{\"to\": \"10.5.0.0/16\", \"dev\": \"e\", \"metric\": 5},"
-	    " {\"to\": \"10.5.0.0/16\", \"via\": \"10.0.0.2\", \"metric\": 5}]", "",
-	    "nodes.a.routes[1].to: same destination 10.5.0.0/16 and metric as routes[0]");
+	    " {\"to\": \"10.5.0.0/16\", \"via\": \"10.0.0.2\", \"metric\": 5}]",
+	    "", "nodes.a.routes[1].to: same destination 10.5.0.0/16 and metric as routes[0]");
 	TWO(", \"bridges\": {\"br0\": {\"ports\": [\"e\", \"e\"]}}", "", "'e' is listed twice");
 	TWO(", \"bridges\": {\"e\": {}}", "", "nodes.a.bridges.e: e is already an end of links[0]");
 	TWO(", \"nat\": [{\"out\": \"nope\", \"to\": \"masquerade\"}]", "",
@@ -201,8 +204,10 @@ static void test_all_collected(void **state)
 	assert_int_equal(res.d.n, 4);
 	assert_non_null(strstr(res.out, "v.json: nodes.a.interfaces.x: no link, device or bridge"));
 	assert_non_null(strstr(res.out, "v.json: nodes.a.interfaces.y: no link, device or bridge"));
-	assert_non_null(strstr(res.out, "v.json: nodes.a.routes[0].dev: node a has no interface 'z'"));
-	assert_non_null(strstr(res.out, "v.json: nodes.b.bridges.br.ports[0]: node b has no interface 'q'"));
+	assert_non_null(
+	    strstr(res.out, "v.json: nodes.a.routes[0].dev: node a has no interface 'z'"));
+	assert_non_null(
+	    strstr(res.out, "v.json: nodes.b.bridges.br.ports[0]: node b has no interface 'q'"));
 	done(&res);
 }
 
@@ -219,9 +224,9 @@ static void test_programmatic(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_complete_model), cmocka_unit_test(test_host_end_created),
-		cmocka_unit_test(test_references),     cmocka_unit_test(test_all_collected),
-		cmocka_unit_test(test_programmatic),
+	    cmocka_unit_test(test_complete_model), cmocka_unit_test(test_host_end_created),
+	    cmocka_unit_test(test_references),	   cmocka_unit_test(test_all_collected),
+	    cmocka_unit_test(test_programmatic),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
