@@ -21,7 +21,7 @@ KERNEL_OBJS := $(KERNEL_SRCS:src/%.c=$(BUILD)/obj/%.o)
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all check unit e2e install clean asan valgrind fuzz bench format
+.PHONY: all check unit e2e kernel-tests asan-check install clean asan valgrind fuzz bench format
 all: $(BUILD)/nslab
 
 $(BUILD)/obj/%.o: src/%.c $(wildcard include/*.h)
@@ -38,11 +38,16 @@ $(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJS) $(wildcard include/*.h)
 unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
 
+E2E_QUICK ?= 0
 e2e: $(BUILD)/nslab
-	NSLAB=$(CURDIR)/$(BUILD)/nslab tests/e2e/run.sh
+	E2E_QUICK=$(E2E_QUICK) NSLAB=$(CURDIR)/$(BUILD)/nslab tests/e2e/run.sh
+
+# Kernel-facing modules tested alone, in throwaway namespaces (root).
+kernel-tests:
+	BUILD=$(BUILD) tests/kernel/run.sh
 
 # Every test: unit tests, then end-to-end (root), then the sanitizer and valgrind passes.
-check: unit e2e
+check: unit kernel-tests e2e
 	$(MAKE) BUILD=build-asan asan-check
 	$(MAKE) valgrind
 

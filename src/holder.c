@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -262,6 +263,7 @@ static __attribute__((noreturn)) void holder_main(const struct nsl_node *n, int 
 	sigset_t mask;
 
 	close_all_but(ready_w, lifeline_r);
+	prctl(PR_SET_NAME, "nslab-holder");
 	setsid();
 	nul = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (nul >= 0) {

@@ -331,8 +331,8 @@ static void restore_sysctls(struct nsl_statedir *sd, char **lines, size_t n)
 	nsl_state_lock_root(sd, false);
 }
 
-static int delete_host_links(const char *lab, char **names, size_t n, struct nsl_nl *host,
-			     struct nsl_err *err)
+static int delete_host_links(const char *lab, char **names, size_t n, bool journaled,
+			     struct nsl_nl *host, struct nsl_err *err)
 {
 	char alias[NSL_NAME_MAX + 8];
 	int rc;
@@ -345,8 +345,9 @@ static int delete_host_links(const char *lab, char **names, size_t n, struct nsl
 			continue;
 		if (rc < 0)
 			return rc;
-		/* Ours only: a name reused by someone else since is not touched. */
-		if (strcmp(li.alias, alias))
+		/* Ours only: a name reused by someone else since is not touched. A veth of a
+		 * journaled name without alias is ours too: up died before marking it. */
+		if (strcmp(li.alias, alias) && (li.alias[0] || strcmp(li.kind, "veth") || !journaled))
 			continue;
 		rc = nsl_nl_link_del(host, li.ifindex, li.name, err);
 		if (rc == 0)
@@ -368,6 +369,7 @@ static int teardown(const char *lab, struct nsl_statedir *sd, char *journal, str
 	struct nsl_nl host;
 	char table[NSL_NAME_MAX + 8];
 	int rc, first = 0;
+	bool has_hostnft = false;
 
 	for (char *p = journal; p && *p; p++)
 		n_lines += *p == '\n';
@@ -391,6 +393,8 @@ static int teardown(const char *lab, struct nsl_statedir *sd, char *journal, str
 			int fd = nsl_proc_pidfd(pid, start);
 			if (fd >= 0)
 				pidfds_add(&killed, fd); /* killed after devices are home */
+		} else if (!strncmp(line, "hostnft ", 8)) {
+			has_hostnft = true;
 		} else if (!strncmp(line, "hostlink ", 9)) {
 			hostlinks[n_hostlinks++] = line + 9;
 		} else if (!strncmp(line, "hostsysctl", 10)) {
@@ -416,7 +420,7 @@ static int teardown(const char *lab, struct nsl_statedir *sd, char *journal, str
 	kill_in_namespaces(&ns, &killed);
 	/* 4. Names free: binds dropped, host ends deleted (the kernel would take its time). */
 	each_netns(lab, drop_bind, NULL);
-	rc = delete_host_links(lab, hostlinks, n_hostlinks, &host, err);
+	rc = delete_host_links(lab, hostlinks, n_hostlinks, true, &host, err);
 	if (rc < 0 && !first)
 		first = rc;
 	/* Host ends the journal lost: found by their alias. */
@@ -451,7 +455,7 @@ static int teardown(const char *lab, struct nsl_statedir *sd, char *journal, str
 			for (size_t i = 0; i < nn; i++)
 				if (names[i])
 					names[ok++] = names[i];
-			rc = delete_host_links(lab, names, ok, &host, err);
+			rc = delete_host_links(lab, names, ok, false, &host, err);
 			if (rc < 0 && !first)
 				first = rc;
 			for (size_t i = 0; i < ok; i++)
@@ -459,10 +463,13 @@ static int teardown(const char *lab, struct nsl_statedir *sd, char *journal, str
 		}
 	}
 	/* 5. The host's nft table, 6. host sysctls. */
+	/* Deleting a table waits for a grace period: only when there may be one. */
 	nsl_fmt(table, sizeof(table), NSL_NFT_HOST_PREFIX "%s", lab);
-	rc = nsl_nft_delete(-1, table, err);
-	if (rc < 0 && !first)
-		first = rc;
+	if (!journal || has_hostnft) {
+		rc = nsl_nft_delete(-1, table, err);
+		if (rc < 0 && !first)
+			first = rc;
+	}
 	if (sd && n_sysctls)
 		restore_sysctls(sd, sysctls, n_sysctls);
 	nsl_nl_close(&host);

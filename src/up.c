@@ -318,8 +318,9 @@ static int create_links(struct up *u, struct nsl_err *err)
 			}
 			e[s].mtu = f && f->mtu ? f->mtu : lk->mtu;
 			e[s].mac = f && f->has_mac ? f->mac : NULL;
-			/* A bridge port goes up in its node, after it joined the bridge. */
-			e[s].up = f ? f->up && f->bridge < 0 : true;
+			/* A bridge port goes up in its node, after it joined the bridge; a host
+			 * end after its DAD setting. */
+			e[s].up = f && ep->node != NSL_ENDPOINT_HOST ? f->up && f->bridge < 0 : false;
 		}
 		if (lk->ends[first].node == NSL_ENDPOINT_HOST) {
 			rc = journal(u, err, "hostlink %s\n", e[first].name);
@@ -336,14 +337,30 @@ static int create_links(struct up *u, struct nsl_err *err)
 	rc = nsl_nl_flush(&u->host, err);
 	if (rc < 0)
 		return rc;
+	/* Host ends are born down: the host's DAD defaults would keep their link-local
+	 * address tentative for seconds. Off for these interfaces only, then up and marked. */
 	for (size_t k = 0; k < t->host.n_ifaces; k++) {
+		struct nsl_iface *f = &t->host.ifaces[k];
 		struct nsl_link_info li;
-		rc = nsl_nl_link_get(&u->host, 0, t->host.ifaces[k].name, &li, err);
+		char key[64], what[64];
+		rc = nsl_nl_link_get(&u->host, 0, f->name, &li, err);
 		if (rc < 0)
 			return rc;
 		u->host_ifindex[k] = li.ifindex;
+		nsl_fmt(key, sizeof(key), "net.ipv6.conf.%s.accept_dad", f->name);
+		if (access("/proc/sys/net/ipv6", F_OK) == 0) {
+			rc = nsl_sysctl_write(key, "0", err);
+			if (rc < 0)
+				return rc;
+		}
+		struct nsl_link_change c = { .ifindex = li.ifindex, .up = f->up ? 1 : -1, .netns_fd = -1,
+					     .alias = alias };
+		nsl_fmt(what, sizeof(what), "host interface %s", f->name);
+		rc = nsl_nl_link_change(&u->host, &c, what, err);
+		if (rc < 0)
+			return rc;
 	}
-	return 0;
+	return nsl_nl_flush(&u->host, err);
 }
 
 static int iface_index(const struct up *u, size_t node, const char *name)
@@ -621,7 +638,9 @@ static int write_state(struct up *u, struct nsl_err *err)
 	if (!root)
 		return nsl_err_set(err, ENOMEM, "out of memory");
 	cJSON_AddStringToObject(root, "name", u->lab);
-	cJSON_AddStringToObject(root, "topology", u->t->file);
+	char *abs = realpath(u->t->file, NULL);
+	cJSON_AddStringToObject(root, "topology", abs ? abs : u->t->file);
+	free(abs);
 	nodes = cJSON_AddArrayToObject(root, "nodes");
 	for (size_t i = 0; nodes && i < u->t->n_nodes; i++) {
 		cJSON *o = cJSON_CreateObject();
