@@ -12,7 +12,7 @@ override CFLAGS += -std=gnu11 $(WARN) -Iinclude $(PKG_CFLAGS) -D_GNU_SOURCE
 LDLIBS += $(PKG_LIBS)
 
 # The pure core (no kernel): parsing, validation, planning. Unit tests link only this.
-CORE_SRCS := src/util.c src/diag.c src/addr.c src/arena.c src/topology.c src/validate.c src/plan.c src/graph.c
+CORE_SRCS := src/util.c src/diag.c src/addr.c src/arena.c src/topology.c src/validate.c src/graph.c
 ALL_SRCS := $(sort $(wildcard src/*.c))
 KERNEL_SRCS := $(filter-out $(CORE_SRCS) src/main.c,$(ALL_SRCS))
 CORE_OBJS := $(CORE_SRCS:src/%.c=$(BUILD)/obj/%.o)
