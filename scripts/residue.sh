@@ -120,15 +120,24 @@ rsd_lab_traces() {
 	done | sort -u
 }
 
+# rsd_deadline SECONDS: the time (microseconds since the epoch) SECONDS from now.
+rsd_deadline() {
+	awk -v t="$EPOCHREALTIME" -v w="$1" 'BEGIN { printf "%.0f", (t + w) * 1000000 }'
+}
+
+rsd_past() {
+	[ "${EPOCHREALTIME/./}" -ge "$1" ]
+}
+
 # rsd_poll CMD...: run CMD (which prints problems) until it prints nothing, for up to
 # RESIDUE_WAIT seconds in 20 ms steps; 0 when clean, else 1 and the last problems on stdout.
 rsd_poll() {
 	local out deadline
-	deadline=$(awk -v t="$EPOCHREALTIME" -v w="${RESIDUE_WAIT:-2}" 'BEGIN { printf "%d", (t + w) * 1000 }')
+	deadline=$(rsd_deadline "${RESIDUE_WAIT:-2}")
 	while :; do
 		out=$("$@")
 		[ -z "$out" ] && return 0
-		[ "${EPOCHREALTIME/./}" -ge "${deadline}000" ] && break
+		rsd_past "$deadline" && break
 		sleep 0.02
 	done
 	printf '%s\n' "$out"

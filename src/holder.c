@@ -340,7 +340,8 @@ int nsl_holders_spawn(const struct nsl_topology *t, struct nsl_holders *hs, stru
 		int pidfd = -1;
 		pid_t pid = clone_holder(&pidfd);
 		if (pid < 0) {
-			rc = nsl_err_set(err, errno, "node %s: start holder: %m", t->nodes[i].name);
+			rc = nsl_err_set(err, errno, "node %s: start holder: %m%s", t->nodes[i].name,
+					 errno == ENOSPC ? " (a namespace limit in /proc/sys/user/ is reached)" : "");
 			goto fail;
 		}
 		if (pid == 0)

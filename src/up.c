@@ -82,12 +82,36 @@ static int journal(struct up *u, struct nsl_err *err, const char *fmt, ...)
 
 /* ---- checks against the host, before anything changes ---- */
 
+/* Each node takes one namespace of each kind: fail before building half a lab. */
+static int check_ns_limits(const struct nsl_topology *t, struct nsl_err *err)
+{
+	static const char *const kinds[] = { "net", "mnt", "pid", "uts" };
+
+	for (size_t i = 0; i < NSL_ARRAY_SIZE(kinds); i++) {
+		char key[64];
+		_cleanup_free_ char *v = NULL;
+		uint64_t max;
+		nsl_fmt(key, sizeof(key), "user.max_%s_namespaces", kinds[i]);
+		if (nsl_sysctl_read(key, &v, NULL) < 0 || !nsl_parse_u64(v, UINT64_MAX, &max))
+			continue;
+		if (max < t->n_nodes)
+			return nsl_err_set(err, ENOSPC,
+					   "%zu nodes need %zu %s namespaces, but /proc/sys/user/max_%s_namespaces is %llu",
+					   t->n_nodes, t->n_nodes, kinds[i], kinds[i], (unsigned long long)max);
+	}
+	return 0;
+}
+
 static int check_host(struct up *u, struct nsl_err *err)
 {
 	struct nsl_topology *t = u->t;
 	_cleanup_free_ struct nsl_prefix *routes = NULL;
 	size_t n_routes = 0;
 	int rc;
+
+	rc = check_ns_limits(t, err);
+	if (rc < 0)
+		return rc;
 
 	for (size_t i = 0; i < t->n_nodes; i++) {
 		struct nsl_node *n = &t->nodes[i];

@@ -315,16 +315,17 @@ ping_fails() {
 # wait_for SECONDS CMD...: poll CMD every 20 ms until it succeeds; 1 on timeout.
 wait_for() {
 	local deadline
-	deadline=$(awk -v t="$EPOCHREALTIME" -v w="$1" 'BEGIN { printf "%d", (t + w) * 1000 }')
+	deadline=$(rsd_deadline "$1")
 	shift
 	until "$@" >/dev/null 2>&1; do
-		[ "${EPOCHREALTIME/./}" -ge "${deadline}000" ] && return 1
+		rsd_past "$deadline" && return 1
 		sleep 0.02
 	done
 }
 
 # capture_start LAB NODE IFACE COUNT FILTER...: tcpdump in the node, in the background, until
-# COUNT packets (bounded to 10 s). Returns once tcpdump listens. capture_wait prints them.
+# COUNT packets (bounded to 10 s). Returns once tcpdump listens. capture_wait waits for it
+# and leaves what it printed in $captured.
 capture_start() {
 	local lab=$1 node=$2 ifc=$3 count=$4
 	shift 4
@@ -338,9 +339,10 @@ capture_start() {
 	}
 }
 
+captured=""
 capture_wait() {
 	wait "$E2E_CAP_PID"
-	cat "$T_TMP/.cap.out"
+	captured=$(cat "$T_TMP/.cap.out")
 }
 
 # ---- JSON views ----
