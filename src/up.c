@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -112,6 +113,15 @@ static int check_host(struct up *u, struct nsl_err *err)
 	rc = check_ns_limits(t, err);
 	if (rc < 0)
 		return rc;
+	/* Two fds per node while building (netns and pidfd): lift the soft limit. */
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 2 * t->n_nodes + 64)
+		return nsl_err_set(err, EMFILE, "%zu nodes need about %zu open files; the limit is %llu (ulimit -n)",
+				   t->n_nodes, 2 * t->n_nodes + 64, (unsigned long long)rl.rlim_cur);
 
 	for (size_t i = 0; i < t->n_nodes; i++) {
 		struct nsl_node *n = &t->nodes[i];
