@@ -79,17 +79,38 @@ rsd_record() {
 rsd_problems() {
 	local snap=$1 labs
 	shift
-	mapfile -t labs < <(awk -F'\t' '$1 == "lab" { print $2 }' "$snap")
-	rsd_host_changes "$snap"
-	rsd_lab_traces "$snap" "$@" "${labs[@]}"
+	mapfile -t labs < <({ printf '%s\n' "$@"; awk -F'\t' '$1 == "lab" { print $2 }' "$snap"; } | grep . | sort -u)
+	rsd_host_changes "$snap" "${labs[@]}"
+	rsd_lab_traces "$snap" "${labs[@]}"
 }
 
-# Changes to the host since the snapshot: lines only before (gone) or only after (left).
+# rsd_host_changes FILE [LAB...]: changes to the host since the snapshot, lines only before
+# (gone) or only after (left). Given the labs under test, other people's labs on the same host
+# are not ours to report: namespaces and nsfs mounts count only when they name one of LABs,
+# and links aliased nslab:OTHER (with their addresses and routes) and tables nslab-OTHER are
+# left out.
 rsd_host_changes() {
-	LC_ALL=C comm -3 <(grep -v -e '^lab' -e '^holder' "$1" | LC_ALL=C sort) <(rsd_state "$1") |
-		awk -F'\t' '
-			$1 != "" { printf "  changed/removed from the host: %s %s\n", $1, $2; next }
-			{ printf "  left on the host: %s %s\n", $2, $3 }'
+	local snap=$1 foreign
+	shift
+	foreign=$(ip -j link show | jq -r --arg mine " $* " '.[] | select((.ifalias // "") | startswith("nslab:"))
+		| select(.ifalias[6:] as $l | $mine | contains(" " + $l + " ") | not) | .ifname' | tr '\n' ' ')
+	LC_ALL=C comm -3 <(grep -v -e '^lab' -e '^holder' "$snap" | LC_ALL=C sort) <(rsd_state "$snap") |
+		awk -F'\t' -v labs="$*" -v foreign=" $foreign" '
+			function mine(v,   i, n, l) {
+				if (labs == "") return 1
+				n = split(labs, l, " ")
+				for (i = 1; i <= n; i++) if (index(v, l[i])) return 1
+				return 0
+			}
+			{ gone = $1 != ""; kind = gone ? $1 : $2; v = gone ? $2 : $3
+			  split(v, w, " ") }
+			(kind == "netns" || (kind == "mount" && w[1] == "nsfs")) && !mine(v) { next }
+			kind == "link" && index(foreign, " " v " ") { next }
+			kind == "addr" && index(foreign, " " w[1] " ") { next }
+			kind ~ /^route/ && index(foreign, " " w[6] " ") { next }
+			kind == "nft" && w[2] ~ /^nslab-/ && !mine(w[2]) { next }
+			gone { printf "  changed/removed from the host: %s %s\n", kind, v; next }
+			{ printf "  left on the host: %s %s\n", kind, v }'
 }
 
 # rsd_lab_traces FILE LAB...: what is left of these labs: processes in the namespaces their
@@ -108,6 +129,7 @@ rsd_lab_traces() {
 				  printf "  process %s (%s) still in lab %s namespace %s\n", p[3], c, want[t], t } }' \
 			FS='[ \t]' "$snap" FS=' ' - | sort -u
 	for lab; do
+		[ -n "$lab" ] || continue
 		[ -e "/run/nslab/$lab" ] && echo "  state left: /run/nslab/$lab"
 		for l in /run/netns/"$lab".*; do
 			[ -e "$l" ] && echo "  netns left: $l"

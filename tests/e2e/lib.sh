@@ -339,9 +339,11 @@ capture_start() {
 	}
 }
 
+# shellcheck disable=SC2034 # read by the tests
 captured=""
 capture_wait() {
 	wait "$E2E_CAP_PID"
+	# shellcheck disable=SC2034 # read by the tests
 	captured=$(cat "$T_TMP/.cap.out")
 }
 
