@@ -57,6 +57,10 @@ asan-check:
 valgrind: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite $$t >/dev/null; echo "valgrind clean: $$t"; done
 
+# Benchmark (issue 6, root): nslab against hand-written ip scripts and the kernel floor.
+bench: $(BUILD)/nslab
+	NSLAB=$(CURDIR)/$(BUILD)/nslab bench/run.sh
+
 install: $(BUILD)/nslab
 	install -D -m 0755 $(BUILD)/nslab $(DESTDIR)$(PREFIX)/bin/nslab
 
