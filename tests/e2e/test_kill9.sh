@@ -1,0 +1,194 @@
+#!/usr/bin/env bash
+# Crashes and lost state. `kill -9` of `nslab up` at random moments of a 60-node chain (with a
+# host end): `nslab down LAB` must succeed and leave nothing (holders, netns binds, host links,
+# state), whatever the moment. `down` after /run/nslab/LAB was deleted by hand still removes
+# everything from the marks (netns binds, host link aliased nslab:LAB, moved device aliased
+# nslab:LAB:OLD, holders and what runs in the nodes). `down` kills what `ip netns exec` started.
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+# ---- helpers ----
+
+# journal_netns LAB: the network namespace inodes the journal names (holder lines).
+journal_netns() {
+	awk '$1 == "holder" { print $5 }' "/run/nslab/$1/journal" 2>/dev/null
+}
+
+# live_in_netns INODE...: live (not zombie) processes in one of these network namespaces.
+live_in_netns() {
+	[ $# -gt 0 ] || return 0
+	find /proc/[0-9]*/ns/ -maxdepth 1 -name net -printf '%h %l\n' 2>/dev/null |
+		awk -v want=" $* " '{ ino = $2; gsub(/[^0-9]/, "", ino); if (!index(want, " " ino " ")) next
+			split($1, p, "/"); st = ""; f = "/proc/" p[3] "/stat"; getline st < f; close(f)
+			sub(/^.*\) /, "", st); if (st ~ /^[ZX]/ || st == "") next
+			c = ""; f = "/proc/" p[3] "/comm"; getline c < f; close(f)
+			print "  process " p[3] " (" c ") in netns " ino }'
+}
+
+# sleeps N: at least N processes `sleep $MARK` run.
+sleeps() { [ "$(pgrep -c -x -f "sleep $MARK")" -ge "$1" ]; }
+MARK=1$$
+
+# ---- 1. kill -9 of up at random moments ----
+
+LAB=$(lab_name)
+HIF=nslk$((RANDOM % 10000))
+N=60
+{
+	printf '{ "name": "%s", "nodes": {\n' "$LAB"
+	for ((i = 1; i <= N; i++)); do
+		ifs=""
+		((i > 1)) && ifs+="\"e0\": { \"addresses\": [\"10.220.$((i - 1)).2/24\"] }"
+		((i < N)) && ifs+="${ifs:+, }\"e1\": { \"addresses\": [\"10.220.$i.1/24\", \"fd42:220:$i::1/64\"] }"
+		((i == 1)) && ifs+=", \"h0\": { \"addresses\": [\"10.221.0.2/24\"] }"
+		printf '  "n%d": { "interfaces": { %s } }%s\n' "$i" "$ifs" "$([ $i -lt $N ] && echo ,)"
+	done
+	printf '}, "links": [\n'
+	for ((i = 1; i < N; i++)); do
+		printf '  { "endpoints": ["n%d:e1", "n%d:e0"] },\n' "$i" $((i + 1))
+	done
+	printf '  { "endpoints": ["host:%s", "n1:h0"] }\n' "$HIF"
+	printf '], "host": { "interfaces": { "%s": { "addresses": ["10.221.0.1/24"] } } } }\n' "$HIF"
+} >"$T_TMP/chain.json"
+F=$T_TMP/chain.json
+assert_ok nsl validate "$F"
+
+# How long a whole up takes here (it says: "... in N ms"): the kills are spread over it
+# (at least 0..50 ms).
+lab_up "$LAB" "$F"
+up_ms=$(sed -n 's/.* in \([0-9]*\) ms$/\1/p' <<<"$out")
+up_ms=${up_ms:-50}
+note "a whole up of $N nodes takes $up_ms ms here"
+ping_ok "$LAB" n1 10.221.0.1
+lab_down "$LAB"
+lab_gone "$LAB"
+span=$((up_ms > 50 ? up_ms : 50))
+
+for round in $(seq 1 10); do
+	case $round in
+	1) delay=0 ;;
+	2) delay=$((RANDOM % 10)) ;;
+	*) delay=$((RANDOM % span)) ;;
+	esac
+	"$NSLAB" up "$F" >/dev/null 2>&1 &
+	up_pid=$!
+	if [ "$delay" -gt 0 ]; then sleep "$(printf '0.%03d' "$delay")"; fi
+	kill -9 "$up_pid" 2>/dev/null
+	{ wait "$up_pid"; } 2>/dev/null
+	up_rc=$?
+	inos=$(journal_netns "$LAB" | tr '\n' ' ')
+	inos+=" $(for l in /run/netns/"$LAB".*; do [ -e "$l" ] && stat -L -c %i "$l"; done | tr '\n' ' ')"
+	run timeout 120 "$NSLAB" down "$LAB"
+	bad=""
+	[ "$rc" = 0 ] || bad+=" down exits $rc;"
+	r=$(rsd_poll rsd_lab_traces "$E2E_SNAP" "$LAB") || bad+=" lab traces;"
+	# shellcheck disable=SC2086
+	p=$(rsd_poll live_in_netns $inos) || bad+=" live processes;"
+	h=$(ip -j link show | jq -r --arg h "$HIF" '.[] | select(.ifname == $h) | .ifname')
+	[ -z "$h" ] || bad+=" host end $HIF left;"
+	what="kill -9 of up after ${delay} ms (up $([ "$up_rc" = 137 ] && echo killed || echo "had exited $up_rc"))"
+	if [ -z "$bad" ]; then
+		ok "$what: down succeeds and leaves nothing"
+	else
+		not_ok "$what:$bad"
+		_show "$err" "down stderr"
+		[ -z "$r" ] || echo "$r"
+		[ -z "$p" ] || echo "$p"
+	fi
+done
+# And the lab comes up again, whole.
+lab_up "$LAB" "$F"
+ping_ok "$LAB" n1 10.221.0.1
+ping_ok "$LAB" n30 10.220.30.1
+lab_down "$LAB"
+lab_gone "$LAB"
+
+# ---- 2. state lost: down works from the marks ----
+
+L2=$(lab_name)
+HIF2=nslk$((RANDOM % 10000))
+DEV=nslkd$((RANDOM % 10000))
+ip link add "$DEV" type veth peer name "${DEV}p" || die "cannot create veth $DEV"
+defer ip link del "${DEV}p"
+F2=$(write_topo lost <<EOF
+{
+  "name": "$L2",
+  "nodes": {
+    "a": {
+      "interfaces": { "eth0": { "addresses": ["10.222.0.1/24", "fd42:222::1/64"] }, "up0": { "addresses": ["10.223.0.2/24"] } },
+      "exec": [ ["sh", "-c", "sleep $MARK >/dev/null 2>&1 &"] ]
+    },
+    "b": {
+      "interfaces": { "eth0": { "addresses": ["10.222.0.2/24", "fd42:222::2/64"] }, "wan0": { "device": "$DEV" } },
+      "nat": [ { "out": "wan0", "to": "masquerade" } ]
+    }
+  },
+  "links": [ { "endpoints": ["a:eth0", "b:eth0"] }, { "endpoints": ["host:$HIF2", "a:up0"] } ],
+  "host": {
+    "interfaces": { "$HIF2": { "addresses": ["10.223.0.1/24"] } },
+    "nat": [ { "source": "10.223.0.0/24", "out": "$HIF2", "to": "masquerade" } ]
+  }
+}
+EOF
+)
+lab_up "$L2" "$F2"
+ping_ok "$L2" a 10.222.0.2
+ping_ok "$L2" a 10.223.0.1
+ip netns exec "$L2.b" sleep "$MARK" </dev/null >/dev/null 2>&1 &
+ipx_pid=$!
+wait_for 5 sleeps 2 || not_ok "the sleeps did not start"
+inos="$(stat -L -c %i "/run/netns/$L2.a") $(stat -L -c %i "/run/netns/$L2.b")"
+assert_ok rm -rf "/run/nslab/$L2"
+run timeout 120 "$NSLAB" down "$L2"
+assert_eq 0 "$rc" "exit of down $L2 after its state was deleted"
+_show "$err" "down stderr"
+lab_gone "$L2"
+# shellcheck disable=SC2086
+if p=$(rsd_poll live_in_netns $inos); then ok "no process left in $L2's namespaces"; else
+	not_ok "processes left in $L2's namespaces"
+	echo "$p"
+fi
+{ wait "$ipx_pid"; } 2>/dev/null
+assert_eq 137 "$?" "status of the 'ip netns exec $L2.b sleep' that down killed"
+run ip -j link show dev "$HIF2"
+assert_true "host end $HIF2 is gone" [ "$rc" != 0 ]
+run ip -j link show dev "$DEV"
+assert_true "moved device $DEV is home under its name" [ "$rc" = 0 ]
+assert_jq "$out" '.[0].ifalias // "" | startswith("nslab") | not' "$DEV alias after down"
+run nft list table inet "nslab-$L2"
+assert_true "host table inet nslab-$L2 is gone" [ "$rc" != 0 ]
+assert_status 0 timeout 60 "$NSLAB" down "$L2"
+
+# ---- 3. down kills what `ip netns exec` started in a lab that has its state ----
+
+L3=$(lab_name)
+F3=$(write_topo ipx <<EOF
+{
+  "name": "$L3",
+  "nodes": {
+    "a": { "interfaces": { "eth0": { "addresses": ["10.224.0.1/24"] } } },
+    "b": { "interfaces": { "eth0": { "addresses": ["10.224.0.2/24"] } } }
+  },
+  "links": [ { "endpoints": ["a:eth0", "b:eth0"] } ]
+}
+EOF
+)
+lab_up "$L3" "$F3"
+ip netns exec "$L3.a" sleep "$MARK" </dev/null >/dev/null 2>&1 &
+p1=$!
+ip netns exec "$L3.b" sh -c "sleep $MARK & sleep $MARK" </dev/null >/dev/null 2>&1 &
+p2=$!
+inos="$(stat -L -c %i "/run/netns/$L3.a") $(stat -L -c %i "/run/netns/$L3.b")"
+wait_for 5 sleeps 3 || not_ok "the sleeps did not start"
+lab_down "$L3"
+lab_gone "$L3"
+# shellcheck disable=SC2086
+if p=$(rsd_poll live_in_netns $inos); then ok "no process left in $L3's namespaces"; else
+	not_ok "processes left in $L3's namespaces"
+	echo "$p"
+fi
+{ wait "$p1"; } 2>/dev/null
+assert_eq 137 "$?" "status of 'ip netns exec $L3.a sleep' after down"
+{ wait "$p2"; } 2>/dev/null
+assert_eq 137 "$?" "status of 'ip netns exec $L3.b sh' after down"
+assert_eq 0 "$(pgrep -c -x -f "sleep $MARK")" "sleeps of this test still running"
