@@ -275,9 +275,27 @@ static int orphan_devices_home(const char *path, const char *node, void *arg)
 	return 0;
 }
 
-/* Host sysctls: restored to what they were before the first lab changed them. When another
- * lab that is still up changed the same key after us, it inherits our original value. */
-static void restore_sysctls(struct nsl_statedir *sd, char **lines, size_t n)
+/* When did a journal set KEY (its first "hostsysctl KEY OLD TIME" line)? 0 if never. */
+static unsigned long long sysctl_set_time(const char *journal, const char *key, char *old, size_t size)
+{
+	for (const char *p = journal; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+		char k[256], o[256];
+		unsigned long long t;
+		if (!strncmp(p, "hostsysctl ", 11) && sscanf(p + 11, "%255s %255s %llu", k, o, &t) == 3 &&
+		    !strcmp(k, key)) {
+			if (old)
+				snprintf(old, size, "%s", o);
+			return t;
+		}
+	}
+	return 0;
+}
+
+/* Host sysctls: each key gets back the value it had before this lab set it, unless a lab
+ * that is still up set it later: that lab recorded our value as its "old" one, so it
+ * inherits our original instead (a "hostsysctl-orig" line in its journal) and the key
+ * keeps its value. Under the root lock, so set and restore never interleave. */
+static void restore_sysctls(struct nsl_statedir *sd, const char *journal, char **lines, size_t n)
 {
 	char **others = NULL;
 	size_t n_others = 0;
@@ -287,44 +305,51 @@ static void restore_sysctls(struct nsl_statedir *sd, char **lines, size_t n)
 	if (nsl_state_list(sd, &others, &n_others, NULL) < 0)
 		others = NULL, n_others = 0;
 	for (size_t i = n; i-- > 0;) {
-		char key[256], old[256], *p = lines[i];
-		bool override = !strncmp(p, "hostsysctl-orig ", 16);
-		if (sscanf(p + (override ? 16 : 11), "%255s %255s", key, old) != 2)
+		char key[256], old[256];
+		unsigned long long ours;
+		if (strncmp(lines[i], "hostsysctl ", 11) || sscanf(lines[i] + 11, "%255s", key) != 1)
 			continue;
-		/* Handle each key once: its original is the last override, else the first set. */
-		bool done = false;
-		for (size_t j = i + 1; j < n && !done; j++) {
+		ours = sysctl_set_time(journal, key, old, sizeof(old));
+		if (!ours)
+			continue;
+		/* Handle each key once: at its first line. */
+		bool first = true;
+		for (size_t j = 0; j < i; j++) {
 			char k2[256];
-			const char *q = lines[j];
-			int off = !strncmp(q, "hostsysctl-orig ", 16) ? 16 : 11;
-			done = sscanf(q + off, "%255s", k2) == 1 && !strcmp(k2, key);
+			if (!strncmp(lines[j], "hostsysctl ", 11) && sscanf(lines[j] + 11, "%255s", k2) == 1 &&
+			    !strcmp(k2, key))
+				first = false;
 		}
-		if (done)
+		if (!first)
 			continue;
-		if (!override)
-			for (size_t j = 0; j < i; j++) {
-				char k2[256], o2[256];
-				if (!strncmp(lines[j], "hostsysctl ", 11) &&
-				    sscanf(lines[j] + 11, "%255s %255s", k2, o2) == 2 && !strcmp(k2, key)) {
-					snprintf(old, sizeof(old), "%s", o2);
-					break;
-				}
-			}
-		bool handed = false;
+		/* An original handed to us by a lab that went down before us wins. */
+		for (size_t j = 0; j < n; j++) {
+			char k2[256], o2[256];
+			if (!strncmp(lines[j], "hostsysctl-orig ", 16) &&
+			    sscanf(lines[j] + 16, "%255s %255s", k2, o2) == 2 && !strcmp(k2, key))
+				snprintf(old, sizeof(old), "%s", o2);
+		}
+		const char *heir = NULL;
+		unsigned long long heir_time = 0;
+		_cleanup_free_ char *heir_buf = NULL;
 		for (size_t o = 0; o < n_others; o++) {
 			_cleanup_free_ char *j = NULL;
-			char needle[300], line[600];
-			if (!strcmp(others[o], sd->lab))
+			unsigned long long t;
+			if (!strcmp(others[o], sd->lab) || nsl_state_read_other(sd, others[o], "journal", &j) < 0)
 				continue;
-			if (nsl_state_read_other(sd, others[o], "journal", &j) < 0 || !j)
-				continue;
-			nsl_fmt(needle, sizeof(needle), "hostsysctl %s ", key);
-			if (!strstr(j, needle))
-				continue;
-			nsl_fmt(line, sizeof(line), "hostsysctl-orig %s %s\n", key, old);
-			handed |= nsl_state_append_other(sd, others[o], line) == 0;
+			t = sysctl_set_time(j, key, NULL, 0);
+			if (t > ours && (!heir || t < heir_time)) {
+				heir = others[o];
+				heir_time = t;
+			}
 		}
-		if (!handed && nsl_sysctl_write(key, old, NULL) < 0)
+		if (heir) {
+			char line[600];
+			nsl_fmt(line, sizeof(line), "hostsysctl-orig %s %s\n", key, old);
+			if (nsl_state_append_other(sd, heir, line) == 0)
+				continue;
+		}
+		if (nsl_sysctl_write(key, old, NULL) < 0)
 			continue; /* best effort: the key may be gone with its interface */
 	}
 	nsl_strv_free(others, n_others);
@@ -370,6 +395,7 @@ static int teardown(const char *lab, struct nsl_statedir *sd, char *journal, str
 	char table[NSL_NAME_MAX + 8];
 	int rc, first = 0;
 	bool has_hostnft = false;
+	_cleanup_free_ char *journal_copy = journal ? strdup(journal) : NULL;
 
 	for (char *p = journal; p && *p; p++)
 		n_lines += *p == '\n';
@@ -471,7 +497,7 @@ static int teardown(const char *lab, struct nsl_statedir *sd, char *journal, str
 			first = rc;
 	}
 	if (sd && n_sysctls)
-		restore_sysctls(sd, sysctls, n_sysctls);
+		restore_sysctls(sd, journal_copy, sysctls, n_sysctls);
 	nsl_nl_close(&host);
 	/* 7. Done when the processes are gone. */
 	pidfds_wait(&killed);

@@ -505,6 +505,29 @@ static int config_nodes(struct up *u, struct nsl_err *err)
 	return 0;
 }
 
+static int set_host_sysctls(struct up *u, struct nsl_err *err)
+{
+	struct nsl_host *h = &u->t->host;
+	int rc;
+
+	for (size_t s = 0; s < h->n_sysctls; s++) {
+		_cleanup_free_ char *old = NULL;
+		rc = nsl_sysctl_read(h->sysctls[s].key, &old, err);
+		if (rc == 0)
+			rc = journal(u, err, "hostsysctl %s %s %llu\n", h->sysctls[s].key, old,
+				     (unsigned long long)nsl_now_ns());
+		if (rc == 0)
+			rc = nsl_step("host sysctl", err);
+		if (rc == 0)
+			rc = nsl_sysctl_write(h->sysctls[s].key, h->sysctls[s].value, err);
+		if (rc < 0) {
+			nsl_err_prefix(err, "host");
+			return rc;
+		}
+	}
+	return 0;
+}
+
 static int config_host(struct up *u, struct nsl_err *err)
 {
 	struct nsl_host *h = &u->t->host;
@@ -523,20 +546,15 @@ static int config_host(struct up *u, struct nsl_err *err)
 		nsl_err_prefix(err, "host");
 		return rc;
 	}
-	for (size_t s = 0; s < h->n_sysctls; s++) {
-		_cleanup_free_ char *old = NULL;
-		rc = nsl_sysctl_read(h->sysctls[s].key, &old, err);
-		if (rc == 0)
-			rc = journal(u, err, "hostsysctl %s %s\n", h->sysctls[s].key, old);
-		if (rc == 0)
-			rc = nsl_step("host sysctl", err);
-		if (rc == 0)
-			rc = nsl_sysctl_write(h->sysctls[s].key, h->sysctls[s].value, err);
-		if (rc < 0) {
-			nsl_err_prefix(err, "host");
-			return rc;
-		}
-	}
+	/* Read-then-set under the root lock: a lab going down at the same moment may be
+	 * restoring the same key (see restore_sysctls). */
+	if (h->n_sysctls && nsl_state_lock_root(&u->sd, true) < 0)
+		return nsl_err_set(err, errno, "lock %s: %m", NSL_RUN_DIR);
+	rc = set_host_sysctls(u, err);
+	if (h->n_sysctls)
+		nsl_state_lock_root(&u->sd, false);
+	if (rc < 0)
+		return rc;
 	if (h->n_nat) {
 		char table[NSL_NAME_MAX + 8];
 		nsl_fmt(table, sizeof(table), NSL_NFT_HOST_PREFIX "%s", u->lab);
