@@ -97,8 +97,10 @@ _cmd() {
 	echo "$s"
 }
 
+# nsl ARG...: nslab, bounded: a hung nslab shows as exit 124 after E2E_CMD_TIMEOUT seconds
+# (default 60) instead of stalling the test until the runner's limit.
 nsl() {
-	"$NSLAB" "$@"
+	timeout --foreground -k 5 "${E2E_CMD_TIMEOUT:-60}" "$NSLAB" "$@"
 }
 
 # assert_ok CMD...: CMD exits 0. Leaves $rc, $out, $err.
@@ -235,7 +237,7 @@ lab_record() {
 lab_up() {
 	local lab=$1
 	shift
-	run timeout 120 "$NSLAB" up "$@"
+	E2E_CMD_TIMEOUT=${E2E_UP_TIMEOUT:-120} run nsl up "$@"
 	if [ "$rc" != 0 ]; then
 		_show "$out" stdout
 		_show "$err" stderr
@@ -248,7 +250,7 @@ lab_up() {
 
 # lab_down LAB|FILE|--all: `nslab down` must exit 0.
 lab_down() {
-	assert_ok timeout 120 "$NSLAB" down "$@"
+	E2E_CMD_TIMEOUT=${E2E_UP_TIMEOUT:-120} assert_ok nsl down "$@"
 }
 
 # lab_gone LAB: nothing of LAB is left (polls, like the final residue check).
@@ -281,7 +283,7 @@ other_labs() {
 nx() {
 	local lab=$1 node=$2
 	shift 2
-	"$NSLAB" exec -l "$lab" "$node" -- "$@"
+	nsl exec -l "$lab" "$node" -- "$@"
 }
 
 # ping_ok LAB NODE ADDR [PING ARG...]
@@ -389,7 +391,7 @@ _e2e_exit() {
 	mapfile -t labs <"$T_TMP/.labs"
 	for lab in "${labs[@]}"; do
 		if [ -n "$(lab_pids "$lab")" ]; then lab_record "$lab"; fi
-		if ! timeout 120 "$NSLAB" down "$lab" </dev/null >"$T_TMP/.down.out" 2>&1; then
+		if ! E2E_CMD_TIMEOUT=20 nsl down "$lab" </dev/null >"$T_TMP/.down.out" 2>&1; then
 			E2E_FAILED=1
 			echo "not ok (cleanup): nslab down $lab failed"
 			sed 's/^/    /' "$T_TMP/.down.out"

@@ -60,7 +60,7 @@ for t in "${tests[@]}"; do
 		continue
 	fi
 	start=$EPOCHREALTIME
-	timeout -k 30 "${E2E_TIMEOUT:-300}" bash "$t" </dev/null >"$log" 2>&1 9>&-
+	timeout -k 60 "${E2E_TIMEOUT:-300}" bash "$t" </dev/null >"$log" 2>&1 9>&-
 	rc=$?
 	secs=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
 	case $rc in

@@ -71,7 +71,7 @@ F2=$(write_topo nodevice <<EOF
 { "name": "$LAB", "nodes": { "r1": { "interfaces": { "wan0": { "device": "nslx$n" } } }, "h1": {} } }
 EOF
 )
-run timeout 60 "$NSLAB" up "$F2"
+run nsl up "$F2"
 assert_true "up with a missing device fails (exit $rc)" [ "$rc" != 0 ]
 assert_contains "$err" "nodes.r1.interfaces.wan0.device" "up with a missing device: stderr"
 lab_gone "$LAB"

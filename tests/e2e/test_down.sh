@@ -26,7 +26,7 @@ ping_ok "$LAB" h1 10.6.0.2
 # up again: refused, and the running lab is untouched.
 pids=$(lab_pids "$LAB")
 ino=$(stat -L -c %i "/run/netns/$LAB.h1")
-run timeout 60 "$NSLAB" up "$F"
+run nsl up "$F"
 assert_true "up of a lab that is up fails (exit $rc)" [ "$rc" != 0 ]
 assert_true "and says why on stderr" [ -n "$err" ]
 _show "$err" stderr
@@ -39,7 +39,7 @@ assert_ok nsl exec -l "$LAB" h1 -- true
 # down by name, twice.
 lab_down "$LAB"
 lab_gone "$LAB"
-assert_status 0 timeout 60 "$NSLAB" down "$LAB"
+assert_status 0 nsl down "$LAB"
 assert_true "second down notes on stderr that $LAB is not up" [ -n "$err" ]
 _show "$err" stderr
 assert_status 125 nsl exec -l "$LAB" h1 -- true
@@ -51,7 +51,7 @@ ping_ok "$LAB" h1 fd42:6::2
 # down by file.
 lab_down "$F"
 lab_gone "$LAB"
-assert_status 0 timeout 60 "$NSLAB" down "$F"
+assert_status 0 nsl down "$F"
 # up/down cycles leave nothing between them.
 for _ in 1 2 3; do
 	lab_up "$LAB" "$F"
@@ -71,7 +71,7 @@ if [ -z "$others" ]; then
 	lab_gone "$L2"
 	assert_ok nsl status --json
 	assert_jq "$out" '.labs | length == 0' "status after down --all"
-	assert_status 0 timeout 60 "$NSLAB" down --all
+	assert_status 0 nsl down --all
 else
 	note "labs of someone else are up ($others): down --all not run"
 fi

@@ -64,7 +64,7 @@ F2=$(write_topo execfail <<EOF
 }
 EOF
 )
-run timeout 60 "$NSLAB" up "$F2"
+run nsl up "$F2"
 assert_true "up with a failing exec fails (exit $rc)" [ "$rc" != 0 ]
 assert_contains "$err" "h1" "up with a failing exec: stderr"
 assert_true "the command after the failing one did not run" test ! -e "$D/never"
@@ -75,6 +75,6 @@ F3=$(write_topo execmissing <<EOF
 { "name": "$LAB", "nodes": { "h1": { "exec": [ ["no-such-command-e2e"] ] } } }
 EOF
 )
-run timeout 60 "$NSLAB" up "$F3"
+run nsl up "$F3"
 assert_true "up with a missing exec command fails (exit $rc)" [ "$rc" != 0 ]
 lab_gone "$LAB"

@@ -59,6 +59,8 @@ lab_up "$LAB" "$F"
 
 # First, before anything had time to settle: no address still doing DAD.
 for n in h1 r1 r2 h2; do
+	assert_jq "$(ip -n "$LAB.$n" -j link show)" '[.[] | select(.ifname | startswith("eth")) | .operstate] | all(. == "UP")' \
+		"$n: every ethN is operationally up"
 	a=$(ip -n "$LAB.$n" -6 -j addr show)
 	assert_jq "$a" '[.[].addr_info[] | select(.tentative == true or .dadfailed == true)] | length == 0' \
 		"$n: IPv6 addresses not tentative"

@@ -80,7 +80,7 @@ bad() {
 		assert_contains "$err" "$frag" "validate $name: stderr"
 	done
 	[ ${#as_nobody[@]} -gt 0 ] && assert_fail "${as_nobody[@]}" "$NSLAB" validate "$f"
-	run timeout 60 "$NSLAB" up "$f"
+	run nsl up "$f"
 	assert_true "up $name fails (exit $rc)" [ "$rc" != 0 ]
 	assert_true "up $name says why" [ -n "$err" ]
 	lab_gone "$LAB"
@@ -91,7 +91,7 @@ run nsl validate "$T_TMP/bad-syntax.json"
 assert_true "validate of malformed JSON fails (exit $rc)" [ "$rc" != 0 ]
 assert_contains "$err" "bad-syntax.json" "syntax error: stderr"
 assert_match "$err" '(line 4[^0-9].*col[a-z]* [0-9]+)|(:4:[0-9]+)' "syntax error: stderr (line 4 and a column)"
-run timeout 60 "$NSLAB" up "$T_TMP/bad-syntax.json"
+run nsl up "$T_TMP/bad-syntax.json"
 assert_true "up of malformed JSON fails" [ "$rc" != 0 ]
 
 bad unknown-key nodes.h1.interfaces.eth0 bogus <<EOF
@@ -174,8 +174,8 @@ F=$(write_topo unbuildable <<EOF
   "links": [ { "endpoints": ["h1:eth0", "h2:eth0"] }, { "endpoints": ["h2:eth1", "h3:eth0"] } ] }
 EOF
 )
-run timeout 60 "$NSLAB" up "$F"
+run nsl up "$F"
 assert_true "up with an unreachable gateway fails (exit $rc)" [ "$rc" != 0 ]
 assert_contains "$err" "10.7.99.1" "up with an unreachable gateway: stderr"
 lab_gone "$LAB"
-assert_status 0 timeout 60 "$NSLAB" down "$LAB"
+assert_status 0 nsl down "$LAB"
