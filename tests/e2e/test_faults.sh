@@ -101,20 +101,21 @@ EOF
 assert_ok nsl validate "$F"
 
 # Live processes outside the host's network namespace (zombies hold nothing): "pid comm args".
+# A holder is a clone of `nslab up` renamed: comm nslab-holder, args those of the up.
 foreign_procs() {
-	local host p ns st
-	host=$(readlink /proc/self/ns/net)
-	for p in /proc/[0-9]*; do
-		ns=$(readlink "$p/ns/net" 2>/dev/null) || continue
-		[ "$ns" = "$host" ] && continue
-		st=$(sed 's/^.*) //' "$p/stat" 2>/dev/null) || continue
-		case $st in Z* | X*) continue ;; esac
-		echo "${p#/proc/} $(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)"
-	done | sort
+	find /proc/[0-9]*/ns/ -maxdepth 1 -name net -printf '%h %l\n' 2>/dev/null |
+		awk -v host="$(readlink /proc/self/ns/net)" '$2 != host {
+			split($1, p, "/"); st = ""; f = "/proc/" p[3] "/stat"; getline st < f; close(f)
+			sub(/^.*\) /, "", st); if (st ~ /^[ZX]/ || st == "") next
+			c = ""; f = "/proc/" p[3] "/cmdline"; RS = "\0"; a = ""
+			while ((getline w < f) > 0) a = a (a == "" ? "" : " ") w
+			close(f); RS = "\n"
+			f = "/proc/" p[3] "/comm"; getline c < f; close(f)
+			print p[3] " " c " " a }' | sort
 }
 # The lab's own: holders and what exec started (other labs on the host may have processes).
 lab_procs() {
-	foreign_procs | grep -E "^[0-9]+ (sleep $MARK|nslab-holder|sh -c (echo ready|sleep))" |
+	foreign_procs | grep -E "^[0-9]+ (sleep sleep $MARK|nslab-holder .* up $F|sh sh -c (echo ready|sleep))" |
 		grep -vxF -f "$T_TMP/.procs.before" || true
 }
 
@@ -136,7 +137,7 @@ if r=$(rsd_compare "$SNAP2" "$LAB"); then ok "nothing left after the counting up
 	not_ok "residue after the counting up/down"
 	echo "$r"
 fi
-foreign_procs | grep -E "^[0-9]+ (sleep $MARK|nslab-holder|sh -c )" >"$T_TMP/.procs.before" || true
+foreign_procs | grep -E "^[0-9]+ (sleep sleep $MARK|nslab-holder .* up $F|sh sh -c )" >"$T_TMP/.procs.before" || true
 
 # 2. Every step fails in turn.
 for ((k = 1; k <= N; k++)); do
@@ -191,6 +192,9 @@ assert_contains "$out" masquerade "r2's nat table"
 assert_ok nsl exec -l "$LAB" h2 -- cat /mnt/ready
 assert_eq ready "$out" "h2's exec output in its tmpfs"
 assert_true "the exec daemon runs in h2" daemon_runs
+# The detector used after every failed up sees the live lab: 6 holders and the daemon.
+assert_eq 6 "$(lab_procs | grep -c ' nslab-holder ')" "holders seen by lab_procs while up"
+assert_eq 1 "$(lab_procs | grep -c " sleep sleep $MARK$")" "daemons seen by lab_procs while up"
 lab_down "$LAB"
 lab_gone "$LAB"
 assert_eq "$old_sysctl" "$(sysctl -n "$SYSCTL")" "host $SYSCTL after down"
