@@ -74,6 +74,7 @@ struct nsl_link_info {
 	int ifindex;
 	char name[NSL_IFNAME_MAX + 1];
 	unsigned flags;
+	unsigned char operstate; /* IF_OPER_* */
 	uint32_t mtu;
 	uint8_t mac[6];
 	int has_mac;

@@ -533,6 +533,8 @@ static int parse_link(const struct nlmsghdr *h, void *arg)
 		nla_strlcpy(li->name, tb[IFLA_IFNAME], sizeof(li->name));
 	if (tb[IFLA_MTU])
 		li->mtu = nla_get_u32(tb[IFLA_MTU]);
+	if (tb[IFLA_OPERSTATE])
+		li->operstate = nla_get_u8(tb[IFLA_OPERSTATE]);
 	if (tb[IFLA_ADDRESS] && nla_len(tb[IFLA_ADDRESS]) == 6) {
 		memcpy(li->mac, nla_data(tb[IFLA_ADDRESS]), 6);
 		li->has_mac = 1;

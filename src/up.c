@@ -11,6 +11,9 @@
 #include <linux/rtnetlink.h>
 #include <time.h>
 #include <net/if.h>
+#ifndef IFF_LOWER_UP
+#define IFF_LOWER_UP 0x10000 /* <linux/if.h>, which clashes with <net/if.h> */
+#endif
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -61,9 +64,9 @@ struct up {
 	int host_netns;
 	int **ifindex;      /* [node][iface]: ifindex inside the node */
 	int *host_ifindex;  /* [host iface] */
+	struct nsl_nl *nls; /* [node]: its socket, open from config until ready */
 	struct device_rec *devs;
 	size_t n_devs;
-	bool dad_wait;      /* some node turned DAD back on: wait for it */
 };
 
 static int journal(struct up *u, struct nsl_err *err, const char *fmt, ...) NSL_PRINTF(3, 4);
@@ -419,7 +422,8 @@ static bool born_up(const struct up *u, size_t node, const struct nsl_iface *f)
 static int config_node(struct up *u, size_t i, struct nsl_err *err)
 {
 	struct nsl_node *n = &u->t->nodes[i];
-	struct nsl_nl nl;
+	struct nsl_nl *nl_ = &u->nls[i];
+#define nl (*nl_)
 	int rc;
 
 	rc = nsl_nl_open(&nl, u->hs.h[i].netns_fd, err);
@@ -461,14 +465,12 @@ static int config_node(struct up *u, size_t i, struct nsl_err *err)
 	}
 	if (rc == 0)
 		rc = nsl_nl_flush(&nl, err);
-	nsl_nl_close(&nl);
+#undef nl
 	if (rc < 0)
 		return rc;
 	/* Per-interface sysctls need the interfaces: now they exist. */
 	bool late = false;
 	for (size_t s = 0; s < n->n_sysctls; s++) {
-		if (strstr(n->sysctls[s].key, "accept_dad") && strcmp(n->sysctls[s].value, "0"))
-			u->dad_wait = true;
 		late |= nsl_sysctl_is_per_iface(n, n->sysctls[s].key);
 	}
 	if (late) {
@@ -644,38 +646,129 @@ static int run_execs(struct up *u, struct nsl_err *err)
 	return 0;
 }
 
-/* Only when a node turned DAD back on: wait (bounded) until no address is tentative. */
-static int wait_dad(struct up *u, struct nsl_err *err)
+/* Is the other end of this veth meant to be up? */
+/* node: index, or NSL_ENDPOINT_HOST */
+static bool peer_up(const struct up *u, const struct nsl_iface *f, int node)
+{
+	const struct nsl_link *lk = &u->t->links[f->link];
+	int side = lk->ends[0].node == node && !strcmp(lk->ends[0].ifname, f->name) ? 1 : 0;
+	const struct nsl_endpoint *ep = &lk->ends[side];
+	const struct nsl_iface *p = NULL;
+
+	if (ep->node != NSL_ENDPOINT_HOST)
+		p = nsl_node_iface(&u->t->nodes[ep->node], ep->ifname);
+	else
+		for (size_t k = 0; k < u->t->host.n_ifaces; k++)
+			if (!strcmp(u->t->host.ifaces[k].name, ep->ifname))
+				p = &u->t->host.ifaces[k];
+	return !p || p->up;
+}
+
+/* Interfaces whose readiness up promises: veths with both ends up, bridges without STP
+ * that have a port up. (A moved device's carrier is the outside world's business.) */
+static bool should_be_running(const struct up *u, size_t node, const struct nsl_iface *f,
+			      const struct nsl_node *n)
+{
+	if (!f->up)
+		return false;
+	if (f->kind == NSL_IFACE_VETH)
+		return peer_up(u, f, (int)node);
+	if (f->kind != NSL_IFACE_BRIDGE)
+		return false;
+	for (size_t b = 0; b < n->n_bridges; b++) {
+		if (strcmp(n->bridges[b].name, f->name))
+			continue;
+		if (n->bridges[b].stp)
+			return false;
+		for (size_t k = 0; k < n->n_ifaces; k++)
+			if (n->ifaces[k].bridge == (int)b && n->ifaces[k].up &&
+			    (n->ifaces[k].kind != NSL_IFACE_VETH || peer_up(u, &n->ifaces[k], (int)node)))
+				return true;
+	}
+	return false;
+}
+
+/* One namespace: every interface that should run is running (carrier and operstate up,
+ * which the kernel sets asynchronously) with its IPv6 link-local address, and no address
+ * is tentative. 1 ready, 0 not yet, negative on error. */
+static int ns_ready(struct nsl_nl *nl, const int *ifindex, size_t n, bool ipv6, struct nsl_err *err)
+{
+	struct nsl_link_info *links = NULL;
+	struct nsl_addr_info *addrs = NULL;
+	size_t n_links = 0, n_addrs = 0;
+	int rc, ready = 1;
+
+	rc = nsl_nl_link_list(nl, &links, &n_links, err);
+	if (rc == 0)
+		rc = nsl_nl_addr_list(nl, 0, &addrs, &n_addrs, err);
+	for (size_t a = 0; rc == 0 && a < n_addrs; a++)
+		if ((addrs[a].flags & IFA_F_TENTATIVE) && !(addrs[a].flags & IFA_F_DADFAILED))
+			ready = 0;
+	for (size_t i = 0; rc == 0 && ready && i < n; i++) {
+		bool running = false, lladdr = !ipv6;
+		for (size_t l = 0; l < n_links; l++)
+			if (links[l].ifindex == ifindex[i])
+				running = (links[l].flags & (IFF_UP | IFF_LOWER_UP | IFF_RUNNING)) ==
+					  (IFF_UP | IFF_LOWER_UP | IFF_RUNNING);
+		for (size_t a = 0; !lladdr && a < n_addrs; a++)
+			lladdr = addrs[a].ifindex == ifindex[i] && addrs[a].prefix.ip.family == AF_INET6 &&
+				 addrs[a].scope == RT_SCOPE_LINK;
+		ready = running && lladdr;
+	}
+	free(links);
+	free(addrs);
+	return rc < 0 ? rc : ready;
+}
+
+static bool node_ipv6(const struct nsl_node *n)
+{
+	if (access("/proc/sys/net/ipv6", F_OK) < 0)
+		return false;
+	for (size_t s = 0; s < n->n_sysctls; s++)
+		if (strstr(n->sysctls[s].key, "disable_ipv6") && strcmp(n->sysctls[s].value, "0"))
+			return false; /* the user turned IPv6 off: no link-local to wait for */
+	return true;
+}
+
+/* up returns a usable lab: wait (bounded) until the kernel's asynchronous link work is
+ * done everywhere. Usually it already is by the time we look. */
+static int wait_ready(struct up *u, struct nsl_err *err)
 {
 	uint64_t deadline = nsl_now_ns() + 10ull * 1000000000ull;
+	struct nsl_topology *t = u->t;
+	_cleanup_free_ int *idx = NULL;
+	size_t max = t->host.n_ifaces;
+	int rc;
 
-	if (!u->dad_wait)
-		return 0;
-	for (size_t i = 0; i < u->t->n_nodes; i++) {
-		struct nsl_nl nl;
-		int rc = nsl_nl_open(&nl, u->hs.h[i].netns_fd, err);
-		if (rc < 0)
-			return rc;
-		for (;;) {
-			struct nsl_addr_info *a = NULL;
-			size_t na = 0;
-			bool tentative = false;
-			rc = nsl_nl_addr_list(&nl, 0, &a, &na, err);
-			for (size_t k = 0; rc == 0 && k < na; k++)
-				if (a[k].flags & IFA_F_TENTATIVE && !(a[k].flags & IFA_F_DADFAILED))
-					tentative = true;
-			free(a);
-			if (rc < 0 || !tentative)
-				break;
-			if (nsl_now_ns() > deadline) {
-				rc = nsl_err_set(err, ETIMEDOUT, "node %s: IPv6 addresses still tentative after 10 s",
-						 u->t->nodes[i].name);
-				break;
-			}
-			struct timespec ts = { 0, 20 * 1000000 };
+	for (size_t i = 0; i < t->n_nodes; i++)
+		if (t->nodes[i].n_ifaces > max)
+			max = t->nodes[i].n_ifaces;
+	idx = calloc(max + 1, sizeof(int));
+	if (!idx)
+		return nsl_err_set(err, ENOMEM, "out of memory");
+	for (size_t i = 0; i <= t->n_nodes; i++) {
+		bool host = i == t->n_nodes;
+		struct nsl_nl *nl = host ? &u->host : &u->nls[i];
+		size_t n = 0;
+		if (host) {
+			for (size_t k = 0; k < t->host.n_ifaces; k++)
+				if (t->host.ifaces[k].up && peer_up(u, &t->host.ifaces[k], NSL_ENDPOINT_HOST))
+					idx[n++] = u->host_ifindex[k];
+		} else {
+			for (size_t k = 0; k < t->nodes[i].n_ifaces; k++)
+				if (should_be_running(u, i, &t->nodes[i].ifaces[k], &t->nodes[i]))
+					idx[n++] = u->ifindex[i][k];
+		}
+		bool ipv6 = host ? access("/proc/sys/net/ipv6", F_OK) == 0 : node_ipv6(&t->nodes[i]);
+		while ((rc = ns_ready(nl, idx, n, ipv6, err)) == 0) {
+			if (nsl_now_ns() > deadline)
+				return nsl_err_set(err, ETIMEDOUT, "%s%s: links not up, or IPv6 addresses still tentative, after 10 s",
+						   host ? "host" : "node ", host ? "" : t->nodes[i].name);
+			if (nsl_interrupted)
+				return nsl_err_set(err, EINTR, "interrupted");
+			struct timespec ts = { 0, 2 * 1000000 };
 			nanosleep(&ts, NULL);
 		}
-		nsl_nl_close(&nl);
 		if (rc < 0)
 			return rc;
 	}
@@ -750,7 +843,7 @@ static int build(struct up *u, struct nsl_err *err)
 	if (rc == 0)
 		rc = run_execs(u, err);
 	if (rc == 0)
-		rc = wait_dad(u, err);
+		rc = wait_ready(u, err);
 	if (rc == 0)
 		rc = nsl_step("commit", err);
 	if (rc == 0)
@@ -786,7 +879,10 @@ int nsl_up(struct nsl_topology *t, const struct nsl_up_opts *o, struct nsl_err *
 		for (size_t k = 0; k < t->nodes[i].n_ifaces; k++)
 			n_dev += t->nodes[i].ifaces[k].kind == NSL_IFACE_DEVICE;
 	u.devs = calloc(n_dev + 1, sizeof(*u.devs));
-	rc = u.ifindex && u.host_ifindex && u.devs ? 0 : nsl_err_set(err, ENOMEM, "out of memory");
+	u.nls = calloc(t->n_nodes + 1, sizeof(*u.nls));
+	for (size_t i = 0; u.nls && i < t->n_nodes; i++)
+		u.nls[i].fd = -1;
+	rc = u.ifindex && u.host_ifindex && u.devs && u.nls ? 0 : nsl_err_set(err, ENOMEM, "out of memory");
 	for (size_t i = 0; rc == 0 && i < t->n_nodes; i++)
 		if (!(u.ifindex[i] = calloc(t->nodes[i].n_ifaces + 1, sizeof(int))))
 			rc = nsl_err_set(err, ENOMEM, "out of memory");
@@ -826,6 +922,9 @@ int nsl_up(struct nsl_topology *t, const struct nsl_up_opts *o, struct nsl_err *
 		free(u.ifindex[i]);
 	free(u.ifindex);
 	free(u.host_ifindex);
+	for (size_t i = 0; u.nls && i < t->n_nodes; i++)
+		nsl_nl_close(&u.nls[i]);
+	free(u.nls);
 	for (size_t d = 0; u.devs && d < u.n_devs; d++)
 		free(u.devs[d].addrs);
 	free(u.devs);
