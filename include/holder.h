@@ -22,6 +22,9 @@ int nsl_holders_commit(struct nsl_holders *hs, struct nsl_err *err) NSL_MUST_USE
 void nsl_holders_kill(struct nsl_holders *hs);
 void nsl_holders_free(struct nsl_holders *hs);
 
+/* Make /run/netns a mount point of its own, as iproute2 does. */
+int nsl_netns_dir_prepare(struct nsl_err *err) NSL_MUST_USE;
+
 /* Whether a sysctl key names one of this node's interfaces (applied after links exist). */
 bool nsl_sysctl_is_per_iface(const struct nsl_node *n, const char *key);
 /* Write one sysctl in the caller's current network namespace. */

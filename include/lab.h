@@ -62,9 +62,17 @@ struct nsl_holder {
 
 /* ---- commands ---- */
 
+#define NSL_UP_PHASES 9
+struct nsl_up_stats {
+	const char *phase[NSL_UP_PHASES];
+	uint64_t ns[NSL_UP_PHASES];
+	size_t n;
+};
+
 struct nsl_up_opts {
 	const char *name;   /* --name, or NULL */
 	bool quiet;
+	struct nsl_up_stats *stats; /* if set: time spent in each phase */
 };
 int nsl_up(struct nsl_topology *t, const struct nsl_up_opts *o, struct nsl_err *err) NSL_MUST_USE;
 /* Tear down a lab: 0 done, 1 it was not up. */

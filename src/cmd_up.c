@@ -7,6 +7,7 @@
 
 int nsl_cmd_up(int argc, char **argv)
 {
+	struct nsl_up_stats stats = { .n = 0 };
 	struct nsl_up_opts o = { 0 };
 	struct nsl_err err = { 0 };
 	const char *file = NULL;
@@ -21,6 +22,8 @@ int nsl_cmd_up(int argc, char **argv)
 			o.name = argv[i] + 7;
 		else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet"))
 			o.quiet = true;
+		else if (!strcmp(argv[i], "--timing"))
+			o.stats = &stats;
 		else if (argv[i][0] == '-' || file) {
 			nsl_cli_error("up: unexpected argument '%s'", argv[i]);
 			return 2;
@@ -49,6 +52,8 @@ int nsl_cmd_up(int argc, char **argv)
 	else if (!o.quiet)
 		printf("lab %s up: %zu nodes, %zu links in %.0f ms\n", o.name ? o.name : t->name, t->n_nodes,
 		       t->n_links, (double)(nsl_now_ns() - t0) / 1e6);
+	for (size_t p = 0; o.stats && p < stats.n; p++)
+		fprintf(stderr, "  %-12s %8.2f ms\n", stats.phase[p], (double)stats.ns[p] / 1e6);
 	nsl_topology_free(t);
 	return rc < 0 ? 1 : 0;
 }

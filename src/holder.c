@@ -289,6 +289,8 @@ static __attribute__((noreturn)) void holder_main(const struct nsl_node *n, int 
 	holder_loop(lifeline_r, sfd);
 }
 
+static int spawn_all(const struct nsl_topology *t, struct nsl_holders *hs, struct nsl_err *err);
+
 static pid_t clone_holder(int *ret_pidfd)
 {
 	struct clone_args ca = {
@@ -313,10 +315,57 @@ static int open_netns(struct nsl_holder *h)
 	return 0;
 }
 
+/* A new mount namespace copies every mount of its parent, and the host may hold
+ * thousands of netns binds (other labs'). Holders are therefore cloned from a template
+ * namespace of our own, private and without /run/netns, then we go back to the host's. */
+static int enter_template(int *ret_host_mnt, int *ret_cwd)
+{
+	int mnt = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	if (mnt < 0 || cwd < 0 || unshare(CLONE_NEWNS) < 0) {
+		if (mnt >= 0)
+			close(mnt);
+		if (cwd >= 0)
+			close(cwd);
+		return -errno;
+	}
+	/* Private first: the detach below must not propagate back to the host. */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0)
+		(void)umount2(NSL_NETNS_DIR, MNT_DETACH);
+	*ret_host_mnt = mnt;
+	*ret_cwd = cwd;
+	return 0;
+}
+
+static void leave_template(int host_mnt, int cwd)
+{
+	if (host_mnt < 0)
+		return;
+	/* Binding namespaces in our private copy would hide them from everyone: never go on. */
+	if (setns(host_mnt, CLONE_NEWNS) < 0 || fchdir(cwd) < 0)
+		abort();
+	close(host_mnt);
+	close(cwd);
+}
+
 int nsl_holders_spawn(const struct nsl_topology *t, struct nsl_holders *hs, struct nsl_err *err)
+{
+	int host_mnt = -1, cwd = -1;
+	int rc = enter_template(&host_mnt, &cwd);
+
+	if (rc < 0)
+		return nsl_err_set(err, rc, "private mount namespace for the holders: %s", strerror(-rc));
+	rc = spawn_all(t, hs, err);
+	leave_template(host_mnt, cwd);
+	return rc;
+}
+
+static int spawn_all(const struct nsl_topology *t, struct nsl_holders *hs, struct nsl_err *err)
 {
 	int ready[2] = { -1, -1 }, life[2] = { -1, -1 }, rc = 0;
 	size_t spawned = 0, got = 0;
+
 
 	memset(hs, 0, sizeof(*hs));
 	hs->lifeline_w = -1;

@@ -5,7 +5,7 @@
 #include "cli.h"
 
 static const struct nsl_command commands[] = {
-	{ "up", nsl_cmd_up, "up TOPO.json [--name LAB]", "build a lab; on any failure nothing is left" },
+	{ "up", nsl_cmd_up, "up TOPO.json [--name LAB] [--timing]", "build a lab; on any failure nothing is left" },
 	{ "down", nsl_cmd_down, "down [LAB | TOPO.json | --all]", "tear a lab down (idempotent)" },
 	{ "exec", nsl_cmd_exec, "exec [-l LAB] NODE [--] CMD [ARG...]", "run a command inside a node" },
 	{ "status", nsl_cmd_status, "status [LAB] [--json]", "what is up: labs, nodes, holders, interfaces" },

@@ -11,6 +11,9 @@
 #include <linux/rtnetlink.h>
 #include <time.h>
 #include <net/if.h>
+#ifndef IF_OPER_UP
+#define IF_OPER_UP 6 /* RFC 2863, <linux/if.h> */
+#endif
 #ifndef IFF_LOWER_UP
 #define IFF_LOWER_UP 0x10000 /* <linux/if.h>, which clashes with <net/if.h> */
 #endif
@@ -200,14 +203,48 @@ static int check_host(struct up *u, struct nsl_err *err)
 
 /* ---- phases ---- */
 
+static bool is_mount_point(const char *path)
+{
+	_cleanup_free_ char *line = NULL;
+	size_t cap = 0;
+	bool found = false;
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+
+	while (f && !found && getline(&line, &cap, f) > 0) {
+		char mp[4096];
+		/* id parent major:minor root mount-point ... */
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) == 1 && !strcmp(mp, path))
+			found = true;
+	}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/* /run/netns as iproute2 makes it: a mount point of its own (bound on itself, shared),
+ * so that a new mount namespace can drop every netns bind in one detach. */
+int nsl_netns_dir_prepare(struct nsl_err *err)
+{
+	if (mkdir(NSL_NETNS_DIR, 0755) < 0 && errno != EEXIST)
+		return nsl_err_set(err, errno, "create %s: %m", NSL_NETNS_DIR);
+	if (is_mount_point(NSL_NETNS_DIR))
+		return 0;
+	if (mount(NSL_NETNS_DIR, NSL_NETNS_DIR, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return nsl_err_set(err, errno, "bind %s on itself: %m", NSL_NETNS_DIR);
+	if (mount(NULL, NSL_NETNS_DIR, NULL, MS_SHARED | MS_REC, NULL) < 0)
+		return nsl_err_set(err, errno, "make %s shared: %m", NSL_NETNS_DIR);
+	return 0;
+}
+
 static int bind_netns(struct up *u, struct nsl_err *err)
 {
 	char buf[8192];
 	size_t len = 0;
 	int rc;
 
-	if (mkdir(NSL_NETNS_DIR, 0755) < 0 && errno != EEXIST)
-		return nsl_err_set(err, errno, "create %s: %m", NSL_NETNS_DIR);
+	rc = nsl_netns_dir_prepare(err);
+	if (rc < 0)
+		return rc;
 	/* One journal write for all holders: they die with up until commit anyway. */
 	for (size_t i = 0; i < u->hs.n; i++) {
 		struct nsl_holder *h = &u->hs.h[i];
@@ -267,8 +304,12 @@ static void assign_ifindexes(struct up *u)
 {
 	struct nsl_topology *t = u->t;
 
+	/* Numbered across the lab, not per node: a veth whose index equals its peer's is
+	 * taken by the kernel's link watcher for a non-urgent event, and its operstate then
+	 * comes up to a second late. lo is 1 in every namespace. */
+	int counter = 1;
+
 	for (size_t i = 0; i < t->n_nodes; i++) {
-		int counter = 1; /* lo is 1 in every namespace */
 		for (size_t k = 0; k < t->nodes[i].n_ifaces; k++) {
 			struct nsl_iface *f = &t->nodes[i].ifaces[k];
 			if (f->kind == NSL_IFACE_LO)
@@ -708,8 +749,8 @@ static int ns_ready(struct nsl_nl *nl, const int *ifindex, size_t n, bool ipv6, 
 		bool running = false, lladdr = !ipv6;
 		for (size_t l = 0; l < n_links; l++)
 			if (links[l].ifindex == ifindex[i])
-				running = (links[l].flags & (IFF_UP | IFF_LOWER_UP | IFF_RUNNING)) ==
-					  (IFF_UP | IFF_LOWER_UP | IFF_RUNNING);
+				running = (links[l].flags & (IFF_UP | IFF_LOWER_UP)) == (IFF_UP | IFF_LOWER_UP) &&
+					  links[l].operstate == IF_OPER_UP;
 		for (size_t a = 0; !lladdr && a < n_addrs; a++)
 			lladdr = addrs[a].ifindex == ifindex[i] && addrs[a].prefix.ip.family == AF_INET6 &&
 				 addrs[a].scope == RT_SCOPE_LINK;
@@ -821,37 +862,52 @@ static void on_signal(int sig)
 	nsl_interrupted = 1;
 }
 
-static int build(struct up *u, struct nsl_err *err)
+static int spawn_holders(struct up *u, struct nsl_err *err)
 {
-	int rc;
+	return nsl_holders_spawn(u->t, &u->hs, err);
+}
 
-	rc = journal(u, err, "lab %s %s\n", u->lab, u->t->file);
-	if (rc == 0)
-		rc = nsl_holders_spawn(u->t, &u->hs, err);
-	if (rc == 0)
-		rc = bind_netns(u, err);
-	if (rc == 0)
-		rc = move_devices(u, err);
-	if (rc == 0) {
-		assign_ifindexes(u);
-		rc = create_links(u, err);
-	}
-	if (rc == 0)
-		rc = config_nodes(u, err);
-	if (rc == 0)
-		rc = config_host(u, err);
-	if (rc == 0)
-		rc = run_execs(u, err);
-	if (rc == 0)
-		rc = wait_ready(u, err);
-	if (rc == 0)
-		rc = nsl_step("commit", err);
+static int make_links(struct up *u, struct nsl_err *err)
+{
+	assign_ifindexes(u);
+	return create_links(u, err);
+}
+
+static int commit(struct up *u, struct nsl_err *err)
+{
+	int rc = nsl_step("commit", err);
+
 	if (rc == 0)
 		rc = write_state(u, err);
 	if (rc == 0)
 		rc = journal(u, err, "committed\n");
 	if (rc == 0)
 		rc = nsl_holders_commit(&u->hs, err);
+	return rc;
+}
+
+static const struct {
+	const char *name;
+	int (*run)(struct up *u, struct nsl_err *err);
+} phases[NSL_UP_PHASES] = {
+	{ "holders", spawn_holders },  { "netns binds", bind_netns }, { "devices", move_devices },
+	{ "links", make_links },       { "nodes", config_nodes },     { "host", config_host },
+	{ "exec", run_execs },         { "ready", wait_ready },       { "commit", commit },
+};
+
+static int build(struct up *u, struct nsl_up_stats *stats, struct nsl_err *err)
+{
+	int rc = journal(u, err, "lab %s %s\n", u->lab, u->t->file);
+
+	for (size_t p = 0; rc == 0 && p < NSL_ARRAY_SIZE(phases); p++) {
+		uint64_t t0 = nsl_now_ns();
+		rc = phases[p].run(u, err);
+		if (stats) {
+			stats->phase[p] = phases[p].name;
+			stats->ns[p] = nsl_now_ns() - t0;
+			stats->n = p + 1;
+		}
+	}
 	return rc;
 }
 
@@ -899,7 +955,7 @@ int nsl_up(struct nsl_topology *t, const struct nsl_up_opts *o, struct nsl_err *
 	if (rc == 0) {
 		for (size_t s = 0; s < NSL_ARRAY_SIZE(sigs); s++)
 			sigaction(sigs[s], &sa, &old[s]);
-		rc = build(&u, err);
+		rc = build(&u, o->stats, err);
 		if (rc < 0) {
 			/* Unwind: kill what we started, then undo the journal in reverse. */
 			struct nsl_err terr = { 0 };
