@@ -946,8 +946,11 @@ int nsl_up(struct nsl_topology *t, const struct nsl_up_opts *o, struct nsl_err *
 		rc = nsl_nl_open(&u.host, -1, err);
 	else
 		u.host.fd = -1;
-	if (rc == 0)
+	if (rc == 0) {
 		rc = check_host(&u, err);
+		if (rc < 0) /* these name a JSON path: say which file */
+			nsl_err_prefix(err, "%s", t->file);
+	}
 	if (rc == 0)
 		rc = nsl_state_root(&u.sd, err);
 	if (rc == 0)
