@@ -365,6 +365,14 @@ static int move_devices(struct up *u, struct nsl_err *err)
 	return 0;
 }
 
+/* Which end is created first, in the message's own attributes: a node end. The kernel
+ * honours the peer's requested ifindex only when the first end names one too, and the
+ * host's indexes are not ours to choose. */
+static int first_end(const struct nsl_link *lk)
+{
+	return lk->ends[0].node == NSL_ENDPOINT_HOST ? 1 : 0;
+}
+
 static int create_links(struct up *u, struct nsl_err *err)
 {
 	struct nsl_topology *t = u->t;
@@ -375,7 +383,7 @@ static int create_links(struct up *u, struct nsl_err *err)
 	for (size_t l = 0; l < t->n_links; l++) {
 		struct nsl_link *lk = &t->links[l];
 		struct nsl_veth_end e[2];
-		int first = lk->ends[1].node == NSL_ENDPOINT_HOST ? 1 : 0;
+		int first = first_end(lk);
 
 		for (int s = 0; s < 2; s++) {
 			const struct nsl_endpoint *ep = &lk->ends[s];
@@ -400,8 +408,8 @@ static int create_links(struct up *u, struct nsl_err *err)
 			 * end after its DAD setting. */
 			e[s].up = f && ep->node != NSL_ENDPOINT_HOST ? f->up && f->bridge < 0 : false;
 		}
-		if (lk->ends[first].node == NSL_ENDPOINT_HOST) {
-			rc = journal(u, err, "hostlink %s\n", e[first].name);
+		if (lk->ends[1 - first].node == NSL_ENDPOINT_HOST) {
+			rc = journal(u, err, "hostlink %s\n", e[1 - first].name);
 			if (rc < 0)
 				return rc;
 		}
@@ -454,7 +462,7 @@ static int iface_index(const struct up *u, size_t node, const char *name)
 static bool born_up(const struct up *u, size_t node, const struct nsl_iface *f)
 {
 	const struct nsl_link *lk = &u->t->links[f->link];
-	int first = lk->ends[1].node == NSL_ENDPOINT_HOST ? 1 : 0;
+	int first = first_end(lk);
 	const struct nsl_endpoint *ep = &lk->ends[first];
 
 	return f->bridge < 0 && ep->node == (int)node && !strcmp(ep->ifname, f->name);
