@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# quick
 # Fault injection: NSLAB_FAIL_STEP=k fails the k-th kernel step of `up`. For a lab that uses
 # every kind of host-side change (holders, netns binds, a moved device, veths with a rate, a
 # host end with addresses, node NAT, host NAT, a host sysctl, mounts, an exec that leaves a
