@@ -33,6 +33,7 @@ REPS_SPEC=${BENCH_REPS:-10:7 30:5 100:5 1000:3}
 EXEC_RUNS=${BENCH_EXEC:-100}
 TAG=nsb$$
 IPTAG=nsbip$$
+FLOORDIR=/run/$TAG-floor # floor's files: beside /run/netns, on the same file system
 
 die() { echo "bench: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "needs root (namespaces, veths)"
@@ -93,6 +94,7 @@ holder_pids() { # LAB
 
 cleaning=0
 cleanup() {
+	[ "$BASHPID" = "$$" ] || return 0 # only the main shell cleans up, never a subshell
 	[ "$cleaning" = 1 ] && return
 	cleaning=1
 	trap '' INT TERM
@@ -103,40 +105,84 @@ cleanup() {
 	for f in /run/netns/"$IPTAG"-*; do
 		[ -e "$f" ] && ip netns del "${f##*/}" 2>>"$LOG"
 	done
+	rmdir "$FLOORDIR" 2>/dev/null
 	leftovers
 	if [ "${BENCH_KEEP:-0}" = 1 ]; then echo "bench: kept $TMP"; else rm -rf "$TMP"; fi
 }
+# A Ctrl-C must not cut floor (its holders would outlive it) or nslab in half: every measured
+# command runs in the background, where SIGINT is ignored, and step() waits for it through
+# interrupts; the ip script alone is stopped at once (SIGTERM via timeit), since cleanup removes
+# its namespaces anyway. Then cleanup runs from the EXIT trap.
+INTERRUPTED=0 CHILD="" KILLABLE=0
 on_signal() {
-	echo "bench: interrupted, cleaning up" >&2
-	cleanup
-	exit 130
+	[ "$BASHPID" = "$$" ] || exit 130
+	[ "$INTERRUPTED" = 1 ] && return
+	INTERRUPTED=1
+	echo >&2
+	echo "bench: interrupted; finishing the current step, then cleaning up" >&2
+	[ "$KILLABLE" = 1 ] && [ -n "$CHILD" ] && kill -TERM "$CHILD" 2>/dev/null
 }
 trap cleanup EXIT
 trap on_signal INT TERM
 
+# step [--killable] OUTFILE CMD...: CMD in the background, stdout to OUTFILE; its status.
+step() {
+	local killable=0 out rc
+	if [ "$1" = --killable ]; then killable=1; shift; fi
+	out=$1
+	shift
+	[ "$INTERRUPTED" = 1 ] && exit 130
+	"$@" >"$out" 2>>"$LOG" &
+	CHILD=$! KILLABLE=$killable
+	while :; do
+		wait "$CHILD"
+		rc=$?
+		# a trapped signal makes wait return early (> 128) while CMD still runs
+		[ "$rc" = 127 ] && break
+		kill -0 "$CHILD" 2>/dev/null || break
+	done
+	CHILD=""
+	[ "$INTERRUPTED" = 1 ] && exit 130
+	return "$rc"
+}
+
+# stamp: PIDs on stdin -> "PID STARTTIME" for those alive, so that a PID reused later by
+# another process is not taken for one of our holders.
+starttime() { sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | awk '{ print $20 }'; }
+pstate() { sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1; }
+stamp() {
+	local p t
+	while read -r p; do
+		t=$(starttime "$p") && [ -n "$t" ] && echo "$p $t"
+	done
+}
+# Our holders still alive (zombies hold nothing: PID 1 of this host does not reap them).
+live_holders() {
+	local p t st
+	while read -r p t; do
+		[ "$(starttime "$p")" = "$t" ] || continue
+		st=$(pstate "$p")
+		case $st in Z | X | "") ;; *) printf '%s ' "$p" ;; esac
+	done <"$HOLDERS"
+}
+
 leftovers() {
-	local bad=0 p st i
+	local live="" i f
 	for i in 1 2 3 4 5 6 7 8 9 10; do # holders die asynchronously: up to 2 s
-		bad=0
-		while read -r p; do
-			[ -r "/proc/$p/stat" ] || continue
-			st=$(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null | cut -c1)
-			case $st in Z | X | "") ;; *) bad=1 ;; esac
-		done <"$HOLDERS"
-		[ "$bad" = 0 ] && break
+		live=$(live_holders)
+		[ -z "$live" ] && break
 		sleep 0.2
 	done
 	local problems=()
-	[ "$bad" = 1 ] && problems+=("live holder processes: $(while read -r p; do
-		st=$(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null | cut -c1); case $st in Z | X | "") ;; *) printf '%s ' "$p" ;; esac; done <"$HOLDERS")")
-	for f in /run/netns/"$TAG"-* /run/netns/"$IPTAG"-* /run/nslab/"$TAG"-*; do
+	[ -n "$live" ] && problems+=("live holder processes: $live")
+	for f in /run/netns/"$TAG"-* /run/netns/"$IPTAG"-* /run/nslab/"$TAG"-* "$FLOORDIR"; do
 		[ -e "$f" ] && problems+=("left: $f")
 	done
 	if grep -E "($TAG|$IPTAG)-" /proc/self/mountinfo >/dev/null; then
 		problems+=("nsfs mounts left: $(grep -cE "($TAG|$IPTAG)-" /proc/self/mountinfo)")
 	fi
 	if [ "${#problems[@]}" -eq 0 ]; then
-		echo "leftovers: none (no $TAG-*/$IPTAG-* netns, state or mounts; no live holder of ours)"
+		echo "leftovers: none (no $TAG-*/$IPTAG-* netns, state or mounts; none of our $(wc -l <"$HOLDERS") holders alive)"
 	else
 		echo "leftovers: ${problems[*]}" >&2
 	fi
@@ -146,27 +192,30 @@ leftovers() {
 
 # run_nslab KIND N: appends up and down ns to $TMP/KIND-N.nslab.{up,down}
 run_nslab() {
-	local kind=$1 n=$2 lab=$TAG-$1-$2 t
-	t=$("$TIMEIT" 1 "$NSLAB" up "$TMP/$kind-$n.json" --name "$lab" 2>>"$LOG") || { echo "bench: nslab up $kind-$n failed (see log)" >&2; "$NSLAB" down "$lab" >>"$LOG" 2>&1; return 1; }
-	echo "$t" >>"$TMP/$kind-$n.nslab.up"
-	holder_pids "$lab" >>"$HOLDERS"
-	t=$("$TIMEIT" 1 "$NSLAB" down "$lab" 2>>"$LOG") || { echo "bench: nslab down $kind-$n failed" >&2; return 1; }
-	echo "$t" >>"$TMP/$kind-$n.nslab.down"
+	local kind=$1 n=$2 lab=$TAG-$1-$2 b=$TMP/$1-$2
+	step "$TMP/t" "$TIMEIT" 1 "$NSLAB" up "$b.json" --name "$lab" || { echo "bench: nslab up $kind-$n failed (see log)" >&2; step /dev/null "$NSLAB" down "$lab"; return 1; }
+	cat "$TMP/t" >>"$b.nslab.up"
+	holder_pids "$lab" | stamp >>"$HOLDERS"
+	step "$TMP/t" "$TIMEIT" 1 "$NSLAB" down "$lab" || { echo "bench: nslab down $kind-$n failed" >&2; return 1; }
+	cat "$TMP/t" >>"$b.nslab.down"
 }
 
 run_ip() {
-	local kind=$1 n=$2 t
-	t=$("$TIMEIT" 1 sh "$TMP/$kind-$n.up.sh" 2>>"$LOG") || { echo "bench: ip script $kind-$n failed (see log)" >&2; sh "$TMP/$kind-$n.down.sh" 2>>"$LOG"; return 1; }
-	echo "$t" >>"$TMP/$kind-$n.ip.up"
-	t=$("$TIMEIT" 1 sh "$TMP/$kind-$n.down.sh" 2>>"$LOG") || { echo "bench: ip teardown $kind-$n failed" >&2; return 1; }
-	echo "$t" >>"$TMP/$kind-$n.ip.down"
+	local kind=$1 n=$2 b=$TMP/$1-$2
+	step --killable "$TMP/t" "$TIMEIT" 1 sh "$b.up.sh" || { echo "bench: ip script $kind-$n failed (see log)" >&2; step /dev/null sh "$b.down.sh"; return 1; }
+	cat "$TMP/t" >>"$b.ip.up"
+	step "$TMP/t" "$TIMEIT" 1 sh "$b.down.sh" || { echo "bench: ip teardown $kind-$n failed" >&2; return 1; }
+	cat "$TMP/t" >>"$b.ip.down"
 }
 
 run_floor() {
 	local n=$1 out
-	mkdir -p /run/limitns # floor's own directory; the cycle mounts a private tmpfs on it
-	out=$(unshare -m --propagation private "$ROOT/bench/floor-cycle.sh" "$BB/floor" "$TIMEIT" "$n" "$TMP/floor.pids" 2>>"$LOG") || { echo "bench: floor $n failed (see log)" >&2; return 1; }
-	cat "$TMP/floor.pids" >>"$HOLDERS" 2>/dev/null
+	mkdir -p /run/limitns "$FLOORDIR" # floor's own directory; the cycle binds ours on it, privately
+	step "$TMP/t" unshare -m --propagation private "$ROOT/bench/floor-cycle.sh" "$BB/floor" "$TIMEIT" "$n" "$TMP/floor.pids" "$FLOORDIR"
+	local rc=$?
+	cat "$TMP/floor.pids" >>"$HOLDERS" 2>/dev/null # "PID STARTTIME", written while they lived
+	[ "$rc" = 0 ] || { echo "bench: floor $n failed (see log)" >&2; return 1; }
+	out=$(cat "$TMP/t")
 	local up down b a rss
 	up=$(sed -n 's/^up_ns=//p' <<<"$out") down=$(sed -n 's/^down_ns=//p' <<<"$out")
 	b=$(sed -n 's/^avail_before_kb=//p' <<<"$out") a=$(sed -n 's/^avail_after_kb=//p' <<<"$out")
@@ -181,14 +230,14 @@ run_floor() {
 run_nslab_mem() {
 	local n=$1 lab=$TAG-chain-$1 b a rss=0 p r
 	b=$(avail_kb)
-	"$NSLAB" up "$TMP/chain-$n.json" --name "$lab" >/dev/null 2>>"$LOG" || { echo "bench: nslab up chain-$n failed" >&2; "$NSLAB" down "$lab" >>"$LOG" 2>&1; return 1; }
+	step /dev/null "$NSLAB" up "$TMP/chain-$n.json" --name "$lab" || { echo "bench: nslab up chain-$n failed" >&2; step /dev/null "$NSLAB" down "$lab"; return 1; }
 	a=$(avail_kb)
 	for p in $(holder_pids "$lab"); do
-		echo "$p" >>"$HOLDERS"
+		echo "$p" | stamp >>"$HOLDERS"
 		r=$(awk '$1 == "VmRSS:" { print $2 }' "/proc/$p/status" 2>/dev/null)
 		rss=$((rss + ${r:-0}))
 	done
-	"$NSLAB" down "$lab" >>"$LOG" 2>&1 || echo "bench: nslab down chain-$n failed" >&2
+	step /dev/null "$NSLAB" down "$lab" || echo "bench: nslab down chain-$n failed" >&2
 	echo "$(((b - a) / n))" >>"$TMP/chain-$n.nslab.hostkb"
 	echo "$((rss / n))" >>"$TMP/chain-$n.nslab.rsskb"
 }
@@ -244,16 +293,16 @@ echo
 EXECLAB=$TAG-chain-10
 [ -f "$TMP/chain-10.json" ] || "$ROOT/bench/gen.sh" chain 10 "$TMP" "$EXECLAB" "$IPTAG-chain-10"
 printf 'exec x%s ...' "$EXEC_RUNS"
-if "$NSLAB" up "$TMP/chain-10.json" --name "$EXECLAB" >/dev/null 2>>"$LOG"; then
+if step /dev/null "$NSLAB" up "$TMP/chain-10.json" --name "$EXECLAB"; then
 	HPID=$("$NSLAB" status "$EXECLAB" --json 2>>"$LOG" | jq -r '.labs[0].nodes[] | select(.name == "n1") | .pid')
-	echo "$HPID" >>"$HOLDERS"
+	echo "$HPID" | stamp >>"$HOLDERS"
 	: >"$TMP/exec.nslab" && : >"$TMP/exec.nsenter"
 	batch=$(((EXEC_RUNS + 4) / 5))
 	for ((r = 0; r < 5; r++)); do
-		"$TIMEIT" "$batch" "$NSLAB" exec -l "$EXECLAB" n1 true >>"$TMP/exec.nslab" 2>>"$LOG"
-		"$TIMEIT" "$batch" nsenter -t "$HPID" -n -m -u -p true >>"$TMP/exec.nsenter" 2>>"$LOG"
+		step "$TMP/t" "$TIMEIT" "$batch" "$NSLAB" exec -l "$EXECLAB" n1 true && cat "$TMP/t" >>"$TMP/exec.nslab"
+		step "$TMP/t" "$TIMEIT" "$batch" nsenter -t "$HPID" -n -m -u -p true && cat "$TMP/t" >>"$TMP/exec.nsenter"
 	done
-	"$NSLAB" down "$EXECLAB" >>"$LOG" 2>&1
+	step /dev/null "$NSLAB" down "$EXECLAB"
 	echo " done"
 else
 	echo " nslab up failed (see log)"
