@@ -5,6 +5,7 @@
 #include <linux/sched.h>
 #include <net/if.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -291,6 +292,18 @@ static __attribute__((noreturn)) void holder_main(const struct nsl_node *n, int 
 
 static int spawn_all(const struct nsl_topology *t, struct nsl_holders *hs, struct nsl_err *err);
 
+/* One thread's share of the holders: nodes from, from + step, ... below to. */
+struct spawner {
+	const struct nsl_topology *t;
+	struct nsl_holders *hs;
+	size_t from, to, step;
+	int ready_w, life_r;
+	int error;        /* errno of a failed clone */
+	size_t failed_at; /* its node */
+};
+
+static void *spawn_range(void *arg);
+
 static pid_t clone_holder(int *ret_pidfd)
 {
 	struct clone_args ca = {
@@ -300,6 +313,26 @@ static pid_t clone_holder(int *ret_pidfd)
 	};
 
 	return (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+}
+
+static void *spawn_range(void *arg)
+{
+	struct spawner *sp = arg;
+
+	for (size_t i = sp->from; i < sp->to; i += sp->step) {
+		int pidfd = -1;
+		pid_t pid = clone_holder(&pidfd);
+		if (pid < 0) {
+			sp->error = errno;
+			sp->failed_at = i;
+			break;
+		}
+		if (pid == 0)
+			holder_main(&sp->t->nodes[i], (int)i, sp->ready_w, sp->life_r);
+		sp->hs->h[i].pid = pid;
+		sp->hs->h[i].pidfd = pidfd;
+	}
+	return NULL;
 }
 
 static int open_netns(struct nsl_holder *h)
@@ -380,30 +413,49 @@ static int spawn_all(const struct nsl_topology *t, struct nsl_holders *hs, struc
 	}
 	hs->lifeline_w = life[1];
 	life[1] = -1;
+	/* Fault injection decides up front how many holders this run gets to start. */
+	size_t limit = t->n_nodes;
+	int step_rc = 0;
 	for (size_t i = 0; i < t->n_nodes; i++) {
 		char what[NSL_NAME_MAX + 32];
 		nsl_fmt(what, sizeof(what), "node %s: start holder", t->nodes[i].name);
-		rc = nsl_step(what, err);
-		if (rc < 0)
-			goto fail;
-		int pidfd = -1;
-		pid_t pid = clone_holder(&pidfd);
-		if (pid < 0) {
-			rc = nsl_err_set(err, errno, "node %s: start holder: %m%s", t->nodes[i].name,
-					 errno == ENOSPC ? " (a namespace limit in /proc/sys/user/ is reached)" : "");
-			goto fail;
+		step_rc = nsl_step(what, err);
+		if (step_rc < 0) {
+			limit = i;
+			break;
 		}
-		if (pid == 0)
-			holder_main(&t->nodes[i], (int)i, ready[1], life[0]);
-		hs->h[i].pid = pid;
-		hs->h[i].pidfd = pidfd;
-		spawned = i + 1;
-		hs->n = spawned;
 	}
+	/* Creating namespaces is mostly outside RTNL: two threads use both cores. */
+	struct spawner sp[2] = {
+		{ .t = t, .hs = hs, .from = 0, .to = limit, .step = 2, .ready_w = ready[1], .life_r = life[0] },
+		{ .t = t, .hs = hs, .from = 1, .to = limit, .step = 2, .ready_w = ready[1], .life_r = life[0] },
+	};
+	pthread_t th;
+	bool threaded = limit >= 16 && !getenv("NSLAB_SERIAL") && pthread_create(&th, NULL, spawn_range, &sp[1]) == 0;
+	if (!threaded)
+		sp[0].step = 1;
+	spawn_range(&sp[0]);
+	if (threaded)
+		pthread_join(th, NULL);
+	hs->n = limit;
+	spawned = 0;
+	for (size_t i = 0; i < limit; i++)
+		spawned += hs->h[i].pid > 0;
+	for (int k = 0; k < 2 && rc == 0; k++)
+		if (sp[k].error)
+			rc = nsl_err_set(err, sp[k].error, "node %s: start holder: %s%s", t->nodes[sp[k].failed_at].name,
+					 strerror(sp[k].error),
+					 sp[k].error == ENOSPC ? " (a namespace limit in /proc/sys/user/ is reached)" : "");
+	if (rc == 0 && step_rc < 0)
+		rc = step_rc;
 	close(ready[1]);
 	ready[1] = -1;
 	close(life[0]);
 	life[0] = -1;
+	if (rc < 0) {
+		got = 0;
+		goto fail;
+	}
 	/* Every holder reports once; EOF before that means one died without a word. */
 	while (got < spawned) {
 		struct report r;
@@ -415,8 +467,8 @@ static int spawn_all(const struct nsl_topology *t, struct nsl_holders *hs, struc
 			goto fail;
 		}
 		got++;
-		if (r.error || r.step != STEP_READY || r.node < 0 || (size_t)r.node >= spawned) {
-			const struct nsl_node *nd = &t->nodes[r.node >= 0 && (size_t)r.node < spawned ? r.node : 0];
+		if (r.error || r.step != STEP_READY || r.node < 0 || (size_t)r.node >= hs->n) {
+			const struct nsl_node *nd = &t->nodes[r.node >= 0 && (size_t)r.node < hs->n ? r.node : 0];
 			if (r.step == STEP_SYSCTL)
 				rc = nsl_err_set(err, r.error, "node %s: sysctl %s: %s", nd->name,
 						 nd->sysctls[r.index].key, strerror(r.error));
@@ -429,7 +481,7 @@ static int spawn_all(const struct nsl_topology *t, struct nsl_holders *hs, struc
 			goto fail;
 		}
 	}
-	for (size_t i = 0; i < spawned; i++) {
+	for (size_t i = 0; i < hs->n; i++) {
 		hs->h[i].start_time = nsl_proc_starttime(hs->h[i].pid);
 		if (open_netns(&hs->h[i]) < 0 || !hs->h[i].start_time) {
 			rc = nsl_err_set(err, errno ? errno : ESRCH, "node %s: holder vanished",

@@ -23,6 +23,9 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -221,16 +224,37 @@ static bool is_mount_point(const char *path)
 	return found;
 }
 
-/* /run/netns as iproute2 makes it: a mount point of its own (bound on itself, shared),
- * so that a new mount namespace can drop every netns bind in one detach. */
+static bool dir_empty(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	bool empty = true;
+
+	while (d && empty && (e = readdir(d)))
+		empty = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..");
+	if (d)
+		closedir(d);
+	return d && empty;
+}
+
+/* /run/netns as iproute2 makes it: a mount point of its own, shared, so that a new mount
+ * namespace can drop every netns bind in one detach. Where /run is not a tmpfs (some VMs
+ * keep it on ext4, whose directories slow down with every create/delete cycle) and the
+ * directory is empty, it gets a small tmpfs of its own instead of a bind on itself. */
 int nsl_netns_dir_prepare(struct nsl_err *err)
 {
+	struct statfs sf;
+
 	if (mkdir(NSL_NETNS_DIR, 0755) < 0 && errno != EEXIST)
 		return nsl_err_set(err, errno, "create %s: %m", NSL_NETNS_DIR);
 	if (is_mount_point(NSL_NETNS_DIR))
 		return 0;
-	if (mount(NSL_NETNS_DIR, NSL_NETNS_DIR, NULL, MS_BIND | MS_REC, NULL) < 0)
+	if (statfs(NSL_NETNS_DIR, &sf) == 0 && sf.f_type != TMPFS_MAGIC && dir_empty(NSL_NETNS_DIR)) {
+		if (mount("tmpfs", NSL_NETNS_DIR, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0755") < 0)
+			return nsl_err_set(err, errno, "mount a tmpfs on %s: %m", NSL_NETNS_DIR);
+	} else if (mount(NSL_NETNS_DIR, NSL_NETNS_DIR, NULL, MS_BIND | MS_REC, NULL) < 0) {
 		return nsl_err_set(err, errno, "bind %s on itself: %m", NSL_NETNS_DIR);
+	}
 	if (mount(NULL, NSL_NETNS_DIR, NULL, MS_SHARED | MS_REC, NULL) < 0)
 		return nsl_err_set(err, errno, "make %s shared: %m", NSL_NETNS_DIR);
 	return 0;
