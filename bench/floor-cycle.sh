@@ -3,9 +3,8 @@
 # for a chain of N nodes. Run by bench/run.sh under `unshare -m --propagation private`.
 #
 # floor keeps its files in a fixed /run/limitns, which another floor run on the same host would
-# share (and tear down); so this script binds DIR (an empty directory of our own, on the same
-# file system as /run/netns, so that floor pays the same file-creation cost as nslab: on this
-# host /run is ext4, not tmpfs) there, in a mount namespace of its own, and runs up and down in it. It ignores SIGINT and SIGTERM, and so does floor (timeit
+# share (and tear down); so this script binds DIR (an empty directory of our own) there, or a
+# tmpfs when nslab's /run/netns is one, so that floor pays the same file-creation cost as nslab, in a mount namespace of its own, and runs up and down in it. It ignores SIGINT and SIGTERM, and so does floor (timeit
 # leaves ignored signals ignored): the cycle always finishes, floor down included. The holders' PIDs go to PIDFILE
 # as soon as up returns, as "PID STARTTIME" lines, for run.sh's leftover check.
 #
@@ -14,7 +13,12 @@
 set -uo pipefail
 trap '' INT TERM
 floor=$1 timeit=$2 n=$3 pidfile=$4 dir=$5
-mount --bind "$dir" /run/limitns || exit 1
+# Same file system type as nslab's /run/netns: nslab puts a tmpfs there when /run is not one.
+if [ "$(stat -f -c %T /run/netns 2>/dev/null)" = tmpfs ]; then
+	mount -t tmpfs -o mode=0755 nsb-floor /run/limitns || exit 1
+else
+	mount --bind "$dir" /run/limitns || exit 1
+fi
 avail() { awk '$1 == "MemAvailable:" { print $2 }' /proc/meminfo; }
 before=$(avail)
 up=$("$timeit" 1 "$floor" up "$n") || { echo "floor up failed" >&2; "$floor" down "$n"; exit 1; }
