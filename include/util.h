@@ -49,6 +49,10 @@ bool nsl_parse_u64(const char *s, uint64_t max, uint64_t *ret);
 /* Like snprintf but reports truncation as false. */
 bool nsl_fmt(char *buf, size_t size, const char *fmt, ...) NSL_PRINTF(3, 4);
 
+/* Make room for one more element in a growing array (*v holds n of size elem, *cap
+ * allocated): doubles the allocation when full. false when out of memory. */
+bool nsl_grow(void *v, size_t *cap, size_t n, size_t elem) NSL_MUST_USE;
+
 /* Monotonic clock in nanoseconds. */
 uint64_t nsl_now_ns(void);
 

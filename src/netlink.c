@@ -98,15 +98,9 @@ int nsl_nl_send(struct nsl_nl *nl, struct nl_msg *msg, struct nsl_err *err, cons
 	va_list ap;
 	int rc;
 
-	if (nl->n_reqs == nl->cap_reqs) {
-		size_t cap = nl->cap_reqs ? nl->cap_reqs * 2 : 16;
-		struct nsl_nl_req *n = realloc(nl->reqs, cap * sizeof(*n));
-		if (!n) {
-			nlmsg_free(msg);
-			return nsl_err_set(err, ENOMEM, "out of memory");
-		}
-		nl->reqs = n;
-		nl->cap_reqs = cap;
+	if (!nsl_grow(&nl->reqs, &nl->cap_reqs, nl->n_reqs, sizeof(*nl->reqs))) {
+		nlmsg_free(msg);
+		return nsl_err_set(err, ENOMEM, "out of memory");
 	}
 	r = &nl->reqs[nl->n_reqs];
 	h->nlmsg_seq = nl->seq++;
@@ -595,14 +589,8 @@ static int parse_addr(const struct nlmsghdr *h, void *arg)
 	a = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
 	if (!a)
 		return 0;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 8;
-		struct nsl_addr_info *n = realloc(l->items, cap * sizeof(*n));
-		if (!n)
-			return -ENOMEM;
-		l->items = n;
-		l->cap = cap;
-	}
+	if (!nsl_grow(&l->items, &l->cap, l->n, sizeof(*l->items)))
+		return -ENOMEM;
 	it = &l->items[l->n];
 	memset(it, 0, sizeof(*it));
 	it->ifindex = (int)ifa->ifa_index;
@@ -660,14 +648,8 @@ static int parse_route(const struct nlmsghdr *h, void *arg)
 		l->found = 1;
 	if (l->dev)
 		return 0;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 16;
-		struct nsl_prefix *n = realloc(l->items, cap * sizeof(*n));
-		if (!n)
-			return -ENOMEM;
-		l->items = n;
-		l->cap = cap;
-	}
+	if (!nsl_grow(&l->items, &l->cap, l->n, sizeof(*l->items)))
+		return -ENOMEM;
 	struct nsl_prefix *p = &l->items[l->n];
 	memset(p, 0, sizeof(*p));
 	p->ip.family = rtm->rtm_family;
@@ -732,14 +714,8 @@ static int collect_link(const struct nlmsghdr *h, void *arg)
 	rc = parse_link(h, &li);
 	if (rc < 0)
 		return rc;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 8;
-		struct nsl_link_info *n = realloc(l->items, cap * sizeof(*n));
-		if (!n)
-			return -ENOMEM;
-		l->items = n;
-		l->cap = cap;
-	}
+	if (!nsl_grow(&l->items, &l->cap, l->n, sizeof(*l->items)))
+		return -ENOMEM;
 	l->items[l->n++] = li;
 	return 0;
 }

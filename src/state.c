@@ -188,13 +188,8 @@ int nsl_state_list(struct nsl_statedir *sd, char ***ret, size_t *ret_n, struct n
 	while ((e = readdir(d))) {
 		if (e->d_type != DT_DIR || !nsl_name_valid(e->d_name))
 			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 8;
-			char **nv = realloc(v, cap * sizeof(*nv));
-			if (!nv)
-				goto oom;
-			v = nv;
-		}
+		if (!nsl_grow(&v, &cap, n, sizeof(*v)))
+			goto oom;
 		if (!(v[n] = strdup(e->d_name)))
 			goto oom;
 		n++;

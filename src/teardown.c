@@ -29,15 +29,9 @@ struct pidfds {
 
 static void pidfds_add(struct pidfds *p, int fd)
 {
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 64;
-		int *n = realloc(p->fds, cap * sizeof(*n));
-		if (!n) {
-			close(fd);
-			return;
-		}
-		p->fds = n;
-		p->cap = cap;
+	if (!nsl_grow(&p->fds, &p->cap, p->n, sizeof(*p->fds))) {
+		close(fd);
+		return;
 	}
 	p->fds[p->n++] = fd;
 }
@@ -73,15 +67,8 @@ struct inodes {
 
 static void inodes_add(struct inodes *s, ino_t ino)
 {
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 64;
-		ino_t *n = realloc(s->v, cap * sizeof(*n));
-		if (!n)
-			return;
-		s->v = n;
-		s->cap = cap;
-	}
-	s->v[s->n++] = ino;
+	if (nsl_grow(&s->v, &s->cap, s->n, sizeof(*s->v)))
+		s->v[s->n++] = ino;
 }
 
 static bool inodes_has(const struct inodes *s, ino_t ino)

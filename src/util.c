@@ -66,6 +66,24 @@ bool nsl_fmt(char *buf, size_t size, const char *fmt, ...)
 	return n >= 0 && (size_t)n < size;
 }
 
+bool nsl_grow(void *v, size_t *cap, size_t n, size_t elem)
+{
+	void **p = v;
+	size_t want = *cap ? *cap * 2 : 16;
+	void *nv;
+
+	if (n < *cap)
+		return true;
+	if (want > SIZE_MAX / elem)
+		return false;
+	nv = realloc(*p, want * elem);
+	if (!nv)
+		return false;
+	*p = nv;
+	*cap = want;
+	return true;
+}
+
 uint64_t nsl_now_ns(void)
 {
 	struct timespec ts;
