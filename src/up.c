@@ -688,10 +688,20 @@ static int run_exec(struct up *u, size_t i, size_t c, int log_fd, struct nsl_err
 		if (errno != EINTR)
 			return nsl_err_set(err, errno, "wait: %m");
 	status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-	if (status)
-		return nsl_err_set(err, ECANCELED, "node %s: exec[%zu] (%s) exited with status %d%s",
+	if (status) {
+		/* The log goes with the rollback: show the end of it now. */
+		char tail[512] = "";
+		off_t end = lseek(log_fd, 0, SEEK_END);
+		off_t from = end > (off_t)sizeof(tail) - 1 ? end - (off_t)sizeof(tail) + 1 : 0;
+		ssize_t got = end > 0 ? pread(log_fd, tail, (size_t)(end - from), from) : 0;
+		tail[got > 0 ? got : 0] = 0;
+		while (got > 0 && tail[got - 1] == '\n')
+			tail[--got] = 0;
+		return nsl_err_set(err, ECANCELED, "node %s: exec[%zu] (%s) exited with status %d%s%s%s",
 				   n->name, c, n->exec[c].argv[0], status,
-				   status == 127 ? " (not found)" : status == 126 ? " (not executable)" : "");
+				   status == 127 ? " (not found)" : status == 126 ? " (not executable)" : "",
+				   tail[0] ? "; its output ends with:\n" : "", tail);
+	}
 	return 0;
 }
 
@@ -705,7 +715,7 @@ static int run_execs(struct up *u, struct nsl_err *err)
 		any |= u->t->nodes[i].n_exec > 0;
 	if (!any)
 		return 0;
-	log_fd = openat(u->sd.lab_fd, "exec.log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+	log_fd = openat(u->sd.lab_fd, "exec.log", O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (log_fd < 0)
 		return nsl_err_set(err, errno, "exec log: %m");
 	for (size_t i = 0; i < u->t->n_nodes; i++)
