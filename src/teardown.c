@@ -212,8 +212,11 @@ static int device_home(const char *lab, struct jdevice *d, struct nsl_nl *host, 
 		return 0; /* a virtual device dies with its namespace: nothing left to restore */
 	if (rc < 0)
 		return rc;
+	bool mac_changed = li.has_mac && memcmp(li.mac, d->mac, 6) && (d->mac[0] | d->mac[1] | d->mac[2] |
+									d->mac[3] | d->mac[4] | d->mac[5]);
 	struct nsl_link_change c = { .ifindex = li.ifindex, .up = -1, .netns_fd = -1,
 				     .mtu = d->mtu != li.mtu ? d->mtu : 0,
+				     .mac = mac_changed ? d->mac : NULL,
 				     .alias = d->had_alias ? NULL : "" };
 	nsl_fmt(what, sizeof(what), "restore %s", d->orig);
 	rc = nsl_nl_link_change(host, &c, what, err);
