@@ -5,7 +5,7 @@
 #include <linux/sched.h>
 #include <net/if.h>
 #include <poll.h>
-#include <pthread.h>
+#include <malloc.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -303,6 +303,91 @@ struct spawner {
 };
 
 static void *spawn_range(void *arg);
+static pid_t clone_holder(int *ret_pidfd);
+
+/* The helper process's side: spawn its share, tell the parent each pid, wait until the
+ * parent holds a pidfd for each (a pid stays ours while its parent has not reaped it). */
+struct spawn_rec {
+	int32_t index; /* -1: done */
+	int32_t pid;   /* > 0, or -errno */
+};
+
+struct helper {
+	pid_t pid;
+	int chan; /* records from the helper */
+	int go;   /* closed by the parent: the helper may exit */
+};
+
+static int helper_start(struct helper *hp, struct spawner *sp, int lifeline_w)
+{
+	int chan[2], go[2];
+
+	if (pipe2(chan, O_CLOEXEC) < 0)
+		return -errno;
+	if (pipe2(go, O_CLOEXEC) < 0) {
+		close(chan[0]);
+		close(chan[1]);
+		return -errno;
+	}
+	hp->pid = fork();
+	if (hp->pid < 0) {
+		for (int i = 0; i < 2; i++) {
+			close(chan[i]);
+			close(go[i]);
+		}
+		return -errno;
+	}
+	if (hp->pid == 0) {
+		struct spawn_rec done = { -1, 0 };
+		char c;
+		close(chan[0]);
+		close(go[1]);
+		close(lifeline_w); /* holders must see EOF if the parent dies */
+		for (size_t i = sp->from; i < sp->to; i += sp->step) {
+			int pidfd = -1;
+			pid_t pid = clone_holder(&pidfd);
+			if (pid == 0)
+				holder_main(&sp->t->nodes[i], (int)i, sp->ready_w, sp->life_r);
+			struct spawn_rec r = { (int32_t)i, pid > 0 ? pid : -errno };
+			if (write(chan[1], &r, sizeof(r)) != sizeof(r) || pid < 0)
+				break;
+			close(pidfd);
+		}
+		close(sp->ready_w);
+		close(sp->life_r);
+		if (write(chan[1], &done, sizeof(done)) != sizeof(done))
+			_exit(1);
+		while (read(go[0], &c, 1) < 0 && errno == EINTR)
+			;
+		_exit(0);
+	}
+	close(chan[1]);
+	close(go[0]);
+	hp->chan = chan[0];
+	hp->go = go[1];
+	return 0;
+}
+
+static void helper_finish(struct helper *hp, struct spawner *sp)
+{
+	struct spawn_rec r;
+
+	while (read(hp->chan, &r, sizeof(r)) == sizeof(r) && r.index >= 0) {
+		if ((size_t)r.index >= sp->to)
+			break;
+		if (r.pid < 0) {
+			sp->error = -r.pid;
+			sp->failed_at = (size_t)r.index;
+			break;
+		}
+		sp->hs->h[r.index].pid = r.pid;
+		sp->hs->h[r.index].pidfd = (int)syscall(SYS_pidfd_open, r.pid, 0);
+	}
+	close(hp->chan);
+	close(hp->go);
+	while (waitpid(hp->pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
 
 static pid_t clone_holder(int *ret_pidfd)
 {
@@ -413,6 +498,8 @@ static int spawn_all(const struct nsl_topology *t, struct nsl_holders *hs, struc
 	}
 	hs->lifeline_w = life[1];
 	life[1] = -1;
+	/* Every clone copies our memory map: give back what parsing left unused. */
+	malloc_trim(0);
 	/* Fault injection decides up front how many holders this run gets to start. */
 	size_t limit = t->n_nodes;
 	int step_rc = 0;
@@ -425,18 +512,19 @@ static int spawn_all(const struct nsl_topology *t, struct nsl_holders *hs, struc
 			break;
 		}
 	}
-	/* Creating namespaces is mostly outside RTNL: two threads use both cores. */
+	/* Namespace creation scales over both cores, but only from two processes: clone
+	 * copies the caller's memory map under its lock, so two threads of one process would
+	 * clone one at a time. A helper process starts every other holder. */
 	struct spawner sp[2] = {
 		{ .t = t, .hs = hs, .from = 0, .to = limit, .step = 2, .ready_w = ready[1], .life_r = life[0] },
 		{ .t = t, .hs = hs, .from = 1, .to = limit, .step = 2, .ready_w = ready[1], .life_r = life[0] },
 	};
-	pthread_t th;
-	bool threaded = limit >= 16 && !getenv("NSLAB_SERIAL") && pthread_create(&th, NULL, spawn_range, &sp[1]) == 0;
-	if (!threaded)
+	struct helper helper = { .pid = -1, .chan = -1, .go = -1 };
+	if (limit < 16 || getenv("NSLAB_SERIAL") || helper_start(&helper, &sp[1], hs->lifeline_w) < 0)
 		sp[0].step = 1;
 	spawn_range(&sp[0]);
-	if (threaded)
-		pthread_join(th, NULL);
+	if (helper.pid > 0)
+		helper_finish(&helper, &sp[1]);
 	hs->n = limit;
 	spawned = 0;
 	for (size_t i = 0; i < limit; i++)
@@ -532,10 +620,18 @@ void nsl_holders_kill(struct nsl_holders *hs)
 		if (hs->h[i].pidfd >= 0)
 			syscall(SYS_pidfd_send_signal, hs->h[i].pidfd, SIGKILL, NULL, 0);
 	for (size_t i = 0; i < hs->n; i++) {
-		/* Our own children: reap them so no zombie outlives the call. */
-		if (hs->h[i].pid > 0)
-			while (waitpid(hs->h[i].pid, NULL, 0) < 0 && errno == EINTR)
+		/* Our own children: reap them so no zombie outlives the call; the helper's: wait
+		 * until they are gone. */
+		int w;
+		if (hs->h[i].pid > 0) {
+			while ((w = waitpid(hs->h[i].pid, NULL, 0)) < 0 && errno == EINTR)
 				;
+			if (w < 0 && hs->h[i].pidfd >= 0) {
+				struct pollfd p = { .fd = hs->h[i].pidfd, .events = POLLIN };
+				while (poll(&p, 1, 5000) < 0 && errno == EINTR)
+					;
+			}
+		}
 		if (hs->h[i].pidfd >= 0)
 			close(hs->h[i].pidfd);
 		if (hs->h[i].netns_fd >= 0)

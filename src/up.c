@@ -781,14 +781,17 @@ static int ns_ready(struct nsl_nl *nl, const int *ifindex, size_t n, bool ipv6, 
 	size_t n_links = 0, n_addrs = 0;
 	int rc, ready = 1;
 
-	rc = nsl_nl_link_list(nl, &links, &n_links, err);
-	if (rc == 0)
+	/* The kernel adds the link-local address only once its link watcher has set the
+	 * operstate and activated the qdisc: with IPv6, the addresses say it all. */
+	if (ipv6)
 		rc = nsl_nl_addr_list(nl, 0, &addrs, &n_addrs, err);
+	else
+		rc = nsl_nl_link_list(nl, &links, &n_links, err);
 	for (size_t a = 0; rc == 0 && a < n_addrs; a++)
 		if ((addrs[a].flags & IFA_F_TENTATIVE) && !(addrs[a].flags & IFA_F_DADFAILED))
 			ready = 0;
 	for (size_t i = 0; rc == 0 && ready && i < n; i++) {
-		bool running = false, lladdr = !ipv6;
+		bool running = ipv6, lladdr = !ipv6;
 		for (size_t l = 0; l < n_links; l++)
 			if (links[l].ifindex == ifindex[i])
 				running = (links[l].flags & (IFF_UP | IFF_LOWER_UP)) == (IFF_UP | IFF_LOWER_UP) &&
@@ -805,8 +808,6 @@ static int ns_ready(struct nsl_nl *nl, const int *ifindex, size_t n, bool ipv6, 
 
 static bool node_ipv6(const struct nsl_node *n)
 {
-	if (access("/proc/sys/net/ipv6", F_OK) < 0)
-		return false;
 	for (size_t s = 0; s < n->n_sysctls; s++)
 		if (strstr(n->sysctls[s].key, "disable_ipv6") && strcmp(n->sysctls[s].value, "0"))
 			return false; /* the user turned IPv6 off: no link-local to wait for */
@@ -820,42 +821,55 @@ static int wait_ready(struct up *u, struct nsl_err *err)
 	uint64_t deadline = nsl_now_ns() + 10ull * 1000000000ull;
 	struct nsl_topology *t = u->t;
 	_cleanup_free_ int *idx = NULL;
-	size_t max = t->host.n_ifaces;
+	_cleanup_free_ size_t *pending = NULL;
+	size_t max = t->host.n_ifaces, n_pending = t->n_nodes + 1;
+	bool ipv6_host = access("/proc/sys/net/ipv6", F_OK) == 0;
 	int rc;
 
 	for (size_t i = 0; i < t->n_nodes; i++)
 		if (t->nodes[i].n_ifaces > max)
 			max = t->nodes[i].n_ifaces;
 	idx = calloc(max + 1, sizeof(int));
-	if (!idx)
+	pending = calloc(n_pending, sizeof(size_t));
+	if (!idx || !pending)
 		return nsl_err_set(err, ENOMEM, "out of memory");
-	for (size_t i = 0; i <= t->n_nodes; i++) {
-		bool host = i == t->n_nodes;
-		struct nsl_nl *nl = host ? &u->host : &u->nls[i];
-		size_t n = 0;
-		if (host) {
-			for (size_t k = 0; k < t->host.n_ifaces; k++)
-				if (t->host.ifaces[k].up && peer_up(u, &t->host.ifaces[k], NSL_ENDPOINT_HOST))
-					idx[n++] = u->host_ifindex[k];
-		} else {
-			for (size_t k = 0; k < t->nodes[i].n_ifaces; k++)
-				if (should_be_running(u, i, &t->nodes[i].ifaces[k], &t->nodes[i]))
-					idx[n++] = u->ifindex[i][k];
+	for (size_t i = 0; i < n_pending; i++)
+		pending[i] = i; /* the last one is the host */
+	/* Passes over the namespaces not ready yet, one short sleep between passes. */
+	for (;;) {
+		size_t still = 0;
+		for (size_t p = 0; p < n_pending; p++) {
+			size_t i = pending[p], n = 0;
+			bool host = i == t->n_nodes;
+			if (host) {
+				for (size_t k = 0; k < t->host.n_ifaces; k++)
+					if (t->host.ifaces[k].up && peer_up(u, &t->host.ifaces[k], NSL_ENDPOINT_HOST))
+						idx[n++] = u->host_ifindex[k];
+			} else {
+				for (size_t k = 0; k < t->nodes[i].n_ifaces; k++)
+					if (should_be_running(u, i, &t->nodes[i].ifaces[k], &t->nodes[i]))
+						idx[n++] = u->ifindex[i][k];
+			}
+			rc = ns_ready(host ? &u->host : &u->nls[i], idx, n,
+				      ipv6_host && (host || node_ipv6(&t->nodes[i])), err);
+			if (rc < 0)
+				return rc;
+			if (rc == 0)
+				pending[still++] = i;
 		}
-		bool ipv6 = host ? access("/proc/sys/net/ipv6", F_OK) == 0 : node_ipv6(&t->nodes[i]);
-		while ((rc = ns_ready(nl, idx, n, ipv6, err)) == 0) {
-			if (nsl_now_ns() > deadline)
-				return nsl_err_set(err, ETIMEDOUT, "%s%s: links not up, or IPv6 addresses still tentative, after 10 s",
-						   host ? "host" : "node ", host ? "" : t->nodes[i].name);
-			if (nsl_interrupted)
-				return nsl_err_set(err, EINTR, "interrupted");
-			struct timespec ts = { 0, 2 * 1000000 };
-			nanosleep(&ts, NULL);
+		n_pending = still;
+		if (!n_pending)
+			return 0;
+		if (nsl_now_ns() > deadline) {
+			size_t i = pending[0];
+			return nsl_err_set(err, ETIMEDOUT, "%s%s: links not up, or IPv6 addresses still tentative, after 10 s",
+					   i == t->n_nodes ? "host" : "node ", i == t->n_nodes ? "" : t->nodes[i].name);
 		}
-		if (rc < 0)
-			return rc;
+		if (nsl_interrupted)
+			return nsl_err_set(err, EINTR, "interrupted");
+		struct timespec ts = { 0, 1000000 };
+		nanosleep(&ts, NULL);
 	}
-	return 0;
 }
 
 static int write_state(struct up *u, struct nsl_err *err)
