@@ -520,7 +520,7 @@ static int spawn_all(const struct nsl_topology *t, struct nsl_holders *hs, struc
 		{ .t = t, .hs = hs, .from = 1, .to = limit, .step = 2, .ready_w = ready[1], .life_r = life[0] },
 	};
 	struct helper helper = { .pid = -1, .chan = -1, .go = -1 };
-	if (limit < 16 || getenv("NSLAB_SERIAL") || helper_start(&helper, &sp[1], hs->lifeline_w) < 0)
+	if (limit < 16 || helper_start(&helper, &sp[1], hs->lifeline_w) < 0)
 		sp[0].step = 1;
 	spawn_range(&sp[0]);
 	if (helper.pid > 0)
