@@ -46,10 +46,12 @@ e2e: $(BUILD)/nslab
 kernel-tests:
 	BUILD=$(BUILD) tests/kernel/run.sh
 
-# Every test: unit tests, then end-to-end (root), then the sanitizer and valgrind passes.
+# Every test: unit, kernel and end-to-end tests (root), then the sanitizer pass, valgrind on
+# the unit tests, and 30 s of fuzzing the parser.
 check: unit kernel-tests e2e
 	$(MAKE) BUILD=build-asan asan-check
 	$(MAKE) valgrind
+	$(MAKE) fuzz FUZZ_SECONDS=30
 
 asan-check:
 	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" unit e2e E2E_QUICK=1
