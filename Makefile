@@ -31,7 +31,7 @@ $(BUILD)/obj/%.o: src/%.c $(wildcard include/*.h)
 $(BUILD)/nslab: $(CORE_OBJS) $(KERNEL_OBJS) $(BUILD)/obj/main.o
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJS) $(wildcard include/*.h)
+$(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJS) $(wildcard include/*.h) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -DNSL_SRCDIR='"$(CURDIR)"' $(LDFLAGS) -o $@ $< $(CORE_OBJS) $(LDLIBS) -lcmocka
 

@@ -1,9 +1,19 @@
-/* The topology as Graphviz DOT: nodes as boxes (with their addresses), links as edges
- * labelled with their interface names, the host as a separate shape. Pure. */
+/* The topology as Graphviz DOT: nodes as boxes (with their bridges and lo addresses), links
+ * as edges labelled with their interface names and addresses, the host as a house. Pure. */
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
+
+/* Interface names may hold '"' and '\' (the kernel allows them): escape for DOT. */
+static void put(const char *s, FILE *out)
+{
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', out);
+		fputc(*s, out);
+	}
+}
 
 static void addrs(const struct nsl_iface *f, FILE *out)
 {
@@ -13,10 +23,12 @@ static void addrs(const struct nsl_iface *f, FILE *out)
 		fprintf(out, "\\n%s", nsl_prefix_str(&f->addrs[a], buf, sizeof(buf)));
 }
 
-static const struct nsl_iface *host_iface(const struct nsl_topology *t, const char *name)
+static const struct nsl_iface *end_iface(const struct nsl_topology *t, const struct nsl_endpoint *ep)
 {
+	if (ep->node != NSL_ENDPOINT_HOST)
+		return nsl_node_iface(&t->nodes[ep->node], ep->ifname);
 	for (size_t k = 0; k < t->host.n_ifaces; k++)
-		if (!strcmp(t->host.ifaces[k].name, name))
+		if (!strcmp(t->host.ifaces[k].name, ep->ifname))
 			return &t->host.ifaces[k];
 	return NULL;
 }
@@ -29,10 +41,12 @@ void nsl_graph_dot(const struct nsl_topology *t, FILE *out)
 	for (size_t i = 0; i < t->n_nodes; i++) {
 		const struct nsl_node *n = &t->nodes[i];
 		fprintf(out, "\t\"%s\" [label=\"%s", n->name, n->name);
-		for (size_t b = 0; b < n->n_bridges; b++)
-			fprintf(out, "\\n[bridge %s]", n->bridges[b].name);
-		const struct nsl_iface *lo = nsl_node_iface(n, "lo");
-		addrs(lo, out);
+		for (size_t b = 0; b < n->n_bridges; b++) {
+			fputs("\\n[bridge ", out);
+			put(n->bridges[b].name, out);
+			fputc(']', out);
+		}
+		addrs(nsl_node_iface(n, "lo"), out);
 		fprintf(out, "\"];\n");
 	}
 	for (size_t l = 0; l < t->n_links; l++)
@@ -42,19 +56,17 @@ void nsl_graph_dot(const struct nsl_topology *t, FILE *out)
 		fprintf(out, "\t\"host\" [shape=house];\n");
 	for (size_t l = 0; l < t->n_links; l++) {
 		const struct nsl_link *lk = &t->links[l];
-		const char *names[2];
-		fprintf(out, "\t");
 		for (int s = 0; s < 2; s++) {
-			names[s] = lk->ends[s].node == NSL_ENDPOINT_HOST ? "host" : t->nodes[lk->ends[s].node].name;
-			fprintf(out, "\"%s\"%s", names[s], s ? "" : " -- ");
+			const struct nsl_endpoint *ep = &lk->ends[s];
+			fprintf(out, s ? " -- \"%s\"" : "\t\"%s\"",
+				ep->node == NSL_ENDPOINT_HOST ? "host" : t->nodes[ep->node].name);
 		}
-		fprintf(out, " [taillabel=\"%s", lk->ends[0].ifname);
-		addrs(lk->ends[0].node == NSL_ENDPOINT_HOST ? host_iface(t, lk->ends[0].ifname)
-							    : nsl_node_iface(&t->nodes[lk->ends[0].node], lk->ends[0].ifname), out);
-		fprintf(out, "\", headlabel=\"%s", lk->ends[1].ifname);
-		addrs(lk->ends[1].node == NSL_ENDPOINT_HOST ? host_iface(t, lk->ends[1].ifname)
-							    : nsl_node_iface(&t->nodes[lk->ends[1].node], lk->ends[1].ifname), out);
-		fprintf(out, "\"");
+		for (int s = 0; s < 2; s++) {
+			fputs(s ? "\", headlabel=\"" : " [taillabel=\"", out);
+			put(lk->ends[s].ifname, out);
+			addrs(end_iface(t, &lk->ends[s]), out);
+		}
+		fputc('"', out);
 		if (lk->mtu)
 			fprintf(out, ", label=\"mtu %u\"", lk->mtu);
 		fprintf(out, "];\n");

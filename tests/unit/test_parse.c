@@ -9,36 +9,14 @@
 #include <cmocka.h>
 
 #include "topology.h"
-
-struct result {
-	int r;
-	struct nsl_topology *t;
-	struct nsl_diags d;
-	char *out; /* printed diagnostics */
-};
+#include "harness.h"
 
 static void parse_text(struct result *res, const char *text, size_t len)
 {
-	size_t n = 0;
-	FILE *m;
-
-	memset(res, 0, sizeof(*res));
-	res->d.file = "t.json";
-	res->r = nsl_topology_parse("/labs/t.json", text, len, &res->t, &res->d);
-	m = open_memstream(&res->out, &n);
-	assert_non_null(m);
-	nsl_diags_print(&res->d, m);
-	fclose(m);
+	run_core(res, "/labs/t.json", text, len, false);
 }
 
 static void parse(struct result *res, const char *text) { parse_text(res, text, strlen(text)); }
-
-static void done(struct result *res)
-{
-	nsl_topology_free(res->t);
-	nsl_diags_clear(&res->d);
-	free(res->out);
-}
 
 /* Parse must fail and print want somewhere. */
 static void expect_error(const char *text, const char *want)
@@ -46,8 +24,7 @@ static void expect_error(const char *text, const char *want)
 	struct result res;
 
 	parse(&res, text);
-	if (res.r != -EINVAL || !strstr(res.out, want))
-		fail_msg("r=%d, expected '%s' in:\n%s", res.r, want, res.out);
+	expect_failure(&res, want);
 	assert_null(res.t);
 	done(&res);
 }

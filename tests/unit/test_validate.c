@@ -9,35 +9,12 @@
 #include <cmocka.h>
 
 #include "topology.h"
-
-struct result {
-	int r;
-	struct nsl_topology *t;
-	struct nsl_diags d;
-	char *out;
-};
+#include "harness.h"
 
 /* Parse (which must succeed) then validate. */
 static void validate(struct result *res, const char *text)
 {
-	size_t n = 0;
-	FILE *m;
-
-	memset(res, 0, sizeof(*res));
-	res->r = nsl_topology_parse("v.json", text, strlen(text), &res->t, &res->d);
-	if (res->r == 0)
-		res->r = nsl_topology_validate(res->t, &res->d);
-	m = open_memstream(&res->out, &n);
-	assert_non_null(m);
-	nsl_diags_print(&res->d, m);
-	fclose(m);
-}
-
-static void done(struct result *res)
-{
-	nsl_topology_free(res->t);
-	nsl_diags_clear(&res->d);
-	free(res->out);
+	run_core(res, "v.json", text, strlen(text), true);
 }
 
 static void expect_error(const char *text, const char *want)
@@ -45,8 +22,7 @@ static void expect_error(const char *text, const char *want)
 	struct result res;
 
 	validate(&res, text);
-	if (res.r != -EINVAL || !strstr(res.out, want))
-		fail_msg("r=%d, expected '%s' in:\n%s", res.r, want, res.out);
+	expect_failure(&res, want);
 	done(&res);
 }
 
