@@ -495,16 +495,15 @@ static bool born_up(const struct up *u, size_t node, const struct nsl_iface *f)
 static int config_node(struct up *u, size_t i, struct nsl_err *err)
 {
 	struct nsl_node *n = &u->t->nodes[i];
-	struct nsl_nl *nl_ = &u->nls[i];
-#define nl (*nl_)
+	struct nsl_nl *nl = &u->nls[i]; /* stays open for wait_ready */
 	int rc;
 
-	rc = nsl_nl_open(&nl, u->hs.h[i].netns_fd, err);
+	rc = nsl_nl_open(nl, u->hs.h[i].netns_fd, err);
 	if (rc < 0)
 		return rc;
 	for (size_t b = 0; b < n->n_bridges && rc == 0; b++) {
 		struct nsl_iface *f = nsl_node_iface(n, n->bridges[b].name);
-		rc = nsl_nl_bridge_add(&nl, f->name, u->ifindex[i][f - n->ifaces], n->bridges[b].stp,
+		rc = nsl_nl_bridge_add(nl, f->name, u->ifindex[i][f - n->ifaces], n->bridges[b].stp,
 				       f->mtu, f->has_mac ? f->mac : NULL, err);
 	}
 	for (size_t k = 0; k < n->n_ifaces && rc == 0; k++) {
@@ -524,21 +523,20 @@ static int config_node(struct up *u, size_t i, struct nsl_err *err)
 		if (c.up < 0 && !c.master && !c.mtu && !c.mac)
 			continue;
 		nsl_fmt(what, sizeof(what), "interface %s", f->name);
-		rc = nsl_nl_link_change(&nl, &c, what, err);
+		rc = nsl_nl_link_change(nl, &c, what, err);
 	}
 	for (size_t k = 0; k < n->n_ifaces && rc == 0; k++)
 		for (size_t a = 0; a < n->ifaces[k].n_addrs && rc == 0; a++)
-			rc = nsl_nl_addr_add(&nl, u->ifindex[i][k], n->ifaces[k].name, &n->ifaces[k].addrs[a], err);
+			rc = nsl_nl_addr_add(nl, u->ifindex[i][k], n->ifaces[k].name, &n->ifaces[k].addrs[a], err);
 	for (size_t r = 0; r < n->n_routes && rc == 0; r++)
-		rc = nsl_nl_route_add(&nl, &n->routes[r], n->routes[r].dev[0] ? iface_index(u, i, n->routes[r].dev) : 0, err);
+		rc = nsl_nl_route_add(nl, &n->routes[r], n->routes[r].dev[0] ? iface_index(u, i, n->routes[r].dev) : 0, err);
 	for (size_t k = 0; k < n->n_ifaces && rc == 0; k++) {
 		struct nsl_iface *f = &n->ifaces[k];
 		if (f->kind == NSL_IFACE_VETH && u->t->links[f->link].rate)
-			rc = nsl_nl_tbf_add(&nl, u->ifindex[i][k], f->name, u->t->links[f->link].rate, err);
+			rc = nsl_nl_tbf_add(nl, u->ifindex[i][k], f->name, u->t->links[f->link].rate, err);
 	}
 	if (rc == 0)
-		rc = nsl_nl_flush(&nl, err);
-#undef nl
+		rc = nsl_nl_flush(nl, err);
 	if (rc < 0)
 		return rc;
 	/* Per-interface sysctls need the interfaces: now they exist. */
