@@ -29,6 +29,8 @@ int nsl_netns_dir_prepare(struct nsl_err *err) NSL_MUST_USE;
 bool nsl_sysctl_is_per_iface(const struct nsl_node *n, const char *key);
 /* Write one sysctl in the caller's current network namespace. */
 int nsl_sysctl_write(const char *key, const char *value, struct nsl_err *err) NSL_MUST_USE;
+/* Write a whole small file (/proc/sys): 0 or -errno. */
+int nsl_file_write(const char *path, const char *value) NSL_MUST_USE;
 /* Read one; *ret is malloc'd, trailing newline removed. */
 int nsl_sysctl_read(const char *key, char **ret, struct nsl_err *err) NSL_MUST_USE;
 

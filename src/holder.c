@@ -63,7 +63,7 @@ static int sysctl_path(const char *key, char *buf, size_t size)
 	return 0;
 }
 
-static int write_str(const char *path, const char *value)
+int nsl_file_write(const char *path, const char *value)
 {
 	int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
 	size_t len = strlen(value);
@@ -85,7 +85,7 @@ int nsl_sysctl_write(const char *key, const char *value, struct nsl_err *err)
 	int rc = sysctl_path(key, path, sizeof(path));
 
 	if (rc == 0)
-		rc = write_str(path, value);
+		rc = nsl_file_write(path, value);
 	if (rc < 0)
 		return nsl_err_set(err, rc, "sysctl %s=%s: %s", key, value, strerror(-rc));
 	return 0;
@@ -195,8 +195,8 @@ static int holder_setup(const struct nsl_node *n, int *ret_index, int *ret_err)
 	TRY(STEP_SYS, SYS(mount("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL)));
 	TRY(STEP_HOSTNAME, SYS(sethostname(n->hostname, strlen(n->hostname))));
 	/* Addresses must be usable when up returns; users may turn DAD back on by sysctl. */
-	TRY(STEP_DEFAULTS, write_str("/proc/sys/net/ipv6/conf/all/accept_dad", "0"));
-	TRY(STEP_DEFAULTS, write_str("/proc/sys/net/ipv6/conf/default/accept_dad", "0"));
+	TRY(STEP_DEFAULTS, nsl_file_write("/proc/sys/net/ipv6/conf/all/accept_dad", "0"));
+	TRY(STEP_DEFAULTS, nsl_file_write("/proc/sys/net/ipv6/conf/default/accept_dad", "0"));
 	TRY(STEP_LO, lo_up());
 	for (size_t i = 0; i < n->n_sysctls; i++) {
 		char path[512];
@@ -204,7 +204,7 @@ static int holder_setup(const struct nsl_node *n, int *ret_index, int *ret_err)
 			continue;
 		*ret_index = (int)i;
 		TRY(STEP_SYSCTL, sysctl_path(n->sysctls[i].key, path, sizeof(path)));
-		TRY(STEP_SYSCTL, write_str(path, n->sysctls[i].value));
+		TRY(STEP_SYSCTL, nsl_file_write(path, n->sysctls[i].value));
 	}
 	for (size_t i = 0; i < n->n_mounts; i++) {
 		*ret_index = (int)i;

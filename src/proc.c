@@ -28,7 +28,8 @@ uint64_t nsl_proc_starttime(pid_t pid)
 	if (!p)
 		return 0;
 	p++;
-	for (int field = 2; field < 22 && p; field++)
+	/* p is at the space before field 3; field 22 is 19 spaces on. */
+	for (int field = 3; field < 22 && p; field++)
 		p = strchr(p + 1, ' ');
 	if (!p)
 		return 0;

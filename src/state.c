@@ -64,16 +64,22 @@ int nsl_state_create(struct nsl_statedir *sd, const char *lab, struct nsl_err *e
 		return nsl_err_set(err, rc, "create state of lab '%s': %s", lab, strerror(-rc));
 	}
 	fd = open_lab_dir(sd, lab);
-	/* Nobody can hold this fresh directory's lock: take it before others can see it. */
-	if (fd >= 0 && lock_fd(fd, LOCK_EX | LOCK_NB) < 0) {
-		close(fd);
-		fd = -1;
-		errno = EBUSY;
-	}
 	rc = fd < 0 ? -errno : 0;
 	lock_fd(sd->root_fd, LOCK_UN);
 	if (rc < 0)
 		return nsl_err_set(err, rc, "open state of lab '%s': %s", lab, strerror(-rc));
+	/* A reader (status, exec) may hold the fresh directory for a moment: wait for it,
+	 * outside the root lock (a remover holds its lab's lock and wants the root's). A
+	 * `down` that got in first removed it: then the lab is not ours to build. */
+	struct stat st;
+	rc = lock_fd(fd, LOCK_EX);
+	if (rc == 0 && (fstat(fd, &st) < 0 || st.st_nlink == 0))
+		rc = -EAGAIN;
+	if (rc < 0) {
+		close(fd);
+		return nsl_err_set(err, rc, "lab '%s': its state was removed while up began (a concurrent down); try again",
+				   lab);
+	}
 	sd->lab_fd = fd;
 	return 0;
 }

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/vfs.h>
 #include <linux/magic.h>
@@ -122,15 +123,15 @@ static int check_host(struct up *u, struct nsl_err *err)
 	rc = check_ns_limits(t, err);
 	if (rc < 0)
 		return rc;
-	/* Two fds per node while building (netns and pidfd): lift the soft limit. */
+	/* Three fds per node while building (netns, pidfd, netlink socket): lift the soft limit. */
 	struct rlimit rl;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		(void)setrlimit(RLIMIT_NOFILE, &rl);
 	}
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 2 * t->n_nodes + 64)
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 3 * t->n_nodes + 64)
 		return nsl_err_set(err, EMFILE, "%zu nodes need about %zu open files; the limit is %llu (ulimit -n)",
-				   t->n_nodes, 2 * t->n_nodes + 64, (unsigned long long)rl.rlim_cur);
+				   t->n_nodes, 3 * t->n_nodes + 64, (unsigned long long)rl.rlim_cur);
 
 	for (size_t i = 0; i < t->n_nodes; i++) {
 		struct nsl_node *n = &t->nodes[i];
@@ -168,6 +169,19 @@ static int check_host(struct up *u, struct nsl_err *err)
 				return rc;
 			u->n_devs++;
 		}
+	}
+	/* Names of ours that someone already has: refuse now, before a rollback could take
+	 * them for ours. */
+	char state[sizeof(NSL_RUN_DIR) + NSL_NAME_MAX + 2];
+	nsl_fmt(state, sizeof(state), NSL_RUN_DIR "/%s", u->lab);
+	if (access(state, F_OK) == 0)
+		return nsl_err_set(err, EEXIST, "lab '%s' is already up (or being built)", u->lab);
+	for (size_t i = 0; i < t->n_nodes; i++) {
+		char path[sizeof(NSL_NETNS_DIR) + 2 * NSL_NAME_MAX + 4];
+		nsl_fmt(path, sizeof(path), NSL_NETNS_DIR "/%s.%s", u->lab, t->nodes[i].name);
+		if (access(path, F_OK) == 0)
+			return nsl_err_set(err, EEXIST, "nodes.%s: network namespace name %s.%s is taken (%s exists)",
+					   t->nodes[i].name, u->lab, t->nodes[i].name, path);
 	}
 	/* Host ends: the names must be free, the addresses must not overlap the host's subnets. */
 	if (t->host.n_ifaces) {
@@ -266,7 +280,11 @@ static int bind_netns(struct up *u, struct nsl_err *err)
 	size_t len = 0;
 	int rc;
 
+	/* Two labs coming up on a fresh host must not both mount /run/netns. */
+	if (nsl_state_lock_root(&u->sd, true) < 0)
+		return nsl_err_set(err, errno, "lock %s: %m", NSL_RUN_DIR);
 	rc = nsl_netns_dir_prepare(err);
+	nsl_state_lock_root(&u->sd, false);
 	if (rc < 0)
 		return rc;
 	/* One journal write for all holders: they die with up until commit anyway. */
@@ -457,11 +475,12 @@ static int create_links(struct up *u, struct nsl_err *err)
 		if (rc < 0)
 			return rc;
 		u->host_ifindex[k] = li.ifindex;
-		nsl_fmt(key, sizeof(key), "net.ipv6.conf.%s.accept_dad", f->name);
+		/* By path, not by key: an interface name may hold dots. */
+		nsl_fmt(key, sizeof(key), "/proc/sys/net/ipv6/conf/%s/accept_dad", f->name);
 		if (access("/proc/sys/net/ipv6", F_OK) == 0) {
-			rc = nsl_sysctl_write(key, "0", err);
+			rc = nsl_file_write(key, "0");
 			if (rc < 0)
-				return rc;
+				return nsl_err_set(err, rc, "host interface %s: disable DAD: %s", f->name, strerror(-rc));
 		}
 		struct nsl_link_change c = { .ifindex = li.ifindex, .up = f->up ? 1 : -1, .netns_fd = -1,
 					     .alias = alias };
@@ -662,6 +681,16 @@ static int run_exec(struct up *u, size_t i, size_t c, int log_fd, struct nsl_err
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		if (setns(u->hs.h[i].pidfd, CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWPID) < 0)
 			_exit(125);
+		/* This child waits for the command: it must hold none of up's fds (the lab's
+		 * lock, the holders' lifeline) and must not outlive up. */
+		if (dup2(log_fd, 3) < 0 || dup2(nul, 4) < 0)
+			_exit(125);
+		log_fd = 3;
+		nul = 4;
+		syscall(SYS_close_range, 5, ~0U, 0);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() == 1)
+			_exit(125);
 		pid_t child = fork();
 		if (child < 0)
 			_exit(125);
@@ -682,9 +711,17 @@ static int run_exec(struct up *u, size_t i, size_t c, int log_fd, struct nsl_err
 				_exit(125);
 		_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 	}
-	while (waitpid(pid, &status, 0) < 0)
+	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR)
 			return nsl_err_set(err, errno, "wait: %m");
+		if (nsl_interrupted) {
+			kill(pid, SIGKILL);
+			while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+				;
+			return nsl_err_set(err, EINTR, "node %s: exec[%zu] (%s): interrupted", n->name, c,
+					   n->exec[c].argv[0]);
+		}
+	}
 	status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	if (status) {
 		/* The log goes with the rollback: show the end of it now. */
@@ -785,9 +822,15 @@ static int ns_ready(struct nsl_nl *nl, const int *ifindex, size_t n, bool ipv6, 
 		rc = nsl_nl_addr_list(nl, 0, &addrs, &n_addrs, err);
 	else
 		rc = nsl_nl_link_list(nl, &links, &n_links, err);
-	for (size_t a = 0; rc == 0 && a < n_addrs; a++)
-		if ((addrs[a].flags & IFA_F_TENTATIVE) && !(addrs[a].flags & IFA_F_DADFAILED))
+	/* Only the lab's interfaces: the host may have tentative addresses of its own forever
+	 * (an IPv6 address on a cable-less NIC). */
+	for (size_t a = 0; rc == 0 && a < n_addrs; a++) {
+		bool ours = false;
+		for (size_t i = 0; i < n && !ours; i++)
+			ours = addrs[a].ifindex == ifindex[i];
+		if (ours && (addrs[a].flags & IFA_F_TENTATIVE) && !(addrs[a].flags & IFA_F_DADFAILED))
 			ready = 0;
+	}
 	for (size_t i = 0; rc == 0 && ready && i < n; i++) {
 		bool running = ipv6, lladdr = !ipv6;
 		for (size_t l = 0; l < n_links; l++)
@@ -848,6 +891,8 @@ static int wait_ready(struct up *u, struct nsl_err *err)
 					if (should_be_running(u, i, &t->nodes[i].ifaces[k], &t->nodes[i]))
 						idx[n++] = u->ifindex[i][k];
 			}
+			if (n == 0)
+				continue; /* nothing of the lab to wait for here */
 			rc = ns_ready(host ? &u->host : &u->nls[i], idx, n,
 				      ipv6_host && (host || node_ipv6(&t->nodes[i])), err);
 			if (rc < 0)
@@ -970,6 +1015,7 @@ int nsl_up(struct nsl_topology *t, const struct nsl_up_opts *o, struct nsl_err *
 	struct up u = { .t = t, .host_netns = -1 };
 	struct sigaction sa = { .sa_handler = on_signal }, old[3];
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old_pipe;
 	const char *env = getenv("NSLAB_FAIL_STEP");
 	uint64_t fs = 0;
 	int rc;
@@ -1005,13 +1051,16 @@ int nsl_up(struct nsl_topology *t, const struct nsl_up_opts *o, struct nsl_err *
 		if (rc < 0) /* these name a JSON path: say which file */
 			nsl_err_prefix(err, "%s", t->file);
 	}
+	/* From here on a signal means: stop and roll back. A write to holders that all died
+	 * must be an error, not a silent death. */
+	for (size_t s = 0; s < NSL_ARRAY_SIZE(sigs); s++)
+		sigaction(sigs[s], &sa, &old[s]);
+	sigaction(SIGPIPE, &ign, &old_pipe);
 	if (rc == 0)
 		rc = nsl_state_root(&u.sd, err);
 	if (rc == 0)
 		rc = nsl_state_create(&u.sd, u.lab, err);
 	if (rc == 0) {
-		for (size_t s = 0; s < NSL_ARRAY_SIZE(sigs); s++)
-			sigaction(sigs[s], &sa, &old[s]);
 		rc = build(&u, o->stats, err);
 		if (rc < 0) {
 			/* Unwind: kill what we started, then undo the journal in reverse. */
@@ -1023,9 +1072,10 @@ int nsl_up(struct nsl_topology *t, const struct nsl_up_opts *o, struct nsl_err *
 			else if (nsl_state_remove(&u.sd, &terr) < 0)
 				nsl_err_prefix(err, "(rollback incomplete: %s)", terr.msg);
 		}
-		for (size_t s = 0; s < NSL_ARRAY_SIZE(sigs); s++)
-			sigaction(sigs[s], &old[s], NULL);
 	}
+	for (size_t s = 0; s < NSL_ARRAY_SIZE(sigs); s++)
+		sigaction(sigs[s], &old[s], NULL);
+	sigaction(SIGPIPE, &old_pipe, NULL);
 	if (getenv("NSLAB_COUNT_STEPS"))
 		fprintf(stderr, "nslab: %lu steps\n", step_count);
 	nsl_holders_free(&u.hs);
