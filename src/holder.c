@@ -382,6 +382,10 @@ static void helper_finish(struct helper *hp, struct spawner *sp)
 		}
 		sp->hs->h[r.index].pid = r.pid;
 		sp->hs->h[r.index].pidfd = (int)syscall(SYS_pidfd_open, r.pid, 0);
+		if (sp->hs->h[r.index].pidfd < 0) { /* a holder we could not signal: fail now */
+			sp->error = errno;
+			sp->failed_at = (size_t)r.index;
+		}
 	}
 	close(hp->chan);
 	close(hp->go);

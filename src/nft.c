@@ -89,8 +89,9 @@ static int nft_open(int netns_fd, size_t n_msgs, struct mnl_socket **ret, struct
 	nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
 	saved = errno;
 	if (netns_fd >= 0 && setns(self, CLONE_NEWNET) < 0)
-		/* This thread is now stranded in the target namespace: say so plainly. */
-		return nsl_err_set(err, errno, "nft: return to the original network namespace: %m");
+		/* Stranded in the target namespace, every later step (the rollback's host work
+		 * included) would land there: stop at once, as the netlink door does. */
+		abort();
 	if (!nl)
 		return nsl_err_set(err, saved, "nft: netlink socket: %s", strerror(saved));
 	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)

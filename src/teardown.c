@@ -265,16 +265,25 @@ static int orphan_devices_home(const char *path, const char *node, void *arg)
 	return 0;
 }
 
-/* When did a journal set KEY (its first "hostsysctl KEY OLD TIME" line)? 0 if never. */
+/* The rest of a journal line after N fields: a value that may hold blanks. */
+static void line_rest(const char *p, char *out, size_t size)
+{
+	size_t len = strcspn(p, "\n");
+
+	snprintf(out, size, "%.*s", (int)len, p);
+}
+
+/* When did a journal set KEY (its first "hostsysctl KEY TIME OLD" line)? 0 if never. */
 static unsigned long long sysctl_set_time(const char *journal, const char *key, char *old, size_t size)
 {
 	for (const char *p = journal; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
-		char k[256], o[256];
+		char k[256];
 		unsigned long long t;
-		if (!strncmp(p, "hostsysctl ", 11) && sscanf(p + 11, "%255s %255s %llu", k, o, &t) == 3 &&
-		    !strcmp(k, key)) {
+		int off = 0;
+		if (!strncmp(p, "hostsysctl ", 11) && sscanf(p + 11, "%255s %llu %n", k, &t, &off) == 2 &&
+		    off > 0 && !strcmp(k, key)) {
 			if (old)
-				snprintf(old, size, "%s", o);
+				line_rest(p + 11 + off, old, size);
 			return t;
 		}
 	}
@@ -314,10 +323,11 @@ static void restore_sysctls(struct nsl_statedir *sd, const char *journal, char *
 			continue;
 		/* An original handed to us by a lab that went down before us wins. */
 		for (size_t j = 0; j < n; j++) {
-			char k2[256], o2[256];
+			char k2[256];
+			int off = 0;
 			if (!strncmp(lines[j], "hostsysctl-orig ", 16) &&
-			    sscanf(lines[j] + 16, "%255s %255s", k2, o2) == 2 && !strcmp(k2, key))
-				snprintf(old, sizeof(old), "%s", o2);
+			    sscanf(lines[j] + 16, "%255s %n", k2, &off) == 1 && off > 0 && !strcmp(k2, key))
+				line_rest(lines[j] + 16 + off, old, sizeof(old));
 		}
 		const char *heir = NULL;
 		unsigned long long heir_time = 0;

@@ -606,8 +606,9 @@ static int set_host_sysctls(struct up *u, struct nsl_err *err)
 		_cleanup_free_ char *old = NULL;
 		rc = nsl_sysctl_read(h->sysctls[s].key, &old, err);
 		if (rc == 0)
-			rc = journal(u, err, "hostsysctl %s %s %llu\n", h->sysctls[s].key, old,
-				     (unsigned long long)nsl_now_ns());
+			/* The old value last: it may hold blanks (ip_local_port_range). */
+			rc = journal(u, err, "hostsysctl %s %llu %s\n", h->sysctls[s].key,
+				     (unsigned long long)nsl_now_ns(), old);
 		if (rc == 0)
 			rc = nsl_step("host sysctl", err);
 		if (rc == 0)
