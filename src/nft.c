@@ -667,34 +667,44 @@ int nsl_nft_apply(int netns_fd, const char *table, const struct nsl_nat *rules, 
 	return nft_reply_err(err, &rep, what);
 }
 
-int nsl_nft_delete(int netns_fd, const char *table, struct nsl_err *err)
+/* One message about a whole table (delete in a batch, or a plain look-up); the kernel's
+ * answer in *rep. Transport failures are errors here; the answer is the caller's. */
+static int nft_table_request(int netns_fd, const char *table, int type, bool batch,
+			     struct nft_reply *rep, struct nsl_err *err)
 {
 	__attribute__((cleanup(nft_buf_freep))) struct nft_buf b = { 0 };
 	_cleanup_mnl_ struct mnl_socket *nl = NULL;
-	struct nft_reply rep;
-	char what[320];
 	int r;
 
 	r = nft_check_table(table, err);
 	if (r < 0)
 		return r;
 	b.seq0 = nft_first_seq();
-	r = nft_batch_mark(&b, true);
+	r = batch ? nft_batch_mark(&b, true) : 0;
 	if (r >= 0)
-		r = nft_put_table(&b, NFT_MSG_DELTABLE, NLM_F_ACK, table);
-	if (r >= 0)
+		r = nft_put_table(&b, type, NLM_F_ACK, table);
+	if (r >= 0 && batch)
 		r = nft_batch_mark(&b, false);
 	if (r < 0)
-		return nsl_err_set(err, -r, "table inet %s: build batch: %s", table, strerror(-r));
-
+		return nsl_err_set(err, -r, "table inet %s: build request: %s", table, strerror(-r));
 	r = nft_open(netns_fd, b.n_msg, &nl, err);
 	if (r < 0)
 		return r;
-	r = nft_talk(nl, &b, 1, b.n_msg - 1, &rep, err);
-	if (r < 0) {
+	/* In a batch, the answer that counts is the one to the message between the marks. */
+	r = batch ? nft_talk(nl, &b, 1, b.n_msg - 1, rep, err) : nft_talk(nl, &b, 0, 1, rep, err);
+	if (r < 0)
 		nsl_err_prefix(err, "table inet %s", table);
+	return r;
+}
+
+int nsl_nft_delete(int netns_fd, const char *table, struct nsl_err *err)
+{
+	struct nft_reply rep;
+	char what[320];
+	int r = nft_table_request(netns_fd, table, NFT_MSG_DELTABLE, true, &rep, err);
+
+	if (r < 0)
 		return r;
-	}
 	/* Already gone is what we wanted: teardown is idempotent. */
 	if (!rep.error || rep.error == -ENOENT)
 		return 0;
@@ -704,30 +714,13 @@ int nsl_nft_delete(int netns_fd, const char *table, struct nsl_err *err)
 
 int nsl_nft_exists(int netns_fd, const char *table, struct nsl_err *err)
 {
-	__attribute__((cleanup(nft_buf_freep))) struct nft_buf b = { 0 };
-	_cleanup_mnl_ struct mnl_socket *nl = NULL;
 	struct nft_reply rep;
 	char what[320];
-	int r;
-
-	r = nft_check_table(table, err);
-	if (r < 0)
-		return r;
 	/* A lookup is not a change: a plain request outside any batch. */
-	b.seq0 = nft_first_seq();
-	r = nft_put_table(&b, NFT_MSG_GETTABLE, NLM_F_ACK, table);
-	if (r < 0)
-		return nsl_err_set(err, -r, "table inet %s: build request: %s", table,
-				   strerror(-r));
+	int r = nft_table_request(netns_fd, table, NFT_MSG_GETTABLE, false, &rep, err);
 
-	r = nft_open(netns_fd, b.n_msg, &nl, err);
 	if (r < 0)
 		return r;
-	r = nft_talk(nl, &b, 0, 1, &rep, err);
-	if (r < 0) {
-		nsl_err_prefix(err, "table inet %s", table);
-		return r;
-	}
 	if (rep.error == -ENOENT)
 		return 0;
 	if (rep.error) {
