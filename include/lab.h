@@ -67,6 +67,7 @@ struct nsl_up_stats {
 	const char *phase[NSL_UP_PHASES];
 	uint64_t ns[NSL_UP_PHASES];
 	size_t n;
+	unsigned long steps; /* kernel steps taken (what NSLAB_FAIL_STEP counts) */
 };
 
 struct nsl_up_opts {

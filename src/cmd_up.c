@@ -9,6 +9,7 @@ int nsl_cmd_up(int argc, char **argv)
 {
 	struct nsl_up_stats stats = { .n = 0 };
 	struct nsl_up_opts o = { 0 };
+	bool timing = false;
 	struct nsl_err err = { 0 };
 	const char *file = NULL;
 	struct nsl_topology *t;
@@ -23,7 +24,7 @@ int nsl_cmd_up(int argc, char **argv)
 		else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet"))
 			o.quiet = true;
 		else if (!strcmp(argv[i], "--timing"))
-			o.stats = &stats;
+			o.stats = &stats, timing = true;
 		else if (argv[i][0] == '-' || file) {
 			nsl_cli_error("up: unexpected argument '%s'", argv[i]);
 			return 2;
@@ -46,13 +47,19 @@ int nsl_cmd_up(int argc, char **argv)
 		nsl_topology_free(t);
 		return 1;
 	}
+	/* Tests count the steps of up to inject a fault at each one. */
+	bool count = getenv("NSLAB_COUNT_STEPS") != NULL;
+	if (count && !o.stats)
+		o.stats = &stats;
 	rc = nsl_up(t, &o, &err);
+	if (count)
+		fprintf(stderr, "nslab: %lu steps\n", stats.steps);
 	if (rc < 0)
 		nsl_cli_error("up %s: %s", o.name ? o.name : t->name, err.msg);
 	else if (!o.quiet)
 		printf("lab %s up: %zu nodes, %zu links in %.0f ms\n", o.name ? o.name : t->name, t->n_nodes,
 		       t->n_links, (double)(nsl_now_ns() - t0) / 1e6);
-	for (size_t p = 0; o.stats && p < stats.n; p++)
+	for (size_t p = 0; timing && p < stats.n; p++)
 		fprintf(stderr, "  %-12s %8.2f ms\n", stats.phase[p], (double)stats.ns[p] / 1e6);
 	nsl_topology_free(t);
 	return rc < 0 ? 1 : 0;

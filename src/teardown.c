@@ -240,28 +240,30 @@ static int orphan_devices_home(const char *path, const char *node, void *arg)
 {
 	struct { const char *lab; struct nsl_nl *host; } *a = arg;
 	_cleanup_close_ int ns = open(path, O_RDONLY | O_CLOEXEC);
+	_cleanup_free_ struct nsl_link_info *links = NULL;
 	char prefix[NSL_NAME_MAX + 16];
+	size_t n_links = 0;
 	struct nsl_err err;
 	struct nsl_nl nl;
 
 	if (ns < 0 || nsl_nl_open(&nl, ns, &err) < 0)
 		return 0;
+	if (nsl_nl_link_list(&nl, &links, &n_links, &err) < 0)
+		n_links = 0;
+	nsl_nl_close(&nl);
 	nsl_fmt(prefix, sizeof(prefix), NSL_ALIAS_PREFIX "%s:", a->lab);
-	for (int idx = 2; idx < 4096; idx++) {
-		struct nsl_link_info li;
-		if (nsl_nl_link_get(&nl, idx, NULL, &li, &err) < 0)
-			continue;
-		if (strncmp(li.alias, prefix, strlen(prefix)))
+	for (size_t l = 0; l < n_links; l++) {
+		struct nsl_link_info *li = &links[l];
+		if (strncmp(li->alias, prefix, strlen(prefix)))
 			continue;
 		struct jdevice d = { .had_alias = 0 };
 		snprintf(d.node, sizeof(d.node), "%s", node);
-		snprintf(d.key, sizeof(d.key), "%s", li.name);
-		snprintf(d.orig, sizeof(d.orig), "%s", li.alias + strlen(prefix));
-		d.mtu = li.mtu;
+		snprintf(d.key, sizeof(d.key), "%s", li->name);
+		snprintf(d.orig, sizeof(d.orig), "%s", li->alias + strlen(prefix));
+		d.mtu = li->mtu;
 		d.addrs = (char[]){ "" };
 		(void)device_home(a->lab, &d, a->host, &err);
 	}
-	nsl_nl_close(&nl);
 	return 0;
 }
 
@@ -331,7 +333,6 @@ static void restore_sysctls(struct nsl_statedir *sd, const char *journal, char *
 		}
 		const char *heir = NULL;
 		unsigned long long heir_time = 0;
-		_cleanup_free_ char *heir_buf = NULL;
 		for (size_t o = 0; o < n_others; o++) {
 			_cleanup_free_ char *j = NULL;
 			unsigned long long t;
@@ -381,6 +382,26 @@ static int delete_host_links(const char *lab, char **names, size_t n, bool journ
 			return rc;
 	}
 	return 0;
+}
+
+/* Host ends carrying the lab's mark, whatever the journal says. */
+static int delete_marked_host_links(const char *lab, struct nsl_nl *host, struct nsl_err *err)
+{
+	_cleanup_free_ struct nsl_link_info *links = NULL;
+	char alias[NSL_NAME_MAX + 8];
+	size_t n_links = 0, n_del = 0;
+	int rc;
+
+	nsl_fmt(alias, sizeof(alias), NSL_ALIAS_PREFIX "%s", lab);
+	rc = nsl_nl_link_list(host, &links, &n_links, err);
+	for (size_t l = 0; rc == 0 && l < n_links; l++)
+		if (!strcmp(links[l].alias, alias)) {
+			rc = nsl_nl_link_del(host, links[l].ifindex, links[l].name, err);
+			n_del++;
+		}
+	if (rc == 0 && n_del)
+		rc = nsl_nl_flush(host, err);
+	return rc == -ENODEV ? 0 : rc;
 }
 
 static int teardown(const char *lab, struct nsl_statedir *sd, char *journal, struct nsl_err *err)
@@ -450,44 +471,9 @@ static int teardown(const char *lab, struct nsl_statedir *sd, char *journal, str
 	if (rc < 0 && !first)
 		first = rc;
 	/* Host ends the journal lost: found by their alias. */
-	{
-		char alias[NSL_NAME_MAX + 8];
-		nsl_fmt(alias, sizeof(alias), NSL_ALIAS_PREFIX "%s", lab);
-		for (int pass = 0; pass < 1; pass++) {
-			DIR *d = opendir("/sys/class/net");
-			struct dirent *e;
-			char *names[256];
-			size_t nn = 0;
-			while (d && (e = readdir(d)) && nn < NSL_ARRAY_SIZE(names)) {
-				char path[300], buf[128];
-				if (e->d_name[0] == '.')
-					continue;
-				nsl_fmt(path, sizeof(path), "/sys/class/net/%s/ifalias", e->d_name);
-				int fd = open(path, O_RDONLY | O_CLOEXEC);
-				if (fd < 0)
-					continue;
-				ssize_t r = read(fd, buf, sizeof(buf) - 1);
-				close(fd);
-				if (r <= 0)
-					continue;
-				buf[r] = 0;
-				buf[strcspn(buf, "\n")] = 0;
-				if (!strcmp(buf, alias))
-					names[nn++] = strdup(e->d_name);
-			}
-			if (d)
-				closedir(d);
-			size_t ok = 0;
-			for (size_t i = 0; i < nn; i++)
-				if (names[i])
-					names[ok++] = names[i];
-			rc = delete_host_links(lab, names, ok, false, &host, err);
-			if (rc < 0 && !first)
-				first = rc;
-			for (size_t i = 0; i < ok; i++)
-				free(names[i]);
-		}
-	}
+	rc = delete_marked_host_links(lab, &host, err);
+	if (rc < 0 && !first)
+		first = rc;
 	/* 5. The host's nft table, 6. host sysctls. */
 	/* Deleting a table waits for a grace period: only when there may be one. */
 	nsl_fmt(table, sizeof(table), NSL_NFT_HOST_PREFIX "%s", lab);

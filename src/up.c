@@ -68,7 +68,6 @@ struct up {
 	struct nsl_statedir sd;
 	struct nsl_holders hs;
 	struct nsl_nl host;
-	int host_netns;
 	int **ifindex;      /* [node][iface]: ifindex inside the node */
 	int *host_ifindex;  /* [host iface] */
 	struct nsl_nl *nls; /* [node]: its socket, open from config until ready */
@@ -1013,7 +1012,7 @@ static int build(struct up *u, struct nsl_up_stats *stats, struct nsl_err *err)
 
 int nsl_up(struct nsl_topology *t, const struct nsl_up_opts *o, struct nsl_err *err)
 {
-	struct up u = { .t = t, .host_netns = -1 };
+	struct up u = { .t = t };
 	struct sigaction sa = { .sa_handler = on_signal }, old[3];
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
 	struct sigaction ign = { .sa_handler = SIG_IGN }, old_pipe;
@@ -1077,8 +1076,8 @@ int nsl_up(struct nsl_topology *t, const struct nsl_up_opts *o, struct nsl_err *
 	for (size_t s = 0; s < NSL_ARRAY_SIZE(sigs); s++)
 		sigaction(sigs[s], &old[s], NULL);
 	sigaction(SIGPIPE, &old_pipe, NULL);
-	if (getenv("NSLAB_COUNT_STEPS"))
-		fprintf(stderr, "nslab: %lu steps\n", step_count);
+	if (o->stats)
+		o->stats->steps = step_count;
 	nsl_holders_free(&u.hs);
 	nsl_nl_close(&u.host);
 	nsl_state_close(&u.sd);
