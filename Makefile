@@ -8,13 +8,15 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS := $(shell pkg-config --libs $(PKGS))
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter -Wno-format-truncation
-override CFLAGS += -std=gnu11 $(WARN) -Iinclude $(PKG_CFLAGS) -D_GNU_SOURCE
+override CFLAGS += -std=gnu11 $(WARN) -Isrc $(PKG_CFLAGS) -D_GNU_SOURCE
 LDLIBS += $(PKG_LIBS)
 
-# The pure core (no kernel): parsing, validation, planning. Unit tests link only this.
-CORE_SRCS := src/util.c src/diag.c src/addr.c src/arena.c src/topology.c src/validate.c src/graph.c
-ALL_SRCS := $(sort $(wildcard src/*.c))
-KERNEL_SRCS := $(filter-out $(CORE_SRCS) src/main.c,$(ALL_SRCS))
+# The layers, one folder each (see the README's map). The pure core (base + model: no
+# kernel, no root) is all the unit tests link.
+CORE_SRCS := $(sort $(wildcard src/base/*.c src/model/*.c))
+ALL_SRCS := $(sort $(wildcard src/*/*.c))
+HEADERS := $(wildcard src/*/*.h)
+KERNEL_SRCS := $(filter-out $(CORE_SRCS) src/cli/main.c,$(ALL_SRCS))
 CORE_OBJS := $(CORE_SRCS:src/%.c=$(BUILD)/obj/%.o)
 KERNEL_OBJS := $(KERNEL_SRCS:src/%.c=$(BUILD)/obj/%.o)
 
@@ -24,14 +26,14 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 .PHONY: all check unit e2e kernel-tests asan-check install clean asan valgrind fuzz bench format
 all: $(BUILD)/nslab
 
-$(BUILD)/obj/%.o: src/%.c $(wildcard include/*.h)
+$(BUILD)/obj/%.o: src/%.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/nslab: $(CORE_OBJS) $(KERNEL_OBJS) $(BUILD)/obj/main.o
+$(BUILD)/nslab: $(CORE_OBJS) $(KERNEL_OBJS) $(BUILD)/obj/cli/main.o
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJS) $(wildcard include/*.h) $(wildcard tests/unit/*.h)
+$(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJS) $(HEADERS) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -DNSL_SRCDIR='"$(CURDIR)"' $(LDFLAGS) -o $@ $< $(CORE_OBJS) $(LDLIBS) -lcmocka
 
@@ -67,7 +69,7 @@ install: $(BUILD)/nslab
 	install -D -m 0755 $(BUILD)/nslab $(DESTDIR)$(PREFIX)/bin/nslab
 
 format:
-	clang-format -i src/*.c include/*.h tests/unit/*.c
+	clang-format -i src/*/*.[ch] tests/unit/*.c
 
 clean:
 	rm -rf build build-asan build-fuzz
@@ -79,9 +81,9 @@ clean:
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
 FUZZ_FLAGS := -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-build-fuzz/fuzz_topology: tests/fuzz/fuzz_topology.c $(CORE_SRCS) $(wildcard include/*.h)
+build-fuzz/fuzz_topology: tests/fuzz/fuzz_topology.c $(CORE_SRCS) $(HEADERS)
 	@mkdir -p build-fuzz
-	$(FUZZ_CC) $(FUZZ_FLAGS) -std=gnu11 -Iinclude $(PKG_CFLAGS) -D_GNU_SOURCE -o $@ tests/fuzz/fuzz_topology.c $(CORE_SRCS) $(PKG_LIBS)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -std=gnu11 -Isrc $(PKG_CFLAGS) -D_GNU_SOURCE -o $@ tests/fuzz/fuzz_topology.c $(CORE_SRCS) $(PKG_LIBS)
 
 fuzz: build-fuzz/fuzz_topology
 	rm -rf build-fuzz/corpus && mkdir -p build-fuzz/corpus build-fuzz/artifacts

@@ -12,10 +12,10 @@ WARN="-Wall -Wextra -Werror -Wshadow -Wformat=2"
 mkdir -p "$BUILD/tests"
 # util.c is not ours: its truncation warning under -Wformat=2 must not block this test.
 # shellcheck disable=SC2086
-$CC -std=gnu11 -D_GNU_SOURCE $CFLAGS $WARN -Wno-error=format-truncation -Iinclude \
-	-c -o "$BUILD/tests/test_nft-util.o" src/util.c
+$CC -std=gnu11 -D_GNU_SOURCE $CFLAGS $WARN -Wno-error=format-truncation -Isrc \
+	-c -o "$BUILD/tests/test_nft-util.o" src/base/util.c
 # shellcheck disable=SC2086
-$CC -std=gnu11 -D_GNU_SOURCE $CFLAGS $WARN -Iinclude $PKG_CFLAGS \
+$CC -std=gnu11 -D_GNU_SOURCE $CFLAGS $WARN -Isrc $PKG_CFLAGS \
 	-o "$BUILD/tests/test_nft" tests/kernel/test_nft.c "$BUILD/tests/test_nft-util.o" \
 	$PKG_LIBS -lcmocka
 exec "$BUILD/tests/test_nft"

@@ -2,11 +2,11 @@
  * namespaces made by a forked child (unshare(CLONE_NEWNET)), so the host's nftables are never
  * seen nor touched. `nft` (the CLI) is only used to look at what we built.
  *
- * This file includes src/nft.c itself, with NSL_NFT_TEST set, to reach the hook that makes
+ * This file includes src/kernel/nft.c itself, with NSL_NFT_TEST set, to reach the hook that makes
  * the kernel refuse one chosen rule: there is no valid rule the kernel refuses, and the
  * mapping of an error back to its rule is what must be proven. */
 #define NSL_NFT_TEST
-#include "../../src/nft.c"
+#include "../../src/kernel/nft.c"
 
 #include <dirent.h>
 #include <setjmp.h>

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "topology.h"
+#include "model/topology.h"
 
 struct result {
 	int r;

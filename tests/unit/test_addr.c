@@ -7,8 +7,8 @@
 
 #include <cmocka.h>
 
-#include "arena.h"
-#include "topology.h"
+#include "base/arena.h"
+#include "model/topology.h"
 
 static void test_prefix_parse(void **state)
 {

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "topology.h"
+#include "model/topology.h"
 
 static char *read_expect(const char *path)
 {

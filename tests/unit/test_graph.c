@@ -6,7 +6,7 @@
 
 #include <cmocka.h>
 
-#include "cli.h"
+#include "model/graph.h"
 #include "harness.h"
 
 static const char lab[] =

@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "topology.h"
+#include "model/topology.h"
 #include "harness.h"
 
 static void parse_text(struct result *res, const char *text, size_t len)

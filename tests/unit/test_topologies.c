@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "topology.h"
+#include "model/topology.h"
 
 static void check_one(const char *path)
 {

@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "topology.h"
+#include "model/topology.h"
 #include "harness.h"
 
 /* Parse (which must succeed) then validate. */

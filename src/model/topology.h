@@ -1,0 +1,222 @@
+/* The lab model: what a topology file says, as plain structs.
+ * Built by topology.c (JSON -> model), checked by validate.c, read by plan/apply.
+ * All memory of a topology lives in its arena and goes with nsl_topology_free(). */
+#ifndef NSL_TOPOLOGY_H
+#define NSL_TOPOLOGY_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/util.h"
+
+#define NSL_NAME_MAX 32   /* lab and node names */
+#define NSL_IFNAME_MAX 15 /* kernel IFNAMSIZ - 1 */
+#define NSL_HOST_NODE "host"
+#define NSL_FILE_MAX (4u << 20)  /* topology files larger than this are refused */
+#define NSL_DEPTH_MAX 16         /* JSON nesting deeper than this is refused */
+
+/* ---- diagnostics: every problem found, each with the file and a JSON path ---- */
+
+struct nsl_diag {
+	char *path;    /* JSON path ("nodes.r1.routes[0].via"), or "line L, column C" */
+	char *message;
+};
+
+struct nsl_diags {
+	const char *file;
+	struct nsl_diag *items;
+	size_t n, cap;
+};
+
+void nsl_diags_add(struct nsl_diags *d, const char *path, const char *fmt, ...) NSL_PRINTF(3, 4);
+void nsl_diags_clear(struct nsl_diags *d);
+/* Writes "FILE: PATH: MESSAGE\n" per problem. */
+void nsl_diags_print(const struct nsl_diags *d, FILE *out);
+
+/* ---- addresses ---- */
+
+struct nsl_ip {
+	int family; /* AF_INET or AF_INET6 */
+	uint8_t bytes[16];
+};
+
+struct nsl_prefix {
+	struct nsl_ip ip; /* host bits kept: "10.0.1.2/24" is an interface address */
+	uint8_t len;
+};
+
+/* "10.0.1.2/24", "fd00::1/64"; false on anything else (no bare address, no junk). */
+bool nsl_prefix_parse(const char *s, struct nsl_prefix *ret);
+/* "10.0.1.1", "fd00::1". */
+bool nsl_ip_parse(const char *s, struct nsl_ip *ret);
+/* "02:00:00:00:00:01": unicast, not all-zero. */
+bool nsl_mac_parse(const char *s, uint8_t ret[6]);
+/* Whether two prefixes share any address (compares the shorter mask). */
+bool nsl_prefix_overlap(const struct nsl_prefix *a, const struct nsl_prefix *b);
+/* Text form into buf (INET6_ADDRSTRLEN + 4 is enough). */
+const char *nsl_prefix_str(const struct nsl_prefix *p, char *buf, size_t size);
+const char *nsl_ip_str(const struct nsl_ip *ip, char *buf, size_t size);
+/* "100mbit", "1gbit", "512kbit", "10mbps" (bytes), plain bits/s; false on junk or 0. */
+bool nsl_rate_parse(const char *s, uint64_t *ret_bytes_per_sec);
+
+/* ---- the model ---- */
+
+enum nsl_iface_kind {
+	NSL_IFACE_UNKNOWN = 0, /* named only under interfaces: a validation error */
+	NSL_IFACE_VETH,        /* an end of a link */
+	NSL_IFACE_DEVICE,      /* a host device moved in */
+	NSL_IFACE_BRIDGE,      /* a bridge of this node */
+	NSL_IFACE_LO,
+};
+
+struct nsl_iface {
+	char name[NSL_IFNAME_MAX + 1];
+	enum nsl_iface_kind kind;  /* filled by validation */
+	struct nsl_prefix *addrs;
+	size_t n_addrs;
+	uint32_t mtu;              /* 0: kernel default */
+	bool has_mac;
+	uint8_t mac[6];
+	bool up;                   /* default true */
+	char device[NSL_IFNAME_MAX + 1]; /* host device to move in, "" if none */
+	int link;                  /* index in topology links, -1 if none (validation) */
+	int bridge;                /* index of the bridge this is a port of, -1 (validation) */
+};
+
+struct nsl_bridge {
+	char name[NSL_IFNAME_MAX + 1];
+	char (*ports)[NSL_IFNAME_MAX + 1];
+	size_t n_ports;
+	bool stp;
+};
+
+struct nsl_route {
+	struct nsl_prefix to;  /* "default" becomes len 0 of via's family */
+	bool is_default;
+	bool has_via;
+	struct nsl_ip via;
+	char dev[NSL_IFNAME_MAX + 1]; /* "" if none */
+	bool has_metric;
+	uint32_t metric;
+	bool has_src;
+	struct nsl_ip src;
+};
+
+enum nsl_nat_to { NSL_NAT_MASQUERADE, NSL_NAT_ADDRESS, NSL_NAT_RANGE };
+
+struct nsl_nat {
+	bool has_source;
+	struct nsl_prefix source;
+	char out[NSL_IFNAME_MAX + 1]; /* "" for any */
+	enum nsl_nat_to to;
+	struct nsl_ip to_min, to_max; /* ADDRESS: min only; RANGE: both */
+	int family; /* AF_INET or AF_INET6: from source/to, AF_INET if neither says */
+};
+
+struct nsl_sysctl {
+	char *key;   /* "net.ipv4.ip_forward" */
+	char *value; /* "1" */
+};
+
+struct nsl_argv {
+	char **argv; /* NULL-terminated */
+	size_t argc;
+};
+
+struct nsl_mount {
+	bool tmpfs;
+	char *source; /* absolute (resolved against the topology's directory); NULL for tmpfs */
+	char *target; /* absolute path inside the node */
+	bool read_only;
+};
+
+struct nsl_node {
+	char name[NSL_NAME_MAX + 1];
+	char hostname[65];
+	struct nsl_iface *ifaces;
+	size_t n_ifaces;
+	struct nsl_bridge *bridges;
+	size_t n_bridges;
+	struct nsl_route *routes;
+	size_t n_routes;
+	struct nsl_sysctl *sysctls;
+	size_t n_sysctls;
+	struct nsl_nat *nat;
+	size_t n_nat;
+	struct nsl_argv *exec;
+	size_t n_exec;
+	struct nsl_mount *mounts;
+	size_t n_mounts;
+	char **env; /* "KEY=VALUE", NULL-terminated, may be NULL */
+	size_t n_env;
+};
+
+struct nsl_endpoint {
+	int node; /* index in nodes, NSL_ENDPOINT_HOST for the host */
+	char ifname[NSL_IFNAME_MAX + 1];
+};
+#define NSL_ENDPOINT_HOST (-1)
+
+struct nsl_link {
+	struct nsl_endpoint ends[2];
+	uint32_t mtu;          /* 0: kernel default; interfaces.X.mtu overrides per end */
+	uint64_t rate;         /* bytes per second, 0: none */
+};
+
+struct nsl_host {
+	struct nsl_iface *ifaces; /* host ends of host: links */
+	size_t n_ifaces;
+	struct nsl_nat *nat;
+	size_t n_nat;
+	struct nsl_sysctl *sysctls;
+	size_t n_sysctls;
+};
+
+struct nsl_arena;
+
+struct nsl_topology {
+	struct nsl_arena *arena;
+	char *file;  /* as given */
+	char *dir;   /* absolute directory of the file, for relative mount sources */
+	char name[NSL_NAME_MAX + 1];
+	struct nsl_node *nodes;
+	size_t n_nodes;
+	struct nsl_link *links;
+	size_t n_links;
+	struct nsl_host host;
+};
+
+/* Parse a topology from text (file_name only names it in messages and anchors relative
+ * paths). Every problem goes to diags; returns 0 with *ret set, or -EINVAL. Checks
+ * JSON syntax, duplicate keys, unknown keys, types, value syntax (names, CIDRs, MACs,
+ * numbers), size and depth. Does not resolve references: see nsl_topology_validate. */
+int nsl_topology_parse(const char *file_name, const char *text, size_t len,
+		       struct nsl_topology **ret, struct nsl_diags *diags) NSL_MUST_USE;
+/* Read a file (size-limited) and parse it. */
+int nsl_topology_load(const char *path, struct nsl_topology **ret, struct nsl_diags *diags) NSL_MUST_USE;
+/* Cross-checks: references, duplicates, kinds; fills iface kind/link/bridge. 0 or -EINVAL. */
+int nsl_topology_validate(struct nsl_topology *t, struct nsl_diags *diags) NSL_MUST_USE;
+void nsl_topology_free(struct nsl_topology *t);
+
+/* Find a node by name, -1 if none. */
+int nsl_topology_node(const struct nsl_topology *t, const char *name);
+/* Find a node's interface entry by name, NULL if none. */
+struct nsl_iface *nsl_node_iface(const struct nsl_node *n, const char *name);
+
+/* Name rules of the contract. */
+bool nsl_name_valid(const char *s);   /* lab and node names */
+bool nsl_ifname_valid(const char *s); /* kernel interface names */
+
+/* ---- added by the parser/validator module (diag.c, addr.c) ---- */
+/* nsl_diags_add with a va_list, for wrappers that count problems. */
+void nsl_diags_addv(struct nsl_diags *d, const char *path, const char *fmt, va_list ap);
+/* Same family and same bytes. */
+bool nsl_ip_equal(const struct nsl_ip *a, const struct nsl_ip *b);
+/* Whether ip lies inside p (same family, first p->len bits equal). */
+bool nsl_prefix_contains(const struct nsl_prefix *p, const struct nsl_ip *ip);
+/* Multicast or unspecified (0.0.0.0, ::): never an interface address or a gateway. */
+bool nsl_ip_is_special(const struct nsl_ip *ip);
+
+#endif

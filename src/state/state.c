@@ -1,0 +1,349 @@
+/* The state directory: /run/nslab (root-owned, 0700) holds one directory per lab with its
+ * journal and state file. Paths are resolved relative to directory fds and never follow
+ * symlinks. The root's lock is held only for short moments (create, remove); each lab's
+ * own lock for as long as a command works on that lab, so different labs run in parallel. */
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include "engine/lab.h"
+
+static int lock_fd(int fd, int op)
+{
+	while (flock(fd, op) < 0) {
+		if (errno != EINTR)
+			return -errno;
+	}
+	return 0;
+}
+
+int nsl_state_root(struct nsl_statedir *sd, struct nsl_err *err)
+{
+	struct stat st;
+	int fd;
+
+	memset(sd, 0, sizeof(*sd));
+	sd->root_fd = sd->lab_fd = -1;
+	if (mkdir(NSL_RUN_DIR, 0700) < 0 && errno != EEXIST)
+		return nsl_err_set(err, errno, "create %s: %m", NSL_RUN_DIR);
+	fd = open(NSL_RUN_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return nsl_err_set(err, errno, "open %s: %m", NSL_RUN_DIR);
+	if (fstat(fd, &st) < 0 || st.st_uid != 0 || (st.st_mode & 077)) {
+		close(fd);
+		return nsl_err_set(err, EPERM, "%s must be a directory owned by root with mode 0700",
+				   NSL_RUN_DIR);
+	}
+	sd->root_fd = fd;
+	return 0;
+}
+
+static int open_lab_dir(struct nsl_statedir *sd, const char *lab)
+{
+	return openat(sd->root_fd, lab, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+int nsl_state_create(struct nsl_statedir *sd, const char *lab, struct nsl_err *err)
+{
+	int rc, fd;
+
+	if (!nsl_name_valid(lab))
+		return nsl_err_set(err, EINVAL, "invalid lab name '%s'", lab);
+	snprintf(sd->lab, sizeof(sd->lab), "%s", lab);
+	rc = lock_fd(sd->root_fd, LOCK_EX);
+	if (rc < 0)
+		return nsl_err_set(err, rc, "lock %s: %s", NSL_RUN_DIR, strerror(-rc));
+	if (mkdirat(sd->root_fd, lab, 0700) < 0) {
+		rc = -errno;
+		lock_fd(sd->root_fd, LOCK_UN);
+		if (rc == -EEXIST)
+			return nsl_err_set(err, EEXIST, "lab '%s' is already up (or being built)", lab);
+		return nsl_err_set(err, rc, "create state of lab '%s': %s", lab, strerror(-rc));
+	}
+	fd = open_lab_dir(sd, lab);
+	rc = fd < 0 ? -errno : 0;
+	lock_fd(sd->root_fd, LOCK_UN);
+	if (rc < 0)
+		return nsl_err_set(err, rc, "open state of lab '%s': %s", lab, strerror(-rc));
+	/* A reader (status, exec) may hold the fresh directory for a moment: wait for it,
+	 * outside the root lock (a remover holds its lab's lock and wants the root's). A
+	 * `down` that got in first removed it: then the lab is not ours to build. */
+	struct stat st;
+	rc = lock_fd(fd, LOCK_EX);
+	if (rc == 0 && (fstat(fd, &st) < 0 || st.st_nlink == 0))
+		rc = -EAGAIN;
+	if (rc < 0) {
+		close(fd);
+		return nsl_err_set(err, rc, "lab '%s': its state was removed while up began (a concurrent down); try again",
+				   lab);
+	}
+	sd->lab_fd = fd;
+	return 0;
+}
+
+int nsl_state_open(struct nsl_statedir *sd, const char *lab, bool exclusive, struct nsl_err *err)
+{
+	struct stat st;
+	int fd, rc;
+
+	if (!nsl_name_valid(lab))
+		return nsl_err_set(err, EINVAL, "invalid lab name '%s'", lab);
+	snprintf(sd->lab, sizeof(sd->lab), "%s", lab);
+	for (;;) {
+		fd = open_lab_dir(sd, lab);
+		if (fd < 0) {
+			if (errno == ENOENT)
+				return -ENOENT;
+			return nsl_err_set(err, errno, "open state of lab '%s': %m", lab);
+		}
+		rc = lock_fd(fd, exclusive ? LOCK_EX : LOCK_SH);
+		if (rc < 0) {
+			close(fd);
+			return nsl_err_set(err, rc, "lock lab '%s': %s", lab, strerror(-rc));
+		}
+		/* The holder of the lock before us may have removed the directory. */
+		if (fstat(fd, &st) == 0 && st.st_nlink > 0)
+			break;
+		close(fd);
+	}
+	sd->lab_fd = fd;
+	return 0;
+}
+
+static int remove_tree(int dirfd)
+{
+	DIR *d = fdopendir(dirfd);
+	struct dirent *e;
+	int rc = 0;
+
+	if (!d)
+		return -errno;
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (e->d_type == DT_DIR) {
+			int sub = openat(dirfd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (sub >= 0)
+				remove_tree(sub);
+			if (unlinkat(dirfd, e->d_name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+				rc = -errno;
+		} else if (unlinkat(dirfd, e->d_name, 0) < 0 && errno != ENOENT) {
+			rc = -errno;
+		}
+	}
+	closedir(d);
+	return rc;
+}
+
+int nsl_state_remove(struct nsl_statedir *sd, struct nsl_err *err)
+{
+	int rc, dup_fd;
+
+	if (sd->lab_fd < 0)
+		return 0;
+	dup_fd = fcntl(sd->lab_fd, F_DUPFD_CLOEXEC, 3);
+	if (dup_fd < 0)
+		return nsl_err_set(err, errno, "remove state of lab '%s': %m", sd->lab);
+	rc = remove_tree(dup_fd);
+	lock_fd(sd->root_fd, LOCK_EX);
+	if (unlinkat(sd->root_fd, sd->lab, AT_REMOVEDIR) < 0 && errno != ENOENT && !rc)
+		rc = -errno;
+	lock_fd(sd->root_fd, LOCK_UN);
+	if (rc < 0)
+		return nsl_err_set(err, rc, "remove state of lab '%s': %s", sd->lab, strerror(-rc));
+	return 0;
+}
+
+void nsl_state_close(struct nsl_statedir *sd)
+{
+	if (sd->lab_fd >= 0)
+		close(sd->lab_fd);
+	if (sd->root_fd >= 0)
+		close(sd->root_fd);
+	sd->lab_fd = sd->root_fd = -1;
+}
+
+void nsl_strv_free(char **v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int nsl_state_list(struct nsl_statedir *sd, char ***ret, size_t *ret_n, struct nsl_err *err)
+{
+	int fd = fcntl(sd->root_fd, F_DUPFD_CLOEXEC, 3);
+	char **v = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *e;
+	DIR *d;
+
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return nsl_err_set(err, errno, "list %s: %m", NSL_RUN_DIR);
+	}
+	while ((e = readdir(d))) {
+		if (e->d_type != DT_DIR || !nsl_name_valid(e->d_name))
+			continue;
+		if (!nsl_grow(&v, &cap, n, sizeof(*v)))
+			goto oom;
+		if (!(v[n] = strdup(e->d_name)))
+			goto oom;
+		n++;
+	}
+	closedir(d);
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_str);
+	*ret = v;
+	*ret_n = n;
+	return 0;
+oom:
+	closedir(d);
+	nsl_strv_free(v, n);
+	return nsl_err_set(err, ENOMEM, "out of memory");
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int nsl_journal_append(struct nsl_statedir *sd, const char *text, size_t len, struct nsl_err *err)
+{
+	_cleanup_close_ int fd = openat(sd->lab_fd, "journal",
+					O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	int rc;
+
+	if (fd < 0)
+		return nsl_err_set(err, errno, "journal of lab '%s': %m", sd->lab);
+	rc = write_all(fd, text, len);
+	if (rc < 0)
+		return nsl_err_set(err, rc, "journal of lab '%s': %s", sd->lab, strerror(-rc));
+	return 0;
+}
+
+int nsl_state_read_file(struct nsl_statedir *sd, const char *name, char **ret, struct nsl_err *err)
+{
+	_cleanup_close_ int fd = openat(sd->lab_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0, cap = 0;
+
+	if (fd < 0) {
+		if (errno == ENOENT) {
+			*ret = strdup("");
+			return *ret ? -ENOENT : nsl_err_set(err, ENOMEM, "out of memory");
+		}
+		return nsl_err_set(err, errno, "read %s of lab '%s': %m", name, sd->lab);
+	}
+	for (;;) {
+		if (cap - len < 4096) {
+			cap = cap ? cap * 2 : 16384;
+			char *nb = realloc(buf, cap + 1);
+			if (!nb)
+				return nsl_err_set(err, ENOMEM, "out of memory");
+			buf = nb;
+		}
+		ssize_t n = read(fd, buf + len, cap - len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return nsl_err_set(err, errno, "read %s of lab '%s': %m", name, sd->lab);
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = 0;
+	*ret = TAKE_PTR(buf);
+	return 0;
+}
+
+int nsl_journal_read(struct nsl_statedir *sd, char **ret, struct nsl_err *err)
+{
+	int rc = nsl_state_read_file(sd, "journal", ret, err);
+	return rc == -ENOENT ? 0 : rc;
+}
+
+int nsl_state_write_file(struct nsl_statedir *sd, const char *name, const char *data, size_t len,
+			 struct nsl_err *err)
+{
+	char tmp[64];
+	int fd, rc;
+
+	if (!nsl_fmt(tmp, sizeof(tmp), ".%s.tmp", name))
+		return nsl_err_set(err, ENAMETOOLONG, "state file name too long");
+	fd = openat(sd->lab_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return nsl_err_set(err, errno, "write %s of lab '%s': %m", name, sd->lab);
+	rc = write_all(fd, data, len);
+	close(fd);
+	if (rc == 0 && renameat(sd->lab_fd, tmp, sd->lab_fd, name) < 0)
+		rc = -errno;
+	if (rc < 0) {
+		unlinkat(sd->lab_fd, tmp, 0);
+		return nsl_err_set(err, rc, "write %s of lab '%s': %s", name, sd->lab, strerror(-rc));
+	}
+	return 0;
+}
+
+int nsl_state_lock_root(struct nsl_statedir *sd, bool lock)
+{
+	return lock_fd(sd->root_fd, lock ? LOCK_EX : LOCK_UN);
+}
+
+static int open_other(struct nsl_statedir *sd, const char *lab, const char *name, int flags)
+{
+	_cleanup_close_ int dir = -1;
+
+	if (!nsl_name_valid(lab))
+		return -EINVAL;
+	dir = open_lab_dir(sd, lab);
+	if (dir < 0)
+		return -errno;
+	int fd = openat(dir, name, flags | O_NOFOLLOW | O_CLOEXEC, 0600);
+	return fd < 0 ? -errno : fd;
+}
+
+int nsl_state_read_other(struct nsl_statedir *sd, const char *lab, const char *name, char **ret)
+{
+	struct nsl_statedir other = { .root_fd = sd->root_fd, .lab_fd = -1 };
+	int fd = open_other(sd, lab, ".", O_RDONLY | O_DIRECTORY), rc;
+
+	if (fd < 0)
+		return fd;
+	other.lab_fd = fd;
+	snprintf(other.lab, sizeof(other.lab), "%s", lab);
+	rc = nsl_state_read_file(&other, name, ret, NULL);
+	close(fd);
+	return rc;
+}
+
+int nsl_state_append_other(struct nsl_statedir *sd, const char *lab, const char *text)
+{
+	int fd = open_other(sd, lab, "journal", O_WRONLY | O_APPEND), rc;
+
+	if (fd < 0)
+		return fd;
+	rc = write_all(fd, text, strlen(text));
+	close(fd);
+	return rc;
+}
