@@ -27,8 +27,18 @@ static inline void nsl_closep(int *fd)
 #define _cleanup_close_ __attribute__((cleanup(nsl_closep)))
 
 /* Hand ownership out of a cleanup variable. */
-#define TAKE_PTR(p) ({ __typeof__(p) _p = (p); (p) = NULL; _p; })
-#define TAKE_FD(fd) ({ int _fd = (fd); (fd) = -1; _fd; })
+#define TAKE_PTR(p)                                                                                \
+	({                                                                                         \
+		__typeof__(p) _p = (p);                                                            \
+		(p) = NULL;                                                                        \
+		_p;                                                                                \
+	})
+#define TAKE_FD(fd)                                                                                \
+	({                                                                                         \
+		int _fd = (fd);                                                                    \
+		(fd) = -1;                                                                         \
+		_fd;                                                                               \
+	})
 
 /* An error: a negative errno plus one message with its context, filled once where it
  * happens, prefixed by callers ("node r1: " + "route ...: Network is unreachable"),

@@ -10,7 +10,7 @@
 int nsl_cli_labs(char ***ret, size_t *ret_n)
 {
 	struct nsl_statedir sd;
-	struct nsl_err err = { 0 };
+	struct nsl_err err = {0};
 	int rc = nsl_state_root(&sd, &err);
 
 	if (rc == 0)
@@ -50,7 +50,7 @@ int nsl_cli_lab_arg(const char *arg, char *buf, size_t size)
 
 static int down_one(const char *lab)
 {
-	struct nsl_err err = { 0 };
+	struct nsl_err err = {0};
 	int rc = nsl_down(lab, &err);
 
 	if (rc < 0) {

@@ -11,7 +11,7 @@ int nsl_cmd_exec(int argc, char **argv)
 {
 	char lab[NSL_NAME_MAX + 1] = "", cwd[4096];
 	struct nsl_node_ref ref;
-	struct nsl_err err = { 0 };
+	struct nsl_err err = {0};
 	const char *node = NULL;
 	int i = 1, rc;
 

@@ -1,10 +1,10 @@
 /* nslab status [LAB] [--json]: the labs that are up, read from their state and checked
  * live against the kernel (holder alive, interfaces and addresses in each namespace). */
 #include <fcntl.h>
+#include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
-#include <linux/rtnetlink.h>
 
 #include <cjson/cJSON.h>
 
@@ -41,7 +41,8 @@ static cJSON *node_interfaces(const char *netns)
 		cJSON_AddNumberToObject(o, "mtu", links[i].mtu);
 		if (links[i].has_mac) {
 			const uint8_t *m = links[i].mac;
-			snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+			snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1],
+			         m[2], m[3], m[4], m[5]);
 			cJSON_AddStringToObject(o, "mac", mac);
 		}
 		if (links[i].kind[0])
@@ -51,7 +52,8 @@ static cJSON *node_interfaces(const char *netns)
 			char buf[64];
 			if (addrs[k].ifindex != links[i].ifindex || addrs[k].scope == RT_SCOPE_LINK)
 				continue;
-			cJSON_AddItemToArray(a, cJSON_CreateString(nsl_prefix_str(&addrs[k].prefix, buf, sizeof(buf))));
+			cJSON_AddItemToArray(a, cJSON_CreateString(nsl_prefix_str(
+			                            &addrs[k].prefix, buf, sizeof(buf))));
 		}
 	}
 out:
@@ -65,7 +67,7 @@ out:
 static cJSON *lab_status(const char *lab)
 {
 	struct nsl_statedir sd;
-	struct nsl_err err = { 0 };
+	struct nsl_err err = {0};
 	_cleanup_free_ char *text = NULL;
 	cJSON *st, *o = cJSON_CreateObject(), *nodes, *it;
 
@@ -99,8 +101,9 @@ static cJSON *lab_status(const char *lab)
 		cJSON_AddItemToArray(nodes, n);
 		cJSON_AddStringToObject(n, "name", name->valuestring);
 		cJSON_AddNumberToObject(n, "pid", pid->valueint);
-		bool alive = cJSON_IsString(start) && nsl_parse_u64(start->valuestring, UINT64_MAX, &s) &&
-			     nsl_proc_starttime(pid->valueint) == s;
+		bool alive = cJSON_IsString(start) &&
+		             nsl_parse_u64(start->valuestring, UINT64_MAX, &s) &&
+		             nsl_proc_starttime(pid->valueint) == s;
 		cJSON_AddBoolToObject(n, "alive", alive);
 		cJSON_AddStringToObject(n, "netns", netns->valuestring);
 		if (cJSON_IsString(host))
@@ -120,22 +123,28 @@ static void print_text(const cJSON *labs)
 	cJSON_ArrayForEach(lab, labs)
 	{
 		const cJSON *topo = cJSON_GetObjectItemCaseSensitive(lab, "topology");
-		printf("lab %s: %s%s%s\n", cJSON_GetObjectItemCaseSensitive(lab, "name")->valuestring,
+		printf("lab %s: %s%s%s\n",
+		       cJSON_GetObjectItemCaseSensitive(lab, "name")->valuestring,
 		       cJSON_GetObjectItemCaseSensitive(lab, "state")->valuestring,
-		       cJSON_IsString(topo) ? ", from " : "", cJSON_IsString(topo) ? topo->valuestring : "");
+		       cJSON_IsString(topo) ? ", from " : "",
+		       cJSON_IsString(topo) ? topo->valuestring : "");
 		cJSON_ArrayForEach(node, cJSON_GetObjectItemCaseSensitive(lab, "nodes"))
 		{
 			printf("  %-16s pid %-7d netns %s%s\n",
 			       cJSON_GetObjectItemCaseSensitive(node, "name")->valuestring,
 			       cJSON_GetObjectItemCaseSensitive(node, "pid")->valueint,
 			       cJSON_GetObjectItemCaseSensitive(node, "netns")->valuestring,
-			       cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(node, "alive")) ? "" : "  (holder gone!)");
+			       cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(node, "alive"))
+			           ? ""
+			           : "  (holder gone!)");
 			cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(node, "interfaces"))
 			{
-				printf("    %-15s %-4s", cJSON_GetObjectItemCaseSensitive(f, "name")->valuestring,
+				printf("    %-15s %-4s",
+				       cJSON_GetObjectItemCaseSensitive(f, "name")->valuestring,
 				       cJSON_GetObjectItemCaseSensitive(f, "state")->valuestring);
-				cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(f, "addresses"))
-					printf(" %s", a->valuestring);
+				cJSON_ArrayForEach(a,
+				                   cJSON_GetObjectItemCaseSensitive(f, "addresses"))
+				    printf(" %s", a->valuestring);
 				printf("\n");
 			}
 		}

@@ -7,10 +7,10 @@
 
 int nsl_cmd_up(int argc, char **argv)
 {
-	struct nsl_up_stats stats = { .n = 0 };
-	struct nsl_up_opts o = { 0 };
+	struct nsl_up_stats stats = {.n = 0};
+	struct nsl_up_opts o = {0};
 	bool timing = false;
-	struct nsl_err err = { 0 };
+	struct nsl_err err = {0};
 	const char *file = NULL;
 	struct nsl_topology *t;
 	uint64_t t0 = nsl_now_ns();
@@ -36,7 +36,9 @@ int nsl_cmd_up(int argc, char **argv)
 		return 2;
 	}
 	if (o.name && !nsl_name_valid(o.name)) {
-		nsl_cli_error("up: --name '%s': 1 to 32 characters of [A-Za-z0-9_-], not starting with '-'", o.name);
+		nsl_cli_error(
+		    "up: --name '%s': 1 to 32 characters of [A-Za-z0-9_-], not starting with '-'",
+		    o.name);
 		return 2;
 	}
 	t = nsl_cli_load(file);
@@ -57,8 +59,8 @@ int nsl_cmd_up(int argc, char **argv)
 	if (rc < 0)
 		nsl_cli_error("up %s: %s", o.name ? o.name : t->name, err.msg);
 	else if (!o.quiet)
-		printf("lab %s up: %zu nodes, %zu links in %.0f ms\n", o.name ? o.name : t->name, t->n_nodes,
-		       t->n_links, (double)(nsl_now_ns() - t0) / 1e6);
+		printf("lab %s up: %zu nodes, %zu links in %.0f ms\n", o.name ? o.name : t->name,
+		       t->n_nodes, t->n_links, (double)(nsl_now_ns() - t0) / 1e6);
 	for (size_t p = 0; timing && p < stats.n; p++)
 		fprintf(stderr, "  %-12s %8.2f ms\n", stats.phase[p], (double)stats.ns[p] / 1e6);
 	nsl_topology_free(t);

@@ -5,12 +5,14 @@
 #include "cli/cli.h"
 
 static const struct nsl_command commands[] = {
-	{ "up", nsl_cmd_up, "up TOPO.json [--name LAB] [--timing]", "build a lab; on any failure nothing is left" },
-	{ "down", nsl_cmd_down, "down [LAB | TOPO.json | --all]", "tear a lab down (idempotent)" },
-	{ "exec", nsl_cmd_exec, "exec [-l LAB] NODE [--] CMD [ARG...]", "run a command inside a node" },
-	{ "status", nsl_cmd_status, "status [LAB] [--json]", "what is up: labs, nodes, holders, interfaces" },
-	{ "validate", nsl_cmd_validate, "validate TOPO.json", "check a topology (no root, no kernel)" },
-	{ "graph", nsl_cmd_graph, "graph TOPO.json", "print the topology as Graphviz DOT" },
+    {"up", nsl_cmd_up, "up TOPO.json [--name LAB] [--timing]",
+     "build a lab; on any failure nothing is left"},
+    {"down", nsl_cmd_down, "down [LAB | TOPO.json | --all]", "tear a lab down (idempotent)"},
+    {"exec", nsl_cmd_exec, "exec [-l LAB] NODE [--] CMD [ARG...]", "run a command inside a node"},
+    {"status", nsl_cmd_status, "status [LAB] [--json]",
+     "what is up: labs, nodes, holders, interfaces"},
+    {"validate", nsl_cmd_validate, "validate TOPO.json", "check a topology (no root, no kernel)"},
+    {"graph", nsl_cmd_graph, "graph TOPO.json", "print the topology as Graphviz DOT"},
 };
 
 void nsl_cli_error(const char *fmt, ...)
@@ -26,7 +28,9 @@ void nsl_cli_error(const char *fmt, ...)
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: nslab COMMAND [ARGS...]\n\nnetwork-namespace labs from a topology file\n\n");
+	fprintf(
+	    out,
+	    "usage: nslab COMMAND [ARGS...]\n\nnetwork-namespace labs from a topology file\n\n");
 	for (size_t i = 0; i < NSL_ARRAY_SIZE(commands); i++)
 		fprintf(out, "  %-40s %s\n", commands[i].usage, commands[i].summary);
 	fprintf(out, "\nnslab COMMAND --help shows one command's help.\n");
@@ -44,7 +48,8 @@ bool nsl_cli_help(const char *cmd, int argc, char **argv)
 			break;
 		for (size_t c = 0; c < NSL_ARRAY_SIZE(commands); c++)
 			if (!strcmp(commands[c].name, cmd))
-				printf("usage: nslab %s\n%s\n", commands[c].usage, commands[c].summary);
+				printf("usage: nslab %s\n%s\n", commands[c].usage,
+				       commands[c].summary);
 		return true;
 	}
 	return false;
@@ -52,7 +57,7 @@ bool nsl_cli_help(const char *cmd, int argc, char **argv)
 
 struct nsl_topology *nsl_cli_load(const char *path)
 {
-	struct nsl_diags d = { .file = path };
+	struct nsl_diags d = {.file = path};
 	struct nsl_topology *t = NULL;
 
 	if (nsl_topology_load(path, &t, &d) < 0 || nsl_topology_validate(t, &d) < 0) {
@@ -67,7 +72,8 @@ struct nsl_topology *nsl_cli_load(const char *path)
 
 int main(int argc, char **argv)
 {
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+	    !strcmp(argv[1], "help")) {
 		usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;
 	}

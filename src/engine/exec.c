@@ -31,7 +31,8 @@ int nsl_node_find(const char *lab, const char *node, struct nsl_node_ref *ret, s
 	if (rc == 0) {
 		rc = nsl_state_read_file(&sd, "state.json", &text, err);
 		if (rc == -ENOENT)
-			rc = nsl_err_set(err, EAGAIN, "lab %s is still being built (or its up failed)", lab);
+			rc = nsl_err_set(err, EAGAIN,
+			                 "lab %s is still being built (or its up failed)", lab);
 	}
 	nsl_state_close(&sd); /* the lock is not held while the command runs */
 	if (rc < 0)
@@ -50,14 +51,17 @@ int nsl_node_find(const char *lab, const char *node, struct nsl_node_ref *ret, s
 			continue;
 		if (!cJSON_IsNumber(pid) || !cJSON_IsString(start) ||
 		    !nsl_parse_u64(start->valuestring, UINT64_MAX, &st)) {
-			rc = nsl_err_set(err, EINVAL, "lab %s: state of node %s is damaged", lab, node);
+			rc = nsl_err_set(err, EINVAL, "lab %s: state of node %s is damaged", lab,
+			                 node);
 			break;
 		}
 		ret->pid = (pid_t)pid->valueint;
 		ret->pidfd = nsl_proc_pidfd(ret->pid, st);
 		if (ret->pidfd < 0) {
-			rc = nsl_err_set(err, ESRCH, "node %s of lab %s: its holder (pid %d) is gone; run 'nslab down %s'",
-					 node, lab, (int)ret->pid, lab);
+			rc = nsl_err_set(
+			    err, ESRCH,
+			    "node %s of lab %s: its holder (pid %d) is gone; run 'nslab down %s'",
+			    node, lab, (int)ret->pid, lab);
 			break;
 		}
 		cJSON_ArrayForEach(e, env)
@@ -103,8 +107,8 @@ static void forward(int sig, siginfo_t *si, void *uc)
 
 int nsl_node_run(const struct nsl_node_ref *r, char **argv, const char *cwd, struct nsl_err *err)
 {
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
-	struct sigaction sa = { .sa_sigaction = forward, .sa_flags = SA_SIGINFO | SA_RESTART };
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+	struct sigaction sa = {.sa_sigaction = forward, .sa_flags = SA_SIGINFO | SA_RESTART};
 	int status, rc;
 	pid_t pid;
 
@@ -118,7 +122,7 @@ int nsl_node_run(const struct nsl_node_ref *r, char **argv, const char *cwd, str
 	if (pid < 0)
 		return nsl_err_set(err, errno, "fork: %m");
 	if (pid == 0) {
-		struct sigaction dfl = { .sa_handler = SIG_DFL };
+		struct sigaction dfl = {.sa_handler = SIG_DFL};
 		for (size_t i = 0; i < NSL_ARRAY_SIZE(sigs); i++)
 			sigaction(sigs[i], &dfl, NULL);
 		/* Joining a mount namespace moves us to its root: go back where we were if the

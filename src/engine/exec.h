@@ -6,13 +6,14 @@
 
 struct nsl_node_ref {
 	pid_t pid;
-	int pidfd;      /* the holder, checked by start time */
-	char *env[64];  /* the node's env, "K=V" */
+	int pidfd;     /* the holder, checked by start time */
+	char *env[64]; /* the node's env, "K=V" */
 	size_t n_env;
 };
 
 /* Find NODE of LAB and open its holder. */
-int nsl_node_find(const char *lab, const char *node, struct nsl_node_ref *ret, struct nsl_err *err) NSL_MUST_USE;
+int nsl_node_find(const char *lab, const char *node, struct nsl_node_ref *ret,
+                  struct nsl_err *err) NSL_MUST_USE;
 void nsl_node_ref_free(struct nsl_node_ref *r);
 /* Join the node's net, mount, UTS and PID (for children) namespaces. */
 int nsl_node_enter(const struct nsl_node_ref *r, struct nsl_err *err) NSL_MUST_USE;

@@ -6,12 +6,12 @@
 #include <signal.h>
 #include <sys/types.h>
 
-#include "model/topology.h"
 #include "base/util.h"
+#include "model/topology.h"
 
 #define NSL_RUN_DIR "/run/nslab"
 #define NSL_NETNS_DIR "/run/netns"
-#define NSL_ALIAS_PREFIX "nslab:"   /* host-side links: alias "nslab:LAB" marks them ours */
+#define NSL_ALIAS_PREFIX "nslab:" /* host-side links: alias "nslab:LAB" marks them ours */
 #define NSL_NFT_NODE_TABLE "nslab"
 #define NSL_NFT_HOST_PREFIX "nslab-"
 
@@ -28,22 +28,26 @@ int nsl_state_root(struct nsl_statedir *sd, struct nsl_err *err) NSL_MUST_USE;
 /* up: create LAB's directory and lock it; -EEXIST if the lab exists (up or being built). */
 int nsl_state_create(struct nsl_statedir *sd, const char *lab, struct nsl_err *err) NSL_MUST_USE;
 /* down/exec/status: open and lock LAB's directory (shared for readers); -ENOENT if absent. */
-int nsl_state_open(struct nsl_statedir *sd, const char *lab, bool exclusive, struct nsl_err *err) NSL_MUST_USE;
+int nsl_state_open(struct nsl_statedir *sd, const char *lab, bool exclusive,
+                   struct nsl_err *err) NSL_MUST_USE;
 /* Remove LAB's directory and everything in it. */
 int nsl_state_remove(struct nsl_statedir *sd, struct nsl_err *err) NSL_MUST_USE;
 void nsl_state_close(struct nsl_statedir *sd);
 /* Names of every lab directory under the root; caller frees with nsl_strv_free. */
-int nsl_state_list(struct nsl_statedir *sd, char ***ret, size_t *ret_n, struct nsl_err *err) NSL_MUST_USE;
+int nsl_state_list(struct nsl_statedir *sd, char ***ret, size_t *ret_n,
+                   struct nsl_err *err) NSL_MUST_USE;
 void nsl_strv_free(char **v, size_t n);
 
 /* The journal: one line per step, appended before the step is done. */
-int nsl_journal_append(struct nsl_statedir *sd, const char *text, size_t len, struct nsl_err *err) NSL_MUST_USE;
+int nsl_journal_append(struct nsl_statedir *sd, const char *text, size_t len,
+                       struct nsl_err *err) NSL_MUST_USE;
 /* Whole journal as a NUL-terminated string (empty if none). */
 int nsl_journal_read(struct nsl_statedir *sd, char **ret, struct nsl_err *err) NSL_MUST_USE;
 /* Atomically replace a file in the lab's directory. */
 int nsl_state_write_file(struct nsl_statedir *sd, const char *name, const char *data, size_t len,
-			 struct nsl_err *err) NSL_MUST_USE;
-int nsl_state_read_file(struct nsl_statedir *sd, const char *name, char **ret, struct nsl_err *err) NSL_MUST_USE;
+                         struct nsl_err *err) NSL_MUST_USE;
+int nsl_state_read_file(struct nsl_statedir *sd, const char *name, char **ret,
+                        struct nsl_err *err) NSL_MUST_USE;
 
 /* ---- processes (proc.c) ---- */
 
@@ -71,7 +75,7 @@ struct nsl_up_stats {
 };
 
 struct nsl_up_opts {
-	const char *name;   /* --name, or NULL */
+	const char *name; /* --name, or NULL */
 	bool quiet;
 	struct nsl_up_stats *stats; /* if set: time spent in each phase */
 };
@@ -83,8 +87,6 @@ int nsl_down(const char *lab, struct nsl_err *err) NSL_MUST_USE;
 int nsl_step(const char *what, struct nsl_err *err) NSL_MUST_USE;
 /* Set by SIGINT/SIGTERM/SIGHUP during up; checked between steps. */
 extern volatile sig_atomic_t nsl_interrupted;
-
-
 
 /* The root lock: short sections that must not interleave across labs (host sysctls). */
 int nsl_state_lock_root(struct nsl_statedir *sd, bool lock);

@@ -15,10 +15,10 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
+#include "engine/teardown.h"
 #include "kernel/holder.h"
 #include "kernel/netlink.h"
 #include "kernel/nft.h"
-#include "engine/teardown.h"
 
 #define WAIT_GONE_NS (5ull * 1000000000ull)
 
@@ -48,7 +48,7 @@ static void pidfds_wait(struct pidfds *p)
 	uint64_t deadline = nsl_now_ns() + WAIT_GONE_NS;
 
 	for (size_t i = 0; i < p->n; i++) {
-		struct pollfd pfd = { .fd = p->fds[i], .events = POLLIN };
+		struct pollfd pfd = {.fd = p->fds[i], .events = POLLIN};
 		uint64_t now = nsl_now_ns();
 		int ms = now < deadline ? (int)((deadline - now) / 1000000) : 0;
 		while (poll(&pfd, 1, ms) < 0 && errno == EINTR)
@@ -80,7 +80,8 @@ static bool inodes_has(const struct inodes *s, ino_t ino)
 }
 
 /* The lab's bound namespaces: /run/netns/LAB.NODE. */
-static int each_netns(const char *lab, int (*fn)(const char *path, const char *node, void *arg), void *arg)
+static int each_netns(const char *lab, int (*fn)(const char *path, const char *node, void *arg),
+                      void *arg)
 {
 	DIR *d = opendir(NSL_NETNS_DIR);
 	size_t ll = strlen(lab);
@@ -90,7 +91,8 @@ static int each_netns(const char *lab, int (*fn)(const char *path, const char *n
 		return errno == ENOENT ? 0 : -errno;
 	while ((e = readdir(d))) {
 		char path[sizeof(NSL_NETNS_DIR) + 256];
-		if (strncmp(e->d_name, lab, ll) || e->d_name[ll] != '.' || !nsl_name_valid(e->d_name + ll + 1))
+		if (strncmp(e->d_name, lab, ll) || e->d_name[ll] != '.' ||
+		    !nsl_name_valid(e->d_name + ll + 1))
 			continue;
 		nsl_fmt(path, sizeof(path), NSL_NETNS_DIR "/%s", e->d_name);
 		fn(path, e->d_name + ll + 1, arg);
@@ -128,7 +130,8 @@ static void kill_in_namespaces(const struct inodes *ns, struct pidfds *killed)
 		char path[64];
 		struct stat st;
 		uint64_t pid;
-		if (!nsl_parse_u64(e->d_name, INT32_MAX, &pid) || pid <= 1 || (pid_t)pid == getpid())
+		if (!nsl_parse_u64(e->d_name, INT32_MAX, &pid) || pid <= 1 ||
+		    (pid_t)pid == getpid())
 			continue;
 		nsl_fmt(path, sizeof(path), "/proc/%s/ns/net", e->d_name);
 		if (stat(path, &st) < 0 || !inodes_has(ns, st.st_ino))
@@ -163,8 +166,8 @@ static int parse_device(char *rest, struct jdevice *d)
 
 	memset(d, 0, sizeof(*d));
 	if (sscanf(rest, "%32s %15s %15s %d %u %u %x:%x:%x:%x:%x:%x %u%n", d->node, d->key, d->orig,
-		   &d->ifindex, &d->mtu, &d->up, &m[0], &m[1], &m[2], &m[3], &m[4], &m[5],
-		   &d->had_alias, &off) != 13)
+	           &d->ifindex, &d->mtu, &d->up, &m[0], &m[1], &m[2], &m[3], &m[4], &m[5],
+	           &d->had_alias, &off) != 13)
 		return -EINVAL;
 	for (int i = 0; i < 6; i++)
 		d->mac[i] = (uint8_t)m[i];
@@ -172,10 +175,7 @@ static int parse_device(char *rest, struct jdevice *d)
 	return 0;
 }
 
-static int host_netns_fd(void)
-{
-	return open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-}
+static int host_netns_fd(void) { return open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC); }
 
 /* Bring one moved device home: out of the node under its first name, then its old MTU,
  * addresses and admin state. */
@@ -195,8 +195,11 @@ static int device_home(const char *lab, struct jdevice *d, struct nsl_nl *host, 
 			return rc;
 		rc = nsl_nl_link_get(&nl, 0, d->key, &li, err);
 		if (rc == 0) {
-			struct nsl_link_change c = { .ifindex = li.ifindex, .up = 0, .new_name = d->orig,
-						     .netns_fd = self, .alias = d->had_alias ? NULL : "" };
+			struct nsl_link_change c = {.ifindex = li.ifindex,
+			                            .up = 0,
+			                            .new_name = d->orig,
+			                            .netns_fd = self,
+			                            .alias = d->had_alias ? NULL : ""};
 			nsl_fmt(what, sizeof(what), "move %s home as %s", d->key, d->orig);
 			rc = nsl_nl_link_change(&nl, &c, what, err);
 			if (rc == 0)
@@ -212,12 +215,14 @@ static int device_home(const char *lab, struct jdevice *d, struct nsl_nl *host, 
 		return 0; /* a virtual device dies with its namespace: nothing left to restore */
 	if (rc < 0)
 		return rc;
-	bool mac_changed = li.has_mac && memcmp(li.mac, d->mac, 6) && (d->mac[0] | d->mac[1] | d->mac[2] |
-									d->mac[3] | d->mac[4] | d->mac[5]);
-	struct nsl_link_change c = { .ifindex = li.ifindex, .up = -1, .netns_fd = -1,
-				     .mtu = d->mtu != li.mtu ? d->mtu : 0,
-				     .mac = mac_changed ? d->mac : NULL,
-				     .alias = d->had_alias ? NULL : "" };
+	bool mac_changed = li.has_mac && memcmp(li.mac, d->mac, 6) &&
+	                   (d->mac[0] | d->mac[1] | d->mac[2] | d->mac[3] | d->mac[4] | d->mac[5]);
+	struct nsl_link_change c = {.ifindex = li.ifindex,
+	                            .up = -1,
+	                            .netns_fd = -1,
+	                            .mtu = d->mtu != li.mtu ? d->mtu : 0,
+	                            .mac = mac_changed ? d->mac : NULL,
+	                            .alias = d->had_alias ? NULL : ""};
 	nsl_fmt(what, sizeof(what), "restore %s", d->orig);
 	rc = nsl_nl_link_change(host, &c, what, err);
 	for (char *tok = strtok(d->addrs, " \n"); tok && rc == 0; tok = strtok(NULL, " \n")) {
@@ -226,7 +231,7 @@ static int device_home(const char *lab, struct jdevice *d, struct nsl_nl *host, 
 			rc = nsl_nl_addr_add(host, li.ifindex, d->orig, &p, err);
 	}
 	if (rc == 0 && d->up) {
-		struct nsl_link_change upc = { .ifindex = li.ifindex, .up = 1, .netns_fd = -1 };
+		struct nsl_link_change upc = {.ifindex = li.ifindex, .up = 1, .netns_fd = -1};
 		rc = nsl_nl_link_change(host, &upc, what, err);
 	}
 	if (rc == 0)
@@ -238,7 +243,10 @@ static int device_home(const char *lab, struct jdevice *d, struct nsl_nl *host, 
 /* Devices the journal lost: found by their alias in the lab's namespaces. */
 static int orphan_devices_home(const char *path, const char *node, void *arg)
 {
-	struct { const char *lab; struct nsl_nl *host; } *a = arg;
+	struct {
+		const char *lab;
+		struct nsl_nl *host;
+	} *a = arg;
 	_cleanup_close_ int ns = open(path, O_RDONLY | O_CLOEXEC);
 	_cleanup_free_ struct nsl_link_info *links = NULL;
 	char prefix[NSL_NAME_MAX + 16];
@@ -256,12 +264,12 @@ static int orphan_devices_home(const char *path, const char *node, void *arg)
 		struct nsl_link_info *li = &links[l];
 		if (strncmp(li->alias, prefix, strlen(prefix)))
 			continue;
-		struct jdevice d = { .had_alias = 0 };
+		struct jdevice d = {.had_alias = 0};
 		snprintf(d.node, sizeof(d.node), "%s", node);
 		snprintf(d.key, sizeof(d.key), "%s", li->name);
 		snprintf(d.orig, sizeof(d.orig), "%s", li->alias + strlen(prefix));
 		d.mtu = li->mtu;
-		d.addrs = (char[]){ "" };
+		d.addrs = (char[]){""};
 		(void)device_home(a->lab, &d, a->host, &err);
 	}
 	return 0;
@@ -276,14 +284,16 @@ static void line_rest(const char *p, char *out, size_t size)
 }
 
 /* When did a journal set KEY (its first "hostsysctl KEY TIME OLD" line)? 0 if never. */
-static unsigned long long sysctl_set_time(const char *journal, const char *key, char *old, size_t size)
+static unsigned long long sysctl_set_time(const char *journal, const char *key, char *old,
+                                          size_t size)
 {
 	for (const char *p = journal; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
 		char k[256];
 		unsigned long long t;
 		int off = 0;
-		if (!strncmp(p, "hostsysctl ", 11) && sscanf(p + 11, "%255s %llu %n", k, &t, &off) == 2 &&
-		    off > 0 && !strcmp(k, key)) {
+		if (!strncmp(p, "hostsysctl ", 11) &&
+		    sscanf(p + 11, "%255s %llu %n", k, &t, &off) == 2 && off > 0 &&
+		    !strcmp(k, key)) {
 			if (old)
 				line_rest(p + 11 + off, old, size);
 			return t;
@@ -308,7 +318,8 @@ static void restore_sysctls(struct nsl_statedir *sd, const char *journal, char *
 	for (size_t i = n; i-- > 0;) {
 		char key[256], old[256];
 		unsigned long long ours;
-		if (strncmp(lines[i], "hostsysctl ", 11) || sscanf(lines[i] + 11, "%255s", key) != 1)
+		if (strncmp(lines[i], "hostsysctl ", 11) ||
+		    sscanf(lines[i] + 11, "%255s", key) != 1)
 			continue;
 		ours = sysctl_set_time(journal, key, old, sizeof(old));
 		if (!ours)
@@ -317,8 +328,8 @@ static void restore_sysctls(struct nsl_statedir *sd, const char *journal, char *
 		bool first = true;
 		for (size_t j = 0; j < i; j++) {
 			char k2[256];
-			if (!strncmp(lines[j], "hostsysctl ", 11) && sscanf(lines[j] + 11, "%255s", k2) == 1 &&
-			    !strcmp(k2, key))
+			if (!strncmp(lines[j], "hostsysctl ", 11) &&
+			    sscanf(lines[j] + 11, "%255s", k2) == 1 && !strcmp(k2, key))
 				first = false;
 		}
 		if (!first)
@@ -328,7 +339,8 @@ static void restore_sysctls(struct nsl_statedir *sd, const char *journal, char *
 			char k2[256];
 			int off = 0;
 			if (!strncmp(lines[j], "hostsysctl-orig ", 16) &&
-			    sscanf(lines[j] + 16, "%255s %n", k2, &off) == 1 && off > 0 && !strcmp(k2, key))
+			    sscanf(lines[j] + 16, "%255s %n", k2, &off) == 1 && off > 0 &&
+			    !strcmp(k2, key))
 				line_rest(lines[j] + 16 + off, old, sizeof(old));
 		}
 		const char *heir = NULL;
@@ -336,7 +348,8 @@ static void restore_sysctls(struct nsl_statedir *sd, const char *journal, char *
 		for (size_t o = 0; o < n_others; o++) {
 			_cleanup_free_ char *j = NULL;
 			unsigned long long t;
-			if (!strcmp(others[o], sd->lab) || nsl_state_read_other(sd, others[o], "journal", &j) < 0)
+			if (!strcmp(others[o], sd->lab) ||
+			    nsl_state_read_other(sd, others[o], "journal", &j) < 0)
 				continue;
 			t = sysctl_set_time(j, key, NULL, 0);
 			if (t > ours && (!heir || t < heir_time)) {
@@ -358,7 +371,7 @@ static void restore_sysctls(struct nsl_statedir *sd, const char *journal, char *
 }
 
 static int delete_host_links(const char *lab, char **names, size_t n, bool journaled,
-			     struct nsl_nl *host, struct nsl_err *err)
+                             struct nsl_nl *host, struct nsl_err *err)
 {
 	char alias[NSL_NAME_MAX + 8];
 	int rc;
@@ -373,7 +386,8 @@ static int delete_host_links(const char *lab, char **names, size_t n, bool journ
 			return rc;
 		/* Ours only: a name reused by someone else since is not touched. A veth of a
 		 * journaled name without alias is ours too: up died before marking it. */
-		if (strcmp(li.alias, alias) && (li.alias[0] || strcmp(li.kind, "veth") || !journaled))
+		if (strcmp(li.alias, alias) &&
+		    (li.alias[0] || strcmp(li.kind, "veth") || !journaled))
 			continue;
 		rc = nsl_nl_link_del(host, li.ifindex, li.name, err);
 		if (rc == 0)
@@ -410,8 +424,8 @@ static int teardown(const char *lab, struct nsl_statedir *sd, char *journal, str
 	size_t n_hostlinks = 0, n_sysctls = 0, n_lines = 0;
 	struct jdevice *devs = NULL;
 	size_t n_devs = 0;
-	struct pidfds killed = { 0 };
-	struct inodes ns = { 0 };
+	struct pidfds killed = {0};
+	struct inodes ns = {0};
 	struct nsl_nl host;
 	char table[NSL_NAME_MAX + 8];
 	int rc, first = 0;
@@ -457,7 +471,10 @@ static int teardown(const char *lab, struct nsl_statedir *sd, char *journal, str
 		if (rc < 0 && !first)
 			first = rc;
 	}
-	struct { const char *lab; struct nsl_nl *host; } oa = { lab, &host };
+	struct {
+		const char *lab;
+		struct nsl_nl *host;
+	} oa = {lab, &host};
 	if (!journal) /* the journal was lost: find moved devices by their alias */
 		each_netns(lab, orphan_devices_home, &oa);
 	/* 3. Every process in the lab's namespaces, holders first. */
@@ -508,7 +525,7 @@ int nsl_teardown(struct nsl_statedir *sd, struct nsl_err *err)
 
 int nsl_teardown_marks(const char *lab, struct nsl_err *err)
 {
-	struct inodes ns = { 0 };
+	struct inodes ns = {0};
 	int rc;
 
 	each_netns(lab, collect_ino, &ns);

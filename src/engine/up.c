@@ -9,14 +9,16 @@
 #include <fcntl.h>
 #include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
-#include <time.h>
 #include <net/if.h>
+#include <time.h>
 #ifndef IF_OPER_UP
 #define IF_OPER_UP 6 /* RFC 2863, <linux/if.h> */
 #endif
 #ifndef IFF_LOWER_UP
 #define IFF_LOWER_UP 0x10000 /* <linux/if.h>, which clashes with <net/if.h> */
 #endif
+#include <dirent.h>
+#include <linux/magic.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -24,20 +26,18 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
-#include <sys/vfs.h>
-#include <linux/magic.h>
-#include <dirent.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/vfs.h>
 #include <sys/wait.h>
 
 #include <cjson/cJSON.h>
 
-#include "kernel/holder.h"
 #include "engine/lab.h"
+#include "engine/teardown.h"
+#include "kernel/holder.h"
 #include "kernel/netlink.h"
 #include "kernel/nft.h"
-#include "engine/teardown.h"
 
 volatile sig_atomic_t nsl_interrupted;
 
@@ -95,7 +95,7 @@ static int journal(struct up *u, struct nsl_err *err, const char *fmt, ...)
 /* Each node takes one namespace of each kind: fail before building half a lab. */
 static int check_ns_limits(const struct nsl_topology *t, struct nsl_err *err)
 {
-	static const char *const kinds[] = { "net", "mnt", "pid", "uts" };
+	static const char *const kinds[] = {"net", "mnt", "pid", "uts"};
 
 	for (size_t i = 0; i < NSL_ARRAY_SIZE(kinds); i++) {
 		char key[64];
@@ -106,8 +106,10 @@ static int check_ns_limits(const struct nsl_topology *t, struct nsl_err *err)
 			continue;
 		if (max < t->n_nodes)
 			return nsl_err_set(err, ENOSPC,
-					   "%zu nodes need %zu %s namespaces, but /proc/sys/user/max_%s_namespaces is %llu",
-					   t->n_nodes, t->n_nodes, kinds[i], kinds[i], (unsigned long long)max);
+			                   "%zu nodes need %zu %s namespaces, but "
+			                   "/proc/sys/user/max_%s_namespaces is %llu",
+			                   t->n_nodes, t->n_nodes, kinds[i], kinds[i],
+			                   (unsigned long long)max);
 	}
 	return 0;
 }
@@ -129,8 +131,10 @@ static int check_host(struct up *u, struct nsl_err *err)
 		(void)setrlimit(RLIMIT_NOFILE, &rl);
 	}
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 3 * t->n_nodes + 64)
-		return nsl_err_set(err, EMFILE, "%zu nodes need about %zu open files; the limit is %llu (ulimit -n)",
-				   t->n_nodes, 3 * t->n_nodes + 64, (unsigned long long)rl.rlim_cur);
+		return nsl_err_set(
+		    err, EMFILE,
+		    "%zu nodes need about %zu open files; the limit is %llu (ulimit -n)",
+		    t->n_nodes, 3 * t->n_nodes + 64, (unsigned long long)rl.rlim_cur);
 
 	for (size_t i = 0; i < t->n_nodes; i++) {
 		struct nsl_node *n = &t->nodes[i];
@@ -144,26 +148,32 @@ static int check_host(struct up *u, struct nsl_err *err)
 			d->iface = k;
 			rc = nsl_nl_link_get(&u->host, 0, f->device, &d->info, err);
 			if (rc == -ENODEV)
-				return nsl_err_set(err, ENODEV,
-						   "nodes.%s.interfaces.%s.device: no such host interface '%s'",
-						   n->name, f->name, f->device);
+				return nsl_err_set(
+				    err, ENODEV,
+				    "nodes.%s.interfaces.%s.device: no such host interface '%s'",
+				    n->name, f->name, f->device);
 			if (rc < 0)
 				return rc;
 			if (d->info.ifindex == 1 || (d->info.flags & IFF_LOOPBACK))
-				return nsl_err_set(err, EINVAL, "nodes.%s.interfaces.%s.device: refusing to move the loopback device",
-						   n->name, f->name);
+				return nsl_err_set(err, EINVAL,
+				                   "nodes.%s.interfaces.%s.device: refusing to "
+				                   "move the loopback device",
+				                   n->name, f->name);
 			rc = nsl_nl_default_route_dev(&u->host, d->info.ifindex, err);
 			if (rc < 0)
 				return rc;
 			if (rc > 0)
 				return nsl_err_set(err, EBUSY,
-						   "nodes.%s.interfaces.%s.device: '%s' carries the host's default route; refusing to move it",
-						   n->name, f->name, f->device);
+				                   "nodes.%s.interfaces.%s.device: '%s' carries "
+				                   "the host's default route; refusing to move it",
+				                   n->name, f->name, f->device);
 			if (!strncmp(d->info.alias, NSL_ALIAS_PREFIX, strlen(NSL_ALIAS_PREFIX)))
 				return nsl_err_set(err, EBUSY,
-						   "nodes.%s.interfaces.%s.device: '%s' belongs to an nslab lab (%s)",
-						   n->name, f->name, f->device, d->info.alias);
-			rc = nsl_nl_addr_list(&u->host, d->info.ifindex, &d->addrs, &d->n_addrs, err);
+				                   "nodes.%s.interfaces.%s.device: '%s' belongs to "
+				                   "an nslab lab (%s)",
+				                   n->name, f->name, f->device, d->info.alias);
+			rc = nsl_nl_addr_list(&u->host, d->info.ifindex, &d->addrs, &d->n_addrs,
+			                      err);
 			if (rc < 0)
 				return rc;
 			u->n_devs++;
@@ -179,8 +189,10 @@ static int check_host(struct up *u, struct nsl_err *err)
 		char path[sizeof(NSL_NETNS_DIR) + 2 * NSL_NAME_MAX + 4];
 		nsl_fmt(path, sizeof(path), NSL_NETNS_DIR "/%s.%s", u->lab, t->nodes[i].name);
 		if (access(path, F_OK) == 0)
-			return nsl_err_set(err, EEXIST, "nodes.%s: network namespace name %s.%s is taken (%s exists)",
-					   t->nodes[i].name, u->lab, t->nodes[i].name, path);
+			return nsl_err_set(
+			    err, EEXIST,
+			    "nodes.%s: network namespace name %s.%s is taken (%s exists)",
+			    t->nodes[i].name, u->lab, t->nodes[i].name, path);
 	}
 	/* Host ends: the names must be free, the addresses must not overlap the host's subnets. */
 	if (t->host.n_ifaces) {
@@ -194,24 +206,32 @@ static int check_host(struct up *u, struct nsl_err *err)
 		char buf[64], rb[64];
 		rc = nsl_nl_link_get(&u->host, 0, f->name, &li, err);
 		if (rc == 0)
-			return nsl_err_set(err, EEXIST, "host.interfaces.%s: the host already has an interface named '%s'",
-					   f->name, f->name);
+			return nsl_err_set(
+			    err, EEXIST,
+			    "host.interfaces.%s: the host already has an interface named '%s'",
+			    f->name, f->name);
 		if (rc != -ENODEV)
 			return rc;
 		for (size_t a = 0; a < f->n_addrs; a++)
 			for (size_t r = 0; r < n_routes; r++) {
 				if (routes[r].ip.family != f->addrs[a].ip.family)
 					continue;
-				/* Link-local and multicast routes exist everywhere: not a host subnet. */
-				if (routes[r].ip.family == AF_INET6 && routes[r].ip.bytes[0] == 0xfe)
+				/* Link-local and multicast routes exist everywhere: not a host
+				 * subnet. */
+				if (routes[r].ip.family == AF_INET6 &&
+				    routes[r].ip.bytes[0] == 0xfe)
 					continue;
-				if (routes[r].ip.family == AF_INET6 && routes[r].ip.bytes[0] == 0xff)
+				if (routes[r].ip.family == AF_INET6 &&
+				    routes[r].ip.bytes[0] == 0xff)
 					continue;
 				if (nsl_prefix_overlap(&routes[r], &f->addrs[a]))
-					return nsl_err_set(err, EADDRINUSE,
-							   "host.interfaces.%s.addresses[%zu]: %s overlaps the host's subnet %s",
-							   f->name, a, nsl_prefix_str(&f->addrs[a], buf, sizeof(buf)),
-							   nsl_prefix_str(&routes[r], rb, sizeof(rb)));
+					return nsl_err_set(
+					    err, EADDRINUSE,
+					    "host.interfaces.%s.addresses[%zu]: %s overlaps the "
+					    "host's subnet %s",
+					    f->name, a,
+					    nsl_prefix_str(&f->addrs[a], buf, sizeof(buf)),
+					    nsl_prefix_str(&routes[r], rb, sizeof(rb)));
 			}
 	}
 	return 0;
@@ -262,8 +282,10 @@ int nsl_netns_dir_prepare(struct nsl_err *err)
 		return nsl_err_set(err, errno, "create %s: %m", NSL_NETNS_DIR);
 	if (is_mount_point(NSL_NETNS_DIR))
 		return 0;
-	if (statfs(NSL_NETNS_DIR, &sf) == 0 && sf.f_type != TMPFS_MAGIC && dir_empty(NSL_NETNS_DIR)) {
-		if (mount("tmpfs", NSL_NETNS_DIR, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0755") < 0)
+	if (statfs(NSL_NETNS_DIR, &sf) == 0 && sf.f_type != TMPFS_MAGIC &&
+	    dir_empty(NSL_NETNS_DIR)) {
+		if (mount("tmpfs", NSL_NETNS_DIR, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		          "mode=0755") < 0)
 			return nsl_err_set(err, errno, "mount a tmpfs on %s: %m", NSL_NETNS_DIR);
 	} else if (mount(NSL_NETNS_DIR, NSL_NETNS_DIR, NULL, MS_BIND | MS_REC, NULL) < 0) {
 		return nsl_err_set(err, errno, "bind %s on itself: %m", NSL_NETNS_DIR);
@@ -289,9 +311,10 @@ static int bind_netns(struct up *u, struct nsl_err *err)
 	/* One journal write for all holders: they die with up until commit anyway. */
 	for (size_t i = 0; i < u->hs.n; i++) {
 		struct nsl_holder *h = &u->hs.h[i];
-		int n = snprintf(buf + len, sizeof(buf) - len, "holder %s %d %llu %llu\n",
-				 u->t->nodes[i].name, (int)h->pid, (unsigned long long)h->start_time,
-				 (unsigned long long)h->netns_ino);
+		int n =
+		    snprintf(buf + len, sizeof(buf) - len, "holder %s %d %llu %llu\n",
+		             u->t->nodes[i].name, (int)h->pid, (unsigned long long)h->start_time,
+		             (unsigned long long)h->netns_ino);
 		if (n < 0 || (size_t)n >= sizeof(buf) - len) {
 			rc = nsl_journal_append(&u->sd, buf, len, err);
 			if (rc < 0)
@@ -315,14 +338,17 @@ static int bind_netns(struct up *u, struct nsl_err *err)
 		fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
 		if (fd < 0) {
 			if (errno == EEXIST)
-				return nsl_err_set(err, EEXIST, "node %s: network namespace name %s.%s is taken",
-						   u->t->nodes[i].name, u->lab, u->t->nodes[i].name);
-			return nsl_err_set(err, errno, "node %s: create %s: %m", u->t->nodes[i].name, path);
+				return nsl_err_set(
+				    err, EEXIST, "node %s: network namespace name %s.%s is taken",
+				    u->t->nodes[i].name, u->lab, u->t->nodes[i].name);
+			return nsl_err_set(err, errno, "node %s: create %s: %m",
+			                   u->t->nodes[i].name, path);
 		}
 		close(fd);
 		nsl_fmt(src, sizeof(src), "/proc/%d/ns/net", (int)u->hs.h[i].pid);
 		if (mount(src, path, NULL, MS_BIND, NULL) < 0) {
-			rc = nsl_err_set(err, errno, "node %s: bind %s: %m", u->t->nodes[i].name, path);
+			rc = nsl_err_set(err, errno, "node %s: bind %s: %m", u->t->nodes[i].name,
+			                 path);
 			unlink(path);
 			return rc;
 		}
@@ -373,17 +399,20 @@ static int move_devices(struct up *u, struct nsl_err *err)
 		size_t len;
 		int rc;
 
-		len = (size_t)snprintf(line, sizeof(line), "device %s %s %s %d %u %u %02x:%02x:%02x:%02x:%02x:%02x %s",
-				       n->name, f->name, r->info.name, r->info.ifindex, r->info.mtu,
-				       r->info.flags & IFF_UP ? 1u : 0u, r->info.mac[0], r->info.mac[1],
-				       r->info.mac[2], r->info.mac[3], r->info.mac[4], r->info.mac[5],
-				       r->info.alias[0] ? "1" : "0");
+		len = (size_t)snprintf(
+		    line, sizeof(line), "device %s %s %s %d %u %u %02x:%02x:%02x:%02x:%02x:%02x %s",
+		    n->name, f->name, r->info.name, r->info.ifindex, r->info.mtu,
+		    r->info.flags & IFF_UP ? 1u : 0u, r->info.mac[0], r->info.mac[1],
+		    r->info.mac[2], r->info.mac[3], r->info.mac[4], r->info.mac[5],
+		    r->info.alias[0] ? "1" : "0");
 		for (size_t a = 0; a < r->n_addrs && len < sizeof(line) - 64; a++) {
 			char buf[64];
-			if (r->addrs[a].prefix.ip.family == AF_INET6 && r->addrs[a].scope == RT_SCOPE_LINK)
+			if (r->addrs[a].prefix.ip.family == AF_INET6 &&
+			    r->addrs[a].scope == RT_SCOPE_LINK)
 				continue; /* the kernel makes link-local addresses itself */
-			len += (size_t)snprintf(line + len, sizeof(line) - len, " %s",
-						nsl_prefix_str(&r->addrs[a].prefix, buf, sizeof(buf)));
+			len +=
+			    (size_t)snprintf(line + len, sizeof(line) - len, " %s",
+			                     nsl_prefix_str(&r->addrs[a].prefix, buf, sizeof(buf)));
 		}
 		line[len++] = '\n';
 		rc = nsl_step("move device", err);
@@ -392,9 +421,13 @@ static int move_devices(struct up *u, struct nsl_err *err)
 		if (rc < 0)
 			return rc;
 		nsl_fmt(alias, sizeof(alias), NSL_ALIAS_PREFIX "%s:%s", u->lab, r->info.name);
-		nsl_fmt(what, sizeof(what), "node %s: move host device %s in as %s", n->name, r->info.name, f->name);
-		struct nsl_link_change c = { .ifindex = r->info.ifindex, .up = 0, .new_name = f->name,
-					     .netns_fd = u->hs.h[r->node].netns_fd, .alias = alias };
+		nsl_fmt(what, sizeof(what), "node %s: move host device %s in as %s", n->name,
+		        r->info.name, f->name);
+		struct nsl_link_change c = {.ifindex = r->info.ifindex,
+		                            .up = 0,
+		                            .new_name = f->name,
+		                            .netns_fd = u->hs.h[r->node].netns_fd,
+		                            .alias = alias};
 		rc = nsl_nl_link_change(&u->host, &c, what, err);
 		if (rc == 0)
 			rc = nsl_nl_flush(&u->host, err);
@@ -447,7 +480,8 @@ static int create_links(struct up *u, struct nsl_err *err)
 			e[s].mac = f && f->has_mac ? f->mac : NULL;
 			/* A bridge port goes up in its node, after it joined the bridge; a host
 			 * end after its DAD setting. */
-			e[s].up = f && ep->node != NSL_ENDPOINT_HOST ? f->up && f->bridge < 0 : false;
+			e[s].up =
+			    f && ep->node != NSL_ENDPOINT_HOST ? f->up && f->bridge < 0 : false;
 		}
 		if (lk->ends[1 - first].node == NSL_ENDPOINT_HOST) {
 			rc = journal(u, err, "hostlink %s\n", e[1 - first].name);
@@ -479,10 +513,11 @@ static int create_links(struct up *u, struct nsl_err *err)
 		if (access("/proc/sys/net/ipv6", F_OK) == 0) {
 			rc = nsl_file_write(key, "0");
 			if (rc < 0)
-				return nsl_err_set(err, rc, "host interface %s: disable DAD: %s", f->name, strerror(-rc));
+				return nsl_err_set(err, rc, "host interface %s: disable DAD: %s",
+				                   f->name, strerror(-rc));
 		}
-		struct nsl_link_change c = { .ifindex = li.ifindex, .up = f->up ? 1 : -1, .netns_fd = -1,
-					     .alias = alias };
+		struct nsl_link_change c = {
+		    .ifindex = li.ifindex, .up = f->up ? 1 : -1, .netns_fd = -1, .alias = alias};
 		nsl_fmt(what, sizeof(what), "host interface %s", f->name);
 		rc = nsl_nl_link_change(&u->host, &c, what, err);
 		if (rc < 0)
@@ -522,16 +557,17 @@ static int config_node(struct up *u, size_t i, struct nsl_err *err)
 	for (size_t b = 0; b < n->n_bridges && rc == 0; b++) {
 		struct nsl_iface *f = nsl_node_iface(n, n->bridges[b].name);
 		rc = nsl_nl_bridge_add(nl, f->name, u->ifindex[i][f - n->ifaces], n->bridges[b].stp,
-				       f->mtu, f->has_mac ? f->mac : NULL, err);
+		                       f->mtu, f->has_mac ? f->mac : NULL, err);
 	}
 	for (size_t k = 0; k < n->n_ifaces && rc == 0; k++) {
 		struct nsl_iface *f = &n->ifaces[k];
-		struct nsl_link_change c = { .ifindex = u->ifindex[i][k], .up = -1, .netns_fd = -1 };
+		struct nsl_link_change c = {.ifindex = u->ifindex[i][k], .up = -1, .netns_fd = -1};
 		char what[64];
 		if (f->kind == NSL_IFACE_LO)
 			continue;
 		if (f->bridge >= 0)
-			c.master = u->ifindex[i][nsl_node_iface(n, n->bridges[f->bridge].name) - n->ifaces];
+			c.master = u->ifindex[i][nsl_node_iface(n, n->bridges[f->bridge].name) -
+			                         n->ifaces];
 		if (f->kind == NSL_IFACE_DEVICE) {
 			c.mtu = f->mtu;
 			c.mac = f->has_mac ? f->mac : NULL;
@@ -545,13 +581,17 @@ static int config_node(struct up *u, size_t i, struct nsl_err *err)
 	}
 	for (size_t k = 0; k < n->n_ifaces && rc == 0; k++)
 		for (size_t a = 0; a < n->ifaces[k].n_addrs && rc == 0; a++)
-			rc = nsl_nl_addr_add(nl, u->ifindex[i][k], n->ifaces[k].name, &n->ifaces[k].addrs[a], err);
+			rc = nsl_nl_addr_add(nl, u->ifindex[i][k], n->ifaces[k].name,
+			                     &n->ifaces[k].addrs[a], err);
 	for (size_t r = 0; r < n->n_routes && rc == 0; r++)
-		rc = nsl_nl_route_add(nl, &n->routes[r], n->routes[r].dev[0] ? iface_index(u, i, n->routes[r].dev) : 0, err);
+		rc = nsl_nl_route_add(nl, &n->routes[r],
+		                      n->routes[r].dev[0] ? iface_index(u, i, n->routes[r].dev) : 0,
+		                      err);
 	for (size_t k = 0; k < n->n_ifaces && rc == 0; k++) {
 		struct nsl_iface *f = &n->ifaces[k];
 		if (f->kind == NSL_IFACE_VETH && u->t->links[f->link].rate)
-			rc = nsl_nl_tbf_add(nl, u->ifindex[i][k], f->name, u->t->links[f->link].rate, err);
+			rc = nsl_nl_tbf_add(nl, u->ifindex[i][k], f->name,
+			                    u->t->links[f->link].rate, err);
 	}
 	if (rc == 0)
 		rc = nsl_nl_flush(nl, err);
@@ -577,7 +617,8 @@ static int config_node(struct up *u, size_t i, struct nsl_err *err)
 	if (n->n_nat) {
 		rc = nsl_step("nat", err);
 		if (rc == 0)
-			rc = nsl_nft_apply(u->hs.h[i].netns_fd, NSL_NFT_NODE_TABLE, n->nat, n->n_nat, err);
+			rc = nsl_nft_apply(u->hs.h[i].netns_fd, NSL_NFT_NODE_TABLE, n->nat,
+			                   n->n_nat, err);
 	}
 	return rc;
 }
@@ -607,7 +648,7 @@ static int set_host_sysctls(struct up *u, struct nsl_err *err)
 		if (rc == 0)
 			/* The old value last: it may hold blanks (ip_local_port_range). */
 			rc = journal(u, err, "hostsysctl %s %llu %s\n", h->sysctls[s].key,
-				     (unsigned long long)nsl_now_ns(), old);
+			             (unsigned long long)nsl_now_ns(), old);
 		if (rc == 0)
 			rc = nsl_step("host sysctl", err);
 		if (rc == 0)
@@ -628,9 +669,11 @@ static int config_host(struct up *u, struct nsl_err *err)
 	for (size_t k = 0; k < h->n_ifaces && rc == 0; k++) {
 		struct nsl_iface *f = &h->ifaces[k];
 		for (size_t a = 0; a < f->n_addrs && rc == 0; a++)
-			rc = nsl_nl_addr_add(&u->host, u->host_ifindex[k], f->name, &f->addrs[a], err);
+			rc = nsl_nl_addr_add(&u->host, u->host_ifindex[k], f->name, &f->addrs[a],
+			                     err);
 		if (rc == 0 && f->link >= 0 && u->t->links[f->link].rate)
-			rc = nsl_nl_tbf_add(&u->host, u->host_ifindex[k], f->name, u->t->links[f->link].rate, err);
+			rc = nsl_nl_tbf_add(&u->host, u->host_ifindex[k], f->name,
+			                    u->t->links[f->link].rate, err);
 	}
 	if (rc == 0)
 		rc = nsl_nl_flush(&u->host, err);
@@ -679,7 +722,8 @@ static int run_exec(struct up *u, size_t i, size_t c, int log_fd, struct nsl_err
 		sigset_t none;
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
-		if (setns(u->hs.h[i].pidfd, CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWPID) < 0)
+		if (setns(u->hs.h[i].pidfd,
+		          CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWPID) < 0)
 			_exit(125);
 		/* This child waits for the command: it must hold none of up's fds (the lab's
 		 * lock, the holders' lifeline) and must not outlive up. */
@@ -718,8 +762,8 @@ static int run_exec(struct up *u, size_t i, size_t c, int log_fd, struct nsl_err
 			kill(pid, SIGKILL);
 			while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 				;
-			return nsl_err_set(err, EINTR, "node %s: exec[%zu] (%s): interrupted", n->name, c,
-					   n->exec[c].argv[0]);
+			return nsl_err_set(err, EINTR, "node %s: exec[%zu] (%s): interrupted",
+			                   n->name, c, n->exec[c].argv[0]);
 		}
 	}
 	status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
@@ -732,10 +776,13 @@ static int run_exec(struct up *u, size_t i, size_t c, int log_fd, struct nsl_err
 		tail[got > 0 ? got : 0] = 0;
 		while (got > 0 && tail[got - 1] == '\n')
 			tail[--got] = 0;
-		return nsl_err_set(err, ECANCELED, "node %s: exec[%zu] (%s) exited with status %d%s%s%s",
-				   n->name, c, n->exec[c].argv[0], status,
-				   status == 127 ? " (not found)" : status == 126 ? " (not executable)" : "",
-				   tail[0] ? "; its output ends with:\n" : "", tail);
+		return nsl_err_set(err, ECANCELED,
+		                   "node %s: exec[%zu] (%s) exited with status %d%s%s%s", n->name,
+		                   c, n->exec[c].argv[0], status,
+		                   status == 127   ? " (not found)"
+		                   : status == 126 ? " (not executable)"
+		                                   : "",
+		                   tail[0] ? "; its output ends with:\n" : "", tail);
 	}
 	return 0;
 }
@@ -750,7 +797,8 @@ static int run_execs(struct up *u, struct nsl_err *err)
 		any |= u->t->nodes[i].n_exec > 0;
 	if (!any)
 		return 0;
-	log_fd = openat(u->sd.lab_fd, "exec.log", O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+	log_fd = openat(u->sd.lab_fd, "exec.log",
+	                O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (log_fd < 0)
 		return nsl_err_set(err, errno, "exec log: %m");
 	for (size_t i = 0; i < u->t->n_nodes; i++)
@@ -785,7 +833,7 @@ static bool peer_up(const struct up *u, const struct nsl_iface *f, int node)
 /* Interfaces whose readiness up promises: veths with both ends up, bridges without STP
  * that have a port up. (A moved device's carrier is the outside world's business.) */
 static bool should_be_running(const struct up *u, size_t node, const struct nsl_iface *f,
-			      const struct nsl_node *n)
+                              const struct nsl_node *n)
 {
 	if (!f->up)
 		return false;
@@ -800,7 +848,8 @@ static bool should_be_running(const struct up *u, size_t node, const struct nsl_
 			return false;
 		for (size_t k = 0; k < n->n_ifaces; k++)
 			if (n->ifaces[k].bridge == (int)b && n->ifaces[k].up &&
-			    (n->ifaces[k].kind != NSL_IFACE_VETH || peer_up(u, &n->ifaces[k], (int)node)))
+			    (n->ifaces[k].kind != NSL_IFACE_VETH ||
+			     peer_up(u, &n->ifaces[k], (int)node)))
 				return true;
 	}
 	return false;
@@ -828,18 +877,21 @@ static int ns_ready(struct nsl_nl *nl, const int *ifindex, size_t n, bool ipv6, 
 		bool ours = false;
 		for (size_t i = 0; i < n && !ours; i++)
 			ours = addrs[a].ifindex == ifindex[i];
-		if (ours && (addrs[a].flags & IFA_F_TENTATIVE) && !(addrs[a].flags & IFA_F_DADFAILED))
+		if (ours && (addrs[a].flags & IFA_F_TENTATIVE) &&
+		    !(addrs[a].flags & IFA_F_DADFAILED))
 			ready = 0;
 	}
 	for (size_t i = 0; rc == 0 && ready && i < n; i++) {
 		bool running = ipv6, lladdr = !ipv6;
 		for (size_t l = 0; l < n_links; l++)
 			if (links[l].ifindex == ifindex[i])
-				running = (links[l].flags & (IFF_UP | IFF_LOWER_UP)) == (IFF_UP | IFF_LOWER_UP) &&
-					  links[l].operstate == IF_OPER_UP;
+				running = (links[l].flags & (IFF_UP | IFF_LOWER_UP)) ==
+				              (IFF_UP | IFF_LOWER_UP) &&
+				          links[l].operstate == IF_OPER_UP;
 		for (size_t a = 0; !lladdr && a < n_addrs; a++)
-			lladdr = addrs[a].ifindex == ifindex[i] && addrs[a].prefix.ip.family == AF_INET6 &&
-				 addrs[a].scope == RT_SCOPE_LINK;
+			lladdr = addrs[a].ifindex == ifindex[i] &&
+			         addrs[a].prefix.ip.family == AF_INET6 &&
+			         addrs[a].scope == RT_SCOPE_LINK;
 		ready = running && lladdr;
 	}
 	free(links);
@@ -884,17 +936,19 @@ static int wait_ready(struct up *u, struct nsl_err *err)
 			bool host = i == t->n_nodes;
 			if (host) {
 				for (size_t k = 0; k < t->host.n_ifaces; k++)
-					if (t->host.ifaces[k].up && peer_up(u, &t->host.ifaces[k], NSL_ENDPOINT_HOST))
+					if (t->host.ifaces[k].up &&
+					    peer_up(u, &t->host.ifaces[k], NSL_ENDPOINT_HOST))
 						idx[n++] = u->host_ifindex[k];
 			} else {
 				for (size_t k = 0; k < t->nodes[i].n_ifaces; k++)
-					if (should_be_running(u, i, &t->nodes[i].ifaces[k], &t->nodes[i]))
+					if (should_be_running(u, i, &t->nodes[i].ifaces[k],
+					                      &t->nodes[i]))
 						idx[n++] = u->ifindex[i][k];
 			}
 			if (n == 0)
 				continue; /* nothing of the lab to wait for here */
 			rc = ns_ready(host ? &u->host : &u->nls[i], idx, n,
-				      ipv6_host && (host || node_ipv6(&t->nodes[i])), err);
+			              ipv6_host && (host || node_ipv6(&t->nodes[i])), err);
 			if (rc < 0)
 				return rc;
 			if (rc == 0)
@@ -905,12 +959,15 @@ static int wait_ready(struct up *u, struct nsl_err *err)
 			return 0;
 		if (nsl_now_ns() > deadline) {
 			size_t i = pending[0];
-			return nsl_err_set(err, ETIMEDOUT, "%s%s: links not up, or IPv6 addresses still tentative, after 10 s",
-					   i == t->n_nodes ? "host" : "node ", i == t->n_nodes ? "" : t->nodes[i].name);
+			return nsl_err_set(
+			    err, ETIMEDOUT,
+			    "%s%s: links not up, or IPv6 addresses still tentative, after 10 s",
+			    i == t->n_nodes ? "host" : "node ",
+			    i == t->n_nodes ? "" : t->nodes[i].name);
 		}
 		if (nsl_interrupted)
 			return nsl_err_set(err, EINTR, "interrupted");
-		struct timespec ts = { 0, 1000000 };
+		struct timespec ts = {0, 1000000};
 		nanosleep(&ts, NULL);
 	}
 }
@@ -945,7 +1002,8 @@ static int write_state(struct up *u, struct nsl_err *err)
 		if (u->t->nodes[i].n_env) {
 			cJSON *env = cJSON_AddArrayToObject(o, "env");
 			for (size_t e = 0; env && e < u->t->nodes[i].n_env; e++)
-				cJSON_AddItemToArray(env, cJSON_CreateString(u->t->nodes[i].env[e]));
+				cJSON_AddItemToArray(env,
+				                     cJSON_CreateString(u->t->nodes[i].env[e]));
 		}
 	}
 	text = cJSON_PrintUnformatted(root);
@@ -989,9 +1047,9 @@ static const struct {
 	const char *name;
 	int (*run)(struct up *u, struct nsl_err *err);
 } phases[NSL_UP_PHASES] = {
-	{ "holders", spawn_holders },  { "netns binds", bind_netns }, { "devices", move_devices },
-	{ "links", make_links },       { "nodes", config_nodes },     { "host", config_host },
-	{ "exec", run_execs },         { "ready", wait_ready },       { "commit", commit },
+    {"holders", spawn_holders}, {"netns binds", bind_netns}, {"devices", move_devices},
+    {"links", make_links},      {"nodes", config_nodes},     {"host", config_host},
+    {"exec", run_execs},        {"ready", wait_ready},       {"commit", commit},
 };
 
 static int build(struct up *u, struct nsl_up_stats *stats, struct nsl_err *err)
@@ -1012,17 +1070,18 @@ static int build(struct up *u, struct nsl_up_stats *stats, struct nsl_err *err)
 
 int nsl_up(struct nsl_topology *t, const struct nsl_up_opts *o, struct nsl_err *err)
 {
-	struct up u = { .t = t };
-	struct sigaction sa = { .sa_handler = on_signal }, old[3];
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
-	struct sigaction ign = { .sa_handler = SIG_IGN }, old_pipe;
+	struct up u = {.t = t};
+	struct sigaction sa = {.sa_handler = on_signal}, old[3];
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+	struct sigaction ign = {.sa_handler = SIG_IGN}, old_pipe;
 	const char *env = getenv("NSLAB_FAIL_STEP");
 	uint64_t fs = 0;
 	int rc;
 
 	u.lab = o->name ? o->name : t->name;
 	if (!u.lab || !*u.lab)
-		return nsl_err_set(err, EINVAL, "%s: the lab has no name: add \"name\" or use --name", t->file);
+		return nsl_err_set(err, EINVAL,
+		                   "%s: the lab has no name: add \"name\" or use --name", t->file);
 	if (env && *env && nsl_parse_u64(env, UINT32_MAX, &fs))
 		fail_step = (unsigned long)fs;
 	step_count = 0;
@@ -1038,7 +1097,9 @@ int nsl_up(struct nsl_topology *t, const struct nsl_up_opts *o, struct nsl_err *
 	u.nls = calloc(t->n_nodes + 1, sizeof(*u.nls));
 	for (size_t i = 0; u.nls && i < t->n_nodes; i++)
 		u.nls[i].fd = -1;
-	rc = u.ifindex && u.host_ifindex && u.devs && u.nls ? 0 : nsl_err_set(err, ENOMEM, "out of memory");
+	rc = u.ifindex && u.host_ifindex && u.devs && u.nls
+	         ? 0
+	         : nsl_err_set(err, ENOMEM, "out of memory");
 	for (size_t i = 0; rc == 0 && i < t->n_nodes; i++)
 		if (!(u.ifindex[i] = calloc(t->nodes[i].n_ifaces + 1, sizeof(int))))
 			rc = nsl_err_set(err, ENOMEM, "out of memory");
@@ -1064,7 +1125,7 @@ int nsl_up(struct nsl_topology *t, const struct nsl_up_opts *o, struct nsl_err *
 		rc = build(&u, o->stats, err);
 		if (rc < 0) {
 			/* Unwind: kill what we started, then undo the journal in reverse. */
-			struct nsl_err terr = { 0 };
+			struct nsl_err terr = {0};
 			nsl_holders_kill(&u.hs);
 			nsl_nl_close(&u.host);
 			if (nsl_teardown(&u.sd, &terr) < 0)

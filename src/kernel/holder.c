@@ -3,9 +3,9 @@
  * that runs on both cores, one process per node), reports on a shared pipe, then reaps. */
 #include <fcntl.h>
 #include <linux/sched.h>
+#include <malloc.h>
 #include <net/if.h>
 #include <poll.h>
-#include <malloc.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -33,21 +33,39 @@ struct report {
 	int32_t index;
 };
 
-enum holder_step { STEP_READY, STEP_MOUNTS, STEP_PROC, STEP_SYS, STEP_HOSTNAME, STEP_DEFAULTS,
-		   STEP_LO, STEP_SYSCTL, STEP_NODE_MOUNT };
+enum holder_step {
+	STEP_READY,
+	STEP_MOUNTS,
+	STEP_PROC,
+	STEP_SYS,
+	STEP_HOSTNAME,
+	STEP_DEFAULTS,
+	STEP_LO,
+	STEP_SYSCTL,
+	STEP_NODE_MOUNT
+};
 
 static const char *step_name(int step)
 {
 	switch (step) {
-	case STEP_MOUNTS: return "make mount tree private";
-	case STEP_PROC: return "mount /proc";
-	case STEP_SYS: return "mount /sys";
-	case STEP_HOSTNAME: return "set hostname";
-	case STEP_DEFAULTS: return "disable IPv6 duplicate address detection";
-	case STEP_LO: return "bring lo up";
-	case STEP_SYSCTL: return "sysctl";
-	case STEP_NODE_MOUNT: return "mount";
-	default: return "start";
+	case STEP_MOUNTS:
+		return "make mount tree private";
+	case STEP_PROC:
+		return "mount /proc";
+	case STEP_SYS:
+		return "mount /sys";
+	case STEP_HOSTNAME:
+		return "set hostname";
+	case STEP_DEFAULTS:
+		return "disable IPv6 duplicate address detection";
+	case STEP_LO:
+		return "bring lo up";
+	case STEP_SYSCTL:
+		return "sysctl";
+	case STEP_NODE_MOUNT:
+		return "mount";
+	default:
+		return "start";
 	}
 }
 
@@ -116,8 +134,8 @@ int nsl_sysctl_read(const char *key, char **ret, struct nsl_err *err)
 
 bool nsl_sysctl_is_per_iface(const struct nsl_node *n, const char *key)
 {
-	static const char *const scopes[] = { "net.ipv4.conf.", "net.ipv6.conf.", "net.ipv4.neigh.",
-					      "net.ipv6.neigh.", "net.mpls.conf." };
+	static const char *const scopes[] = {"net.ipv4.conf.", "net.ipv6.conf.", "net.ipv4.neigh.",
+	                                     "net.ipv6.neigh.", "net.mpls.conf."};
 
 	for (size_t i = 0; i < NSL_ARRAY_SIZE(scopes); i++) {
 		size_t l = strlen(scopes[i]);
@@ -135,7 +153,7 @@ bool nsl_sysctl_is_per_iface(const struct nsl_node *n, const char *key)
 
 static void report(int fd, int node, int error, int step, int index)
 {
-	struct report r = { node, error < 0 ? -error : error, step, index };
+	struct report r = {node, error < 0 ? -error : error, step, index};
 	ssize_t n;
 
 	do
@@ -145,7 +163,7 @@ static void report(int fd, int node, int error, int step, int index)
 
 static int lo_up(void)
 {
-	struct ifreq ifr = { .ifr_name = "lo" };
+	struct ifreq ifr = {.ifr_name = "lo"};
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc = 0;
 
 	if (fd < 0)
@@ -168,7 +186,8 @@ static int node_mount(const struct nsl_mount *m)
 		return -errno;
 	}
 	if (m->read_only &&
-	    mount(NULL, m->target, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0)
+	    mount(NULL, m->target, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV,
+	          NULL) < 0)
 		return -errno;
 	return 0;
 }
@@ -178,12 +197,12 @@ static int holder_setup(const struct nsl_node *n, int *ret_index, int *ret_err)
 {
 	int rc;
 
-#define TRY(step, expr)                                                                          \
-	do {                                                                                     \
-		if ((rc = (expr)) < 0) {                                                         \
-			*ret_err = rc;                                                           \
-			return step;                                                             \
-		}                                                                                \
+#define TRY(step, expr)                                                                            \
+	do {                                                                                       \
+		if ((rc = (expr)) < 0) {                                                           \
+			*ret_err = rc;                                                             \
+			return step;                                                               \
+		}                                                                                  \
 	} while (0)
 #define SYS(call) ((call) < 0 ? -errno : 0)
 
@@ -231,7 +250,7 @@ static void close_all_but(int a, int b)
  * `up` dies before committing. PID 1 gets no default signal actions: handle them. */
 static __attribute__((noreturn)) void holder_loop(int lifeline, int sfd)
 {
-	struct pollfd p[2] = { { .fd = sfd, .events = POLLIN }, { .fd = lifeline, .events = POLLIN } };
+	struct pollfd p[2] = {{.fd = sfd, .events = POLLIN}, {.fd = lifeline, .events = POLLIN}};
 
 	for (;;) {
 		int n = poll(p, lifeline >= 0 ? 2 : 1, -1);
@@ -258,7 +277,7 @@ static __attribute__((noreturn)) void holder_loop(int lifeline, int sfd)
 }
 
 static __attribute__((noreturn)) void holder_main(const struct nsl_node *n, int index, int ready_w,
-						  int lifeline_r)
+                                                  int lifeline_r)
 {
 	int step, sub = 0, error = 0, nul, sfd;
 	sigset_t mask;
@@ -338,7 +357,7 @@ static int helper_start(struct helper *hp, struct spawner *sp, int lifeline_w)
 		return -errno;
 	}
 	if (hp->pid == 0) {
-		struct spawn_rec done = { -1, 0 };
+		struct spawn_rec done = {-1, 0};
 		char c;
 		close(chan[0]);
 		close(go[1]);
@@ -348,7 +367,7 @@ static int helper_start(struct helper *hp, struct spawner *sp, int lifeline_w)
 			pid_t pid = clone_holder(&pidfd);
 			if (pid == 0)
 				holder_main(&sp->t->nodes[i], (int)i, sp->ready_w, sp->life_r);
-			struct spawn_rec r = { (int32_t)i, pid > 0 ? pid : -errno };
+			struct spawn_rec r = {(int32_t)i, pid > 0 ? pid : -errno};
 			if (write(chan[1], &r, sizeof(r)) != sizeof(r) || pid < 0)
 				break;
 			close(pidfd);
@@ -396,9 +415,9 @@ static void helper_finish(struct helper *hp, struct spawner *sp)
 static pid_t clone_holder(int *ret_pidfd)
 {
 	struct clone_args ca = {
-		.flags = CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWPID | CLONE_PIDFD,
-		.pidfd = (uint64_t)(uintptr_t)ret_pidfd,
-		.exit_signal = SIGCHLD,
+	    .flags = CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWPID | CLONE_PIDFD,
+	    .pidfd = (uint64_t)(uintptr_t)ret_pidfd,
+	    .exit_signal = SIGCHLD,
 	};
 
 	return (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
@@ -477,7 +496,8 @@ int nsl_holders_spawn(const struct nsl_topology *t, struct nsl_holders *hs, stru
 	int rc = enter_template(&host_mnt, &cwd);
 
 	if (rc < 0)
-		return nsl_err_set(err, rc, "private mount namespace for the holders: %s", strerror(-rc));
+		return nsl_err_set(err, rc, "private mount namespace for the holders: %s",
+		                   strerror(-rc));
 	rc = spawn_all(t, hs, err);
 	leave_template(host_mnt, cwd);
 	return rc;
@@ -485,9 +505,8 @@ int nsl_holders_spawn(const struct nsl_topology *t, struct nsl_holders *hs, stru
 
 static int spawn_all(const struct nsl_topology *t, struct nsl_holders *hs, struct nsl_err *err)
 {
-	int ready[2] = { -1, -1 }, life[2] = { -1, -1 }, rc = 0;
+	int ready[2] = {-1, -1}, life[2] = {-1, -1}, rc = 0;
 	size_t spawned = 0, got = 0;
-
 
 	memset(hs, 0, sizeof(*hs));
 	hs->lifeline_w = -1;
@@ -520,10 +539,22 @@ static int spawn_all(const struct nsl_topology *t, struct nsl_holders *hs, struc
 	 * copies the caller's memory map under its lock, so two threads of one process would
 	 * clone one at a time. A helper process starts every other holder. */
 	struct spawner sp[2] = {
-		{ .t = t, .hs = hs, .from = 0, .to = limit, .step = 2, .ready_w = ready[1], .life_r = life[0] },
-		{ .t = t, .hs = hs, .from = 1, .to = limit, .step = 2, .ready_w = ready[1], .life_r = life[0] },
+	    {.t = t,
+	     .hs = hs,
+	     .from = 0,
+	     .to = limit,
+	     .step = 2,
+	     .ready_w = ready[1],
+	     .life_r = life[0]},
+	    {.t = t,
+	     .hs = hs,
+	     .from = 1,
+	     .to = limit,
+	     .step = 2,
+	     .ready_w = ready[1],
+	     .life_r = life[0]},
 	};
-	struct helper helper = { .pid = -1, .chan = -1, .go = -1 };
+	struct helper helper = {.pid = -1, .chan = -1, .go = -1};
 	if (limit < 16 || helper_start(&helper, &sp[1], hs->lifeline_w) < 0)
 		sp[0].step = 1;
 	spawn_range(&sp[0]);
@@ -535,9 +566,11 @@ static int spawn_all(const struct nsl_topology *t, struct nsl_holders *hs, struc
 		spawned += hs->h[i].pid > 0;
 	for (int k = 0; k < 2 && rc == 0; k++)
 		if (sp[k].error)
-			rc = nsl_err_set(err, sp[k].error, "node %s: start holder: %s%s", t->nodes[sp[k].failed_at].name,
-					 strerror(sp[k].error),
-					 sp[k].error == ENOSPC ? " (a namespace limit in /proc/sys/user/ is reached)" : "");
+			rc = nsl_err_set(err, sp[k].error, "node %s: start holder: %s%s",
+			                 t->nodes[sp[k].failed_at].name, strerror(sp[k].error),
+			                 sp[k].error == ENOSPC
+			                     ? " (a namespace limit in /proc/sys/user/ is reached)"
+			                     : "");
 	if (rc == 0 && step_rc < 0)
 		rc = step_rc;
 	close(ready[1]);
@@ -560,16 +593,17 @@ static int spawn_all(const struct nsl_topology *t, struct nsl_holders *hs, struc
 		}
 		got++;
 		if (r.error || r.step != STEP_READY || r.node < 0 || (size_t)r.node >= hs->n) {
-			const struct nsl_node *nd = &t->nodes[r.node >= 0 && (size_t)r.node < hs->n ? r.node : 0];
+			const struct nsl_node *nd =
+			    &t->nodes[r.node >= 0 && (size_t)r.node < hs->n ? r.node : 0];
 			if (r.step == STEP_SYSCTL)
 				rc = nsl_err_set(err, r.error, "node %s: sysctl %s: %s", nd->name,
-						 nd->sysctls[r.index].key, strerror(r.error));
+				                 nd->sysctls[r.index].key, strerror(r.error));
 			else if (r.step == STEP_NODE_MOUNT)
 				rc = nsl_err_set(err, r.error, "node %s: mount %s: %s", nd->name,
-						 nd->mounts[r.index].target, strerror(r.error));
+				                 nd->mounts[r.index].target, strerror(r.error));
 			else
 				rc = nsl_err_set(err, r.error, "node %s: %s: %s", nd->name,
-						 step_name(r.step), strerror(r.error));
+				                 step_name(r.step), strerror(r.error));
 			goto fail;
 		}
 	}
@@ -577,7 +611,7 @@ static int spawn_all(const struct nsl_topology *t, struct nsl_holders *hs, struc
 		hs->h[i].start_time = nsl_proc_starttime(hs->h[i].pid);
 		if (open_netns(&hs->h[i]) < 0 || !hs->h[i].start_time) {
 			rc = nsl_err_set(err, errno ? errno : ESRCH, "node %s: holder vanished",
-					 t->nodes[i].name);
+			                 t->nodes[i].name);
 			goto fail;
 		}
 	}
@@ -631,7 +665,7 @@ void nsl_holders_kill(struct nsl_holders *hs)
 			while ((w = waitpid(hs->h[i].pid, NULL, 0)) < 0 && errno == EINTR)
 				;
 			if (w < 0 && hs->h[i].pidfd >= 0) {
-				struct pollfd p = { .fd = hs->h[i].pidfd, .events = POLLIN };
+				struct pollfd p = {.fd = hs->h[i].pidfd, .events = POLLIN};
 				while (poll(&p, 1, 5000) < 0 && errno == EINTR)
 					;
 			}

@@ -9,13 +9,14 @@
 struct nsl_holders {
 	struct nsl_holder *h; /* one per node, in topology order */
 	size_t n;
-	int lifeline_w;       /* write end: one byte per holder commits it */
+	int lifeline_w; /* write end: one byte per holder commits it */
 };
 
 /* Spawn a holder for every node and wait until all are ready (mount tree private, own
  * /proc and /sys, hostname, defaults and early sysctls, node mounts). On failure, every
  * holder spawned is killed and err names the node and the step. */
-int nsl_holders_spawn(const struct nsl_topology *t, struct nsl_holders *hs, struct nsl_err *err) NSL_MUST_USE;
+int nsl_holders_spawn(const struct nsl_topology *t, struct nsl_holders *hs,
+                      struct nsl_err *err) NSL_MUST_USE;
 /* Tell the holders that up succeeded: from now on they outlive nslab. */
 int nsl_holders_commit(struct nsl_holders *hs, struct nsl_err *err) NSL_MUST_USE;
 /* SIGKILL every holder (pidfd) and wait until they are gone (bounded); closes fds. */

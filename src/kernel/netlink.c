@@ -3,25 +3,25 @@
  * the kernel's errno and extended-ACK message. */
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <linux/if_bridge.h>
 #include <linux/if_link.h>
 #include <linux/netlink.h>
+#include <linux/pkt_sched.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
-#include <linux/if_bridge.h>
-#include <linux/pkt_sched.h>
 #include <net/if.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
-#include <netlink/msg.h>
-#include <netlink/attr.h>
 #include <netlink/addr.h>
+#include <netlink/attr.h>
+#include <netlink/msg.h>
 #include <netlink/route/addr.h>
-#include <netlink/route/route.h>
 #include <netlink/route/qdisc.h>
 #include <netlink/route/qdisc/tbf.h>
+#include <netlink/route/route.h>
 
 #include "kernel/netlink.h"
 
@@ -80,7 +80,7 @@ void nsl_nl_close(struct nsl_nl *nl)
 
 static int send_all(int fd, const void *buf, size_t len)
 {
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
 
 	for (;;) {
 		ssize_t n = sendto(fd, buf, len, 0, (struct sockaddr *)&sa, sizeof(sa));
@@ -192,9 +192,10 @@ int nsl_nl_flush(struct nsl_nl *nl, struct nsl_err *err)
 				first = e->error;
 				if (ext && *ext)
 					nsl_err_set(err, -e->error, "%s: %s (%s)", r->what,
-						    strerror(-e->error), ext);
+					            strerror(-e->error), ext);
 				else
-					nsl_err_set(err, -e->error, "%s: %s", r->what, strerror(-e->error));
+					nsl_err_set(err, -e->error, "%s: %s", r->what,
+					            strerror(-e->error));
 			}
 		}
 	}
@@ -205,10 +206,10 @@ int nsl_nl_flush(struct nsl_nl *nl, struct nsl_err *err)
 static struct nl_msg *link_msg(int type, int flags, int ifindex, unsigned ifflags, unsigned change)
 {
 	struct ifinfomsg ifi = {
-		.ifi_family = AF_UNSPEC,
-		.ifi_index = ifindex,
-		.ifi_flags = ifflags,
-		.ifi_change = change,
+	    .ifi_family = AF_UNSPEC,
+	    .ifi_index = ifindex,
+	    .ifi_flags = ifflags,
+	    .ifi_change = change,
 	};
 	struct nl_msg *msg = nlmsg_alloc_simple(type, flags);
 
@@ -235,14 +236,14 @@ static int put_end_attrs(struct nl_msg *msg, const struct nsl_veth_end *e)
 }
 
 int nsl_nl_veth_add(struct nsl_nl *nl, const struct nsl_veth_end *a, const struct nsl_veth_end *b,
-		    struct nsl_err *err)
+                    struct nsl_err *err)
 {
-	struct ifinfomsg peer = { .ifi_family = AF_UNSPEC, .ifi_index = b->ifindex };
+	struct ifinfomsg peer = {.ifi_family = AF_UNSPEC, .ifi_index = b->ifindex};
 	struct nlattr *info, *data, *pe;
 	struct nl_msg *msg;
 
 	msg = link_msg(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, a->ifindex, a->up ? IFF_UP : 0,
-		       a->up ? IFF_UP : 0);
+	               a->up ? IFF_UP : 0);
 	if (!msg)
 		goto oom;
 	if (put_end_attrs(msg, a) < 0)
@@ -267,7 +268,7 @@ oom:
 }
 
 int nsl_nl_bridge_add(struct nsl_nl *nl, const char *name, int ifindex, bool stp, uint32_t mtu,
-		      const uint8_t *mac, struct nsl_err *err)
+                      const uint8_t *mac, struct nsl_err *err)
 {
 	struct nlattr *info, *data;
 	struct nl_msg *msg = link_msg(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, ifindex, 0, 0);
@@ -296,7 +297,7 @@ oom:
 }
 
 int nsl_nl_link_change(struct nsl_nl *nl, const struct nsl_link_change *c, const char *what,
-		       struct nsl_err *err)
+                       struct nsl_err *err)
 {
 	unsigned flags = c->up > 0 ? IFF_UP : 0, change = c->up >= 0 ? IFF_UP : 0;
 	struct nl_msg *msg = link_msg(RTM_NEWLINK, 0, c->ifindex, flags, change);
@@ -344,7 +345,7 @@ static struct nl_addr *to_nl_addr(const struct nsl_ip *ip, unsigned prefixlen)
 }
 
 int nsl_nl_addr_add(struct nsl_nl *nl, int ifindex, const char *ifname, const struct nsl_prefix *p,
-		    struct nsl_err *err)
+                    struct nsl_err *err)
 {
 	struct rtnl_addr *ra = rtnl_addr_alloc();
 	struct nl_addr *local = to_nl_addr(&p->ip, p->len);
@@ -367,9 +368,9 @@ int nsl_nl_addr_add(struct nsl_nl *nl, int ifindex, const char *ifname, const st
 	rtnl_addr_put(ra);
 	if (rc < 0)
 		return nsl_err_set(err, ENOMEM, "address %s: cannot build request",
-				   nsl_prefix_str(p, buf, sizeof(buf)));
+		                   nsl_prefix_str(p, buf, sizeof(buf)));
 	return nsl_nl_send(nl, msg, err, "address %s on %s", nsl_prefix_str(p, buf, sizeof(buf)),
-			   ifname);
+	                   ifname);
 }
 
 int nsl_nl_route_add(struct nsl_nl *nl, const struct nsl_route *r, int ifindex, struct nsl_err *err)
@@ -382,9 +383,10 @@ int nsl_nl_route_add(struct nsl_nl *nl, const struct nsl_route *r, int ifindex, 
 	char what[160], a[64], b[64];
 	int rc = -ENOMEM;
 
-	nsl_fmt(what, sizeof(what), "route %s%s%s%s%s", r->is_default ? "default" : nsl_prefix_str(&r->to, a, sizeof(a)),
-		r->has_via ? " via " : "", r->has_via ? nsl_ip_str(&r->via, b, sizeof(b)) : "",
-		r->dev[0] ? " dev " : "", r->dev);
+	nsl_fmt(what, sizeof(what), "route %s%s%s%s%s",
+	        r->is_default ? "default" : nsl_prefix_str(&r->to, a, sizeof(a)),
+	        r->has_via ? " via " : "", r->has_via ? nsl_ip_str(&r->via, b, sizeof(b)) : "",
+	        r->dev[0] ? " dev " : "", r->dev);
 	if (!rt || !nh || !dst)
 		goto out;
 	rtnl_route_set_family(rt, (uint8_t)r->to.ip.family);
@@ -425,7 +427,7 @@ out:
 }
 
 int nsl_nl_tbf_add(struct nsl_nl *nl, int ifindex, const char *ifname, uint64_t bytes_per_sec,
-		   struct nsl_err *err)
+                   struct nsl_err *err)
 {
 	struct rtnl_qdisc *q = rtnl_qdisc_alloc();
 	struct nl_msg *msg = NULL;
@@ -436,8 +438,8 @@ int nsl_nl_tbf_add(struct nsl_nl *nl, int ifindex, const char *ifname, uint64_t 
 	if (bucket < 16384)
 		bucket = 16384;
 	if (bytes_per_sec > INT32_MAX)
-		return nsl_err_set(err, ERANGE, "rate on %s: above what tbf takes (%d bytes/s)", ifname,
-				   INT32_MAX);
+		return nsl_err_set(err, ERANGE, "rate on %s: above what tbf takes (%d bytes/s)",
+		                   ifname, INT32_MAX);
 	if (q) {
 		rtnl_tc_set_ifindex(TC_CAST(q), ifindex);
 		rtnl_tc_set_parent(TC_CAST(q), TC_H_ROOT);
@@ -459,7 +461,7 @@ int nsl_nl_tbf_add(struct nsl_nl *nl, int ifindex, const char *ifname, uint64_t 
 typedef int (*reply_fn)(const struct nlmsghdr *h, void *arg);
 
 static int request_sync(struct nsl_nl *nl, struct nl_msg *msg, bool dump, reply_fn fn, void *arg,
-			const char *what, struct nsl_err *err)
+                        const char *what, struct nsl_err *err)
 {
 	_cleanup_free_ char *buf = NULL;
 	struct nlmsghdr *req = nlmsg_hdr(msg);
@@ -497,7 +499,8 @@ static int request_sync(struct nsl_nl *nl, struct nl_msg *msg, bool dump, reply_
 				struct nlmsgerr *e = NLMSG_DATA(h);
 				if (e->error == 0)
 					return 0;
-				return nsl_err_set(err, -e->error, "%s: %s", what, strerror(-e->error));
+				return nsl_err_set(err, -e->error, "%s: %s", what,
+				                   strerror(-e->error));
 			}
 			rc = fn(h, arg);
 			if (rc < 0)
@@ -545,10 +548,10 @@ static int parse_link(const struct nlmsghdr *h, void *arg)
 }
 
 int nsl_nl_link_get(struct nsl_nl *nl, int ifindex, const char *name, struct nsl_link_info *ret,
-		    struct nsl_err *err)
+                    struct nsl_err *err)
 {
 	struct nl_msg *msg = link_msg(RTM_GETLINK, 0, ifindex, 0, 0);
-	struct nsl_link_info li = { .ifindex = 0 };
+	struct nsl_link_info li = {.ifindex = 0};
 	char what[64];
 	int rc;
 
@@ -606,11 +609,11 @@ static int parse_addr(const struct nlmsghdr *h, void *arg)
 }
 
 int nsl_nl_addr_list(struct nsl_nl *nl, int ifindex, struct nsl_addr_info **ret, size_t *ret_n,
-		     struct nsl_err *err)
+                     struct nsl_err *err)
 {
-	struct ifaddrmsg ifa = { .ifa_family = AF_UNSPEC };
+	struct ifaddrmsg ifa = {.ifa_family = AF_UNSPEC};
 	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETADDR, 0);
-	struct addr_list l = { .ifindex = ifindex };
+	struct addr_list l = {.ifindex = ifindex};
 	int rc;
 
 	if (!msg || nlmsg_append(msg, &ifa, sizeof(ifa), NLMSG_ALIGNTO) < 0) {
@@ -628,7 +631,7 @@ int nsl_nl_addr_list(struct nsl_nl *nl, int ifindex, struct nsl_addr_info **ret,
 }
 
 struct route_list {
-	int dev;          /* for the default-route check */
+	int dev; /* for the default-route check */
 	int found;
 	struct nsl_prefix *items;
 	size_t n, cap;
@@ -664,7 +667,7 @@ static int parse_route(const struct nlmsghdr *h, void *arg)
 
 static int dump_routes(struct nsl_nl *nl, struct route_list *l, struct nsl_err *err)
 {
-	struct rtmsg rtm = { .rtm_family = AF_UNSPEC };
+	struct rtmsg rtm = {.rtm_family = AF_UNSPEC};
 	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETROUTE, 0);
 
 	if (!msg || nlmsg_append(msg, &rtm, sizeof(rtm), NLMSG_ALIGNTO) < 0) {
@@ -676,7 +679,7 @@ static int dump_routes(struct nsl_nl *nl, struct route_list *l, struct nsl_err *
 
 int nsl_nl_default_route_dev(struct nsl_nl *nl, int ifindex, struct nsl_err *err)
 {
-	struct route_list l = { .dev = ifindex };
+	struct route_list l = {.dev = ifindex};
 	int rc = dump_routes(nl, &l, err);
 
 	free(l.items);
@@ -684,9 +687,9 @@ int nsl_nl_default_route_dev(struct nsl_nl *nl, int ifindex, struct nsl_err *err
 }
 
 int nsl_nl_route_prefixes(struct nsl_nl *nl, struct nsl_prefix **ret, size_t *ret_n,
-			  struct nsl_err *err)
+                          struct nsl_err *err)
 {
-	struct route_list l = { .dev = 0 };
+	struct route_list l = {.dev = 0};
 	int rc = dump_routes(nl, &l, err);
 
 	if (rc < 0) {
@@ -720,10 +723,11 @@ static int collect_link(const struct nlmsghdr *h, void *arg)
 	return 0;
 }
 
-int nsl_nl_link_list(struct nsl_nl *nl, struct nsl_link_info **ret, size_t *ret_n, struct nsl_err *err)
+int nsl_nl_link_list(struct nsl_nl *nl, struct nsl_link_info **ret, size_t *ret_n,
+                     struct nsl_err *err)
 {
 	struct nl_msg *msg = link_msg(RTM_GETLINK, 0, 0, 0, 0);
-	struct link_list l = { 0 };
+	struct link_list l = {0};
 	int rc;
 
 	if (!msg)

@@ -6,8 +6,8 @@
 
 #include <stdint.h>
 
-#include "model/topology.h"
 #include "base/util.h"
+#include "model/topology.h"
 
 struct nl_msg;
 
@@ -29,24 +29,24 @@ void nsl_nl_close(struct nsl_nl *nl);
 
 /* Queue one request (sent now, ACK read by nsl_nl_flush). Takes ownership of msg. */
 int nsl_nl_send(struct nsl_nl *nl, struct nl_msg *msg, struct nsl_err *err, const char *fmt, ...)
-	NSL_PRINTF(4, 5) NSL_MUST_USE;
+    NSL_PRINTF(4, 5) NSL_MUST_USE;
 /* Read every outstanding ACK; the first failure is returned, described. */
 int nsl_nl_flush(struct nsl_nl *nl, struct nsl_err *err) NSL_MUST_USE;
 
 /* Requests. Indexes are the interface's ifindex in that socket's namespace. */
 struct nsl_veth_end {
 	const char *name;
-	int netns_fd;      /* -1: the socket's namespace */
-	int ifindex;       /* 0: kernel's choice */
-	uint32_t mtu;      /* 0: default */
+	int netns_fd;       /* -1: the socket's namespace */
+	int ifindex;        /* 0: kernel's choice */
+	uint32_t mtu;       /* 0: default */
 	const uint8_t *mac; /* NULL: random */
-	const char *alias; /* NULL: none */
-	bool up;           /* only honoured on the first end: the kernel refuses it on the peer */
+	const char *alias;  /* NULL: none */
+	bool up;            /* only honoured on the first end: the kernel refuses it on the peer */
 };
 int nsl_nl_veth_add(struct nsl_nl *nl, const struct nsl_veth_end *a, const struct nsl_veth_end *b,
-		    struct nsl_err *err) NSL_MUST_USE;
+                    struct nsl_err *err) NSL_MUST_USE;
 int nsl_nl_bridge_add(struct nsl_nl *nl, const char *name, int ifindex, bool stp, uint32_t mtu,
-		      const uint8_t *mac, struct nsl_err *err) NSL_MUST_USE;
+                      const uint8_t *mac, struct nsl_err *err) NSL_MUST_USE;
 /* Set flags/master/mtu/mac/name/namespace of an existing link (0/NULL leaves a field alone). */
 struct nsl_link_change {
 	int ifindex;
@@ -56,18 +56,20 @@ struct nsl_link_change {
 	uint32_t mtu;
 	const uint8_t *mac;
 	const char *new_name;
-	int netns_fd;           /* -1 leave */
-	const char *alias;      /* NULL leave, "" clear */
+	int netns_fd;      /* -1 leave */
+	const char *alias; /* NULL leave, "" clear */
 };
 int nsl_nl_link_change(struct nsl_nl *nl, const struct nsl_link_change *c, const char *what,
-		       struct nsl_err *err) NSL_MUST_USE;
-int nsl_nl_link_del(struct nsl_nl *nl, int ifindex, const char *name, struct nsl_err *err) NSL_MUST_USE;
+                       struct nsl_err *err) NSL_MUST_USE;
+int nsl_nl_link_del(struct nsl_nl *nl, int ifindex, const char *name,
+                    struct nsl_err *err) NSL_MUST_USE;
 int nsl_nl_addr_add(struct nsl_nl *nl, int ifindex, const char *ifname, const struct nsl_prefix *p,
-		    struct nsl_err *err) NSL_MUST_USE;
-int nsl_nl_route_add(struct nsl_nl *nl, const struct nsl_route *r, int ifindex, struct nsl_err *err) NSL_MUST_USE;
+                    struct nsl_err *err) NSL_MUST_USE;
+int nsl_nl_route_add(struct nsl_nl *nl, const struct nsl_route *r, int ifindex,
+                     struct nsl_err *err) NSL_MUST_USE;
 /* Token bucket on an interface's root. */
 int nsl_nl_tbf_add(struct nsl_nl *nl, int ifindex, const char *ifname, uint64_t bytes_per_sec,
-		   struct nsl_err *err) NSL_MUST_USE;
+                   struct nsl_err *err) NSL_MUST_USE;
 
 /* Synchronous look-ups (flushes first). */
 struct nsl_link_info {
@@ -83,7 +85,7 @@ struct nsl_link_info {
 };
 /* By name (ifindex 0) or by index. -ENODEV when absent. */
 int nsl_nl_link_get(struct nsl_nl *nl, int ifindex, const char *name, struct nsl_link_info *ret,
-		    struct nsl_err *err) NSL_MUST_USE;
+                    struct nsl_err *err) NSL_MUST_USE;
 /* Every address of one interface (ifindex > 0) or all (0); caller frees *ret. */
 struct nsl_addr_info {
 	int ifindex;
@@ -92,14 +94,14 @@ struct nsl_addr_info {
 	unsigned char scope;
 };
 int nsl_nl_addr_list(struct nsl_nl *nl, int ifindex, struct nsl_addr_info **ret, size_t *ret_n,
-		     struct nsl_err *err) NSL_MUST_USE;
+                     struct nsl_err *err) NSL_MUST_USE;
 /* Whether any IPv4 default route leaves through ifindex (refuse to move that device). */
 int nsl_nl_default_route_dev(struct nsl_nl *nl, int ifindex, struct nsl_err *err) NSL_MUST_USE;
 /* Every route of the main table, both families, as prefixes (for overlap checks). */
 int nsl_nl_route_prefixes(struct nsl_nl *nl, struct nsl_prefix **ret, size_t *ret_n,
-			  struct nsl_err *err) NSL_MUST_USE;
-
+                          struct nsl_err *err) NSL_MUST_USE;
 
 /* Every link of the socket's namespace; caller frees *ret. */
-int nsl_nl_link_list(struct nsl_nl *nl, struct nsl_link_info **ret, size_t *ret_n, struct nsl_err *err) NSL_MUST_USE;
+int nsl_nl_link_list(struct nsl_nl *nl, struct nsl_link_info **ret, size_t *ret_n,
+                     struct nsl_err *err) NSL_MUST_USE;
 #endif

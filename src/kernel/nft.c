@@ -121,10 +121,7 @@ struct nft_buf {
 	uint32_t n_msg; /* messages so far; message i carries seq0 + i */
 };
 
-static void nft_buf_freep(struct nft_buf *b)
-{
-	free(b->data);
-}
+static void nft_buf_freep(struct nft_buf *b) { free(b->data); }
 
 /* Room for one more message at the end of the buffer. */
 static char *nft_buf_reserve(struct nft_buf *b)
@@ -147,10 +144,7 @@ static char *nft_buf_reserve(struct nft_buf *b)
 	return b->data + b->len;
 }
 
-static uint32_t nft_buf_seq(const struct nft_buf *b)
-{
-	return b->seq0 + b->n_msg;
-}
+static uint32_t nft_buf_seq(const struct nft_buf *b) { return b->seq0 + b->n_msg; }
 
 static void nft_buf_commit(struct nft_buf *b, const struct nlmsghdr *nlh)
 {
@@ -160,10 +154,7 @@ static void nft_buf_commit(struct nft_buf *b, const struct nlmsghdr *nlh)
 
 /* Sequence numbers only have to be unique on our own socket, but distinct values per call
  * make a trace (nlmon, strace) readable. */
-static uint32_t nft_first_seq(void)
-{
-	return (uint32_t)(nsl_now_ns() / 1000) | 1;
-}
+static uint32_t nft_first_seq(void) { return (uint32_t)(nsl_now_ns() / 1000) | 1; }
 
 static int nft_batch_mark(struct nft_buf *b, bool begin)
 {
@@ -215,7 +206,7 @@ static int nft_put_chain(struct nft_buf *b, const char *table)
 	nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, NF_INET_POST_ROUTING);
 	nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, NFT_SRCNAT_PRIO);
 	nlh = nftnl_nlmsg_build_hdr(p, NFT_MSG_NEWCHAIN, NFT_FAMILY,
-				    NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK, nft_buf_seq(b));
+	                            NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK, nft_buf_seq(b));
 	nftnl_chain_nlmsg_build_payload(nlh, c);
 	nftnl_chain_free(c);
 	nft_buf_commit(b, nlh);
@@ -267,16 +258,13 @@ static bool nft_immediate(struct nftnl_rule *r, uint32_t reg, const void *data, 
 	return true;
 }
 
-static uint32_t nft_addr_len(int family)
-{
-	return family == AF_INET ? 4 : 16;
-}
+static uint32_t nft_addr_len(int family) { return family == AF_INET ? 4 : 16; }
 
 /* "ip saddr 10.0.0.0/16": load the source address, mask it, compare with the network. */
 static bool nft_match_source(struct nftnl_rule *r, const struct nsl_prefix *p)
 {
 	uint32_t len = nft_addr_len(p->ip.family), bits = p->len, i;
-	uint8_t mask[16] = { 0 }, net[16] = { 0 }, zero[16] = { 0 };
+	uint8_t mask[16] = {0}, net[16] = {0}, zero[16] = {0};
 	struct nftnl_expr *e;
 
 	/* A /0 matches everything: the nfproto match already says all there is. */
@@ -341,7 +329,7 @@ static int nft_put_rule(struct nft_buf *b, const char *table, const struct nsl_n
 	if (ok && nat->out[0]) {
 		/* oifname compares the whole IFNAMSIZ buffer, zero padded: an exact match, not
 		 * a prefix ("eth1" must not match "eth10"). */
-		char name[IFNAMSIZ] = { 0 };
+		char name[IFNAMSIZ] = {0};
 
 		memcpy(name, nat->out, strnlen(nat->out, IFNAMSIZ - 1));
 		ok = nft_meta_load(r, NFT_META_OIFNAME) && nft_cmp_eq(r, name, sizeof(name));
@@ -382,7 +370,7 @@ static int nft_put_rule(struct nft_buf *b, const char *table, const struct nsl_n
 		return -ENOMEM;
 	}
 	nlh = nftnl_nlmsg_build_hdr(p, NFT_MSG_NEWRULE, NFT_FAMILY,
-				    NLM_F_CREATE | NLM_F_APPEND | NLM_F_ACK, nft_buf_seq(b));
+	                            NLM_F_CREATE | NLM_F_APPEND | NLM_F_ACK, nft_buf_seq(b));
 	nftnl_rule_nlmsg_build_payload(nlh, r);
 	nftnl_rule_free(r);
 	nft_buf_commit(b, nlh);
@@ -413,7 +401,8 @@ static void nft_parse_ext_msg(const struct nlmsghdr *nlh, char *out, size_t size
 		off += mnl_nlmsg_get_payload_len(&e->msg);
 	if (off > plen)
 		return;
-	mnl_attr_for_each(a, nlh, off) {
+	mnl_attr_for_each(a, nlh, off)
+	{
 		if (mnl_attr_get_type(a) == NLMSGERR_ATTR_MSG &&
 		    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0) {
 			nsl_fmt(out, size, "%s", mnl_attr_get_str(a));
@@ -427,7 +416,7 @@ static void nft_parse_ext_msg(const struct nlmsghdr *nlh, char *out, size_t size
  * get none. Only transport problems are returned here; the kernel's verdict on each message
  * lands in *rep. */
 static int nft_talk(struct mnl_socket *nl, const struct nft_buf *b, uint32_t first_ack,
-		    uint32_t end_ack, struct nft_reply *rep, struct nsl_err *err)
+                    uint32_t end_ack, struct nft_reply *rep, struct nsl_err *err)
 {
 	_cleanup_free_ bool *answered = NULL;
 	_cleanup_free_ char *buf = NULL;
@@ -458,7 +447,7 @@ static int nft_talk(struct mnl_socket *nl, const struct nft_buf *b, uint32_t fir
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			struct pollfd pfd = { .fd = fd, .events = POLLIN };
+			struct pollfd pfd = {.fd = fd, .events = POLLIN};
 			int r;
 
 			/* After an error the kernel may drop the ACKs of other messages (a
@@ -470,12 +459,13 @@ static int nft_talk(struct mnl_socket *nl, const struct nft_buf *b, uint32_t fir
 				return nsl_err_set(err, errno, "nft: poll: %m");
 			if (r == 0)
 				return nsl_err_set(err, ETIMEDOUT, "nft: %u of %u replies missing",
-						   pending, end_ack - first_ack);
+				                   pending, end_ack - first_ack);
 			continue;
 		}
 		if (got < 0 && errno == ENOBUFS)
-			return nsl_err_set(err, ENOBUFS,
-					   "nft: replies lost (receive buffer overrun): state unknown");
+			return nsl_err_set(
+			    err, ENOBUFS,
+			    "nft: replies lost (receive buffer overrun): state unknown");
 		if (got < 0)
 			return nsl_err_set(err, errno, "nft: receive: %m");
 
@@ -535,12 +525,12 @@ static void nft_describe_nat(const struct nsl_nat *nat, size_t i, char *out, siz
 		break;
 	case NSL_NAT_ADDRESS:
 		nsl_fmt(out, size, "nat[%zu]: snat to %s", i,
-			nft_ip_str(nat->to_min.family, nat->to_min.bytes, a, sizeof(a)));
+		        nft_ip_str(nat->to_min.family, nat->to_min.bytes, a, sizeof(a)));
 		break;
 	case NSL_NAT_RANGE:
 		nsl_fmt(out, size, "nat[%zu]: snat to %s-%s", i,
-			nft_ip_str(nat->to_min.family, nat->to_min.bytes, a, sizeof(a)),
-			nft_ip_str(nat->to_max.family, nat->to_max.bytes, z, sizeof(z)));
+		        nft_ip_str(nat->to_min.family, nat->to_min.bytes, a, sizeof(a)),
+		        nft_ip_str(nat->to_max.family, nat->to_max.bytes, z, sizeof(z)));
 		break;
 	default:
 		nsl_fmt(out, size, "nat[%zu]", i);
@@ -553,7 +543,7 @@ static int nft_reply_err(struct nsl_err *err, const struct nft_reply *rep, const
 {
 	if (rep->ext_msg[0])
 		return nsl_err_set(err, -rep->error, "%s: %s (%s)", what, strerror(-rep->error),
-				   rep->ext_msg);
+		                   rep->ext_msg);
 	return nsl_err_set(err, -rep->error, "%s: %s", what, strerror(-rep->error));
 }
 
@@ -565,14 +555,11 @@ static int nft_check_table(const char *table, struct nsl_err *err)
 
 	if (len == 0 || len >= NFT_NAME_MAXLEN)
 		return nsl_err_set(err, EINVAL, "nft: table name must be 1 to %d bytes",
-				   NFT_NAME_MAXLEN - 1);
+		                   NFT_NAME_MAXLEN - 1);
 	return 0;
 }
 
-static bool nft_family_ok(int family)
-{
-	return family == AF_INET || family == AF_INET6;
-}
+static bool nft_family_ok(int family) { return family == AF_INET || family == AF_INET6; }
 
 /* What must hold before a rule is sent: the address lengths in the messages come from the
  * family, so a mixed rule would be silently misencoded; and a reversed range is accepted by
@@ -584,20 +571,19 @@ static int nft_check_rule(const struct nsl_nat *nat, size_t i, struct nsl_err *e
 	const char *why = NULL;
 
 	nft_describe_nat(nat, i, what, sizeof(what));
-	if (nat->to != NSL_NAT_MASQUERADE && nat->to != NSL_NAT_ADDRESS &&
-	    nat->to != NSL_NAT_RANGE)
+	if (nat->to != NSL_NAT_MASQUERADE && nat->to != NSL_NAT_ADDRESS && nat->to != NSL_NAT_RANGE)
 		why = "unknown action";
 	else if (!nft_family_ok(nat->family))
 		why = "family is neither IPv4 nor IPv6";
 	else if (nat->has_source && (nat->source.ip.family != nat->family ||
-				     nat->source.len > nft_addr_len(nat->family) * 8))
+	                             nat->source.len > nft_addr_len(nat->family) * 8))
 		why = "source prefix does not match the rule's family";
 	else if (nat->to != NSL_NAT_MASQUERADE && nat->to_min.family != nat->family)
 		why = "address does not match the rule's family";
 	else if (nat->to == NSL_NAT_RANGE && nat->to_max.family != nat->family)
 		why = "range end does not match the rule's family";
 	else if (nat->to == NSL_NAT_RANGE &&
-		 memcmp(nat->to_min.bytes, nat->to_max.bytes, nft_addr_len(nat->family)) > 0)
+	         memcmp(nat->to_min.bytes, nat->to_max.bytes, nft_addr_len(nat->family)) > 0)
 		/* The kernel takes such a range without a word and then NATs nonsense. */
 		why = "range start is above its end";
 	else if (strnlen(nat->out, sizeof(nat->out)) >= sizeof(nat->out))
@@ -608,9 +594,9 @@ static int nft_check_rule(const struct nsl_nat *nat, size_t i, struct nsl_err *e
 }
 
 int nsl_nft_apply(int netns_fd, const char *table, const struct nsl_nat *rules, size_t n,
-		  struct nsl_err *err)
+                  struct nsl_err *err)
 {
-	__attribute__((cleanup(nft_buf_freep))) struct nft_buf b = { 0 };
+	__attribute__((cleanup(nft_buf_freep))) struct nft_buf b = {0};
 	_cleanup_mnl_ struct mnl_socket *nl = NULL;
 	struct nft_reply rep;
 	char what[320];
@@ -635,7 +621,7 @@ int nsl_nft_apply(int netns_fd, const char *table, const struct nsl_nat *rules, 
 	 * lab's) and must not be extended behind its owner's back. */
 	if (r >= 0)
 		r = nft_put_table(&b, NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK,
-				  table);
+		                  table);
 	if (r >= 0)
 		r = nft_put_chain(&b, table);
 	for (i = 0; r >= 0 && i < n; i++)
@@ -670,9 +656,9 @@ int nsl_nft_apply(int netns_fd, const char *table, const struct nsl_nat *rules, 
 /* One message about a whole table (delete in a batch, or a plain look-up); the kernel's
  * answer in *rep. Transport failures are errors here; the answer is the caller's. */
 static int nft_table_request(int netns_fd, const char *table, int type, bool batch,
-			     struct nft_reply *rep, struct nsl_err *err)
+                             struct nft_reply *rep, struct nsl_err *err)
 {
-	__attribute__((cleanup(nft_buf_freep))) struct nft_buf b = { 0 };
+	__attribute__((cleanup(nft_buf_freep))) struct nft_buf b = {0};
 	_cleanup_mnl_ struct mnl_socket *nl = NULL;
 	int r;
 
@@ -686,7 +672,8 @@ static int nft_table_request(int netns_fd, const char *table, int type, bool bat
 	if (r >= 0 && batch)
 		r = nft_batch_mark(&b, false);
 	if (r < 0)
-		return nsl_err_set(err, -r, "table inet %s: build request: %s", table, strerror(-r));
+		return nsl_err_set(err, -r, "table inet %s: build request: %s", table,
+		                   strerror(-r));
 	r = nft_open(netns_fd, b.n_msg, &nl, err);
 	if (r < 0)
 		return r;

@@ -8,8 +8,8 @@
 
 #include <stddef.h>
 
-#include "model/topology.h"
 #include "base/util.h"
+#include "model/topology.h"
 
 /* The one chain of an nslab table. */
 #define NSL_NFT_CHAIN "postrouting"
@@ -23,7 +23,7 @@
  * Rules whose families do not agree (source, addresses, rule) are refused with -EINVAL
  * before anything is sent. */
 int nsl_nft_apply(int netns_fd, const char *table, const struct nsl_nat *rules, size_t n,
-		  struct nsl_err *err) NSL_MUST_USE;
+                  struct nsl_err *err) NSL_MUST_USE;
 
 /* Delete the table (and everything in it); a missing table is success. */
 int nsl_nft_delete(int netns_fd, const char *table, struct nsl_err *err) NSL_MUST_USE;

@@ -23,7 +23,8 @@ static void addrs(const struct nsl_iface *f, FILE *out)
 		fprintf(out, "\\n%s", nsl_prefix_str(&f->addrs[a], buf, sizeof(buf)));
 }
 
-static const struct nsl_iface *end_iface(const struct nsl_topology *t, const struct nsl_endpoint *ep)
+static const struct nsl_iface *end_iface(const struct nsl_topology *t,
+                                         const struct nsl_endpoint *ep)
 {
 	if (ep->node != NSL_ENDPOINT_HOST)
 		return nsl_node_iface(&t->nodes[ep->node], ep->ifname);
@@ -59,7 +60,7 @@ void nsl_graph_dot(const struct nsl_topology *t, FILE *out)
 		for (int s = 0; s < 2; s++) {
 			const struct nsl_endpoint *ep = &lk->ends[s];
 			fprintf(out, s ? " -- \"%s\"" : "\t\"%s\"",
-				ep->node == NSL_ENDPOINT_HOST ? "host" : t->nodes[ep->node].name);
+			        ep->node == NSL_ENDPOINT_HOST ? "host" : t->nodes[ep->node].name);
 		}
 		for (int s = 0; s < 2; s++) {
 			fputs(s ? "\", headlabel=\"" : " [taillabel=\"", out);

@@ -40,7 +40,7 @@ struct pctx {
 	unsigned errors;
 	bool oom;
 	const char **node_keys; /* node names as written, for endpoint lookup */
-	size_t *node_sorted;	/* indices into node_keys, sorted by name */
+	size_t *node_sorted;    /* indices into node_keys, sorted by name */
 	struct seen_addr *seen;
 	size_t n_seen, cap_seen;
 };
@@ -248,7 +248,7 @@ static const char *suggest(const char *s, const char *const *names, size_t n)
 /* An object of fixed keys: reports a wrong type of the object itself, duplicate keys,
  * unknown keys (with a hint) and values of the wrong type. */
 static bool check_object(struct pctx *c, const cJSON *obj, const char *path,
-			 const struct key_spec *keys, size_t n_keys)
+                         const struct key_spec *keys, size_t n_keys)
 {
 	const char *names[16];
 
@@ -304,7 +304,7 @@ static bool has_key(const cJSON *obj, const char *key)
 /* An exact integer in [min, max]: JSON numbers are doubles, so 1.5 or 1e300 must not
  * slip through as a clamped or truncated value. */
 static bool int_value(struct pctx *c, const cJSON *v, const char *path, int64_t min, int64_t max,
-		      int64_t *ret)
+                      int64_t *ret)
 {
 	double d = v->valuedouble;
 	int64_t i;
@@ -322,7 +322,7 @@ bad:
 }
 
 static bool get_int(struct pctx *c, const cJSON *obj, const char *key, const char *path,
-		    int64_t min, int64_t max, int64_t *ret)
+                    int64_t min, int64_t max, int64_t *ret)
 {
 	const cJSON *v = get(obj, key, J_INT);
 	char p[PATH_LEN];
@@ -369,7 +369,7 @@ static const char *get_text(struct pctx *c, const cJSON *obj, const char *key, c
 }
 
 static bool get_ifname(struct pctx *c, const cJSON *obj, const char *key, const char *path,
-		       char ret[NSL_IFNAME_MAX + 1])
+                       char ret[NSL_IFNAME_MAX + 1])
 {
 	const cJSON *v = get(obj, key, J_STRING);
 	char p[PATH_LEN], b[QUOTE_LEN];
@@ -463,7 +463,7 @@ static void check_dup_addrs(struct pctx *c)
 
 /* An array of interface addresses appended to *addrs. */
 static void parse_addrs(struct pctx *c, const cJSON *arr, const char *path,
-			struct nsl_prefix **addrs, size_t *n_addrs)
+                        struct nsl_prefix **addrs, size_t *n_addrs)
 {
 	size_t n = count_children(arr), i = 0;
 	struct nsl_prefix *p;
@@ -509,7 +509,7 @@ static void parse_addrs(struct pctx *c, const cJSON *arr, const char *path,
 
 /* A route destination or NAT source: a network, so host bits must be clear. */
 static bool parse_network(struct pctx *c, const char *s, const char *path, bool bare_ok,
-			  struct nsl_prefix *ret)
+                          struct nsl_prefix *ret)
 {
 	char b[QUOTE_LEN], nb[INET6_ADDRSTRLEN + 8];
 	struct nsl_prefix p, net;
@@ -572,11 +572,11 @@ static struct nsl_iface *iface_new(struct nsl_iface *arr, size_t *n, const char 
 }
 
 static void parse_iface(struct pctx *c, struct nsl_iface *f, const cJSON *obj, const char *path,
-			bool host)
+                        bool host)
 {
 	static const struct key_spec keys[] = {
-	    {"addresses", J_ARRAY}, {"mtu", J_INT},	  {"mac", J_STRING},
-	    {"up", J_BOOL},	    {"device", J_STRING},
+	    {"addresses", J_ARRAY}, {"mtu", J_INT},       {"mac", J_STRING},
+	    {"up", J_BOOL},         {"device", J_STRING},
 	};
 	static const struct key_spec host_keys[] = {
 	    {"addresses", J_ARRAY},
@@ -589,7 +589,7 @@ static void parse_iface(struct pctx *c, struct nsl_iface *f, const cJSON *obj, c
 	bool lo = !host && !strcmp(f->name, "lo");
 
 	if (host ? !check_object(c, obj, path, host_keys, NSL_ARRAY_SIZE(host_keys))
-		 : !check_object(c, obj, path, keys, NSL_ARRAY_SIZE(keys)))
+	         : !check_object(c, obj, path, keys, NSL_ARRAY_SIZE(keys)))
 		return;
 	if ((v = get(obj, "addresses", J_ARRAY))) {
 		path_key(p, path, "addresses");
@@ -628,7 +628,7 @@ static void parse_iface(struct pctx *c, struct nsl_iface *f, const cJSON *obj, c
 
 /* A map of interface name -> settings, into ifaces (room for extra entries reserved). */
 static void parse_ifaces(struct pctx *c, const cJSON *obj, const char *path, size_t extra,
-			 bool host, struct nsl_iface **ret, size_t *n_ret)
+                         bool host, struct nsl_iface **ret, size_t *n_ret)
 {
 	size_t n = cJSON_IsObject(obj) ? count_children(obj) : 0;
 	struct nsl_iface *arr;
@@ -655,7 +655,7 @@ static void parse_ifaces(struct pctx *c, const cJSON *obj, const char *path, siz
 			continue;
 		}
 		if (nsl_node_iface(&(struct nsl_node){.ifaces = arr, .n_ifaces = *n_ret},
-				   ch->string))
+		                   ch->string))
 			continue; /* duplicate key, reported */
 		parse_iface(c, iface_new(arr, n_ret, ch->string), ch, p, host);
 	}
@@ -716,7 +716,7 @@ static void parse_bridges(struct pctx *c, struct nsl_node *n, const cJSON *obj, 
 					     q(b, e->valuestring));
 				else
 					nsl_fmt(br->ports[br->n_ports++], sizeof(*br->ports), "%s",
-						e->valuestring);
+					        e->valuestring);
 			}
 		}
 		if ((v = get(ch, "addresses", J_ARRAY))) {
@@ -800,7 +800,7 @@ static void parse_routes(struct pctx *c, struct nsl_node *n, const cJSON *arr, c
 }
 
 static void parse_nat(struct pctx *c, struct nsl_nat **ret, size_t *n_ret, const cJSON *arr,
-		      const char *path)
+                      const char *path)
 {
 	static const struct key_spec keys[] = {
 	    {"source", J_STRING},
@@ -897,7 +897,7 @@ static bool sysctl_key_valid(const char *k)
 				return false;
 			seg = 0;
 		} else if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-			   (ch >= '0' && ch <= '9') || ch == '_' || ch == '-') {
+		           (ch >= '0' && ch <= '9') || ch == '_' || ch == '-') {
 			seg++;
 		} else {
 			return false;
@@ -907,7 +907,7 @@ static bool sysctl_key_valid(const char *k)
 }
 
 static void parse_sysctls(struct pctx *c, struct nsl_sysctl **ret, size_t *n_ret, const cJSON *obj,
-			  const char *path)
+                          const char *path)
 {
 	size_t count = count_children(obj);
 	struct nsl_sysctl *arr;
@@ -1178,7 +1178,7 @@ static void parse_node(struct pctx *c, struct nsl_node *n, const cJSON *obj, con
 	static const struct key_spec keys[] = {
 	    {"description", J_STRING}, {"hostname", J_STRING}, {"interfaces", J_OBJECT},
 	    {"bridges", J_OBJECT},     {"routes", J_ARRAY},    {"sysctls", J_OBJECT},
-	    {"nat", J_ARRAY},	       {"exec", J_ARRAY},      {"mounts", J_ARRAY},
+	    {"nat", J_ARRAY},          {"exec", J_ARRAY},      {"mounts", J_ARRAY},
 	    {"env", J_OBJECT},
 	};
 	const cJSON *v, *br;
@@ -1200,7 +1200,7 @@ static void parse_node(struct pctx *c, struct nsl_node *n, const cJSON *obj, con
 	br = get(obj, "bridges", J_OBJECT);
 	path_key(p, path, "interfaces");
 	parse_ifaces(c, get(obj, "interfaces", J_OBJECT), p, br ? count_children(br) : 0, false,
-		     &n->ifaces, &n->n_ifaces);
+	             &n->ifaces, &n->n_ifaces);
 	if (c->oom)
 		return;
 	if (br) {
@@ -1599,7 +1599,7 @@ static bool prescan(struct pctx *c, const char *text, size_t len)
 				char msg[64];
 
 				nsl_fmt(msg, sizeof(msg), "nesting deeper than %d levels",
-					NSL_DEPTH_MAX);
+				        NSL_DEPTH_MAX);
 				text_err(c, text, i, msg);
 				return false;
 			}
@@ -1640,11 +1640,11 @@ static char *dir_of(struct nsl_arena *a, const char *file_name)
 	if (!slash)
 		return nsl_arena_strdup(a, cwd);
 	return nsl_arena_printf(a, "%s/%.*s", strcmp(cwd, "/") ? cwd : "", (int)(slash - file_name),
-				file_name);
+	                        file_name);
 }
 
 static int parse_with_dir(const char *file_name, const char *dir, const char *text, size_t len,
-			  struct nsl_topology **ret, struct nsl_diags *diags)
+                          struct nsl_topology **ret, struct nsl_diags *diags)
 {
 	struct pctx c = {.d = diags};
 	const char *end = NULL;
@@ -1679,8 +1679,8 @@ static int parse_with_dir(const char *file_name, const char *dir, const char *te
 	root = cJSON_ParseWithLengthOpts(text, len, &end, false);
 	if (!root) {
 		text_err(&c, text,
-			 end && end >= text && end <= text + len ? (size_t)(end - text) : 0,
-			 "invalid JSON");
+		         end && end >= text && end <= text + len ? (size_t)(end - text) : 0,
+		         "invalid JSON");
 		goto out;
 	}
 	/* cJSON stops after the first value; anything but white space after it is junk */
@@ -1711,7 +1711,7 @@ out:
 }
 
 int nsl_topology_parse(const char *file_name, const char *text, size_t len,
-		       struct nsl_topology **ret, struct nsl_diags *diags)
+                       struct nsl_topology **ret, struct nsl_diags *diags)
 {
 	return parse_with_dir(file_name, NULL, text, len, ret, diags);
 }

@@ -5,22 +5,22 @@
 #define NSL_TOPOLOGY_H
 
 #include <stdbool.h>
-#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "base/util.h"
 
 #define NSL_NAME_MAX 32   /* lab and node names */
 #define NSL_IFNAME_MAX 15 /* kernel IFNAMSIZ - 1 */
 #define NSL_HOST_NODE "host"
-#define NSL_FILE_MAX (4u << 20)  /* topology files larger than this are refused */
-#define NSL_DEPTH_MAX 16         /* JSON nesting deeper than this is refused */
+#define NSL_FILE_MAX (4u << 20) /* topology files larger than this are refused */
+#define NSL_DEPTH_MAX 16        /* JSON nesting deeper than this is refused */
 
 /* ---- diagnostics: every problem found, each with the file and a JSON path ---- */
 
 struct nsl_diag {
-	char *path;    /* JSON path ("nodes.r1.routes[0].via"), or "line L, column C" */
+	char *path; /* JSON path ("nodes.r1.routes[0].via"), or "line L, column C" */
 	char *message;
 };
 
@@ -73,16 +73,16 @@ enum nsl_iface_kind {
 
 struct nsl_iface {
 	char name[NSL_IFNAME_MAX + 1];
-	enum nsl_iface_kind kind;  /* filled by validation */
+	enum nsl_iface_kind kind; /* filled by validation */
 	struct nsl_prefix *addrs;
 	size_t n_addrs;
-	uint32_t mtu;              /* 0: kernel default */
+	uint32_t mtu; /* 0: kernel default */
 	bool has_mac;
 	uint8_t mac[6];
-	bool up;                   /* default true */
+	bool up;                         /* default true */
 	char device[NSL_IFNAME_MAX + 1]; /* host device to move in, "" if none */
-	int link;                  /* index in topology links, -1 if none (validation) */
-	int bridge;                /* index of the bridge this is a port of, -1 (validation) */
+	int link;                        /* index in topology links, -1 if none (validation) */
+	int bridge; /* index of the bridge this is a port of, -1 (validation) */
 };
 
 struct nsl_bridge {
@@ -93,7 +93,7 @@ struct nsl_bridge {
 };
 
 struct nsl_route {
-	struct nsl_prefix to;  /* "default" becomes len 0 of via's family */
+	struct nsl_prefix to; /* "default" becomes len 0 of via's family */
 	bool is_default;
 	bool has_via;
 	struct nsl_ip via;
@@ -161,8 +161,8 @@ struct nsl_endpoint {
 
 struct nsl_link {
 	struct nsl_endpoint ends[2];
-	uint32_t mtu;          /* 0: kernel default; interfaces.X.mtu overrides per end */
-	uint64_t rate;         /* bytes per second, 0: none */
+	uint32_t mtu;  /* 0: kernel default; interfaces.X.mtu overrides per end */
+	uint64_t rate; /* bytes per second, 0: none */
 };
 
 struct nsl_host {
@@ -178,8 +178,8 @@ struct nsl_arena;
 
 struct nsl_topology {
 	struct nsl_arena *arena;
-	char *file;  /* as given */
-	char *dir;   /* absolute directory of the file, for relative mount sources */
+	char *file; /* as given */
+	char *dir;  /* absolute directory of the file, for relative mount sources */
 	char name[NSL_NAME_MAX + 1];
 	struct nsl_node *nodes;
 	size_t n_nodes;
@@ -193,9 +193,10 @@ struct nsl_topology {
  * JSON syntax, duplicate keys, unknown keys, types, value syntax (names, CIDRs, MACs,
  * numbers), size and depth. Does not resolve references: see nsl_topology_validate. */
 int nsl_topology_parse(const char *file_name, const char *text, size_t len,
-		       struct nsl_topology **ret, struct nsl_diags *diags) NSL_MUST_USE;
+                       struct nsl_topology **ret, struct nsl_diags *diags) NSL_MUST_USE;
 /* Read a file (size-limited) and parse it. */
-int nsl_topology_load(const char *path, struct nsl_topology **ret, struct nsl_diags *diags) NSL_MUST_USE;
+int nsl_topology_load(const char *path, struct nsl_topology **ret,
+                      struct nsl_diags *diags) NSL_MUST_USE;
 /* Cross-checks: references, duplicates, kinds; fills iface kind/link/bridge. 0 or -EINVAL. */
 int nsl_topology_validate(struct nsl_topology *t, struct nsl_diags *diags) NSL_MUST_USE;
 void nsl_topology_free(struct nsl_topology *t);

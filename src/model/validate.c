@@ -124,7 +124,7 @@ static void check_link_ends(struct vctx *c)
 				n = &t->nodes[ep->node].n_ifaces;
 			}
 			f = nsl_node_iface(&(struct nsl_node){.ifaces = *arr, .n_ifaces = *n},
-					   ep->ifname);
+			                   ep->ifname);
 			if (!f)
 				f = iface_add(*arr, n, ep->ifname);
 			if (f->kind != NSL_IFACE_UNKNOWN) {
@@ -166,7 +166,7 @@ static void check_bridges(struct vctx *c, struct nsl_node *n)
 			char p[PATH_LEN];
 
 			nsl_fmt(p, sizeof(p), "nodes.%s.bridges.%s.ports[%zu]", n->name, br->name,
-				i);
+			        i);
 			if (!f || f->kind == NSL_IFACE_UNKNOWN) {
 				verr(c, p,
 				     "node %s has no interface '%s' (a port is a link end or "
@@ -284,7 +284,7 @@ static void check_mtu(struct vctx *c, const char *owner, struct nsl_iface *iface
 }
 
 static void check_nat(struct vctx *c, const char *owner, const struct nsl_node *n,
-		      const struct nsl_nat *nat, size_t n_nat)
+                      const struct nsl_nat *nat, size_t n_nat)
 {
 	for (size_t i = 0; i < n_nat; i++) {
 		const struct nsl_iface *f;

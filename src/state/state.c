@@ -34,8 +34,8 @@ int nsl_state_root(struct nsl_statedir *sd, struct nsl_err *err)
 		return nsl_err_set(err, errno, "open %s: %m", NSL_RUN_DIR);
 	if (fstat(fd, &st) < 0 || st.st_uid != 0 || (st.st_mode & 077)) {
 		close(fd);
-		return nsl_err_set(err, EPERM, "%s must be a directory owned by root with mode 0700",
-				   NSL_RUN_DIR);
+		return nsl_err_set(
+		    err, EPERM, "%s must be a directory owned by root with mode 0700", NSL_RUN_DIR);
 	}
 	sd->root_fd = fd;
 	return 0;
@@ -60,7 +60,8 @@ int nsl_state_create(struct nsl_statedir *sd, const char *lab, struct nsl_err *e
 		rc = -errno;
 		lock_fd(sd->root_fd, LOCK_UN);
 		if (rc == -EEXIST)
-			return nsl_err_set(err, EEXIST, "lab '%s' is already up (or being built)", lab);
+			return nsl_err_set(err, EEXIST, "lab '%s' is already up (or being built)",
+			                   lab);
 		return nsl_err_set(err, rc, "create state of lab '%s': %s", lab, strerror(-rc));
 	}
 	fd = open_lab_dir(sd, lab);
@@ -77,8 +78,10 @@ int nsl_state_create(struct nsl_statedir *sd, const char *lab, struct nsl_err *e
 		rc = -EAGAIN;
 	if (rc < 0) {
 		close(fd);
-		return nsl_err_set(err, rc, "lab '%s': its state was removed while up began (a concurrent down); try again",
-				   lab);
+		return nsl_err_set(
+		    err, rc,
+		    "lab '%s': its state was removed while up began (a concurrent down); try again",
+		    lab);
 	}
 	sd->lab_fd = fd;
 	return 0;
@@ -125,7 +128,8 @@ static int remove_tree(int dirfd)
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
 		if (e->d_type == DT_DIR) {
-			int sub = openat(dirfd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			int sub = openat(dirfd, e->d_name,
+			                 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (sub >= 0)
 				remove_tree(sub);
 			if (unlinkat(dirfd, e->d_name, AT_REMOVEDIR) < 0 && errno != ENOENT)
@@ -229,8 +233,8 @@ static int write_all(int fd, const char *p, size_t len)
 
 int nsl_journal_append(struct nsl_statedir *sd, const char *text, size_t len, struct nsl_err *err)
 {
-	_cleanup_close_ int fd = openat(sd->lab_fd, "journal",
-					O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	_cleanup_close_ int fd = openat(
+	    sd->lab_fd, "journal", O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	int rc;
 
 	if (fd < 0)
@@ -284,7 +288,7 @@ int nsl_journal_read(struct nsl_statedir *sd, char **ret, struct nsl_err *err)
 }
 
 int nsl_state_write_file(struct nsl_statedir *sd, const char *name, const char *data, size_t len,
-			 struct nsl_err *err)
+                         struct nsl_err *err)
 {
 	char tmp[64];
 	int fd, rc;
@@ -300,7 +304,8 @@ int nsl_state_write_file(struct nsl_statedir *sd, const char *name, const char *
 		rc = -errno;
 	if (rc < 0) {
 		unlinkat(sd->lab_fd, tmp, 0);
-		return nsl_err_set(err, rc, "write %s of lab '%s': %s", name, sd->lab, strerror(-rc));
+		return nsl_err_set(err, rc, "write %s of lab '%s': %s", name, sd->lab,
+		                   strerror(-rc));
 	}
 	return 0;
 }
@@ -325,7 +330,7 @@ static int open_other(struct nsl_statedir *sd, const char *lab, const char *name
 
 int nsl_state_read_other(struct nsl_statedir *sd, const char *lab, const char *name, char **ret)
 {
-	struct nsl_statedir other = { .root_fd = sd->root_fd, .lab_fd = -1 };
+	struct nsl_statedir other = {.root_fd = sd->root_fd, .lab_fd = -1};
 	int fd = open_other(sd, lab, ".", O_RDONLY | O_DIRECTORY), rc;
 
 	if (fd < 0)

@@ -10,7 +10,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct nsl_diags d = { .file = "fuzz.json" };
+	struct nsl_diags d = {.file = "fuzz.json"};
 	struct nsl_topology *t = NULL;
 
 	if (nsl_topology_parse("fuzz.json", (const char *)data, size, &t, &d) == 0 && t) {

@@ -24,7 +24,7 @@ static bool have_nft;
 
 static struct nsl_ip ip(int family, const char *s)
 {
-	struct nsl_ip a = { .family = family };
+	struct nsl_ip a = {.family = family};
 
 	assert_int_equal(inet_pton(family, s, a.bytes), 1);
 	return a;
@@ -32,7 +32,7 @@ static struct nsl_ip ip(int family, const char *s)
 
 static struct nsl_nat nat_masq(int family, const char *src, uint8_t len, const char *out)
 {
-	struct nsl_nat n = { .family = family, .to = NSL_NAT_MASQUERADE };
+	struct nsl_nat n = {.family = family, .to = NSL_NAT_MASQUERADE};
 
 	if (src) {
 		n.has_source = true;
@@ -45,7 +45,7 @@ static struct nsl_nat nat_masq(int family, const char *src, uint8_t len, const c
 }
 
 static struct nsl_nat nat_to(int family, const char *src, uint8_t len, const char *min,
-			     const char *max)
+                             const char *max)
 {
 	struct nsl_nat n = nat_masq(family, src, len, NULL);
 
@@ -101,7 +101,7 @@ static int run_nft(int ns_fd, const char *const argv[], char **out)
 
 static char *list_table(int ns_fd, const char *table, int *ret_status)
 {
-	const char *argv[] = { "nft", "list", "table", "inet", table, NULL };
+	const char *argv[] = {"nft", "list", "table", "inet", table, NULL};
 	char *out;
 
 	*ret_status = run_nft(ns_fd, argv, &out);
@@ -134,15 +134,15 @@ static bool starts_with(const char *s, const char *prefix)
 	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
-#define assert_starts_with(s, prefix)                                                     \
-	do {                                                                               \
-		if (!starts_with((s), (prefix)))                                           \
-			fail_msg("\"%s\" does not start with \"%s\"", (s), (prefix));      \
+#define assert_starts_with(s, prefix)                                                              \
+	do {                                                                                       \
+		if (!starts_with((s), (prefix)))                                                   \
+			fail_msg("\"%s\" does not start with \"%s\"", (s), (prefix));              \
 	} while (0)
-#define assert_contains(s, needle)                                                        \
-	do {                                                                               \
-		if (!strstr((s), (needle)))                                                \
-			fail_msg("\"%s\" does not contain \"%s\"", (s), (needle));         \
+#define assert_contains(s, needle)                                                                 \
+	do {                                                                                       \
+		if (!strstr((s), (needle)))                                                        \
+			fail_msg("\"%s\" does not contain \"%s\"", (s), (needle));                 \
 	} while (0)
 
 /* ---- tests ---- */
@@ -150,24 +150,24 @@ static bool starts_with(const char *s, const char *prefix)
 static void test_apply_lists_rules(void **state)
 {
 	const char *want[] = {
-		"type nat hook postrouting priority srcnat; policy accept;",
-		"ip saddr 10.0.0.0/16 oifname \"wan0\" masquerade",
-		"meta nfproto ipv4 snat ip to 10.9.9.9\n",
-		"meta nfproto ipv4 snat ip to 10.9.9.1-10.9.9.9\n",
-		"ip saddr 192.168.7.7 snat ip to 10.9.9.8\n",
-		"ip6 saddr fd00:1::/64 snat ip6 to fd00:9::1\n",
-		"meta nfproto ipv6 oifname \"eth1\" masquerade",
+	    "type nat hook postrouting priority srcnat; policy accept;",
+	    "ip saddr 10.0.0.0/16 oifname \"wan0\" masquerade",
+	    "meta nfproto ipv4 snat ip to 10.9.9.9\n",
+	    "meta nfproto ipv4 snat ip to 10.9.9.1-10.9.9.9\n",
+	    "ip saddr 192.168.7.7 snat ip to 10.9.9.8\n",
+	    "ip6 saddr fd00:1::/64 snat ip6 to fd00:9::1\n",
+	    "meta nfproto ipv6 oifname \"eth1\" masquerade",
 	};
 	struct nsl_nat rules[] = {
-		/* host bits in the source must not leak into the match */
-		nat_masq(AF_INET, "10.0.1.2", 16, "wan0"),
-		nat_to(AF_INET, NULL, 0, "10.9.9.9", NULL),
-		nat_to(AF_INET, NULL, 0, "10.9.9.1", "10.9.9.9"),
-		nat_to(AF_INET, "192.168.7.7", 32, "10.9.9.8", NULL),
-		nat_to(AF_INET6, "fd00:1::5", 64, "fd00:9::1", NULL),
-		nat_masq(AF_INET6, NULL, 0, "eth1"),
+	    /* host bits in the source must not leak into the match */
+	    nat_masq(AF_INET, "10.0.1.2", 16, "wan0"),
+	    nat_to(AF_INET, NULL, 0, "10.9.9.9", NULL),
+	    nat_to(AF_INET, NULL, 0, "10.9.9.1", "10.9.9.9"),
+	    nat_to(AF_INET, "192.168.7.7", 32, "10.9.9.8", NULL),
+	    nat_to(AF_INET6, "fd00:1::5", 64, "fd00:9::1", NULL),
+	    nat_masq(AF_INET6, NULL, 0, "eth1"),
 	};
-	struct nsl_err err = { 0 };
+	struct nsl_err err = {0};
 	_cleanup_free_ char *out = NULL;
 	size_t fds = open_fds();
 	const char *at;
@@ -203,9 +203,9 @@ static void test_apply_lists_rules(void **state)
 
 static void test_apply_twice_is_eexist(void **state)
 {
-	struct nsl_nat rules[] = { nat_masq(AF_INET, NULL, 0, NULL) };
-	struct nsl_nat more[] = { nat_to(AF_INET, NULL, 0, "10.9.9.9", NULL) };
-	struct nsl_err err = { 0 };
+	struct nsl_nat rules[] = {nat_masq(AF_INET, NULL, 0, NULL)};
+	struct nsl_nat more[] = {nat_to(AF_INET, NULL, 0, "10.9.9.9", NULL)};
+	struct nsl_err err = {0};
 	_cleanup_free_ char *out = NULL;
 	int status;
 
@@ -228,8 +228,8 @@ static void test_apply_twice_is_eexist(void **state)
 
 static void test_delete_is_idempotent(void **state)
 {
-	struct nsl_nat rules[] = { nat_masq(AF_INET6, NULL, 0, NULL) };
-	struct nsl_err err = { 0 };
+	struct nsl_nat rules[] = {nat_masq(AF_INET6, NULL, 0, NULL)};
+	struct nsl_err err = {0};
 	_cleanup_free_ char *out = NULL;
 	int status;
 
@@ -252,15 +252,15 @@ static void test_delete_is_idempotent(void **state)
 static void test_invalid_rule_leaves_nothing(void **state)
 {
 	struct nsl_nat reversed[] = {
-		nat_masq(AF_INET, NULL, 0, NULL),
-		nat_to(AF_INET, NULL, 0, "10.9.9.1", NULL),
-		nat_to(AF_INET, NULL, 0, "10.9.9.9", "10.9.9.1"),
+	    nat_masq(AF_INET, NULL, 0, NULL),
+	    nat_to(AF_INET, NULL, 0, "10.9.9.1", NULL),
+	    nat_to(AF_INET, NULL, 0, "10.9.9.9", "10.9.9.1"),
 	};
 	struct nsl_nat mixed[] = {
-		nat_masq(AF_INET, NULL, 0, NULL),
-		nat_to(AF_INET, NULL, 0, "10.9.9.9", NULL),
+	    nat_masq(AF_INET, NULL, 0, NULL),
+	    nat_to(AF_INET, NULL, 0, "10.9.9.9", NULL),
 	};
-	struct nsl_err err = { 0 };
+	struct nsl_err err = {0};
 
 	(void)state;
 	assert_int_equal(nsl_nft_apply(-1, "nsl_t_bad", reversed, 3, &err), -EINVAL);
@@ -280,12 +280,12 @@ static void test_invalid_rule_leaves_nothing(void **state)
 static void test_kernel_refusal_maps_to_rule(void **state)
 {
 	struct nsl_nat rules[] = {
-		nat_masq(AF_INET, "10.0.0.0", 8, "wan0"),
-		nat_to(AF_INET, NULL, 0, "10.9.9.1", "10.9.9.2"),
-		nat_to(AF_INET, NULL, 0, "10.9.9.9", NULL),
-		nat_masq(AF_INET6, NULL, 0, NULL),
+	    nat_masq(AF_INET, "10.0.0.0", 8, "wan0"),
+	    nat_to(AF_INET, NULL, 0, "10.9.9.1", "10.9.9.2"),
+	    nat_to(AF_INET, NULL, 0, "10.9.9.9", NULL),
+	    nat_masq(AF_INET6, NULL, 0, NULL),
 	};
-	struct nsl_err err = { 0 };
+	struct nsl_err err = {0};
 	_cleanup_free_ char *out = NULL;
 	int r, status;
 
@@ -311,9 +311,9 @@ static void test_kernel_refusal_maps_to_rule(void **state)
 /* A namespace given by fd: the table lands there, not in ours, and we stay where we were. */
 static void test_other_namespace(void **state)
 {
-	struct nsl_nat rules[] = { nat_to(AF_INET, "10.0.0.0", 16, "10.9.9.9", NULL) };
+	struct nsl_nat rules[] = {nat_to(AF_INET, "10.0.0.0", 16, "10.9.9.9", NULL)};
 	_cleanup_close_ int ns_a = -1, ns_b = -1, bad = -1;
-	struct nsl_err err = { 0 };
+	struct nsl_err err = {0};
 	_cleanup_free_ char *out = NULL;
 	struct stat before, after;
 	int status;
@@ -355,7 +355,7 @@ static void test_many_rules(void **state)
 {
 	enum { N = 2000 };
 	_cleanup_free_ struct nsl_nat *rules = calloc(N, sizeof(*rules));
-	struct nsl_err err = { 0 };
+	struct nsl_err err = {0};
 	uint64_t t0, t1;
 
 	(void)state;
@@ -381,13 +381,13 @@ static void test_many_rules(void **state)
 static void test_timing(void **state)
 {
 	struct nsl_nat rules[] = {
-		nat_masq(AF_INET, "10.0.0.0", 16, "wan0"),
-		nat_to(AF_INET, NULL, 0, "10.9.9.9", NULL),
-		nat_to(AF_INET6, NULL, 0, "fd00:9::1", NULL),
+	    nat_masq(AF_INET, "10.0.0.0", 16, "wan0"),
+	    nat_to(AF_INET, NULL, 0, "10.9.9.9", NULL),
+	    nat_to(AF_INET6, NULL, 0, "fd00:9::1", NULL),
 	};
 	enum { ROUNDS = 50 };
 	_cleanup_close_ int home = -1;
-	struct nsl_err err = { 0 };
+	struct nsl_err err = {0};
 	uint64_t t0, first, best = UINT64_MAX, sum = 0, del;
 	char name[32];
 
@@ -416,24 +416,23 @@ static void test_timing(void **state)
 	}
 	del = (nsl_now_ns() - t0) / ROUNDS;
 	print_message("apply (table + chain + 3 rules): first in a fresh netns %llu us; "
-		      "next %d: best %llu us, mean %llu us; delete: mean %llu us\n",
-		      (unsigned long long)(first / 1000), ROUNDS,
-		      (unsigned long long)(best / 1000), (unsigned long long)(sum / ROUNDS / 1000),
-		      (unsigned long long)(del / 1000));
+	              "next %d: best %llu us, mean %llu us; delete: mean %llu us\n",
+	              (unsigned long long)(first / 1000), ROUNDS, (unsigned long long)(best / 1000),
+	              (unsigned long long)(sum / ROUNDS / 1000), (unsigned long long)(del / 1000));
 	assert_int_equal(setns(home, CLONE_NEWNET), 0);
 }
 
 static int nft_run_tests(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_apply_lists_rules),
-		cmocka_unit_test(test_apply_twice_is_eexist),
-		cmocka_unit_test(test_delete_is_idempotent),
-		cmocka_unit_test(test_invalid_rule_leaves_nothing),
-		cmocka_unit_test(test_kernel_refusal_maps_to_rule),
-		cmocka_unit_test(test_other_namespace),
-		cmocka_unit_test(test_many_rules),
-		cmocka_unit_test(test_timing),
+	    cmocka_unit_test(test_apply_lists_rules),
+	    cmocka_unit_test(test_apply_twice_is_eexist),
+	    cmocka_unit_test(test_delete_is_idempotent),
+	    cmocka_unit_test(test_invalid_rule_leaves_nothing),
+	    cmocka_unit_test(test_kernel_refusal_maps_to_rule),
+	    cmocka_unit_test(test_other_namespace),
+	    cmocka_unit_test(test_many_rules),
+	    cmocka_unit_test(test_timing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
@@ -441,7 +440,7 @@ static int nft_run_tests(void)
 
 int main(void)
 {
-	const char *argv[] = { "nft", "--version", NULL };
+	const char *argv[] = {"nft", "--version", NULL};
 	char *out = NULL;
 	int status;
 	pid_t pid;

@@ -26,11 +26,11 @@ static void test_prefix_parse(void **state)
 	assert_true(nsl_prefix_parse("::/0", &p));
 	assert_true(nsl_prefix_parse("fd42::1/128", &p));
 
-	const char *bad[] = {"10.0.1.2",     "10.0.1.2/",	"10.0.1.2/33",	 "fd42::1/129",
-			     "10.0.1/24",    "10.0.1.256/24",	"/24",		 "10.0.1.2/024",
-			     "10.0.1.2/-1",  "10.0.1.2/2 4",	" 10.0.1.2/24",	 "10.0.1.2/24 ",
-			     "010.0.1.2/24", "fe80::1%eth0/64", "10.0.1.2/24/1", "",
-			     "x/1",	     "10.0.1.2/1000"};
+	const char *bad[] = {"10.0.1.2",     "10.0.1.2/",       "10.0.1.2/33",   "fd42::1/129",
+	                     "10.0.1/24",    "10.0.1.256/24",   "/24",           "10.0.1.2/024",
+	                     "10.0.1.2/-1",  "10.0.1.2/2 4",    " 10.0.1.2/24",  "10.0.1.2/24 ",
+	                     "010.0.1.2/24", "fe80::1%eth0/64", "10.0.1.2/24/1", "",
+	                     "x/1",          "10.0.1.2/1000"};
 	for (size_t i = 0; i < NSL_ARRAY_SIZE(bad); i++) {
 		if (nsl_prefix_parse(bad[i], &p))
 			fail_msg("accepted '%s'", bad[i]);
@@ -128,18 +128,18 @@ static void test_rate(void **state)
 	assert_int_equal(r, 128);
 
 	const char *bad[] = {"0",
-			     "0mbit",
-			     "7bit",
-			     "",
-			     "mbit",
-			     "100 mbit",
-			     "100mbitz",
-			     "-1mbit",
-			     "1.5mbit",
-			     "99999999999999999999",
-			     "18446744073709551615tbit",
-			     "20000000tbps",
-			     "100mb"};
+	                     "0mbit",
+	                     "7bit",
+	                     "",
+	                     "mbit",
+	                     "100 mbit",
+	                     "100mbitz",
+	                     "-1mbit",
+	                     "1.5mbit",
+	                     "99999999999999999999",
+	                     "18446744073709551615tbit",
+	                     "20000000tbps",
+	                     "100mb"};
 	for (size_t i = 0; i < NSL_ARRAY_SIZE(bad); i++) {
 		if (nsl_rate_parse(bad[i], &r))
 			fail_msg("accepted '%s'", bad[i]);
@@ -233,9 +233,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_prefix_parse), cmocka_unit_test(test_ip_parse),
-	    cmocka_unit_test(test_overlap),	 cmocka_unit_test(test_mac),
-	    cmocka_unit_test(test_rate),	 cmocka_unit_test(test_names),
-	    cmocka_unit_test(test_arena),	 cmocka_unit_test(test_diags),
+	    cmocka_unit_test(test_overlap),      cmocka_unit_test(test_mac),
+	    cmocka_unit_test(test_rate),         cmocka_unit_test(test_names),
+	    cmocka_unit_test(test_arena),        cmocka_unit_test(test_diags),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

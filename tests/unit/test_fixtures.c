@@ -63,7 +63,7 @@ static bool check_fixture(const char *json, const char *expect_path)
 	for (line = out; *line; line = strchr(line, '\n') + 1) {
 		if (strncmp(line, json, file_len) || strncmp(line + file_len, ": ", 2)) {
 			print_error("%s: a line does not start with the file name:\n%s", json,
-				    line);
+			            line);
 			ok = false;
 			break;
 		}
@@ -92,7 +92,7 @@ static void test_invalid_fixtures(void **state)
 		if (len > 5 && !strcmp(ents[i]->d_name + len - 5, ".json")) {
 			assert_true(nsl_fmt(json, sizeof(json), "%s/%s", dir, ents[i]->d_name));
 			assert_true(nsl_fmt(expect, sizeof(expect), "%s/%.*s.expect", dir,
-					    (int)(len - 5), ents[i]->d_name));
+			                    (int)(len - 5), ents[i]->d_name));
 			if (!check_fixture(json, expect))
 				bad++;
 			n++;
@@ -123,8 +123,8 @@ static void test_fixture_pairs(void **state)
 
 		if (is_json || is_expect) {
 			assert_true(nsl_fmt(other, sizeof(other), "%s/%.*s%s", dir,
-					    (int)(len - (is_json ? 5 : 7)), name,
-					    is_json ? ".expect" : ".json"));
+			                    (int)(len - (is_json ? 5 : 7)), name,
+			                    is_json ? ".expect" : ".json"));
 			if (access(other, R_OK))
 				fail_msg("%s has no partner %s", name, other);
 		}

@@ -1,23 +1,23 @@
 /* graph: the DOT text names every node, every link with its interface names, and the host. */
 #include <setjmp.h>
 #include <stdarg.h>
-#include <stddef.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include <cmocka.h>
 
-#include "model/graph.h"
 #include "harness.h"
+#include "model/graph.h"
 
 static const char lab[] =
-	"{ \"name\": \"g\", \"nodes\": {"
-	"  \"h1\": { \"interfaces\": { \"eth0\": { \"addresses\": [\"10.1.0.2/24\"] } } },"
-	"  \"r1\": { \"interfaces\": { \"lo\": { \"addresses\": [\"10.255.0.1/32\"] } } },"
-	"  \"sw\": { \"bridges\": { \"br0\": { \"ports\": [\"p1\"] } } } },"
-	"  \"links\": [ { \"endpoints\": [\"h1:eth0\", \"r1:eth0\"], \"mtu\": 9000 },"
-	"               { \"endpoints\": [\"r1:eth1\", \"sw:p1\"] },"
-	"               { \"endpoints\": [\"host:lab0\", \"sw:mgmt\"] } ],"
-	"  \"host\": { \"interfaces\": { \"lab0\": { \"addresses\": [\"10.2.0.254/24\"] } } } }";
+    "{ \"name\": \"g\", \"nodes\": {"
+    "  \"h1\": { \"interfaces\": { \"eth0\": { \"addresses\": [\"10.1.0.2/24\"] } } },"
+    "  \"r1\": { \"interfaces\": { \"lo\": { \"addresses\": [\"10.255.0.1/32\"] } } },"
+    "  \"sw\": { \"bridges\": { \"br0\": { \"ports\": [\"p1\"] } } } },"
+    "  \"links\": [ { \"endpoints\": [\"h1:eth0\", \"r1:eth0\"], \"mtu\": 9000 },"
+    "               { \"endpoints\": [\"r1:eth1\", \"sw:p1\"] },"
+    "               { \"endpoints\": [\"host:lab0\", \"sw:mgmt\"] } ],"
+    "  \"host\": { \"interfaces\": { \"lab0\": { \"addresses\": [\"10.2.0.254/24\"] } } } }";
 
 static char *dot_of(const char *text, struct result *res)
 {
@@ -39,14 +39,15 @@ static void test_dot(void **state)
 	struct result res;
 	char *dot = dot_of(lab, &res);
 	static const char *const want[] = {
-		"graph \"g\" {",
-		"\"h1\" [label=\"h1\"]",
-		"\"r1\" [label=\"r1\\n10.255.0.1/32\"]",
-		"\"sw\" [label=\"sw\\n[bridge br0]\"]",
-		"\"host\" [shape=house]",
-		"\"h1\" -- \"r1\" [taillabel=\"eth0\\n10.1.0.2/24\", headlabel=\"eth0\", label=\"mtu 9000\"]",
-		"\"r1\" -- \"sw\" [taillabel=\"eth1\", headlabel=\"p1\"]",
-		"\"host\" -- \"sw\" [taillabel=\"lab0\\n10.2.0.254/24\", headlabel=\"mgmt\"]",
+	    "graph \"g\" {",
+	    "\"h1\" [label=\"h1\"]",
+	    "\"r1\" [label=\"r1\\n10.255.0.1/32\"]",
+	    "\"sw\" [label=\"sw\\n[bridge br0]\"]",
+	    "\"host\" [shape=house]",
+	    "\"h1\" -- \"r1\" [taillabel=\"eth0\\n10.1.0.2/24\", headlabel=\"eth0\", label=\"mtu "
+	    "9000\"]",
+	    "\"r1\" -- \"sw\" [taillabel=\"eth1\", headlabel=\"p1\"]",
+	    "\"host\" -- \"sw\" [taillabel=\"lab0\\n10.2.0.254/24\", headlabel=\"mgmt\"]",
 	};
 
 	(void)state;
@@ -75,7 +76,8 @@ static void test_escape(void **state)
 {
 	struct result res;
 	char *dot = dot_of("{ \"name\": \"q\", \"nodes\": { \"a\": {} },"
-			   " \"links\": [ { \"endpoints\": [\"a:e\\\"x\", \"host:h\\\\0\"] } ] }", &res);
+	                   " \"links\": [ { \"endpoints\": [\"a:e\\\"x\", \"host:h\\\\0\"] } ] }",
+	                   &res);
 
 	(void)state;
 	if (!strstr(dot, "taillabel=\"e\\\"x\", headlabel=\"h\\\\0\""))
@@ -87,9 +89,9 @@ static void test_escape(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_dot),
-		cmocka_unit_test(test_no_host),
-		cmocka_unit_test(test_escape),
+	    cmocka_unit_test(test_dot),
+	    cmocka_unit_test(test_no_host),
+	    cmocka_unit_test(test_escape),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

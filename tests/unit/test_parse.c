@@ -8,8 +8,8 @@
 
 #include <cmocka.h>
 
-#include "model/topology.h"
 #include "harness.h"
+#include "model/topology.h"
 
 static void parse_text(struct result *res, const char *text, size_t len)
 {
@@ -274,7 +274,7 @@ static void test_hostile(void **state)
 	assert_int_equal(res.r, 0);
 	done(&res);
 	expect_error("{\"name\": \"\xff\"}", "invalid UTF-8");
-	expect_error("{\"name\": \"\xed\xa0\x80\"}", "invalid UTF-8");	   /* a surrogate */
+	expect_error("{\"name\": \"\xed\xa0\x80\"}", "invalid UTF-8");     /* a surrogate */
 	expect_error("{\"name\": \"\xf4\x90\x80\x80\"}", "invalid UTF-8"); /* > U+10FFFF */
 	expect_error("{\"name\": \"\xe2\x82\"}", "invalid UTF-8");
 	expect_error("{\"name\":\x0c \"x\"}", "control character outside a string");
@@ -287,7 +287,7 @@ static void test_hostile(void **state)
 	/* escaped control characters decode fine but are no name */
 	expect_error("{\"nodes\": {\"a\\u0001\": {}}}", "invalid node name 'a\\x01'");
 	expect_error("{\"nodes\": {\"a\": {\"mounts\": [{\"tmpfs\": \"/x\\u007f\"}]}}}",
-		     "control characters are not allowed here");
+	             "control characters are not allowed here");
 }
 
 static void test_keys(void **state)
@@ -302,13 +302,13 @@ static void test_keys(void **state)
 	done(&res);
 	expect_error("{\"zzzzzz\": 1}", "unknown key 'zzzzzz'\n");
 	expect_error("{\"nodes\": {\"a\": {\"interfaces\": {\"eth0\": {\"mtu\": \"9000\"}}}}}",
-		     "nodes.a.interfaces.eth0.mtu: expected integer");
+	             "nodes.a.interfaces.eth0.mtu: expected integer");
 	expect_error("{\"nodes\": {\"a\": {\"interfaces\": {\"eth0\": {\"device\": 1}}}}}",
-		     "nodes.a.interfaces.eth0.device: expected string");
+	             "nodes.a.interfaces.eth0.device: expected string");
 	expect_error("{\"links\": {}}", "links: expected array");
 	expect_error("{\"nodes\": {\"a\": []}}", "nodes.a: expected object");
 	expect_error("{\"host\": {\"interfaces\": {\"x\": {\"device\": \"y\"}}}}",
-		     "host.interfaces.x.device: unknown key 'device'");
+	             "host.interfaces.x.device: unknown key 'device'");
 	/* escaped, cut keys in messages: no terminal tricks, no endless lines */
 	expect_error("{\"\\u001b[31m\": 1}", "unknown key '\\x1b[31m'");
 
@@ -334,18 +334,18 @@ static void test_numbers(void **state)
 	struct result res;
 
 	parse(&res, "{\"nodes\": {\"a\": {}, \"b\": {}}, "
-		    "\"links\": [{\"endpoints\": [\"a:e\", \"b:e\"], \"mtu\": 1.5e3}]}");
+	            "\"links\": [{\"endpoints\": [\"a:e\", \"b:e\"], \"mtu\": 1.5e3}]}");
 	assert_int_equal(res.r, 0); /* an exponent giving an integer is an integer */
 	assert_int_equal(res.t->links[0].mtu, 1500);
 	done(&res);
 	expect_error("{\"nodes\": {\"a\": {}, \"b\": {}}, "
-		     "\"links\": [{\"endpoints\": [\"a:e\", \"b:e\"], \"mtu\": 1.5e0}]}",
-		     "links[0].mtu: must be an integer from 68 to 65535");
+	             "\"links\": [{\"endpoints\": [\"a:e\", \"b:e\"], \"mtu\": 1.5e0}]}",
+	             "links[0].mtu: must be an integer from 68 to 65535");
 	expect_error("{\"nodes\": {\"a\": {\"routes\": [{\"to\": \"10.0.0.0/8\", \"dev\": \"e\", "
-		     "\"metric\": 4294967296}]}}}",
-		     "metric: must be an integer from 0 to 4294967295");
+	             "\"metric\": 4294967296}]}}}",
+	             "metric: must be an integer from 0 to 4294967295");
 	expect_error("{\"nodes\": {\"a\": {\"sysctls\": {\"net.x\": 1e30}}}}",
-		     "nodes.a.sysctls.net.x: must be an integer");
+	             "nodes.a.sysctls.net.x: must be an integer");
 	parse(&res, "{\"nodes\": {\"a\": {\"sysctls\": {\"net.x\": -5, \"net.y\": \"2 3\"}}}}");
 	assert_int_equal(res.r, 0);
 	assert_string_equal(res.t->nodes[0].sysctls[0].value, "-5");
@@ -358,18 +358,18 @@ static void test_collects_all(void **state)
 	struct result res;
 
 	parse(&res, "{\"name\": \"-x\", \"nodes\": {\"a\": {\"hostname\": \"-\", \"routes\": [{}],"
-		    " \"sysctls\": {\"kernel.x\": 1}}, \"host\": {}},"
-		    " \"links\": [{\"endpoints\": [\"a:e\", \"zz:e\"], \"mtu\": 1}]}");
+	            " \"sysctls\": {\"kernel.x\": 1}}, \"host\": {}},"
+	            " \"links\": [{\"endpoints\": [\"a:e\", \"zz:e\"], \"mtu\": 1}]}");
 	assert_int_equal(res.r, -EINVAL);
 	/* every problem, in document order */
 	const char *want[] = {"name: invalid lab name",
-			      "nodes.a.hostname: invalid hostname",
-			      "nodes.a.routes[0]: missing 'to'",
-			      "a route needs 'via', 'dev'",
-			      "nodes.a.sysctls.kernel.x: only net.*",
-			      "nodes.host: the node name",
-			      "links[0].endpoints[1]: no node 'zz'",
-			      "links[0].mtu: must be"};
+	                      "nodes.a.hostname: invalid hostname",
+	                      "nodes.a.routes[0]: missing 'to'",
+	                      "a route needs 'via', 'dev'",
+	                      "nodes.a.sysctls.kernel.x: only net.*",
+	                      "nodes.host: the node name",
+	                      "links[0].endpoints[1]: no node 'zz'",
+	                      "links[0].mtu: must be"};
 	const char *at = res.out;
 
 	for (size_t i = 0; i < NSL_ARRAY_SIZE(want); i++) {
@@ -396,14 +396,14 @@ static void test_values(void **state)
 	    "{\"nodes\": {\"a\": {\"routes\": [{\"to\": \"default\", \"via\": \"224.0.0.1\"}]}}}",
 	    "'224.0.0.1' is not a unicast address");
 	expect_error("{\"nodes\": {\"a\": {\"nat\": [{\"to\": \"10.0.0.1-fd42::1\"}]}}}",
-		     "invalid address range");
+	             "invalid address range");
 	expect_error("{\"nodes\": {\"a\": {\"nat\": [{\"source\": \"10.0.0.1/8\", \"to\": "
-		     "\"masquerade\"}]}}}",
-		     "has host bits set");
+	             "\"masquerade\"}]}}}",
+	             "has host bits set");
 	expect_error("{\"nodes\": {\"a\": {\"interfaces\": {\"lo\": {\"device\": \"x\"}}}}}",
-		     "lo cannot be a moved device");
+	             "lo cannot be a moved device");
 	expect_error("{\"nodes\": {\"a\": {\"interfaces\": {\"e\": {\"device\": \"lo\"}}}}}",
-		     "the host's lo cannot be moved");
+	             "the host's lo cannot be moved");
 	expect_error(
 	    "{\"nodes\": {\"a\": {\"mounts\": [{\"source\": \"./x\", \"target\": \"/x\"}]}}}",
 	    "relative source './x' may not use");
@@ -411,15 +411,15 @@ static void test_values(void **state)
 	    "{\"nodes\": {\"a\": {\"mounts\": [{\"source\": \"x\", \"target\": \"//\"}]}}}",
 	    "cannot mount over the node's /");
 	expect_error("{\"nodes\": {\"a\": {\"env\": {\"A-B\": \"x\"}}}}",
-		     "invalid variable name 'A-B'");
+	             "invalid variable name 'A-B'");
 	expect_error("{\"nodes\": {\"a\": {\"hostname\": \"x..y\"}}}", "invalid hostname");
 	expect_error("{\"nodes\": {\"a\": {}}, \"links\": [{\"endpoints\": [\"a:e\", 7]}]}",
-		     "links[0].endpoints[1]: expected string");
+	             "links[0].endpoints[1]: expected string");
 	expect_error("{\"nodes\": {\"a\": {}}, \"links\": [{\"endpoints\": "
-		     "[\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa:e\", \"a:f\"]}]}",
-		     "node name longer than 32 characters");
+	             "[\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa:e\", \"a:f\"]}]}",
+	             "node name longer than 32 characters");
 	expect_error("{\"nodes\": {\"a\": {\"bridges\": {\"br0\": {\"ports\": [\"a:b\"]}}}}}",
-		     "nodes.a.bridges.br0.ports[0]: invalid interface name");
+	             "nodes.a.bridges.br0.ports[0]: invalid interface name");
 }
 
 static void test_limits(void **state)
@@ -443,11 +443,11 @@ static void test_limits(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_model),	 cmocka_unit_test(test_minimal),
+	    cmocka_unit_test(test_model),        cmocka_unit_test(test_minimal),
 	    cmocka_unit_test(test_relative_dir), cmocka_unit_test(test_syntax_position),
-	    cmocka_unit_test(test_hostile),	 cmocka_unit_test(test_keys),
-	    cmocka_unit_test(test_numbers),	 cmocka_unit_test(test_collects_all),
-	    cmocka_unit_test(test_values),	 cmocka_unit_test(test_limits),
+	    cmocka_unit_test(test_hostile),      cmocka_unit_test(test_keys),
+	    cmocka_unit_test(test_numbers),      cmocka_unit_test(test_collects_all),
+	    cmocka_unit_test(test_values),       cmocka_unit_test(test_limits),
 	    cmocka_unit_test(test_bom),
 	};
 

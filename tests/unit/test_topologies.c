@@ -35,7 +35,7 @@ static void check_one(const char *path)
 	for (size_t l = 0; l < t->n_links; l++)
 		for (int e = 0; e < 2; e++)
 			assert_true(t->links[l].ends[e].node == NSL_ENDPOINT_HOST ||
-				    (size_t)t->links[l].ends[e].node < t->n_nodes);
+			            (size_t)t->links[l].ends[e].node < t->n_nodes);
 	nsl_topology_free(t);
 	nsl_diags_clear(&d);
 }

@@ -8,8 +8,8 @@
 
 #include <cmocka.h>
 
-#include "model/topology.h"
 #include "harness.h"
+#include "model/topology.h"
 
 /* Parse (which must succeed) then validate. */
 static void validate(struct result *res, const char *text)
@@ -78,7 +78,7 @@ static void test_complete_model(void **state)
 	assert_int_equal(f->kind, NSL_IFACE_VETH);
 	assert_int_equal(f->link, 0);
 	assert_int_equal(f->mtu, 1400); /* the entry overrides the link */
-	f = nsl_node_iface(h, "eth0");	/* created: no entry under interfaces */
+	f = nsl_node_iface(h, "eth0");  /* created: no entry under interfaces */
 	assert_non_null(f);
 	assert_int_equal(f->kind, NSL_IFACE_VETH);
 	assert_int_equal(f->mtu, 9000);
@@ -122,8 +122,8 @@ static void test_host_end_created(void **state)
 	struct result res;
 
 	validate(&res,
-		 "{\"nodes\": {\"a\": {}}, \"links\": [{\"endpoints\": [\"a:e\", \"host:v0\"],"
-		 " \"mtu\": 2000}]}");
+	         "{\"nodes\": {\"a\": {}}, \"links\": [{\"endpoints\": [\"a:e\", \"host:v0\"],"
+	         " \"mtu\": 2000}]}");
 	assert_int_equal(res.r, 0);
 	assert_int_equal(res.t->host.n_ifaces, 1);
 	assert_string_equal(res.t->host.ifaces[0].name, "v0");
@@ -139,10 +139,10 @@ static void test_references(void **state)
 #define TWO(node_extra, links_extra, want)                                                         \
 	do {                                                                                       \
 		snprintf(buf, sizeof(buf),                                                         \
-			 "{\"nodes\": {\"a\": {\"interfaces\": {\"e\": {\"addresses\": "           \
-			 "[\"10.0.0.1/24\"]}}%s}, \"b\": {}}, \"links\": [{\"endpoints\": "        \
-			 "[\"a:e\", \"b:e\"]}%s]}",                                                \
-			 node_extra, links_extra);                                                 \
+		         "{\"nodes\": {\"a\": {\"interfaces\": {\"e\": {\"addresses\": "           \
+		         "[\"10.0.0.1/24\"]}}%s}, \"b\": {}}, \"links\": [{\"endpoints\": "        \
+		         "[\"a:e\", \"b:e\"]}%s]}",                                                \
+		         node_extra, links_extra);                                                 \
 		expect_error(buf, want);                                                           \
 	} while (0)
 
@@ -174,8 +174,8 @@ static void test_all_collected(void **state)
 	struct result res;
 
 	validate(&res, "{\"nodes\": {\"a\": {\"interfaces\": {\"x\": {}, \"y\": {}},"
-		       " \"routes\": [{\"to\": \"10.0.0.0/8\", \"dev\": \"z\"}]},"
-		       " \"b\": {\"bridges\": {\"br\": {\"ports\": [\"q\"]}}}}}");
+	               " \"routes\": [{\"to\": \"10.0.0.0/8\", \"dev\": \"z\"}]},"
+	               " \"b\": {\"bridges\": {\"br\": {\"ports\": [\"q\"]}}}}}");
 	assert_int_equal(res.r, -EINVAL);
 	assert_int_equal(res.d.n, 4);
 	assert_non_null(strstr(res.out, "v.json: nodes.a.interfaces.x: no link, device or bridge"));
@@ -201,7 +201,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_complete_model), cmocka_unit_test(test_host_end_created),
-	    cmocka_unit_test(test_references),	   cmocka_unit_test(test_all_collected),
+	    cmocka_unit_test(test_references),     cmocka_unit_test(test_all_collected),
 	    cmocka_unit_test(test_programmatic),
 	};
 
