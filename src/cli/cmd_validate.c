@@ -15,6 +15,10 @@ static struct nsl_topology *load_arg(const char *cmd, int argc, char **argv)
 
 int nsl_cmd_validate(int argc, char **argv)
 {
+	if (argc == 2 && nsl_cli_is_help(argv[1])) {
+		nsl_cli_usage("validate");
+		return NSL_EXIT_OK;
+	}
 	struct nsl_topology *t = load_arg("validate", argc, argv);
 
 	if (!t)
@@ -26,6 +30,10 @@ int nsl_cmd_validate(int argc, char **argv)
 
 int nsl_cmd_graph(int argc, char **argv)
 {
+	if (argc == 2 && nsl_cli_is_help(argv[1])) {
+		nsl_cli_usage("graph");
+		return NSL_EXIT_OK;
+	}
 	struct nsl_topology *t = load_arg("graph", argc, argv);
 
 	if (!t)

@@ -5,7 +5,9 @@
 #include <fcntl.h>
 #include <linux/if_bridge.h>
 #include <linux/if_link.h>
+#include <linux/net_namespace.h>
 #include <linux/netlink.h>
+#include <linux/nexthop.h>
 #include <linux/pkt_sched.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
@@ -24,6 +26,7 @@
 #include <netlink/route/route.h>
 
 #include "kernel/netlink.h"
+#include "kernel/ns.h"
 
 #ifndef NETLINK_EXT_ACK
 #define NETLINK_EXT_ACK 11
@@ -37,25 +40,13 @@
 
 int nsl_nl_open(struct nsl_nl *nl, int netns_fd, struct nsl_err *err)
 {
-	_cleanup_close_ int self = -1;
 	int one = 1, size = RCVBUF_SIZE, fd;
 
 	memset(nl, 0, sizeof(*nl));
 	nl->fd = -1;
-	if (netns_fd >= 0) {
-		self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-		if (self < 0)
-			return nsl_err_set(err, errno, "open own network namespace: %m");
-		if (setns(netns_fd, CLONE_NEWNET) < 0)
-			return nsl_err_set(err, errno, "enter network namespace: %m");
-	}
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-	int saved = errno;
-	if (netns_fd >= 0 && setns(self, CLONE_NEWNET) < 0)
-		/* Staying in a lab's namespace would misdirect every later call: give up. */
-		abort();
+	fd = nsl_netns_socket(netns_fd, AF_NETLINK, SOCK_RAW, NETLINK_ROUTE, err);
 	if (fd < 0)
-		return nsl_err_set(err, saved, "netlink socket: %s", strerror(saved));
+		return fd;
 	/* Big batches: many ACKs may queue before we read them. */
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
 		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
@@ -460,8 +451,9 @@ int nsl_nl_tbf_add(struct nsl_nl *nl, int ifindex, const char *ifname, uint64_t 
 
 typedef int (*reply_fn)(const struct nlmsghdr *h, void *arg);
 
-static int request_sync(struct nsl_nl *nl, struct nl_msg *msg, bool dump, reply_fn fn, void *arg,
-                        const char *what, struct nsl_err *err)
+/* absent: an errno that means "no such object", which is an answer, not an error (0). */
+static int request_sync(struct nsl_nl *nl, struct nl_msg *msg, bool dump, int absent, reply_fn fn,
+                        void *arg, const char *what, struct nsl_err *err)
 {
 	_cleanup_free_ char *buf = NULL;
 	struct nlmsghdr *req = nlmsg_hdr(msg);
@@ -497,7 +489,7 @@ static int request_sync(struct nsl_nl *nl, struct nl_msg *msg, bool dump, reply_
 				return 0;
 			if (h->nlmsg_type == NLMSG_ERROR) {
 				struct nlmsgerr *e = NLMSG_DATA(h);
-				if (e->error == 0)
+				if (e->error == 0 || (absent && e->error == -absent))
 					return 0;
 				return nsl_err_set(err, -e->error, "%s: %s", what,
 				                   strerror(-e->error));
@@ -538,6 +530,12 @@ static int parse_link(const struct nlmsghdr *h, void *arg)
 	}
 	if (tb[IFLA_IFALIAS])
 		nla_strlcpy(li->alias, tb[IFLA_IFALIAS], sizeof(li->alias));
+	if (tb[IFLA_LINK_NETNSID]) {
+		li->has_link_netnsid = true;
+		li->link_netnsid = (int)nla_get_s32(tb[IFLA_LINK_NETNSID]);
+	}
+	if (tb[IFLA_LINK])
+		li->link_ifindex = (int)nla_get_u32(tb[IFLA_LINK]);
 	if (tb[IFLA_LINKINFO]) {
 		struct nlattr *li_tb[IFLA_INFO_MAX + 1];
 		if (nla_parse_nested(li_tb, IFLA_INFO_MAX, tb[IFLA_LINKINFO], NULL) == 0 &&
@@ -560,13 +558,13 @@ int nsl_nl_link_get(struct nsl_nl *nl, int ifindex, const char *name, struct nsl
 		return nsl_err_set(err, ENOMEM, "out of memory");
 	}
 	nsl_fmt(what, sizeof(what), "look up interface %s", name ? name : "");
-	rc = request_sync(nl, msg, false, parse_link, &li, what, err);
+	rc = request_sync(nl, msg, false, ENODEV, parse_link, &li, what, err);
 	if (rc < 0)
 		return rc;
 	if (!li.ifindex)
-		return nsl_err_set(err, ENODEV, "%s: no such interface", what);
+		return 0;
 	*ret = li;
-	return 0;
+	return 1;
 }
 
 struct addr_list {
@@ -620,7 +618,7 @@ int nsl_nl_addr_list(struct nsl_nl *nl, int ifindex, struct nsl_addr_info **ret,
 		nlmsg_free(msg);
 		return nsl_err_set(err, ENOMEM, "out of memory");
 	}
-	rc = request_sync(nl, msg, true, parse_addr, &l, "list addresses", err);
+	rc = request_sync(nl, msg, true, 0, parse_addr, &l, "list addresses", err);
 	if (rc < 0) {
 		free(l.items);
 		return rc;
@@ -633,9 +631,26 @@ int nsl_nl_addr_list(struct nsl_nl *nl, int ifindex, struct nsl_addr_info **ret,
 struct route_list {
 	int dev; /* for the default-route check */
 	int found;
+	uint32_t *nh_ids; /* default routes through nexthop objects */
+	size_t n_nh, cap_nh;
 	struct nsl_prefix *items;
 	size_t n, cap;
 };
+
+/* Does a default route's RTA_MULTIPATH list name dev? */
+static bool multipath_has(const struct nlattr *mp, int dev)
+{
+	const struct rtnexthop *nh = nla_data(mp);
+	int len = nla_len(mp);
+
+	while (len >= (int)sizeof(*nh) && nh->rtnh_len >= sizeof(*nh) && nh->rtnh_len <= len) {
+		if (nh->rtnh_ifindex == dev)
+			return true;
+		len -= RTNH_ALIGN(nh->rtnh_len);
+		nh = RTNH_NEXT(nh);
+	}
+	return false;
+}
 
 static int parse_route(const struct nlmsghdr *h, void *arg)
 {
@@ -647,10 +662,19 @@ static int parse_route(const struct nlmsghdr *h, void *arg)
 		return 0;
 	if (nlmsg_parse((struct nlmsghdr *)h, sizeof(*rtm), tb, RTA_MAX, NULL) < 0)
 		return -EINVAL;
-	if (rtm->rtm_dst_len == 0 && tb[RTA_OIF] && (int)nla_get_u32(tb[RTA_OIF]) == l->dev)
-		l->found = 1;
-	if (l->dev)
+	if (l->dev) {
+		if (rtm->rtm_dst_len != 0)
+			return 0;
+		if ((tb[RTA_OIF] && (int)nla_get_u32(tb[RTA_OIF]) == l->dev) ||
+		    (tb[RTA_MULTIPATH] && multipath_has(tb[RTA_MULTIPATH], l->dev)))
+			l->found = 1;
+		if (tb[RTA_NH_ID]) {
+			if (!nsl_grow(&l->nh_ids, &l->cap_nh, l->n_nh, sizeof(*l->nh_ids)))
+				return -ENOMEM;
+			l->nh_ids[l->n_nh++] = nla_get_u32(tb[RTA_NH_ID]);
+		}
 		return 0;
+	}
 	if (!nsl_grow(&l->items, &l->cap, l->n, sizeof(*l->items)))
 		return -ENOMEM;
 	struct nsl_prefix *p = &l->items[l->n];
@@ -674,15 +698,95 @@ static int dump_routes(struct nsl_nl *nl, struct route_list *l, struct nsl_err *
 		nlmsg_free(msg);
 		return nsl_err_set(err, ENOMEM, "out of memory");
 	}
-	return request_sync(nl, msg, true, parse_route, l, "list routes", err);
+	return request_sync(nl, msg, true, 0, parse_route, l, "list routes", err);
+}
+
+/* Nexthop objects: each one's device, or a group's members. */
+struct nexthop {
+	uint32_t id;
+	int oif;
+	uint32_t group[32];
+	size_t n_group;
+};
+
+struct nexthop_list {
+	struct nexthop *items;
+	size_t n, cap;
+};
+
+static int parse_nexthop(const struct nlmsghdr *h, void *arg)
+{
+	struct nexthop_list *l = arg;
+	struct nlattr *tb[NHA_MAX + 1];
+	struct nexthop *nh;
+
+	if (h->nlmsg_type != RTM_NEWNEXTHOP)
+		return 0;
+	if (nlmsg_parse((struct nlmsghdr *)h, sizeof(struct nhmsg), tb, NHA_MAX, NULL) < 0 ||
+	    !tb[NHA_ID])
+		return 0;
+	if (!nsl_grow(&l->items, &l->cap, l->n, sizeof(*l->items)))
+		return -ENOMEM;
+	nh = &l->items[l->n++];
+	memset(nh, 0, sizeof(*nh));
+	nh->id = nla_get_u32(tb[NHA_ID]);
+	nh->oif = tb[NHA_OIF] ? (int)nla_get_u32(tb[NHA_OIF]) : 0;
+	if (tb[NHA_GROUP]) {
+		const struct nexthop_grp *g = nla_data(tb[NHA_GROUP]);
+		size_t n = (size_t)nla_len(tb[NHA_GROUP]) / sizeof(*g);
+		for (size_t i = 0; i < n && nh->n_group < NSL_ARRAY_SIZE(nh->group); i++)
+			nh->group[nh->n_group++] = g[i].id;
+	}
+	return 0;
+}
+
+static const struct nexthop *nexthop_find(const struct nexthop_list *l, uint32_t id)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (l->items[i].id == id)
+			return &l->items[i];
+	return NULL;
+}
+
+static bool nexthop_uses(const struct nexthop_list *l, uint32_t id, int dev)
+{
+	const struct nexthop *nh = nexthop_find(l, id);
+
+	if (!nh)
+		return false;
+	if (nh->oif == dev)
+		return true;
+	for (size_t i = 0; i < nh->n_group; i++) {
+		const struct nexthop *m = nexthop_find(l, nh->group[i]);
+		if (m && m->oif == dev)
+			return true;
+	}
+	return false;
 }
 
 int nsl_nl_default_route_dev(struct nsl_nl *nl, int ifindex, struct nsl_err *err)
 {
 	struct route_list l = {.dev = ifindex};
+	struct nexthop_list nhl = {0};
 	int rc = dump_routes(nl, &l, err);
 
+	if (rc == 0 && !l.found && l.n_nh) {
+		struct nhmsg nhm = {.nh_family = AF_UNSPEC};
+		struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETNEXTHOP, 0);
+		if (!msg || nlmsg_append(msg, &nhm, sizeof(nhm), NLMSG_ALIGNTO) < 0) {
+			nlmsg_free(msg);
+			rc = nsl_err_set(err, ENOMEM, "out of memory");
+		} else {
+			rc = request_sync(nl, msg, true, 0, parse_nexthop, &nhl, "list nexthops",
+			                  err);
+		}
+		for (size_t i = 0; rc == 0 && i < l.n_nh; i++)
+			if (nexthop_uses(&nhl, l.nh_ids[i], ifindex))
+				l.found = 1;
+	}
 	free(l.items);
+	free(l.nh_ids);
+	free(nhl.items);
 	return rc < 0 ? rc : l.found;
 }
 
@@ -732,7 +836,7 @@ int nsl_nl_link_list(struct nsl_nl *nl, struct nsl_link_info **ret, size_t *ret_
 
 	if (!msg)
 		return nsl_err_set(err, ENOMEM, "out of memory");
-	rc = request_sync(nl, msg, true, collect_link, &l, "list links", err);
+	rc = request_sync(nl, msg, true, 0, collect_link, &l, "list links", err);
 	if (rc < 0) {
 		free(l.items);
 		return rc;
@@ -740,4 +844,38 @@ int nsl_nl_link_list(struct nsl_nl *nl, struct nsl_link_info **ret, size_t *ret_
 	*ret = l.items;
 	*ret_n = l.n;
 	return 0;
+}
+
+static int parse_nsid(const struct nlmsghdr *h, void *arg)
+{
+	struct nlattr *tb[NETNSA_MAX + 1];
+	int *nsid = arg;
+
+	if (h->nlmsg_type != RTM_NEWNSID)
+		return 0;
+	if (nlmsg_parse((struct nlmsghdr *)h, sizeof(struct rtgenmsg), tb, NETNSA_MAX, NULL) < 0)
+		return -EINVAL;
+	if (tb[NETNSA_NSID])
+		*nsid = (int)nla_get_s32(tb[NETNSA_NSID]);
+	return 0;
+}
+
+int nsl_nl_netns_id(struct nsl_nl *nl, int netns_fd, int *ret, struct nsl_err *err)
+{
+	struct rtgenmsg g = {.rtgen_family = AF_UNSPEC};
+	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETNSID, 0);
+	int nsid = -1, rc;
+
+	if (!msg || nlmsg_append(msg, &g, sizeof(g), NLMSG_ALIGNTO) < 0 ||
+	    nla_put_u32(msg, NETNSA_FD, (uint32_t)netns_fd) < 0) {
+		nlmsg_free(msg);
+		return nsl_err_set(err, ENOMEM, "out of memory");
+	}
+	rc = request_sync(nl, msg, false, 0, parse_nsid, &nsid, "namespace id", err);
+	if (rc < 0)
+		return rc;
+	if (nsid < 0)
+		return 0;
+	*ret = nsid;
+	return 1;
 }
