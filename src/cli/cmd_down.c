@@ -26,7 +26,7 @@ int nsl_cli_lab_arg(const char *arg, char *buf, size_t size)
 {
 	struct stat st;
 
-	if (strchr(arg, '/') || (strlen(arg) > 5 && !strcmp(arg + strlen(arg) - 5, ".json")) ||
+	if (strchr(arg, '/') || nsl_topology_file_name(arg) ||
 	    (stat(arg, &st) == 0 && S_ISREG(st.st_mode))) {
 		struct nsl_topology *t = nsl_cli_load(arg);
 		if (!t)

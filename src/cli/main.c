@@ -11,7 +11,8 @@ static const struct nsl_command commands[] = {
     {"exec", nsl_cmd_exec, "exec [-l LAB] NODE [--] CMD [ARG...]", "run a command inside a node"},
     {"status", nsl_cmd_status, "status [LAB] [--json]",
      "what is up: labs, nodes, holders, interfaces"},
-    {"validate", nsl_cmd_validate, "validate TOPO.json", "check a topology (no root, no kernel)"},
+    {"validate", nsl_cmd_validate, "validate [--show] TOPO.json|TOPO.yaml",
+     "check a topology (no root, no kernel); --show prints the model"},
     {"graph", nsl_cmd_graph, "graph TOPO.json", "print the topology as Graphviz DOT"},
 };
 

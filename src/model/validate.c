@@ -1,30 +1,111 @@
 /* Cross-checks of a parsed topology, and the completion of its model: after this every
  * interface a node will have is in its ifaces with its kind, link, bridge and MTU, so the
- * planner iterates the model and never re-derives it. Safe to run twice. */
+ * engine iterates the model and never re-derives it. What passes here, up can build: the
+ * checks mirror what the kernel would refuse half-way through up. Every look-up goes
+ * through a hash table or a sorted array: O(n log n) in the size of the file. Safe to run
+ * twice. */
 #include <arpa/inet.h>
 #include <string.h>
 
 #include "base/arena.h"
+#include "model/doc.h"
 #include "model/topology.h"
 
 #define PATH_LEN 256
+
+/* Name spaces of the look-up table besides node indices (NSL_ENDPOINT_HOST is -1). */
+#define NS_DEVICE (-2)   /* host devices moved into nodes */
+#define NS_HOST_END (-3) /* host ends of links */
+
+struct entry {
+	const char *name; /* NULL: a free slot */
+	int ns;
+	struct nsl_iface *f; /* NS_DEVICE: the entry that moves it; else the interface */
+	int owner;           /* NS_DEVICE: its node; NS_HOST_END: its link */
+};
 
 struct vctx {
 	struct nsl_topology *t;
 	struct nsl_diags *d;
 	unsigned errors;
+	struct entry *tab;
+	size_t cap;
 };
 
+static void report(struct vctx *c, bool key, const char *path, const char *fmt, va_list ap)
+{
+	unsigned line = 0, col = 0;
+
+	c->errors++;
+	/* a place costs a walk down the path: only for problems that get printed */
+	if (c->d && c->d->n < 200)
+		nsl_doc_where(nsl_doc_locate(c->t->doc, path), key, &line, &col);
+	nsl_diags_addv_at(c->d, line, col, path, fmt, ap);
+}
+
+/* A problem of the value at path (verr) or of the key that names it (verr_key). */
 static void verr(struct vctx *c, const char *path, const char *fmt, ...) NSL_PRINTF(3, 4);
 static void verr(struct vctx *c, const char *path, const char *fmt, ...)
 {
 	va_list ap;
 
-	c->errors++;
 	va_start(ap, fmt);
-	nsl_diags_addv(c->d, path, fmt, ap);
+	report(c, false, path, fmt, ap);
 	va_end(ap);
 }
+
+static void verr_key(struct vctx *c, const char *path, const char *fmt, ...) NSL_PRINTF(3, 4);
+static void verr_key(struct vctx *c, const char *path, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	report(c, true, path, fmt, ap);
+	va_end(ap);
+}
+
+/* ---- the look-up table: (name space, name) -> entry ---- */
+
+static size_t slot_of(const struct vctx *c, int ns, const char *name)
+{
+	uint64_t h = 1469598103934665603ull ^ (uint64_t)(unsigned)ns;
+	size_t i;
+
+	for (const char *s = name; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	i = (size_t)h & (c->cap - 1);
+	while (c->tab[i].name && (c->tab[i].ns != ns || strcmp(c->tab[i].name, name)))
+		i = (i + 1) & (c->cap - 1);
+	return i;
+}
+
+static struct entry *lookup(const struct vctx *c, int ns, const char *name)
+{
+	struct entry *e = &c->tab[slot_of(c, ns, name)];
+
+	return e->name ? e : NULL;
+}
+
+/* The entry of (ns, name), made (with f) when absent; *fresh tells which. */
+static struct entry *insert(struct vctx *c, int ns, const char *name, struct nsl_iface *f,
+                            int owner, bool *fresh)
+{
+	struct entry *e = &c->tab[slot_of(c, ns, name)];
+
+	*fresh = !e->name;
+	if (!e->name)
+		*e = (struct entry){name, ns, f, owner};
+	return e;
+}
+
+static struct nsl_iface *node_iface(const struct vctx *c, int node, const char *name)
+{
+	struct entry *e = lookup(c, node, name);
+
+	return e ? e->f : NULL;
+}
+
+/* ---- the model's completion ---- */
 
 static const char *end_node_name(const struct nsl_topology *t, int node)
 {
@@ -38,14 +119,17 @@ static void iface_reset(struct nsl_iface *f)
 	f->bridge = -1;
 }
 
-static struct nsl_iface *iface_add(struct nsl_iface *arr, size_t *n, const char *name)
+static struct nsl_iface *iface_add(struct vctx *c, int node, struct nsl_iface *arr, size_t *n,
+                                   const char *name)
 {
 	struct nsl_iface *f = &arr[(*n)++];
+	bool fresh;
 
 	memset(f, 0, sizeof(*f));
 	nsl_fmt(f->name, sizeof(f->name), "%s", name);
 	f->up = true;
 	iface_reset(f);
+	insert(c, node, f->name, f, 0, &fresh);
 	return f;
 }
 
@@ -123,10 +207,9 @@ static void check_link_ends(struct vctx *c)
 				arr = &t->nodes[ep->node].ifaces;
 				n = &t->nodes[ep->node].n_ifaces;
 			}
-			f = nsl_node_iface(&(struct nsl_node){.ifaces = *arr, .n_ifaces = *n},
-			                   ep->ifname);
+			f = node_iface(c, ep->node, ep->ifname);
 			if (!f)
-				f = iface_add(*arr, n, ep->ifname);
+				f = iface_add(c, ep->node, *arr, n, ep->ifname);
 			if (f->kind != NSL_IFACE_UNKNOWN) {
 				verr(c, p, "%s:%s is already %s", end_node_name(t, ep->node),
 				     ep->ifname, kind_what(f, what, sizeof(what)));
@@ -141,18 +224,21 @@ static void check_link_ends(struct vctx *c)
 	}
 }
 
-static void check_bridges(struct vctx *c, struct nsl_node *n)
+static void check_bridges(struct vctx *c, int node)
 {
+	struct nsl_node *n = &c->t->nodes[node];
+
 	for (size_t b = 0; b < n->n_bridges; b++) {
 		struct nsl_bridge *br = &n->bridges[b];
-		struct nsl_iface *f = nsl_node_iface(n, br->name);
+		struct nsl_iface *f = node_iface(c, node, br->name);
 		char p[PATH_LEN], what[64];
 
 		nsl_fmt(p, sizeof(p), "nodes.%s.bridges.%s", n->name, br->name);
 		if (!f)
-			f = iface_add(n->ifaces, &n->n_ifaces, br->name);
+			f = iface_add(c, node, n->ifaces, &n->n_ifaces, br->name);
 		if (f->kind != NSL_IFACE_UNKNOWN) {
-			verr(c, p, "%s is already %s", br->name, kind_what(f, what, sizeof(what)));
+			verr_key(c, p, "%s is already %s", br->name,
+			         kind_what(f, what, sizeof(what)));
 			continue;
 		}
 		f->kind = NSL_IFACE_BRIDGE;
@@ -162,7 +248,7 @@ static void check_bridges(struct vctx *c, struct nsl_node *n)
 		struct nsl_bridge *br = &n->bridges[b];
 
 		for (size_t i = 0; i < br->n_ports; i++) {
-			struct nsl_iface *f = nsl_node_iface(n, br->ports[i]);
+			struct nsl_iface *f = node_iface(c, node, br->ports[i]);
 			char p[PATH_LEN];
 
 			nsl_fmt(p, sizeof(p), "nodes.%s.bridges.%s.ports[%zu]", n->name, br->name,
@@ -188,29 +274,134 @@ static void check_bridges(struct vctx *c, struct nsl_node *n)
 	}
 }
 
-static bool node_has_addr(const struct nsl_node *n, const struct nsl_ip *ip)
+static void check_devices(struct vctx *c)
 {
-	for (size_t i = 0; i < n->n_ifaces; i++)
-		for (size_t j = 0; j < n->ifaces[i].n_addrs; j++)
-			if (nsl_ip_equal(&n->ifaces[i].addrs[j].ip, ip))
-				return true;
-	return false;
+	struct nsl_topology *t = c->t;
+	bool fresh;
+
+	for (size_t l = 0; l < t->n_links; l++)
+		for (int e = 0; e < 2; e++)
+			if (t->links[l].ends[e].node == NSL_ENDPOINT_HOST)
+				insert(c, NS_HOST_END, t->links[l].ends[e].ifname, NULL, (int)l,
+				       &fresh);
+	for (size_t a = 0; a < t->n_nodes; a++) {
+		struct nsl_node *n = &t->nodes[a];
+
+		for (size_t i = 0; i < n->n_ifaces; i++) {
+			struct nsl_iface *f = &n->ifaces[i];
+			struct entry *e;
+			char p[PATH_LEN];
+
+			if (!f->device[0])
+				continue;
+			nsl_fmt(p, sizeof(p), "nodes.%s.interfaces.%s.device", n->name, f->name);
+			/* the same host device moved into two places */
+			e = insert(c, NS_DEVICE, f->device, f, (int)a, &fresh);
+			if (!fresh)
+				verr(c, p, "host device '%s' is already moved by nodes.%s.interfaces.%s",
+				     f->device, t->nodes[e->owner].name, e->f->name);
+			else if ((e = lookup(c, NS_HOST_END, f->device)))
+				verr(c, p, "'%s' is the host end of links[%d], not a host device",
+				     f->device, e->owner);
+			/* a device even when refused, so nothing else reports it again */
+			f->kind = NSL_IFACE_DEVICE;
+		}
+	}
 }
 
-/* Whether the gateway is on a subnet of the node (of dev, when given): the kernel refuses a
- * gateway it cannot reach directly, and that must be found here, not half-way through up. */
-static bool gateway_reachable(const struct nsl_node *n, const struct nsl_route *r)
-{
-	for (size_t i = 0; i < n->n_ifaces; i++) {
-		const struct nsl_iface *f = &n->ifaces[i];
+/* ---- routes ---- */
 
-		if (r->dev[0] && strcmp(f->name, r->dev))
-			continue;
-		for (size_t j = 0; j < f->n_addrs; j++)
-			if (nsl_prefix_contains(&f->addrs[j], &r->via))
-				return true;
+/* A subnet of a node's interface (or ::1/128 of lo), for gateways and connected routes. */
+struct net {
+	struct nsl_prefix p; /* host bits cleared */
+	size_t iface;        /* index in the node's ifaces */
+	bool route;          /* the kernel makes a route for it in the main table */
+};
+
+static int net_cmp(const void *x, const void *y)
+{
+	const struct net *a = x, *b = y;
+	int r = a->p.ip.family - b->p.ip.family;
+
+	if (!r)
+		r = (int)a->p.len - (int)b->p.len;
+	if (!r)
+		r = memcmp(a->p.ip.bytes, b->p.ip.bytes, 16);
+	if (!r)
+		r = a->iface < b->iface ? -1 : a->iface > b->iface;
+	return r;
+}
+
+static void mask(struct nsl_prefix *p)
+{
+	for (unsigned i = 0; i < 16; i++) {
+		unsigned bit = i * 8;
+
+		if (bit >= p->len)
+			p->ip.bytes[i] = 0;
+		else if (p->len - bit < 8)
+			p->ip.bytes[i] &= (uint8_t)(0xff << (8 - (p->len - bit)));
 	}
-	return false;
+}
+
+/* The first net equal to (family, len, bytes) and, when iface != SIZE_MAX, of that iface. */
+static const struct net *net_find(const struct net *nets, size_t n, const struct nsl_prefix *p,
+                                  size_t iface)
+{
+	struct net key = {.p = *p, .iface = iface == SIZE_MAX ? 0 : iface};
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (net_cmp(&nets[mid], &key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == n || nets[lo].p.ip.family != p->ip.family || nets[lo].p.len != p->len ||
+	    memcmp(nets[lo].p.ip.bytes, p->ip.bytes, 16))
+		return NULL;
+	if (iface != SIZE_MAX && nets[lo].iface != iface)
+		return NULL;
+	return &nets[lo];
+}
+
+static bool prefix_eq(const struct nsl_prefix *a, const struct nsl_prefix *b)
+{
+	return a->ip.family == b->ip.family && a->len == b->len &&
+	       !memcmp(a->ip.bytes, b->ip.bytes, 16);
+}
+
+static int ip_cmp(const void *x, const void *y)
+{
+	const struct nsl_ip *a = x, *b = y;
+
+	if (a->family != b->family)
+		return a->family - b->family;
+	return memcmp(a->bytes, b->bytes, 16);
+}
+
+struct rkey {
+	const struct nsl_route *r;
+	size_t i;
+	uint32_t metric;
+};
+
+static int rkey_cmp(const void *x, const void *y)
+{
+	const struct rkey *a = x, *b = y;
+	int r = a->r->to.ip.family - b->r->to.ip.family;
+
+	if (!r)
+		r = (int)a->r->to.len - (int)b->r->to.len;
+	if (!r)
+		r = memcmp(a->r->to.ip.bytes, b->r->to.ip.bytes, 16);
+	if (!r)
+		r = a->metric < b->metric ? -1 : a->metric > b->metric;
+	if (!r)
+		r = a->i < b->i ? -1 : a->i > b->i;
+	return r;
 }
 
 static bool is_link_local6(const struct nsl_ip *ip)
@@ -218,50 +409,157 @@ static bool is_link_local6(const struct nsl_ip *ip)
 	return ip->family == AF_INET6 && ip->bytes[0] == 0xfe && (ip->bytes[1] & 0xc0) == 0x80;
 }
 
-static void check_routes(struct vctx *c, struct nsl_node *n)
+/* Whether the gateway is on a subnet of an interface that is up (dev, when given): the
+ * kernel refuses a gateway it cannot reach directly. O(prefix lengths * log n). */
+static bool gateway_reachable(const struct net *nets, size_t n, const uint8_t *lens, size_t iface,
+                              const struct nsl_ip *via)
 {
-	for (size_t i = 0; i < n->n_routes; i++) {
-		struct nsl_route *r = &n->routes[i];
-		char p[PATH_LEN], b[INET6_ADDRSTRLEN + 8];
-		struct nsl_iface *dev = r->dev[0] ? nsl_node_iface(n, r->dev) : NULL;
+	unsigned max = via->family == AF_INET ? 32 : 128;
 
-		if (r->dev[0] && (!dev || dev->kind == NSL_IFACE_UNKNOWN)) {
+	for (unsigned len = 0; len <= max; len++) {
+		struct nsl_prefix p = {.ip = *via, .len = (uint8_t)len};
+
+		if (!lens[len])
+			continue;
+		mask(&p);
+		if (net_find(nets, n, &p, iface))
+			return true;
+	}
+	return false;
+}
+
+static int check_routes(struct vctx *c, int node)
+{
+	struct nsl_node *n = &c->t->nodes[node];
+	size_t n_nets = 0, n_addrs = 0, cap = 1;
+	struct nsl_ip *addrs = NULL;
+	struct net *nets = NULL;
+	struct rkey *keys = NULL;
+	uint8_t lens[2][129] = {{0}};
+	int r = -ENOMEM;
+
+	if (!n->n_routes)
+		return 0;
+	for (size_t i = 0; i < n->n_ifaces; i++)
+		cap += n->ifaces[i].n_addrs;
+	nets = calloc(cap, sizeof(*nets));
+	addrs = calloc(cap, sizeof(*addrs));
+	keys = calloc(n->n_routes, sizeof(*keys));
+	if (!nets || !addrs || !keys)
+		goto out;
+	for (size_t i = 0; i < n->n_ifaces; i++) {
+		const struct nsl_iface *f = &n->ifaces[i];
+
+		for (size_t j = 0; j < f->n_addrs; j++) {
+			struct net *e = &nets[n_nets];
+
+			addrs[n_addrs++] = f->addrs[j].ip;
+			if (!f->up)
+				continue; /* no subnet route, no gateway through it */
+			e->p = f->addrs[j];
+			mask(&e->p);
+			e->iface = i;
+			/* IPv4: a prefix route in main unless /32 (lo's go to the local table);
+			 * IPv6: a route for every address, lo's too, metric 256 */
+			e->route = f->addrs[j].ip.family == AF_INET6 ||
+			           (f->kind != NSL_IFACE_LO && f->addrs[j].len < 32);
+			lens[e->p.ip.family == AF_INET6][e->p.len] = 1;
+			n_nets++;
+		}
+	}
+	/* the kernel's own ::1/128 on lo */
+	nets[n_nets].p.ip.family = AF_INET6;
+	nets[n_nets].p.ip.bytes[15] = 1;
+	nets[n_nets].p.len = 128;
+	nets[n_nets].iface = SIZE_MAX - 1;
+	nets[n_nets++].route = true;
+	qsort(nets, n_nets, sizeof(*nets), net_cmp);
+	qsort(addrs, n_addrs, sizeof(*addrs), ip_cmp);
+
+	for (size_t i = 0; i < n->n_routes; i++) {
+		struct nsl_route *rt = &n->routes[i];
+		char p[PATH_LEN], b[INET6_ADDRSTRLEN + 8];
+		struct nsl_iface *dev = rt->dev[0] ? node_iface(c, node, rt->dev) : NULL;
+		size_t dev_i = dev ? (size_t)(dev - n->ifaces) : SIZE_MAX;
+		uint32_t metric = nsl_route_metric(rt);
+		const struct net *conn;
+
+		keys[i] = (struct rkey){rt, i, metric};
+		if (rt->dev[0] && (!dev || dev->kind == NSL_IFACE_UNKNOWN)) {
 			nsl_fmt(p, sizeof(p), "nodes.%s.routes[%zu].dev", n->name, i);
-			verr(c, p, "node %s has no interface '%s'", n->name, r->dev);
+			verr(c, p, "node %s has no interface '%s'", n->name, rt->dev);
+			continue;
+		}
+		if (dev && !dev->up) {
+			nsl_fmt(p, sizeof(p), "nodes.%s.routes[%zu].dev", n->name, i);
+			verr(c, p, "interface %s is down ('up': false): the kernel takes no route "
+			           "through it",
+			     rt->dev);
 			continue;
 		}
 		nsl_fmt(p, sizeof(p), "nodes.%s.routes[%zu].via", n->name, i);
-		if (r->has_via && node_has_addr(n, &r->via)) {
+		if (rt->has_via && bsearch(&rt->via, addrs, n_addrs, sizeof(*addrs), ip_cmp)) {
 			verr(c, p, "%s is this node's own address",
-			     nsl_ip_str(&r->via, b, sizeof(b)));
-		} else if (r->has_via && is_link_local6(&r->via)) {
-			if (!r->dev[0])
+			     nsl_ip_str(&rt->via, b, sizeof(b)));
+		} else if (rt->has_via && is_link_local6(&rt->via)) {
+			if (!rt->dev[0])
 				verr(c, p, "a link-local gateway needs 'dev'");
-		} else if (r->has_via && !gateway_reachable(n, r)) {
-			verr(c, p, "gateway %s is on no subnet of %s%s%s",
-			     nsl_ip_str(&r->via, b, sizeof(b)), r->dev[0] ? "interface " : "node ",
-			     r->dev[0] ? r->dev : n->name, r->dev[0] ? "" : "'s interfaces");
+		} else if (rt->has_via &&
+		           !gateway_reachable(nets, n_nets, lens[rt->via.family == AF_INET6],
+		                              dev_i, &rt->via)) {
+			verr(c, p, "gateway %s is on no subnet of %s%s%s that is up",
+			     nsl_ip_str(&rt->via, b, sizeof(b)), rt->dev[0] ? "interface " : "node ",
+			     rt->dev[0] ? rt->dev : n->name, rt->dev[0] ? "" : "'s interfaces");
 		}
-		if (r->has_src && !node_has_addr(n, &r->src)) {
+		if (rt->has_src && !bsearch(&rt->src, addrs, n_addrs, sizeof(*addrs), ip_cmp)) {
 			nsl_fmt(p, sizeof(p), "nodes.%s.routes[%zu].src", n->name, i);
 			verr(c, p, "%s is not an address of node %s",
-			     nsl_ip_str(&r->src, b, sizeof(b)), n->name);
+			     nsl_ip_str(&rt->src, b, sizeof(b)), n->name);
 		}
-		/* the kernel refuses a second route to the same place with the same metric */
-		for (size_t j = 0; j < i; j++) {
-			const struct nsl_route *o = &n->routes[j];
-
-			if (o->to.ip.family == r->to.ip.family && o->to.len == r->to.len &&
-			    nsl_ip_equal(&o->to.ip, &r->to.ip) && o->metric == r->metric &&
-			    o->has_metric == r->has_metric) {
-				nsl_fmt(p, sizeof(p), "nodes.%s.routes[%zu].to", n->name, i);
-				verr(c, p, "same destination %s and metric as routes[%zu]",
-				     nsl_prefix_str(&r->to, b, sizeof(b)), j);
-				break;
-			}
+		/* the kernel made a route to each connected subnet: a second one with the same
+		 * metric is refused (EEXIST), whatever its gateway or device */
+		conn = net_find(nets, n_nets, &rt->to, SIZE_MAX);
+		while (conn && !conn->route && conn + 1 < nets + n_nets &&
+		       prefix_eq(&conn[1].p, &rt->to))
+			conn++;
+		if (conn && conn->route &&
+		    metric == (rt->to.ip.family == AF_INET6 ? 256u : 0u)) {
+			nsl_fmt(p, sizeof(p), "nodes.%s.routes[%zu].to", n->name, i);
+			verr(c, p,
+			     "%s is the subnet of %s: the kernel has that route already, with "
+			     "metric %u (give this one another metric)",
+			     nsl_prefix_str(&rt->to, b, sizeof(b)),
+			     conn->iface < n->n_ifaces ? n->ifaces[conn->iface].name : "lo", metric);
 		}
 	}
+	/* the kernel refuses a second route to the same place with the same metric */
+	qsort(keys, n->n_routes, sizeof(*keys), rkey_cmp);
+	for (size_t i = 1, first = 0; i < n->n_routes; i++) {
+		char p[PATH_LEN], b[INET6_ADDRSTRLEN + 8];
+
+		if (rkey_cmp(&(struct rkey){keys[i].r, 0, keys[i].metric},
+		             &(struct rkey){keys[first].r, 0, keys[first].metric})) {
+			first = i;
+			continue;
+		}
+		nsl_fmt(p, sizeof(p), "nodes.%s.routes[%zu].to", n->name, keys[i].i);
+		verr(c, p, "same destination %s and metric %u as routes[%zu]%s",
+		     nsl_prefix_str(&keys[i].r->to, b, sizeof(b)), keys[i].metric, keys[first].i,
+		     keys[i].r->has_metric && keys[first].r->has_metric
+		         ? ""
+		         : keys[i].r->to.ip.family == AF_INET6
+		               ? " (no metric, or 0, is 1024 for IPv6)"
+		               : " (no metric is 0 for IPv4)");
+	}
+	r = 0;
+out:
+	free(nets);
+	free(addrs);
+	free(keys);
+	return r;
 }
+
+/* ---- the rest of a node ---- */
 
 static void check_mtu(struct vctx *c, const char *owner, struct nsl_iface *ifaces, size_t n)
 {
@@ -271,99 +569,151 @@ static void check_mtu(struct vctx *c, const char *owner, struct nsl_iface *iface
 		if (!f->mtu || f->mtu >= 1280)
 			continue;
 		for (size_t j = 0; j < f->n_addrs; j++) {
+			const struct nsl_dnode *at;
 			char p[PATH_LEN];
 
 			if (f->addrs[j].ip.family != AF_INET6)
 				continue;
 			nsl_fmt(p, sizeof(p), "%s.interfaces.%s.mtu", owner, f->name);
-			verr(c, p, "MTU %u is below 1280, the minimum for IPv6 addresses%s", f->mtu,
-			     f->link >= 0 ? " (it may come from the link)" : "");
+			at = nsl_doc_locate(c->t->doc, p);
+			if (f->link >= 0 && c->t->links[f->link].mtu == f->mtu &&
+			    !(at && at->key && !strcmp(at->key, "mtu"))) {
+				/* the MTU comes from the link: the problem is written there */
+				nsl_fmt(p, sizeof(p), "links[%d].mtu", f->link);
+				verr(c, p,
+				     "MTU %u is below 1280, the minimum for IPv6 addresses (%s.%s has "
+				     "one)",
+				     f->mtu, owner, f->name);
+			} else {
+				verr(c, p, "MTU %u is below 1280, the minimum for IPv6 addresses",
+				     f->mtu);
+			}
 			break;
 		}
 	}
 }
 
-static void check_nat(struct vctx *c, const char *owner, const struct nsl_node *n,
-                      const struct nsl_nat *nat, size_t n_nat)
+static void check_nat(struct vctx *c, int node, const struct nsl_nat *nat, size_t n_nat)
 {
+	const struct nsl_node *n = &c->t->nodes[node];
+
 	for (size_t i = 0; i < n_nat; i++) {
 		const struct nsl_iface *f;
 		char p[PATH_LEN];
 
-		if (!n || !nat[i].out[0])
+		if (!nat[i].out[0])
 			continue;
-		f = nsl_node_iface(n, nat[i].out);
+		f = node_iface(c, node, nat[i].out);
 		if (!f || f->kind == NSL_IFACE_UNKNOWN) {
-			nsl_fmt(p, sizeof(p), "%s.nat[%zu].out", owner, i);
+			nsl_fmt(p, sizeof(p), "nodes.%s.nat[%zu].out", n->name, i);
 			verr(c, p, "node %s has no interface '%s'", n->name, nat[i].out);
 		}
 	}
 }
 
-static void check_mounts(struct vctx *c, const struct nsl_node *n)
-{
-	for (size_t i = 0; i < n->n_mounts; i++) {
-		for (size_t j = 0; j < i; j++) {
-			char p[PATH_LEN];
+struct mkey {
+	const char *target;
+	size_t i;
+};
 
-			if (strcmp(n->mounts[i].target, n->mounts[j].target))
-				continue;
-			nsl_fmt(p, sizeof(p), "nodes.%s.mounts[%zu]", n->name, i);
-			verr(c, p, "%s is already mounted by mounts[%zu]", n->mounts[i].target, j);
-			break;
-		}
-	}
+static int mkey_cmp(const void *x, const void *y)
+{
+	const struct mkey *a = x, *b = y;
+	int r = strcmp(a->target, b->target);
+
+	return r ? r : a->i < b->i ? -1 : a->i > b->i;
 }
 
-static void check_devices(struct vctx *c)
+static int check_mounts(struct vctx *c, const struct nsl_node *n)
 {
-	struct nsl_topology *t = c->t;
+	struct mkey *keys;
 
-	for (size_t a = 0; a < t->n_nodes; a++) {
-		struct nsl_node *n = &t->nodes[a];
+	if (n->n_mounts < 2)
+		return 0;
+	keys = calloc(n->n_mounts, sizeof(*keys));
+	if (!keys)
+		return -ENOMEM;
+	for (size_t i = 0; i < n->n_mounts; i++)
+		keys[i] = (struct mkey){n->mounts[i].target, i};
+	qsort(keys, n->n_mounts, sizeof(*keys), mkey_cmp);
+	for (size_t i = 1, first = 0; i < n->n_mounts; i++) {
+		char p[PATH_LEN];
 
-		for (size_t i = 0; i < n->n_ifaces; i++) {
-			struct nsl_iface *f = &n->ifaces[i];
-			char p[PATH_LEN];
-			bool dup = false;
+		if (strcmp(keys[i].target, keys[first].target)) {
+			first = i;
+			continue;
+		}
+		nsl_fmt(p, sizeof(p), "nodes.%s.mounts[%zu]", n->name, keys[i].i);
+		verr(c, p, "%s is already mounted by mounts[%zu]", keys[i].target, keys[first].i);
+	}
+	free(keys);
+	return 0;
+}
 
-			if (!f->device[0])
-				continue;
-			nsl_fmt(p, sizeof(p), "nodes.%s.interfaces.%s.device", n->name, f->name);
-			/* the same host device moved into two places */
-			for (size_t b = 0; b <= a && !dup; b++) {
-				const struct nsl_node *o = &t->nodes[b];
-				size_t lim = b == a ? i : o->n_ifaces;
+/* Per-interface sysctls: net.ipv4.conf.IF.X and the like. The kernel's names put the
+ * interface between dots, so an interface whose name has a dot cannot be named there
+ * unambiguously (sysctl(8) writes it with a '/', which nslab does not take); and an
+ * interface the node will not have is ENOENT half-way through up. */
+static const char *const iface_scopes[] = {"net.ipv4.conf.", "net.ipv6.conf.", "net.ipv4.neigh.",
+                                           "net.ipv6.neigh.", "net.mpls.conf."};
 
-				for (size_t j = 0; j < lim; j++) {
-					if (o->ifaces[j].device[0] &&
-					    !strcmp(o->ifaces[j].device, f->device)) {
-						verr(c, p,
-						     "host device '%s' is already moved by "
-						     "nodes.%s.interfaces.%s",
-						     f->device, o->name, o->ifaces[j].name);
-						dup = true;
-						break;
-					}
-				}
+static void check_sysctls(struct vctx *c, int node, const char *owner,
+                          const struct nsl_sysctl *s, size_t n_s)
+{
+	for (size_t i = 0; i < n_s; i++) {
+		const char *key = s[i].key, *rest = NULL, *dot, *last;
+		char name[NSL_IFNAME_MAX + 2], p[PATH_LEN];
+		size_t len;
+
+		for (size_t k = 0; k < NSL_ARRAY_SIZE(iface_scopes) && !rest; k++)
+			if (!strncmp(key, iface_scopes[k], strlen(iface_scopes[k])))
+				rest = key + strlen(iface_scopes[k]);
+		if (!rest)
+			continue;
+		nsl_fmt(p, sizeof(p), "%s.sysctls.%s", owner, key);
+		dot = strchr(rest, '.');
+		last = strrchr(rest, '.');
+		if (!dot) {
+			verr_key(c, p, "expected %.*sINTERFACE.SETTING", (int)(rest - key), key);
+			continue;
+		}
+		/* a dotted interface of the topology named here? */
+		for (const char *d = dot; d && d < last; d = strchr(d + 1, '.')) {
+			const char *e = strchr(d + 1, '.');
+
+			len = (size_t)(e - rest);
+			if (len > NSL_IFNAME_MAX)
+				break;
+			memcpy(name, rest, len);
+			name[len] = '\0';
+			if (node_iface(c, node, name)) {
+				verr_key(c, p,
+				         "interface '%s' has a '.' in its name: its sysctls cannot be "
+				         "named without ambiguity (rename the interface)",
+				         name);
+				rest = NULL;
+				break;
 			}
-			for (size_t l = 0; l < t->n_links && !dup; l++) {
-				for (int e = 0; e < 2; e++) {
-					const struct nsl_endpoint *ep = &t->links[l].ends[e];
-
-					if (ep->node == NSL_ENDPOINT_HOST &&
-					    !strcmp(ep->ifname, f->device)) {
-						verr(c, p,
-						     "'%s' is the host end of links[%zu], not "
-						     "a host device",
-						     f->device, l);
-						dup = true;
-						break;
-					}
-				}
-			}
-			/* a device even when refused, so nothing else reports it again */
-			f->kind = NSL_IFACE_DEVICE;
+		}
+		if (!rest || node == NSL_ENDPOINT_HOST)
+			continue; /* the host's own interfaces are not known here */
+		len = (size_t)(dot - rest);
+		if (len > NSL_IFNAME_MAX) {
+			verr_key(c, p, "node %s has no interface '%.*s'", c->t->nodes[node].name,
+			         (int)len, rest);
+			continue;
+		}
+		memcpy(name, rest, len);
+		name[len] = '\0';
+		if (dot != last) {
+			verr_key(c, p, "expected %.*sINTERFACE.SETTING (one name after the interface)",
+			         (int)(rest - key), key);
+		} else if (strcmp(name, "all") && strcmp(name, "default") &&
+		           !node_iface(c, node, name)) {
+			verr_key(c, p,
+			         "node %s has no interface '%s' (a per-interface sysctl names all, "
+			         "default, lo or an interface of the node)",
+			         c->t->nodes[node].name, name);
 		}
 	}
 }
@@ -371,7 +721,7 @@ static void check_devices(struct vctx *c)
 int nsl_topology_validate(struct nsl_topology *t, struct nsl_diags *diags)
 {
 	struct vctx c = {.t = t, .d = diags};
-	size_t *extra_host = NULL;
+	size_t *extra_host = NULL, total = 16;
 	size_t *extra;
 	int r;
 
@@ -394,27 +744,42 @@ int nsl_topology_validate(struct nsl_topology *t, struct nsl_diags *diags)
 				extra[nd]++;
 		}
 	r = grow_ifaces(t, &t->host.ifaces, t->host.n_ifaces, *extra_host);
+	total += t->host.n_ifaces + *extra_host * 2;
 	for (size_t i = 0; i < t->n_nodes && !r; i++) {
 		struct nsl_node *n = &t->nodes[i];
 
 		r = grow_ifaces(t, &n->ifaces, n->n_ifaces, extra[i] + 1 + n->n_bridges);
+		total += (n->n_ifaces + extra[i] + 1 + n->n_bridges) * 2; /* + devices */
 	}
 	free(extra);
 	if (r)
 		return r;
+	for (c.cap = 64; c.cap < total * 2; c.cap *= 2)
+		;
+	c.tab = calloc(c.cap, sizeof(*c.tab));
+	if (!c.tab)
+		return -ENOMEM;
 
 	/* start from the parsed entries only, so a second run finds the same */
-	for (size_t i = 0; i < t->host.n_ifaces; i++)
+	for (size_t i = 0; i < t->host.n_ifaces; i++) {
+		bool fresh;
+
 		iface_reset(&t->host.ifaces[i]);
+		insert(&c, NSL_ENDPOINT_HOST, t->host.ifaces[i].name, &t->host.ifaces[i], 0, &fresh);
+	}
 	for (size_t i = 0; i < t->n_nodes; i++) {
 		struct nsl_node *n = &t->nodes[i];
 		struct nsl_iface *lo;
 
-		for (size_t j = 0; j < n->n_ifaces; j++)
+		for (size_t j = 0; j < n->n_ifaces; j++) {
+			bool fresh;
+
 			iface_reset(&n->ifaces[j]);
-		lo = nsl_node_iface(n, "lo");
+			insert(&c, (int)i, n->ifaces[j].name, &n->ifaces[j], 0, &fresh);
+		}
+		lo = node_iface(&c, (int)i, "lo");
 		if (!lo)
-			lo = iface_add(n->ifaces, &n->n_ifaces, "lo");
+			lo = iface_add(&c, (int)i, n->ifaces, &n->n_ifaces, "lo");
 		lo->kind = NSL_IFACE_LO;
 		lo->up = true;
 	}
@@ -422,9 +787,9 @@ int nsl_topology_validate(struct nsl_topology *t, struct nsl_diags *diags)
 	check_devices(&c);
 	check_link_ends(&c);
 	for (size_t i = 0; i < t->n_nodes; i++)
-		check_bridges(&c, &t->nodes[i]);
+		check_bridges(&c, (int)i);
 
-	for (size_t i = 0; i < t->n_nodes; i++) {
+	for (size_t i = 0; i < t->n_nodes && !r; i++) {
 		struct nsl_node *n = &t->nodes[i];
 		char owner[PATH_LEN];
 
@@ -434,13 +799,15 @@ int nsl_topology_validate(struct nsl_topology *t, struct nsl_diags *diags)
 			if (n->ifaces[j].kind != NSL_IFACE_UNKNOWN)
 				continue;
 			nsl_fmt(p, sizeof(p), "nodes.%s.interfaces.%s", n->name, n->ifaces[j].name);
-			verr(&c, p, "no link, device or bridge gives this interface");
+			verr_key(&c, p, "no link, device or bridge gives this interface");
 		}
 		nsl_fmt(owner, sizeof(owner), "nodes.%s", n->name);
 		check_mtu(&c, owner, n->ifaces, n->n_ifaces);
-		check_routes(&c, n);
-		check_nat(&c, owner, n, n->nat, n->n_nat);
-		check_mounts(&c, n);
+		r = check_routes(&c, (int)i);
+		check_nat(&c, (int)i, n->nat, n->n_nat);
+		check_sysctls(&c, (int)i, owner, n->sysctls, n->n_sysctls);
+		if (!r)
+			r = check_mounts(&c, n);
 	}
 	for (size_t j = 0; j < t->host.n_ifaces; j++) {
 		char p[PATH_LEN];
@@ -448,8 +815,12 @@ int nsl_topology_validate(struct nsl_topology *t, struct nsl_diags *diags)
 		if (t->host.ifaces[j].kind != NSL_IFACE_UNKNOWN)
 			continue;
 		nsl_fmt(p, sizeof(p), "host.interfaces.%s", t->host.ifaces[j].name);
-		verr(&c, p, "no link has this host end");
+		verr_key(&c, p, "no link has this host end");
 	}
 	check_mtu(&c, "host", t->host.ifaces, t->host.n_ifaces);
+	check_sysctls(&c, NSL_ENDPOINT_HOST, "host", t->host.sysctls, t->host.n_sysctls);
+	free(c.tab);
+	if (r)
+		return r;
 	return c.errors ? -EINVAL : 0;
 }
