@@ -7,8 +7,7 @@
 /* Hostile files can hold millions of errors; past this many, one last note and silence. */
 #define DIAGS_MAX 200
 
-static bool diags_push(struct nsl_diags *d, unsigned line, unsigned col, char *path,
-                       char *message)
+static bool diags_push(struct nsl_diags *d, unsigned line, unsigned col, char *path, char *message)
 {
 	if (d->n == d->cap) {
 		size_t cap = d->cap ? d->cap * 2 : 8;

@@ -105,7 +105,7 @@ static bool decimal(struct nsl_dnode *n, const char *s)
 
 	/* significant digits: integer part then fraction, without leading/trailing zeros */
 	size_t total = ni + nf, first = 0, last;
-#define DIGIT(i) ((i) < ni ? ip[i] : fp[(i) - ni])
+#define DIGIT(i) ((i) < ni ? ip[i] : fp[(i)-ni])
 	while (first < total && DIGIT(first) == '0')
 		first++;
 	if (first == total) {

@@ -58,8 +58,7 @@ const struct nsl_dnode *nsl_doc_locate(const struct nsl_dnode *root, const char 
 struct nsl_dpos nsl_doc_pos_of(const char *text, size_t off);
 
 /* A position as the diagnostics want it. */
-static inline void nsl_doc_where(const struct nsl_dnode *n, bool key, unsigned *line,
-                                 unsigned *col)
+static inline void nsl_doc_where(const struct nsl_dnode *n, bool key, unsigned *line, unsigned *col)
 {
 	const struct nsl_dpos *p = n ? (key && n->key ? &n->key_pos : &n->pos) : NULL;
 

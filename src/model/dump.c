@@ -92,7 +92,8 @@ static void ifaces(const struct nsl_topology *t, int owner, const struct nsl_ifa
 		}
 		fputc('\n', out);
 		for (size_t a = 0; a < f->n_addrs; a++)
-			fprintf(out, "    address %s\n", nsl_prefix_str(&f->addrs[a], buf, sizeof(buf)));
+			fprintf(out, "    address %s\n",
+			        nsl_prefix_str(&f->addrs[a], buf, sizeof(buf)));
 	}
 }
 
@@ -158,7 +159,8 @@ static void node(const struct nsl_topology *t, int idx, const struct nsl_node *n
 		}
 		if (r->has_src)
 			fprintf(out, " src %s", nsl_ip_str(&r->src, b2, sizeof(b2)));
-		fprintf(out, " metric %u%s\n", nsl_route_metric(r), r->has_metric ? "" : " (default)");
+		fprintf(out, " metric %u%s\n", nsl_route_metric(r),
+		        r->has_metric ? "" : " (default)");
 	}
 	sysctls(n->sysctls, n->n_sysctls, out);
 	nats(n->nat, n->n_nat, out);

@@ -40,10 +40,10 @@ struct pctx {
 };
 
 /* A problem at the value of at (or its key: nsl_p_err_key); at may be NULL. */
-void nsl_p_err(struct pctx *c, const struct nsl_dnode *at, const char *path, const char *fmt,
-               ...) NSL_PRINTF(4, 5);
-void nsl_p_err_key(struct pctx *c, const struct nsl_dnode *at, const char *path,
-                   const char *fmt, ...) NSL_PRINTF(4, 5);
+void nsl_p_err(struct pctx *c, const struct nsl_dnode *at, const char *path, const char *fmt, ...)
+    NSL_PRINTF(4, 5);
+void nsl_p_err_key(struct pctx *c, const struct nsl_dnode *at, const char *path, const char *fmt,
+                   ...) NSL_PRINTF(4, 5);
 void *nsl_p_oom(struct pctx *c, void *p);
 
 /* User text for messages and paths: printable ASCII as is, the rest escaped, long text cut. */
@@ -69,8 +69,8 @@ void nsl_p_type_err(struct pctx *c, const struct nsl_dnode *v, const char *path,
  * 1500.00000000000001 are no integers), reported otherwise. */
 bool nsl_p_int(struct pctx *c, const struct nsl_dnode *v, const char *path, int64_t min,
                int64_t max, int64_t *ret);
-bool nsl_p_get_int(struct pctx *c, const struct nsl_dnode *obj, const char *key,
-                   const char *path, int64_t min, int64_t max, int64_t *ret);
+bool nsl_p_get_int(struct pctx *c, const struct nsl_dnode *obj, const char *key, const char *path,
+                   int64_t min, int64_t max, int64_t *ret);
 /* A string used as a name, address or path: no control characters, bounded length. */
 const char *nsl_p_text(struct pctx *c, const struct nsl_dnode *v, const char *path);
 const char *nsl_p_get_text(struct pctx *c, const struct nsl_dnode *obj, const char *key,

@@ -167,7 +167,8 @@ static void parse_bridges(struct pctx *c, struct nsl_node *n, const struct nsl_d
 				if (e->kind != NSL_D_STRING)
 					nsl_p_type_err(c, e, ep, "string");
 				else if (!nsl_ifname_valid(e->text))
-					nsl_p_ifname_err(c, e, false, ep, "interface name", e->text);
+					nsl_p_ifname_err(c, e, false, ep, "interface name",
+					                 e->text);
 				else
 					nsl_fmt(br->ports[br->n_ports++], sizeof(*br->ports), "%s",
 					        e->text);
@@ -247,8 +248,9 @@ static void parse_routes(struct pctx *c, struct nsl_node *n, const struct nsl_dn
 			continue;
 		if (!strcmp(to, "default")) {
 			if (!r.has_via) {
-				nsl_p_err(c, tv, kp,
-				          "a default route needs 'via' (its family picks IPv4 or IPv6)");
+				nsl_p_err(
+				    c, tv, kp,
+				    "a default route needs 'via' (its family picks IPv4 or IPv6)");
 				continue;
 			}
 			r.is_default = true;
@@ -309,7 +311,8 @@ void nsl_p_nat(struct pctx *c, struct nsl_nat **ret, size_t *n_ret, const struct
 		s = nsl_p_get_text(c, v, "to", p);
 		tv = nsl_p_member(v, "to");
 		if (!tv)
-			nsl_p_err(c, v, p, "missing 'to' (\"masquerade\", an address or a range a-b)");
+			nsl_p_err(c, v, p,
+			          "missing 'to' (\"masquerade\", an address or a range a-b)");
 		if (!s || c->errors != before)
 			continue;
 		if (!strcmp(s, "masquerade")) {
@@ -342,10 +345,11 @@ void nsl_p_nat(struct pctx *c, struct nsl_nat **ret, size_t *n_ret, const struct
 		} else {
 			r.to = NSL_NAT_ADDRESS;
 			if (!nsl_ip_parse(s, &r.to_min) || nsl_ip_is_special(&r.to_min)) {
-				nsl_p_err(c, tv, kp,
-				          "invalid 'to' '%s' (expected \"masquerade\", an address or "
-				          "a range a-b)",
-				          nsl_p_quote(b, s));
+				nsl_p_err(
+				    c, tv, kp,
+				    "invalid 'to' '%s' (expected \"masquerade\", an address or "
+				    "a range a-b)",
+				    nsl_p_quote(b, s));
 				continue;
 			}
 		}
@@ -404,8 +408,9 @@ void nsl_p_sysctls(struct pctx *c, struct nsl_sysctl **ret, size_t *n_ret,
 			continue; /* reported */
 		nsl_p_path_key(p, path, v->key);
 		if (!strchr(v->key, '/') && strncmp(v->key, "net.", 4)) {
-			nsl_p_err_key(c, v, p,
-			              "only net.* sysctls are allowed (others would change the host)");
+			nsl_p_err_key(
+			    c, v, p,
+			    "only net.* sysctls are allowed (others would change the host)");
 			continue;
 		}
 		if (!sysctl_key_valid(v->key)) {
@@ -479,14 +484,14 @@ static void parse_exec(struct pctx *c, struct nsl_node *n, const struct nsl_dnod
 				nsl_p_err(c, e, ep, "empty string");
 			else if (len > NSL_EXEC_ARG_MAX)
 				nsl_p_err(c, e, ep,
-				          "%zu bytes: the kernel takes at most %u in one argument", len,
-				          NSL_EXEC_ARG_MAX);
+				          "%zu bytes: the kernel takes at most %u in one argument",
+				          len, NSL_EXEC_ARG_MAX);
 			else if (!nsl_p_oom(c, argv[j] = nsl_arena_strdup(c->a, e->text)))
 				return;
 		}
 		if (c->errors == before && bytes > NSL_EXEC_BYTES_MAX)
-			nsl_p_err(c, v, p, "the command has %zu bytes of arguments: at most %u", bytes,
-			          NSL_EXEC_BYTES_MAX);
+			nsl_p_err(c, v, p, "the command has %zu bytes of arguments: at most %u",
+			          bytes, NSL_EXEC_BYTES_MAX);
 		if (c->errors != before)
 			continue;
 		n->exec[n->n_exec].argv = argv;
@@ -565,8 +570,9 @@ static void parse_mounts(struct pctx *c, struct nsl_node *n, const struct nsl_dn
 			continue;
 		if (tmp) {
 			if (src || tgt) {
-				nsl_p_err(c, v, p,
-				          "a mount is either {source, target} or {tmpfs}, not both");
+				nsl_p_err(
+				    c, v, p,
+				    "a mount is either {source, target} or {tmpfs}, not both");
 				continue;
 			}
 			nsl_p_path_key(kp, p, "tmpfs");
@@ -576,7 +582,8 @@ static void parse_mounts(struct pctx *c, struct nsl_node *n, const struct nsl_dn
 			m.target = nsl_arena_strdup(c->a, tmp);
 		} else {
 			if (!src || !tgt) {
-				nsl_p_err(c, v, p, "a mount needs 'source' and 'target', or 'tmpfs'");
+				nsl_p_err(c, v, p,
+				          "a mount needs 'source' and 'target', or 'tmpfs'");
 				continue;
 			}
 			nsl_p_path_key(kp, p, "target");
@@ -589,11 +596,12 @@ static void parse_mounts(struct pctx *c, struct nsl_node *n, const struct nsl_dn
 			}
 			if (src[0] != '/' && path_has_dots(src)) {
 				/* relative sources stay under the topology's directory */
-				nsl_p_err(c, nsl_p_member(v, "source"), kp,
-				          "relative source '%s' may not use '.' or '..' components; "
-				          "write an absolute path to reach outside the topology's "
-				          "directory",
-				          nsl_p_quote(b, src));
+				nsl_p_err(
+				    c, nsl_p_member(v, "source"), kp,
+				    "relative source '%s' may not use '.' or '..' components; "
+				    "write an absolute path to reach outside the topology's "
+				    "directory",
+				    nsl_p_quote(b, src));
 				continue;
 			}
 			m.target = nsl_arena_strdup(c->a, tgt);
@@ -628,7 +636,8 @@ static void parse_env(struct pctx *c, struct nsl_node *n, const struct nsl_dnode
 
 	nsl_p_check_dups(c, obj, path);
 	if (obj->n > NSL_ENV_MAX) {
-		nsl_p_err(c, obj, path, "%u variables: at most %d are allowed", obj->n, NSL_ENV_MAX);
+		nsl_p_err(c, obj, path, "%u variables: at most %d are allowed", obj->n,
+		          NSL_ENV_MAX);
 		return;
 	}
 	n->env = nsl_p_oom(c, nsl_arena_array(c->a, (size_t)obj->n + 1, sizeof(*n->env)));
@@ -642,9 +651,9 @@ static void parse_env(struct pctx *c, struct nsl_node *n, const struct nsl_dnode
 			continue; /* reported */
 		nsl_p_path_key(p, path, v->key);
 		if (!env_key_valid(v->key)) {
-			nsl_p_err_key(c, v, p,
-			              "invalid variable name '%s' (expected [A-Za-z_][A-Za-z0-9_]*)",
-			              nsl_p_quote(b, v->key));
+			nsl_p_err_key(
+			    c, v, p, "invalid variable name '%s' (expected [A-Za-z_][A-Za-z0-9_]*)",
+			    nsl_p_quote(b, v->key));
 			continue;
 		}
 		if (v->kind != NSL_D_STRING) {

@@ -46,8 +46,9 @@ static void parse_nodes(struct pctx *c, const struct nsl_dnode *obj)
 			continue; /* reported */
 		nsl_p_path_key(p, "nodes", v->key);
 		if (!strcmp(v->key, NSL_HOST_NODE))
-			nsl_p_err_key(c, v, p,
-			              "the node name 'host' is reserved for the host's end of links");
+			nsl_p_err_key(
+			    c, v, p,
+			    "the node name 'host' is reserved for the host's end of links");
 		else if (strlen(v->key) > NSL_NAME_MAX)
 			nsl_p_err_key(c, v, p, "node name longer than %d characters", NSL_NAME_MAX);
 		else if (!nsl_name_valid(v->key))
@@ -187,11 +188,12 @@ static void parse_links(struct pctx *c, const struct nsl_dnode *arr)
 				          "\"512kbit\", \"10mbps\")",
 				          nsl_p_quote(b, rv->text));
 			else if (l->rate > NSL_RATE_MAX)
-				nsl_p_err(c, rv, kp,
-				          "rate '%s' is %llu bytes/s: the kernel's tbf takes at most "
-				          "%u bytes/s (about 17.1gbit)",
-				          nsl_p_quote(b, rv->text), (unsigned long long)l->rate,
-				          NSL_RATE_MAX);
+				nsl_p_err(
+				    c, rv, kp,
+				    "rate '%s' is %llu bytes/s: the kernel's tbf takes at most "
+				    "%u bytes/s (about 17.1gbit)",
+				    nsl_p_quote(b, rv->text), (unsigned long long)l->rate,
+				    NSL_RATE_MAX);
 		}
 		t->n_links++;
 	}

@@ -25,8 +25,8 @@ void nsl_p_err(struct pctx *c, const struct nsl_dnode *at, const char *path, con
 	va_end(ap);
 }
 
-void nsl_p_err_key(struct pctx *c, const struct nsl_dnode *at, const char *path,
-                   const char *fmt, ...)
+void nsl_p_err_key(struct pctx *c, const struct nsl_dnode *at, const char *path, const char *fmt,
+                   ...)
 {
 	va_list ap;
 
@@ -229,7 +229,8 @@ bool nsl_p_check_object(struct pctx *c, const struct nsl_dnode *obj, const char 
 				nsl_p_err_key(c, ch, p, "unknown key '%s' (did you mean '%s'?)",
 				              nsl_p_quote(b, ch->key), hint);
 			else
-				nsl_p_err_key(c, ch, p, "unknown key '%s'", nsl_p_quote(b, ch->key));
+				nsl_p_err_key(c, ch, p, "unknown key '%s'",
+				              nsl_p_quote(b, ch->key));
 		} else if (!type_ok(ch, keys[i].type)) {
 			nsl_p_type_err(c, ch, p, type_name(keys[i].type));
 		}
@@ -283,8 +284,8 @@ bad:
 	return false;
 }
 
-bool nsl_p_get_int(struct pctx *c, const struct nsl_dnode *obj, const char *key,
-                   const char *path, int64_t min, int64_t max, int64_t *ret)
+bool nsl_p_get_int(struct pctx *c, const struct nsl_dnode *obj, const char *key, const char *path,
+                   int64_t min, int64_t max, int64_t *ret)
 {
 	const struct nsl_dnode *v = nsl_p_get(obj, key, J_INT);
 	char p[PATH_LEN];
@@ -468,7 +469,8 @@ void nsl_p_addrs(struct pctx *c, const struct nsl_dnode *arr, const char *path,
 			continue;
 		}
 		if (nsl_ip_is_special(&pf.ip)) {
-			nsl_p_err(c, v, ip, "'%s' is not a unicast address", nsl_p_quote(b, v->text));
+			nsl_p_err(c, v, ip, "'%s' is not a unicast address",
+			          nsl_p_quote(b, v->text));
 			continue;
 		}
 		remember_addr(c, &pf.ip, ip, v);
@@ -485,7 +487,8 @@ bool nsl_p_network(struct pctx *c, const struct nsl_dnode *at, const char *s, co
 
 	if (!nsl_prefix_parse(s, &p)) {
 		if (!bare_ok || !nsl_ip_parse(s, &p.ip)) {
-			nsl_p_err(c, at, path, "invalid prefix '%s' (expected CIDR like 10.1.0.0/16)",
+			nsl_p_err(c, at, path,
+			          "invalid prefix '%s' (expected CIDR like 10.1.0.0/16)",
 			          nsl_p_quote(b, s));
 			return false;
 		}

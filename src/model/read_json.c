@@ -101,10 +101,157 @@ static size_t number_len(const char *s, size_t n)
 	return i;
 }
 
-/* 1: fine, 0: a problem reported, -ENOMEM. */
+static int hex4(const char *s, size_t n)
+{
+	int v = 0;
+
+	if (n < 4)
+		return -1;
+	for (int k = 0; k < 4; k++) {
+		char ch = s[k];
+
+		v <<= 4;
+		if (ch >= '0' && ch <= '9')
+			v |= ch - '0';
+		else if (ch >= 'a' && ch <= 'f')
+			v |= ch - 'a' + 10;
+		else if (ch >= 'A' && ch <= 'F')
+			v |= ch - 'A' + 10;
+		else
+			return -1;
+	}
+	return v;
+}
+
+/* A string from its opening quote at text[*i]: checked to the end (UTF-8, escapes, control
+ * characters, \u0000, lone surrogates), *i past the closing quote. 1, or 0 reported. */
+static int scan_string(struct scan *s, const char *text, size_t len, size_t *i, struct nsl_diags *d)
+{
+	size_t k = *i + 1;
+
+	s->col++;
+	while (k < len) {
+		unsigned char ch = (unsigned char)text[k];
+		size_t u = utf8_len((const unsigned char *)text + k, len - k);
+
+		if (!u) {
+			err_at(d, s->line, s->col, "invalid UTF-8");
+			return 0;
+		}
+		if (ch == '"') {
+			*i = k + 1;
+			s->col++;
+			return 1;
+		}
+		if (ch < 0x20) {
+			err_at(d, s->line, s->col, "control character in a string (escape it)");
+			return 0;
+		}
+		if (ch != '\\') {
+			k += u;
+			s->col++;
+			continue;
+		}
+		if (k + 1 >= len)
+			break;
+		if (text[k + 1] == 'u') {
+			int cp = hex4(text + k + 2, len - k - 2), lo;
+
+			if (cp < 0) {
+				err_at(d, s->line, s->col,
+				       "invalid JSON: \\u needs four hex digits");
+				return 0;
+			}
+			/* cJSON would cut the string at \u0000 and hide the rest */
+			if (cp == 0) {
+				err_at(d, s->line, s->col, "\\u0000 is not allowed in strings");
+				return 0;
+			}
+			if (cp >= 0xdc00 && cp <= 0xdfff) {
+				err_at(d, s->line, s->col,
+				       "invalid JSON: a lone UTF-16 low surrogate in \\u escapes");
+				return 0;
+			}
+			if (cp >= 0xd800 && cp <= 0xdbff) {
+				lo = k + 7 < len && text[k + 6] == '\\' && text[k + 7] == 'u'
+				         ? hex4(text + k + 8, len - k - 8)
+				         : -1;
+				if (lo < 0xdc00 || lo > 0xdfff) {
+					err_at(
+					    d, s->line, s->col,
+					    "invalid JSON: a UTF-16 high surrogate without its low "
+					    "half in \\u escapes");
+					return 0;
+				}
+				k += 6;
+				s->col += 6;
+			}
+			k += 6;
+			s->col += 6;
+			continue;
+		}
+		if (!strchr("\"\\/bfnrt", text[k + 1]) || !text[k + 1]) {
+			err_at(d, s->line, s->col, "invalid JSON: unknown escape in a string");
+			return 0;
+		}
+		k += 2;
+		s->col += 2;
+	}
+	err_at(d, s->line, s->col, "invalid JSON: unexpected end of file in a string");
+	return 0;
+}
+
+enum want { W_VALUE, W_VALUE_OR_END, W_KEY, W_KEY_OR_END, W_COLON, W_COMMA_OR_END, W_DONE };
+
+static const char *want_text(enum want w, bool in_obj)
+{
+	switch (w) {
+	case W_VALUE:
+		return "a value";
+	case W_VALUE_OR_END:
+		return "a value or ']'";
+	case W_KEY:
+		return "a key in double quotes";
+	case W_KEY_OR_END:
+		return "a key in double quotes or '}'";
+	case W_COLON:
+		return "':'";
+	case W_COMMA_OR_END:
+		return in_obj ? "',' or '}'" : "',' or ']'";
+	case W_DONE:
+		break;
+	}
+	return "nothing more";
+}
+
+static void unexpected(struct scan *s, struct nsl_diags *d, const char *text, size_t len, size_t i,
+                       enum want w, bool in_obj)
+{
+	char what[32], msg[160];
+
+	if (w == W_DONE) {
+		err_at(d, s->line, s->col, "invalid JSON: data after the end");
+		return;
+	}
+	if (i >= len)
+		nsl_fmt(what, sizeof(what), "end of file");
+	else if (text[i] > 0x20 && text[i] < 0x7f)
+		nsl_fmt(what, sizeof(what), "'%c'", text[i]);
+	else
+		nsl_fmt(what, sizeof(what), "byte 0x%02x", (unsigned char)text[i]);
+	nsl_fmt(msg, sizeof(msg), "invalid JSON: unexpected %s (expected %s)", what,
+	        want_text(w, in_obj));
+	err_at(d, s->line, s->col, msg);
+}
+
+/* The whole JSON grammar (RFC 8259), so that cJSON only ever sees valid JSON and every
+ * syntax error has its exact place and what was expected there; plus what cJSON would let
+ * through or misread, and the depth limit. Records where each key and value starts.
+ * 1: fine, 0: a problem reported, -ENOMEM. */
 static int prescan(struct scan *s, const char *text, size_t len, struct nsl_diags *d)
 {
-	bool in_str = false;
+	bool obj[NSL_DEPTH_MAX + 1]; /* the open containers: object or array */
+	enum want w = W_VALUE;
 	unsigned depth = 0;
 	size_t i = 0;
 
@@ -112,50 +259,48 @@ static int prescan(struct scan *s, const char *text, size_t len, struct nsl_diag
 	/* a byte order mark (RFC 8259 lets parsers skip it; cJSON does) takes no column */
 	if (len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3))
 		i = 3;
-	while (i < len) {
-		unsigned char ch = (unsigned char)text[i];
-		size_t u = utf8_len((const unsigned char *)text + i, len - i);
+	for (;;) {
+		bool value = false;
+		unsigned char ch;
 
-		if (!u) {
+		/* white space */
+		while (i < len && strchr(" \t\r\n", text[i]) && text[i]) {
+			if (text[i] == '\n') {
+				s->line++;
+				s->col = 1;
+			} else {
+				s->col++;
+			}
+			i++;
+		}
+		if (i >= len)
+			break;
+		ch = (unsigned char)text[i];
+		if (!utf8_len((const unsigned char *)text + i, len - i)) {
 			err_at(d, s->line, s->col, "invalid UTF-8");
 			return 0;
 		}
-		if (in_str) {
-			if (ch == '"') {
-				in_str = false;
-			} else if (ch == '\\' && i + 1 < len) {
-				/* cJSON would cut the string at \u0000 and hide the rest */
-				if (text[i + 1] == 'u' && i + 6 <= len &&
-				    !memcmp(text + i + 2, "0000", 4)) {
-					err_at(d, s->line, s->col,
-					       "\\u0000 is not allowed in strings");
-					return 0;
-				}
-				/* skip the escaped character when it is ASCII; anything else is
-				 * no valid escape, left to the next round and to cJSON */
-				if ((unsigned char)text[i + 1] < 0x80) {
-					i += 2;
-					s->col += 2;
-				} else {
-					i++;
-					s->col++;
-				}
-				continue;
-			} else if (ch < 0x20) {
-				err_at(d, s->line, s->col,
-				       "control character in a string (escape it)");
-				return 0;
-			}
-			i += u;
-			s->col++;
-			continue;
+		if (ch < 0x20 || ch == 0x7f) {
+			err_at(d, s->line, s->col, "control character outside a string");
+			return 0;
 		}
 		if (ch == '"') {
+			bool key = w == W_KEY || w == W_KEY_OR_END;
+
+			if (!key && w != W_VALUE && w != W_VALUE_OR_END)
+				goto unexpected;
 			if (!tok_add(s, i))
 				return -ENOMEM;
-			in_str = true;
+			if (!scan_string(s, text, len, &i, d))
+				return 0;
+			if (key)
+				w = W_COLON;
+			else
+				value = true;
 		} else if (ch == '{' || ch == '[') {
-			if (++depth > NSL_DEPTH_MAX) {
+			if (w != W_VALUE && w != W_VALUE_OR_END)
+				goto unexpected;
+			if (depth + 1 > NSL_DEPTH_MAX) {
 				char msg[64];
 
 				nsl_fmt(msg, sizeof(msg), "nesting deeper than %d levels",
@@ -165,12 +310,39 @@ static int prescan(struct scan *s, const char *text, size_t len, struct nsl_diag
 			}
 			if (!tok_add(s, i))
 				return -ENOMEM;
+			obj[++depth] = ch == '{';
+			w = ch == '{' ? W_KEY_OR_END : W_VALUE_OR_END;
+			i++;
+			s->col++;
 		} else if (ch == '}' || ch == ']') {
-			if (depth)
-				depth--;
-		} else if (ch == '-' || (ch >= '0' && ch <= '9')) {
-			size_t n = number_len(text + i, len - i);
+			bool ok = depth && obj[depth] == (ch == '}') &&
+			          (w == W_COMMA_OR_END ||
+			           w == (ch == '}' ? W_KEY_OR_END : W_VALUE_OR_END));
 
+			if (!ok)
+				goto unexpected;
+			depth--;
+			i++;
+			s->col++;
+			value = true;
+		} else if (ch == ',') {
+			if (w != W_COMMA_OR_END)
+				goto unexpected;
+			w = obj[depth] ? W_KEY : W_VALUE;
+			i++;
+			s->col++;
+		} else if (ch == ':') {
+			if (w != W_COLON)
+				goto unexpected;
+			w = W_VALUE;
+			i++;
+			s->col++;
+		} else if (ch == '-' || (ch >= '0' && ch <= '9')) {
+			size_t n;
+
+			if (w != W_VALUE && w != W_VALUE_OR_END)
+				goto unexpected;
+			n = number_len(text + i, len - i);
 			if (!n) {
 				err_at(d, s->line, s->col, "invalid number");
 				return 0;
@@ -179,29 +351,40 @@ static int prescan(struct scan *s, const char *text, size_t len, struct nsl_diag
 				return -ENOMEM;
 			i += n;
 			s->col += (uint32_t)n;
-			continue;
+			value = true;
 		} else if (ch >= 'a' && ch <= 'z') {
-			/* true, false, null (cJSON refuses any other word) */
 			size_t n = 0;
 
-			if (!tok_add(s, i))
-				return -ENOMEM;
+			if (w != W_VALUE && w != W_VALUE_OR_END)
+				goto unexpected;
 			while (i + n < len && text[i + n] >= 'a' && text[i + n] <= 'z')
 				n++;
+			if (!((n == 4 &&
+			       (!memcmp(text + i, "true", 4) || !memcmp(text + i, "null", 4))) ||
+			      (n == 5 && !memcmp(text + i, "false", 5))))
+				goto unexpected;
+			if (!tok_add(s, i))
+				return -ENOMEM;
 			i += n;
 			s->col += (uint32_t)n;
-			continue;
-		} else if (ch == '\n') {
-			s->line++;
-			s->col = 1;
-			i++;
-			continue;
-		} else if ((ch < 0x20 && ch != '\t' && ch != '\r') || ch == 0x7f) {
-			err_at(d, s->line, s->col, "control character outside a string");
+			value = true;
+		} else {
+			goto unexpected;
+		}
+		if (value)
+			w = depth ? W_COMMA_OR_END : W_DONE;
+		continue;
+	unexpected:
+		unexpected(s, d, text, len, i, w, depth && obj[depth]);
+		return 0;
+	}
+	if (w != W_DONE) {
+		if (w == W_VALUE && !depth && !s->n) {
+			err_at(d, 1, 1, "invalid JSON (the file is empty)");
 			return 0;
 		}
-		i += u;
-		s->col++;
+		unexpected(s, d, text, len, len, w, depth && obj[depth]);
+		return 0;
 	}
 	return 1;
 }
@@ -292,7 +475,6 @@ int nsl_doc_read_json(struct nsl_arena *a, const char *text, size_t len, struct 
 {
 	struct scan s = {0};
 	struct conv c = {.a = a, .s = &s, .text = text};
-	const char *end = NULL, *p;
 	struct nsl_dnode *root;
 	cJSON *tree = NULL;
 	int r;
@@ -302,39 +484,11 @@ int nsl_doc_read_json(struct nsl_arena *a, const char *text, size_t len, struct 
 		free(s.toks);
 		return r < 0 ? r : -EINVAL;
 	}
-	for (p = text; p < text + len && strchr(" \t\r\n", *p) && *p; p++)
-		;
-	if (p == text + len || (len - (size_t)(p - text) == 3 && !memcmp(p, "\xef\xbb\xbf", 3))) {
-		err_at(d, 1, 1, "invalid JSON (the file is empty)");
-		free(s.toks);
-		return -EINVAL;
-	}
-	tree = cJSON_ParseWithLengthOpts(text, len, &end, false);
+	/* the scan checked the grammar: cJSON fails only when out of memory */
+	tree = cJSON_ParseWithLengthOpts(text, len, NULL, false);
 	if (!tree) {
-		size_t off = end && end >= text && end <= text + len ? (size_t)(end - text) : 0;
-		struct nsl_dpos at = nsl_doc_pos_of(text, off);
-		char msg[64];
-
-		if (off >= len)
-			nsl_fmt(msg, sizeof(msg), "invalid JSON (unexpected end of file)");
-		else if (text[off] > 0x20 && text[off] < 0x7f)
-			nsl_fmt(msg, sizeof(msg), "invalid JSON (unexpected '%c')", text[off]);
-		else
-			nsl_fmt(msg, sizeof(msg), "invalid JSON");
-		err_at(d, at.line, at.col, msg);
 		free(s.toks);
-		return -EINVAL;
-	}
-	/* cJSON stops after the first value; anything but white space after it is junk */
-	while (end < text + len && strchr(" \t\r\n", *end) && *end)
-		end++;
-	if (end < text + len) {
-		struct nsl_dpos at = nsl_doc_pos_of(text, (size_t)(end - text));
-
-		err_at(d, at.line, at.col, "invalid JSON: data after the end");
-		cJSON_Delete(tree);
-		free(s.toks);
-		return -EINVAL;
+		return -ENOMEM;
 	}
 	root = nsl_arena_alloc(a, sizeof(*root));
 	if (root)

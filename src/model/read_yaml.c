@@ -237,9 +237,8 @@ static void resolve(struct nsl_dnode *n, const char *s)
 	static const char *const nulls[] = {"", "~", "null", "Null", "NULL"};
 	static const char *const trues[] = {"true", "True", "TRUE"};
 	static const char *const falses[] = {"false", "False", "FALSE"};
-	static const char *const specials[] = {".inf",  ".Inf",  ".INF",  "+.inf", "+.Inf",
-	                                       "+.INF", "-.inf", "-.Inf", "-.INF", ".nan",
-	                                       ".NaN",  ".NAN"};
+	static const char *const specials[] = {".inf",  ".Inf",  ".INF",  "+.inf", "+.Inf", "+.INF",
+	                                       "-.inf", "-.Inf", "-.INF", ".nan",  ".NaN",  ".NAN"};
 
 	for (size_t i = 0; i < NSL_ARRAY_SIZE(nulls); i++)
 		if (!strcmp(s, nulls[i])) {
@@ -308,8 +307,8 @@ static void on_scalar(struct yb *b, const yaml_event_t *ev)
 
 		if (s) {
 			if (!v.kind && !v.text) /* a key: its text, as a string */
-				v = (struct nsl_dnode){.kind = NSL_D_STRING, .text = text,
-				                       .pos = at, .weight = 1};
+				v = (struct nsl_dnode){
+				    .kind = NSL_D_STRING, .text = text, .pos = at, .weight = 1};
 			s->node = v;
 			s->open = false;
 		}
@@ -358,8 +357,7 @@ static void on_alias(struct yb *b, const yaml_event_t *ev)
 
 static void on_start(struct yb *b, const yaml_event_t *ev, bool mapping)
 {
-	const yaml_char_t *tag =
-	    mapping ? ev->data.mapping_start.tag : ev->data.sequence_start.tag;
+	const yaml_char_t *tag = mapping ? ev->data.mapping_start.tag : ev->data.sequence_start.tag;
 	const yaml_char_t *anchor =
 	    mapping ? ev->data.mapping_start.anchor : ev->data.sequence_start.anchor;
 	struct nsl_dpos at = mark_pos(&ev->start_mark);

@@ -18,11 +18,11 @@
 #define NSL_FILE_MAX (4u << 20) /* topology files larger than this are refused */
 #define NSL_DEPTH_MAX 16        /* nesting deeper than this is refused (JSON and YAML) */
 /* What the engine can apply, so that validate refuses what up could not build: */
-#define NSL_RATE_MAX 2147483647u      /* bytes/s: the most the kernel's tbf takes */
-#define NSL_ENV_MAX 256               /* env entries of a node */
-#define NSL_ENV_BYTES_MAX 65536u      /* their "KEY=VALUE" strings with NULs, together */
-#define NSL_EXEC_ARG_MAX 131071u      /* bytes of one exec argument (kernel MAX_ARG_STRLEN-1) */
-#define NSL_EXEC_BYTES_MAX 262144u    /* bytes of one exec command, NULs included */
+#define NSL_RATE_MAX 2147483647u   /* bytes/s: the most the kernel's tbf takes */
+#define NSL_ENV_MAX 256            /* env entries of a node */
+#define NSL_ENV_BYTES_MAX 65536u   /* their "KEY=VALUE" strings with NULs, together */
+#define NSL_EXEC_ARG_MAX 131071u   /* bytes of one exec argument (kernel MAX_ARG_STRLEN-1) */
+#define NSL_EXEC_BYTES_MAX 262144u /* bytes of one exec command, NULs included */
 
 /* ---- diagnostics: every problem found, each with the file, its place and a JSON path ---- */
 

@@ -298,7 +298,8 @@ static void check_devices(struct vctx *c)
 			/* the same host device moved into two places */
 			e = insert(c, NS_DEVICE, f->device, f, (int)a, &fresh);
 			if (!fresh)
-				verr(c, p, "host device '%s' is already moved by nodes.%s.interfaces.%s",
+				verr(c, p,
+				     "host device '%s' is already moved by nodes.%s.interfaces.%s",
 				     f->device, t->nodes[e->owner].name, e->f->name);
 			else if ((e = lookup(c, NS_HOST_END, f->device)))
 				verr(c, p, "'%s' is the host end of links[%d], not a host device",
@@ -492,8 +493,9 @@ static int check_routes(struct vctx *c, int node)
 		}
 		if (dev && !dev->up) {
 			nsl_fmt(p, sizeof(p), "nodes.%s.routes[%zu].dev", n->name, i);
-			verr(c, p, "interface %s is down ('up': false): the kernel takes no route "
-			           "through it",
+			verr(c, p,
+			     "interface %s is down ('up': false): the kernel takes no route "
+			     "through it",
 			     rt->dev);
 			continue;
 		}
@@ -505,11 +507,12 @@ static int check_routes(struct vctx *c, int node)
 			if (!rt->dev[0])
 				verr(c, p, "a link-local gateway needs 'dev'");
 		} else if (rt->has_via &&
-		           !gateway_reachable(nets, n_nets, lens[rt->via.family == AF_INET6],
-		                              dev_i, &rt->via)) {
+		           !gateway_reachable(nets, n_nets, lens[rt->via.family == AF_INET6], dev_i,
+		                              &rt->via)) {
 			verr(c, p, "gateway %s is on no subnet of %s%s%s that is up",
-			     nsl_ip_str(&rt->via, b, sizeof(b)), rt->dev[0] ? "interface " : "node ",
-			     rt->dev[0] ? rt->dev : n->name, rt->dev[0] ? "" : "'s interfaces");
+			     nsl_ip_str(&rt->via, b, sizeof(b)),
+			     rt->dev[0] ? "interface " : "node ", rt->dev[0] ? rt->dev : n->name,
+			     rt->dev[0] ? "" : "'s interfaces");
 		}
 		if (rt->has_src && !bsearch(&rt->src, addrs, n_addrs, sizeof(*addrs), ip_cmp)) {
 			nsl_fmt(p, sizeof(p), "nodes.%s.routes[%zu].src", n->name, i);
@@ -522,14 +525,14 @@ static int check_routes(struct vctx *c, int node)
 		while (conn && !conn->route && conn + 1 < nets + n_nets &&
 		       prefix_eq(&conn[1].p, &rt->to))
 			conn++;
-		if (conn && conn->route &&
-		    metric == (rt->to.ip.family == AF_INET6 ? 256u : 0u)) {
+		if (conn && conn->route && metric == (rt->to.ip.family == AF_INET6 ? 256u : 0u)) {
 			nsl_fmt(p, sizeof(p), "nodes.%s.routes[%zu].to", n->name, i);
 			verr(c, p,
 			     "%s is the subnet of %s: the kernel has that route already, with "
 			     "metric %u (give this one another metric)",
 			     nsl_prefix_str(&rt->to, b, sizeof(b)),
-			     conn->iface < n->n_ifaces ? n->ifaces[conn->iface].name : "lo", metric);
+			     conn->iface < n->n_ifaces ? n->ifaces[conn->iface].name : "lo",
+			     metric);
 		}
 	}
 	/* the kernel refuses a second route to the same place with the same metric */
@@ -545,11 +548,9 @@ static int check_routes(struct vctx *c, int node)
 		nsl_fmt(p, sizeof(p), "nodes.%s.routes[%zu].to", n->name, keys[i].i);
 		verr(c, p, "same destination %s and metric %u as routes[%zu]%s",
 		     nsl_prefix_str(&keys[i].r->to, b, sizeof(b)), keys[i].metric, keys[first].i,
-		     keys[i].r->has_metric && keys[first].r->has_metric
-		         ? ""
-		         : keys[i].r->to.ip.family == AF_INET6
-		               ? " (no metric, or 0, is 1024 for IPv6)"
-		               : " (no metric is 0 for IPv4)");
+		     keys[i].r->has_metric && keys[first].r->has_metric ? ""
+		     : keys[i].r->to.ip.family == AF_INET6 ? " (no metric, or 0, is 1024 for IPv6)"
+		                                           : " (no metric is 0 for IPv4)");
 	}
 	r = 0;
 out:
@@ -581,8 +582,9 @@ static void check_mtu(struct vctx *c, const char *owner, struct nsl_iface *iface
 				/* the MTU comes from the link: the problem is written there */
 				nsl_fmt(p, sizeof(p), "links[%d].mtu", f->link);
 				verr(c, p,
-				     "MTU %u is below 1280, the minimum for IPv6 addresses (%s.%s has "
-				     "one)",
+				     "MTU %u is below 1280, the minimum for IPv6 addresses "
+				     "(%s.interfaces.%s "
+				     "has one)",
 				     f->mtu, owner, f->name);
 			} else {
 				verr(c, p, "MTU %u is below 1280, the minimum for IPv6 addresses",
@@ -657,8 +659,8 @@ static int check_mounts(struct vctx *c, const struct nsl_node *n)
 static const char *const iface_scopes[] = {"net.ipv4.conf.", "net.ipv6.conf.", "net.ipv4.neigh.",
                                            "net.ipv6.neigh.", "net.mpls.conf."};
 
-static void check_sysctls(struct vctx *c, int node, const char *owner,
-                          const struct nsl_sysctl *s, size_t n_s)
+static void check_sysctls(struct vctx *c, int node, const char *owner, const struct nsl_sysctl *s,
+                          size_t n_s)
 {
 	for (size_t i = 0; i < n_s; i++) {
 		const char *key = s[i].key, *rest = NULL, *dot, *last;
@@ -687,10 +689,11 @@ static void check_sysctls(struct vctx *c, int node, const char *owner,
 			memcpy(name, rest, len);
 			name[len] = '\0';
 			if (node_iface(c, node, name)) {
-				verr_key(c, p,
-				         "interface '%s' has a '.' in its name: its sysctls cannot be "
-				         "named without ambiguity (rename the interface)",
-				         name);
+				verr_key(
+				    c, p,
+				    "interface '%s' has a '.' in its name: its sysctls cannot be "
+				    "named without ambiguity (rename the interface)",
+				    name);
 				rest = NULL;
 				break;
 			}
@@ -706,7 +709,8 @@ static void check_sysctls(struct vctx *c, int node, const char *owner,
 		memcpy(name, rest, len);
 		name[len] = '\0';
 		if (dot != last) {
-			verr_key(c, p, "expected %.*sINTERFACE.SETTING (one name after the interface)",
+			verr_key(c, p,
+			         "expected %.*sINTERFACE.SETTING (one name after the interface)",
 			         (int)(rest - key), key);
 		} else if (strcmp(name, "all") && strcmp(name, "default") &&
 		           !node_iface(c, node, name)) {
@@ -765,7 +769,8 @@ int nsl_topology_validate(struct nsl_topology *t, struct nsl_diags *diags)
 		bool fresh;
 
 		iface_reset(&t->host.ifaces[i]);
-		insert(&c, NSL_ENDPOINT_HOST, t->host.ifaces[i].name, &t->host.ifaces[i], 0, &fresh);
+		insert(&c, NSL_ENDPOINT_HOST, t->host.ifaces[i].name, &t->host.ifaces[i], 0,
+		       &fresh);
 	}
 	for (size_t i = 0; i < t->n_nodes; i++) {
 		struct nsl_node *n = &t->nodes[i];

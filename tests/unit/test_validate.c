@@ -159,7 +159,7 @@ static void test_references(void **state)
 	    "a link-local gateway needs 'dev'");
 	TWO(", \"routes\": [{\"to\": \"10.5.0.0/16\", \"dev\": \"e\", \"metric\": 5},"
 	    " {\"to\": \"10.5.0.0/16\", \"via\": \"10.0.0.2\", \"metric\": 5}]",
-	    "", "nodes.a.routes[1].to: same destination 10.5.0.0/16 and metric as routes[0]");
+	    "", "nodes.a.routes[1].to: same destination 10.5.0.0/16 and metric 5 as routes[0]\n");
 	TWO(", \"bridges\": {\"br0\": {\"ports\": [\"e\", \"e\"]}}", "", "'e' is listed twice");
 	TWO(", \"bridges\": {\"e\": {}}", "", "nodes.a.bridges.e: e is already an end of links[0]");
 	TWO(", \"nat\": [{\"out\": \"nope\", \"to\": \"masquerade\"}]", "",
@@ -178,12 +178,15 @@ static void test_all_collected(void **state)
 	               " \"b\": {\"bridges\": {\"br\": {\"ports\": [\"q\"]}}}}}");
 	assert_int_equal(res.r, -EINVAL);
 	assert_int_equal(res.d.n, 4);
-	assert_non_null(strstr(res.out, "v.json: nodes.a.interfaces.x: no link, device or bridge"));
-	assert_non_null(strstr(res.out, "v.json: nodes.a.interfaces.y: no link, device or bridge"));
+	/* each at its place: keys for names, values for values */
 	assert_non_null(
-	    strstr(res.out, "v.json: nodes.a.routes[0].dev: node a has no interface 'z'"));
+	    strstr(res.out, "v.json:1:33: nodes.a.interfaces.x: no link, device or bridge"));
 	assert_non_null(
-	    strstr(res.out, "v.json: nodes.b.bridges.br.ports[0]: node b has no interface 'q'"));
+	    strstr(res.out, "v.json:1:42: nodes.a.interfaces.y: no link, device or bridge"));
+	assert_non_null(
+	    strstr(res.out, "v.json:1:91: nodes.a.routes[0].dev: node a has no interface 'z'"));
+	assert_non_null(strstr(
+	    res.out, "v.json:1:134: nodes.b.bridges.br.ports[0]: node b has no interface 'q'"));
 	done(&res);
 }
 
