@@ -57,6 +57,10 @@ const struct nsl_dnode *nsl_doc_locate(const struct nsl_dnode *root, const char 
  * column). Linear in off: for the one syntax error of a file. */
 struct nsl_dpos nsl_doc_pos_of(const char *text, size_t off);
 
+/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid (overlong forms,
+ * surrogates and code points past U+10FFFF included). */
+size_t nsl_doc_utf8_len(const unsigned char *s, size_t n);
+
 /* A position as the diagnostics want it. */
 static inline void nsl_doc_where(const struct nsl_dnode *n, bool key, unsigned *line, unsigned *col)
 {

@@ -32,36 +32,6 @@ static void err_at(struct nsl_diags *d, uint32_t line, uint32_t col, const char 
 	nsl_diags_add_at(d, line, col, "", "%s", msg);
 }
 
-/* Length of a valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	uint32_t cp;
-	size_t len;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	/* overlong forms, UTF-16 surrogates, beyond U+10FFFF */
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
 /* A JSON number at s: the grammar cJSON does not enforce (it takes "01", "1.", "-"). */
 static size_t number_len(const char *s, size_t n)
 {
@@ -132,7 +102,7 @@ static int scan_string(struct scan *s, const char *text, size_t len, size_t *i, 
 	s->col++;
 	while (k < len) {
 		unsigned char ch = (unsigned char)text[k];
-		size_t u = utf8_len((const unsigned char *)text + k, len - k);
+		size_t u = nsl_doc_utf8_len((const unsigned char *)text + k, len - k);
 
 		if (!u) {
 			err_at(d, s->line, s->col, "invalid UTF-8");
@@ -276,7 +246,7 @@ static int prescan(struct scan *s, const char *text, size_t len, struct nsl_diag
 		if (i >= len)
 			break;
 		ch = (unsigned char)text[i];
-		if (!utf8_len((const unsigned char *)text + i, len - i)) {
+		if (!nsl_doc_utf8_len((const unsigned char *)text + i, len - i)) {
 			err_at(d, s->line, s->col, "invalid UTF-8");
 			return 0;
 		}

@@ -476,6 +476,18 @@ int nsl_doc_read_yaml(struct nsl_arena *a, const char *text, size_t len, struct 
 	yaml_event_t ev;
 	bool done = false;
 
+	/* libyaml finds bad UTF-8 too, but reports the byte after the sequence's start: check
+	 * first, as the JSON reader does (UTF-16, which YAML allows, starts with its BOM) */
+	if (!(len >= 2 && ((unsigned char)text[0] == 0xff || (unsigned char)text[0] == 0xfe)))
+		for (size_t i = 0, u; i < len; i += u) {
+			u = nsl_doc_utf8_len((const unsigned char *)text + i, len - i);
+			if (!u) {
+				struct nsl_dpos at = nsl_doc_pos_of(text, i);
+
+				nsl_diags_add_at(d, at.line, at.col, "", "invalid UTF-8");
+				return -EINVAL;
+			}
+		}
 	if (!yaml_parser_initialize(&p))
 		return -ENOMEM;
 	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);

@@ -429,6 +429,16 @@ static bool gateway_reachable(const struct net *nets, size_t n, const uint8_t *l
 	return false;
 }
 
+/* Why two routes that read differently have one metric for the kernel. */
+static const char *metric_hint(const struct nsl_route *a, const struct nsl_route *b)
+{
+	if (a->to.ip.family == AF_INET6)
+		return a->has_metric && a->metric && b->has_metric && b->metric
+		           ? ""
+		           : " (no metric, or 0, is 1024 for IPv6)";
+	return a->has_metric && b->has_metric ? "" : " (no metric is 0 for IPv4)";
+}
+
 static int check_routes(struct vctx *c, int node)
 {
 	struct nsl_node *n = &c->t->nodes[node];
@@ -548,9 +558,7 @@ static int check_routes(struct vctx *c, int node)
 		nsl_fmt(p, sizeof(p), "nodes.%s.routes[%zu].to", n->name, keys[i].i);
 		verr(c, p, "same destination %s and metric %u as routes[%zu]%s",
 		     nsl_prefix_str(&keys[i].r->to, b, sizeof(b)), keys[i].metric, keys[first].i,
-		     keys[i].r->has_metric && keys[first].r->has_metric ? ""
-		     : keys[i].r->to.ip.family == AF_INET6 ? " (no metric, or 0, is 1024 for IPv6)"
-		                                           : " (no metric is 0 for IPv4)");
+		     metric_hint(keys[i].r, keys[first].r));
 	}
 	r = 0;
 out:

@@ -356,7 +356,8 @@ static void test_keys(void **state)
 	done(&res);
 	expect_error("{\"zzzzzz\": 1}", "unknown key 'zzzzzz'\n");
 	expect_error("{\"nodes\": {\"a\": {\"interfaces\": {\"eth0\": {\"mtu\": \"9000\"}}}}}",
-	             "t.json:1:49: nodes.a.interfaces.eth0.mtu: expected integer, got string\n");
+	             "t.json:1:49: nodes.a.interfaces.eth0.mtu: expected integer, got string (a quoted "
+	             "number is a string: leave the quotes out)\n");
 	expect_error("{\"nodes\": {\"a\": {\"interfaces\": {\"eth0\": {\"device\": 1}}}}}",
 	             "nodes.a.interfaces.eth0.device: expected string");
 	expect_error("{\"links\": {}}", "links: expected array");
