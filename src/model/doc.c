@@ -265,4 +265,3 @@ size_t nsl_doc_utf8_len(const unsigned char *s, size_t n)
 		return 0;
 	return len;
 }
-

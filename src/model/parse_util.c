@@ -125,15 +125,16 @@ static const char *kind_name(const struct nsl_dnode *v)
 /* What a YAML writer most likely meant, when a value has the wrong type. */
 static const char *type_hint(const struct nsl_dnode *v, const char *want)
 {
-	static const char *const yaml11_bools[] = {"yes", "no", "on", "off", "y", "n",
-	                                           "Yes", "No", "On", "Off", "YES", "NO",
-	                                           "ON", "OFF", "Y", "N"};
+	static const char *const yaml11_bools[] = {"yes", "no",  "on", "off", "y",   "n",
+	                                           "Yes", "No",  "On", "Off", "YES", "NO",
+	                                           "ON",  "OFF", "Y",  "N"};
 	struct nsl_dnode num = {0};
 
 	if (v->kind == NSL_D_STRING && !strcmp(want, "true or false"))
 		for (size_t i = 0; i < NSL_ARRAY_SIZE(yaml11_bools); i++)
 			if (!strcmp(v->text, yaml11_bools[i]))
-				return " (in YAML 1.2 yes, no, on and off are strings: write true or "
+				return " (in YAML 1.2 yes, no, on and off are strings: write true "
+				       "or "
 				       "false)";
 	if (v->kind == NSL_D_STRING && !strcmp(want, "integer") && v->text[0] &&
 	    nsl_doc_number(&num, v->text, false))

@@ -355,9 +355,10 @@ static void test_keys(void **state)
 	    strstr(res.out, "t.json:1:2: Name: unknown key 'Name' (did you mean 'name'?)"));
 	done(&res);
 	expect_error("{\"zzzzzz\": 1}", "unknown key 'zzzzzz'\n");
-	expect_error("{\"nodes\": {\"a\": {\"interfaces\": {\"eth0\": {\"mtu\": \"9000\"}}}}}",
-	             "t.json:1:49: nodes.a.interfaces.eth0.mtu: expected integer, got string (a quoted "
-	             "number is a string: leave the quotes out)\n");
+	expect_error(
+	    "{\"nodes\": {\"a\": {\"interfaces\": {\"eth0\": {\"mtu\": \"9000\"}}}}}",
+	    "t.json:1:49: nodes.a.interfaces.eth0.mtu: expected integer, got string (a quoted "
+	    "number is a string: leave the quotes out)\n");
 	expect_error("{\"nodes\": {\"a\": {\"interfaces\": {\"eth0\": {\"device\": 1}}}}}",
 	             "nodes.a.interfaces.eth0.device: expected string");
 	expect_error("{\"links\": {}}", "links: expected array");
