@@ -363,6 +363,7 @@ struct conv {
 	struct nsl_arena *a;
 	struct scan *s;
 	const char *text;
+	size_t len;
 	bool oom;
 };
 
@@ -427,7 +428,7 @@ static void convert(struct conv *c, const cJSON *v, struct nsl_dnode *out)
 		if (!out->text)
 			c->oom = true;
 	} else if (cJSON_IsNumber(v)) {
-		size_t len = number_len(c->text + off, strlen(c->text + off));
+		size_t len = number_len(c->text + off, c->len - off);
 		char *t = nsl_arena_strndup(c->a, c->text + off, len);
 
 		if (!t || !nsl_doc_number(out, t, false))
@@ -444,7 +445,7 @@ int nsl_doc_read_json(struct nsl_arena *a, const char *text, size_t len, struct 
                       struct nsl_dnode **ret)
 {
 	struct scan s = {0};
-	struct conv c = {.a = a, .s = &s, .text = text};
+	struct conv c = {.a = a, .s = &s, .text = text, .len = len};
 	struct nsl_dnode *root;
 	cJSON *tree = NULL;
 	int r;
