@@ -137,7 +137,7 @@ static void parse_bridges(struct pctx *c, struct nsl_node *n, const struct nsl_d
 	qsort_r(sorted, n_named, sizeof(*sorted), iface_name_cmp, n->ifaces);
 	for (uint32_t k = 0; k < obj->n; k++) {
 		const struct nsl_dnode *ch = &obj->kids[k], *v;
-		char p[PATH_LEN], pp[PATH_LEN], b[QUOTE_LEN];
+		char p[PATH_LEN], pp[PATH_LEN];
 		struct nsl_bridge *br;
 
 		if (ch->dup)
@@ -197,7 +197,6 @@ static void parse_bridges(struct pctx *c, struct nsl_node *n, const struct nsl_d
 			nsl_p_path_key(pp, p, "addresses");
 			nsl_p_addrs(c, v, pp, &f->addrs, &f->n_addrs);
 		}
-		(void)b;
 	}
 	free(sorted);
 }

@@ -10,27 +10,7 @@
 #include "base/arena.h"
 #include "model/doc.h"
 #include "model/topology.h"
-
-#define PATH_LEN 256
-
-/* Name spaces of the look-up table besides node indices (NSL_ENDPOINT_HOST is -1). */
-#define NS_DEVICE (-2)   /* host devices moved into nodes */
-#define NS_HOST_END (-3) /* host ends of links */
-
-struct entry {
-	const char *name; /* NULL: a free slot */
-	int ns;
-	struct nsl_iface *f; /* NS_DEVICE: the entry that moves it; else the interface */
-	int owner;           /* NS_DEVICE: its node; NS_HOST_END: its link */
-};
-
-struct vctx {
-	struct nsl_topology *t;
-	struct nsl_diags *d;
-	unsigned errors;
-	struct entry *tab;
-	size_t cap;
-};
+#include "model/validate.h"
 
 static void report(struct vctx *c, bool key, const char *path, const char *fmt, va_list ap)
 {
@@ -43,9 +23,7 @@ static void report(struct vctx *c, bool key, const char *path, const char *fmt, 
 	nsl_diags_addv_at(c->d, line, col, path, fmt, ap);
 }
 
-/* A problem of the value at path (verr) or of the key that names it (verr_key). */
-static void verr(struct vctx *c, const char *path, const char *fmt, ...) NSL_PRINTF(3, 4);
-static void verr(struct vctx *c, const char *path, const char *fmt, ...)
+void nsl_v_err(struct vctx *c, const char *path, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -54,8 +32,7 @@ static void verr(struct vctx *c, const char *path, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void verr_key(struct vctx *c, const char *path, const char *fmt, ...) NSL_PRINTF(3, 4);
-static void verr_key(struct vctx *c, const char *path, const char *fmt, ...)
+void nsl_v_err_key(struct vctx *c, const char *path, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -98,7 +75,7 @@ static struct entry *insert(struct vctx *c, int ns, const char *name, struct nsl
 	return e;
 }
 
-static struct nsl_iface *node_iface(const struct vctx *c, int node, const char *name)
+struct nsl_iface *nsl_v_iface(const struct vctx *c, int node, const char *name)
 {
 	struct entry *e = lookup(c, node, name);
 
@@ -187,32 +164,32 @@ static void check_link_ends(struct vctx *c)
 			nsl_fmt(p, sizeof(p), "links[%zu].endpoints[%d]", l, e);
 			if (ep->node != NSL_ENDPOINT_HOST &&
 			    (ep->node < 0 || (size_t)ep->node >= t->n_nodes)) {
-				verr(c, p, "no such node");
+				nsl_v_err(c, p, "no such node");
 				continue;
 			}
 			if (e == 1 && ep->node == k->ends[0].node &&
 			    !strcmp(ep->ifname, k->ends[0].ifname)) {
-				verr(c, p, "both ends are %s:%s: a link joins two interfaces",
-				     end_node_name(t, ep->node), ep->ifname);
+				nsl_v_err(c, p, "both ends are %s:%s: a link joins two interfaces",
+				          end_node_name(t, ep->node), ep->ifname);
 				continue;
 			}
 			if (ep->node == NSL_ENDPOINT_HOST) {
 				arr = &t->host.ifaces;
 				n = &t->host.n_ifaces;
 				if (!strcmp(ep->ifname, "lo")) {
-					verr(c, p, "the host's lo cannot be a link end");
+					nsl_v_err(c, p, "the host's lo cannot be a link end");
 					continue;
 				}
 			} else {
 				arr = &t->nodes[ep->node].ifaces;
 				n = &t->nodes[ep->node].n_ifaces;
 			}
-			f = node_iface(c, ep->node, ep->ifname);
+			f = nsl_v_iface(c, ep->node, ep->ifname);
 			if (!f)
 				f = iface_add(c, ep->node, *arr, n, ep->ifname);
 			if (f->kind != NSL_IFACE_UNKNOWN) {
-				verr(c, p, "%s:%s is already %s", end_node_name(t, ep->node),
-				     ep->ifname, kind_what(f, what, sizeof(what)));
+				nsl_v_err(c, p, "%s:%s is already %s", end_node_name(t, ep->node),
+				          ep->ifname, kind_what(f, what, sizeof(what)));
 				continue;
 			}
 			f->kind = NSL_IFACE_VETH;
@@ -230,15 +207,15 @@ static void check_bridges(struct vctx *c, int node)
 
 	for (size_t b = 0; b < n->n_bridges; b++) {
 		struct nsl_bridge *br = &n->bridges[b];
-		struct nsl_iface *f = node_iface(c, node, br->name);
+		struct nsl_iface *f = nsl_v_iface(c, node, br->name);
 		char p[PATH_LEN], what[64];
 
 		nsl_fmt(p, sizeof(p), "nodes.%s.bridges.%s", n->name, br->name);
 		if (!f)
 			f = iface_add(c, node, n->ifaces, &n->n_ifaces, br->name);
 		if (f->kind != NSL_IFACE_UNKNOWN) {
-			verr_key(c, p, "%s is already %s", br->name,
-			         kind_what(f, what, sizeof(what)));
+			nsl_v_err_key(c, p, "%s is already %s", br->name,
+			              kind_what(f, what, sizeof(what)));
 			continue;
 		}
 		f->kind = NSL_IFACE_BRIDGE;
@@ -248,25 +225,25 @@ static void check_bridges(struct vctx *c, int node)
 		struct nsl_bridge *br = &n->bridges[b];
 
 		for (size_t i = 0; i < br->n_ports; i++) {
-			struct nsl_iface *f = node_iface(c, node, br->ports[i]);
+			struct nsl_iface *f = nsl_v_iface(c, node, br->ports[i]);
 			char p[PATH_LEN];
 
 			nsl_fmt(p, sizeof(p), "nodes.%s.bridges.%s.ports[%zu]", n->name, br->name,
 			        i);
 			if (!f || f->kind == NSL_IFACE_UNKNOWN) {
-				verr(c, p,
-				     "node %s has no interface '%s' (a port is a link end or "
-				     "a moved device of the same node)",
-				     n->name, br->ports[i]);
+				nsl_v_err(c, p,
+				          "node %s has no interface '%s' (a port is a link end or "
+				          "a moved device of the same node)",
+				          n->name, br->ports[i]);
 			} else if (f->kind == NSL_IFACE_LO) {
-				verr(c, p, "lo cannot be a bridge port");
+				nsl_v_err(c, p, "lo cannot be a bridge port");
 			} else if (f->kind == NSL_IFACE_BRIDGE) {
-				verr(c, p, "'%s' is a bridge; bridges do not nest", f->name);
+				nsl_v_err(c, p, "'%s' is a bridge; bridges do not nest", f->name);
 			} else if (f->bridge == (int)b) {
-				verr(c, p, "'%s' is listed twice", f->name);
+				nsl_v_err(c, p, "'%s' is listed twice", f->name);
 			} else if (f->bridge >= 0) {
-				verr(c, p, "'%s' is already a port of bridge %s", f->name,
-				     n->bridges[f->bridge].name);
+				nsl_v_err(c, p, "'%s' is already a port of bridge %s", f->name,
+				          n->bridges[f->bridge].name);
 			} else {
 				f->bridge = (int)b;
 			}
@@ -298,274 +275,18 @@ static void check_devices(struct vctx *c)
 			/* the same host device moved into two places */
 			e = insert(c, NS_DEVICE, f->device, f, (int)a, &fresh);
 			if (!fresh)
-				verr(c, p,
-				     "host device '%s' is already moved by nodes.%s.interfaces.%s",
-				     f->device, t->nodes[e->owner].name, e->f->name);
+				nsl_v_err(
+				    c, p,
+				    "host device '%s' is already moved by nodes.%s.interfaces.%s",
+				    f->device, t->nodes[e->owner].name, e->f->name);
 			else if ((e = lookup(c, NS_HOST_END, f->device)))
-				verr(c, p, "'%s' is the host end of links[%d], not a host device",
-				     f->device, e->owner);
+				nsl_v_err(c, p,
+				          "'%s' is the host end of links[%d], not a host device",
+				          f->device, e->owner);
 			/* a device even when refused, so nothing else reports it again */
 			f->kind = NSL_IFACE_DEVICE;
 		}
 	}
-}
-
-/* ---- routes ---- */
-
-/* A subnet of a node's interface (or ::1/128 of lo), for gateways and connected routes. */
-struct net {
-	struct nsl_prefix p; /* host bits cleared */
-	size_t iface;        /* index in the node's ifaces */
-	bool route;          /* the kernel makes a route for it in the main table */
-};
-
-static int net_cmp(const void *x, const void *y)
-{
-	const struct net *a = x, *b = y;
-	int r = a->p.ip.family - b->p.ip.family;
-
-	if (!r)
-		r = (int)a->p.len - (int)b->p.len;
-	if (!r)
-		r = memcmp(a->p.ip.bytes, b->p.ip.bytes, 16);
-	if (!r)
-		r = a->iface < b->iface ? -1 : a->iface > b->iface;
-	return r;
-}
-
-static void mask(struct nsl_prefix *p)
-{
-	for (unsigned i = 0; i < 16; i++) {
-		unsigned bit = i * 8;
-
-		if (bit >= p->len)
-			p->ip.bytes[i] = 0;
-		else if (p->len - bit < 8)
-			p->ip.bytes[i] &= (uint8_t)(0xff << (8 - (p->len - bit)));
-	}
-}
-
-/* The first net equal to (family, len, bytes) and, when iface != SIZE_MAX, of that iface. */
-static const struct net *net_find(const struct net *nets, size_t n, const struct nsl_prefix *p,
-                                  size_t iface)
-{
-	struct net key = {.p = *p, .iface = iface == SIZE_MAX ? 0 : iface};
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (net_cmp(&nets[mid], &key) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == n || nets[lo].p.ip.family != p->ip.family || nets[lo].p.len != p->len ||
-	    memcmp(nets[lo].p.ip.bytes, p->ip.bytes, 16))
-		return NULL;
-	if (iface != SIZE_MAX && nets[lo].iface != iface)
-		return NULL;
-	return &nets[lo];
-}
-
-static bool prefix_eq(const struct nsl_prefix *a, const struct nsl_prefix *b)
-{
-	return a->ip.family == b->ip.family && a->len == b->len &&
-	       !memcmp(a->ip.bytes, b->ip.bytes, 16);
-}
-
-static int ip_cmp(const void *x, const void *y)
-{
-	const struct nsl_ip *a = x, *b = y;
-
-	if (a->family != b->family)
-		return a->family - b->family;
-	return memcmp(a->bytes, b->bytes, 16);
-}
-
-struct rkey {
-	const struct nsl_route *r;
-	size_t i;
-	uint32_t metric;
-};
-
-static int rkey_cmp(const void *x, const void *y)
-{
-	const struct rkey *a = x, *b = y;
-	int r = a->r->to.ip.family - b->r->to.ip.family;
-
-	if (!r)
-		r = (int)a->r->to.len - (int)b->r->to.len;
-	if (!r)
-		r = memcmp(a->r->to.ip.bytes, b->r->to.ip.bytes, 16);
-	if (!r)
-		r = a->metric < b->metric ? -1 : a->metric > b->metric;
-	if (!r)
-		r = a->i < b->i ? -1 : a->i > b->i;
-	return r;
-}
-
-static bool is_link_local6(const struct nsl_ip *ip)
-{
-	return ip->family == AF_INET6 && ip->bytes[0] == 0xfe && (ip->bytes[1] & 0xc0) == 0x80;
-}
-
-/* Whether the gateway is on a subnet of an interface that is up (dev, when given): the
- * kernel refuses a gateway it cannot reach directly. O(prefix lengths * log n). */
-static bool gateway_reachable(const struct net *nets, size_t n, const uint8_t *lens, size_t iface,
-                              const struct nsl_ip *via)
-{
-	unsigned max = via->family == AF_INET ? 32 : 128;
-
-	for (unsigned len = 0; len <= max; len++) {
-		struct nsl_prefix p = {.ip = *via, .len = (uint8_t)len};
-
-		if (!lens[len])
-			continue;
-		mask(&p);
-		if (net_find(nets, n, &p, iface))
-			return true;
-	}
-	return false;
-}
-
-/* Why two routes that read differently have one metric for the kernel. */
-static const char *metric_hint(const struct nsl_route *a, const struct nsl_route *b)
-{
-	if (a->to.ip.family == AF_INET6)
-		return a->has_metric && a->metric && b->has_metric && b->metric
-		           ? ""
-		           : " (no metric, or 0, is 1024 for IPv6)";
-	return a->has_metric && b->has_metric ? "" : " (no metric is 0 for IPv4)";
-}
-
-static int check_routes(struct vctx *c, int node)
-{
-	struct nsl_node *n = &c->t->nodes[node];
-	size_t n_nets = 0, n_addrs = 0, cap = 1;
-	struct nsl_ip *addrs = NULL;
-	struct net *nets = NULL;
-	struct rkey *keys = NULL;
-	uint8_t lens[2][129] = {{0}};
-	int r = -ENOMEM;
-
-	if (!n->n_routes)
-		return 0;
-	for (size_t i = 0; i < n->n_ifaces; i++)
-		cap += n->ifaces[i].n_addrs;
-	nets = calloc(cap, sizeof(*nets));
-	addrs = calloc(cap, sizeof(*addrs));
-	keys = calloc(n->n_routes, sizeof(*keys));
-	if (!nets || !addrs || !keys)
-		goto out;
-	for (size_t i = 0; i < n->n_ifaces; i++) {
-		const struct nsl_iface *f = &n->ifaces[i];
-
-		for (size_t j = 0; j < f->n_addrs; j++) {
-			struct net *e = &nets[n_nets];
-
-			addrs[n_addrs++] = f->addrs[j].ip;
-			if (!f->up)
-				continue; /* no subnet route, no gateway through it */
-			e->p = f->addrs[j];
-			mask(&e->p);
-			e->iface = i;
-			/* IPv4: a prefix route in main unless /32 (lo's go to the local table);
-			 * IPv6: a route for every address, lo's too, metric 256 */
-			e->route = f->addrs[j].ip.family == AF_INET6 ||
-			           (f->kind != NSL_IFACE_LO && f->addrs[j].len < 32);
-			lens[e->p.ip.family == AF_INET6][e->p.len] = 1;
-			n_nets++;
-		}
-	}
-	/* the kernel's own ::1/128 on lo */
-	nets[n_nets].p.ip.family = AF_INET6;
-	nets[n_nets].p.ip.bytes[15] = 1;
-	nets[n_nets].p.len = 128;
-	nets[n_nets].iface = SIZE_MAX - 1;
-	nets[n_nets++].route = true;
-	qsort(nets, n_nets, sizeof(*nets), net_cmp);
-	qsort(addrs, n_addrs, sizeof(*addrs), ip_cmp);
-
-	for (size_t i = 0; i < n->n_routes; i++) {
-		struct nsl_route *rt = &n->routes[i];
-		char p[PATH_LEN], b[INET6_ADDRSTRLEN + 8];
-		struct nsl_iface *dev = rt->dev[0] ? node_iface(c, node, rt->dev) : NULL;
-		size_t dev_i = dev ? (size_t)(dev - n->ifaces) : SIZE_MAX;
-		uint32_t metric = nsl_route_metric(rt);
-		const struct net *conn;
-
-		keys[i] = (struct rkey){rt, i, metric};
-		if (rt->dev[0] && (!dev || dev->kind == NSL_IFACE_UNKNOWN)) {
-			nsl_fmt(p, sizeof(p), "nodes.%s.routes[%zu].dev", n->name, i);
-			verr(c, p, "node %s has no interface '%s'", n->name, rt->dev);
-			continue;
-		}
-		if (dev && !dev->up) {
-			nsl_fmt(p, sizeof(p), "nodes.%s.routes[%zu].dev", n->name, i);
-			verr(c, p,
-			     "interface %s is down ('up': false): the kernel takes no route "
-			     "through it",
-			     rt->dev);
-			continue;
-		}
-		nsl_fmt(p, sizeof(p), "nodes.%s.routes[%zu].via", n->name, i);
-		if (rt->has_via && bsearch(&rt->via, addrs, n_addrs, sizeof(*addrs), ip_cmp)) {
-			verr(c, p, "%s is this node's own address",
-			     nsl_ip_str(&rt->via, b, sizeof(b)));
-		} else if (rt->has_via && is_link_local6(&rt->via)) {
-			if (!rt->dev[0])
-				verr(c, p, "a link-local gateway needs 'dev'");
-		} else if (rt->has_via &&
-		           !gateway_reachable(nets, n_nets, lens[rt->via.family == AF_INET6], dev_i,
-		                              &rt->via)) {
-			verr(c, p, "gateway %s is on no subnet of %s%s%s that is up",
-			     nsl_ip_str(&rt->via, b, sizeof(b)),
-			     rt->dev[0] ? "interface " : "node ", rt->dev[0] ? rt->dev : n->name,
-			     rt->dev[0] ? "" : "'s interfaces");
-		}
-		if (rt->has_src && !bsearch(&rt->src, addrs, n_addrs, sizeof(*addrs), ip_cmp)) {
-			nsl_fmt(p, sizeof(p), "nodes.%s.routes[%zu].src", n->name, i);
-			verr(c, p, "%s is not an address of node %s",
-			     nsl_ip_str(&rt->src, b, sizeof(b)), n->name);
-		}
-		/* the kernel made a route to each connected subnet: a second one with the same
-		 * metric is refused (EEXIST), whatever its gateway or device */
-		conn = net_find(nets, n_nets, &rt->to, SIZE_MAX);
-		while (conn && !conn->route && conn + 1 < nets + n_nets &&
-		       prefix_eq(&conn[1].p, &rt->to))
-			conn++;
-		if (conn && conn->route && metric == (rt->to.ip.family == AF_INET6 ? 256u : 0u)) {
-			nsl_fmt(p, sizeof(p), "nodes.%s.routes[%zu].to", n->name, i);
-			verr(c, p,
-			     "%s is the subnet of %s: the kernel has that route already, with "
-			     "metric %u (give this one another metric)",
-			     nsl_prefix_str(&rt->to, b, sizeof(b)),
-			     conn->iface < n->n_ifaces ? n->ifaces[conn->iface].name : "lo",
-			     metric);
-		}
-	}
-	/* the kernel refuses a second route to the same place with the same metric */
-	qsort(keys, n->n_routes, sizeof(*keys), rkey_cmp);
-	for (size_t i = 1, first = 0; i < n->n_routes; i++) {
-		char p[PATH_LEN], b[INET6_ADDRSTRLEN + 8];
-
-		if (rkey_cmp(&(struct rkey){keys[i].r, 0, keys[i].metric},
-		             &(struct rkey){keys[first].r, 0, keys[first].metric})) {
-			first = i;
-			continue;
-		}
-		nsl_fmt(p, sizeof(p), "nodes.%s.routes[%zu].to", n->name, keys[i].i);
-		verr(c, p, "same destination %s and metric %u as routes[%zu]%s",
-		     nsl_prefix_str(&keys[i].r->to, b, sizeof(b)), keys[i].metric, keys[first].i,
-		     metric_hint(keys[i].r, keys[first].r));
-	}
-	r = 0;
-out:
-	free(nets);
-	free(addrs);
-	free(keys);
-	return r;
 }
 
 /* ---- the rest of a node ---- */
@@ -589,14 +310,15 @@ static void check_mtu(struct vctx *c, const char *owner, struct nsl_iface *iface
 			    !(at && at->key && !strcmp(at->key, "mtu"))) {
 				/* the MTU comes from the link: the problem is written there */
 				nsl_fmt(p, sizeof(p), "links[%d].mtu", f->link);
-				verr(c, p,
-				     "MTU %u is below 1280, the minimum for IPv6 addresses "
-				     "(%s.interfaces.%s "
-				     "has one)",
-				     f->mtu, owner, f->name);
+				nsl_v_err(c, p,
+				          "MTU %u is below 1280, the minimum for IPv6 addresses "
+				          "(%s.interfaces.%s "
+				          "has one)",
+				          f->mtu, owner, f->name);
 			} else {
-				verr(c, p, "MTU %u is below 1280, the minimum for IPv6 addresses",
-				     f->mtu);
+				nsl_v_err(c, p,
+				          "MTU %u is below 1280, the minimum for IPv6 addresses",
+				          f->mtu);
 			}
 			break;
 		}
@@ -613,10 +335,10 @@ static void check_nat(struct vctx *c, int node, const struct nsl_nat *nat, size_
 
 		if (!nat[i].out[0])
 			continue;
-		f = node_iface(c, node, nat[i].out);
+		f = nsl_v_iface(c, node, nat[i].out);
 		if (!f || f->kind == NSL_IFACE_UNKNOWN) {
 			nsl_fmt(p, sizeof(p), "nodes.%s.nat[%zu].out", n->name, i);
-			verr(c, p, "node %s has no interface '%s'", n->name, nat[i].out);
+			nsl_v_err(c, p, "node %s has no interface '%s'", n->name, nat[i].out);
 		}
 	}
 }
@@ -654,7 +376,8 @@ static int check_mounts(struct vctx *c, const struct nsl_node *n)
 			continue;
 		}
 		nsl_fmt(p, sizeof(p), "nodes.%s.mounts[%zu]", n->name, keys[i].i);
-		verr(c, p, "%s is already mounted by mounts[%zu]", keys[i].target, keys[first].i);
+		nsl_v_err(c, p, "%s is already mounted by mounts[%zu]", keys[i].target,
+		          keys[first].i);
 	}
 	free(keys);
 	return 0;
@@ -684,7 +407,8 @@ static void check_sysctls(struct vctx *c, int node, const char *owner, const str
 		dot = strchr(rest, '.');
 		last = strrchr(rest, '.');
 		if (!dot) {
-			verr_key(c, p, "expected %.*sINTERFACE.SETTING", (int)(rest - key), key);
+			nsl_v_err_key(c, p, "expected %.*sINTERFACE.SETTING", (int)(rest - key),
+			              key);
 			continue;
 		}
 		/* a dotted interface of the topology named here? */
@@ -696,8 +420,8 @@ static void check_sysctls(struct vctx *c, int node, const char *owner, const str
 				break;
 			memcpy(name, rest, len);
 			name[len] = '\0';
-			if (node_iface(c, node, name)) {
-				verr_key(
+			if (nsl_v_iface(c, node, name)) {
+				nsl_v_err_key(
 				    c, p,
 				    "interface '%s' has a '.' in its name: its sysctls cannot be "
 				    "named without ambiguity (rename the interface)",
@@ -710,22 +434,23 @@ static void check_sysctls(struct vctx *c, int node, const char *owner, const str
 			continue; /* the host's own interfaces are not known here */
 		len = (size_t)(dot - rest);
 		if (len > NSL_IFNAME_MAX) {
-			verr_key(c, p, "node %s has no interface '%.*s'", c->t->nodes[node].name,
-			         (int)len, rest);
+			nsl_v_err_key(c, p, "node %s has no interface '%.*s'",
+			              c->t->nodes[node].name, (int)len, rest);
 			continue;
 		}
 		memcpy(name, rest, len);
 		name[len] = '\0';
 		if (dot != last) {
-			verr_key(c, p,
-			         "expected %.*sINTERFACE.SETTING (one name after the interface)",
-			         (int)(rest - key), key);
+			nsl_v_err_key(
+			    c, p, "expected %.*sINTERFACE.SETTING (one name after the interface)",
+			    (int)(rest - key), key);
 		} else if (strcmp(name, "all") && strcmp(name, "default") &&
-		           !node_iface(c, node, name)) {
-			verr_key(c, p,
-			         "node %s has no interface '%s' (a per-interface sysctl names all, "
-			         "default, lo or an interface of the node)",
-			         c->t->nodes[node].name, name);
+		           !nsl_v_iface(c, node, name)) {
+			nsl_v_err_key(
+			    c, p,
+			    "node %s has no interface '%s' (a per-interface sysctl names all, "
+			    "default, lo or an interface of the node)",
+			    c->t->nodes[node].name, name);
 		}
 	}
 }
@@ -790,7 +515,7 @@ int nsl_topology_validate(struct nsl_topology *t, struct nsl_diags *diags)
 			iface_reset(&n->ifaces[j]);
 			insert(&c, (int)i, n->ifaces[j].name, &n->ifaces[j], 0, &fresh);
 		}
-		lo = node_iface(&c, (int)i, "lo");
+		lo = nsl_v_iface(&c, (int)i, "lo");
 		if (!lo)
 			lo = iface_add(&c, (int)i, n->ifaces, &n->n_ifaces, "lo");
 		lo->kind = NSL_IFACE_LO;
@@ -812,11 +537,11 @@ int nsl_topology_validate(struct nsl_topology *t, struct nsl_diags *diags)
 			if (n->ifaces[j].kind != NSL_IFACE_UNKNOWN)
 				continue;
 			nsl_fmt(p, sizeof(p), "nodes.%s.interfaces.%s", n->name, n->ifaces[j].name);
-			verr_key(&c, p, "no link, device or bridge gives this interface");
+			nsl_v_err_key(&c, p, "no link, device or bridge gives this interface");
 		}
 		nsl_fmt(owner, sizeof(owner), "nodes.%s", n->name);
 		check_mtu(&c, owner, n->ifaces, n->n_ifaces);
-		r = check_routes(&c, (int)i);
+		r = nsl_v_routes(&c, (int)i);
 		check_nat(&c, (int)i, n->nat, n->n_nat);
 		check_sysctls(&c, (int)i, owner, n->sysctls, n->n_sysctls);
 		if (!r)
@@ -828,7 +553,7 @@ int nsl_topology_validate(struct nsl_topology *t, struct nsl_diags *diags)
 		if (t->host.ifaces[j].kind != NSL_IFACE_UNKNOWN)
 			continue;
 		nsl_fmt(p, sizeof(p), "host.interfaces.%s", t->host.ifaces[j].name);
-		verr_key(&c, p, "no link has this host end");
+		nsl_v_err_key(&c, p, "no link has this host end");
 	}
 	check_mtu(&c, "host", t->host.ifaces, t->host.n_ifaces);
 	check_sysctls(&c, NSL_ENDPOINT_HOST, "host", t->host.sysctls, t->host.n_sysctls);
