@@ -3,7 +3,7 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 CC ?= cc
 BUILD ?= build
-PKGS := libnl-3.0 libnl-route-3.0 libcjson libnftnl libmnl
+PKGS := libnl-3.0 libnl-route-3.0 libcjson yaml-0.1 libnftnl libmnl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS := $(shell pkg-config --libs $(PKGS))
 CFLAGS ?= -O2 -g
@@ -74,19 +74,28 @@ format:
 clean:
 	rm -rf build build-asan build-fuzz
 
-# libFuzzer on the topology parser and validator: `make fuzz FUZZ_SECONDS=60`. Runs on a copy
-# of tests/fuzz/corpus in build-fuzz/ (the committed corpus is never written); a crash leaves
-# its reproducer in build-fuzz/artifacts/ (crash-*, leak-*, timeout-*, oom-*); replay one with
-# `build-fuzz/fuzz_topology FILE`.
+# libFuzzer on the topology readers, parser and validator: `make fuzz FUZZ_SECONDS=60` runs
+# the JSON harness and the YAML harness for half the time each, on copies of
+# tests/fuzz/corpus and tests/fuzz/corpus_yaml in build-fuzz/ (the committed corpora are never
+# written); a crash leaves its reproducer in build-fuzz/artifacts/ (crash-*, leak-*,
+# timeout-*, oom-*); replay one with `build-fuzz/fuzz_topology FILE` (or fuzz_topology_yaml).
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
 FUZZ_FLAGS := -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+FUZZ_HALF = $(shell expr \( $(FUZZ_SECONDS) + 1 \) / 2)
 build-fuzz/fuzz_topology: tests/fuzz/fuzz_topology.c $(CORE_SRCS) $(HEADERS)
 	@mkdir -p build-fuzz
 	$(FUZZ_CC) $(FUZZ_FLAGS) -std=gnu11 -Isrc $(PKG_CFLAGS) -D_GNU_SOURCE -o $@ tests/fuzz/fuzz_topology.c $(CORE_SRCS) $(PKG_LIBS)
 
-fuzz: build-fuzz/fuzz_topology
-	rm -rf build-fuzz/corpus && mkdir -p build-fuzz/corpus build-fuzz/artifacts
+build-fuzz/fuzz_topology_yaml: tests/fuzz/fuzz_topology.c $(CORE_SRCS) $(HEADERS)
+	@mkdir -p build-fuzz
+	$(FUZZ_CC) $(FUZZ_FLAGS) -std=gnu11 -Isrc $(PKG_CFLAGS) -D_GNU_SOURCE '-DFUZZ_FILE="fuzz.yaml"' -o $@ tests/fuzz/fuzz_topology.c $(CORE_SRCS) $(PKG_LIBS)
+
+fuzz: build-fuzz/fuzz_topology build-fuzz/fuzz_topology_yaml
+	rm -rf build-fuzz/corpus build-fuzz/corpus_yaml && mkdir -p build-fuzz/corpus build-fuzz/corpus_yaml build-fuzz/artifacts
 	cp tests/fuzz/corpus/* build-fuzz/corpus/
-	cd build-fuzz && ./fuzz_topology -max_len=65536 -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+	cp tests/fuzz/corpus_yaml/* build-fuzz/corpus_yaml/
+	cd build-fuzz && ./fuzz_topology -max_len=65536 -max_total_time=$(FUZZ_HALF) -timeout=10 -rss_limit_mb=2048 \
 		-artifact_prefix=artifacts/ -print_final_stats=1 corpus
+	cd build-fuzz && ./fuzz_topology_yaml -max_len=65536 -max_total_time=$(FUZZ_HALF) -timeout=10 -rss_limit_mb=2048 \
+		-artifact_prefix=artifacts/ -print_final_stats=1 corpus_yaml

@@ -33,17 +33,9 @@ struct nsl_topology *nsl_cli_load(const char *path)
 	return t;
 }
 
-static bool ends_with(const char *s, const char *suffix)
-{
-	size_t l = strlen(s), k = strlen(suffix);
-
-	return l > k && !strcmp(s + l - k, suffix);
-}
-
 int nsl_cli_lab_arg(const char *arg, bool file_ok, char *buf, size_t size)
 {
-	if (file_ok && (strchr(arg, '/') || ends_with(arg, ".json") || ends_with(arg, ".yaml") ||
-	                ends_with(arg, ".yml"))) {
+	if (file_ok && (strchr(arg, '/') || nsl_topology_file_name(arg))) {
 		struct nsl_topology *t = nsl_cli_load(arg);
 		if (!t)
 			return -EINVAL;

@@ -12,7 +12,8 @@ static const struct nsl_command commands[] = {
      "run a command inside a node"},
     {"status", nsl_cmd_status, "status [LAB] [--json]",
      "what is up: labs, nodes, holders, interfaces"},
-    {"validate", nsl_cmd_validate, "validate TOPO", "check a topology (no root, no kernel)"},
+    {"validate", nsl_cmd_validate, "validate [--show] TOPO",
+     "check a topology (no root, no kernel); --show prints the model"},
     {"graph", nsl_cmd_graph, "graph TOPO", "print the topology as Graphviz DOT"},
 };
 

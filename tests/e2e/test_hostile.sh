@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Hostile input. Every tests/fixtures/invalid/*.json goes through `nslab validate` (also as
+# Hostile input. Every tests/fixtures/invalid/*.{json,yaml,yml} goes through `nslab validate` (also as
 # nobody: no root needed) and `nslab up` (root): both fail, print the fixture's expected
 # message and name the file, and nothing appears in /run/nslab or /run/netns. Then cases only
 # the kernel can tell: a device that does not exist, lo as a device, a host end whose name the
@@ -24,12 +24,13 @@ new_entries() {
 # ---- 1. every invalid fixture, validate and up ----
 
 n=0
-for f in "$FIX"/*.json; do
+for f in "$FIX"/*.json "$FIX"/*.yaml "$FIX"/*.yml; do
 	[ -e "$f" ] || continue
-	exp=${f%.json}.expect
+	exp=${f%.*}.expect
 	[ -f "$exp" ] || { not_ok "$(basename "$f") has no .expect file"; continue; }
-	name=$(basename "$f" .json)
-	lab=$(grep -o -m1 '"name": *"[A-Za-z0-9_-]*"' "$f" | sed 's/.*"\([^"]*\)"$/\1/')
+	name=$(basename "$f")
+	lab=$(grep -o -m1 -E '("name": *"[A-Za-z0-9_-]*"|^name: *[A-Za-z0-9_-]+)' "$f" |
+		sed -E 's/.*[" ]([A-Za-z0-9_-]+)"?$/\1/')
 	lab=${lab:-t}
 	runtime_entries >"$T_TMP/.before"
 	bad=""
