@@ -554,6 +554,8 @@ static int write_state(struct nsl_apply *a, struct nsl_err *err)
 
 	nsl_fmt(s.name, sizeof(s.name), "%s", lab(a));
 	s.topology = abs ? abs : t->file;
+	nsl_fmt(s.sha256, sizeof(s.sha256), "%s", t->sha256);
+	s.generation = 1;
 	s.n_nodes = t->n_nodes;
 	s.nodes = calloc(t->n_nodes + 1, sizeof(*s.nodes));
 	if (!s.nodes)
@@ -572,6 +574,9 @@ static int write_state(struct nsl_apply *a, struct nsl_err *err)
 	}
 	rc = nsl_labstate_format(&s, &text, err);
 	free(s.nodes);
+	/* The text the lab was built from, as it was read: what a later apply compares with. */
+	if (rc == 0)
+		rc = nsl_state_write_file(a->sd, "topology", t->text, t->text_len, err);
 	return rc < 0 ? rc : nsl_state_write_file(a->sd, "state.json", text, strlen(text), err);
 }
 
