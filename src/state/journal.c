@@ -154,6 +154,12 @@ int nsl_rec_format(const struct nsl_rec *r, char *buf, size_t size)
 	case NSL_REC_COMMITTED:
 		put(&o, "committed");
 		break;
+	case NSL_REC_KEEPER:
+		put(&o, "keeper %d %llu %llu %llu", (int)r->keeper.pid,
+		    (unsigned long long)r->keeper.start_time,
+		    (unsigned long long)r->keeper.userns_dev,
+		    (unsigned long long)r->keeper.userns_ino);
+		break;
 	}
 	put(&o, "\n");
 	return o.ok ? (int)o.len : -ENAMETOOLONG;
@@ -317,6 +323,16 @@ static bool parse_line(struct pctx *c, char *line, struct nsl_rec *r)
 			return true;
 		}
 		return n == 3 && str(f[1], &r->sysctl.key) && str(f[2], &r->sysctl.value);
+	}
+	if (!strcmp(f[0], "keeper") && n == 5 && u64(f[1], INT32_MAX, &v) && v > 1 &&
+	    u64(f[2], UINT64_MAX, &t) && u64(f[3], UINT64_MAX, &dev) &&
+	    u64(f[4], UINT64_MAX, &ino)) {
+		r->kind = NSL_REC_KEEPER;
+		r->keeper.pid = (pid_t)v;
+		r->keeper.start_time = t;
+		r->keeper.userns_dev = dev;
+		r->keeper.userns_ino = ino;
+		return true;
 	}
 	if (!strcmp(f[0], "committed") && n == 1) {
 		r->kind = NSL_REC_COMMITTED;

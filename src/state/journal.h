@@ -4,6 +4,9 @@
  * first line names the format's version, so a newer nslab can tear down an older lab.
  *
  *   nslab-journal 1 LAB TOPOLOGY         the header
+ *   keeper PID START DEV INO             a rootless lab's keeper (kernel/keeper.h), and its
+ *                                        user namespace (dev, inode): every process in it is
+ *                                        the lab's
  *   node NAME PID START DEV INO          a holder, and its network namespace (dev, inode):
  *                                        /run/netns/LAB.NAME is ours only if it is that one
  *   device NODE KEY ORIG IFINDEX MTU UP MAC ALIAS [CIDR...]
@@ -40,6 +43,7 @@ enum nsl_rec_kind {
 	NSL_REC_HOSTSYSCTL_ORIG,
 	NSL_REC_HOSTNFT,
 	NSL_REC_COMMITTED,
+	NSL_REC_KEEPER,
 };
 
 /* Strings point into the parsed text (or the caller's memory when formatting). */
@@ -72,6 +76,11 @@ struct nsl_rec {
 		struct {
 			const char *name;
 		} hostnft;
+		struct {
+			pid_t pid;
+			uint64_t start_time;
+			uint64_t userns_dev, userns_ino;
+		} keeper;
 		struct {
 			const char *key, *value;
 			uint64_t time; /* when it was set: orders labs that set one key */

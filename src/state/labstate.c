@@ -25,6 +25,13 @@ int nsl_labstate_format(const struct nsl_labstate *s, char **ret, struct nsl_err
 	ok = ok && cJSON_AddStringToObject(root, "topology", s->topology ? s->topology : "");
 	ok = ok && cJSON_AddStringToObject(root, "topology_sha256", s->sha256);
 	ok = ok && cJSON_AddNumberToObject(root, "generation", s->generation);
+	if (ok && s->keeper.pid > 0) {
+		cJSON *k = cJSON_AddObjectToObject(root, "keeper");
+		ok = k && cJSON_AddNumberToObject(k, "pid", s->keeper.pid);
+		ok = ok && add_u64(k, "start_time", s->keeper.start_time);
+		ok = ok && add_u64(k, "userns_dev", s->keeper.userns_dev);
+		ok = ok && add_u64(k, "userns_inode", s->keeper.userns_ino);
+	}
 	nodes = ok ? cJSON_AddArrayToObject(root, "nodes") : NULL;
 	ok = ok && nodes;
 	for (size_t i = 0; ok && i < s->n_nodes; i++) {
@@ -125,6 +132,19 @@ int nsl_labstate_parse(const char *text, struct nsl_labstate *ret, struct nsl_er
 		goto out;
 	}
 	ret->generation = (unsigned)gen->valuedouble;
+	const cJSON *k = cJSON_GetObjectItemCaseSensitive(root, "keeper");
+	if (k) {
+		const cJSON *kpid = cJSON_GetObjectItemCaseSensitive(k, "pid");
+		if (!cJSON_IsNumber(kpid) || kpid->valuedouble < 2 ||
+		    kpid->valuedouble > INT32_MAX ||
+		    !get_u64(k, "start_time", &ret->keeper.start_time) ||
+		    !get_u64(k, "userns_dev", &ret->keeper.userns_dev) ||
+		    !get_u64(k, "userns_inode", &ret->keeper.userns_ino)) {
+			rc = nsl_err_set(err, EBADMSG, "state.json: the keeper is damaged");
+			goto out;
+		}
+		ret->keeper.pid = (pid_t)kpid->valuedouble;
+	}
 	ret->nodes = calloc((size_t)cJSON_GetArraySize(nodes) + 1, sizeof(*ret->nodes));
 	if (!ret->nodes) {
 		rc = nsl_err_set(err, ENOMEM, "out of memory");

@@ -22,6 +22,13 @@ struct nsl_labstate_node {
 	size_t n_env;
 };
 
+/* A rootless lab's keeper: the process that owns the lab's user and mount namespaces. */
+struct nsl_labstate_keeper {
+	pid_t pid; /* 0: none, the lab is root's */
+	uint64_t start_time;
+	uint64_t userns_dev, userns_ino;
+};
+
 struct nsl_labstate {
 	int version;
 	char name[NSL_NAME_MAX + 1];
@@ -30,6 +37,7 @@ struct nsl_labstate {
 	unsigned generation; /* 1 after up, one more after each apply */
 	struct nsl_labstate_node *nodes;
 	size_t n_nodes;
+	struct nsl_labstate_keeper keeper; /* rootless labs only ("keeper" in the file) */
 };
 
 /* Text of a state (malloc'd). */

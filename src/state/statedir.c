@@ -1,6 +1,7 @@
 /* The state directory (see statedir.h). */
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
@@ -17,23 +18,55 @@ static int lock_fd(int fd, int op)
 	return 0;
 }
 
-int nsl_state_root(struct nsl_statedir *sd, struct nsl_err *err)
+/* Open (creating it 0700 if needed) a directory that must be uid's own, with no access for
+ * anyone else, and no symlink anywhere in its last component. */
+static int own_dir(const char *path, uid_t uid, bool create, struct nsl_err *err)
 {
 	struct stat st;
 	int fd;
 
+	if (create && mkdir(path, 0700) < 0 && errno != EEXIST)
+		return nsl_err_set(err, errno, "create %s: %m", path);
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return nsl_err_set(err, errno, "open %s: %m", path);
+	if (fstat(fd, &st) < 0 || st.st_uid != uid || (st.st_mode & 077)) {
+		close(fd);
+		return nsl_err_set(err, EPERM,
+		                   "%s must be a directory owned by %s (uid %u) with mode 0700",
+		                   path, uid ? "you" : "root", (unsigned)uid);
+	}
+	return fd;
+}
+
+/* A user's own runtime directory, as a login session gives it: absolute, a directory (not
+ * a symlink) owned by the user, closed to others. */
+static bool xdg_usable(const char *xdg, uid_t uid)
+{
+	struct stat st;
+
+	return xdg && xdg[0] == '/' && strlen(xdg) < PATH_MAX - 16 && lstat(xdg, &st) == 0 &&
+	       S_ISDIR(st.st_mode) && st.st_uid == uid && !(st.st_mode & 077);
+}
+
+int nsl_state_root(struct nsl_statedir *sd, struct nsl_err *err)
+{
+	uid_t uid = geteuid();
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	int fd;
+
 	memset(sd, 0, sizeof(*sd));
 	sd->root_fd = sd->lab_fd = -1;
-	if (mkdir(NSL_RUN_DIR, 0700) < 0 && errno != EEXIST)
-		return nsl_err_set(err, errno, "create %s: %m", NSL_RUN_DIR);
-	fd = open(NSL_RUN_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	sd->rootless = uid != 0;
+	if (!sd->rootless)
+		nsl_fmt(sd->root, sizeof(sd->root), "%s", NSL_RUN_DIR);
+	else if (xdg_usable(xdg, uid))
+		nsl_fmt(sd->root, sizeof(sd->root), "%s/nslab", xdg);
+	else
+		nsl_fmt(sd->root, sizeof(sd->root), "/tmp/nslab-%u", (unsigned)uid);
+	fd = own_dir(sd->root, uid, true, err);
 	if (fd < 0)
-		return nsl_err_set(err, errno, "open %s: %m", NSL_RUN_DIR);
-	if (fstat(fd, &st) < 0 || st.st_uid != 0 || (st.st_mode & 077)) {
-		close(fd);
-		return nsl_err_set(
-		    err, EPERM, "%s must be a directory owned by root with mode 0700", NSL_RUN_DIR);
-	}
+		return fd;
 	sd->root_fd = fd;
 	return 0;
 }
@@ -52,7 +85,7 @@ int nsl_state_create(struct nsl_statedir *sd, const char *lab, struct nsl_err *e
 	snprintf(sd->lab, sizeof(sd->lab), "%s", lab);
 	rc = lock_fd(sd->root_fd, LOCK_EX);
 	if (rc < 0)
-		return nsl_err_set(err, rc, "lock %s: %s", NSL_RUN_DIR, strerror(-rc));
+		return nsl_err_set(err, rc, "lock %s: %s", sd->root, strerror(-rc));
 	if (mkdirat(sd->root_fd, lab, 0700) < 0) {
 		rc = -errno;
 		lock_fd(sd->root_fd, LOCK_UN);
@@ -183,7 +216,7 @@ int nsl_state_list(struct nsl_statedir *sd, char ***ret, size_t *ret_n, struct n
 	if (fd < 0 || !(d = fdopendir(fd))) {
 		if (fd >= 0)
 			close(fd);
-		return nsl_err_set(err, errno, "list %s: %m", NSL_RUN_DIR);
+		return nsl_err_set(err, errno, "list %s: %m", sd->root);
 	}
 	while ((e = readdir(d))) {
 		if (e->d_type != DT_DIR || !nsl_name_valid(e->d_name))
@@ -337,7 +370,7 @@ int nsl_state_lock_root(struct nsl_statedir *sd, bool lock, struct nsl_err *err)
 {
 	int rc = lock_fd(sd->root_fd, lock ? LOCK_EX : LOCK_UN);
 
-	return rc < 0 ? nsl_err_set(err, rc, "lock %s: %s", NSL_RUN_DIR, strerror(-rc)) : 0;
+	return rc < 0 ? nsl_err_set(err, rc, "lock %s: %s", sd->root, strerror(-rc)) : 0;
 }
 
 static int open_other(struct nsl_statedir *sd, const char *lab)

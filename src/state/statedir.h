@@ -1,10 +1,15 @@
-/* The state directory: /run/nslab (root-owned, 0700) holds one directory per lab with its
- * journal and its state file. Paths are resolved relative to directory fds and never follow
- * symlinks. The root's lock is held only for short moments (create, remove, host sysctls);
- * each lab's own lock for as long as a command works on that lab, so labs run in parallel. */
+/* The state directory holds one directory per lab with its journal and its state file. Its
+ * root is chosen at run time: /run/nslab for root (root-owned, 0700); for any other user
+ * (a rootless lab) $XDG_RUNTIME_DIR/nslab when XDG_RUNTIME_DIR is a directory of the user's
+ * own closed to others, else /tmp/nslab-UID; either must be the user's own 0700 directory.
+ * Each user has a root of their own: labs of two users never see each other. Paths are resolved
+ * relative to directory fds and never follow symlinks. The root's lock is held only for short
+ * moments (create, remove, host sysctls); each lab's own lock for as long as a command works on
+ * that lab, so labs run in parallel. */
 #ifndef NSL_STATEDIR_H
 #define NSL_STATEDIR_H
 
+#include <limits.h>
 #include <stdbool.h>
 
 #include "base/util.h"
@@ -14,12 +19,14 @@
 #define NSL_RUN_DIR "/run/nslab"
 
 struct nsl_statedir {
-	int root_fd; /* /run/nslab */
-	int lab_fd;  /* /run/nslab/LAB, flocked while we work on it */
+	int root_fd; /* the root: /run/nslab */
+	int lab_fd;  /* ROOT/LAB, flocked while we work on it */
 	char lab[NSL_NAME_MAX + 1];
+	bool rootless;       /* opened by a user other than root: the labs under it are rootless */
+	char root[PATH_MAX]; /* the root's path */
 };
 
-/* Open (creating if needed) and check the root; takes nothing else. */
+/* Choose, open (creating if needed) and check the root; takes nothing else. */
 int nsl_state_root(struct nsl_statedir *sd, struct nsl_err *err) NSL_MUST_USE;
 /* up: create LAB's directory and lock it; -EEXIST if the lab exists (up or being built). */
 int nsl_state_create(struct nsl_statedir *sd, const char *lab, struct nsl_err *err) NSL_MUST_USE;

@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "base/subid.h"
 #include "state/journal.h"
 #include "state/labstate.h"
 
@@ -34,7 +35,7 @@ static void test_journal_round_trip(void **state)
 	struct nsl_prefix addrs[2];
 	struct nsl_journal j;
 	struct nsl_err err = {0};
-	struct nsl_rec recs[8] = {
+	struct nsl_rec recs[9] = {
 	    {.kind = NSL_REC_HEADER, .header = {.lab = "demo", .topology = "/my labs/t 1.json"}},
 	    {.kind = NSL_REC_NODE,
 	     .node = {.name = "r1",
@@ -52,6 +53,11 @@ static void test_journal_round_trip(void **state)
 	     .sysctl = {.key = "net.ipv4.ip_forward", .value = ""}},
 	    {.kind = NSL_REC_HOSTNFT, .hostnft = {.name = "nslab-demo"}},
 	    {.kind = NSL_REC_COMMITTED},
+	    {.kind = NSL_REC_KEEPER,
+	     .keeper = {.pid = 77,
+	                .start_time = 18446744073709551615ull,
+	                .userns_dev = 4,
+	                .userns_ino = 4026531837ull}},
 	};
 
 	(void)state;
@@ -68,9 +74,9 @@ static void test_journal_round_trip(void **state)
 	recs[2].device.addrs = addrs;
 	recs[2].device.n_addrs = 2;
 
-	char *text = format_all(recs, 8);
+	char *text = format_all(recs, 9);
 	assert_int_equal(nsl_journal_parse(text, &j, &err), 0);
-	assert_int_equal(j.n, 8);
+	assert_int_equal(j.n, 9);
 	assert_int_equal(j.version, NSL_JOURNAL_VERSION);
 	assert_string_equal(j.recs[0].header.topology, "/my labs/t 1.json");
 	assert_int_equal(j.recs[1].node.pid, 4242);
@@ -89,6 +95,11 @@ static void test_journal_round_trip(void **state)
 	assert_string_equal(j.recs[5].sysctl.value, "");
 	assert_string_equal(j.recs[6].hostnft.name, "nslab-demo");
 	assert_int_equal(j.recs[7].kind, NSL_REC_COMMITTED);
+	assert_int_equal(j.recs[8].kind, NSL_REC_KEEPER);
+	assert_int_equal(j.recs[8].keeper.pid, 77);
+	assert_true(j.recs[8].keeper.start_time == 18446744073709551615ull);
+	assert_true(j.recs[8].keeper.userns_dev == 4);
+	assert_true(j.recs[8].keeper.userns_ino == 4026531837ull);
 	nsl_journal_free(&j);
 }
 
@@ -131,6 +142,13 @@ static void test_journal_refusals(void **state)
 	    nsl_journal_parse(strdup("nslab-journal 1 demo x\nnode r1 x 1 2 3\n"), &j, &err),
 	    -EBADMSG);
 	assert_non_null(strstr(err.msg, "line 2"));
+	/* A keeper is a real process: never PID 0 or 1, all four numbers. */
+	assert_int_equal(
+	    nsl_journal_parse(strdup("nslab-journal 1 demo x\nkeeper 1 2 3 4\n"), &j, &err),
+	    -EBADMSG);
+	assert_int_equal(
+	    nsl_journal_parse(strdup("nslab-journal 1 demo x\nkeeper 100 2 3\n"), &j, &err),
+	    -EBADMSG);
 	assert_int_equal(
 	    nsl_journal_parse(strdup("nslab-journal 1 demo x\nhostlink a%zz b\n"), &j, &err),
 	    -EBADMSG);
@@ -192,8 +210,29 @@ static void test_labstate_round_trip(void **state)
 	assert_string_equal(back.nodes[1].env[1], "QUOTE=\"a b\"\\n");
 	assert_ptr_equal(nsl_labstate_node(&back, "h2"), &back.nodes[1]);
 	assert_null(nsl_labstate_node(&back, "h3"));
+	assert_int_equal(back.keeper.pid, 0); /* a root lab has none */
 	nsl_labstate_free(&back);
 	free(text);
+
+	/* A rootless lab: its keeper, with numbers past 2^53. */
+	s.keeper = (struct nsl_labstate_keeper){.pid = 4242,
+	                                        .start_time = 18446744073709551614ull,
+	                                        .userns_dev = 4,
+	                                        .userns_ino = 4026532500ull};
+	assert_int_equal(nsl_labstate_format(&s, &text, &err), 0);
+	assert_int_equal(nsl_labstate_parse(text, &back, &err), 0);
+	assert_int_equal(back.keeper.pid, 4242);
+	assert_true(back.keeper.start_time == 18446744073709551614ull);
+	assert_true(back.keeper.userns_dev == 4 && back.keeper.userns_ino == 4026532500ull);
+	nsl_labstate_free(&back);
+	free(text);
+	assert_int_equal(
+	    nsl_labstate_parse("{\"version\": 1, \"name\": \"x\", \"topology\": \"t\", "
+	                       "\"topology_sha256\": \"0\", \"generation\": 1, "
+	                       "\"keeper\": {\"pid\": 1}, \"nodes\": []}",
+	                       &back, &err),
+	    -EBADMSG);
+	assert_non_null(strstr(err.msg, "keeper"));
 
 	assert_int_equal(
 	    nsl_labstate_parse("{\"version\": 9, \"name\": \"x\", \"nodes\": []}", &back, &err),
@@ -207,6 +246,37 @@ static void test_labstate_round_trip(void **state)
 	assert_int_equal(nsl_labstate_parse("not json", &back, &err), -EBADMSG);
 }
 
+/* /etc/subuid: by name or by uid, the first range, junk and empty ranges skipped. */
+static void test_subid(void **state)
+{
+	struct nsl_subid r;
+	const char *text = "# not a range\n"
+	                   "alice:100000:65536\n"
+	                   "bob:0:0\n"
+	                   "bob:x:5\n"
+	                   "bob:4294967295:2\n"
+	                   "1001:300000:1000\r\n"
+	                   "bob:200000:65536\n"
+	                   "alice:900000:10\n"
+	                   "carol:500000:65536";
+
+	(void)state;
+	assert_true(nsl_subid_find(text, "alice", 1000, &r));
+	assert_int_equal(r.start, 100000);
+	assert_int_equal(r.count, 65536);
+	assert_true(nsl_subid_find(text, "bob", 1002, &r));
+	assert_int_equal(r.start, 200000);
+	assert_true(nsl_subid_find(text, "dave", 1001, &r));
+	assert_int_equal(r.start, 300000);
+	assert_int_equal(r.count, 1000);
+	assert_true(nsl_subid_find(text, NULL, 1001, &r));
+	assert_true(nsl_subid_find(text, "carol", 7, &r));
+	assert_int_equal(r.start, 500000);
+	assert_false(nsl_subid_find(text, "eve", 1003, &r));
+	assert_false(nsl_subid_find("", "alice", 1, &r));
+	assert_false(nsl_subid_find("alic:1:1\nalicee:1:1\n:1:1\n", "alice", 1, &r));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -214,6 +284,7 @@ int main(void)
 	    cmocka_unit_test(test_journal_v0),
 	    cmocka_unit_test(test_journal_refusals),
 	    cmocka_unit_test(test_labstate_round_trip),
+	    cmocka_unit_test(test_subid),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
