@@ -18,12 +18,15 @@ void nsl_cli_error(const char *fmt, ...)
 
 bool nsl_cli_is_help(const char *arg) { return !strcmp(arg, "--help") || !strcmp(arg, "-h"); }
 
-struct nsl_topology *nsl_cli_load(const char *path)
+struct nsl_topology *nsl_cli_load(const char *path) { return nsl_cli_load_lab(path, false); }
+
+struct nsl_topology *nsl_cli_load_lab(const char *path, bool rootless)
 {
 	struct nsl_diags d = {.file = path};
 	struct nsl_topology *t = NULL;
 
-	if (nsl_topology_load(path, &t, &d) < 0 || nsl_topology_validate(t, &d) < 0) {
+	if (nsl_topology_load(path, &t, &d) < 0 || nsl_topology_validate(t, &d) < 0 ||
+	    (rootless && nsl_topology_check_rootless(t, &d) < 0)) {
 		nsl_diags_print(&d, stderr);
 		nsl_diags_clear(&d);
 		nsl_topology_free(t);

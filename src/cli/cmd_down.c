@@ -34,10 +34,6 @@ int nsl_cmd_down(int argc, char **argv)
 		nsl_cli_error("down: usage: nslab down [LAB | TOPO | --all]");
 		return NSL_EXIT_USAGE;
 	}
-	if (geteuid() != 0) {
-		nsl_cli_error("down: needs root");
-		return NSL_EXIT_FAIL;
-	}
 	if (argc == 2 && strcmp(argv[1], "--all")) {
 		if (nsl_cli_lab_arg(argv[1], true, lab, sizeof(lab)) < 0)
 			return NSL_EXIT_FAIL;

@@ -64,10 +64,6 @@ int nsl_cmd_exec(int argc, char **argv)
 		}
 		node = n;
 	}
-	if (geteuid() != 0) {
-		nsl_cli_error("exec: needs root");
-		return EXIT_NSLAB;
-	}
 	if (!lab[0] && nsl_cli_only_lab(lab, sizeof(lab)) < 0)
 		return EXIT_NSLAB;
 	rc = nsl_node_find(lab, node, &ref, &err);

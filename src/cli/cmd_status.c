@@ -71,10 +71,6 @@ int nsl_cmd_status(int argc, char **argv)
 			return NSL_EXIT_USAGE;
 		}
 	}
-	if (geteuid() != 0) {
-		nsl_cli_error("status: needs root (the state is root-only)");
-		return NSL_EXIT_FAIL;
-	}
 	if (only) {
 		if (nsl_cli_lab_arg(only, true, lab, sizeof(lab)) < 0)
 			return NSL_EXIT_FAIL;

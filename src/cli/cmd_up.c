@@ -66,18 +66,14 @@ int nsl_cmd_up(int argc, char **argv)
 		    o.name);
 		return NSL_EXIT_USAGE;
 	}
-	t = nsl_cli_load(file);
+	/* A user other than root builds a rootless lab: what needs the host is refused now. */
+	t = nsl_cli_load_lab(file, geteuid() != 0);
 	if (!t)
 		return NSL_EXIT_FAIL;
 	if (plan_only) {
 		rc = dry_run(t, o.name ? o.name : t->name);
 		nsl_topology_free(t);
 		return rc;
-	}
-	if (geteuid() != 0) {
-		nsl_cli_error("up: needs root (CAP_SYS_ADMIN and CAP_NET_ADMIN)");
-		nsl_topology_free(t);
-		return NSL_EXIT_FAIL;
 	}
 	if (timing)
 		o.phase_ns = phase_ns;

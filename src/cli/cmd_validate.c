@@ -7,7 +7,7 @@
 
 int nsl_cmd_validate(int argc, char **argv)
 {
-	const char *file = NULL;
+	const char *file = NULL, *as = NULL;
 	struct nsl_topology *t;
 	bool show = false;
 
@@ -17,18 +17,23 @@ int nsl_cmd_validate(int argc, char **argv)
 			return NSL_EXIT_OK;
 		} else if (!strcmp(argv[i], "--show") && !show) {
 			show = true;
+		} else if ((!strcmp(argv[i], "--root") || !strcmp(argv[i], "--rootless")) && !as) {
+			as = argv[i];
 		} else if (!file && (argv[i][0] != '-' || !argv[i][1])) {
 			file = argv[i];
 		} else {
-			nsl_cli_error("validate: usage: nslab validate [--show] TOPO");
+			nsl_cli_error(
+			    "validate: usage: nslab validate [--show] [--root | --rootless] TOPO");
 			return 2;
 		}
 	}
 	if (!file) {
-		nsl_cli_error("validate: usage: nslab validate [--show] TOPO");
+		nsl_cli_error(
+		    "validate: usage: nslab validate [--show] [--root | --rootless] TOPO");
 		return 2;
 	}
-	t = nsl_cli_load(file);
+	/* As up would see it when the same user runs it, unless told for whom. */
+	t = nsl_cli_load_lab(file, as ? !strcmp(as, "--rootless") : geteuid() != 0);
 	if (!t)
 		return 1;
 	if (show)

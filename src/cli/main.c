@@ -12,8 +12,9 @@ static const struct nsl_command commands[] = {
      "run a command inside a node"},
     {"status", nsl_cmd_status, "status [LAB] [--json]",
      "what is up: labs, nodes, holders, interfaces"},
-    {"validate", nsl_cmd_validate, "validate [--show] TOPO",
-     "check a topology (no root, no kernel); --show prints the model"},
+    {"validate", nsl_cmd_validate, "validate [--show] [--root | --rootless] TOPO",
+     "check a topology (no root, no kernel) for a lab of this user (root's, or rootless), "
+     "or of the one named; --show prints the model"},
     {"graph", nsl_cmd_graph, "graph TOPO", "print the topology as Graphviz DOT"},
 };
 

@@ -12,6 +12,7 @@
 #include "engine/fault.h"
 #include "engine/marks.h"
 #include "engine/ready.h"
+#include "engine/rootless.h"
 #include "kernel/nft.h"
 #include "kernel/ns.h"
 #include "kernel/sysctl.h"
@@ -213,12 +214,16 @@ static int do_binds(struct nsl_apply *a, size_t from, size_t to, struct nsl_err 
 
 	if (!recs)
 		return nsl_err_set(err, ENOMEM, "out of memory");
-	/* Two labs coming up on a fresh host must not both mount /run/netns. */
-	rc = nsl_state_lock_root(a->sd, true, err);
-	if (rc < 0)
-		return rc;
-	rc = nsl_netns_dir_prepare(err);
-	(void)!nsl_state_lock_root(a->sd, false, NULL);
+	if (a->sd->rootless) {
+		rc = nsl_rootless_netns_dir(a->sd, err);
+	} else {
+		/* Two labs coming up on a fresh host must not both mount /run/netns. */
+		rc = nsl_state_lock_root(a->sd, true, err);
+		if (rc < 0)
+			return rc;
+		rc = nsl_netns_dir_prepare(err);
+		(void)!nsl_state_lock_root(a->sd, false, NULL);
+	}
 	if (rc < 0)
 		return rc;
 	/* One journal write for all: each names a holder and the namespace it holds, the proof
@@ -236,8 +241,8 @@ static int do_binds(struct nsl_apply *a, size_t from, size_t to, struct nsl_err 
 	rc = journal(a, recs, n, err);
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		int node = a->plan->ops[from + i].node;
-		char path[sizeof(NSL_NETNS_DIR) + 2 * NSL_NAME_MAX + 4];
-		nsl_fmt(path, sizeof(path), NSL_NETNS_DIR "/%s.%s", lab(a), node_name(a, node));
+		char path[PATH_MAX];
+		nsl_lab_netns_path(a->sd, node_name(a, node), path, sizeof(path));
 		rc = nsl_step(path, err);
 		if (rc == 0)
 			rc =
@@ -556,6 +561,11 @@ static int write_state(struct nsl_apply *a, struct nsl_err *err)
 	s.topology = abs ? abs : t->file;
 	nsl_fmt(s.sha256, sizeof(s.sha256), "%s", t->sha256);
 	s.generation = 1;
+	if (a->keeper)
+		s.keeper = (struct nsl_labstate_keeper){.pid = a->keeper->pid,
+		                                        .start_time = a->keeper->start_time,
+		                                        .userns_dev = a->keeper->userns.dev,
+		                                        .userns_ino = a->keeper->userns.ino};
 	s.n_nodes = t->n_nodes;
 	s.nodes = calloc(t->n_nodes + 1, sizeof(*s.nodes));
 	if (!s.nodes)
@@ -593,6 +603,8 @@ static int do_commit(struct nsl_apply *a, struct nsl_err *err)
 		rc = journal(a, &r, 1, err);
 	if (rc == 0)
 		rc = nsl_step("commit", err);
+	if (rc == 0 && a->keeper)
+		rc = nsl_keeper_commit(a->keeper, err);
 	if (rc == 0)
 		rc = nsl_holders_commit(&a->hs, err);
 	return rc;
@@ -695,7 +707,12 @@ int nsl_apply(struct nsl_apply *a, struct nsl_err *err)
 	return rc;
 }
 
-void nsl_apply_abort(struct nsl_apply *a) { nsl_holders_kill(&a->hs); }
+void nsl_apply_abort(struct nsl_apply *a)
+{
+	nsl_holders_kill(&a->hs);
+	if (a->keeper)
+		nsl_keeper_kill(a->keeper);
+}
 
 void nsl_apply_free(struct nsl_apply *a)
 {

@@ -8,6 +8,7 @@
 
 #include "engine/hostcheck.h"
 #include "kernel/holder.h"
+#include "kernel/keeper.h"
 #include "kernel/netlink.h"
 #include "model/plan.h"
 #include "state/statedir.h"
@@ -44,7 +45,8 @@ struct nsl_apply {
 	const struct nsl_plan *plan;
 	const struct nsl_host_facts *facts;
 	struct nsl_statedir *sd;
-	struct nsl_nl *host; /* a route-netlink socket in the host */
+	struct nsl_nl *host;       /* a route-netlink socket in the host (rootless: the keeper's) */
+	struct nsl_keeper *keeper; /* a rootless lab's, NULL for root's */
 	uint64_t phase_ns[NSL_PHASES];
 
 	/* Run time, filled by nsl_apply; released by nsl_apply_free. */
@@ -58,7 +60,7 @@ struct nsl_apply {
 };
 
 int nsl_apply(struct nsl_apply *a, struct nsl_err *err) NSL_MUST_USE;
-/* Kill the holders started (before commit: the lab is being rolled back). */
+/* Kill the holders started, and the keeper (before commit: the lab is being rolled back). */
 void nsl_apply_abort(struct nsl_apply *a);
 void nsl_apply_free(struct nsl_apply *a);
 

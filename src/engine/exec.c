@@ -49,6 +49,7 @@ int nsl_node_find(const char *lab, const char *node, struct nsl_node_ref *ret, s
 		rc = nsl_err_set(err, ENOENT, "lab %s has no node '%s'", lab, node);
 	} else {
 		ret->pid = n->pid;
+		ret->rootless = st.keeper.pid > 0;
 		ret->pidfd = nsl_proc_pidfd(n->pid, n->start_time);
 		if (ret->pidfd < 0)
 			rc = nsl_err_set(
@@ -80,7 +81,7 @@ void nsl_node_ref_free(struct nsl_node_ref *r)
 
 static int node_enter(const struct nsl_node_ref *r, struct nsl_err *err)
 {
-	int rc = nsl_ns_join_node(r->pidfd);
+	int rc = nsl_ns_join_node(r->pidfd, r->rootless);
 	if (rc < 0)
 		return nsl_err_set(err, rc, "enter the node's namespaces: %s", strerror(-rc));
 	return 0;

@@ -1,4 +1,5 @@
-/* exec at up: a waiter process joins the node and forks the command, so that the command is
+/* exec at up: a waiter process joins the node (a rootless lab's up is in the lab's user
+ * namespace already) and forks the command, so that the command is
  * a child of the node's PID namespace and holds nothing of up (its lock, its lifeline). */
 #include <fcntl.h>
 #include <signal.h>
@@ -18,7 +19,7 @@ static __attribute__((noreturn)) void waiter(int pidfd, const struct nsl_node *n
 {
 	int nul = open("/dev/null", O_RDONLY | O_CLOEXEC), status;
 
-	if (nul < 0 || nsl_ns_join_node(pidfd) < 0)
+	if (nul < 0 || nsl_ns_join_node(pidfd, false) < 0)
 		_exit(125);
 	/* This process holds none of up's fds and does not outlive up. */
 	if (dup2(log_fd, 3) < 0 || dup2(nul, 4) < 0)

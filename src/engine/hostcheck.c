@@ -35,23 +35,27 @@ static int check_kernel(struct nsl_err *err)
 	                   u.release, KERNEL_MIN_MAJOR, KERNEL_MIN_MINOR);
 }
 
-/* Each node takes one namespace of each kind: fail before building half a lab. */
-static int check_ns_limits(const struct nsl_topology *t, struct nsl_err *err)
+/* Each node takes one namespace of each kind, a rootless lab one user namespace and, for its
+ * keeper, one more mount and network namespace: fail before building half a lab. */
+static int check_ns_limits(const struct nsl_topology *t, bool rootless, struct nsl_err *err)
 {
-	static const char *const kinds[] = {"net", "mnt", "pid", "uts"};
+	static const char *const kinds[] = {"net", "mnt", "pid", "uts", "user"};
 
 	for (size_t i = 0; i < NSL_ARRAY_SIZE(kinds); i++) {
 		char key[64];
 		_cleanup_free_ char *v = NULL;
-		uint64_t max;
+		uint64_t max, need = !strcmp(kinds[i], "user") ? rootless : t->n_nodes;
+		need += rootless && (!strcmp(kinds[i], "net") || !strcmp(kinds[i], "mnt"));
 		nsl_fmt(key, sizeof(key), "user.max_%s_namespaces", kinds[i]);
-		if (nsl_sysctl_read(key, &v, NULL) < 0 || !nsl_parse_u64(v, UINT64_MAX, &max))
+		if (!need || nsl_sysctl_read(key, &v, NULL) < 0 ||
+		    !nsl_parse_u64(v, UINT64_MAX, &max))
 			continue;
-		if (max < t->n_nodes)
+		if (max < need)
 			return nsl_err_set(err, ENOSPC,
-			                   "%zu nodes need %zu %s namespaces, but "
+			                   "%zu nodes%s need %llu %s namespaces, but "
 			                   "/proc/sys/user/max_%s_namespaces is %llu",
-			                   t->n_nodes, t->n_nodes, kinds[i], kinds[i],
+			                   t->n_nodes, rootless ? " of a rootless lab" : "",
+			                   (unsigned long long)need, kinds[i], kinds[i],
 			                   (unsigned long long)max);
 	}
 	return 0;
@@ -115,14 +119,15 @@ static int check_device(const struct nsl_node *n, const struct nsl_iface *f, str
 	return 0;
 }
 
-static int check_names_free(const struct nsl_topology *t, const char *lab, struct nsl_err *err)
+static int check_names_free(const struct nsl_topology *t, const char *lab,
+                            const struct nsl_statedir *sd, struct nsl_err *err)
 {
-	char path[sizeof(NSL_RUN_DIR) + 2 * NSL_NAME_MAX + 16];
+	char path[sizeof(NSL_NETNS_DIR) + 2 * NSL_NAME_MAX + 16];
 
-	nsl_fmt(path, sizeof(path), NSL_RUN_DIR "/%s", lab);
-	if (access(path, F_OK) == 0)
+	if (faccessat(sd->root_fd, lab, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 		return nsl_err_set(err, EEXIST, "lab '%s' is already up (or being built)", lab);
-	for (size_t i = 0; i < t->n_nodes; i++) {
+	/* A rootless lab's names live in its own mount namespace (engine/rootless.h). */
+	for (size_t i = 0; !sd->rootless && i < t->n_nodes; i++) {
 		nsl_fmt(path, sizeof(path), NSL_NETNS_DIR "/%s.%s", lab, t->nodes[i].name);
 		if (faccessat(AT_FDCWD, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 			return nsl_err_set(
@@ -178,8 +183,8 @@ static int check_host_ends(const struct nsl_topology *t, struct nsl_nl *host, st
 	return 0;
 }
 
-int nsl_host_check(const struct nsl_topology *t, const char *lab, struct nsl_nl *host,
-                   struct nsl_host_facts *ret, struct nsl_err *err)
+int nsl_host_check(const struct nsl_topology *t, const char *lab, const struct nsl_statedir *sd,
+                   struct nsl_nl *host, struct nsl_host_facts *ret, struct nsl_err *err)
 {
 	size_t n_dev = 0;
 	int rc;
@@ -187,7 +192,7 @@ int nsl_host_check(const struct nsl_topology *t, const char *lab, struct nsl_nl 
 	memset(ret, 0, sizeof(*ret));
 	rc = check_kernel(err);
 	if (rc == 0)
-		rc = check_ns_limits(t, err);
+		rc = check_ns_limits(t, sd->rootless, err);
 	if (rc == 0)
 		rc = check_fds(t, err);
 	if (rc < 0)
@@ -213,7 +218,7 @@ int nsl_host_check(const struct nsl_topology *t, const char *lab, struct nsl_nl 
 	}
 	/* Names of ours that someone already has: refuse now, before a rollback could take them
 	 * for ours. */
-	rc = check_names_free(t, lab, err);
+	rc = check_names_free(t, lab, sd, err);
 	if (rc == 0)
 		rc = check_host_ends(t, host, err);
 	return rc;

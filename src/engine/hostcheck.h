@@ -7,6 +7,7 @@
 
 #include "kernel/netlink.h"
 #include "model/topology.h"
+#include "state/statedir.h"
 
 /* A host device as it was before it moved. */
 struct nsl_device_fact {
@@ -22,8 +23,9 @@ struct nsl_host_facts {
 };
 
 /* Errors name the JSON path where one applies; the caller says which file. */
-int nsl_host_check(const struct nsl_topology *t, const char *lab, struct nsl_nl *host,
-                   struct nsl_host_facts *ret, struct nsl_err *err) NSL_MUST_USE;
+int nsl_host_check(const struct nsl_topology *t, const char *lab, const struct nsl_statedir *sd,
+                   struct nsl_nl *host, struct nsl_host_facts *ret,
+                   struct nsl_err *err) NSL_MUST_USE;
 void nsl_host_facts_free(struct nsl_host_facts *f);
 /* The fact of the device moved in as node's iface, NULL if none. */
 const struct nsl_device_fact *nsl_host_device(const struct nsl_host_facts *f, int node, int iface);

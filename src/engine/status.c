@@ -4,7 +4,9 @@
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 
+#include "engine/rootless.h"
 #include "engine/status.h"
 #include "kernel/netlink.h"
 #include "kernel/ns.h"
@@ -12,9 +14,31 @@
 #include "state/labstate.h"
 #include "state/statedir.h"
 
-static cJSON *node_interfaces(const char *lab, const struct nsl_labstate_node *n)
+/* The node's network namespace: its bind (root) or its holder's own (a rootless lab's binds
+ * are in the lab's mount namespace); 1 with *ret_fd and *ret_id, 0 if there is none. */
+static int node_netns(const struct nsl_statedir *sd, const struct nsl_labstate_node *n, int pidfd,
+                      int *ret_fd, struct nsl_ns_id *ret_id)
 {
-	char path[sizeof(NSL_NETNS_DIR) + 2 * NSL_NAME_MAX + 4];
+	char path[PATH_MAX];
+	int fd;
+
+	if (!sd->rootless) {
+		nsl_lab_netns_path(sd, n->name, path, sizeof(path));
+		return nsl_netns_open_bound(path, ret_fd, ret_id);
+	}
+	if (pidfd < 0 || (fd = nsl_proc_open_ns(pidfd, n->pid, "net")) < 0)
+		return 0;
+	if (nsl_ns_id_of_fd(fd, ret_id) < 0) {
+		close(fd);
+		return 0;
+	}
+	*ret_fd = fd;
+	return 1;
+}
+
+static cJSON *node_interfaces(const struct nsl_statedir *sd, const struct nsl_labstate_node *n,
+                              int pidfd)
+{
 	_cleanup_free_ struct nsl_link_info *links = NULL;
 	_cleanup_free_ struct nsl_addr_info *addrs = NULL;
 	size_t n_links = 0, n_addrs = 0;
@@ -24,9 +48,8 @@ static cJSON *node_interfaces(const char *lab, const struct nsl_labstate_node *n
 	cJSON *arr = cJSON_CreateArray();
 	int fd = -1;
 
-	nsl_fmt(path, sizeof(path), NSL_NETNS_DIR "/%s.%s", lab, n->name);
 	/* Only the namespace the state names: a name alone proves nothing. */
-	if (!arr || nsl_netns_open_bound(path, &fd, &id) <= 0)
+	if (!arr || node_netns(sd, n, pidfd, &fd, &id) <= 0)
 		return arr;
 	if (id.ino == n->netns_ino && id.dev == n->netns_dev && nsl_nl_open(&nl, fd, &err) == 0) {
 		if (nsl_nl_link_list(&nl, &links, &n_links, &err) == 0)
@@ -61,12 +84,114 @@ static cJSON *node_interfaces(const char *lab, const struct nsl_labstate_node *n
 	return arr;
 }
 
+static cJSON *lab_object(const struct nsl_statedir *sd, const struct nsl_labstate *st,
+                         const int *pidfds)
+{
+	cJSON *o = cJSON_CreateObject(), *nodes;
+
+	if (!o)
+		return NULL;
+	cJSON_AddStringToObject(o, "name", sd->lab);
+	cJSON_AddStringToObject(o, "state", "up");
+	cJSON_AddStringToObject(o, "topology", st->topology);
+	cJSON_AddStringToObject(o, "topology_sha256", st->sha256);
+	cJSON_AddNumberToObject(o, "generation", st->generation);
+	cJSON_AddBoolToObject(o, "rootless", sd->rootless);
+	if (st->keeper.pid > 0) {
+		int fd = nsl_proc_pidfd(st->keeper.pid, st->keeper.start_time);
+		cJSON *k = cJSON_AddObjectToObject(o, "keeper");
+		cJSON_AddNumberToObject(k, "pid", st->keeper.pid);
+		cJSON_AddBoolToObject(k, "alive", fd >= 0);
+		if (fd >= 0)
+			close(fd);
+	}
+	cJSON_AddStringToObject(o, "state_dir", sd->root);
+	nodes = cJSON_AddArrayToObject(o, "nodes");
+	for (size_t i = 0; i < st->n_nodes; i++) {
+		const struct nsl_labstate_node *n = &st->nodes[i];
+		cJSON *no = cJSON_CreateObject();
+		char ns[2 * NSL_NAME_MAX + 2];
+		cJSON_AddItemToArray(nodes, no);
+		nsl_fmt(ns, sizeof(ns), "%s.%s", sd->lab, n->name);
+		cJSON_AddStringToObject(no, "name", n->name);
+		cJSON_AddNumberToObject(no, "pid", n->pid);
+		cJSON_AddBoolToObject(no, "alive", pidfds[i] >= 0);
+		cJSON_AddStringToObject(no, "netns", ns);
+		cJSON_AddStringToObject(no, "hostname", n->hostname);
+		cJSON_AddItemToObject(no, "interfaces", node_interfaces(sd, n, pidfds[i]));
+	}
+	return o;
+}
+
+/* A rootless lab's interfaces can be read only from inside its user namespace: a child joins
+ * it (through a holder that is alive), builds the lab's object and hands it over as text. */
+static cJSON *lab_object_rootless(const struct nsl_statedir *sd, const struct nsl_labstate *st,
+                                  const int *pidfds)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len = 0, cap = 0;
+	int holder = -1, p[2], status;
+	cJSON *o;
+	pid_t pid;
+
+	for (size_t i = 0; holder < 0 && i < st->n_nodes; i++)
+		holder = pidfds[i];
+	if (holder < 0 || pipe2(p, O_CLOEXEC) < 0)
+		return lab_object(sd, st, pidfds);
+	pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return lab_object(sd, st, pidfds);
+	}
+	if (pid == 0) {
+		char *s = NULL;
+		close(p[0]);
+		if (nsl_rootless_join_holder(holder, NULL) == 0 &&
+		    (o = lab_object(sd, st, pidfds)) != NULL)
+			s = cJSON_PrintUnformatted(o);
+		for (size_t off = 0, n = s ? strlen(s) : 0; off < n;) {
+			ssize_t w = write(p[1], s + off, n - off);
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0)
+				_exit(1);
+			off += (size_t)w;
+		}
+		_exit(s ? 0 : 1);
+	}
+	close(p[1]);
+	for (;;) {
+		if (cap - len < 4096) {
+			char *nb = realloc(text, cap = cap ? cap * 2 : 16384);
+			if (!nb)
+				break;
+			text = nb;
+		}
+		ssize_t n = read(p[0], text + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(p[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (text)
+		text[len] = 0;
+	if (!text || !WIFEXITED(status) || WEXITSTATUS(status) || !(o = cJSON_Parse(text)))
+		return lab_object(sd, st, pidfds); /* the lab without its interfaces */
+	return o;
+}
+
 int nsl_status_lab(const char *lab, cJSON **ret, struct nsl_err *err)
 {
 	struct nsl_statedir sd;
 	_cleanup_free_ char *text = NULL;
+	_cleanup_free_ int *pidfds = NULL;
 	struct nsl_labstate st;
-	cJSON *o, *nodes;
+	cJSON *o;
 	int rc;
 
 	*ret = NULL;
@@ -78,37 +203,31 @@ int nsl_status_lab(const char *lab, cJSON **ret, struct nsl_err *err)
 	nsl_state_close(&sd);
 	if (rc <= 0)
 		return rc;
-	o = cJSON_CreateObject();
-	if (!o)
-		return nsl_err_set(err, ENOMEM, "out of memory");
-	cJSON_AddStringToObject(o, "name", lab);
 	if (!text || nsl_labstate_parse(text, &st, NULL) < 0) {
+		o = cJSON_CreateObject();
+		if (!o)
+			return nsl_err_set(err, ENOMEM, "out of memory");
+		cJSON_AddStringToObject(o, "name", lab);
 		cJSON_AddStringToObject(o, "state", "building or broken");
 		*ret = o;
 		return 1;
 	}
-	cJSON_AddStringToObject(o, "state", "up");
-	cJSON_AddStringToObject(o, "topology", st.topology);
-	cJSON_AddStringToObject(o, "topology_sha256", st.sha256);
-	cJSON_AddNumberToObject(o, "generation", st.generation);
-	nodes = cJSON_AddArrayToObject(o, "nodes");
-	for (size_t i = 0; i < st.n_nodes; i++) {
-		const struct nsl_labstate_node *n = &st.nodes[i];
-		cJSON *no = cJSON_CreateObject();
-		char ns[2 * NSL_NAME_MAX + 2];
-		int fd = nsl_proc_pidfd(n->pid, n->start_time);
-		cJSON_AddItemToArray(nodes, no);
-		nsl_fmt(ns, sizeof(ns), "%s.%s", lab, n->name);
-		cJSON_AddStringToObject(no, "name", n->name);
-		cJSON_AddNumberToObject(no, "pid", n->pid);
-		cJSON_AddBoolToObject(no, "alive", fd >= 0);
-		if (fd >= 0)
-			close(fd);
-		cJSON_AddStringToObject(no, "netns", ns);
-		cJSON_AddStringToObject(no, "hostname", n->hostname);
-		cJSON_AddItemToObject(no, "interfaces", node_interfaces(lab, n));
+	pidfds = calloc(st.n_nodes + 1, sizeof(int));
+	if (!pidfds) {
+		nsl_labstate_free(&st);
+		return nsl_err_set(err, ENOMEM, "out of memory");
 	}
+	for (size_t i = 0; i < st.n_nodes; i++) {
+		pidfds[i] = nsl_proc_pidfd(st.nodes[i].pid, st.nodes[i].start_time);
+		pidfds[i] = pidfds[i] < 0 ? -1 : pidfds[i];
+	}
+	o = sd.rootless ? lab_object_rootless(&sd, &st, pidfds) : lab_object(&sd, &st, pidfds);
+	for (size_t i = 0; i < st.n_nodes; i++)
+		if (pidfds[i] >= 0)
+			close(pidfds[i]);
 	nsl_labstate_free(&st);
+	if (!o)
+		return nsl_err_set(err, ENOMEM, "out of memory");
 	*ret = o;
 	return 1;
 }

@@ -10,7 +10,9 @@
 
 #include "engine/fault.h"
 #include "engine/marks.h"
+#include "engine/rootless.h"
 #include "engine/teardown.h"
+#include "kernel/keeper.h"
 #include "kernel/netlink.h"
 #include "kernel/nft.h"
 #include "kernel/ns.h"
@@ -31,6 +33,9 @@ struct lab_ns {
 struct td {
 	struct nsl_statedir *sd;
 	const char *lab;
+	bool rootless;            /* nothing of the host to undo: the lab lives in its keeper */
+	struct nsl_keeper keeper; /* rootless: the lab's keeper, if it is still there */
+	struct nsl_ns_id userns;  /* rootless: the lab's user namespace (ino 0: unknown) */
 	struct nsl_nl host;
 	struct lab_ns *ns;
 	size_t n_ns, cap_ns;
@@ -50,7 +55,7 @@ static void keep_first(struct td *td, int rc, struct nsl_err *e)
 
 static void ns_path(const struct td *td, const char *node, char *buf, size_t size)
 {
-	nsl_fmt(buf, size, NSL_NETNS_DIR "/%s.%s", td->lab, node);
+	nsl_lab_netns_path(td->sd, node, buf, size);
 }
 
 static bool ns_matches(const struct lab_ns *n, const struct nsl_ns_id *id)
@@ -63,7 +68,7 @@ static bool ns_matches(const struct lab_ns *n, const struct nsl_ns_id *id)
  * holder's own (through its pidfd). */
 static void ns_open_journaled(struct td *td, struct lab_ns *n, pid_t pid, uint64_t start)
 {
-	char path[sizeof(NSL_NETNS_DIR) + 2 * NSL_NAME_MAX + 4];
+	char path[PATH_MAX];
 	struct nsl_ns_id id;
 	int fd = -1;
 
@@ -227,9 +232,14 @@ static void kill_and_unbind(struct td *td)
 		return;
 	}
 	/* Holders first, then whatever else lives in the lab's namespaces (`ip netns exec`
-	 * included), each reached through a pidfd checked after it was opened. */
+	 * included; for a rootless lab, anything in its user namespace), each reached through a
+	 * pidfd checked after it was opened, and a rootless lab's keeper last. */
+	int *ufds = NULL;
+	size_t n_ufds = 0;
 	(void)nsl_proc_in_netns(ids, n_ids, &fds, &n_fds);
-	all = calloc(td->n_ns + n_fds + 1, sizeof(int));
+	if (td->rootless && td->userns.ino)
+		(void)nsl_proc_in_ns("user", &td->userns, 1, &ufds, &n_ufds);
+	all = calloc(td->n_ns + n_fds + n_ufds + 2, sizeof(int));
 	for (size_t i = 0; all && i < td->n_ns; i++)
 		if (td->ns[i].holder >= 0) {
 			all[n_all++] = td->ns[i].holder;
@@ -237,7 +247,12 @@ static void kill_and_unbind(struct td *td)
 		}
 	for (size_t i = 0; all && i < n_fds; i++)
 		all[n_all++] = fds[i];
+	for (size_t i = 0; all && i < n_ufds; i++)
+		all[n_all++] = ufds[i];
+	if (all && td->keeper.pidfd >= 0)
+		all[n_all++] = TAKE_FD(td->keeper.pidfd);
 	free(fds);
+	free(ufds);
 	for (size_t i = 0; i < n_all; i++)
 		(void)nsl_pidfd_kill(all[i], SIGKILL);
 	td->killed = all;
@@ -248,7 +263,7 @@ static void kill_and_unbind(struct td *td)
 	}
 	/* Names free: the bind goes only if it is the namespace we know (a name proves nothing). */
 	for (size_t i = 0; i < td->n_ns; i++) {
-		char path[sizeof(NSL_NETNS_DIR) + 2 * NSL_NAME_MAX + 4];
+		char path[PATH_MAX];
 		struct nsl_ns_id id;
 		int fd;
 		ns_path(td, td->ns[i].name, path, sizeof(path));
@@ -417,12 +432,18 @@ static void td_close(struct td *td)
 			close(td->ns[i].holder);
 	}
 	free(td->ns);
+	nsl_keeper_free(&td->keeper);
 	nsl_nl_close(&td->host);
 }
 
 int nsl_teardown(struct nsl_statedir *sd, struct nsl_err *err)
 {
-	struct td td = {.sd = sd, .lab = sd->lab, .err = err};
+	struct td td = {.sd = sd,
+	                .lab = sd->lab,
+	                .err = err,
+	                .rootless = sd->rootless,
+	                .keeper = {.pidfd = -1, .lifeline_w = -1},
+	                .host = {.fd = -1}};
 	struct nsl_journal j;
 	bool hostnft = false;
 	struct nsl_err e;
@@ -432,7 +453,8 @@ int nsl_teardown(struct nsl_statedir *sd, struct nsl_err *err)
 	rc = nsl_journal_read(sd, &j, err);
 	if (rc < 0)
 		return rc;
-	rc = nsl_nl_open(&td.host, -1, err);
+	/* A rootless lab changed nothing of the host, nor may it: the host is not touched. */
+	rc = td.rootless ? 0 : nsl_nl_open(&td.host, -1, err);
 	if (rc < 0) {
 		nsl_journal_free(&j);
 		return rc;
@@ -441,6 +463,12 @@ int nsl_teardown(struct nsl_statedir *sd, struct nsl_err *err)
 	for (size_t i = 0; i < j.n; i++) {
 		const struct nsl_rec *r = &j.recs[i];
 		hostnft |= r->kind == NSL_REC_HOSTNFT;
+		if (r->kind == NSL_REC_KEEPER && td.rootless) {
+			td.userns.dev = r->keeper.userns_dev;
+			td.userns.ino = r->keeper.userns_ino;
+			nsl_keeper_free(&td.keeper);
+			(void)nsl_keeper_open(r->keeper.pid, r->keeper.start_time, &td.keeper);
+		}
 		if (r->kind != NSL_REC_NODE)
 			continue;
 		struct lab_ns *n = ns_add(&td);
@@ -452,7 +480,7 @@ int nsl_teardown(struct nsl_statedir *sd, struct nsl_err *err)
 		ns_open_journaled(&td, n, r->node.pid, r->node.start_time);
 	}
 	/* 2. Moved devices home, last moved first, while their namespaces still exist. */
-	for (size_t i = j.n; i-- > 0;) {
+	for (size_t i = j.n; !td.rootless && i-- > 0;) {
 		const struct nsl_rec *r = &j.recs[i];
 		if (r->kind != NSL_REC_DEVICE)
 			continue;
@@ -475,7 +503,7 @@ int nsl_teardown(struct nsl_statedir *sd, struct nsl_err *err)
 	if (!td.first)
 		kill_and_unbind(&td);
 	/* 5. Host ends (the kernel would take its time), by name and by mark. */
-	for (size_t i = 0; !td.first && i < j.n; i++)
+	for (size_t i = 0; !td.first && !td.rootless && i < j.n; i++)
 		if (j.recs[i].kind == NSL_REC_HOSTLINK) {
 			rc = nsl_step("host link", &e);
 			if (rc == 0)
@@ -483,13 +511,13 @@ int nsl_teardown(struct nsl_statedir *sd, struct nsl_err *err)
 				                      j.recs[i].hostlink.node, &e);
 			keep_first(&td, rc, &e);
 		}
-	if (!td.first)
+	if (!td.first && !td.rootless)
 		keep_first(&td, delete_marked_host_links(&td, &e), &e);
 	/* 6. The host's nft table (a delete waits for a grace period: only when there may be
 	 * one), 7. host sysctls. */
-	if (!td.first && hostnft)
+	if (!td.first && hostnft && !td.rootless)
 		keep_first(&td, delete_host_table(&td, &e), &e);
-	if (!td.first)
+	if (!td.first && !td.rootless)
 		keep_first(&td, restore_sysctls(&td, &e), &e);
 	td_close(&td);
 	nsl_journal_free(&j);
@@ -538,14 +566,36 @@ static void find_marked_namespaces(struct td *td)
 		closedir(d);
 }
 
+/* A rootless lab without its state: its keeper, found by its mark, and everything in the
+ * keeper's user namespace. Nothing else: root's /run/netns and the host's links are not the
+ * user's, even when they carry a mark of the same name. */
+static int teardown_marks_rootless(struct td *td)
+{
+	bool found = nsl_keeper_find(td->lab, &td->keeper) > 0;
+
+	if (found) {
+		td->userns = td->keeper.userns;
+		kill_and_unbind(td);
+	}
+	td_close(td);
+	return td->first < 0 ? td->first : found;
+}
+
 int nsl_teardown_marks(struct nsl_statedir *sd, struct nsl_err *err)
 {
-	struct td td = {.sd = sd, .lab = sd->lab, .err = err};
+	struct td td = {.sd = sd,
+	                .lab = sd->lab,
+	                .err = err,
+	                .rootless = sd->rootless,
+	                .keeper = {.pidfd = -1, .lifeline_w = -1},
+	                .host = {.fd = -1}};
 	struct nsl_err e;
 	bool found;
 	int rc;
 
 	nsl_steps_begin(NSL_STEPS_DOWN);
+	if (td.rootless)
+		return teardown_marks_rootless(&td);
 	rc = nsl_nl_open(&td.host, -1, err);
 	if (rc < 0)
 		return rc;

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "engine/fault.h"
+#include "engine/rootless.h"
 #include "engine/teardown.h"
 #include "engine/up.h"
 
@@ -30,8 +31,9 @@ int nsl_up(const struct nsl_topology *t, const struct nsl_up_opts *o, struct nsl
 	struct nsl_statedir sd = {.root_fd = -1, .lab_fd = -1};
 	struct nsl_host_facts facts = {0};
 	struct nsl_plan plan = {0};
-	struct nsl_nl host = {.fd = -1};
-	struct nsl_apply a = {0};
+	struct nsl_nl host = {.fd = -1}, inner = {.fd = -1};
+	struct nsl_keeper keeper = {.pidfd = -1, .lifeline_w = -1};
+	struct nsl_apply a = {.hs.lifeline_w = -1, .log_fd = -1};
 	const char *lab = o->name ? o->name : t->name;
 	int rc;
 
@@ -43,9 +45,11 @@ int nsl_up(const struct nsl_topology *t, const struct nsl_up_opts *o, struct nsl
 	rc = nsl_plan_build(t, lab, &plan);
 	if (rc < 0)
 		return nsl_err_set(err, rc, "plan: %s", strerror(-rc));
-	rc = nsl_nl_open(&host, -1, err);
+	rc = nsl_state_root(&sd, err);
+	if (rc == 0)
+		rc = nsl_nl_open(&host, -1, err);
 	if (rc == 0) {
-		rc = nsl_host_check(t, lab, &host, &facts, err);
+		rc = nsl_host_check(t, lab, &sd, &host, &facts, err);
 		if (rc < 0) /* these name a JSON path: say which file */
 			nsl_err_prefix(err, "%s", t->file);
 	}
@@ -55,15 +59,24 @@ int nsl_up(const struct nsl_topology *t, const struct nsl_up_opts *o, struct nsl
 		sigaction(sigs[s], &sa, &old[s]);
 	sigaction(SIGPIPE, &ign, &old_pipe);
 	if (rc == 0)
-		rc = nsl_state_root(&sd, err);
-	if (rc == 0)
 		rc = nsl_state_create(&sd, lab, err);
 	if (rc == 0) {
 		struct nsl_rec header = {.kind = NSL_REC_HEADER};
 		header.header.lab = lab;
 		header.header.topology = t->file;
-		a = (struct nsl_apply){.plan = &plan, .facts = &facts, .sd = &sd, .host = &host};
+		a = (struct nsl_apply){.plan = &plan,
+		                       .facts = &facts,
+		                       .sd = &sd,
+		                       .host = sd.rootless ? &inner : &host,
+		                       .keeper = sd.rootless ? &keeper : NULL,
+		                       .hs.lifeline_w = -1,
+		                       .log_fd = -1};
 		rc = nsl_journal_append(&sd, &header, 1, err);
+		/* Rootless: everything from here on happens inside the lab's own namespaces. */
+		uint64_t t0 = nsl_now_ns();
+		if (rc == 0 && sd.rootless)
+			rc = nsl_rootless_enter(&sd, &keeper, &inner, err);
+		a.phase_ns[NSL_PHASE_HOLDERS] += nsl_now_ns() - t0;
 		if (rc == 0)
 			rc = nsl_apply(&a, err);
 		if (rc < 0)
@@ -78,6 +91,8 @@ int nsl_up(const struct nsl_topology *t, const struct nsl_up_opts *o, struct nsl
 	if (o->steps)
 		*o->steps = nsl_steps_taken();
 	nsl_state_close(&sd);
+	nsl_keeper_free(&keeper);
+	nsl_nl_close(&inner);
 	nsl_nl_close(&host);
 	nsl_host_facts_free(&facts);
 	nsl_plan_free(&plan);

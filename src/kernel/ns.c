@@ -111,10 +111,11 @@ int nsl_netns_socket(int netns_fd, int domain, int type, int protocol, struct ns
 	              : fd;
 }
 
-int nsl_ns_join_node(int pidfd)
+int nsl_ns_join_node(int pidfd, bool user)
 {
-	return setns(pidfd, CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWPID) < 0 ? -errno
-	                                                                                  : 0;
+	int flags = CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWPID;
+
+	return setns(pidfd, flags | (user ? CLONE_NEWUSER : 0)) < 0 ? -errno : 0;
 }
 
 static bool is_mount_point(const char *path)

@@ -28,9 +28,10 @@ int nsl_netns_call(int netns_fd, int (*fn)(void *arg), void *arg);
 int nsl_netns_socket(int netns_fd, int domain, int type, int protocol, struct nsl_err *err);
 
 /* Join, for good, the network, mount, UTS and PID namespaces of the holder behind pidfd (the
- * PID namespace applies to the children forked after). For a process about to run a command
- * in a node. */
-int nsl_ns_join_node(int pidfd);
+ * PID namespace applies to the children forked after), and its user namespace first if user
+ * (a rootless lab's node, entered from outside the lab). For a process about to run a
+ * command in a node. */
+int nsl_ns_join_node(int pidfd, bool user);
 
 /* Make /run/netns a mount point of its own, shared, as iproute2 does (a small tmpfs where
  * /run is not one). Idempotent; callers serialize it (the state root lock). */

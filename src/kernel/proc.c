@@ -111,6 +111,12 @@ static bool in_ids(const struct nsl_ns_id *ids, size_t n, const struct stat *st)
 
 int nsl_proc_in_netns(const struct nsl_ns_id *ids, size_t n_ids, int **ret, size_t *ret_n)
 {
+	return nsl_proc_in_ns("net", ids, n_ids, ret, ret_n);
+}
+
+int nsl_proc_in_ns(const char *kind, const struct nsl_ns_id *ids, size_t n_ids, int **ret,
+                   size_t *ret_n)
+{
 	int *fds = NULL;
 	size_t n = 0, cap = 0;
 	struct dirent *e;
@@ -131,7 +137,7 @@ int nsl_proc_in_netns(const struct nsl_ns_id *ids, size_t n_ids, int **ret, size
 		if (!nsl_parse_u64(e->d_name, INT32_MAX, &pid) || pid <= 1 ||
 		    (pid_t)pid == getpid())
 			continue;
-		nsl_fmt(path, sizeof(path), "/proc/%s/ns/net", e->d_name);
+		nsl_fmt(path, sizeof(path), "/proc/%s/ns/%s", e->d_name, kind);
 		if (stat(path, &st) < 0 || !in_ids(ids, n_ids, &st))
 			continue;
 		fd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);

@@ -32,6 +32,9 @@ uint64_t nsl_pidfd_starttime(int pidfd, pid_t pid);
  * opened and re-checked after opening. *ret is malloc'd. Threads that entered a namespace on
  * their own are not looked at: a namespace belongs to the processes that live in it. */
 int nsl_proc_in_netns(const struct nsl_ns_id *ids, size_t n_ids, int **ret, size_t *ret_n);
+/* The same for namespaces of another kind ("user", "pid"...). */
+int nsl_proc_in_ns(const char *kind, const struct nsl_ns_id *ids, size_t n_ids, int **ret,
+                   size_t *ret_n);
 /* SIGKILL every pidfd, then wait (bounded by timeout_ms in all) until they are gone; closes
  * them. */
 void nsl_pidfds_kill_wait(int *fds, size_t n, int timeout_ms);

@@ -217,6 +217,11 @@ int nsl_topology_load(const char *path, struct nsl_topology **ret,
                       struct nsl_diags *diags) NSL_MUST_USE;
 /* Cross-checks: references, duplicates, kinds; fills iface kind/link/bridge. 0 or -EINVAL. */
 int nsl_topology_validate(struct nsl_topology *t, struct nsl_diags *diags) NSL_MUST_USE;
+/* For a rootless lab (built by a user other than root, model/validate_rootless.c): refuses,
+ * each where it is written, every key that needs privilege on the host (host ends of links,
+ * host interfaces, moved devices, the host's NAT and sysctls). On a validated topology; 0 or
+ * -EINVAL. */
+int nsl_topology_check_rootless(const struct nsl_topology *t, struct nsl_diags *diags) NSL_MUST_USE;
 void nsl_topology_free(struct nsl_topology *t);
 /* The validated model as deterministic, readable text (`nslab validate --show`). */
 void nsl_topology_dump(const struct nsl_topology *t, FILE *out);
