@@ -7,7 +7,7 @@
 #include "model/topology.h"
 #include "model/validate.h"
 
-#define WHY "a rootless lab owns its nodes' namespaces and nothing of the host"
+#define WHY "a rootless lab owns its nodes' namespaces, nothing of the host"
 
 int nsl_topology_check_rootless(const struct nsl_topology *t, struct nsl_diags *d)
 {
@@ -18,14 +18,10 @@ int nsl_topology_check_rootless(const struct nsl_topology *t, struct nsl_diags *
 		for (int e = 0; e < 2; e++)
 			if (t->links[i].ends[e].node == NSL_ENDPOINT_HOST) {
 				nsl_fmt(p, sizeof(p), "links[%zu].endpoints[%d]", i, e);
-				nsl_v_err(&c, p,
-				          "a host end needs root: it is an interface of the host's "
-				          "network namespace (" WHY ")");
+				nsl_v_err(&c, p, "a host end of a link needs root: " WHY);
 			}
 	if (t->host.n_ifaces)
-		nsl_v_err_key(&c, "host.interfaces",
-		              "host interfaces need root: they live in the host's network "
-		              "namespace (" WHY ")");
+		nsl_v_err_key(&c, "host.interfaces", "host interfaces need root: " WHY);
 	for (size_t i = 0; i < t->n_nodes; i++) {
 		const struct nsl_node *n = &t->nodes[i];
 		for (size_t k = 0; k < n->n_ifaces; k++) {
@@ -33,19 +29,16 @@ int nsl_topology_check_rootless(const struct nsl_topology *t, struct nsl_diags *
 				continue;
 			nsl_fmt(p, sizeof(p), "nodes.%s.interfaces.%s.device", n->name,
 			        n->ifaces[k].name);
-			nsl_v_err(&c, p,
-			          "moving host device '%s' into a node needs root (CAP_NET_ADMIN "
-			          "in the host's network namespace)",
+			nsl_v_err(&c, p, "moving host device '%s' into a node needs root: " WHY,
 			          n->ifaces[k].device);
 		}
 	}
 	if (t->host.n_nat)
 		nsl_v_err_key(&c, "host.nat",
-		              "NAT in the host's nftables needs root (" WHY "; a node's own "
-		              "\"nat\" works)");
+		              "NAT in the host needs root: " WHY " (a node's own \"nat\" works)");
 	if (t->host.n_sysctls)
 		nsl_v_err_key(&c, "host.sysctls",
-		              "the host's sysctls need root (" WHY "; a node's own \"sysctls\" "
+		              "the host's sysctls need root: " WHY " (a node's own \"sysctls\" "
 		              "work)");
 	return c.errors ? -EINVAL : 0;
 }

@@ -1,7 +1,9 @@
 /* Every invalid fixture fails load+validate with its expected messages, and every message
  * names the file first. tests/fixtures/invalid/X.json (or X.yaml, X.yml) goes with
  * X.expect: lines ("X.json:LINE:COL: PATH: MESSAGE") each of which must be a whole line of
- * the printed diagnostics, the fixture's directory left out. */
+ * the printed diagnostics, the fixture's directory left out. tests/fixtures/rootless/ holds
+ * topologies valid for root that a rootless lab cannot have: they pass validation and fail
+ * nsl_topology_check_rootless, the same way. */
 #include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -30,7 +32,7 @@ static char *read_expect(const char *path)
 }
 
 /* Returns whether the fixture behaved; prints why not. */
-static bool check_fixture(const char *dir, const char *file, const char *expect_path)
+static bool check_fixture(const char *dir, const char *file, const char *expect_path, bool rootless)
 {
 	struct nsl_diags d = {0};
 	struct nsl_topology *t = NULL;
@@ -45,6 +47,12 @@ static bool check_fixture(const char *dir, const char *file, const char *expect_
 	r = nsl_topology_load(path, &t, &d);
 	if (r == 0) {
 		r = nsl_topology_validate(t, &d);
+		if (rootless && r == 0)
+			r = nsl_topology_check_rootless(t, &d);
+		else if (rootless) {
+			print_error("%s: invalid even for root\n", file);
+			ok = false;
+		}
 		nsl_topology_free(t);
 	}
 	mem = open_memstream(&out, &out_len);
@@ -117,21 +125,21 @@ static bool is_fixture(const char *name, size_t *base)
 	return false;
 }
 
-static void test_invalid_fixtures(void **state)
+static void run_fixtures(const char *kind, bool rootless, size_t min, size_t min_yaml)
 {
 	char dir[4096], expect[4096 + 256];
 	struct dirent **ents;
 	size_t n = 0, n_yaml = 0, bad = 0, base;
 	int count;
 
-	assert_true(nsl_fmt(dir, sizeof(dir), "%s/tests/fixtures/invalid", NSL_SRCDIR));
+	assert_true(nsl_fmt(dir, sizeof(dir), "%s/tests/fixtures/%s", NSL_SRCDIR, kind));
 	count = scandir(dir, &ents, NULL, alphasort);
 	assert_true(count > 0);
 	for (int i = 0; i < count; i++) {
 		if (is_fixture(ents[i]->d_name, &base)) {
 			assert_true(nsl_fmt(expect, sizeof(expect), "%s/%.*s.expect", dir,
 			                    (int)base, ents[i]->d_name));
-			if (!check_fixture(dir, ents[i]->d_name, expect))
+			if (!check_fixture(dir, ents[i]->d_name, expect, rootless))
 				bad++;
 			n++;
 			n_yaml += ents[i]->d_name[base + 1] == 'y';
@@ -139,20 +147,24 @@ static void test_invalid_fixtures(void **state)
 		free(ents[i]);
 	}
 	free(ents);
-	print_message("%zu fixtures (%zu YAML), %zu failed\n", n, n_yaml, bad);
-	assert_true(n >= 100);
-	assert_true(n_yaml >= 20);
+	print_message("%zu %s fixtures (%zu YAML), %zu failed\n", n, kind, n_yaml, bad);
+	assert_true(n >= min);
+	assert_true(n_yaml >= min_yaml);
 	assert_int_equal(bad, 0);
 }
 
+static void test_invalid_fixtures(void **state) { run_fixtures("invalid", false, 100, 20); }
+
+static void test_rootless_fixtures(void **state) { run_fixtures("rootless", true, 4, 1); }
+
 /* Each .expect has exactly one fixture and the other way round: a stray file is a mistake. */
-static void test_fixture_pairs(void **state)
+static void check_pairs(const char *kind)
 {
 	char dir[4096], other[4096 + 256];
 	struct dirent **ents;
 	int count;
 
-	assert_true(nsl_fmt(dir, sizeof(dir), "%s/tests/fixtures/invalid", NSL_SRCDIR));
+	assert_true(nsl_fmt(dir, sizeof(dir), "%s/tests/fixtures/%s", NSL_SRCDIR, kind));
 	count = scandir(dir, &ents, NULL, alphasort);
 	assert_true(count > 0);
 	for (int i = 0; i < count; i++) {
@@ -181,10 +193,17 @@ static void test_fixture_pairs(void **state)
 	free(ents);
 }
 
+static void test_fixture_pairs(void **state)
+{
+	check_pairs("invalid");
+	check_pairs("rootless");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_invalid_fixtures),
+	    cmocka_unit_test(test_rootless_fixtures),
 	    cmocka_unit_test(test_fixture_pairs),
 	};
 

@@ -1,4 +1,5 @@
-/* Every topology shipped in topologies/ parses and validates, JSON and YAML alike; each
+/* Every topology shipped in topologies/ parses and validates, JSON and YAML alike, for root
+ * and for a rootless lab (each runs as a user too); each
  * X.json with an X.yaml twin gives the very same model (compared by their dumps). */
 #include <dirent.h>
 #include <setjmp.h>
@@ -28,6 +29,10 @@ static char *check_one(const char *path)
 		nsl_diags_print(&d, stderr);
 	assert_int_equal(r, 0);
 	assert_int_equal(d.n, 0);
+	r = nsl_topology_check_rootless(t, &d);
+	if (r != 0)
+		nsl_diags_print(&d, stderr);
+	assert_int_equal(r, 0);
 	assert_true(t->n_nodes > 0);
 	assert_non_null(t->dir);
 	assert_int_equal(t->dir[0], '/');
