@@ -6,10 +6,13 @@
 #   scripts/residue.sh record FILE LAB         while LAB is up: remember its holders' namespaces
 #   scripts/residue.sh compare FILE [LAB...]   after down: list what differs, exit 1 if anything
 #
-# Compared: host links, addresses and routes (both families, every table), nft tables, entries
-# of /run/netns, mounts (nsfs bind mounts and any other), the hostname, watched sysctls,
-# processes still inside a recorded lab's network or PID namespace, and for each LAB (given or
-# recorded): /run/nslab/LAB, /run/netns/LAB.*, links aliased nslab:LAB, nft table nslab-LAB.
+# Compared: host links, addresses and routes (both families, every table), nft tables (as
+# root), entries of /run/netns, mounts (nsfs bind mounts and any other), the hostname, watched
+# sysctls, processes still inside a recorded lab's network or PID namespace, and for each LAB
+# (given or recorded): its state directory, /run/netns/LAB.*, links aliased nslab:LAB, nft
+# table nslab-LAB. Run as a user other than root (rootless labs), the state directory is the
+# user's (rsd_state_root) and no process of the user may be left in a user namespace other
+# than the user's own (where a rootless lab's keeper, holders and commands live).
 # A namespace is freed asynchronously, so compare polls for up to RESIDUE_WAIT seconds
 # (default 2) in 20 ms steps before it reports.
 #
@@ -26,7 +29,7 @@ rsd_state() {
 		for fam in 4 6; do
 			ip -"$fam" -j route show table all | jq -r --arg k "route$fam" '.[] | "\($k)\t\(.type // "unicast") \(.dst) via \(.gateway // "-") dev \(.dev // "-") table \(.table // "main") metric \(.metric // 0)"'
 		done
-		if command -v nft >/dev/null; then
+		if [ "$(id -u)" = 0 ] && command -v nft >/dev/null; then
 			nft -j list tables | jq -r '.nftables[] | select(.table) | "nft\t\(.table.family) \(.table.name)"'
 		fi
 		if [ -d /run/netns ]; then
@@ -113,12 +116,45 @@ rsd_host_changes() {
 			{ printf "  left on the host: %s %s\n", kind, v }'
 }
 
+# rsd_state_root: where nslab keeps the labs of the user running this (src/state/statedir.c):
+# /run/nslab for root; else $XDG_RUNTIME_DIR/nslab when that is the user's own 0700 directory,
+# else /tmp/nslab-UID.
+rsd_state_root() {
+	local uid x=${XDG_RUNTIME_DIR:-}
+	uid=$(id -u)
+	if [ "$uid" = 0 ]; then
+		echo /run/nslab
+	elif [ "${x:0:1}" = / ] && [ -d "$x" ] && [ ! -L "$x" ] &&
+		[ "$(stat -c %u "$x")" = "$uid" ] && [ $((0$(stat -c %a "$x") & 077)) = 0 ]; then
+		echo "$x/nslab"
+	else
+		echo "/tmp/nslab-$uid"
+	fi
+}
+
+# rsd_foreign_userns: (a user other than root) live processes of this user in a user
+# namespace other than the user's own: what is left of rootless labs.
+rsd_foreign_userns() {
+	local mine
+	[ "$(id -u)" != 0 ] || return 0
+	mine=$(stat -L -c %i /proc/self/ns/user)
+	find /proc/[0-9]*/ns/ -maxdepth 1 -name user -user "$(id -u)" -printf '%h %l\n' 2>/dev/null |
+		awk -v mine="user:[$mine]" '$2 != mine { split($1, p, "/")
+			st = ""; f = "/proc/" p[3] "/stat"; getline st < f; close(f)
+			sub(/^.*\) /, "", st); if (st ~ /^[ZX]/ || st == "") next
+			c = ""; f = "/proc/" p[3] "/comm"; getline c < f; close(f)
+			printf "  process %s (%s) in user namespace %s\n", p[3], c, $2 }'
+}
+
 # rsd_lab_traces FILE LAB...: what is left of these labs: processes in the namespaces their
-# holders had (as recorded in FILE), state, netns, aliased links, nft table.
+# holders had (as recorded in FILE), state, netns, aliased links, nft table; as a user, any
+# process of the user's left in a lab's user namespace.
 rsd_lab_traces() {
-	local snap=$1 lab l
+	local snap=$1 lab l root
 	shift
 	[ $# -gt 0 ] || return 0
+	root=$(rsd_state_root)
+	rsd_foreign_userns
 	find /proc/[0-9]*/ns/ -maxdepth 1 \( -name net -o -name pid \) -printf '%h %l\n' 2>/dev/null |
 		awk -v labs=" $* " '
 			NR == FNR { if ($1 == "holder" && index(labs, " " $2 " ")) want[$3] = $2; next }
@@ -130,13 +166,13 @@ rsd_lab_traces() {
 			FS='[ \t]' "$snap" FS=' ' - | sort -u
 	for lab; do
 		[ -n "$lab" ] || continue
-		[ -e "/run/nslab/$lab" ] && echo "  state left: /run/nslab/$lab"
+		[ -e "$root/$lab" ] && echo "  state left: $root/$lab"
 		for l in /run/netns/"$lab".*; do
 			[ -e "$l" ] && echo "  netns left: $l"
 		done
 		ip -j link show | jq -r --arg a "nslab:$lab" '.[] | select(.ifalias == $a)
 			| "  host link left with alias \($a): \(.ifname)"'
-		if command -v nft >/dev/null && nft list table inet "nslab-$lab" >/dev/null 2>&1; then
+		if [ "$(id -u)" = 0 ] && command -v nft >/dev/null && nft list table inet "nslab-$lab" >/dev/null 2>&1; then
 			echo "  nft table left: inet nslab-$lab"
 		fi
 	done | sort -u

@@ -10,6 +10,12 @@
 # Assertions are soft: they print "not ok: ..." and the test goes on, so one run shows every
 # broken behaviour; `die` (and the helpers that set a lab up) stop the test at once.
 # `skip REASON` exits 77.
+#
+# Root or not: the suite runs as root, and again as a user of its own (run.sh --rootless),
+# where every lab is rootless. A test that needs privilege on the host says so with a line
+# "# root-only: REASON" and is skipped as a user; a part of a test, with `if rootless`.
+# Look into nodes with nip/nns/ns_ino, which work both ways (as a user, the netns binds are
+# in the lab's own mount namespace, out of iproute2's reach).
 
 set -u
 set -o pipefail
@@ -210,6 +216,42 @@ assert_jq() {
 	return 1
 }
 
+# ---- root and rootless ----
+
+E2E_ROOTLESS=0
+[ "$(id -u)" = 0 ] || E2E_ROOTLESS=1
+
+# rootless: the labs of this run are rootless (we are not root).
+rootless() {
+	[ "$E2E_ROOTLESS" = 1 ]
+}
+
+# nip LAB.NODE ARG...: `ip ARG...` in the node's network namespace (as root, `ip -n`, through
+# its /run/netns bind; as a user, inside the node through nslab exec).
+nip() {
+	local ns=$1
+	shift
+	if rootless; then nsl exec "$ns" -- ip "$@"; else ip -n "$ns" "$@"; fi
+}
+
+# nns LAB.NODE CMD...: CMD in the node's network namespace (`ip netns exec`; as a user,
+# nslab exec).
+nns() {
+	local ns=$1
+	shift
+	if rootless; then nsl exec "$ns" -- "$@"; else ip netns exec "$ns" "$@"; fi
+}
+
+# ns_ino LAB.NODE: the inode of the node's network namespace (its bind; as a user, its
+# holder's); fails if there is none.
+ns_ino() {
+	if rootless; then
+		nsl exec "$1" -- stat -L -c %i /proc/self/ns/net 2>/dev/null
+	else
+		stat -L -c %i "/run/netns/$1" 2>/dev/null
+	fi
+}
+
 # ---- labs ----
 
 # lab_name: a fresh lab name (recorded: the EXIT trap downs it and checks it is gone).
@@ -351,13 +393,13 @@ capture_wait() {
 
 # ---- JSON views ----
 
-# links_json NETNS: `ip -j -d link` in a lab's namespace.
+# ns_links LAB.NODE: `ip -j -d link` in a lab's namespace.
 ns_links() {
-	ip -n "$1" -j -d link show
+	nip "$1" -j -d link show
 }
 
 ns_addrs() {
-	ip -n "$1" -j addr show
+	nip "$1" -j addr show
 }
 
 # ---- cleanup and residue ----
@@ -417,7 +459,15 @@ _e2e_exit() {
 
 # ---- setup ----
 
-[ "$(id -u)" = 0 ] || { echo "FATAL: the end-to-end tests need root"; exit 1; }
+# As a user: tests that need the host are skipped, with their reason.
+if rootless; then
+	_r=$(sed -n 's/^# root-only: //p' "$0" | head -n 1)
+	if [ -n "$_r" ]; then
+		echo "SKIP: root only: $_r"
+		exit 77
+	fi
+	unset _r
+fi
 for _c in ip jq timeout; do
 	command -v "$_c" >/dev/null || { echo "FATAL: $_c is not installed"; exit 1; }
 done
@@ -425,6 +475,9 @@ unset _c
 [ -x "$NSLAB" ] || { echo "FATAL: no nslab binary at $NSLAB (make, or set NSLAB)"; exit 1; }
 
 T_TMP=$(mktemp -d /tmp/nslab-e2e.XXXXXX)
+# The state directory of this user's labs (residue.sh).
+E2E_STATE=$(rsd_state_root)
+export E2E_STATE
 chmod 0755 "$T_TMP" # validate runs as nobody too
 : >"$T_TMP/.labs"
 : >"$T_TMP/.defer"

@@ -10,11 +10,23 @@
 # E2E_QUICK=1: only the tests marked by a line "# quick" (the sanitizer build runs these).
 # NSLAB: the binary under test (default build/nslab, relative to the repository).
 # E2E_VERBOSE=1: print every test's output, not only a failing one's.
+#
+# --rootless (first argument): the same tests as an unprivileged user, rootless labs. The run
+# creates a user of its own (E2E_USER, default nslab-e2e, with subordinate ids when uidmap is
+# installed), gives it a runtime directory ($XDG_RUNTIME_DIR) and a copy of the tests and of
+# the binary it can read, runs each test as that user, and removes all of it at the end. A
+# test marked "# root-only: REASON" prints "SKIP name: root only: REASON". After each test,
+# no process of that user (or of its subordinate ids) may be left, nor any lab state.
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
+rootless=0
+if [ "${1:-}" = --rootless ]; then
+	rootless=1
+	shift
+fi
 if [ "$(id -u)" != 0 ]; then
-	echo "run.sh: the end-to-end tests create namespaces and links: run them as root" >&2
+	echo "run.sh: the end-to-end tests create namespaces, links and (--rootless) a user: run them as root" >&2
 	exit 1
 fi
 for c in ip jq timeout flock; do
@@ -50,6 +62,15 @@ fi
 log=$(mktemp /tmp/nslab-e2e-log.XXXXXX)
 trap 'rm -f "$log"' EXIT
 pass=0 fail=0 skipped=0
+as_user=()
+if [ "$rootless" = 1 ]; then
+	# shellcheck source=rootless.sh
+	. "$here/rootless.sh"
+	trap 'rl_teardown; rm -f "$log"' EXIT
+	rl_setup || exit 1
+	as_user=("${RL_AS_USER[@]}")
+	echo "rootless: as $E2E_USER (uid $RL_UID), subordinate ids: ${RL_SUBIDS:-none}"
+fi
 for t in "${tests[@]}"; do
 	name=$(basename "$t" .sh)
 	name=${name#test_}
@@ -60,8 +81,16 @@ for t in "${tests[@]}"; do
 		continue
 	fi
 	start=$EPOCHREALTIME
-	timeout -k 60 "${E2E_TIMEOUT:-300}" bash "$t" </dev/null >"$log" 2>&1 9>&-
+	if [ "$rootless" = 1 ]; then
+		cp "$t" "$RL_COPY/tests/e2e/" && chmod a+r "$RL_COPY/tests/e2e/$(basename "$t")"
+		t=$RL_COPY/tests/e2e/$(basename "$t")
+	fi
+	timeout -k 60 "${E2E_TIMEOUT:-300}" "${as_user[@]}" bash "$t" </dev/null >"$log" 2>&1 9>&-
 	rc=$?
+	# As a user: nothing of the user may outlive its test (a zombie holds nothing).
+	if [ "$rootless" = 1 ] && ! rl_clean >>"$log"; then
+		case $rc in 0 | 77) rc=1 ;; esac
+	fi
 	secs=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
 	case $rc in
 	0)

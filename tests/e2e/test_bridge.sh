@@ -34,7 +34,7 @@ EOF
 )
 lab_up "$LAB" "$F"
 
-links=$(ip -n "$LAB.sw" -j -d link show)
+links=$(nip "$LAB.sw" -j -d link show)
 assert_jq "$links" 'any(.[]; .ifname == "br0" and .linkinfo.info_kind == "bridge")' "sw has bridge br0"
 assert_jq "$links" '.[] | select(.ifname == "br0") | .linkinfo.info_data.stp_state == 0' "br0 stp off"
 assert_jq "$links" '.[] | select(.ifname == "br1") | .linkinfo.info_data.stp_state != 0' "br1 stp on"
@@ -43,7 +43,7 @@ for p in p1 p2 p3 p4; do
 done
 assert_jq "$links" '.[] | select(.ifname == "q1") | .master == "br1"' "q1 is a port of br1"
 assert_jq "$links" '.[] | select(.ifname == "br0") | .flags | index("UP")' "br0 is up"
-assert_jq "$(ip -n "$LAB.sw" -6 -j addr show)" '[.[].addr_info[] | select(.tentative == true)] | length == 0' \
+assert_jq "$(nip "$LAB.sw" -6 -j addr show)" '[.[].addr_info[] | select(.tentative == true)] | length == 0' \
 	"sw: no tentative IPv6 address"
 
 for i in 1 2 3 4; do

@@ -4,6 +4,7 @@
 # name with its MTU, addresses and admin state. A second stand-in, down, comes back down. A
 # missing device fails `up` naming the JSON path and leaves nothing.
 # feature: device
+# root-only: moves host devices into nodes
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 

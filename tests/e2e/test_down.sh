@@ -25,13 +25,13 @@ ping_ok "$LAB" h1 10.6.0.2
 
 # up again: refused, and the running lab is untouched.
 pids=$(lab_pids "$LAB")
-ino=$(stat -L -c %i "/run/netns/$LAB.h1")
+ino=$(ns_ino "$LAB.h1")
 run nsl up "$F"
 assert_true "up of a lab that is up fails (exit $rc)" [ "$rc" != 0 ]
 assert_true "and says why on stderr" [ -n "$err" ]
 _show "$err" stderr
 assert_eq "$pids" "$(lab_pids "$LAB")" "holders after the refused up"
-assert_eq "$ino" "$(stat -L -c %i "/run/netns/$LAB.h1")" "netns of h1 after the refused up"
+assert_eq "$ino" "$(ns_ino "$LAB.h1")" "netns of h1 after the refused up"
 ping_ok "$LAB" h1 10.6.0.2
 ping_ok "$LAB" h2 fd42:6::1
 assert_ok nsl exec -l "$LAB" h1 -- true

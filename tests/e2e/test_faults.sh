@@ -7,6 +7,7 @@
 # no netns, no bind mount, no host link, no nft table, no live process of the lab, no
 # /run/nslab/LAB, the host sysctl at its old value, the moved device home as it was.
 # Then an up without faults works and down leaves nothing.
+# root-only: faults at every kind of host-side change (moved device, host ends, host NAT and sysctls); test_rootless injects them into rootless labs
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 need nft

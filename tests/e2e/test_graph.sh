@@ -26,7 +26,7 @@ F=$(write_topo graph <<EOF
 EOF
 )
 run_graph() {
-	if command -v setpriv >/dev/null; then
+	if ! rootless && command -v setpriv >/dev/null; then
 		run setpriv --reuid=65534 --regid=65534 --clear-groups "$NSLAB" graph "$@"
 	else
 		run "$NSLAB" graph "$@"

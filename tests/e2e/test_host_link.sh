@@ -2,6 +2,7 @@
 # A host:IFACE link: the host end gets its addresses and MTU and the alias nslab:LAB; host and
 # node ping each other (only the lab's own addresses); after down the host end is gone.
 # quick
+# root-only: host ends of links live in the host's network namespace
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 

@@ -2,6 +2,7 @@
 # host.nat and host.sysctls: the lab's own table inet nslab-LAB in the host while up, gone
 # after; host sysctls set while up and given back their previous values after down.
 # feature: nat
+# root-only: NAT and sysctls of the host
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 need nft

@@ -1,24 +1,26 @@
 #!/usr/bin/env bash
 # Hostile input. Every tests/fixtures/invalid/*.{json,yaml,yml} goes through `nslab validate` (also as
 # nobody: no root needed) and `nslab up` (root): both fail, print the fixture's expected
-# message and name the file, and nothing appears in /run/nslab or /run/netns. Then cases only
-# the kernel can tell: a device that does not exist, lo as a device, a host end whose name the
-# host already has, a host address inside a subnet the host already has, a --name with a path.
+# message and name the file, and nothing appears in the state directory or /run/netns. Then
+# cases only the kernel can tell: a device that does not exist, lo as a device, a host end whose
+# name the host already has, a host address inside a subnet the host already has (as a user:
+# each refused before anything is touched), a --name with a path.
 # quick
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 FIX=$E2E_ROOT/tests/fixtures/invalid
 
-# runtime_entries: /run/nslab and /run/netns entries, one per line.
+# runtime_entries: entries of the state directory and of /run/netns, one per line.
 runtime_entries() {
-	{ ls -1 /run/nslab 2>/dev/null | sed 's|^|/run/nslab/|'; ls -1 /run/netns 2>/dev/null | sed 's|^|/run/netns/|'; } | sort
+	find "$E2E_STATE" /run/netns -mindepth 1 -maxdepth 1 2>/dev/null | sort
 }
 
 # new_entries BEFORE-FILE LAB: entries that appeared since BEFORE-FILE and belong to LAB
 # (other people's labs may come and go meanwhile).
 new_entries() {
-	runtime_entries | comm -13 "$1" - | grep -E "^/run/(nslab/$2|netns/$2\.)" || true
+	runtime_entries | comm -13 "$1" - |
+		awk -v s="$E2E_STATE/$2" -v n="/run/netns/$2." '$0 == s || index($0, n) == 1'
 }
 
 # ---- 1. every invalid fixture, validate and up ----
@@ -60,7 +62,7 @@ done
 assert_true "fixtures checked ($n passed)" [ "$n" -gt 50 ]
 
 # validate needs no root: as nobody, over a copy readable by all.
-if command -v setpriv >/dev/null; then
+if ! rootless && command -v setpriv >/dev/null; then
 	cp "$FIX/syntax_error.json" "$FIX/dangling_endpoint.json" "$T_TMP/"
 	chmod 0644 "$T_TMP"/*.json
 	run setpriv --reuid=nobody --regid=nogroup --clear-groups "$NSLAB" validate "$T_TMP/dangling_endpoint.json"
@@ -89,7 +91,7 @@ expect_up_fails() {
 	assert_true "$what: up fails (exit $rc)" [ "$rc" != 0 ] && [ "$rc" -lt 124 ]
 	assert_contains "$err" "$needle" "$what: up stderr"
 	assert_eq "" "$(new_entries "$T_TMP/.before" "$LAB")" "$what: new /run entries"
-	assert_true "$what: /run/nslab/$LAB does not exist" [ ! -e "/run/nslab/$LAB" ]
+	assert_true "$what: $E2E_STATE/$LAB does not exist" [ ! -e "$E2E_STATE/$LAB" ]
 	if [ "$rc" = 0 ]; then timeout 60 "$NSLAB" down "$LAB" >/dev/null 2>&1; fi
 }
 
@@ -107,64 +109,79 @@ two_nodes() { # two_nodes EXTRA-A-IFACES [LINKS-EXTRA] [HOST]
 EOF
 }
 
-# A device that does not exist.
-NODEV=nslnodev$((RANDOM % 1000))
-F=$(two_nodes ", \"wan0\": { \"device\": \"$NODEV\" }" | write_topo nodev)
-assert_ok nsl validate "$F" # validate does not look at the host
-expect_up_fails "missing device" "$F" "nodes.a.interfaces.wan0.device: no such host interface '$NODEV'"
-# The contract's own example of this error carries the JSON path only; validate's errors
-# also carry the file. Noted, not required.
-[[ $err == *"$F"* ]] || note "missing device: up's error does not name the file: $err"
+if rootless; then
+	# As a user, what needs the host is refused before anything is touched, where it is written.
+	NODEV=nslnodev$((RANDOM % 1000))
+	F=$(two_nodes ", \"wan0\": { \"device\": \"$NODEV\" }" | write_topo nodev)
+	expect_up_fails "moved device, as a user" "$F" "nodev.json:5:66: nodes.a.interfaces.wan0.device: moving host device '$NODEV' into a node needs root"
+	HE=nslhe$((RANDOM % 10000))
+	F=$(two_nodes ', "up0": { "addresses": ["10.201.0.6/24"] }' \
+		", { \"endpoints\": [\"host:$HE\", \"a:up0\"] }" \
+		", \"host\": { \"interfaces\": { \"$HE\": { \"addresses\": [\"10.201.0.5/24\"] } } }" | write_topo hostend)
+	expect_up_fails "host end, as a user" "$F" "links[1].endpoints[0]: a host end of a link needs root"
+	assert_contains "$err" "host.interfaces: host interfaces need root" "host end, as a user: up stderr"
+	run ip link show dev "$HE"
+	assert_true "no host end $HE after the refused up" [ "$rc" != 0 ]
+else
+	# A device that does not exist.
+	NODEV=nslnodev$((RANDOM % 1000))
+	F=$(two_nodes ", \"wan0\": { \"device\": \"$NODEV\" }" | write_topo nodev)
+	assert_ok nsl validate "$F" # validate does not look at the host
+	expect_up_fails "missing device" "$F" "nodes.a.interfaces.wan0.device: no such host interface '$NODEV'"
+	# The contract's own example of this error carries the JSON path only; validate's errors
+	# also carry the file. Noted, not required.
+	[[ $err == *"$F"* ]] || note "missing device: up's error does not name the file: $err"
 
-# lo as a device.
-F=$(two_nodes ', "wan0": { "device": "lo" }' | write_topo devlo)
-run timeout 60 "$NSLAB" validate "$F"
-note "validate of device lo: exit $rc: $err"
-expect_up_fails "device lo" "$F" "nodes.a.interfaces.wan0.device"
-assert_match "$err" "loopback|lo cannot be moved" "device lo: up stderr"
-assert_jq "$(ip -j link show dev lo)" '.[0].ifindex == 1 and (.[0].flags | index("UP"))' "host lo after the refused up"
+	# lo as a device.
+	F=$(two_nodes ', "wan0": { "device": "lo" }' | write_topo devlo)
+	run timeout 60 "$NSLAB" validate "$F"
+	note "validate of device lo: exit $rc: $err"
+	expect_up_fails "device lo" "$F" "nodes.a.interfaces.wan0.device"
+	assert_match "$err" "loopback|lo cannot be moved" "device lo: up stderr"
+	assert_jq "$(ip -j link show dev lo)" '.[0].ifindex == 1 and (.[0].flags | index("UP"))' "host lo after the refused up"
 
-# A host end whose name the host already has: a veth of ours stands in.
-TAKEN=nslht$((RANDOM % 10000))
-ip link add "$TAKEN" type veth peer name "${TAKEN}p" || die "cannot create veth $TAKEN"
-defer ip link del "$TAKEN"
-taken_before=$(ip -j link show dev "$TAKEN" | jq -c '.[0] | {ifindex, ifalias, mtu, operstate}')
-F=$(two_nodes ', "up0": { "addresses": ["10.202.0.2/24"] }' \
-	", { \"endpoints\": [\"host:$TAKEN\", \"a:up0\"] }" \
-	", \"host\": { \"interfaces\": { \"$TAKEN\": { \"addresses\": [\"10.202.0.1/24\"] } } }" | write_topo taken)
-assert_ok nsl validate "$F"
-expect_up_fails "host name taken" "$F" "host.interfaces.$TAKEN: the host already has an interface named '$TAKEN'"
-assert_eq "$taken_before" "$(ip -j link show dev "$TAKEN" | jq -c '.[0] | {ifindex, ifalias, mtu, operstate}')" \
-	"our $TAKEN after the refused up"
-assert_eq "" "$(ip -j addr show dev "$TAKEN" | jq -r '.[0].addr_info[] | select(.family == "inet") | .local')" \
-	"IPv4 addresses on our $TAKEN after the refused up"
+	# A host end whose name the host already has: a veth of ours stands in.
+	TAKEN=nslht$((RANDOM % 10000))
+	ip link add "$TAKEN" type veth peer name "${TAKEN}p" || die "cannot create veth $TAKEN"
+	defer ip link del "$TAKEN"
+	taken_before=$(ip -j link show dev "$TAKEN" | jq -c '.[0] | {ifindex, ifalias, mtu, operstate}')
+	F=$(two_nodes ', "up0": { "addresses": ["10.202.0.2/24"] }' \
+		", { \"endpoints\": [\"host:$TAKEN\", \"a:up0\"] }" \
+		", \"host\": { \"interfaces\": { \"$TAKEN\": { \"addresses\": [\"10.202.0.1/24\"] } } }" | write_topo taken)
+	assert_ok nsl validate "$F"
+	expect_up_fails "host name taken" "$F" "host.interfaces.$TAKEN: the host already has an interface named '$TAKEN'"
+	assert_eq "$taken_before" "$(ip -j link show dev "$TAKEN" | jq -c '.[0] | {ifindex, ifalias, mtu, operstate}')" \
+		"our $TAKEN after the refused up"
+	assert_eq "" "$(ip -j addr show dev "$TAKEN" | jq -r '.[0].addr_info[] | select(.family == "inet") | .local')" \
+		"IPv4 addresses on our $TAKEN after the refused up"
 
-# A host address inside a subnet the host has: the subnet of a veth of ours, 10.201.0.1/24.
-OWN=nslho$((RANDOM % 10000))
-ip link add "$OWN" type veth peer name "${OWN}p" || die "cannot create veth $OWN"
-defer ip link del "$OWN"
-ip addr add 10.201.0.1/24 dev "$OWN"
-ip link set "${OWN}p" up
-ip link set "$OWN" up
-HE=nslhe$((RANDOM % 10000))
-F=$(two_nodes ', "up0": { "addresses": ["10.201.0.6/24"] }' \
-	", { \"endpoints\": [\"host:$HE\", \"a:up0\"] }" \
-	", \"host\": { \"interfaces\": { \"$HE\": { \"addresses\": [\"10.201.0.5/24\"] } } }" | write_topo overlap)
-assert_ok nsl validate "$F"
-expect_up_fails "host subnet overlap" "$F" "host.interfaces.$HE.addresses[0]: 10.201.0.5/24 overlaps the host's subnet 10.201.0.0/24"
-run ip link show dev "$HE"
-assert_true "no host end $HE after the refused up" [ "$rc" != 0 ]
-assert_eq "10.201.0.1/24" "$(ip -j addr show dev "$OWN" | jq -r '.[0].addr_info[] | select(.family == "inet") | "\(.local)/\(.prefixlen)"')" \
-	"our $OWN keeps its address"
-# A narrower prefix inside it, and a wider one around it, are refused too.
-F=$(two_nodes ', "up0": { "addresses": ["10.201.0.130/25"] }' \
-	", { \"endpoints\": [\"host:$HE\", \"a:up0\"] }" \
-	", \"host\": { \"interfaces\": { \"$HE\": { \"addresses\": [\"10.201.0.129/25\"] } } }" | write_topo overlap25)
-expect_up_fails "host subnet overlap (/25 inside)" "$F" "overlaps the host's subnet 10.201.0.0/24"
-F=$(two_nodes ', "up0": { "addresses": ["10.201.8.2/16"] }' \
-	", { \"endpoints\": [\"host:$HE\", \"a:up0\"] }" \
-	", \"host\": { \"interfaces\": { \"$HE\": { \"addresses\": [\"10.201.8.1/16\"] } } }" | write_topo overlap16)
-expect_up_fails "host subnet overlap (/16 around)" "$F" "overlaps the host's subnet 10.201.0.0/24"
+	# A host address inside a subnet the host has: the subnet of a veth of ours, 10.201.0.1/24.
+	OWN=nslho$((RANDOM % 10000))
+	ip link add "$OWN" type veth peer name "${OWN}p" || die "cannot create veth $OWN"
+	defer ip link del "$OWN"
+	ip addr add 10.201.0.1/24 dev "$OWN"
+	ip link set "${OWN}p" up
+	ip link set "$OWN" up
+	HE=nslhe$((RANDOM % 10000))
+	F=$(two_nodes ', "up0": { "addresses": ["10.201.0.6/24"] }' \
+		", { \"endpoints\": [\"host:$HE\", \"a:up0\"] }" \
+		", \"host\": { \"interfaces\": { \"$HE\": { \"addresses\": [\"10.201.0.5/24\"] } } }" | write_topo overlap)
+	assert_ok nsl validate "$F"
+	expect_up_fails "host subnet overlap" "$F" "host.interfaces.$HE.addresses[0]: 10.201.0.5/24 overlaps the host's subnet 10.201.0.0/24"
+	run ip link show dev "$HE"
+	assert_true "no host end $HE after the refused up" [ "$rc" != 0 ]
+	assert_eq "10.201.0.1/24" "$(ip -j addr show dev "$OWN" | jq -r '.[0].addr_info[] | select(.family == "inet") | "\(.local)/\(.prefixlen)"')" \
+		"our $OWN keeps its address"
+	# A narrower prefix inside it, and a wider one around it, are refused too.
+	F=$(two_nodes ', "up0": { "addresses": ["10.201.0.130/25"] }' \
+		", { \"endpoints\": [\"host:$HE\", \"a:up0\"] }" \
+		", \"host\": { \"interfaces\": { \"$HE\": { \"addresses\": [\"10.201.0.129/25\"] } } }" | write_topo overlap25)
+	expect_up_fails "host subnet overlap (/25 inside)" "$F" "overlaps the host's subnet 10.201.0.0/24"
+	F=$(two_nodes ', "up0": { "addresses": ["10.201.8.2/16"] }' \
+		", { \"endpoints\": [\"host:$HE\", \"a:up0\"] }" \
+		", \"host\": { \"interfaces\": { \"$HE\": { \"addresses\": [\"10.201.8.1/16\"] } } }" | write_topo overlap16)
+	expect_up_fails "host subnet overlap (/16 around)" "$F" "overlaps the host's subnet 10.201.0.0/24"
+fi
 
 # --name with a path, or otherwise invalid.
 F=$(two_nodes "" | write_topo plain)
@@ -173,7 +190,7 @@ for bad in ../x x/y . .. -x "" "$(printf 'a%.0s' {1..33})"; do
 	assert_true "up --name '$bad' fails (exit $rc)" [ "$rc" != 0 ] && [ "$rc" -lt 124 ]
 	assert_contains "$err" "name" "up --name '$bad': stderr"
 done
-assert_true "nothing under /run/nslab/.. named x" [ ! -e /run/x ] && [ ! -e /run/nslab/x ]
+assert_true "nothing under $E2E_STATE/.. named x" [ ! -e "$(dirname "$E2E_STATE")/x" ] && [ ! -e "$E2E_STATE/x" ]
 assert_eq "" "$(new_entries "$T_TMP/.before" "$LAB")" "new /run entries of $LAB"
 assert_eq "" "$(runtime_entries | comm -13 "$T_TMP/.before" - | grep -E '/(x|\.\.|-x)(\.|$)')" "new /run entries named x"
 

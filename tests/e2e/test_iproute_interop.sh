@@ -2,6 +2,7 @@
 # iproute2 sees the nodes as LAB.NODE: ip netns list / exec / identify, ip -n. And
 # `nslab status --json` describes the lab as it is in the kernel.
 # quick
+# root-only: ip netns sees /run/netns, and a rootless lab's netns binds live in its own mount namespace
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 

@@ -4,6 +4,7 @@
 # state), whatever the moment. `down` after /run/nslab/LAB was deleted by hand still removes
 # everything from the marks (netns binds, host link aliased nslab:LAB, moved device aliased
 # nslab:LAB:OLD, holders and what runs in the nodes). `down` kills what `ip netns exec` started.
+# root-only: host ends, moved devices and ip netns exec; test_rootless kills rootless ups
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 

@@ -38,7 +38,7 @@ EOF
 
 lab_up "$LAB" "$F"
 
-link() { ip -n "$LAB.$1" -j link show "$2"; }
+link() { nip "$LAB.$1" -j link show "$2"; }
 
 assert_jq "$(link a eth0)" '.[0].mtu == 9000' "a eth0 mtu (link mtu)"
 assert_jq "$(link b eth0)" '.[0].mtu == 9000' "b eth0 mtu (link mtu)"
@@ -55,7 +55,7 @@ ping_ok "$LAB" b 10.2.0.1 -M "do" -s 8972
 assert_jq "$(link a eth2)" '.[0].flags | index("UP") | not' "a eth2 is down"
 assert_jq "$(link b eth2)" '.[0].flags | index("UP")' "b eth2 is up"
 assert_jq "$(link b eth2)" '.[0].flags | index("LOWER_UP") | not' "b eth2 has no carrier"
-assert_jq "$(ip -n "$LAB.a" -j addr show eth2)" '.[0].addr_info | any(.local == "10.2.2.1")' "a eth2 still has its address"
+assert_jq "$(nip "$LAB.a" -j addr show eth2)" '.[0].addr_info | any(.local == "10.2.2.1")' "a eth2 still has its address"
 ping_fails "$LAB" b 10.2.2.1
 # Every other interface is up.
 for n in a b; do
@@ -66,10 +66,10 @@ done
 # lo: up in every node, even one with no interfaces; a's lo carries its own addresses too.
 for n in a b c; do
 	assert_jq "$(link "$n" lo)" '.[0].flags | index("UP")' "$n lo is up"
-	assert_ok ip netns exec "$LAB.$n" ping -n -c1 -W1 127.0.0.1
+	assert_ok nns "$LAB.$n" ping -n -c1 -W1 127.0.0.1
 done
-lo=$(ip -n "$LAB.a" -j addr show lo)
+lo=$(nip "$LAB.a" -j addr show lo)
 assert_jq "$lo" '.[0].addr_info | any(.local == "10.255.0.1" and .prefixlen == 32)' "a lo 10.255.0.1/32"
 assert_jq "$lo" '.[0].addr_info | any(.local == "fd42:ff::1" and .prefixlen == 128)' "a lo fd42:ff::1/128"
 assert_jq "$lo" '.[0].addr_info | any(.local == "127.0.0.1")' "a lo keeps 127.0.0.1"
-assert_jq "$(ip -n "$LAB.c" -j link show)" '[.[].ifname] == ["lo"]' "c has only lo"
+assert_jq "$(nip "$LAB.c" -j link show)" '[.[].ifname] == ["lo"]' "c has only lo"

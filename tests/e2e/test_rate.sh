@@ -20,7 +20,7 @@ EOF
 lab_up "$LAB" "$F"
 
 for n in a b; do
-	q=$(tc -n "$LAB.$n" -j qdisc show dev eth0)
+	q=$(nns "$LAB.$n" tc -j qdisc show dev eth0)
 	assert_jq "$q" 'any(.[]; .kind == "tbf" and .options.rate == 1250000)' "$n eth0 has tbf at 10mbit (1250000 bytes/s)"
 done
 ping_ok "$LAB" a 10.73.0.2
