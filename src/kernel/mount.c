@@ -1,5 +1,6 @@
 /* Mounts of a node. Each returns 0 or -errno. */
 #include <sys/mount.h>
+#include <sys/statvfs.h>
 
 #include "kernel/mount.h"
 
@@ -27,8 +28,18 @@ int nsl_mount_node(const struct nsl_mount *m)
 		rc = SYS(mount("tmpfs", m->target, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755"));
 	else
 		rc = SYS(mount(m->source, m->target, NULL, MS_BIND | MS_REC, NULL));
-	if (rc == 0 && m->read_only)
+	if (rc == 0 && m->read_only) {
+		/* A remount keeps what the mount had: in a rootless lab, flags the host's mount
+		 * carries (noexec on /tmp, say) are locked, and leaving one out is refused. */
+		struct statvfs sv;
+		unsigned long keep = 0;
+		if (statvfs(m->target, &sv) == 0)
+			keep = (sv.f_flag & ST_NOEXEC ? MS_NOEXEC : 0) |
+			       (sv.f_flag & ST_NOATIME ? MS_NOATIME : 0) |
+			       (sv.f_flag & ST_NODIRATIME ? MS_NODIRATIME : 0) |
+			       (sv.f_flag & ST_RELATIME ? MS_RELATIME : 0);
 		rc = SYS(mount(NULL, m->target, NULL,
-		               MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL));
+		               MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | keep, NULL));
+	}
 	return rc;
 }
