@@ -76,7 +76,8 @@ rl_setup() {
 	mkdir "$RL_BASE/bin"
 	cp "$nslab" "$RL_BASE/bin/nslab"
 	chmod -R a+rX "$RL_COPY" "$RL_BASE/bin"
-	local env=(PATH="$PATH" HOME="$RL_BASE/home" XDG_RUNTIME_DIR="$RL_BASE/run" LANG=C.UTF-8
+	# A PATH of the system's (root's may name directories the user cannot enter).
+	local env=(PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME="$RL_BASE/home" XDG_RUNTIME_DIR="$RL_BASE/run" LANG=C.UTF-8
 		NSLAB="$RL_BASE/bin/nslab")
 	local v
 	while IFS= read -r v; do env+=("$v"); done < <(env | grep -E '^E2E_[A-Z_]+=' | grep -v -e '^E2E_USER=')
