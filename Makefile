@@ -23,7 +23,7 @@ KERNEL_OBJS := $(KERNEL_SRCS:src/%.c=$(BUILD)/obj/%.o)
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all check unit e2e kernel-tests asan-check install clean asan valgrind fuzz bench format
+.PHONY: all check unit e2e e2e-rootless kernel-tests asan-check install clean asan valgrind fuzz bench format
 all: $(BUILD)/nslab
 
 $(BUILD)/obj/%.o: src/%.c $(HEADERS)
@@ -44,19 +44,23 @@ E2E_QUICK ?= 0
 e2e: $(BUILD)/nslab
 	E2E_QUICK=$(E2E_QUICK) NSLAB=$(CURDIR)/$(BUILD)/nslab tests/e2e/run.sh
 
+# The same tests as a user the run creates (rootless labs); root-only tests skip, saying why.
+e2e-rootless: $(BUILD)/nslab
+	E2E_QUICK=$(E2E_QUICK) NSLAB=$(CURDIR)/$(BUILD)/nslab tests/e2e/run.sh --rootless
+
 # Kernel-facing modules tested alone, in throwaway namespaces (root).
 kernel-tests:
 	BUILD=$(BUILD) tests/kernel/run.sh
 
-# Every test: unit, kernel and end-to-end tests (root), then the sanitizer pass, valgrind on
-# the unit tests, and 30 s of fuzzing the parser.
-check: unit kernel-tests e2e
+# Every test: unit, kernel and end-to-end tests (as root, then again as a user: rootless labs),
+# then the sanitizer pass, valgrind on the unit tests, and 30 s of fuzzing the parser.
+check: unit kernel-tests e2e e2e-rootless
 	$(MAKE) BUILD=build-asan asan-check
 	$(MAKE) valgrind
 	$(MAKE) fuzz FUZZ_SECONDS=30
 
 asan-check:
-	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" unit e2e E2E_QUICK=1
+	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" unit e2e e2e-rootless E2E_QUICK=1
 
 valgrind: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite $$t >/dev/null; echo "valgrind clean: $$t"; done

@@ -65,16 +65,21 @@ rsd_watch_sysctl() {
 	done
 }
 
-# rsd_record FILE LAB [NSLAB]: the namespaces of LAB's holders, from `nslab status --json`.
+# rsd_record FILE LAB [NSLAB]: the namespaces of LAB's holders, from `nslab status --json`
+# (and a rootless lab's user namespace, its keeper's).
 rsd_record() {
-	local snap=$1 lab=$2 nslab=${3:-${NSLAB:-nslab}} pid ns
+	local snap=$1 lab=$2 nslab=${3:-${NSLAB:-nslab}} pid ns st
 	printf 'lab\t%s\n' "$lab" >>"$snap"
-	for pid in $("$nslab" status "$lab" --json 2>/dev/null |
-		jq -r --arg l "$lab" '.labs[]? | select(.name == $l) | .nodes[]?.pid'); do
+	st=$("$nslab" status "$lab" --json 2>/dev/null)
+	for pid in $(jq -r --arg l "$lab" '.labs[]? | select(.name == $l) | .nodes[]?.pid' <<<"$st"); do
 		for ns in net pid; do
 			printf 'holder\t%s %s:[%s] pid %s\n' "$lab" "$ns" \
 				"$(stat -L -c %i "/proc/$pid/ns/$ns" 2>/dev/null)" "$pid" >>"$snap"
 		done
+	done
+	for pid in $(jq -r --arg l "$lab" '.labs[]? | select(.name == $l) | .keeper.pid // empty' <<<"$st"); do
+		printf 'holder\t%s user:[%s] pid %s\n' "$lab" \
+			"$(stat -L -c %i "/proc/$pid/ns/user" 2>/dev/null)" "$pid" >>"$snap"
 	done
 }
 
@@ -85,6 +90,7 @@ rsd_problems() {
 	mapfile -t labs < <({ printf '%s\n' "$@"; awk -F'\t' '$1 == "lab" { print $2 }' "$snap"; } | grep . | sort -u)
 	rsd_host_changes "$snap" "${labs[@]}"
 	rsd_lab_traces "$snap" "${labs[@]}"
+	rsd_foreign_userns
 }
 
 # rsd_host_changes FILE [LAB...]: changes to the host since the snapshot, lines only before
@@ -147,15 +153,14 @@ rsd_foreign_userns() {
 }
 
 # rsd_lab_traces FILE LAB...: what is left of these labs: processes in the namespaces their
-# holders had (as recorded in FILE), state, netns, aliased links, nft table; as a user, any
-# process of the user's left in a lab's user namespace.
+# holders (and a rootless lab's keeper) had, as recorded in FILE; state, netns, aliased links,
+# nft table.
 rsd_lab_traces() {
 	local snap=$1 lab l root
 	shift
 	[ $# -gt 0 ] || return 0
 	root=$(rsd_state_root)
-	rsd_foreign_userns
-	find /proc/[0-9]*/ns/ -maxdepth 1 \( -name net -o -name pid \) -printf '%h %l\n' 2>/dev/null |
+	find /proc/[0-9]*/ns/ -maxdepth 1 \( -name net -o -name pid -o -name user \) -printf '%h %l\n' 2>/dev/null |
 		awk -v labs=" $* " '
 			NR == FNR { if ($1 == "holder" && index(labs, " " $2 " ")) want[$3] = $2; next }
 			{ split($1, p, "/"); if ((t = $2) in want)

@@ -113,7 +113,7 @@ if rootless; then
 	# As a user, what needs the host is refused before anything is touched, where it is written.
 	NODEV=nslnodev$((RANDOM % 1000))
 	F=$(two_nodes ", \"wan0\": { \"device\": \"$NODEV\" }" | write_topo nodev)
-	expect_up_fails "moved device, as a user" "$F" "nodev.json:5:66: nodes.a.interfaces.wan0.device: moving host device '$NODEV' into a node needs root"
+	expect_up_fails "moved device, as a user" "$F" "nodev.json:4:93: nodes.a.interfaces.wan0.device: moving host device '$NODEV' into a node needs root"
 	HE=nslhe$((RANDOM % 10000))
 	F=$(two_nodes ', "up0": { "addresses": ["10.201.0.6/24"] }' \
 		", { \"endpoints\": [\"host:$HE\", \"a:up0\"] }" \

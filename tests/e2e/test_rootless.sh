@@ -46,7 +46,7 @@ F=$(write_topo readme <<EOF
         "eth0": { "addresses": ["10.91.12.2/30", "fd42:91:12::2/64"] },
         "eth1": { "addresses": ["10.91.2.1/24", "fd42:91:2::1/64"] }
       },
-      "routes": [ { "to": "fd42:91:1::/64", "via": "fd42:91:12::1" } ]
+      "routes": [ { "to": "10.91.1.0/24", "via": "10.91.12.1" }, { "to": "fd42:91:1::/64", "via": "fd42:91:12::1" } ]
     },
     "h2": {
       "hostname": "server",
@@ -157,6 +157,7 @@ for round in $(seq 1 8); do
 	bad=""
 	[ "$rc" = 0 ] || bad+=" down exits $rc;"
 	r=$(rsd_poll rsd_lab_traces "$E2E_SNAP" "$LAB") || bad+=" lab traces;"
+	u=$(rsd_poll rsd_foreign_userns) || bad+=" processes in a lab's user namespace;"
 	what="kill -9 of up after ${delay} ms (up $([ "$up_rc" = 137 ] && echo killed || echo "had exited $up_rc"))"
 	if [ -z "$bad" ]; then
 		ok "$what: down succeeds and leaves nothing"
@@ -164,6 +165,7 @@ for round in $(seq 1 8); do
 		not_ok "$what:$bad"
 		_show "$err" "down stderr"
 		[ -z "$r" ] || echo "$r"
+		[ -z "$u" ] || echo "$u"
 	fi
 done
 assert_true "no daemon left after the kills" wait_for 2 test -z "$(sleeps)"
@@ -182,6 +184,7 @@ for k in $(seq 1 "$N"); do
 	[[ $err == *"injected fault at up step $k"* ]] || bad+=" no word of the fault;"
 	[[ $err != *"rollback incomplete"* ]] || bad+=" rollback incomplete;"
 	r=$(rsd_poll rsd_lab_traces "$E2E_SNAP" "$LAB") || bad+=" residue;"
+	u=$(rsd_poll rsd_foreign_userns) || bad+=" processes in a lab's user namespace;"
 	[ -z "$(sleeps)" ] || bad+=" daemon left;"
 	if [ -z "$bad" ]; then
 		ok "NSLAB_FAIL_STEP=$k: up fails and leaves nothing ($(head -n 1 <<<"$err"))"
@@ -189,6 +192,7 @@ for k in $(seq 1 "$N"); do
 		not_ok "NSLAB_FAIL_STEP=$k:$bad"
 		_show "$err" stderr
 		[ -z "$r" ] || echo "$r"
+		[ -z "$u" ] || echo "$u"
 		timeout 60 "$NSLAB" down "$LAB" >/dev/null 2>&1
 	fi
 done
