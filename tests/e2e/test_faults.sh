@@ -144,8 +144,7 @@ foreign_procs | grep -E "^[0-9]+ (sleep sleep $MARK|nslab-holder .* up $F|sh sh 
 for ((k = 1; k <= N; k++)); do
 	run timeout 120 env NSLAB_FAIL_STEP=$k "$NSLAB" up "$F"
 	bad=""
-	[ "$rc" != 0 ] || bad+=" exit 0;"
-	[ "$rc" != 124 ] || bad+=" timed out;"
+	failed_cleanly "$rc" || bad+=" $(rc_what "$rc"), expected a clean failure;"
 	[[ $err == *"injected fault"* ]] || bad+=" stderr lacks 'injected fault';"
 	[[ $err != *"rollback incomplete"* ]] || bad+=" rollback incomplete;"
 	[ "$(sysctl -n "$SYSCTL")" = "$old_sysctl" ] || bad+=" $SYSCTL=$(sysctl -n "$SYSCTL");"
