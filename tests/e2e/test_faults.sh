@@ -127,7 +127,7 @@ run timeout 120 env NSLAB_COUNT_STEPS=1 "$NSLAB" up "$F"
 [ "$rc" = 0 ] || { _show "$err" stderr; die "up of the fault lab fails without a fault (exit $rc)"; }
 lab_record "$LAB"
 N=$(sed -n 's/^nslab: \([0-9][0-9]*\) steps$/\1/p' <<<"$err" | tail -n 1)
-[ -n "$N" ] && [ "$N" -gt 0 ] || die "NSLAB_COUNT_STEPS printed no step count: $err"
+if [ -z "$N" ] || [ "$N" -le 0 ]; then die "NSLAB_COUNT_STEPS printed no step count: $err"; fi
 ok "up counts $N steps"
 assert_eq "$new_sysctl" "$(sysctl -n "$SYSCTL")" "host $SYSCTL while up"
 assert_true "the exec daemon runs in h2" daemon_runs

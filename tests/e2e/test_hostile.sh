@@ -12,7 +12,7 @@ FIX=$E2E_ROOT/tests/fixtures/invalid
 
 # runtime_entries: /run/nslab and /run/netns entries, one per line.
 runtime_entries() {
-	{ ls -1 /run/nslab 2>/dev/null | sed 's|^|/run/nslab/|'; ls -1 /run/netns 2>/dev/null | sed 's|^|/run/netns/|'; } | sort
+	find /run/nslab /run/netns -mindepth 1 -maxdepth 1 2>/dev/null | sort
 }
 
 # new_entries BEFORE-FILE LAB: entries that appeared since BEFORE-FILE and belong to LAB
@@ -44,7 +44,7 @@ for f in "$FIX"/*.json; do
 		[[ $all == *"$f"* ]] || bad+=" $verb output does not name the file;"
 	done
 	left=$(new_entries "$T_TMP/.before" "$lab")
-	[ -z "$left" ] || bad+=" left: $(echo $left);"
+	[ -z "$left" ] || bad+=" left: $(tr '\n' ' ' <<<"$left");"
 	if [ -z "$bad" ]; then
 		n=$((n + 1))
 	else
