@@ -320,7 +320,7 @@ lab_up() {
 	if [ "$rc" != 0 ]; then
 		_show "$out" stdout
 		_show "$err" stderr
-		die "nslab up $*: exit $rc"
+		die "nslab up $*: $(rc_what "$rc")"
 	fi
 	ok "nslab up $* ($lab)"
 	[ -z "$err" ] || _show "$err" "up stderr"
@@ -519,6 +519,10 @@ unset _c
 
 T_TMP=$(mktemp -d /tmp/nslab-e2e.XXXXXX)
 chmod 0755 "$T_TMP" # validate runs as nobody too
+# Everything this test starts (nslab, its holders, what runs in the nodes) inherits this: the
+# residue check tells its processes from other people's.
+export NSLAB_E2E_RUN=$T_TMP
+RSD_MARK=NSLAB_E2E_RUN=$T_TMP
 : >"$T_TMP/.labs"
 : >"$T_TMP/.defer"
 : >"$T_TMP/.failed"
