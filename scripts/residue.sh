@@ -24,10 +24,11 @@
 # aliased nslab:OTHER with their addresses and routes, tables nslab-OTHER.
 # A namespace is freed asynchronously, so compare polls for up to RESIDUE_WAIT seconds
 # (default 2) in 20 ms steps before it reports.
-# New namespaces are reported whoever holds them. On a host shared with other work (a
-# benchmark's namespaces, another user's containers), RESIDUE_STRICT=0 reports only those held
-# by a process whose environment has the line RSD_MARK (tests/e2e/lib.sh exports one per test:
-# holders and what runs in the nodes inherit it).
+# New namespaces: with RSD_MARK set (tests/e2e/lib.sh exports one line per test into the
+# environment: nslab, its holders and what runs in the nodes inherit it), only those held by a
+# process that has it are reported, so that a benchmark or another user's labs on a shared
+# host are not taken for residue; RESIDUE_STRICT=1 (CI: .ci/run) reports every new namespace,
+# whoever holds it. Without RSD_MARK, every one is reported.
 #
 # The file can be sourced (tests/e2e/lib.sh does): it then only defines rsd_* functions.
 # Needs ip, jq, nft, sysctl, find, awk.
@@ -60,7 +61,9 @@ rsd_state() {
 			ip -"$fam" -j route show table all | jq -r --arg k "route$fam" '.[] | "\($k)\t\(.type // "unicast") \(.dst) via \(.gateway // "-") dev \(.dev // "-") table \(.table // "main") metric \(.metric // 0)"'
 			ip -"$fam" -j rule show | jq -r --arg k "rule$fam" '.[] | "\($k)\t\(. | tostring)"'
 		done
-		nft -j list tables | jq -r '.nftables[] | select(.table) | "nft\t\(.table.family) \(.table.name) handle \(.table.handle)"'
+		# A failing nft shows as a line of its own, never as "no tables".
+		{ nft -j list tables || echo '{"nftables": [{"table": {"family": "-", "name": "(nft list tables failed)", "handle": 0}}]}'; } |
+			jq -r '.nftables[] | select(.table) | "nft\t\(.table.family) \(.table.name) handle \(.table.handle)"'
 		if [ -d /run/netns ]; then
 			find /run/netns -mindepth 1 -maxdepth 1 -printf 'netns\t%f\n'
 		fi
@@ -119,10 +122,11 @@ rsd_snapshot() {
 		# Every sysctl a lab could change in the host: the net.* keys (host.sysctls are
 		# net.* only), but per interface only all, default and lo (interfaces of other
 		# labs come and go); a topology's own keys are added by rsd_watch_sysctl.
-		rsd_sysctls | awk -v per="$RSD_PER_IFACE_RE" -v vol="$RSD_SYSCTL_VOLATILE_RE" '{
+		# (The patterns go through the environment: awk -v would take their \. for escapes.)
+		rsd_sysctls | PER=$RSD_PER_IFACE_RE VOL=$RSD_SYSCTL_VOLATILE_RE awk '{
 			k = substr($0, 1, index($0, "=") - 1)
-			if (k ~ vol) next
-			if (k ~ per) { split(k, p, "."); if (p[4] != "all" && p[4] != "default" && p[4] != "lo") next }
+			if (k ~ ENVIRON["VOL"]) next
+			if (k ~ ENVIRON["PER"]) { split(k, p, "."); if (p[4] != "all" && p[4] != "default" && p[4] != "lo") next }
 			print "sysctl\t" $0 }'
 		# The network namespaces that exist now: only new ones can be residue.
 		{
@@ -270,11 +274,14 @@ rsd_new_netns() {
 			how = p[4] == "fd" ? "open descriptor " p[5] : (p[5] == pid ? "process" : "thread " p[5])
 			print $2 "\t" pid "\t" c "\t" how
 		}' | LC_ALL=C sort -u | while IFS=$'\t' read -r ino pid comm how; do
-		if [ -n "${RSD_MARK:-}" ] && tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qxF "$RSD_MARK"; then
+		if [ -n "${RSD_MARK:-}" ] && tr '\0' '\n' 2>/dev/null <"/proc/$pid/environ" | grep -qxF "$RSD_MARK"; then
 			whose="started under this test"
+		elif [ -z "${RSD_MARK:-}" ]; then
+			whose="whose process it is: unknown"
+		elif [ "${RESIDUE_STRICT:-0}" = 1 ]; then
+			whose="not started under this test: RESIDUE_STRICT=1 reports it anyway"
 		else
-			[ "${RESIDUE_STRICT:-1}" = 1 ] || continue
-			whose="not started under this test; RESIDUE_STRICT=0 ignores such ones"
+			continue
 		fi
 		printf '  network namespace net:[%s] (new since the snapshot) held by process %s (%s, %s): %s\n' \
 			"$ino" "$pid" "$comm" "$whose" "$how"

@@ -12,6 +12,8 @@
 # E2E_VERBOSE=1: print every test's output, not only a failing one's.
 # E2E_STRICT=1: a skipped test counts as failed (make check: scripts/install-deps.sh installs
 # every tool a test needs, so nothing may be skipped).
+# RESIDUE_STRICT=1: a new network namespace held by any process is residue, not only one held
+# by a process of the test (CI sets it: nothing else runs there; see scripts/residue.sh).
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)

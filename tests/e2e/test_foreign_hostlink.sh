@@ -58,7 +58,7 @@ F=$(topo race)
 lock_holder() { # holds /run/nslab's lock until $T_TMP/unlock exists
 	flock -x /run/nslab sh -c 'touch "$1/locked"; while [ ! -e "$1/unlock" ]; do sleep 0.02; done' sh "$T_TMP"
 }
-mkdir -p /run/nslab
+[ -d /run/nslab ] || mkdir -m 0700 /run/nslab # as nslab makes it, if no lab ever ran here
 lock_holder </dev/null >/dev/null 2>&1 &
 lk=$!
 defer touch "$T_TMP/unlock"
