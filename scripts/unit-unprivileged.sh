@@ -22,7 +22,7 @@ chmod 0755 "$work"
 tree=$work/tree
 mkdir -p "$tree/tests"
 cp -R src topologies Makefile "$tree/"
-cp -R tests/unit tests/fixtures "$tree/tests/"
+cp -R tests/unit tests/fixtures tests/golden "$tree/tests/"
 make -s -C "$tree" BUILD=build unit-build >/dev/null
 chown -R 0:0 "$tree"
 chmod -R u+rwX,go+rX,go-w "$tree"
