@@ -39,7 +39,8 @@ int nsl_mount_node(const struct nsl_mount *m)
 			       (sv.f_flag & ST_NODIRATIME ? MS_NODIRATIME : 0) |
 			       (sv.f_flag & ST_RELATIME ? MS_RELATIME : 0);
 		rc = SYS(mount(NULL, m->target, NULL,
-		               MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | keep, NULL));
+		               MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | keep,
+		               NULL));
 	}
 	return rc;
 }

@@ -10,13 +10,19 @@
 # E2E_QUICK=1: only the tests marked by a line "# quick" (the sanitizer build runs these).
 # NSLAB: the binary under test (default build/nslab, relative to the repository).
 # E2E_VERBOSE=1: print every test's output, not only a failing one's.
+# E2E_STRICT=1: a skipped test counts as failed (make check: scripts/install-deps.sh installs
+# every tool a test needs, so nothing may be skipped).
+# RESIDUE_STRICT=1: a new network namespace held by any process is residue, not only one held
+# by a process of the test (CI sets it: nothing else runs there; see scripts/residue.sh).
 #
 # --rootless (first argument): the same tests as an unprivileged user, rootless labs. The run
 # creates a user of its own (E2E_USER, default nslab-e2e, with subordinate ids when uidmap is
 # installed), gives it a runtime directory ($XDG_RUNTIME_DIR) and a copy of the tests and of
-# the binary it can read, runs each test as that user, and removes all of it at the end. A
-# test marked "# root-only: REASON" prints "SKIP name: root only: REASON". After each test,
-# no process of that user (or of its subordinate ids) may be left, nor any lab state.
+# the binary it can read, runs each test as that user, and removes all of it at the end. After
+# each test, no process of that user (or of its subordinate ids) may be left, nor any lab state.
+# A test marked "# root-only: REASON" is skipped there ("SKIP name: root only: REASON"), one
+# marked "# user-only: REASON" in the run as root; these skips are by design, and
+# E2E_STRICT=1 does not count them as failures.
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -80,6 +86,20 @@ for t in "${tests[@]}"; do
 		fail=$((fail + 1))
 		continue
 	fi
+	# Skipped by design in this run: a test that needs the host as a user, one that runs as
+	# a user only as root.
+	if [ "$rootless" = 1 ]; then
+		why=$(sed -n 's/^# root-only: //p' "$t" | head -n 1)
+		[ -z "$why" ] || why="root only: $why"
+	else
+		why=$(sed -n 's/^# user-only: //p' "$t" | head -n 1)
+		[ -z "$why" ] || why="user only: $why"
+	fi
+	if [ -n "$why" ]; then
+		echo "SKIP $name: $why"
+		skipped=$((skipped + 1))
+		continue
+	fi
 	start=$EPOCHREALTIME
 	if [ "$rootless" = 1 ]; then
 		cp "$t" "$RL_COPY/tests/e2e/" && chmod a+r "$RL_COPY/tests/e2e/$(basename "$t")"
@@ -101,6 +121,10 @@ for t in "${tests[@]}"; do
 		reason=$(sed -n 's/^SKIP: //p' "$log" | tail -n 1)
 		echo "SKIP $name: ${reason:-no reason given}"
 		skipped=$((skipped + 1))
+		if [ "${E2E_STRICT:-0}" = 1 ]; then
+			echo "    (E2E_STRICT=1: a skip is a failure)"
+			fail=$((fail + 1))
+		fi
 		;;
 	*)
 		[ "$rc" = 124 ] && echo "    (timed out after ${E2E_TIMEOUT:-300}s)" >>"$log"

@@ -49,9 +49,13 @@ ulab() { # ulab UID ARG...: nslab as that user, bounded
 	shift
 	as "$u" timeout -k 5 60 "$BIN" "$@"
 }
-# live UID: live (not zombie) processes of that user.
+# live UID: how many live (not zombie) processes that user has.
 live() {
-	ps -o stat= -u "$1" 2>/dev/null | grep -vc '^Z'
+	local n=0 st
+	for st in $(ps -o stat= -u "$1" 2>/dev/null); do
+		[ "${st:0:1}" = Z ] || n=$((n + 1))
+	done
+	echo "$n"
 }
 
 LAB=$(lab_name)

@@ -35,7 +35,7 @@ static void test_journal_round_trip(void **state)
 	struct nsl_prefix addrs[2];
 	struct nsl_journal j;
 	struct nsl_err err = {0};
-	struct nsl_rec recs[9] = {
+	struct nsl_rec recs[10] = {
 	    {.kind = NSL_REC_HEADER, .header = {.lab = "demo", .topology = "/my labs/t 1.json"}},
 	    {.kind = NSL_REC_NODE,
 	     .node = {.name = "r1",
@@ -52,6 +52,7 @@ static void test_journal_round_trip(void **state)
 	    {.kind = NSL_REC_HOSTSYSCTL_ORIG,
 	     .sysctl = {.key = "net.ipv4.ip_forward", .value = ""}},
 	    {.kind = NSL_REC_HOSTNFT, .hostnft = {.name = "nslab-demo"}},
+	    {.kind = NSL_REC_HOSTSYSCTL_DONE, .sysctl = {.key = "net.ipv4.ip_forward"}},
 	    {.kind = NSL_REC_COMMITTED},
 	    {.kind = NSL_REC_KEEPER,
 	     .keeper = {.pid = 77,
@@ -74,9 +75,9 @@ static void test_journal_round_trip(void **state)
 	recs[2].device.addrs = addrs;
 	recs[2].device.n_addrs = 2;
 
-	char *text = format_all(recs, 9);
+	char *text = format_all(recs, 10);
 	assert_int_equal(nsl_journal_parse(text, &j, &err), 0);
-	assert_int_equal(j.n, 9);
+	assert_int_equal(j.n, 10);
 	assert_int_equal(j.version, NSL_JOURNAL_VERSION);
 	assert_string_equal(j.recs[0].header.topology, "/my labs/t 1.json");
 	assert_int_equal(j.recs[1].node.pid, 4242);
@@ -94,12 +95,14 @@ static void test_journal_round_trip(void **state)
 	assert_true(j.recs[4].sysctl.time == 77);
 	assert_string_equal(j.recs[5].sysctl.value, "");
 	assert_string_equal(j.recs[6].hostnft.name, "nslab-demo");
-	assert_int_equal(j.recs[7].kind, NSL_REC_COMMITTED);
-	assert_int_equal(j.recs[8].kind, NSL_REC_KEEPER);
-	assert_int_equal(j.recs[8].keeper.pid, 77);
-	assert_true(j.recs[8].keeper.start_time == 18446744073709551615ull);
-	assert_true(j.recs[8].keeper.userns_dev == 4);
-	assert_true(j.recs[8].keeper.userns_ino == 4026531837ull);
+	assert_int_equal(j.recs[7].kind, NSL_REC_HOSTSYSCTL_DONE);
+	assert_string_equal(j.recs[7].sysctl.key, "net.ipv4.ip_forward");
+	assert_int_equal(j.recs[8].kind, NSL_REC_COMMITTED);
+	assert_int_equal(j.recs[9].kind, NSL_REC_KEEPER);
+	assert_int_equal(j.recs[9].keeper.pid, 77);
+	assert_true(j.recs[9].keeper.start_time == 18446744073709551615ull);
+	assert_true(j.recs[9].keeper.userns_dev == 4);
+	assert_true(j.recs[9].keeper.userns_ino == 4026531837ull);
 	nsl_journal_free(&j);
 }
 
