@@ -5,8 +5,9 @@
 # user outside), status; where the state lives ($XDG_RUNTIME_DIR/nslab, else /tmp/nslab-UID,
 # never a directory of anyone else's); a daemon started by exec and one that switched to a
 # subordinate id die with down; kill -9 of up at any moment then down leaves nothing; a fault
-# at every step of up leaves nothing; down without the state finds the lab by its keeper's
-# mark; a node's mounts (read-only bind, tmpfs) work.
+# at every step of up leaves nothing; one at every step of down keeps the state and a second
+# down finishes; down without the state finds the lab by its keeper's mark; a node's mounts
+# (read-only bind, tmpfs) work.
 # quick
 # user-only: rootless labs, built by a user (tests/e2e/run.sh --rootless)
 # shellcheck source=lib.sh
@@ -201,7 +202,37 @@ ping_ok "$LAB" h1 10.91.2.2
 lab_down "$LAB"
 lab_gone "$LAB"
 
-# ---- 5. the state lost: down finds the lab by its keeper's mark ----
+# ---- 5. a fault at every step of down: it fails, keeps the state, a second down finishes ----
+
+lab_up "$LAB" "$F"
+run timeout 60 env NSLAB_COUNT_STEPS=1 "$NSLAB" down "$LAB"
+[ "$rc" = 0 ] || die "down fails without a fault (exit $rc): $err"
+M=$(sed -n 's/^nslab: \([0-9][0-9]*\) steps$/\1/p' <<<"$err" | tail -n 1)
+if [ -z "$M" ] || [ "$M" -lt 2 ]; then die "NSLAB_COUNT_STEPS printed no step count for down: $err"; fi
+ok "down counts $M steps"
+for ((k = 1; k <= M; k++)); do
+	lab_up "$LAB" "$F"
+	run timeout 60 env NSLAB_FAIL_DOWN_STEP=$k "$NSLAB" down "$LAB"
+	bad=""
+	[ "$rc" = 1 ] || bad+=" exit $rc, expected 1;"
+	[[ $err == *"injected fault at down step $k"* ]] || bad+=" stderr lacks the fault;"
+	[ -d "$E2E_STATE/$LAB" ] || bad+=" the state went with a failed down;"
+	run timeout 60 "$NSLAB" down "$LAB"
+	[ "$rc" = 0 ] || bad+=" the second down exits $rc ($err);"
+	r=$(rsd_poll rsd_lab_traces "$E2E_SNAP" "$LAB") || bad+=" residue;"
+	u=$(rsd_poll rsd_foreign_userns) || bad+=" processes in a lab's user namespace;"
+	[ -z "$(sleeps)" ] || bad+=" daemon left;"
+	if [ -z "$bad" ]; then
+		ok "NSLAB_FAIL_DOWN_STEP=$k: down fails, a second down leaves nothing"
+	else
+		not_ok "NSLAB_FAIL_DOWN_STEP=$k:$bad"
+		[ -z "$r" ] || echo "$r"
+		[ -z "$u" ] || echo "$u"
+		timeout 60 "$NSLAB" down "$LAB" >/dev/null 2>&1
+	fi
+done
+
+# ---- 6. the state lost: down finds the lab by its keeper's mark ----
 
 lab_up "$LAB" "$F"
 nx "$LAB" h1 sleep "${MARK}3" </dev/null >/dev/null 2>&1 &
@@ -221,7 +252,7 @@ assert_true "every process of the lab is gone" wait_for 2 test -z "$(sleeps)"
 assert_status 0 nsl down "$LAB"
 assert_contains "$err" "not up" "a second down"
 
-# ---- 6. where the state lives without XDG_RUNTIME_DIR, or with one that is not private ----
+# ---- 7. where the state lives without XDG_RUNTIME_DIR, or with one that is not private ----
 
 for how in unset open; do
 	x=""
