@@ -367,9 +367,17 @@ int nsl_keeper_join(const struct nsl_keeper *k, struct nsl_err *err)
 	/* Joining a mount namespace moves us to its root: back to where we were. */
 	if (cwd >= 0 && fchdir(cwd) < 0)
 		return nsl_err_set(err, errno, "back to the working directory: %m");
-	/* Private: mounts on the host (other labs' binds) need not reach the lab. */
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-		return nsl_err_set(err, errno, "make the lab's mount tree private: %m");
+	/* Private: mounts on the host (other labs' binds) need not reach the lab. A user
+	 * namespace without the powers it should give (an LSM's restriction on unprivileged
+	 * ones) fails here first. */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+		int e = errno;
+		return nsl_err_set(err, e, "make the lab's mount tree private: %s%s", strerror(e),
+		                   e == EPERM || e == EACCES
+		                       ? " (are unprivileged user namespaces restricted here? e.g. "
+		                         "kernel.apparmor_restrict_unprivileged_userns)"
+		                       : "");
+	}
 	return 0;
 }
 
