@@ -421,15 +421,26 @@ void nsl_keeper_free(struct nsl_keeper *k)
 
 /* ---- down's side ---- */
 
-/* Who listens at LAB's mark: its credentials, by the kernel's word. */
+/* Who listens at LAB's mark: its credentials, by the kernel's word. A full backlog (many
+ * looking at once) is waited out, for a moment. */
 static bool peer_at_mark(const char *lab, struct ucred *ret)
 {
 	struct sockaddr_un sa;
 	socklen_t len = mark_addr(&sa, lab), cl = sizeof(*ret);
-	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 
-	return fd >= 0 && connect(fd, (struct sockaddr *)&sa, len) == 0 &&
-	       getsockopt(fd, SOL_SOCKET, SO_PEERCRED, ret, &cl) == 0 && cl == sizeof(*ret);
+	for (int tries = 0; tries < 100; tries++) {
+		_cleanup_close_ int fd =
+		    socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		if (fd < 0)
+			return false;
+		if (connect(fd, (struct sockaddr *)&sa, len) == 0)
+			return getsockopt(fd, SOL_SOCKET, SO_PEERCRED, ret, &cl) == 0 &&
+			       cl == sizeof(*ret);
+		if (errno != EAGAIN && errno != EINTR)
+			return false;
+		usleep(10000);
+	}
+	return false;
 }
 
 static bool comm_is(pid_t pid, const char *want)
