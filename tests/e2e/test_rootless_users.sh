@@ -3,7 +3,9 @@
 # root's: root and two throwaway users (uids of no one, made up here) each bring up a lab of
 # the same name; each sees only its own in status; the users' downs (by name, --all, and
 # without state, from the keeper's mark) leave the others' labs whole, root's host end
-# included; root's down leaves the users' labs whole.
+# included; root's down leaves the users' labs whole. A process of another user at a user's
+# mark (even one named nslab-keeper) is neither believed nor touched: the user's up says the
+# mark is taken, the user's down finds nothing.
 # root-only: runs nslab as other users (setpriv), and brings up a root lab beside theirs
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -148,3 +150,32 @@ assert_ok ulab "$U2" down "$LAB"
 assert_true "nothing of $U2 lives after its down" wait_for 2 test "$(live "$U2")" = 0
 assert_status 0 ulab "$U2" down "$LAB"
 assert_contains "$err" "not up" "a second down by $U2"
+
+# ---- 4. another user's process at a user's mark is never believed, never touched ----
+
+L2=$(lab_name)
+F2=$(write_topo squat <<EOF2
+{ "name": "$L2", "nodes": { "a": {} } }
+EOF2
+)
+chmod 0644 "$F2"
+# U2 takes the name U1's keeper of L2 would listen at (perl-base has Socket: always there).
+as "$U2" perl -MSocket -e 'socket(my $s, AF_UNIX, SOCK_STREAM, 0) or die "socket: $!";
+	bind($s, pack_sockaddr_un("\0nslab/'"$U1/$L2"'")) or die "bind: $!";
+	listen($s, 5) or die "listen: $!"; $0 = "nslab-keeper"; sleep 60' &
+squatter=$!
+defer kill "$squatter"
+assert_true "the squatter listens" wait_for 5 grep -q "@nslab/$U1/$L2" /proc/net/unix
+run ulab "$U1" up "$F2"
+assert_eq 1 "$rc" "exit of $U1's up while $U2 holds its mark"
+assert_contains "$err" "the keeper's mark @nslab/$U1/$L2 is taken" "$U1's up while $U2 holds its mark"
+assert_true "no state of $L2 for $U1" test ! -e "/tmp/nslab-$U1/$L2"
+assert_status 0 ulab "$U1" down "$L2"
+assert_contains "$err" "not up" "$U1's down of $L2, its mark held by $U2"
+assert_true "$U2's process at the mark is untouched" kill -0 "$squatter"
+assert_eq 0 "$(live "$U1")" "live processes of $U1 after its refused up"
+kill "$squatter" 2>/dev/null
+wait "$squatter" 2>/dev/null
+assert_ok ulab "$U1" up "$F2"
+assert_ok ulab "$U1" down "$L2"
+assert_eq 0 "$(live "$U1")" "live processes of $U1 at the end"
