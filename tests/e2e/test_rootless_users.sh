@@ -160,7 +160,8 @@ EOF2
 )
 chmod 0644 "$F2"
 # U2 takes the name U1's keeper of L2 would listen at (perl-base has Socket: always there).
-as "$U2" perl -MSocket -e 'socket(my $s, AF_UNIX, SOCK_STREAM, 0) or die "socket: $!";
+# (Not through `as`: a function in the background is a subshell; this way $! is perl's PID.)
+setpriv --reuid="$U2" --regid="$U2" --clear-groups env -i PATH=/usr/bin:/bin perl -MSocket -e 'socket(my $s, AF_UNIX, SOCK_STREAM, 0) or die "socket: $!";
 	bind($s, pack_sockaddr_un("\0nslab/'"$U1/$L2"'")) or die "bind: $!";
 	listen($s, 5) or die "listen: $!"; $0 = "nslab-keeper"; sleep 60' &
 squatter=$!
