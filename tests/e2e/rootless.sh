@@ -18,6 +18,7 @@ E2E_USER=${E2E_USER:-nslab-e2e}
 RL_COMMENT="nslab e2e tests (temporary)"
 RL_CREATED=0 RL_BASE="" RL_SUBIDS="" RL_SUB_LO=-1 RL_SUB_HI=-1
 RL_AS_USER=()
+RL_MADE=()
 
 rl_setup() {
 	local c start root nslab
@@ -43,6 +44,14 @@ rl_setup() {
 	# Subordinate ids: where newuidmap and newgidmap exist, 65536 of them past every range
 	# already given, so that daemons in the lab may switch users.
 	if command -v newuidmap >/dev/null && command -v newgidmap >/dev/null && command -v usermod >/dev/null; then
+		# usermod writes into the files, it does not make them: made here (and removed at the
+		# end) where the system has none.
+		local f
+		for f in /etc/subuid /etc/subgid; do
+			if [ ! -e "$f" ]; then
+				install -m 0644 /dev/null "$f" && RL_MADE+=("$f")
+			fi
+		done
 		start=$(grep -h "^$E2E_USER:" /etc/subuid 2>/dev/null | head -n 1 | cut -d: -f2)
 		if [ -z "$start" ]; then
 			start=$(cat /etc/subuid /etc/subgid 2>/dev/null |
@@ -123,6 +132,7 @@ rl_clean() {
 }
 
 rl_teardown() {
+	local f
 	[ "$RL_CREATED" = 1 ] || return 0
 	rl_end_procs
 	sleep 0.1
@@ -132,6 +142,9 @@ rl_teardown() {
 	if grep -q "^$E2E_USER:" /etc/subuid /etc/subgid 2>/dev/null; then
 		sed -i "/^$E2E_USER:/d" /etc/subuid /etc/subgid
 	fi
+	for f in "${RL_MADE[@]}"; do
+		[ -s "$f" ] || rm -f "$f"
+	done
 	[ -n "$RL_BASE" ] && rm -rf "$RL_BASE"
 	if [ -n "${RL_UID:-}" ] && [ -d "/tmp/nslab-$RL_UID" ] && [ "$(stat -c %u "/tmp/nslab-$RL_UID")" = "$RL_UID" ]; then
 		rm -rf "/tmp/nslab-$RL_UID"
