@@ -97,6 +97,18 @@ static void ns_open_journaled(struct td *td, struct lab_ns *n, pid_t pid, uint64
 	n->id.ino = n->want_ino;
 }
 
+/* Whether the live process behind pidfd is in the user namespace want. */
+static bool in_userns(int pidfd, pid_t pid, const struct nsl_ns_id *want)
+{
+	struct nsl_ns_id id;
+	int fd = nsl_proc_open_ns(pidfd, pid, "user");
+	bool yes = fd >= 0 && nsl_ns_id_of_fd(fd, &id) == 0 && nsl_ns_id_eq(&id, want);
+
+	if (fd >= 0)
+		close(fd);
+	return yes;
+}
+
 static struct lab_ns *ns_add(struct td *td)
 {
 	if (!nsl_grow(&td->ns, &td->cap_ns, td->n_ns, sizeof(*td->ns)))
@@ -462,7 +474,8 @@ int nsl_teardown(struct nsl_statedir *sd, struct nsl_err *err)
 	                .keeper = {.pidfd = -1, .lifeline_w = -1},
 	                .host = {.fd = -1}};
 	struct nsl_journal j;
-	bool hostnft = false;
+	struct nsl_ns_id userns = {0};
+	bool hostnft = false, userns_live = false;
 	struct nsl_err e;
 	int rc;
 
@@ -481,10 +494,11 @@ int nsl_teardown(struct nsl_statedir *sd, struct nsl_err *err)
 		const struct nsl_rec *r = &j.recs[i];
 		hostnft |= r->kind == NSL_REC_HOSTNFT;
 		if (r->kind == NSL_REC_KEEPER && td.rootless) {
-			td.userns.dev = r->keeper.userns_dev;
-			td.userns.ino = r->keeper.userns_ino;
+			userns.dev = r->keeper.userns_dev;
+			userns.ino = r->keeper.userns_ino;
 			nsl_keeper_free(&td.keeper);
-			(void)nsl_keeper_open(r->keeper.pid, r->keeper.start_time, &td.keeper);
+			if (nsl_keeper_open(r->keeper.pid, r->keeper.start_time, &td.keeper) > 0)
+				userns_live |= in_userns(td.keeper.pidfd, r->keeper.pid, &userns);
 		}
 		if (r->kind != NSL_REC_NODE)
 			continue;
@@ -495,7 +509,14 @@ int nsl_teardown(struct nsl_statedir *sd, struct nsl_err *err)
 		n->want_dev = r->node.netns_dev;
 		n->want_ino = r->node.netns_ino;
 		ns_open_journaled(&td, n, r->node.pid, r->node.start_time);
+		if (td.rootless && !userns_live && n->holder >= 0)
+			userns_live = in_userns(n->holder, r->node.pid, &userns);
 	}
+	/* Everything in the lab's user namespace goes too, once a process of the lab (its keeper,
+	 * a holder) proves that namespace is still the one journaled: an identity alone may have
+	 * been given to a namespace born since. */
+	if (userns_live)
+		td.userns = userns;
 	/* 2. Moved devices home, last moved first, while their namespaces still exist. */
 	for (size_t i = j.n; !td.rootless && i-- > 0;) {
 		const struct nsl_rec *r = &j.recs[i];
