@@ -18,15 +18,14 @@ void nsl_cli_error(const char *fmt, ...)
 
 bool nsl_cli_is_help(const char *arg) { return !strcmp(arg, "--help") || !strcmp(arg, "-h"); }
 
-struct nsl_topology *nsl_cli_load(const char *path) { return nsl_cli_load_lab(path, false); }
-
-struct nsl_topology *nsl_cli_load_lab(const char *path, bool rootless)
+/* rootless: -1 no check of whose the lab is, 0 root's, 1 a user's. */
+static struct nsl_topology *load(const char *path, int rootless)
 {
 	struct nsl_diags d = {.file = path};
 	struct nsl_topology *t = NULL;
 
 	if (nsl_topology_load(path, &t, &d) < 0 || nsl_topology_validate(t, &d) < 0 ||
-	    (rootless && nsl_topology_check_rootless(t, &d) < 0)) {
+	    (rootless >= 0 && nsl_topology_check_for(t, rootless, &d) < 0)) {
 		nsl_diags_print(&d, stderr);
 		nsl_diags_clear(&d);
 		nsl_topology_free(t);
@@ -34,6 +33,13 @@ struct nsl_topology *nsl_cli_load_lab(const char *path, bool rootless)
 	}
 	nsl_diags_clear(&d);
 	return t;
+}
+
+struct nsl_topology *nsl_cli_load(const char *path) { return load(path, -1); }
+
+struct nsl_topology *nsl_cli_load_lab(const char *path, bool rootless)
+{
+	return load(path, rootless);
 }
 
 int nsl_cli_lab_arg(const char *arg, bool file_ok, char *buf, size_t size)

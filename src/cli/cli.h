@@ -34,8 +34,8 @@ void nsl_cli_usage(const char *cmd);
 bool nsl_cli_is_help(const char *arg);
 /* Load and validate a topology, printing every problem; NULL if any. */
 struct nsl_topology *nsl_cli_load(const char *path);
-/* The same for a lab to build: rootless (a user other than root builds it), keys that need
- * privilege on the host are problems too. */
+/* The same for a lab to build, root's or rootless (a user other than root builds it): what
+ * such a lab cannot have is a problem too (keys that need the host, for a rootless lab). */
 struct nsl_topology *nsl_cli_load_lab(const char *path, bool rootless);
 /* A lab named on the command line: a lab name, or (if files are allowed) a topology file
  * that names its lab, when the argument has a '/' or ends in .json, .yaml or .yml. Prints

@@ -217,8 +217,12 @@ void nsl_topology_dump(const struct nsl_topology *t, FILE *out)
 			fprintf(out, " rate %llu bytes/s", (unsigned long long)k->rate);
 		fputc('\n', out);
 	}
-	if (t->host.n_ifaces || t->host.n_nat || t->host.n_sysctls) {
+	if (t->host.n_ifaces || t->host.n_nat || t->host.n_sysctls || t->host.uplink) {
 		fputs("host\n", out);
+		if (t->host.uplink == NSL_UPLINK_SLIRP4NETNS)
+			fputs("  uplink slirp4netns (" NSL_UPLINK_IFNAME " " NSL_UPLINK_PREFIX
+			      ")\n",
+			      out);
 		ifaces(t, NSL_ENDPOINT_HOST, t->host.ifaces, t->host.n_ifaces, NULL, out);
 		nats(t->host.nat, t->host.n_nat, out);
 		sysctls(t->host.sysctls, t->host.n_sysctls, out);

@@ -206,9 +206,11 @@ static void parse_host(struct pctx *c, const struct nsl_dnode *obj)
 	    {"interfaces", J_OBJECT},
 	    {"nat", J_ARRAY},
 	    {"sysctls", J_OBJECT},
+	    {"uplink", J_STRING},
 	};
 	struct nsl_host *h = &c->t->host;
 	const struct nsl_dnode *v;
+	char b[QUOTE_LEN];
 
 	if (!nsl_p_check_object(c, obj, "host", keys, NSL_ARRAY_SIZE(keys)))
 		return;
@@ -218,6 +220,14 @@ static void parse_host(struct pctx *c, const struct nsl_dnode *obj)
 		nsl_p_nat(c, &h->nat, &h->n_nat, v, "host.nat");
 	if ((v = nsl_p_get(obj, "sysctls", J_OBJECT)))
 		nsl_p_sysctls(c, &h->sysctls, &h->n_sysctls, v, "host.sysctls");
+	if ((v = nsl_p_get(obj, "uplink", J_STRING))) {
+		if (!strcmp(v->text, "slirp4netns"))
+			h->uplink = NSL_UPLINK_SLIRP4NETNS;
+		else
+			nsl_p_err(c, v, "host.uplink",
+			          "unknown uplink '%s' (the one there is: slirp4netns)",
+			          nsl_p_quote(b, v->text));
+	}
 }
 
 static void parse_root(struct pctx *c, const struct nsl_dnode *root)

@@ -176,6 +176,12 @@ struct nsl_link {
 	uint64_t rate; /* bytes per second, 0: none */
 };
 
+/* A rootless lab's way out ("host": {"uplink": ...}): the lab's keeper's network namespace
+ * stands in for the host, and reaches the host's networks through a user-mode stack. */
+enum nsl_uplink { NSL_UPLINK_NONE, NSL_UPLINK_SLIRP4NETNS };
+#define NSL_UPLINK_IFNAME "uplink0"     /* its interface in the lab's host */
+#define NSL_UPLINK_PREFIX "10.0.2.0/24" /* slirp4netns's network: gateway .2, DNS .3, us .100 */
+
 struct nsl_host {
 	struct nsl_iface *ifaces; /* host ends of host: links */
 	size_t n_ifaces;
@@ -183,6 +189,7 @@ struct nsl_host {
 	size_t n_nat;
 	struct nsl_sysctl *sysctls;
 	size_t n_sysctls;
+	enum nsl_uplink uplink;
 };
 
 struct nsl_arena;
@@ -217,11 +224,14 @@ int nsl_topology_load(const char *path, struct nsl_topology **ret,
                       struct nsl_diags *diags) NSL_MUST_USE;
 /* Cross-checks: references, duplicates, kinds; fills iface kind/link/bridge. 0 or -EINVAL. */
 int nsl_topology_validate(struct nsl_topology *t, struct nsl_diags *diags) NSL_MUST_USE;
-/* For a rootless lab (built by a user other than root, model/validate_rootless.c): refuses,
- * each where it is written, every key that needs privilege on the host (host ends of links,
- * host interfaces, moved devices, the host's NAT and sysctls). On a validated topology; 0 or
- * -EINVAL. */
-int nsl_topology_check_rootless(const struct nsl_topology *t, struct nsl_diags *diags) NSL_MUST_USE;
+/* What a lab of root's, or a rootless one (built by a user other than root), cannot have
+ * (model/validate_rootless.c). Rootless: every key that needs privilege on the host (host
+ * ends of links, host interfaces, moved devices, the host's NAT and sysctls), each refused
+ * where it is written; with host.uplink the lab has a host of its own (its keeper's network
+ * namespace), and only moved devices are refused, and what would clash with the uplink. Root:
+ * host.uplink. On a validated topology; 0 or -EINVAL. */
+int nsl_topology_check_for(const struct nsl_topology *t, bool rootless,
+                           struct nsl_diags *diags) NSL_MUST_USE;
 void nsl_topology_free(struct nsl_topology *t);
 /* The validated model as deterministic, readable text (`nslab validate --show`). */
 void nsl_topology_dump(const struct nsl_topology *t, FILE *out);

@@ -3,7 +3,7 @@
  * X.expect: lines ("X.json:LINE:COL: PATH: MESSAGE") each of which must be a whole line of
  * the printed diagnostics, the fixture's directory left out. tests/fixtures/rootless/ holds
  * topologies valid for root that a rootless lab cannot have: they pass validation and fail
- * nsl_topology_check_rootless, the same way. */
+ * nsl_topology_check_for a rootless lab, the same way. */
 #include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -48,7 +48,7 @@ static bool check_fixture(const char *dir, const char *file, const char *expect_
 	if (r == 0) {
 		r = nsl_topology_validate(t, &d);
 		if (rootless && r == 0)
-			r = nsl_topology_check_rootless(t, &d);
+			r = nsl_topology_check_for(t, true, &d);
 		else if (rootless) {
 			print_error("%s: invalid even for root\n", file);
 			ok = false;

@@ -29,7 +29,9 @@ static char *check_one(const char *path)
 		nsl_diags_print(&d, stderr);
 	assert_int_equal(r, 0);
 	assert_int_equal(d.n, 0);
-	r = nsl_topology_check_rootless(t, &d);
+	r = nsl_topology_check_for(t, true, &d);
+	if (r == 0)
+		r = nsl_topology_check_for(t, false, &d);
 	if (r != 0)
 		nsl_diags_print(&d, stderr);
 	assert_int_equal(r, 0);

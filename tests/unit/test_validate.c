@@ -295,13 +295,67 @@ static void test_exec_limits(void **state)
 	free(text);
 }
 
+/* host.uplink: a rootless lab's host of its own. Rootless, it allows host ends, interfaces,
+ * NAT and sysctls (not moved devices, not the uplink's name or network); root refuses it. */
+static void test_uplink(void **state)
+{
+	static const char text[] =
+	    "{\"nodes\": {\"a\": {\"interfaces\": {\"up0\": {\"addresses\": [\"10.9.0.2/24\"]}}}},"
+	    " \"links\": [{\"endpoints\": [\"a:up0\", \"host:lab0\"]}],"
+	    " \"host\": {\"uplink\": \"slirp4netns\","
+	    "          \"interfaces\": {\"lab0\": {\"addresses\": [\"10.9.0.1/24\"]}},"
+	    "          \"nat\": [{\"out\": \"uplink0\", \"to\": \"masquerade\"}],"
+	    "          \"sysctls\": {\"net.ipv4.ip_forward\": 1}}}";
+	struct result res;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *m;
+
+	(void)state;
+	validate(&res, text);
+	assert_int_equal(res.r, 0);
+	assert_int_equal(res.t->host.uplink, NSL_UPLINK_SLIRP4NETNS);
+	assert_int_equal(nsl_topology_check_for(res.t, true, &res.d), 0);
+	assert_int_equal(nsl_topology_check_for(res.t, false, &res.d), -EINVAL);
+	m = open_memstream(&out, &len);
+	nsl_diags_print(&res.d, m);
+	fclose(m);
+	assert_non_null(strstr(out, "v.json:1:144: host.uplink: an uplink is for rootless labs"));
+	free(out);
+	done(&res);
+
+	/* The uplink's name and network are its own; a moved device is still the host's. */
+	validate(
+	    &res,
+	    "{\"nodes\": {\"a\": {\"interfaces\": {\"up0\": {}, \"w\": {\"device\": \"eth9\"}}}},"
+	    " \"links\": [{\"endpoints\": [\"a:up0\", \"host:uplink0\"]}],"
+	    " \"host\": {\"uplink\": \"slirp4netns\", \"interfaces\": "
+	    "{\"uplink0\": {\"addresses\": [\"10.0.2.1/25\"]}}}}");
+	assert_int_equal(res.r, 0);
+	assert_int_equal(nsl_topology_check_for(res.t, true, &res.d), -EINVAL);
+	m = open_memstream(&out, &len);
+	nsl_diags_print(&res.d, m);
+	fclose(m);
+	assert_non_null(
+	    strstr(out, "host.interfaces.uplink0: 'uplink0' is the uplink's interface"));
+	assert_non_null(strstr(out,
+	                       "host.interfaces.uplink0.addresses[0]: 10.0.2.1/25 overlaps the "
+	                       "uplink's network 10.0.2.0/24"));
+	assert_non_null(strstr(out, "nodes.a.interfaces.w.device: moving host device 'eth9'"));
+	free(out);
+	done(&res);
+
+	expect_error("{\"nodes\": {\"a\": {}}, \"host\": {\"uplink\": \"pasta\"}}",
+	             "host.uplink: unknown uplink 'pasta' (the one there is: slirp4netns)");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_kernel_rules),   cmocka_unit_test(test_exec_limits),
 	    cmocka_unit_test(test_complete_model), cmocka_unit_test(test_host_end_created),
 	    cmocka_unit_test(test_references),     cmocka_unit_test(test_all_collected),
-	    cmocka_unit_test(test_programmatic),
+	    cmocka_unit_test(test_programmatic),   cmocka_unit_test(test_uplink),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
