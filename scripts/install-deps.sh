@@ -5,8 +5,8 @@
 #   e2e tests:   iproute2 (ip, tc), iputils-ping, nftables (nft: labs' NAT, the residue check),
 #                tcpdump (test_nat), iperf3 (test_rate), graphviz (dot: test_graph), jq,
 #                procps (ps, sysctl, pgrep), util-linux (setpriv, flock, unshare), coreutils;
-#                uidmap (newuidmap: rootless labs with subordinate ids), passwd (useradd: the
-#                rootless run's user)
+#                uidmap (newuidmap: rootless labs with subordinate ids), slirp4netns (a rootless
+#                lab's uplink), passwd (useradd: the rootless run's user)
 #   make check:  valgrind, clang + libclang-rt-14-dev (libFuzzer), clang-format and shellcheck
 #                (make lint)
 set -eu
@@ -16,5 +16,5 @@ apt-get install -y -qq --no-install-recommends \
 	build-essential pkg-config ca-certificates \
 	libnl-3-dev libnl-route-3-dev libcjson-dev libyaml-dev libnftnl-dev libmnl-dev libcmocka-dev \
 	iproute2 iputils-ping nftables tcpdump iperf3 graphviz jq procps util-linux coreutils \
-	uidmap passwd valgrind clang libclang-rt-14-dev clang-format shellcheck >/dev/null
+	uidmap slirp4netns passwd valgrind clang libclang-rt-14-dev clang-format shellcheck >/dev/null
 echo "install-deps: done"

@@ -219,7 +219,8 @@ int nsl_host_check(const struct nsl_topology *t, const char *lab, const struct n
 	/* Names of ours that someone already has: refuse now, before a rollback could take them
 	 * for ours. */
 	rc = check_names_free(t, lab, sd, err);
-	if (rc == 0)
+	/* A rootless lab's host ends are in the lab's own host (host.uplink), not in this one. */
+	if (rc == 0 && !sd->rootless)
 		rc = check_host_ends(t, host, err);
 	return rc;
 }

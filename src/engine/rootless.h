@@ -13,12 +13,14 @@
 /* Where a node's network namespace is bound: /run/netns/LAB.NODE, or ROOT/LAB/netns/NODE. */
 void nsl_lab_netns_path(const struct nsl_statedir *sd, const char *node, char *buf, size_t size);
 
-/* up, rootless: start LAB's keeper (a step), journal it, join its namespaces, and open
- * *inner, the socket of the keeper's network namespace through which links are created. On
- * failure the keeper, if started, is left to the caller's rollback (it is journaled, or dies
- * with up). */
-int nsl_rootless_enter(struct nsl_statedir *sd, struct nsl_keeper *k, struct nsl_nl *inner,
-                       struct nsl_err *err) NSL_MUST_USE;
+/* up, rootless: start LAB's keeper (a step), journal it, with the lab's uplink when it has
+ * one (slirp4netns, journaled too; the keeper's network namespace is then the lab's host: it
+ * forwards, and masquerades what leaves by the uplink), join its namespaces, and open *inner,
+ * the socket of the keeper's network namespace through which links (and host ends) are
+ * created. On failure what was started is left to the caller's rollback (it is journaled, or
+ * dies with up). */
+int nsl_rootless_enter(struct nsl_statedir *sd, struct nsl_keeper *k, enum nsl_uplink uplink,
+                       struct nsl_nl *inner, struct nsl_err *err) NSL_MUST_USE;
 /* The directory of the lab's binds, made before the first bind. */
 int nsl_rootless_netns_dir(struct nsl_statedir *sd, struct nsl_err *err) NSL_MUST_USE;
 

@@ -251,7 +251,7 @@ static void kill_and_unbind(struct td *td)
 	(void)nsl_proc_in_netns(ids, n_ids, &fds, &n_fds);
 	if (td->rootless && td->userns.ino)
 		(void)nsl_proc_in_ns("user", &td->userns, 1, &ufds, &n_ufds);
-	all = calloc(td->n_ns + n_fds + n_ufds + 2, sizeof(int));
+	all = calloc(td->n_ns + n_fds + n_ufds + 3, sizeof(int));
 	for (size_t i = 0; all && i < td->n_ns; i++)
 		if (td->ns[i].holder >= 0) {
 			all[n_all++] = td->ns[i].holder;
@@ -263,6 +263,8 @@ static void kill_and_unbind(struct td *td)
 		all[n_all++] = ufds[i];
 	if (all && td->keeper.pidfd >= 0)
 		all[n_all++] = TAKE_FD(td->keeper.pidfd);
+	if (all && td->keeper.uplink.pidfd >= 0)
+		all[n_all++] = TAKE_FD(td->keeper.uplink.pidfd);
 	free(fds);
 	free(ufds);
 	for (size_t i = 0; i < n_all; i++)
@@ -471,7 +473,7 @@ int nsl_teardown(struct nsl_statedir *sd, struct nsl_err *err)
 	                .lab = sd->lab,
 	                .err = err,
 	                .rootless = sd->rootless,
-	                .keeper = {.pidfd = -1, .lifeline_w = -1},
+	                .keeper = {.pidfd = -1, .lifeline_w = -1, .uplink.pidfd = -1},
 	                .host = {.fd = -1}};
 	struct nsl_journal j;
 	struct nsl_ns_id userns = {0};
@@ -500,6 +502,8 @@ int nsl_teardown(struct nsl_statedir *sd, struct nsl_err *err)
 			if (nsl_keeper_open(r->keeper.pid, r->keeper.start_time, &td.keeper) > 0)
 				userns_live |= in_userns(td.keeper.pidfd, r->keeper.pid, &userns);
 		}
+		if (r->kind == NSL_REC_UPLINK && td.rootless && td.keeper.uplink.pidfd < 0)
+			(void)nsl_uplink_open(r->uplink.pid, r->uplink.start_time, &td.keeper);
 		if (r->kind != NSL_REC_NODE)
 			continue;
 		struct lab_ns *n = ns_add(&td);
@@ -625,7 +629,7 @@ int nsl_teardown_marks(struct nsl_statedir *sd, struct nsl_err *err)
 	                .lab = sd->lab,
 	                .err = err,
 	                .rootless = sd->rootless,
-	                .keeper = {.pidfd = -1, .lifeline_w = -1},
+	                .keeper = {.pidfd = -1, .lifeline_w = -1, .uplink.pidfd = -1},
 	                .host = {.fd = -1}};
 	struct nsl_err e;
 	bool found;

@@ -32,7 +32,7 @@ int nsl_up(const struct nsl_topology *t, const struct nsl_up_opts *o, struct nsl
 	struct nsl_host_facts facts = {0};
 	struct nsl_plan plan = {0};
 	struct nsl_nl host = {.fd = -1}, inner = {.fd = -1};
-	struct nsl_keeper keeper = {.pidfd = -1, .lifeline_w = -1};
+	struct nsl_keeper keeper = {.pidfd = -1, .lifeline_w = -1, .uplink.pidfd = -1};
 	struct nsl_apply a = {.hs.lifeline_w = -1, .log_fd = -1};
 	const char *lab = o->name ? o->name : t->name;
 	int rc;
@@ -75,7 +75,7 @@ int nsl_up(const struct nsl_topology *t, const struct nsl_up_opts *o, struct nsl
 		/* Rootless: everything from here on happens inside the lab's own namespaces. */
 		uint64_t t0 = nsl_now_ns();
 		if (rc == 0 && sd.rootless)
-			rc = nsl_rootless_enter(&sd, &keeper, &inner, err);
+			rc = nsl_rootless_enter(&sd, &keeper, t->host.uplink, &inner, err);
 		a.phase_ns[NSL_PHASE_HOLDERS] += nsl_now_ns() - t0;
 		if (rc == 0)
 			rc = nsl_apply(&a, err);

@@ -52,27 +52,33 @@ static void close_all_but(const int *keep, size_t n)
 	syscall(SYS_close_range, next, ~0U, 0);
 }
 
-static void sort3(int *v)
+static size_t sort_fds(int *v, size_t n)
 {
-	for (int i = 0; i < 3; i++)
-		for (int j = i + 1; j < 3; j++)
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (v[i] >= 0)
+			v[k++] = v[i];
+	for (size_t i = 0; i < k; i++)
+		for (size_t j = i + 1; j < k; j++)
 			if (v[j] < v[i]) {
 				int t = v[i];
 				v[i] = v[j];
 				v[j] = t;
 			}
+	return k;
 }
 
 /* Listen at the mark, say so, then wait: for `up`'s commit (a byte) or its death (EOF) on
- * the lifeline, and for those who look at the mark (accepted and closed at once). */
-static __attribute__((noreturn)) void keeper_main(int life_r, int ready_w, int sock)
+ * the lifeline, and for those who look at the mark (accepted and closed at once). hold_w, if
+ * any, is only kept open: whoever reads its pipe learns of the keeper's end. */
+static __attribute__((noreturn)) void keeper_main(int life_r, int ready_w, int sock, int hold_w)
 {
 	struct sigaction dfl = {.sa_handler = SIG_DFL};
-	int keep[3] = {life_r, ready_w, sock}, nul;
+	int keep[4] = {life_r, ready_w, sock, hold_w}, nul;
 	sigset_t none;
 
-	sort3(keep);
-	close_all_but(keep, 3);
+	close_all_but(keep, sort_fds(keep, 4));
 	prctl(PR_SET_NAME, NSL_KEEPER_COMM);
 	setsid();
 	nul = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -299,13 +305,13 @@ static int identify(struct nsl_keeper *k, struct nsl_err *err)
 	return rc < 0 ? nsl_err_set(err, rc, "the keeper's user namespace: %s", strerror(-rc)) : 0;
 }
 
-int nsl_keeper_start(const char *lab, struct nsl_keeper *k, struct nsl_err *err)
+int nsl_keeper_start(const char *lab, int hold_w, struct nsl_keeper *k, struct nsl_err *err)
 {
 	int life[2] = {-1, -1}, ready[2] = {-1, -1}, sock, rc = 0;
 	char c;
 
 	memset(k, 0, sizeof(*k));
-	k->pidfd = k->lifeline_w = -1;
+	k->pidfd = k->lifeline_w = k->uplink.pidfd = -1;
 	sock = mark_bind(lab, err);
 	if (sock < 0)
 		return sock;
@@ -330,7 +336,7 @@ int nsl_keeper_start(const char *lab, struct nsl_keeper *k, struct nsl_err *err)
 		goto out;
 	}
 	if (pid == 0)
-		keeper_main(life[0], ready[1], sock);
+		keeper_main(life[0], ready[1], sock, hold_w);
 	k->pid = pid;
 	k->lifeline_w = TAKE_FD(life[1]);
 	close(ready[1]);
@@ -400,6 +406,11 @@ void nsl_keeper_kill(struct nsl_keeper *k)
 	if (k->lifeline_w >= 0)
 		close(k->lifeline_w);
 	k->lifeline_w = -1;
+	if (k->uplink.pidfd >= 0) {
+		(void)nsl_pidfd_kill(k->uplink.pidfd, SIGKILL);
+		if (waitid(P_PIDFD, (id_t)k->uplink.pidfd, &si, WEXITED) < 0)
+			(void)nsl_pidfd_wait(k->uplink.pidfd, WAIT_GONE_MS);
+	}
 	if (k->pidfd >= 0) {
 		(void)nsl_pidfd_kill(k->pidfd, SIGKILL);
 		/* Our child if we started it: reap it; else wait until it is gone. */
@@ -415,8 +426,103 @@ void nsl_keeper_free(struct nsl_keeper *k)
 		close(k->pidfd);
 	if (k->lifeline_w >= 0)
 		close(k->lifeline_w);
-	k->pidfd = k->lifeline_w = -1;
-	k->pid = 0;
+	if (k->uplink.pidfd >= 0)
+		close(k->uplink.pidfd);
+	k->pidfd = k->lifeline_w = k->uplink.pidfd = -1;
+	k->pid = k->uplink.pid = 0;
+}
+
+/* ---- the uplink ---- */
+
+int nsl_keeper_uplink(struct nsl_keeper *k, int exit_r, int log_fd, struct nsl_err *err)
+{
+	char tool[PATH_MAX], a_pid[24], a_exit[24], a_ready[24];
+	int ready[2], rc = 0;
+	struct pollfd p;
+	pid_t pid;
+	char c;
+
+	if (!find_tool("slirp4netns", tool, sizeof(tool)))
+		return nsl_err_set(err, ENOENT,
+		                   "host.uplink: slirp4netns is not installed (Debian: apt-get "
+		                   "install slirp4netns)");
+	if (pipe2(ready, O_CLOEXEC) < 0)
+		return nsl_err_set(err, errno, "pipe: %m");
+	/* In the child, the exit pipe is fd 3 and the ready pipe fd 4. */
+	nsl_fmt(a_pid, sizeof(a_pid), "%d", (int)k->pid);
+	nsl_fmt(a_exit, sizeof(a_exit), "--exit-fd=3");
+	nsl_fmt(a_ready, sizeof(a_ready), "--ready-fd=4");
+	char *argv[] = {tool,    "--configure", "--mtu=65520",     a_exit,
+	                a_ready, a_pid,         NSL_UPLINK_IFNAME, NULL};
+	char *envp[] = {"PATH=/usr/bin:/bin:/usr/sbin:/sbin", NULL};
+	pid = fork();
+	if (pid < 0) {
+		rc = nsl_err_set(err, errno, "fork: %m");
+		goto out;
+	}
+	if (pid == 0) {
+		int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		/* Through fds above 4 first: the targets may be where the sources are. */
+		int e = fcntl(exit_r, F_DUPFD, 10), r = fcntl(ready[1], F_DUPFD, 10);
+		int l = log_fd >= 0 ? fcntl(log_fd, F_DUPFD, 10) : -1;
+		if (nul < 0 || e < 0 || r < 0 || dup2(nul, 0) < 0 ||
+		    dup2(l >= 0 ? l : nul, 1) < 0 || dup2(l >= 0 ? l : nul, 2) < 0 ||
+		    dup2(e, 3) < 0 || dup2(r, 4) < 0)
+			_exit(127);
+		/* A command of its own: default signals, its own session, fds 0-4 only. */
+		struct sigaction dfl = {.sa_handler = SIG_DFL};
+		sigset_t none;
+		for (int sig = 1; sig < NSIG; sig++)
+			if (sig != SIGKILL && sig != SIGSTOP)
+				(void)sigaction(sig, &dfl, NULL);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		syscall(SYS_close_range, 5, ~0U, 0);
+		setsid();
+		execve(tool, argv, envp);
+		_exit(127);
+	}
+	k->uplink.pid = pid;
+	k->uplink.pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	k->uplink.start_time = nsl_proc_starttime(pid);
+	close(ready[1]);
+	ready[1] = -1;
+	if (k->uplink.pidfd < 0 || !k->uplink.start_time) {
+		rc = nsl_err_set(err, ESRCH, "host.uplink: slirp4netns vanished");
+		goto out;
+	}
+	/* It says "1" once the lab's host has its interface, address and route. */
+	p = (struct pollfd){.fd = ready[0], .events = POLLIN};
+	if (poll(&p, 1, 10000) <= 0 || read(ready[0], &c, 1) != 1) {
+		int status = 0;
+		siginfo_t si = {0};
+		if (waitid(P_PIDFD, (id_t)k->uplink.pidfd, &si, WEXITED | WNOHANG) == 0 &&
+		    si.si_pid == pid)
+			status = si.si_status;
+		rc = nsl_err_set(err, EIO,
+		                 "host.uplink: slirp4netns did not set the lab's host up (%s %d); "
+		                 "its output is in the lab's uplink.log",
+		                 si.si_pid == pid ? (si.si_code == CLD_EXITED ? "exit" : "signal")
+		                                  : "still running after",
+		                 si.si_pid == pid ? status : 10);
+	}
+out:
+	for (int i = 0; i < 2; i++)
+		if (ready[i] >= 0)
+			close(ready[i]);
+	return rc;
+}
+
+int nsl_uplink_open(pid_t pid, uint64_t start_time, struct nsl_keeper *ret)
+{
+	ret->uplink.pidfd = nsl_proc_pidfd(pid, start_time);
+	if (ret->uplink.pidfd < 0) {
+		ret->uplink.pidfd = -1;
+		return 0;
+	}
+	ret->uplink.pid = pid;
+	ret->uplink.start_time = start_time;
+	return 1;
 }
 
 /* ---- down's side ---- */
@@ -465,7 +571,7 @@ int nsl_keeper_find(const char *lab, struct nsl_keeper *ret)
 	int fd;
 
 	memset(ret, 0, sizeof(*ret));
-	ret->pidfd = ret->lifeline_w = -1;
+	ret->pidfd = ret->lifeline_w = ret->uplink.pidfd = -1;
 	if (!peer_at_mark(lab, &c1) || c1.uid != geteuid() || c1.pid <= 1)
 		return 0;
 	ret->pidfd = (int)syscall(SYS_pidfd_open, c1.pid, 0);
@@ -495,7 +601,7 @@ not_ours:
 int nsl_keeper_open(pid_t pid, uint64_t start_time, struct nsl_keeper *ret)
 {
 	memset(ret, 0, sizeof(*ret));
-	ret->lifeline_w = -1;
+	ret->lifeline_w = ret->uplink.pidfd = -1;
 	ret->pidfd = nsl_proc_pidfd(pid, start_time);
 	if (ret->pidfd < 0) {
 		ret->pidfd = -1;

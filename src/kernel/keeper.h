@@ -22,6 +22,7 @@
 
 #include "base/util.h"
 #include "kernel/ns.h"
+#include "model/topology.h"
 
 #define NSL_KEEPER_COMM "nslab-keeper"
 
@@ -32,12 +33,28 @@ struct nsl_keeper {
 	struct nsl_ns_id userns;
 	int lifeline_w; /* until commit */
 	bool subids;    /* a subordinate id range is mapped beside the user's own id */
+	struct {
+		pid_t pid; /* 0: none */
+		int pidfd;
+		uint64_t start_time;
+	} uplink; /* slirp4netns, when the lab has host.uplink */
 };
 
 /* Start LAB's keeper and map the user's ids into its user namespace (newuidmap/newgidmap
  * with the user's subordinate ranges when both exist, else the user's own id alone). Fails
- * when the mark is taken (a keeper of a lab whose state was lost, most likely). */
-int nsl_keeper_start(const char *lab, struct nsl_keeper *k, struct nsl_err *err) NSL_MUST_USE;
+ * when the mark is taken (a keeper of a lab whose state was lost, most likely). hold_w (or
+ * -1): a pipe's write end the keeper keeps open as long as it lives. */
+int nsl_keeper_start(const char *lab, int hold_w, struct nsl_keeper *k,
+                     struct nsl_err *err) NSL_MUST_USE;
+/* The lab's uplink: slirp4netns, run as the user in the host's namespaces, gives the keeper's
+ * network namespace (the lab's host) the interface NSL_UPLINK_IFNAME in NSL_UPLINK_PREFIX, with
+ * a default route to the host's networks; it exits when exit_r (the read end of the keeper's
+ * hold pipe) says the keeper is gone. Its output goes to log_fd. Before joining the keeper:
+ * it must be started from the host. Waits until the interface is up (at most 10 s). */
+int nsl_keeper_uplink(struct nsl_keeper *k, int exit_r, int log_fd,
+                      struct nsl_err *err) NSL_MUST_USE;
+/* The uplink of (pid, start_time), into ret->uplink: 1, or 0 if it is gone. */
+int nsl_uplink_open(pid_t pid, uint64_t start_time, struct nsl_keeper *ret);
 /* Join the keeper's user, mount and network namespaces for good (the caller must be single
  * threaded), staying in the current directory; make its mount tree private. */
 int nsl_keeper_join(const struct nsl_keeper *k, struct nsl_err *err) NSL_MUST_USE;

@@ -158,6 +158,10 @@ int nsl_rec_format(const struct nsl_rec *r, char *buf, size_t size)
 	case NSL_REC_COMMITTED:
 		put(&o, "committed");
 		break;
+	case NSL_REC_UPLINK:
+		put(&o, "uplink %d %llu", (int)r->uplink.pid,
+		    (unsigned long long)r->uplink.start_time);
+		break;
 	case NSL_REC_KEEPER:
 		put(&o, "keeper %d %llu %llu %llu", (int)r->keeper.pid,
 		    (unsigned long long)r->keeper.start_time,
@@ -331,6 +335,13 @@ static bool parse_line(struct pctx *c, char *line, struct nsl_rec *r)
 	if (!strcmp(f[0], "hostsysctl-done") && n == 2) {
 		r->kind = NSL_REC_HOSTSYSCTL_DONE;
 		return str(f[1], &r->sysctl.key);
+	}
+	if (!strcmp(f[0], "uplink") && n == 3 && u64(f[1], INT32_MAX, &v) && v > 1 &&
+	    u64(f[2], UINT64_MAX, &t)) {
+		r->kind = NSL_REC_UPLINK;
+		r->uplink.pid = (pid_t)v;
+		r->uplink.start_time = t;
+		return true;
 	}
 	if (!strcmp(f[0], "keeper") && n == 5 && u64(f[1], INT32_MAX, &v) && v > 1 &&
 	    u64(f[2], UINT64_MAX, &t) && u64(f[3], UINT64_MAX, &dev) &&

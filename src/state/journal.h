@@ -7,6 +7,7 @@
  *   keeper PID START DEV INO             a rootless lab's keeper (kernel/keeper.h), and its
  *                                        user namespace (dev, inode): every process in it is
  *                                        the lab's
+ *   uplink PID START                     a rootless lab's slirp4netns (host.uplink)
  *   node NAME PID START DEV INO          a holder, and its network namespace (dev, inode):
  *                                        /run/netns/LAB.NAME is ours only if it is that one
  *   device NODE KEY ORIG IFINDEX MTU UP MAC ALIAS [CIDR...]
@@ -47,6 +48,7 @@ enum nsl_rec_kind {
 	NSL_REC_HOSTNFT,
 	NSL_REC_COMMITTED,
 	NSL_REC_KEEPER,
+	NSL_REC_UPLINK,
 };
 
 /* Strings point into the parsed text (or the caller's memory when formatting). */
@@ -84,6 +86,10 @@ struct nsl_rec {
 			uint64_t start_time;
 			uint64_t userns_dev, userns_ino;
 		} keeper;
+		struct {
+			pid_t pid;
+			uint64_t start_time;
+		} uplink;
 		struct {
 			const char *key, *value;
 			uint64_t time; /* when it was set: orders labs that set one key */

@@ -115,7 +115,7 @@ if rootless; then
 		", { \"endpoints\": [\"host:$HE\", \"a:up0\"] }" \
 		", \"host\": { \"interfaces\": { \"$HE\": { \"addresses\": [\"10.201.0.5/24\"] } } }" | write_topo hostend)
 	expect_up_fails "host end, as a user" "$F" "links[1].endpoints[0]: a host end of a link needs root"
-	assert_contains "$err" "host.interfaces: host interfaces need root" "host end, as a user: up stderr"
+	assert_contains "$err" "host.interfaces: a host interface needs root" "host end, as a user: up stderr"
 	run ip link show dev "$HE"
 	assert_true "no host end $HE after the refused up" [ "$rc" != 0 ]
 else

@@ -112,9 +112,9 @@ assert_status 1 nsl validate --rootless "$HOSTY"
 for line in \
 	"hosty.json:4:49: nodes.r1.interfaces.wan0.device: moving host device 'nslnodev0' into a node needs root" \
 	"hosty.json:6:40: links[0].endpoints[1]: a host end of a link needs root" \
-	"hosty.json:8:5: host.interfaces: host interfaces need root" \
+	"hosty.json:8:5: host.interfaces: a host interface needs root" \
 	"hosty.json:9:5: host.nat: NAT in the host needs root" \
-	"hosty.json:10:5: host.sysctls: the host's sysctls need root"; do
+	"hosty.json:10:5: host.sysctls: a sysctl of the host needs root"; do
 	assert_contains "$err" "$line" "validate --rootless"
 done
 if rootless; then
@@ -128,7 +128,7 @@ else
 	assert_ok nsl validate "$HOSTY"
 	chmod 0644 "$HOSTY"
 	assert_status 1 as_nobody "$NOBODY_NSLAB" validate "$HOSTY"
-	assert_contains "$err" "host.sysctls: the host's sysctls need root" "validate as nobody"
+	assert_contains "$err" "host.sysctls: a sysctl of the host needs root" "validate as nobody"
 	assert_ok as_nobody "$NOBODY_NSLAB" validate --root "$HOSTY"
 fi
 

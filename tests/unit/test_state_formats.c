@@ -35,7 +35,7 @@ static void test_journal_round_trip(void **state)
 	struct nsl_prefix addrs[2];
 	struct nsl_journal j;
 	struct nsl_err err = {0};
-	struct nsl_rec recs[10] = {
+	struct nsl_rec recs[11] = {
 	    {.kind = NSL_REC_HEADER, .header = {.lab = "demo", .topology = "/my labs/t 1.json"}},
 	    {.kind = NSL_REC_NODE,
 	     .node = {.name = "r1",
@@ -59,6 +59,7 @@ static void test_journal_round_trip(void **state)
 	                .start_time = 18446744073709551615ull,
 	                .userns_dev = 4,
 	                .userns_ino = 4026531837ull}},
+	    {.kind = NSL_REC_UPLINK, .uplink = {.pid = 78, .start_time = 12345678901ull}},
 	};
 
 	(void)state;
@@ -75,9 +76,9 @@ static void test_journal_round_trip(void **state)
 	recs[2].device.addrs = addrs;
 	recs[2].device.n_addrs = 2;
 
-	char *text = format_all(recs, 10);
+	char *text = format_all(recs, 11);
 	assert_int_equal(nsl_journal_parse(text, &j, &err), 0);
-	assert_int_equal(j.n, 10);
+	assert_int_equal(j.n, 11);
 	assert_int_equal(j.version, NSL_JOURNAL_VERSION);
 	assert_string_equal(j.recs[0].header.topology, "/my labs/t 1.json");
 	assert_int_equal(j.recs[1].node.pid, 4242);
@@ -103,6 +104,9 @@ static void test_journal_round_trip(void **state)
 	assert_true(j.recs[9].keeper.start_time == 18446744073709551615ull);
 	assert_true(j.recs[9].keeper.userns_dev == 4);
 	assert_true(j.recs[9].keeper.userns_ino == 4026531837ull);
+	assert_int_equal(j.recs[10].kind, NSL_REC_UPLINK);
+	assert_int_equal(j.recs[10].uplink.pid, 78);
+	assert_true(j.recs[10].uplink.start_time == 12345678901ull);
 	nsl_journal_free(&j);
 }
 
