@@ -3,7 +3,8 @@
 # interfaces and host NAT live in the lab's host (the keeper's network namespace), which
 # reaches the host's networks through slirp4netns: a node two hops behind it connects to a
 # server on the host's loopback (10.0.2.2 is the host, for slirp4netns; traffic stays on this
-# machine). slirp4netns lives as long as the lab: gone after down, after a kill -9 of up at any
+# machine; r1 masquerades h1, as a router in front of root's host would: the lab's host has
+# no route to h1's network). slirp4netns lives as long as the lab: gone after down, after a kill -9 of up at any
 # moment then down, after a fault at any step of up, and after a down without state.
 # user-only: rootless labs, built by a user (tests/e2e/run.sh --rootless)
 # shellcheck source=lib.sh
@@ -33,7 +34,8 @@ F=$(write_topo uplink <<EOF
     "r1": {
       "sysctls": { "net.ipv4.ip_forward": 1 },
       "interfaces": { "eth0": { "addresses": ["10.97.1.1/24"] }, "up0": { "addresses": ["10.97.0.2/30"] } },
-      "routes": [ { "to": "default", "via": "10.97.0.1" } ]
+      "routes": [ { "to": "default", "via": "10.97.0.1" } ],
+      "nat": [ { "source": "10.97.1.0/24", "out": "up0", "to": "masquerade" } ]
     }
   },
   "links": [ { "endpoints": ["h1:eth0", "r1:eth0"] }, { "endpoints": ["r1:up0", "host:lab0"] } ],
