@@ -2,10 +2,11 @@
 # A rootless lab's host of its own: "host": {"uplink": "slirp4netns"}. Its host ends, host
 # interfaces and host NAT live in the lab's host (the keeper's network namespace), which
 # reaches the host's networks through slirp4netns: a node two hops behind it connects to a
-# server on the host's loopback (10.0.2.2 is the host, for slirp4netns; traffic stays on this
-# machine; r1 masquerades h1, as a router in front of root's host would: the lab's host has
-# no route to h1's network). slirp4netns lives as long as the lab: gone after down, after a kill -9 of up at any
-# moment then down, after a fault at any step of up, and after a down without state.
+# server on the host's loopback (10.0.2.2 is the host, for slirp4netns: traffic stays on this
+# machine; r1 masquerades h1, as a router in front of root's host would, the lab's host having
+# no route to h1's network). slirp4netns lives as long as the lab: gone after down, after a
+# kill -9 of up at any moment then down, after a fault at any step of up, and after a down
+# without state.
 # user-only: rootless labs, built by a user (tests/e2e/run.sh --rootless)
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
