@@ -23,6 +23,10 @@ const char *const nsl_phase_names[NSL_PHASES] = {
     "holders", "netns binds", "devices", "links", "nodes", "host", "exec", "ready", "commit",
 };
 
+const char *const nsl_phase_progress[NSL_PHASES] = {
+    "nodes", "names", "devices", "links", "interfaces", "host", "exec", "ready", "commit",
+};
+
 static enum nsl_phase phase_of(const struct nsl_op *op)
 {
 	switch (op->kind) {
@@ -159,6 +163,13 @@ static int ifindex_of(struct nsl_apply *a, int node, int iface)
 
 /* ---- holders and their names ---- */
 
+static void holders_progress(void *arg, size_t started, size_t total)
+{
+	struct nsl_apply *a = arg;
+
+	nsl_progress_report(a->progress, nsl_phase_progress[NSL_PHASE_HOLDERS], started, total);
+}
+
 static int do_nodes(struct nsl_apply *a, size_t from, size_t to, struct nsl_err *err)
 {
 	const struct nsl_topology *t = topo(a);
@@ -191,6 +202,8 @@ static int do_nodes(struct nsl_apply *a, size_t from, size_t to, struct nsl_err 
 			break;
 		}
 	}
+	a->hs.progress = holders_progress;
+	a->hs.progress_arg = a;
 	rc = nsl_holders_spawn(specs, limit, &a->hs, err);
 	return rc < 0 ? rc : step_rc;
 }
@@ -231,6 +244,7 @@ static int do_binds(struct nsl_apply *a, size_t from, size_t to, struct nsl_err 
 		rc = nsl_step(path, err);
 		if (rc == 0)
 			rc = blame(a, node, nsl_netns_bind(a->hs.h[node].netns_fd, path, err), err);
+		nsl_progress_report(a->progress, nsl_phase_progress[NSL_PHASE_BINDS], i + 1, n);
 	}
 	return rc;
 }
@@ -531,7 +545,9 @@ static int do_wait(struct nsl_apply *a, size_t from, size_t to, struct nsl_err *
 			idx[used++] = ifindex_of(a, op->node, op->wait.ifaces[k]);
 	}
 	rc = settle(a, err);
-	return rc < 0 ? rc : nsl_ready_wait(ns, n, READY_TIMEOUT_MS, err);
+	return rc < 0 ? rc
+	              : nsl_ready_wait(ns, n, READY_TIMEOUT_MS, a->progress,
+	                               nsl_phase_progress[NSL_PHASE_READY], err);
 }
 
 static int write_state(struct nsl_apply *a, struct nsl_err *err)
@@ -648,10 +664,15 @@ int nsl_apply(struct nsl_apply *a, struct nsl_err *err)
 	a->log_fd = -1;
 	a->pending = NULL;
 	rc = alloc_tables(a, err);
+	for (size_t i = 0; i < p->n; i++)
+		a->phase_total[phase_of(&p->ops[i])]++;
 	for (size_t i = 0; rc == 0 && i < p->n;) {
 		const struct nsl_op *op = &p->ops[i];
+		enum nsl_phase ph = phase_of(op);
 		uint64_t t0 = nsl_now_ns();
 		size_t next = i + 1;
+		nsl_progress_report(a->progress, nsl_phase_progress[ph], a->phase_done[ph],
+		                    a->phase_total[ph]);
 		switch (op->kind) {
 		case NSL_OP_NODE:
 			next = run_end(p, i);
@@ -672,7 +693,8 @@ int nsl_apply(struct nsl_apply *a, struct nsl_err *err)
 		default:
 			rc = do_one(a, op, err);
 		}
-		a->phase_ns[phase_of(op)] += nsl_now_ns() - t0;
+		a->phase_ns[ph] += nsl_now_ns() - t0;
+		a->phase_done[ph] += next - i;
 		i = next;
 	}
 	if (rc == 0)

@@ -17,8 +17,9 @@ static void rollback(struct nsl_apply *a, struct nsl_statedir *sd, struct nsl_er
 	struct nsl_err terr = {0};
 
 	/* Kill what we started, then undo the journal, the same way down does. */
+	nsl_progress_report(a->progress, "rollback", 0, 0);
 	nsl_apply_abort(a);
-	if (nsl_teardown(sd, &terr) < 0 || nsl_state_remove(sd, &terr) < 0)
+	if (nsl_teardown(sd, a->progress, &terr) < 0 || nsl_state_remove(sd, &terr) < 0)
 		nsl_err_prefix(err, "(rollback incomplete: %s)", terr.msg);
 }
 
@@ -62,7 +63,11 @@ int nsl_up(const struct nsl_topology *t, const struct nsl_up_opts *o, struct nsl
 		struct nsl_rec header = {.kind = NSL_REC_HEADER};
 		header.header.lab = lab;
 		header.header.topology = t->file;
-		a = (struct nsl_apply){.plan = &plan, .facts = &facts, .sd = &sd, .host = &host};
+		a = (struct nsl_apply){.plan = &plan,
+		                       .facts = &facts,
+		                       .sd = &sd,
+		                       .host = &host,
+		                       .progress = o->progress};
 		rc = nsl_journal_append(&sd, &header, 1, err);
 		if (rc == 0)
 			rc = nsl_apply(&a, err);
