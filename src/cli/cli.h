@@ -12,6 +12,11 @@
 #define NSL_EXIT_FAIL 1  /* the command failed; nothing was left behind */
 #define NSL_EXIT_USAGE 2 /* bad command line */
 
+/* Exit statuses of `nslab exec` (the command's own status otherwise, 128+N for signal N). */
+#define NSL_EXIT_EXEC_NSLAB 125    /* nslab itself failed: no command ran */
+#define NSL_EXIT_EXEC_CANNOT 126   /* the command exists and cannot be executed */
+#define NSL_EXIT_EXEC_NOTFOUND 127 /* the command was not found */
+
 struct nsl_command {
 	const char *name;
 	int (*run)(int argc, char **argv);
@@ -26,7 +31,7 @@ int nsl_cmd_status(int argc, char **argv);
 int nsl_cmd_validate(int argc, char **argv);
 int nsl_cmd_graph(int argc, char **argv);
 
-/* Prints "nslab: " + message to stderr. */
+/* Prints "nslab: " + message to stderr; with --json, one object of the document's errors. */
 void nsl_cli_error(const char *fmt, ...) NSL_PRINTF(1, 2);
 /* Prints a command's usage line and summary to stdout (main.c has the table). */
 void nsl_cli_usage(const char *cmd);

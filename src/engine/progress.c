@@ -4,8 +4,7 @@
 #include "base/util.h"
 #include "engine/progress.h"
 
-void nsl_progress_report(struct nsl_progress_sink *s, const char *phase, size_t done,
-                         size_t total)
+void nsl_progress_report(struct nsl_progress_sink *s, const char *phase, size_t done, size_t total)
 {
 	uint64_t now;
 

@@ -24,7 +24,6 @@ struct nsl_progress_sink {
 };
 
 /* Report the phase and count to the sink (NULL or without fn: nothing), throttled. */
-void nsl_progress_report(struct nsl_progress_sink *s, const char *phase, size_t done,
-                         size_t total);
+void nsl_progress_report(struct nsl_progress_sink *s, const char *phase, size_t done, size_t total);
 
 #endif
