@@ -30,6 +30,7 @@ int nsl_cmd_exec(int argc, char **argv);
 int nsl_cmd_status(int argc, char **argv);
 int nsl_cmd_validate(int argc, char **argv);
 int nsl_cmd_graph(int argc, char **argv);
+int nsl_cmd_complete(int argc, char **argv); /* hidden: for the shell completion scripts */
 
 /* Prints "nslab: " + message to stderr; with --json, one object of the document's errors. */
 void nsl_cli_error(const char *fmt, ...) NSL_PRINTF(1, 2);

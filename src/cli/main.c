@@ -111,6 +111,8 @@ int main(int argc, char **argv)
 		printf("nslab %s\n", NSL_VERSION);
 		return NSL_EXIT_OK;
 	}
+	if (!strcmp(argv[first], "__complete"))
+		return nsl_cmd_complete(argc - first, argv + first);
 	for (size_t i = 0; i < NSL_ARRAY_SIZE(commands); i++)
 		if (!strcmp(argv[first], commands[i].name)) {
 			/* Each command reads its own options, --help among them (exec's come only
