@@ -11,7 +11,7 @@ DOCDIR ?= $(PREFIX)/share/doc/nslab
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR ?= $(if $(filter /usr,$(PREFIX)),$(PREFIX)/share/zsh/vendor-completions,$(PREFIX)/share/zsh/site-functions)
 # One version, the Debian changelog's: `nslab --version` prints it.
-VERSION := $(shell sed -n '1s/^nslab (\([^)]*\)).*/\1/p' debian/changelog)
+VERSION := $(shell head -n 1 debian/changelog | cut -d ' ' -f 2 | tr -d '()')
 CC ?= cc
 BUILD ?= build
 PKGS := libnl-3.0 libnl-route-3.0 libcjson yaml-0.1 libnftnl libmnl
