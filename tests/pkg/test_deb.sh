@@ -13,7 +13,8 @@
 #       - nslab --version prints the changelog's version;
 #       - a new user validates the shipped examples, gets JSON, reads man nslab and
 #         man 5 nslab-topology, and Tab-completes nslab's commands;
-#       - root builds the shipped demo lab with the packaged binary, pings across it, looks
+#       - root builds the shipped demo lab with the packaged binary (run on the libraries
+#         apt installed for it, from outside the chroot: see below), pings across it, looks
 #         at its status and takes it down, leaving nothing (under the e2e lock, so that no
 #         e2e test on this host takes its namespaces for residue).
 # Prints "ok: ..." / "not ok: ..." and ends with "N passed, N failed". Exit 1 on a failure.
@@ -181,23 +182,44 @@ comp=$(as_user bash -c '. /usr/share/bash-completion/bash_completion; _completio
 grep -q 'complete -F _nslab nslab' <<<"$comp" && grep -q 'validate' <<<"$comp" &&
 	say "ok: alice: bash-completion loads nslab's completion: $(tail -n 1 <<<"$comp")" ||
 	say "not ok: alice: completion: $comp"
-# Root builds the demo lab with the packaged binary, uses it, takes it down.
+# Root builds the demo lab with the packaged binary and the libraries apt installed for it,
+# through the fresh root's own loader but from outside the chroot: nslab in a chroot would
+# leave it (setns into a mount namespace resets the root directory), and its names and exec
+# commands would land in this host's /run/netns and /tmp.
+loader="" libs=""
+while read -r line; do
+	case $line in
+	*"=> /"*)
+		lib=${line#*=> }
+		lib=$r$(dirname "${lib%% *}")
+		[[ ":$libs:" == *":$lib:"* ]] || libs+="${libs:+:}$lib"
+		;;
+	/*ld-linux*) loader=$r${line%% *} ;;
+	esac
+done < <(in_root ldd /usr/bin/nslab)
+pkg_nslab() { "$loader" --library-path "$libs" "$r/usr/bin/nslab" "$@"; }
+if [ -x "$loader" ] && [ "$(pkg_nslab --version)" = "nslab $version" ]; then
+	say "ok: the packaged nslab runs on its own libraries: $(tr ':' ' ' <<<"$libs" | sed "s|$r||g")"
+else
+	say "not ok: cannot run the packaged nslab (loader '$loader', libraries '$libs')"
+	exit 1
+fi
 exec 9>/run/lock/nslab-e2e.lock
 flock -w 600 9 || say "not ok: the e2e lock is held by another run"
-if out=$(in_root nslab up "$ex/demo.json" --name "$lab" 2>&1); then
+if out=$(pkg_nslab up "$r$ex/demo.json" --name "$lab" 2>&1); then
 	say "ok: root: nslab up demo.json --name $lab: $out"
-	out=$(in_root nslab exec -l "$lab" h1 ping -n -c1 -W2 10.42.9.2 2>&1) &&
+	out=$(pkg_nslab exec -l "$lab" h1 ping -n -c1 -W2 10.42.9.2 2>&1) &&
 		say "ok: root: h1 pings h2 across two routers and a switch" || say "not ok: root: ping: $out"
-	out=$(in_root nslab exec -l "$lab" h2 cat /tmp/h2 2>&1)
-	[ "$out" = ready ] && say "ok: root: h2's exec command ran" || say "not ok: root: h2's exec: $out"
-	out=$(in_root nslab status "$lab" 2>&1) && grep -q "lab $lab: up" <<<"$out" &&
+	out=$(pkg_nslab exec -l "$lab" h2 cat /tmp/h2 2>&1)
+	[ "$out" = ready ] && say "ok: root: h2's exec command ran in h2's own /tmp" || say "not ok: root: h2's exec: $out"
+	out=$(pkg_nslab status "$lab" 2>&1) && grep -q "lab $lab: up" <<<"$out" &&
 		say "ok: root: nslab status" || say "not ok: root: nslab status: $out"
 else
 	say "not ok: root: nslab up demo.json: $out"
 fi
-out=$(in_root nslab down "$lab" 2>&1) && say "ok: root: nslab down $lab" || say "not ok: root: nslab down: $out"
-left=$(in_root sh -c "ls /run/netns 2>/dev/null | grep -c '^$lab\\.'")
-[ "$left" = 0 ] && say "ok: nothing of $lab is left under /run/netns" || say "not ok: $left names of $lab left"
+out=$(pkg_nslab down "$lab" 2>&1) && say "ok: root: nslab down $lab" || say "not ok: root: nslab down: $out"
+left=$(find /run/netns /run/nslab -maxdepth 1 -name "$lab*" 2>/dev/null)
+[ -z "$left" ] && say "ok: nothing of $lab is left in /run/netns and /run/nslab" || say "not ok: left: $left"
 INSIDE
 
 log=$work/inside.log
@@ -211,8 +233,11 @@ while IFS= read -r line; do
 	esac
 done <"$log"
 [ "$rc" = 0 ] || not_ok "the fresh-root session exited $rc"
-# Nothing of the lab outlives the session: no holder of it (their comm is nslab-holder, and
-# their root is the fresh root, which cleanup kills by PID if any is left).
+# Nothing of the lab outlives the session: no name, no state, no process in the fresh root.
+left=$(find /run/netns /run/nslab -maxdepth 1 -name "$lab*" 2>/dev/null)
+if [ -z "$left" ]; then ok "nothing of $lab in this host's /run/netns and /run/nslab"; else
+	not_ok "left in this host: $left"
+fi
 held=0
 for p in /proc/[0-9]*; do
 	r=$(readlink "$p/root" 2>/dev/null) || continue
