@@ -5,6 +5,7 @@
 #include "cli/cli.h"
 #include "cli/output.h"
 #include "engine/down.h"
+#include "engine/fault.h"
 
 static int down_one(const char *lab)
 {
@@ -14,6 +15,9 @@ static int down_one(const char *lab)
 	int rc = nsl_down_progress(lab, nsl_cli_progress_start(&progress, "down %s", lab), &err);
 
 	nsl_cli_progress_end(&progress);
+	/* Tests count the steps of a teardown to inject a fault at each one. */
+	if (getenv("NSLAB_COUNT_STEPS"))
+		fprintf(stderr, "nslab: %lu steps\n", nsl_steps_taken());
 	if (rc < 0) {
 		nsl_cli_error("down %s: %s", lab, err.msg);
 		return NSL_EXIT_FAIL;
