@@ -1,6 +1,6 @@
 /* Entering a node: find its holder in the lab's state, check it is still the process that
- * was started (pid + start time, through a pidfd), join its network, mount, UTS and PID
- * namespaces with one setns, fork (a PID namespace applies to children), exec. */
+ * was started (pid + start time, through a pidfd), and run the command there through the
+ * spawn door (kernel/spawn.c), stdio passed through, signals forwarded. */
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -11,6 +11,7 @@
 #include "engine/exec.h"
 #include "kernel/ns.h"
 #include "kernel/proc.h"
+#include "kernel/spawn.h"
 #include "state/labstate.h"
 #include "state/statedir.h"
 
@@ -78,14 +79,6 @@ void nsl_node_ref_free(struct nsl_node_ref *r)
 	r->n_env = 0;
 }
 
-static int node_enter(const struct nsl_node_ref *r, struct nsl_err *err)
-{
-	int rc = nsl_ns_join_node(r->pidfd);
-	if (rc < 0)
-		return nsl_err_set(err, rc, "enter the node's namespaces: %s", strerror(-rc));
-	return 0;
-}
-
 static pid_t child_pid;
 
 /* Signals sent to us by someone (not by the terminal, which signals the whole foreground
@@ -101,39 +94,31 @@ int nsl_node_run(const struct nsl_node_ref *r, char **argv, const char *cwd, str
 {
 	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
 	struct sigaction sa = {.sa_sigaction = forward, .sa_flags = SA_SIGINFO | SA_RESTART};
-	int status, rc;
-	pid_t pid;
+	struct nsl_spawn s = {.holder_pidfd = r->pidfd,
+	                      .argv = argv,
+	                      .env = r->env,
+	                      .cwd = cwd,
+	                      .fd_in = 0,
+	                      .fd_out = 1,
+	                      .fd_err = 2};
+	struct nsl_child c;
+	int status = 0, rc;
 
-	rc = node_enter(r, err);
-	if (rc < 0)
-		return rc;
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < NSL_ARRAY_SIZE(sigs); i++)
 		sigaction(sigs[i], &sa, NULL);
-	pid = fork();
-	if (pid < 0)
-		return nsl_err_set(err, errno, "fork: %m");
-	if (pid == 0) {
-		/* The command starts clean: default signals, empty mask, fds 0-2 only. */
-		nsl_proc_reset_for_exec();
-		/* Joining a mount namespace moves us to its root: go back where we were if the
-		 * node sees that directory too. */
-		if (!cwd || chdir(cwd) < 0)
-			if (chdir("/") < 0)
-				_exit(125);
-		for (size_t i = 0; i < r->n_env; i++)
-			putenv(r->env[i]);
-		execvp(argv[0], argv);
-		int e = errno;
-		dprintf(2, "nslab: exec %s: %s\n", argv[0], strerror(e));
-		_exit(e == ENOENT ? 127 : 126);
-	}
-	child_pid = pid;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return nsl_err_set(err, errno, "wait: %m");
+	rc = nsl_spawn(&s, &c, err);
+	if (rc < 0)
+		return rc;
+	child_pid = c.pid;
+	while ((rc = nsl_child_wait(&c, -1, &status)) == 0)
+		;
 	child_pid = 0;
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return WEXITSTATUS(status);
+	if (rc < 0) {
+		nsl_child_kill(&c);
+		nsl_child_close(&c);
+		return nsl_err_set(err, -rc, "wait: %s", strerror(-rc));
+	}
+	nsl_child_close(&c);
+	return status;
 }
