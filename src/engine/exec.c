@@ -9,63 +9,46 @@
 #include <sys/wait.h>
 
 #include "engine/exec.h"
+#include "engine/lab.h"
 #include "kernel/ns.h"
 #include "kernel/proc.h"
 #include "kernel/spawn.h"
-#include "state/labstate.h"
-#include "state/statedir.h"
 
 int nsl_node_find(const char *lab, const char *node, struct nsl_node_ref *ret, struct nsl_err *err)
 {
-	struct nsl_statedir sd;
-	_cleanup_free_ char *text = NULL;
-	struct nsl_labstate st;
-	const struct nsl_labstate_node *n;
+	struct nsl_lab l;
+	struct nsl_lab_node *n;
 	int rc;
 
 	memset(ret, 0, sizeof(*ret));
 	ret->pidfd = -1;
-	rc = nsl_state_root(&sd, err);
+	rc = nsl_lab_open(lab, &l, err);
 	if (rc < 0)
 		return rc;
-	rc = nsl_state_open(&sd, lab, false, err);
-	if (rc == 0)
-		rc = nsl_err_set(err, ENOENT, "lab %s is not up", lab);
-	if (rc > 0) {
-		rc = nsl_state_read_file(&sd, "state.json", &text, err);
-		if (rc == 0)
-			rc = nsl_err_set(err, EAGAIN,
-			                 "lab %s is still being built (or its up failed)", lab);
-	}
-	nsl_state_close(&sd); /* the lock is not held while the command runs */
-	if (rc < 0)
-		return rc;
-	rc = nsl_labstate_parse(text, &st, err);
-	if (rc < 0) {
-		nsl_err_prefix(err, "lab %s", lab);
-		return rc;
-	}
-	n = nsl_labstate_node(&st, node);
+	n = nsl_lab_node(&l, node);
 	if (!n) {
 		rc = nsl_err_set(err, ENOENT, "lab %s has no node '%s'", lab, node);
 	} else {
-		ret->pid = n->pid;
-		ret->pidfd = nsl_proc_pidfd(n->pid, n->start_time);
-		if (ret->pidfd < 0)
+		n->pidfd = nsl_proc_pidfd(n->pid, n->start_time);
+		if (n->pidfd < 0) {
+			n->pidfd = -1;
 			rc = nsl_err_set(
 			    err, ESRCH,
 			    "node %s of lab %s: its holder (pid %d) is gone; run 'nslab down %s'",
 			    node, lab, (int)n->pid, lab);
+		}
 	}
 	if (rc == 0) {
-		/* Take the node's env over from the state. */
-		struct nsl_labstate_node *mn = (struct nsl_labstate_node *)n;
-		ret->env = mn->env;
-		ret->n_env = mn->n_env;
-		mn->env = NULL;
-		mn->n_env = 0;
+		/* The holder and the env move over to the reference. */
+		ret->pid = n->pid;
+		ret->pidfd = n->pidfd;
+		ret->env = n->env;
+		ret->n_env = n->n_env;
+		n->pidfd = -1;
+		n->env = NULL;
+		n->n_env = 0;
 	}
-	nsl_labstate_free(&st);
+	nsl_lab_close(&l);
 	return rc;
 }
 

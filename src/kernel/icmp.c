@@ -36,17 +36,15 @@ static void to_sockaddr(const struct nsl_ip *ip, struct sockaddr_storage *ss, so
 	}
 }
 
-int nsl_echo_open(int netns_fd, const struct nsl_ip *dst, struct nsl_err *err)
+int nsl_echo_open(int netns_fd, int family, struct nsl_err *err)
 {
-	struct sockaddr_storage ss;
-	socklen_t len;
 	int fd, rc = 0;
 
-	fd = nsl_netns_socket(netns_fd, dst->family, SOCK_RAW | SOCK_NONBLOCK,
-	                      dst->family == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6, err);
+	fd = nsl_netns_socket(netns_fd, family, SOCK_RAW | SOCK_NONBLOCK,
+	                      family == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6, err);
 	if (fd < 0)
 		return fd;
-	if (dst->family == AF_INET) {
+	if (family == AF_INET) {
 		struct icmp4_filter f = {~(1u << ICMP_ECHOREPLY)};
 		if (setsockopt(fd, SOL_RAW, ICMP_FILTER, &f, sizeof(f)) < 0)
 			rc = -errno;
@@ -55,11 +53,6 @@ int nsl_echo_open(int netns_fd, const struct nsl_ip *dst, struct nsl_err *err)
 		ICMP6_FILTER_SETBLOCKALL(&f);
 		ICMP6_FILTER_SETPASS(ICMP6_ECHO_REPLY, &f);
 		if (setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &f, sizeof(f)) < 0)
-			rc = -errno;
-	}
-	if (rc == 0) {
-		to_sockaddr(dst, &ss, &len);
-		if (connect(fd, (struct sockaddr *)&ss, len) < 0)
 			rc = -errno;
 	}
 	if (rc < 0) {
@@ -83,8 +76,11 @@ static uint16_t checksum(const void *data, size_t len)
 	return htons((uint16_t)~sum);
 }
 
-int nsl_echo_send(int fd, int family, uint16_t id, uint16_t seq)
+int nsl_echo_send(int fd, const struct nsl_ip *dst, uint16_t id, uint16_t seq)
 {
+	int family = dst->family;
+	struct sockaddr_storage ss;
+	socklen_t len;
 	/* The same layout in both families: type, code, checksum, id, sequence, payload. */
 	struct {
 		uint8_t type, code;
@@ -97,28 +93,39 @@ int nsl_echo_send(int fd, int family, uint16_t id, uint16_t seq)
 	};
 
 	memcpy(m.data, PAYLOAD, sizeof(m.data));
+	to_sockaddr(dst, &ss, &len);
 	/* ICMPv6 checksums cover a pseudo-header: the kernel fills them in. */
 	if (family == AF_INET)
 		m.sum = checksum(&m, sizeof(m));
 	for (;;) {
-		if (send(fd, &m, sizeof(m), MSG_NOSIGNAL) == (ssize_t)sizeof(m))
+		if (sendto(fd, &m, sizeof(m), MSG_NOSIGNAL, (struct sockaddr *)&ss, len) ==
+		    (ssize_t)sizeof(m))
 			return 0;
 		if (errno != EINTR)
 			return -errno;
 	}
 }
 
-int nsl_echo_recv(int fd, int family, uint16_t id, uint16_t *ret_seq)
+int nsl_echo_recv(int fd, const struct nsl_ip *dst, uint16_t id, uint16_t *ret_seq)
 {
+	int family = dst->family;
+	struct sockaddr_storage from;
+	socklen_t flen = sizeof(from);
 	uint8_t buf[2048];
 	const uint8_t *icmp = buf;
 	ssize_t n;
 
 	do
-		n = recv(fd, buf, sizeof(buf), 0);
+		n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	/* the raw socket hears every echo reply of the namespace: only the target's count */
+	if (from.ss_family != family ||
+	    (family == AF_INET
+	         ? memcmp(&((struct sockaddr_in *)&from)->sin_addr, dst->bytes, 4)
+	         : memcmp(&((struct sockaddr_in6 *)&from)->sin6_addr, dst->bytes, 16)))
+		return 0;
 	if (family == AF_INET) {
 		/* An IPv4 raw socket reads the IP header too. */
 		size_t ihl = n > 0 ? (size_t)(buf[0] & 0x0f) * 4 : 0;

@@ -312,7 +312,7 @@ static void parse_cmd_check(struct pctx *c, const struct nsl_dnode *obj, const c
 		nsl_p_path_key(p, path, "match");
 		if (!(s = nsl_p_text(c, v, p)))
 			return;
-		rc = regcomp(&re, s, REG_EXTENDED | REG_NOSUB);
+		rc = regcomp(&re, s, REG_EXTENDED | REG_NOSUB | REG_NEWLINE);
 		if (rc) {
 			char msg[128];
 			regerror(rc, &re, msg, sizeof(msg));
