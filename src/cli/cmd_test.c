@@ -350,11 +350,11 @@ int nsl_cmd_wait(int argc, char **argv)
 			        p.attempts == 1 ? "" : "s");
 		rc = NSL_EXIT_OK;
 	} else {
-		char tail[1024];
+		char tail[1024], within[32];
 		nsl_text_tail(p.output ? p.output : "", p.output_len, tail, sizeof(tail));
-		nsl_cli_error("wait %s.%s: not ready after %.1f s (%u attempt%s): %s%s%s", lab,
-		              node, (double)(p.end_ns - p.begin_ns) / 1e9, p.attempts,
-		              p.attempts == 1 ? "" : "s", p.saw,
+		nsl_ms_str(within, sizeof(within), timeout);
+		nsl_cli_error("wait %s.%s: not ready within %s (%u attempt%s): %s%s%s", lab, node,
+		              within, p.attempts, p.attempts == 1 ? "" : "s", p.saw,
 		              tail[0] ? "; its last output ends with:\n" : "", tail);
 		rc = p.verdict == NSL_VERDICT_ERROR ? NSL_EXIT_NSLAB : NSL_EXIT_FAIL;
 	}

@@ -579,9 +579,9 @@ static int do_ready(struct nsl_apply *a, size_t from, size_t to, struct nsl_err 
 			continue;
 		nsl_argv_str(&checks[i].cmd, cmd, sizeof(cmd));
 		nsl_text_tail(p->output ? p->output : "", p->output_len, tail, sizeof(tail));
-		nsl_fmt(took, sizeof(took), "%.1f s", (double)(p->end_ns - p->begin_ns) / 1e9);
+		nsl_ms_str(took, sizeof(took), checks[i].within_ms);
 		rc = nsl_err_set(err, p->verdict == NSL_VERDICT_ERROR ? EIO : ETIMEDOUT,
-		                 "node %s: not ready after %s (%u attempt%s): ready command `%s` "
+		                 "node %s: not ready within %s (%u attempt%s): ready command `%s` "
 		                 "%s%s%s",
 		                 p->node, took, p->attempts, p->attempts == 1 ? "" : "s", cmd,
 		                 p->saw, tail[0] ? "; its last output ends with:\n" : "", tail);

@@ -57,6 +57,8 @@ int nsl_probes_run(struct nsl_probe *p, size_t n, unsigned jobs, nsl_probe_done_
 /* Free what the probes hold (their outputs). */
 void nsl_probes_free(struct nsl_probe *p, size_t n);
 
+/* "300 ms", "1.5 s", "30 s" */
+void nsl_ms_str(char *buf, size_t size, uint64_t ms);
 /* The end of a text for a message: its last `max` bytes, from a line start when there is
  * one, trailing newlines left out, into buf. */
 void nsl_text_tail(const char *s, size_t len, char *buf, size_t max);

@@ -47,7 +47,4 @@ enum outcome nsl_net_event(struct attempt *a, uint64_t now);
 enum outcome nsl_net_timer(struct attempt *a, uint64_t now);
 void nsl_net_stop(struct attempt *a);
 
-/* "1.5 s", "300 ms" */
-void nsl_ms_str(char *buf, size_t size, uint64_t ms);
-
 #endif

@@ -74,7 +74,7 @@ t0=$EPOCHREALTIME
 run nsl up "$F2"
 took=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%d", (b - a) * 1000 }')
 assert_eq 1 "$rc" "exit of up with a node not ready in time"
-assert_contains "$err" "node b: not ready after" "the node"
+assert_contains "$err" "node b: not ready within 500 ms" "the node"
 assert_contains "$err" "ready command \`sh -c 'echo waiting for the answer; echo 42 is not it; exit 1'\`" "the command"
 assert_contains "$err" "exited with status 1" "what it did"
 assert_match "$err" $'its last output ends with:\nwaiting for the answer\n42 is not it' "the end of its output"
