@@ -129,6 +129,22 @@ int nsl_cli_test(const struct nsl_topology *t, const char *lab, const char *topo
 	return passed == r.n ? NSL_EXIT_OK : NSL_EXIT_FAIL;
 }
 
+/* A topology from its text (path names it in messages). */
+static struct nsl_topology *load_text(const char *path, const char *text, size_t len)
+{
+	struct nsl_diags d = {.file = path};
+	struct nsl_topology *t = NULL;
+
+	if (nsl_topology_parse(path, text, len, &t, &d) < 0 || nsl_topology_validate(t, &d) < 0) {
+		nsl_diags_print(&d, stderr);
+		nsl_diags_clear(&d);
+		nsl_topology_free(t);
+		return NULL;
+	}
+	nsl_diags_clear(&d);
+	return t;
+}
+
 /* -j N */
 static bool parse_jobs(const char *s, unsigned *ret)
 {
@@ -242,13 +258,15 @@ int nsl_cmd_test(int argc, char **argv)
 			return NSL_EXIT_NSLAB;
 		}
 		path = l.topology && l.topology[0] ? strdup(l.topology) : NULL;
-		nsl_lab_close(&l);
 		if (!path) {
+			nsl_lab_close(&l);
 			nsl_cli_error("test: lab %s does not say which file it was built from",
 			              lab);
 			return NSL_EXIT_NSLAB;
 		}
-		t = nsl_cli_load(path);
+		/* the text the lab was built from, kept with it; else the file as it is now */
+		t = l.text ? load_text(path, l.text, l.text_len) : nsl_cli_load(path);
+		nsl_lab_close(&l);
 		if (!t)
 			return NSL_EXIT_NSLAB;
 	}

@@ -26,18 +26,25 @@ int nsl_lab_open(const char *lab, struct nsl_lab *ret, struct nsl_err *err)
 		if (rc == 0)
 			rc = nsl_err_set(err, EAGAIN,
 			                 "lab %s is still being built (or its up failed)", lab);
+		/* the topology as it was when the lab was built (labs of older nslab lack it) */
+		if (rc > 0 && nsl_state_read_file(&sd, "topology", &ret->text, NULL) > 0)
+			ret->text_len = strlen(ret->text);
 	}
 	nsl_state_close(&sd); /* the lock is not held while commands run */
-	if (rc < 0)
+	if (rc < 0) {
+		nsl_lab_close(ret);
 		return rc;
+	}
 	rc = nsl_labstate_parse(text, &st, err);
 	if (rc < 0) {
+		nsl_lab_close(ret);
 		nsl_err_prefix(err, "lab %s", lab);
 		return rc;
 	}
 	ret->nodes = calloc(st.n_nodes + 1, sizeof(*ret->nodes));
 	if (!ret->nodes) {
 		nsl_labstate_free(&st);
+		nsl_lab_close(ret);
 		return nsl_err_set(err, ENOMEM, "out of memory");
 	}
 	nsl_fmt(ret->name, sizeof(ret->name), "%s", st.name);
@@ -103,5 +110,6 @@ void nsl_lab_close(struct nsl_lab *l)
 	}
 	free(l->nodes);
 	free(l->topology);
+	free(l->text);
 	memset(l, 0, sizeof(*l));
 }

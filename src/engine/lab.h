@@ -22,6 +22,8 @@ struct nsl_lab_node {
 struct nsl_lab {
 	char name[NSL_NAME_MAX + 1];
 	char *topology; /* the absolute path of the file it was built from */
+	char *text;     /* that file's text as up read it (kept with the lab), or NULL */
+	size_t text_len;
 	struct nsl_lab_node *nodes;
 	size_t n_nodes;
 };

@@ -34,7 +34,7 @@ static void test_journal_round_trip(void **state)
 	struct nsl_prefix addrs[2];
 	struct nsl_journal j;
 	struct nsl_err err = {0};
-	struct nsl_rec recs[8] = {
+	struct nsl_rec recs[9] = {
 	    {.kind = NSL_REC_HEADER, .header = {.lab = "demo", .topology = "/my labs/t 1.json"}},
 	    {.kind = NSL_REC_NODE,
 	     .node = {.name = "r1",
@@ -51,6 +51,7 @@ static void test_journal_round_trip(void **state)
 	    {.kind = NSL_REC_HOSTSYSCTL_ORIG,
 	     .sysctl = {.key = "net.ipv4.ip_forward", .value = ""}},
 	    {.kind = NSL_REC_HOSTNFT, .hostnft = {.name = "nslab-demo"}},
+	    {.kind = NSL_REC_HOSTSYSCTL_DONE, .sysctl = {.key = "net.ipv4.ip_forward"}},
 	    {.kind = NSL_REC_COMMITTED},
 	};
 
@@ -68,9 +69,9 @@ static void test_journal_round_trip(void **state)
 	recs[2].device.addrs = addrs;
 	recs[2].device.n_addrs = 2;
 
-	char *text = format_all(recs, 8);
+	char *text = format_all(recs, 9);
 	assert_int_equal(nsl_journal_parse(text, &j, &err), 0);
-	assert_int_equal(j.n, 8);
+	assert_int_equal(j.n, 9);
 	assert_int_equal(j.version, NSL_JOURNAL_VERSION);
 	assert_string_equal(j.recs[0].header.topology, "/my labs/t 1.json");
 	assert_int_equal(j.recs[1].node.pid, 4242);
@@ -88,7 +89,9 @@ static void test_journal_round_trip(void **state)
 	assert_true(j.recs[4].sysctl.time == 77);
 	assert_string_equal(j.recs[5].sysctl.value, "");
 	assert_string_equal(j.recs[6].hostnft.name, "nslab-demo");
-	assert_int_equal(j.recs[7].kind, NSL_REC_COMMITTED);
+	assert_int_equal(j.recs[7].kind, NSL_REC_HOSTSYSCTL_DONE);
+	assert_string_equal(j.recs[7].sysctl.key, "net.ipv4.ip_forward");
+	assert_int_equal(j.recs[8].kind, NSL_REC_COMMITTED);
 	nsl_journal_free(&j);
 }
 
@@ -170,6 +173,8 @@ static void test_labstate_round_trip(void **state)
 	struct nsl_labstate s = {.version = NSL_LABSTATE_VERSION,
 	                         .name = "demo",
 	                         .topology = "/t/demo.json",
+	                         .sha256 = "ab12",
+	                         .generation = 3,
 	                         .nodes = nodes,
 	                         .n_nodes = 2},
 	                    back;
@@ -181,6 +186,8 @@ static void test_labstate_round_trip(void **state)
 	assert_int_equal(nsl_labstate_parse(text, &back, &err), 0);
 	assert_string_equal(back.name, "demo");
 	assert_string_equal(back.topology, "/t/demo.json");
+	assert_string_equal(back.sha256, "ab12");
+	assert_int_equal(back.generation, 3);
 	assert_int_equal(back.n_nodes, 2);
 	assert_true(back.nodes[0].start_time == 18446744073709551615ull);
 	assert_true(back.nodes[1].netns_ino == 4026532002ull);
@@ -195,8 +202,11 @@ static void test_labstate_round_trip(void **state)
 	    nsl_labstate_parse("{\"version\": 9, \"name\": \"x\", \"nodes\": []}", &back, &err),
 	    -EPROTONOSUPPORT);
 	assert_int_equal(
-	    nsl_labstate_parse("{\"version\": 1, \"name\": \"x\", \"nodes\": [{}]}", &back, &err),
+	    nsl_labstate_parse("{\"version\": 1, \"name\": \"x\", \"topology\": \"t\", "
+	                       "\"topology_sha256\": \"0\", \"generation\": 1, \"nodes\": [{}]}",
+	                       &back, &err),
 	    -EBADMSG);
+	assert_non_null(strstr(err.msg, "node 0"));
 	assert_int_equal(nsl_labstate_parse("not json", &back, &err), -EBADMSG);
 }
 
