@@ -83,7 +83,8 @@ run nsl run "$T_TMP/badup.json" --test -- touch "$T_TMP/ran"
 assert_eq 1 "$rc" "run whose up fails"
 assert_true "nothing ran after a failed up" test ! -e "$T_TMP/ran"
 lab_gone "$LAB"
-run nsl run "$F" -- sh -c 'kill -9 $$'
+# (not through nsl: a status of 128+N is run's command's here, as with exec)
+run timeout 60 "$NSLAB" run "$F" -- sh -c 'kill -9 $$'
 assert_eq 137 "$rc" "run with a command killed by a signal"
 lab_gone "$LAB"
 assert_status 2 nsl run
