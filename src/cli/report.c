@@ -135,13 +135,31 @@ void nsl_tap_bail_out(FILE *out, const char *reason)
 	fflush(out);
 }
 
-/* A YAML double-quoted scalar. */
+/* A YAML double-quoted scalar: printable as is; control characters (C0, DEL, C1) and the
+ * non-characters U+FFFE, U+FFFF escaped, since YAML readers refuse them raw. */
 static void yaml_qq(FILE *out, const char *s, size_t n)
 {
 	_cleanup_free_ char *c = utf8_clean(s, n);
+	const unsigned char *p = (const unsigned char *)(c ? c : "");
+	const unsigned char *end = p + strlen((const char *)p);
 
 	fputc('"', out);
-	for (const unsigned char *p = (const unsigned char *)(c ? c : ""); *p; p++) {
+	while (*p) {
+		size_t l = utf8_len(p, (size_t)(end - p));
+		if (l > 1) {
+			uint32_t cp = l == 2   ? (uint32_t)(p[0] & 0x1f) << 6 | (p[1] & 0x3f)
+			              : l == 3 ? (uint32_t)(p[0] & 0x0f) << 12 |
+			                             (uint32_t)(p[1] & 0x3f) << 6 | (p[2] & 0x3f)
+			                       : 0x10000;
+			if (cp >= 0x80 && cp <= 0x9f)
+				fprintf(out, "\\x%02x", (unsigned)cp); /* U+0080..U+009F */
+			else if (cp == 0xfffe || cp == 0xffff)
+				fprintf(out, "\\u%04x", (unsigned)cp);
+			else
+				fwrite(p, 1, l, out);
+			p += l;
+			continue;
+		}
 		if (*p == '"' || *p == '\\')
 			fprintf(out, "\\%c", *p);
 		else if (*p == '\n')
@@ -154,6 +172,7 @@ static void yaml_qq(FILE *out, const char *s, size_t n)
 			fprintf(out, "\\x%02x", *p);
 		else
 			fputc(*p, out);
+		p++;
 	}
 	fputc('"', out);
 }
