@@ -36,6 +36,8 @@ static void catch_signals(void)
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < NSL_ARRAY_SIZE(sigs); i++)
 		sigaction(sigs[i], &sa, NULL);
+	/* A reader of our output that goes away (| head) must not stop us before down. */
+	signal(SIGPIPE, SIG_IGN);
 }
 
 static void report(const char *msg) { fprintf(stderr, "nslab: %s\n", msg); }

@@ -82,8 +82,11 @@ static __attribute__((noreturn)) void reaper_main(int fd, const char *lab,
 		dup2(nul, 1);
 		close(nul);
 	}
+	/* What stops run (a terminal's Ctrl-C, a hang-up, a TERM to a process group) is not for
+	 * the reaper: only the end of the pipe says run is gone. */
 	signal(SIGINT, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
 	prctl(PR_SET_NAME, "nslab-reaper");
 	for (;;) {

@@ -1,6 +1,7 @@
 /* Checks against a lab that is up (see test.h). */
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "engine/test.h"
 
@@ -11,6 +12,12 @@ int nsl_test_prepare(const struct nsl_topology *t, const char *lab, struct nsl_t
 
 	memset(ret, 0, sizeof(*ret));
 	ret->t = t;
+	/* Two fds per node checked (holder, namespace), up to three per running check. */
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
 	rc = nsl_lab_open(lab, &ret->lab, err);
 	if (rc < 0)
 		return rc;
