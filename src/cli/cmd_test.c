@@ -252,7 +252,7 @@ int nsl_cmd_test(int argc, char **argv)
 		if (!arg && nsl_cli_only_lab(lab, sizeof(lab)) < 0)
 			return NSL_EXIT_NSLAB;
 		/* a lab: the checks of the file it was built from */
-		if (nsl_lab_open(lab, &l, &err) < 0) {
+		if (nsl_lab_open(lab, true, &l, &err) < 0) {
 			nsl_cli_error("test: %s", err.msg);
 			nsl_tap_bail_out(stdout, err.msg);
 			return NSL_EXIT_NSLAB;

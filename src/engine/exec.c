@@ -22,7 +22,7 @@ int nsl_node_find(const char *lab, const char *node, struct nsl_node_ref *ret, s
 
 	memset(ret, 0, sizeof(*ret));
 	ret->pidfd = -1;
-	rc = nsl_lab_open(lab, &l, err);
+	rc = nsl_lab_open(lab, false, &l, err);
 	if (rc < 0)
 		return rc;
 	n = nsl_lab_node(&l, node);

@@ -7,7 +7,7 @@
 #include "state/labstate.h"
 #include "state/statedir.h"
 
-int nsl_lab_open(const char *lab, struct nsl_lab *ret, struct nsl_err *err)
+int nsl_lab_open(const char *lab, bool want_text, struct nsl_lab *ret, struct nsl_err *err)
 {
 	struct nsl_statedir sd;
 	_cleanup_free_ char *text = NULL;
@@ -27,7 +27,8 @@ int nsl_lab_open(const char *lab, struct nsl_lab *ret, struct nsl_err *err)
 			rc = nsl_err_set(err, EAGAIN,
 			                 "lab %s is still being built (or its up failed)", lab);
 		/* the topology as it was when the lab was built (labs of older nslab lack it) */
-		if (rc > 0 && nsl_state_read_file(&sd, "topology", &ret->text, NULL) > 0)
+		if (rc > 0 && want_text &&
+		    nsl_state_read_file(&sd, "topology", &ret->text, NULL) > 0)
 			ret->text_len = strlen(ret->text);
 	}
 	nsl_state_close(&sd); /* the lock is not held while commands run */

@@ -28,8 +28,9 @@ struct nsl_lab {
 	size_t n_nodes;
 };
 
-/* Read LAB's state: -ENOENT (not up), -EAGAIN (still being built), or 0. */
-int nsl_lab_open(const char *lab, struct nsl_lab *ret, struct nsl_err *err) NSL_MUST_USE;
+/* Read LAB's state (and, with text, the topology kept with it): -ENOENT (not up), -EAGAIN
+ * (still being built), or 0. */
+int nsl_lab_open(const char *lab, bool text, struct nsl_lab *ret, struct nsl_err *err) NSL_MUST_USE;
 /* A node by name, NULL if the lab has none. */
 struct nsl_lab_node *nsl_lab_node(struct nsl_lab *l, const char *name);
 /* Open a node's holder (its pidfd, checked) and its network namespace; -ESRCH when the holder

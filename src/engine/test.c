@@ -18,7 +18,7 @@ int nsl_test_prepare(const struct nsl_topology *t, const char *lab, struct nsl_t
 		rl.rlim_cur = rl.rlim_max;
 		(void)setrlimit(RLIMIT_NOFILE, &rl);
 	}
-	rc = nsl_lab_open(lab, &ret->lab, err);
+	rc = nsl_lab_open(lab, false, &ret->lab, err);
 	if (rc < 0)
 		return rc;
 	ret->n = t->n_checks;
@@ -93,7 +93,7 @@ int nsl_wait(const char *lab, const char *node, char **argv, uint32_t interval_m
 		argc++;
 	k.cmd = (struct nsl_argv){argv, argc};
 	nsl_fmt(k.node_name, sizeof(k.node_name), "%s", node);
-	rc = nsl_lab_open(lab, &l, err);
+	rc = nsl_lab_open(lab, false, &l, err);
 	if (rc < 0)
 		return rc;
 	n = nsl_lab_node(&l, node);
