@@ -21,6 +21,13 @@ static const struct nsl_command commands[] = {
      "check a topology (no root, no kernel); --show prints the model"},
     {"graph", nsl_cmd_graph, "graph [--format dot|mermaid] [--mermaid] TOPO",
      "print the topology as Graphviz DOT or Mermaid"},
+    {"test", nsl_cmd_test, "test [LAB|TOPO] [--name LAB] [--junit FILE] [--json] [-j N]",
+     "run the topology's checks against its lab: TAP on stdout, JUnit XML, JSON"},
+    {"run", nsl_cmd_run,
+     "run TOPO [--name LAB] [--test] [--junit FILE] [--json] [-j N] [--] [CMD...]",
+     "up, the checks and/or CMD (in the host, NSLAB_LAB set), then down whatever happens"},
+    {"wait", nsl_cmd_wait, "wait [--interval D] [--timeout D] [-q] LAB NODE|LAB.NODE [--] CMD...",
+     "re-run CMD in the node until it exits 0 (default every 100ms, at most 30s)"},
 };
 
 /* How main.c treats the options every command takes, for the commands that differ. */
@@ -34,6 +41,8 @@ static const struct {
     {"status", CMD_JSON},
     {"validate", CMD_JSON},
     {"exec", CMD_RAW},
+    {"run", CMD_RAW},
+    {"wait", CMD_RAW},
 };
 
 static unsigned traits_of(const char *cmd)

@@ -11,6 +11,7 @@
 #include "engine/exec_up.h"
 #include "engine/fault.h"
 #include "engine/marks.h"
+#include "engine/probe.h"
 #include "engine/ready.h"
 #include "kernel/nft.h"
 #include "kernel/ns.h"
@@ -42,6 +43,7 @@ static enum nsl_phase phase_of(const struct nsl_op *op)
 	case NSL_OP_EXEC:
 		return NSL_PHASE_EXEC;
 	case NSL_OP_WAIT:
+	case NSL_OP_READY:
 		return NSL_PHASE_READY;
 	case NSL_OP_COMMIT:
 		return NSL_PHASE_COMMIT;
@@ -561,6 +563,60 @@ static int do_wait(struct nsl_apply *a, size_t from, size_t to, struct nsl_err *
 	                               nsl_phase_progress[NSL_PHASE_READY], err);
 }
 
+/* Ready commands of a batch, every node at once: each re-run in its node every `interval`
+ * until it exits 0, for at most `timeout` (no attempt outlives it). */
+static int do_ready(struct nsl_apply *a, size_t from, size_t to, struct nsl_err *err)
+{
+	const struct nsl_topology *t = topo(a);
+	size_t n = to - from;
+	_cleanup_free_ struct nsl_check *checks = calloc(n + 1, sizeof(*checks));
+	_cleanup_free_ struct nsl_probe *probes = calloc(n + 1, sizeof(*probes));
+	int rc = settle(a, err);
+
+	if (rc < 0)
+		return rc;
+	if (!checks || !probes)
+		return nsl_err_set(err, ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		const struct nsl_op *op = &a->plan->ops[from + i];
+		const struct nsl_node *nd = &t->nodes[op->node];
+		rc = nsl_step("ready", err);
+		if (rc < 0)
+			return blame(a, op->node, rc, err);
+		checks[i] = (struct nsl_check){.kind = NSL_CHECK_CMD,
+		                               .node = op->node,
+		                               .cmd = nd->ready.cmd,
+		                               .within_ms = nd->ready.timeout_ms,
+		                               .interval_ms = nd->ready.interval_ms,
+		                               .timeout_ms = nd->ready.timeout_ms};
+		nsl_fmt(checks[i].node_name, sizeof(checks[i].node_name), "%s", nd->name);
+		probes[i] = (struct nsl_probe){.check = &checks[i],
+		                               .node = nd->name,
+		                               .pidfd = a->nodes[op->node].pidfd,
+		                               .netns_fd = a->nodes[op->node].netns_fd,
+		                               .env = nd->env,
+		                               .after = -1,
+		                               .hard_deadline = true};
+	}
+	rc = nsl_probes_run(probes, n, 0, NULL, NULL, err);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		const struct nsl_probe *p = &probes[i];
+		char cmd[256], tail[512], took[32];
+		if (p->verdict == NSL_VERDICT_PASS)
+			continue;
+		nsl_argv_str(&checks[i].cmd, cmd, sizeof(cmd));
+		nsl_text_tail(p->output ? p->output : "", p->output_len, tail, sizeof(tail));
+		nsl_ms_str(took, sizeof(took), checks[i].within_ms);
+		rc = nsl_err_set(err, p->verdict == NSL_VERDICT_ERROR ? EIO : ETIMEDOUT,
+		                 "node %s: not ready within %s (%u attempt%s): ready command `%s` "
+		                 "%s%s%s",
+		                 p->node, took, p->attempts, p->attempts == 1 ? "" : "s", cmd,
+		                 p->saw, tail[0] ? "; its last output ends with:\n" : "", tail);
+	}
+	nsl_probes_free(probes, n);
+	return rc;
+}
+
 static int write_state(struct nsl_apply *a, struct nsl_err *err)
 {
 	const struct nsl_topology *t = topo(a);
@@ -704,6 +760,10 @@ int nsl_apply(struct nsl_apply *a, struct nsl_err *err)
 		case NSL_OP_WAIT:
 			next = run_end(p, i);
 			rc = do_wait(a, i, next, err);
+			break;
+		case NSL_OP_READY:
+			next = run_end(p, i);
+			rc = do_ready(a, i, next, err);
 			break;
 		default:
 			rc = do_one(a, op, err);

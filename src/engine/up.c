@@ -8,8 +8,7 @@
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	nsl_interrupted = 1;
+	nsl_interrupted = sig; /* non-zero: which one, for callers that exit 128+N */
 }
 
 static void rollback(struct nsl_apply *a, struct nsl_statedir *sd, struct nsl_err *err)
@@ -59,6 +58,8 @@ int nsl_up(const struct nsl_topology *t, const struct nsl_up_opts *o, struct nsl
 		rc = nsl_state_root(&sd, err);
 	if (rc == 0)
 		rc = nsl_state_create(&sd, lab, err);
+	if (rc == 0 && o->on_state)
+		o->on_state(o->arg, sd.lab_fd);
 	if (rc == 0) {
 		struct nsl_rec header = {.kind = NSL_REC_HEADER};
 		header.header.lab = lab;
