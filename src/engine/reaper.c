@@ -52,7 +52,7 @@ static int reap(const char *lab, const struct msg *armed, char *say, size_t size
 		nsl_state_close(&sd);
 		return 0;
 	}
-	rc = nsl_teardown(&sd, &err);
+	rc = nsl_teardown(&sd, NULL, &err);
 	if (rc == 0)
 		rc = nsl_state_remove(&sd, &err);
 	nsl_state_close(&sd);
