@@ -3,17 +3,18 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/output.h"
 #include "engine/status.h"
 
 void nsl_cli_error(const char *fmt, ...)
 {
+	char msg[2048];
 	va_list ap;
 
-	fputs("nslab: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	nsl_cli_problem(NULL, NULL, 0, 0, msg);
 }
 
 bool nsl_cli_is_help(const char *arg) { return !strcmp(arg, "--help") || !strcmp(arg, "-h"); }
@@ -26,7 +27,7 @@ static struct nsl_topology *load(const char *path, int rootless)
 
 	if (nsl_topology_load(path, &t, &d) < 0 || nsl_topology_validate(t, &d) < 0 ||
 	    (rootless >= 0 && nsl_topology_check_for(t, rootless, &d) < 0)) {
-		nsl_diags_print(&d, stderr);
+		nsl_cli_diags(&d);
 		nsl_diags_clear(&d);
 		nsl_topology_free(t);
 		return NULL;

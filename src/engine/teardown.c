@@ -43,7 +43,10 @@ struct td {
 	int *killed; /* pidfds of processes killed, waited for at the end */
 	size_t n_killed;
 	struct nsl_err *err;
+	struct nsl_progress_sink *progress;
 };
+
+#define WAIT_CHUNK 64 /* processes waited for between two progress reports */
 
 static void keep_first(struct td *td, int rc, struct nsl_err *e)
 {
@@ -267,6 +270,7 @@ static void kill_and_unbind(struct td *td)
 		all[n_all++] = TAKE_FD(td->keeper.uplink.pidfd);
 	free(fds);
 	free(ufds);
+	nsl_progress_report(td->progress, "processes", 0, n_all);
 	for (size_t i = 0; i < n_all; i++)
 		(void)nsl_pidfd_kill(all[i], SIGKILL);
 	td->killed = all;
@@ -277,6 +281,7 @@ static void kill_and_unbind(struct td *td)
 	}
 	/* Names free: the bind goes only if it is the namespace we know (a name proves nothing). */
 	for (size_t i = 0; i < td->n_ns; i++) {
+		nsl_progress_report(td->progress, "names", i, td->n_ns);
 		char path[PATH_MAX];
 		struct nsl_ns_id id;
 		int fd;
@@ -453,8 +458,16 @@ static int restore_sysctls(struct td *td, struct nsl_err *err)
 
 static void td_close(struct td *td)
 {
+	uint64_t deadline = nsl_now_ns() + WAIT_GONE_MS * 1000000ull;
+
 	/* Done when the processes are gone. */
-	nsl_pidfds_kill_wait(td->killed, td->n_killed, WAIT_GONE_MS);
+	for (size_t i = 0; i < td->n_killed; i += WAIT_CHUNK) {
+		size_t k = td->n_killed - i < WAIT_CHUNK ? td->n_killed - i : WAIT_CHUNK;
+		uint64_t now = nsl_now_ns();
+		nsl_progress_report(td->progress, "exit", i, td->n_killed);
+		nsl_pidfds_kill_wait(td->killed + i, k,
+		                     now < deadline ? (int)((deadline - now) / 1000000) : 0);
+	}
 	free(td->killed);
 	for (size_t i = 0; i < td->n_ns; i++) {
 		if (td->ns[i].fd >= 0)
@@ -467,17 +480,19 @@ static void td_close(struct td *td)
 	nsl_nl_close(&td->host);
 }
 
-int nsl_teardown(struct nsl_statedir *sd, struct nsl_err *err)
+int nsl_teardown(struct nsl_statedir *sd, struct nsl_progress_sink *progress, struct nsl_err *err)
 {
 	struct td td = {.sd = sd,
 	                .lab = sd->lab,
 	                .err = err,
+	                .progress = progress,
 	                .rootless = sd->rootless,
 	                .keeper = {.pidfd = -1, .lifeline_w = -1, .uplink.pidfd = -1},
 	                .host = {.fd = -1}};
 	struct nsl_journal j;
 	struct nsl_ns_id userns = {0};
 	bool hostnft = false, userns_live = false;
+	size_t n_devices = 0, n_hostlinks = 0, done = 0;
 	struct nsl_err e;
 	int rc;
 
@@ -521,11 +536,16 @@ int nsl_teardown(struct nsl_statedir *sd, struct nsl_err *err)
 	 * been given to a namespace born since. */
 	if (userns_live)
 		td.userns = userns;
+	for (size_t i = 0; i < j.n; i++) {
+		n_devices += j.recs[i].kind == NSL_REC_DEVICE;
+		n_hostlinks += j.recs[i].kind == NSL_REC_HOSTLINK;
+	}
 	/* 2. Moved devices home, last moved first, while their namespaces still exist. */
 	for (size_t i = j.n; !td.rootless && i-- > 0;) {
 		const struct nsl_rec *r = &j.recs[i];
 		if (r->kind != NSL_REC_DEVICE)
 			continue;
+		nsl_progress_report(progress, "devices", done++, n_devices);
 		struct device_home d = {.node = r->device.node,
 		                        .key = r->device.key,
 		                        .orig = r->device.orig,
@@ -545,8 +565,10 @@ int nsl_teardown(struct nsl_statedir *sd, struct nsl_err *err)
 	if (!td.first)
 		kill_and_unbind(&td);
 	/* 5. Host ends (the kernel would take its time), by name and by mark. */
+	done = 0;
 	for (size_t i = 0; !td.first && !td.rootless && i < j.n; i++)
 		if (j.recs[i].kind == NSL_REC_HOSTLINK) {
+			nsl_progress_report(progress, "host links", done++, n_hostlinks);
 			rc = nsl_step("host link", &e);
 			if (rc == 0)
 				rc = delete_host_link(&td, j.recs[i].hostlink.name,
@@ -555,6 +577,7 @@ int nsl_teardown(struct nsl_statedir *sd, struct nsl_err *err)
 		}
 	if (!td.first && !td.rootless)
 		keep_first(&td, delete_marked_host_links(&td, &e), &e);
+	nsl_progress_report(progress, "host", 0, 0);
 	/* 6. The host's nft table (a delete waits for a grace period: only when there may be
 	 * one), 7. host sysctls. */
 	if (!td.first && hostnft && !td.rootless)
@@ -623,11 +646,13 @@ static int teardown_marks_rootless(struct td *td)
 	return td->first < 0 ? td->first : found;
 }
 
-int nsl_teardown_marks(struct nsl_statedir *sd, struct nsl_err *err)
+int nsl_teardown_marks(struct nsl_statedir *sd, struct nsl_progress_sink *progress,
+                       struct nsl_err *err)
 {
 	struct td td = {.sd = sd,
 	                .lab = sd->lab,
 	                .err = err,
+	                .progress = progress,
 	                .rootless = sd->rootless,
 	                .keeper = {.pidfd = -1, .lifeline_w = -1, .uplink.pidfd = -1},
 	                .host = {.fd = -1}};

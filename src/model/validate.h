@@ -35,5 +35,7 @@ void nsl_v_err_key(struct vctx *c, const char *path, const char *fmt, ...) NSL_P
 struct nsl_iface *nsl_v_iface(const struct vctx *c, int node, const char *name);
 /* Routes of a node (validate_routes.c): 0 or -ENOMEM. */
 int nsl_v_routes(struct vctx *c, int node);
+/* `after` and the checks (validate_tests.c): 0 or -ENOMEM. */
+int nsl_v_tests(struct vctx *c);
 
 #endif

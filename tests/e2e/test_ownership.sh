@@ -59,6 +59,7 @@ foreign_netns() {
 	pid=$!
 	wait_for 5 grep -qx sleep "/proc/$pid/comm" || die "the sleep in $name did not start"
 	FPID[$name]=$pid
+	RSD_NOT_OURS_PIDS="${RSD_NOT_OURS_PIDS:-} $pid"
 	FSTART[$name]=$(starttime "$pid")
 	FINO[$name]=$(stat -L -c %i "/run/netns/$name")
 	defer kill_same "$pid" "${FSTART[$name]}"
@@ -154,6 +155,7 @@ unshared() { # a namespace that only its process holds, and symlinks to both
 	wait_for 5 grep -qx sleep "/proc/$UPID/comm" || die "unshare --net sleep did not start"
 	USTART=$(starttime "$UPID")
 	defer kill_same "$UPID" "$USTART"
+	RSD_NOT_OURS_PIDS="${RSD_NOT_OURS_PIDS:-} $UPID"
 	UNS=$(readlink "/proc/$UPID/ns/net")
 	rm -f "/run/netns/$LAB.y" "/run/netns/$LAB.z"
 	ln -s "/run/netns/$OTHER" "/run/netns/$LAB.y"
