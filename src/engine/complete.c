@@ -3,11 +3,15 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <fcntl.h>
+
 #include "engine/complete.h"
 #include "engine/status.h"
 #include "kernel/netlink.h"
 #include "kernel/ns.h"
 #include "model/topology.h"
+#include "state/labstate.h"
+#include "state/statedir.h"
 
 struct strv {
 	char **v;
@@ -83,6 +87,53 @@ static int netns_names(const char *lab, bool lab_part, struct strv *s)
 	return rc;
 }
 
+/* A user's own (rootless) labs' nodes, from their state.json, read without the lab's lock
+ * (the file is replaced atomically): "NODE", or "LAB.NODE" when every lab is asked for. */
+static int own_nodes(const char *lab, struct strv *s)
+{
+	struct nsl_statedir sd;
+	char **labs = NULL;
+	size_t n = 0;
+	int rc = 0;
+
+	if (nsl_state_root(&sd, NULL) < 0)
+		return 0;
+	if (lab) {
+		labs = calloc(2, sizeof(char *));
+		if (labs && (labs[0] = strdup(lab)))
+			n = 1;
+	} else if (nsl_state_list(&sd, &labs, &n, NULL) < 0) {
+		labs = NULL, n = 0;
+	}
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		char path[NSL_NAME_MAX + 16], buf[65536];
+		struct nsl_labstate st;
+		ssize_t len;
+		int fd;
+		if (!nsl_name_valid(labs[i]) ||
+		    !nsl_fmt(path, sizeof(path), "%s/state.json", labs[i]) ||
+		    (fd = openat(sd.root_fd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+			continue;
+		len = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (len <= 0)
+			continue;
+		buf[len] = 0;
+		if (nsl_labstate_parse(buf, &st, NULL) < 0)
+			continue;
+		for (size_t k = 0; rc == 0 && k < st.n_nodes; k++) {
+			char name[2 * NSL_NAME_MAX + 2];
+			nsl_fmt(name, sizeof(name), "%s%s%s", lab ? "" : labs[i], lab ? "" : ".",
+			        st.nodes[k].name);
+			rc = push(s, name);
+		}
+		nsl_labstate_free(&st);
+	}
+	nsl_strv_free(labs, n);
+	nsl_state_close(&sd);
+	return rc;
+}
+
 int nsl_complete_labs(char ***ret, size_t *ret_n)
 {
 	struct strv s = {0};
@@ -91,21 +142,26 @@ int nsl_complete_labs(char ***ret, size_t *ret_n)
 	size_t n = 0;
 	int rc = 0;
 
-	if (geteuid() == 0 && nsl_status_labs(&labs, &n, &err) == 0) {
+	/* Root: its state. A user: its own labs (rootless), and root's names under /run/netns
+	 * (for what it will run with sudo). */
+	if (nsl_status_labs(&labs, &n, &err) == 0) {
 		for (size_t i = 0; rc == 0 && i < n; i++)
 			rc = push(&s, labs[i]);
 		nsl_strv_free(labs, n);
-	} else {
-		rc = netns_names(NULL, true, &s);
 	}
+	if (rc == 0 && geteuid() != 0)
+		rc = netns_names(NULL, true, &s);
 	return finish(&s, rc, ret, ret_n);
 }
 
 int nsl_complete_nodes(const char *lab, char ***ret, size_t *ret_n)
 {
 	struct strv s = {0};
+	int rc = netns_names(lab, false, &s);
 
-	return finish(&s, netns_names(lab, false, &s), ret, ret_n);
+	if (rc == 0 && geteuid() != 0)
+		rc = own_nodes(lab, &s);
+	return finish(&s, rc, ret, ret_n);
 }
 
 int nsl_complete_ifaces(const char *lab, char ***ret, size_t *ret_n)

@@ -2,6 +2,7 @@
  * Read without taking any lab's lock (a Tab never waits for an `up`) and, where root is not
  * needed, without root: node names come from the netns names under /run/netns (LAB.NODE,
  * readable by anyone); lab names from the state directory as root, else from those names. A
+ * user other than root also gets its own (rootless) labs and their nodes, from its state. A
  * suggestion, not a proof of ownership: nothing here is acted on. */
 #ifndef NSL_COMPLETE_H
 #define NSL_COMPLETE_H

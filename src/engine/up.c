@@ -1,6 +1,9 @@
 /* `up` (see up.h): plan -> host checks -> state -> apply -> commit, or rollback. */
+#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 
 #include "engine/fault.h"
 #include "engine/rootless.h"
@@ -23,6 +26,81 @@ static void rollback(struct nsl_apply *a, struct nsl_statedir *sd, struct nsl_er
 		nsl_err_prefix(err, "(rollback incomplete: %s)", terr.msg);
 }
 
+/* What a rootless up's worker tells: one write, smaller than PIPE_BUF. */
+struct worked {
+	int rc;
+	unsigned long steps;
+	uint64_t phase_ns[NSL_PHASES];
+	struct nsl_err err;
+};
+
+/* A rootless lab is built from inside its keeper's namespaces, which a process may join but
+ * never leave: a worker of ours joins them and applies the plan (and rolls back), so that the
+ * caller stays where it was (`nslab run` starts its command in the host afterwards). The
+ * worker dies with us (a killed up is a killed up: the keeper and the holders die with it).
+ * A signal we get is passed on to it. */
+static int apply_rootless(struct nsl_apply *a, struct nsl_statedir *sd, struct nsl_keeper *k,
+                          struct nsl_nl *inner, enum nsl_uplink uplink, unsigned long *steps,
+                          struct nsl_err *err)
+{
+	struct worked w = {0};
+	pid_t parent = getpid(), pid;
+	bool told = false;
+	size_t got = 0;
+	int p[2];
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return nsl_err_set(err, errno, "pipe: %m");
+	pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		close(p[0]);
+		close(p[1]);
+		return nsl_err_set(err, e, "fork: %s", strerror(e));
+	}
+	if (pid == 0) {
+		uint64_t t0 = nsl_now_ns();
+		close(p[0]);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(1);
+		w.rc = nsl_rootless_enter(sd, k, uplink, inner, &w.err);
+		a->phase_ns[NSL_PHASE_HOLDERS] += nsl_now_ns() - t0;
+		if (w.rc == 0)
+			w.rc = nsl_apply(a, &w.err);
+		if (w.rc < 0)
+			rollback(a, sd, &w.err);
+		w.steps = nsl_steps_taken();
+		memcpy(w.phase_ns, a->phase_ns, sizeof(w.phase_ns));
+		_exit(write(p[1], &w, sizeof(w)) == (ssize_t)sizeof(w) ? 0 : 1);
+	}
+	close(p[1]);
+	while (got < sizeof(w)) {
+		ssize_t n = read(p[0], (char *)&w + got, sizeof(w) - got);
+		if (n < 0 && errno == EINTR) {
+			if (nsl_interrupted && !told)
+				told = kill(pid, (int)nsl_interrupted) == 0;
+			continue;
+		}
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(p[0]);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	if (got != sizeof(w))
+		return nsl_err_set(err, EIO,
+		                   "the worker that builds the lab died; what it built goes with "
+		                   "'nslab down %s'",
+		                   sd->lab);
+	memcpy(a->phase_ns, w.phase_ns, sizeof(w.phase_ns));
+	*steps = w.steps;
+	if (w.rc < 0)
+		*err = w.err;
+	return w.rc;
+}
+
 int nsl_up(const struct nsl_topology *t, const struct nsl_up_opts *o, struct nsl_err *err)
 {
 	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
@@ -35,6 +113,7 @@ int nsl_up(const struct nsl_topology *t, const struct nsl_up_opts *o, struct nsl
 	struct nsl_keeper keeper = {.pidfd = -1, .lifeline_w = -1, .uplink.pidfd = -1};
 	struct nsl_apply a = {.hs.lifeline_w = -1, .log_fd = -1};
 	const char *lab = o->name ? o->name : t->name;
+	unsigned long steps = 0;
 	int rc;
 
 	if (!lab || !*lab)
@@ -75,15 +154,16 @@ int nsl_up(const struct nsl_topology *t, const struct nsl_up_opts *o, struct nsl
 		                       .hs.lifeline_w = -1,
 		                       .log_fd = -1};
 		rc = nsl_journal_append(&sd, &header, 1, err);
-		/* Rootless: everything from here on happens inside the lab's own namespaces. */
-		uint64_t t0 = nsl_now_ns();
-		if (rc == 0 && sd.rootless)
-			rc = nsl_rootless_enter(&sd, &keeper, t->host.uplink, &inner, err);
-		a.phase_ns[NSL_PHASE_HOLDERS] += nsl_now_ns() - t0;
-		if (rc == 0)
+		if (rc == 0 && sd.rootless) {
+			/* Rootless: from here on, inside the lab's own namespaces. */
+			rc = apply_rootless(&a, &sd, &keeper, &inner, t->host.uplink, &steps, err);
+		} else if (rc == 0) {
 			rc = nsl_apply(&a, err);
-		if (rc < 0)
+			if (rc < 0)
+				rollback(&a, &sd, err);
+		} else {
 			rollback(&a, &sd, err);
+		}
 		if (o->phase_ns)
 			memcpy(o->phase_ns, a.phase_ns, sizeof(a.phase_ns));
 		nsl_apply_free(&a);
@@ -92,7 +172,7 @@ int nsl_up(const struct nsl_topology *t, const struct nsl_up_opts *o, struct nsl
 		sigaction(sigs[s], &old[s], NULL);
 	sigaction(SIGPIPE, &old_pipe, NULL);
 	if (o->steps)
-		*o->steps = nsl_steps_taken();
+		*o->steps = steps ? steps : nsl_steps_taken();
 	nsl_state_close(&sd);
 	nsl_keeper_free(&keeper);
 	nsl_nl_close(&inner);

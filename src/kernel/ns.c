@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <sys/wait.h>
 
 #include "kernel/ns.h"
 
@@ -90,6 +91,77 @@ static int make_socket(void *arg)
 	return fd < 0 ? -errno : fd;
 }
 
+/* A socket made in a rootless lab's namespace for a caller outside the lab (who may not
+ * enter it: setns wants CAP_SYS_ADMIN in the caller's own user namespace): a child joins the
+ * user namespace that owns it (the caller's user owns that one), then the namespace, makes
+ * the socket and hands it over. */
+static int socket_helped(int netns_fd, const struct socket_args *a)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	int32_t result = 0;
+	struct iovec iov = {.iov_base = &result, .iov_len = sizeof(result)};
+	struct msghdr mh = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
+	int sv[2], fd = -1, userns = ioctl(netns_fd, NS_GET_USERNS);
+	ssize_t n;
+	pid_t pid;
+
+	if (userns < 0)
+		return -errno;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		int e = errno;
+		close(userns);
+		return -e;
+	}
+	pid = fork();
+	if (pid == 0) {
+		close(sv[0]);
+		/* (EINVAL: we are in it already) */
+		if (setns(userns, CLONE_NEWUSER) < 0 && errno != EINVAL)
+			result = -errno;
+		else if (setns(netns_fd, CLONE_NEWNET) < 0)
+			result = -errno;
+		else
+			result = fd = make_socket((void *)a);
+		if (fd >= 0) {
+			mh.msg_control = cbuf;
+			mh.msg_controllen = sizeof(cbuf);
+			memset(cbuf, 0, sizeof(cbuf));
+			struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+			c->cmsg_level = SOL_SOCKET;
+			c->cmsg_type = SCM_RIGHTS;
+			c->cmsg_len = CMSG_LEN(sizeof(int));
+			memcpy(CMSG_DATA(c), &fd, sizeof(int));
+		} else {
+			mh.msg_control = NULL;
+			mh.msg_controllen = 0;
+		}
+		_exit(sendmsg(sv[1], &mh, MSG_NOSIGNAL) == (ssize_t)sizeof(result) ? 0 : 1);
+	}
+	close(sv[1]);
+	close(userns);
+	if (pid < 0) {
+		int e = errno;
+		close(sv[0]);
+		return -e;
+	}
+	do
+		n = recvmsg(sv[0], &mh, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	for (struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL; c; c = CMSG_NXTHDR(&mh, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+			memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	close(sv[0]);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	if (n != (ssize_t)sizeof(result) || result < 0 || fd < 0) {
+		if (fd >= 0)
+			close(fd);
+		return n != (ssize_t)sizeof(result) ? -EIO : result < 0 ? result : -EPROTO;
+	}
+	return fd;
+}
+
 int nsl_netns_socket(int netns_fd, int domain, int type, int protocol, struct nsl_err *err)
 {
 	struct socket_args a = {domain, type, protocol};
@@ -107,6 +179,9 @@ int nsl_netns_socket(int netns_fd, int domain, int type, int protocol, struct ns
 		                   "enter network namespace: fd %d is no network namespace",
 		                   netns_fd);
 	fd = nsl_netns_call(netns_fd, make_socket, &a);
+	/* Not ours to enter: a rootless lab's, from outside it. */
+	if (fd == -EPERM)
+		fd = socket_helped(netns_fd, &a);
 	return fd < 0 ? nsl_err_set(err, fd, "socket in a network namespace: %s", strerror(-fd))
 	              : fd;
 }

@@ -2,15 +2,25 @@
  * namespace at the holder's (setns of CLONE_NEWPID changes only where children are born),
  * clones the child with a pidfd, then points it back; the child joins the node's network,
  * mount and UTS namespaces itself. So the command is a child of ours, in the node's PID
- * namespace, and never runs a line of nslab in a namespace it should not be in. */
+ * namespace, and never runs a line of nslab in a namespace it should not be in.
+ *
+ * Where we could not point our children back (a rootless lab: from outside it we may not
+ * enter its PID namespaces, and from inside it, not come back to ours), a helper does the
+ * pointing: it joins the lab's user namespace (unless it is in it already) and the node's
+ * PID namespace for children, then clones the command as our child (CLONE_PARENT) and hands
+ * us its pidfd. The command is still ours to wait for. */
 #include <fcntl.h>
+#include <linux/nsfs.h>
 #include <linux/sched.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -70,6 +80,127 @@ static __attribute__((noreturn)) void child(const struct nsl_spawn *s, pid_t par
 	_exit(e == ENOENT ? 127 : 126);
 }
 
+/* Whether we may point our children's PID namespace at a node's and back: we are root in
+ * the user namespace that owns our own PID namespace (root, in the host). Read once. */
+static bool can_come_back(void)
+{
+	static int yes = -1;
+
+	if (yes < 0) {
+		struct stat mine, owner;
+		int pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC), userns = -1;
+		yes = geteuid() == 0 && pidns >= 0 && (userns = ioctl(pidns, NS_GET_USERNS)) >= 0 &&
+		      fstat(userns, &owner) == 0 && stat("/proc/self/ns/user", &mine) == 0 &&
+		      mine.st_ino == owner.st_ino && mine.st_dev == owner.st_dev;
+		if (userns >= 0)
+			close(userns);
+		if (pidns >= 0)
+			close(pidns);
+	}
+	return yes;
+}
+
+struct helped {
+	int32_t pid; /* > 0, or -errno */
+	int32_t step;
+};
+
+static int send_pidfd(int sock, const struct helped *h, int fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = {0};
+	struct iovec iov = {.iov_base = (void *)h, .iov_len = sizeof(*h)};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+
+	if (fd >= 0) {
+		mh.msg_control = cbuf;
+		mh.msg_controllen = sizeof(cbuf);
+		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	}
+	return sendmsg(sock, &mh, MSG_NOSIGNAL) == (ssize_t)sizeof(*h) ? 0 : -1;
+}
+
+/* The helper: into the lab's user namespace (if not there yet) and the node's PID namespace
+ * for children, then the command, a child of the helper's parent. */
+static __attribute__((noreturn)) void helper(const struct nsl_spawn *s, int sock, pid_t parent)
+{
+	struct clone_args ca = {.flags = CLONE_PIDFD | CLONE_PARENT};
+	struct helped h = {0, 0};
+	int pidfd = -1;
+	pid_t pid;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(1);
+	if (setns(s->holder_pidfd, CLONE_NEWUSER | CLONE_NEWPID) < 0 &&
+	    (errno != EINVAL || setns(s->holder_pidfd, CLONE_NEWPID) < 0)) {
+		h.pid = -errno;
+		h.step = 1;
+		_exit(send_pidfd(sock, &h, -1) < 0);
+	}
+	ca.pidfd = (uint64_t)(uintptr_t)&pidfd;
+	pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+	if (pid == 0) {
+		close(sock);
+		child(s, parent);
+	}
+	h.pid = pid > 0 ? pid : -errno;
+	h.step = 2;
+	_exit(send_pidfd(sock, &h, pidfd) < 0);
+}
+
+static int spawn_helped(const struct nsl_spawn *s, struct nsl_child *ret, struct nsl_err *err)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct helped h = {0, 0};
+	struct iovec iov = {.iov_base = &h, .iov_len = sizeof(h)};
+	struct msghdr mh = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
+	pid_t parent = getpid(), hp;
+	int sv[2], pidfd = -1;
+	ssize_t n;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return nsl_err_set(err, errno, "socketpair: %m");
+	hp = fork();
+	if (hp < 0) {
+		int e = errno;
+		close(sv[0]);
+		close(sv[1]);
+		return nsl_err_set(err, e, "fork: %s", strerror(e));
+	}
+	if (hp == 0) {
+		close(sv[0]);
+		helper(s, sv[1], parent);
+	}
+	close(sv[1]);
+	do
+		n = recvmsg(sv[0], &mh, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	for (struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL; c; c = CMSG_NXTHDR(&mh, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+			memcpy(&pidfd, CMSG_DATA(c), sizeof(int));
+	close(sv[0]);
+	while (waitpid(hp, NULL, 0) < 0 && errno == EINTR)
+		;
+	if (n != (ssize_t)sizeof(h) || h.pid <= 0 || pidfd < 0) {
+		int e = n != (ssize_t)sizeof(h) ? EIO : h.pid < 0 ? -h.pid : EPROTO;
+		if (pidfd >= 0)
+			close(pidfd);
+		if (h.step == 1)
+			return nsl_err_set(err, e, "enter the node's PID namespace: %s",
+			                   e == ESRCH ? "its holder is gone" : strerror(e));
+		return nsl_err_set(err, e, "start %s: %s", s->argv[0], strerror(e));
+	}
+	ret->pid = h.pid;
+	ret->pidfd = pidfd;
+	ret->session = s->new_session;
+	return 0;
+}
+
 int nsl_spawn(const struct nsl_spawn *s, struct nsl_child *ret, struct nsl_err *err)
 {
 	struct clone_args ca = {.flags = CLONE_PIDFD, .exit_signal = SIGCHLD};
@@ -82,6 +213,8 @@ int nsl_spawn(const struct nsl_spawn *s, struct nsl_child *ret, struct nsl_err *
 	ret->session = false;
 	if (!s->argv || !s->argv[0])
 		return nsl_err_set(err, EINVAL, "no command");
+	if (s->holder_pidfd >= 0 && !can_come_back())
+		return spawn_helped(s, ret, err);
 	if (s->holder_pidfd >= 0) {
 		self = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
 		if (self < 0)
