@@ -2,7 +2,7 @@
 # completion: with a real lab up, Tab completes its name and its nodes' names, in bash as a
 # person uses it (tmux: keys typed, the screen read back) and through the completion
 # function; `nslab __complete` gives labs and nodes without root (from /run/netns, so also
-# after sudo) and NODE:IF names with root.
+# after sudo; a user's own rootless labs from its state) and NODE:IF names with root.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 need tmux
@@ -27,8 +27,12 @@ assert_eq $'alpha\nbravo' "$out" "__complete nodes"
 run nsl __complete nodes
 assert_contains "$out" "$LAB.alpha" "__complete nodes (every lab)"
 run nsl __complete ifaces "$LAB"
-assert_eq $'alpha:eth0\nalpha:lo\nbravo:eth0\nbravo:lo' "$out" "__complete ifaces"
-if command -v setpriv >/dev/null; then
+if rootless; then
+	assert_eq "0:" "$rc:$out$err" "__complete ifaces of a rootless lab: nothing, quietly"
+else
+	assert_eq $'alpha:eth0\nalpha:lo\nbravo:eth0\nbravo:lo' "$out" "__complete ifaces"
+fi
+if ! rootless && command -v setpriv >/dev/null; then
 	nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 	run "${nobody[@]}" "$NSLAB" __complete labs
 	assert_contains "$out" "$LAB" "__complete labs as nobody"

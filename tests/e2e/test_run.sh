@@ -29,10 +29,10 @@ stopped() { [ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" = T ]; }
 # gone_after_reaper LAB FILE WHAT: the reaper took LAB down and left itself.
 gone_after_reaper() {
 	local lab=$1 file=$2 what=$3
-	if wait_for 20 test ! -e "/run/nslab/$lab"; then
+	if wait_for 20 test ! -e "$E2E_STATE/$lab"; then
 		ok "$what: the lab's state is gone"
 	else
-		not_ok "$what: /run/nslab/$lab is still there"
+		not_ok "$what: $E2E_STATE/$lab is still there"
 	fi
 	lab_gone "$lab"
 	assert_true "$what: no process of that run is left" wait_for 5 no_procs "$file"
@@ -161,7 +161,7 @@ run nsl run "$F" --test
 assert_eq 1 "$rc" "run of a lab that is already up"
 assert_contains "$err" "already up" "why"
 sleep 0.5
-assert_true "the lab that was up is still up" test -e "/run/nslab/$LAB/state.json"
+assert_true "the lab that was up is still up" test -e "$E2E_STATE/$LAB/state.json"
 ping_ok "$LAB" a 10.83.0.2
 lab_down "$LAB"
 lab_gone "$LAB"
