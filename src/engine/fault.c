@@ -8,6 +8,7 @@ volatile sig_atomic_t nsl_interrupted;
 
 static unsigned long fail_at, stop_at, taken;
 static enum nsl_step_kind current;
+static pid_t stop_too; /* a worker's caller, stopped along with it */
 
 static unsigned long env_step(const char *name)
 {
@@ -28,8 +29,11 @@ void nsl_steps_begin(enum nsl_step_kind kind)
 int nsl_step(const char *what, struct nsl_err *err)
 {
 	taken++;
-	if (stop_at && taken == stop_at)
+	if (stop_at && taken == stop_at) {
+		if (stop_too > 0)
+			kill(stop_too, SIGSTOP);
 		raise(SIGSTOP);
+	}
 	if (nsl_interrupted && current == NSL_STEPS_UP)
 		return nsl_err_set(err, EINTR, "interrupted");
 	if (fail_at && taken == fail_at)
@@ -39,3 +43,5 @@ int nsl_step(const char *what, struct nsl_err *err)
 }
 
 unsigned long nsl_steps_taken(void) { return taken; }
+
+void nsl_steps_stop_too(pid_t pid) { stop_too = pid; }

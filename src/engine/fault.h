@@ -17,6 +17,9 @@ void nsl_steps_begin(enum nsl_step_kind kind);
 /* One step: 0 to go on, or an error (an injected fault, or the interruption). */
 int nsl_step(const char *what, struct nsl_err *err) NSL_MUST_USE;
 unsigned long nsl_steps_taken(void);
+/* In a worker that takes the steps of the process that started it (a rootless up): stop
+ * that one too at NSLAB_STOP_STEP, as if it took the step itself. */
+void nsl_steps_stop_too(pid_t pid);
 
 /* Non-zero once interrupted: the signal's number. */
 extern volatile sig_atomic_t nsl_interrupted;

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 
 #include "engine/fault.h"
@@ -26,13 +27,28 @@ static void rollback(struct nsl_apply *a, struct nsl_statedir *sd, struct nsl_er
 		nsl_err_prefix(err, "(rollback incomplete: %s)", terr.msg);
 }
 
-/* What a rootless up's worker tells: one write, smaller than PIPE_BUF. */
+/* What a rootless up's worker tells, one message each: its progress as it goes (drawn by the
+ * caller's sink, which knows what it drew), then how it ended. */
 struct worked {
+	int kind; /* 0: progress, 1: the end */
+	char phase[32];
+	uint64_t done, total;
 	int rc;
 	unsigned long steps;
 	uint64_t phase_ns[NSL_PHASES];
 	struct nsl_err err;
 };
+
+static int worker_sock = -1;
+
+static void tell_progress(void *arg, const struct nsl_progress *p)
+{
+	struct worked w = {.kind = 0, .done = p->done, .total = p->total};
+
+	(void)arg;
+	nsl_fmt(w.phase, sizeof(w.phase), "%s", p->phase);
+	(void)!send(worker_sock, &w, sizeof(w), MSG_NOSIGNAL);
+}
 
 /* A rootless lab is built from inside its keeper's namespaces, which a process may join but
  * never leave: a worker of ours joins them and applies the plan (and rolls back), so that the
@@ -43,53 +59,61 @@ static int apply_rootless(struct nsl_apply *a, struct nsl_statedir *sd, struct n
                           struct nsl_nl *inner, enum nsl_uplink uplink, unsigned long *steps,
                           struct nsl_err *err)
 {
+	struct nsl_progress_sink *sink = a->progress, relay = {.fn = tell_progress};
 	struct worked w = {0};
 	pid_t parent = getpid(), pid;
-	bool told = false;
-	size_t got = 0;
-	int p[2];
+	bool told = false, ended = false;
+	int sv[2];
 
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return nsl_err_set(err, errno, "pipe: %m");
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return nsl_err_set(err, errno, "socketpair: %m");
 	pid = fork();
 	if (pid < 0) {
 		int e = errno;
-		close(p[0]);
-		close(p[1]);
+		close(sv[0]);
+		close(sv[1]);
 		return nsl_err_set(err, e, "fork: %s", strerror(e));
 	}
 	if (pid == 0) {
 		uint64_t t0 = nsl_now_ns();
-		close(p[0]);
+		close(sv[0]);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (getppid() != parent)
 			_exit(1);
+		nsl_steps_stop_too(parent);
+		worker_sock = sv[1];
+		if (sink)
+			a->progress = &relay;
 		w.rc = nsl_rootless_enter(sd, k, uplink, inner, &w.err);
 		a->phase_ns[NSL_PHASE_HOLDERS] += nsl_now_ns() - t0;
 		if (w.rc == 0)
 			w.rc = nsl_apply(a, &w.err);
 		if (w.rc < 0)
 			rollback(a, sd, &w.err);
+		w.kind = 1;
 		w.steps = nsl_steps_taken();
 		memcpy(w.phase_ns, a->phase_ns, sizeof(w.phase_ns));
-		_exit(write(p[1], &w, sizeof(w)) == (ssize_t)sizeof(w) ? 0 : 1);
+		_exit(send(sv[1], &w, sizeof(w), MSG_NOSIGNAL) == (ssize_t)sizeof(w) ? 0 : 1);
 	}
-	close(p[1]);
-	while (got < sizeof(w)) {
-		ssize_t n = read(p[0], (char *)&w + got, sizeof(w) - got);
+	close(sv[1]);
+	while (!ended) {
+		ssize_t n = recv(sv[0], &w, sizeof(w), 0);
 		if (n < 0 && errno == EINTR) {
 			if (nsl_interrupted && !told)
 				told = kill(pid, (int)nsl_interrupted) == 0;
 			continue;
 		}
-		if (n <= 0)
+		if (n != (ssize_t)sizeof(w))
 			break;
-		got += (size_t)n;
+		if (w.kind == 1)
+			ended = true;
+		else if (sink && sink->fn)
+			sink->fn(sink->arg, &(struct nsl_progress){w.phase, w.done, w.total});
 	}
-	close(p[0]);
+	close(sv[0]);
 	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 		;
-	if (got != sizeof(w))
+	if (!ended)
 		return nsl_err_set(err, EIO,
 		                   "the worker that builds the lab died; what it built goes with "
 		                   "'nslab down %s'",

@@ -60,7 +60,8 @@ assert_contains "$(comp "$NSLAB exec ")" "$LAB.bravo" "exec <Tab>"
 assert_contains "$(comp "$NSLAB status ")" "$LAB" "status <Tab>"
 assert_eq "$LAB" "$(comp "$NSLAB down ${LAB%?}" | grep -v '/')" "down PREFIX<Tab>"
 
-# --- bash in tmux, keys typed as a person would ---
+# --- bash in tmux, keys typed as a person would (a user's labs are under its runtime
+# directory: the shell keeps XDG_RUNTIME_DIR) ---
 sock=nslab-e2e-$$
 bindir=$T_TMP/bin
 mkdir -p "$bindir"
@@ -68,6 +69,7 @@ ln -s "$NSLAB" "$bindir/nslab"
 defer tmux -L "$sock" kill-server
 tmux -L "$sock" new-session -d -x 200 -y 40 \
 	env -i PATH="$bindir:/usr/sbin:/usr/bin:/sbin:/bin" HOME="$T_TMP" TERM=xterm PS1='$ ' \
+	${XDG_RUNTIME_DIR:+XDG_RUNTIME_DIR="$XDG_RUNTIME_DIR"} \
 	bash --norc --noprofile || die "tmux did not start"
 keys() { tmux -L "$sock" send-keys "$@"; }
 screen() { tmux -L "$sock" capture-pane -p; }
