@@ -37,12 +37,8 @@ static const struct {
 	const char *name;
 	unsigned flags;
 } traits[] = {
-    {"up", CMD_JSON},
-    {"status", CMD_JSON},
-    {"validate", CMD_JSON},
-    {"exec", CMD_RAW},
-    {"run", CMD_RAW},
-    {"wait", CMD_RAW},
+    {"up", CMD_JSON},  {"status", CMD_JSON}, {"validate", CMD_JSON},
+    {"exec", CMD_RAW}, {"run", CMD_RAW},     {"wait", CMD_RAW},
 };
 
 static unsigned traits_of(const char *cmd)
