@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/output.h"
 #include "engine/down.h"
 #include "engine/fault.h"
 #include "engine/reaper.h"
@@ -119,6 +120,8 @@ int nsl_cmd_run(int argc, char **argv)
 			uo.name = argv[++i];
 		} else if (!strncmp(argv[i], "--name=", 7)) {
 			uo.name = argv[i] + 7;
+		} else if (nsl_cli_common_opt(argv[i])) {
+			continue; /* -q, -v: ours, before CMD only */
 		} else if (argv[i][0] == '-') {
 			nsl_cli_error("run: unknown option '%s'", argv[i]);
 			return NSL_EXIT_USAGE;

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/output.h"
 #include "cli/report.h"
 #include "engine/fault.h"
 #include "engine/test.h"
@@ -304,6 +305,9 @@ int nsl_cmd_wait(int argc, char **argv)
 			return NSL_EXIT_OK;
 		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
 			quiet = true;
+			(void)nsl_cli_common_opt(a);
+		} else if (nsl_cli_common_opt(a)) {
+			continue; /* -v: ours, before CMD only */
 		} else if ((!strcmp(a, "--interval") || !strcmp(a, "--timeout")) && v) {
 			if (!duration_arg(a, v, a[2] == 'i' ? &interval : &timeout))
 				return NSL_EXIT_USAGE;

@@ -89,7 +89,9 @@ expect() {
 }
 
 s=$stub
-commands=(up down exec status validate graph link)
+# The real commands (from nslab's own --help) and the stub's command of the future.
+mapfile -t commands < <("$NSLAB" --help | awk '/^  [a-z]/ { print $1 }')
+commands+=(link)
 for sh in bash zsh; do
 	expect $sh "$s " "${commands[@]}"
 	expect $sh "$s gr" graph

@@ -278,7 +278,8 @@ assert_true "$LAB.h2 is gone" [ ! -e "/run/netns/$LAB.h2" ]
 run ip link show dev "$HIF"
 assert_rc_fail "ip link show dev $HIF (the lab's host end is gone)"
 lab_gone "$LAB"
-assert_true "the exec's sleep is gone" wait_for 2 test -z "$(pgrep -f -x "sleep $EXMARK")"
+no_exec_sleep() { ! pgrep -f -x "sleep $EXMARK" >/dev/null; }
+assert_true "the exec's sleep is gone" wait_for 2 no_exec_sleep
 
 # And a lab of that name comes up again beside a foreign namespace, and goes.
 foreign_renew "$LAB.vpn"
