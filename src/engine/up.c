@@ -113,11 +113,13 @@ static int apply_rootless(struct nsl_apply *a, struct nsl_statedir *sd, struct n
 	close(sv[0]);
 	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 		;
-	if (!ended)
-		return nsl_err_set(err, EIO,
-		                   "the worker that builds the lab died; what it built goes with "
-		                   "'nslab down %s'",
-		                   sd->lab);
+	if (!ended) {
+		/* Killed before it could tell: what it built is in the journal; undone from here,
+		 * from outside the lab, as down does. */
+		nsl_err_set(err, EIO, "the worker that builds the lab died");
+		rollback(a, sd, err);
+		return -EIO;
+	}
 	memcpy(a->phase_ns, w.phase_ns, sizeof(w.phase_ns));
 	*steps = w.steps;
 	if (w.rc < 0)
