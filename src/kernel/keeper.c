@@ -329,7 +329,8 @@ int nsl_keeper_start(const char *lab, int hold_w, struct nsl_keeper *k, struct n
 		int e = errno;
 		rc = nsl_err_set(err, e, "create the lab's user namespace: %s%s", strerror(e),
 		                 e == EPERM || e == ENOSPC || e == EUSERS
-		                     ? " (are unprivileged user namespaces allowed here? see "
+		                     ? " (not from inside a chroot; and unprivileged user "
+		                       "namespaces must be allowed: see "
 		                       "/proc/sys/user/max_user_namespaces and, on some kernels, "
 		                       "kernel.unprivileged_userns_clone)"
 		                     : "");
