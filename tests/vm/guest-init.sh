@@ -44,6 +44,7 @@ say "host links after the tunnel modules: $(ip -o link show | awk -F': ' '{ prin
 # The command gets the console as its controlling terminal (for an interactive shell).
 tty=/dev/ttyS0
 stty -F "$tty" sane 2>/dev/null
+# shellcheck disable=SC2094 # the console is both ends, on purpose
 setsid -c bash "$share/cmd" <"$tty" >"$tty" 2>&1 &
 wait $!
 rc=$?

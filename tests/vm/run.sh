@@ -77,6 +77,7 @@ export NSLAB=${NSLAB:-$repo/build/nslab}
 
 work=$(mktemp -d /tmp/nslab-vm.XXXXXX)
 qpid=""
+# shellcheck disable=SC2317 # run by the EXIT trap
 cleanup() {
 	if [ -n "$qpid" ]; then kill -KILL "$qpid" 2>/dev/null || true; fi
 	rm -rf "$work"
