@@ -41,6 +41,9 @@ die() {
 	exit 1
 }
 
+case $repo/ in
+/tmp/* | /run/* | /dev/* | /proc/* | /sys/*) die "the guest mounts its own file systems on /tmp, /run, /dev, /proc and /sys: $repo must be elsewhere" ;;
+esac
 [ "$(id -u)" = 0 ] || die "run as root (the guest's root is this machine's root, read through 9p)"
 for c in qemu-system-x86_64 cpio readelf; do
 	command -v "$c" >/dev/null || die "$c is not installed (scripts/install-deps.sh installs it)"
