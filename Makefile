@@ -23,7 +23,7 @@ KERNEL_OBJS := $(KERNEL_SRCS:src/%.c=$(BUILD)/obj/%.o)
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all check unit e2e kernel-tests asan-check install clean asan valgrind fuzz bench format
+.PHONY: all check unit e2e kernel-tests asan-check install clean asan valgrind fuzz bench format vm-check
 all: $(BUILD)/nslab
 
 $(BUILD)/obj/%.o: src/%.c $(HEADERS)
@@ -44,16 +44,25 @@ E2E_QUICK ?= 0
 e2e: $(BUILD)/nslab
 	E2E_QUICK=$(E2E_QUICK) NSLAB=$(CURDIR)/$(BUILD)/nslab tests/e2e/run.sh
 
+# The VM lane: the e2e tests (VM_TESTS: names, default all) inside a VM that boots Debian's own
+# kernel (linux-image-amd64, with netem, 802.1Q, VRF, dummy, GRE... as modules) under qemu, on
+# this machine's root file system. See tests/vm/run.sh.
+VM_TESTS ?=
+vm-check: $(BUILD)/nslab
+	NSLAB=$(CURDIR)/$(BUILD)/nslab tests/vm/run.sh tests/e2e/run.sh $(VM_TESTS)
+
 # Kernel-facing modules tested alone, in throwaway namespaces (root).
 kernel-tests:
 	BUILD=$(BUILD) tests/kernel/run.sh
 
 # Every test: unit, kernel and end-to-end tests (root), then the sanitizer pass, valgrind on
-# the unit tests, and 30 s of fuzzing the parser.
+# the unit tests, 30 s of fuzzing the parser, and the e2e tests again on Debian's own kernel
+# (the VM lane).
 check: unit kernel-tests e2e
 	$(MAKE) BUILD=build-asan asan-check
 	$(MAKE) valgrind
 	$(MAKE) fuzz FUZZ_SECONDS=30
+	$(MAKE) vm-check
 
 asan-check:
 	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" unit e2e E2E_QUICK=1

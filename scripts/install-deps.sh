@@ -8,4 +8,10 @@ apt-get install -y -qq --no-install-recommends \
 	libnl-3-dev libnl-route-3-dev libcjson-dev libnftnl-dev libmnl-dev libcmocka-dev \
 	iproute2 iputils-ping nftables tcpdump iperf3 jq procps util-linux \
 	valgrind clang libclang-rt-14-dev >/dev/null
+# The VM lane (make vm-check, tests/vm/run.sh): Debian's own kernel, with netem, 802.1Q, VRF,
+# dummy, GRE... as modules, booted under qemu. The kernel's postinst also builds an initrd
+# with initramfs-tools (about 30 MB in /boot): harmless, and not used (the lane builds
+# its own tiny initramfs from busybox-static).
+apt-get install -y -qq --no-install-recommends \
+	qemu-system-x86 linux-image-amd64 busybox-static cpio kmod binutils >/dev/null
 echo "install-deps: done"
