@@ -4,8 +4,9 @@
 # Each tests/e2e/test_*.sh (or each TEST given: a path or a name like "routed") runs in its own
 # bash process, under a time limit (E2E_TIMEOUT seconds, default 300), one at a time: the suite
 # holds /run/lock/nslab-e2e.lock so that two runs never see each other's labs as residue.
-# Prints one line per test: "PASS name", "FAIL name" (followed by the test's output) or
-# "SKIP name: reason", then "N passed, N failed, N skipped". Exit 1 if any failed.
+# Prints one line per test: "PASS name (time)", "FAIL name" (followed by the test's output) or
+# "SKIP name (time): reason", then "N passed, N failed, N skipped" and the suite's time. Exit 1
+# if any failed.
 #
 # E2E_QUICK=1: only the tests marked by a line "# quick" (the sanitizer build runs these).
 # NSLAB: the binary under test (default build/nslab, relative to the repository).
@@ -54,6 +55,7 @@ echo "e2e: kernel $(uname -r)$([ "${E2E_NO_SKIP:-0}" = 1 ] && echo ', E2E_NO_SKI
 log=$(mktemp /tmp/nslab-e2e-log.XXXXXX)
 trap 'rm -f "$log"' EXIT
 pass=0 fail=0 skipped=0
+suite_start=$EPOCHREALTIME
 for t in "${tests[@]}"; do
 	name=$(basename "$t" .sh)
 	name=${name#test_}
@@ -69,7 +71,7 @@ for t in "${tests[@]}"; do
 	secs=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
 	case $rc in
 	0)
-		echo "PASS $name"
+		echo "PASS $name (${secs}s)"
 		pass=$((pass + 1))
 		;;
 	77)
@@ -80,7 +82,7 @@ for t in "${tests[@]}"; do
 			fail=$((fail + 1))
 			continue
 		fi
-		echo "SKIP $name: ${reason:-no reason given}"
+		echo "SKIP $name (${secs}s): ${reason:-no reason given}"
 		skipped=$((skipped + 1))
 		;;
 	*)
@@ -95,4 +97,5 @@ for t in "${tests[@]}"; do
 	[ "${E2E_VERBOSE:-0}" = 1 ] && sed 's/^/    /' "$log"
 done
 echo "$pass passed, $fail failed, $skipped skipped"
+echo "e2e: $(awk -v a="$suite_start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }') s on kernel $(uname -r)"
 [ "$fail" = 0 ]
