@@ -5,7 +5,7 @@
 # bash process, under a time limit (E2E_TIMEOUT seconds, default 300), one at a time: the suite
 # holds /run/lock/nslab-e2e.lock so that two runs never see each other's labs as residue.
 # Prints one line per test: "PASS name (time)", "FAIL name" (followed by the test's output) or
-# "SKIP name (time): reason", then "N passed, N failed, N skipped" and the suite's time. Exit 1
+# "SKIP name (time): reason", then the suite's time and "N passed, N failed, N skipped". Exit 1
 # if any failed.
 #
 # E2E_QUICK=1: only the tests marked by a line "# quick" (the sanitizer build runs these).
@@ -96,6 +96,6 @@ for t in "${tests[@]}"; do
 	esac
 	[ "${E2E_VERBOSE:-0}" = 1 ] && sed 's/^/    /' "$log"
 done
-echo "$pass passed, $fail failed, $skipped skipped"
 echo "e2e: $(awk -v a="$suite_start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }') s on kernel $(uname -r)"
+echo "$pass passed, $fail failed, $skipped skipped"
 [ "$fail" = 0 ]
