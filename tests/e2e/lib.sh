@@ -144,10 +144,9 @@ have_kernel() {
 # The host's state now, keeping what the snapshot recorded besides it (labs, holders, the old
 # values of watched sysctls).
 _e2e_resnapshot() {
-	{
-		rsd_state
-		grep -E $'^(lab|holder|sysctl)\t' "$E2E_SNAP"
-	} >"$E2E_SNAP.new" && mv "$E2E_SNAP.new" "$E2E_SNAP"
+	rsd_state >"$E2E_SNAP.new" || die "cannot take the host's state"
+	grep -E $'^(lab|holder|sysctl)\t' "$E2E_SNAP" >>"$E2E_SNAP.new"
+	mv "$E2E_SNAP.new" "$E2E_SNAP" || die "cannot replace the residue snapshot"
 }
 
 # ---- running things ----
