@@ -25,7 +25,7 @@
 # /boot/vmlinuz-VERSION; default: the newest one with its /lib/modules/VERSION), VM_LOG.
 # Variables E2E_* and NSLAB are passed to CMD; by default the lane sets E2E_NO_SKIP=1 (a
 # skipped test fails: every kernel feature the tests need is in Debian's kernel) and scales
-# the e2e time limits for emulation (E2E_TIMEOUT=1800, E2E_CMD_TIMEOUT=300,
+# the e2e time limits for emulation (E2E_TIMEOUT=900, E2E_CMD_TIMEOUT=300,
 # E2E_UP_TIMEOUT=600); set them to override.
 set -euo pipefail
 
@@ -73,7 +73,7 @@ moddir=/lib/modules/$kver
 # The command, run by bash in the repository's root.
 [ $# -gt 0 ] || set -- tests/e2e/run.sh
 export E2E_NO_SKIP=${E2E_NO_SKIP:-1}
-export E2E_TIMEOUT=${E2E_TIMEOUT:-1800}
+export E2E_TIMEOUT=${E2E_TIMEOUT:-900}
 export E2E_CMD_TIMEOUT=${E2E_CMD_TIMEOUT:-300}
 export E2E_UP_TIMEOUT=${E2E_UP_TIMEOUT:-600}
 export NSLAB=${NSLAB:-$repo/build/nslab}
