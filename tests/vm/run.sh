@@ -187,7 +187,8 @@ qemu=(qemu-system-x86_64 -accel tcg -cpu max -m "$mem" -smp "$cpus" -nodefaults 
 	-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
 	-virtfs "local,path=$share,mount_tag=nslabshare,security_model=none")
 if [ -t 0 ]; then
-	"${qemu[@]}" &
+	# An explicit redirection: a background job would get /dev/null as its input.
+	"${qemu[@]}" <&0 &
 else
 	"${qemu[@]}" </dev/null &
 fi
