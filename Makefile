@@ -3,7 +3,7 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 CC ?= cc
 BUILD ?= build
-PKGS := libnl-3.0 libnl-route-3.0 libcjson libnftnl libmnl
+PKGS := libnl-3.0 libnl-route-3.0 libcjson yaml-0.1 libnftnl libmnl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS := $(shell pkg-config --libs $(PKGS))
 CFLAGS ?= -O2 -g
@@ -11,9 +11,9 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter -Wno-for
 override CFLAGS += -std=gnu11 $(WARN) -Isrc $(PKG_CFLAGS) -D_GNU_SOURCE
 LDLIBS += $(PKG_LIBS)
 
-# The layers, one folder each (see the README's map). The pure core (base + model: no
-# kernel, no root) is all the unit tests link.
-CORE_SRCS := $(sort $(wildcard src/base/*.c src/model/*.c))
+# The layers, one folder each (see the README's map). The pure core (base, model, and the
+# on-disk formats of state: no kernel, no root) is all the unit tests link.
+CORE_SRCS := $(sort $(wildcard src/base/*.c src/model/*.c)) src/state/journal.c src/state/labstate.c
 ALL_SRCS := $(sort $(wildcard src/*/*.c))
 HEADERS := $(wildcard src/*/*.h)
 KERNEL_SRCS := $(filter-out $(CORE_SRCS) src/cli/main.c,$(ALL_SRCS))
@@ -23,7 +23,13 @@ KERNEL_OBJS := $(KERNEL_SRCS:src/%.c=$(BUILD)/obj/%.o)
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all check unit e2e kernel-tests asan-check install clean asan valgrind fuzz bench format vm-check
+# What `make lint` checks: the C sources' format, and every shell script (by name or by its
+# #! line) with shellcheck.
+FORMAT_SRCS = $(wildcard src/*/*.[ch] tests/unit/*.c tests/kernel/*.c tests/fuzz/*.c)
+SHELL_SCRIPTS = $(sort $(wildcard scripts/*.sh tests/*/*.sh bench/*.sh) .ci/run \
+	$(shell grep -rlIE '^\#! *(/usr)?/bin/(env +)?(ba|da)?sh( |$$)' scripts tests bench .ci 2>/dev/null))
+
+.PHONY: all check unit unit-build unit-unprivileged lint e2e kernel-tests asan-check install clean asan valgrind fuzz bench format vm-check
 all: $(BUILD)/nslab
 
 $(BUILD)/obj/%.o: src/%.c $(HEADERS)
@@ -37,12 +43,27 @@ $(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJS) $(HEADERS) $(wildcard tests/unit/*
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -DNSL_SRCDIR='"$(CURDIR)"' $(LDFLAGS) -o $@ $< $(CORE_OBJS) $(LDLIBS) -lcmocka
 
+unit-build: $(UNIT_BINS)
+
 unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
 
+# The unit tests as nobody (root runs this): no root needed, nothing written but their own
+# temporary files (scripts/unit-unprivileged.sh says how).
+unit-unprivileged:
+	scripts/unit-unprivileged.sh
+
+lint:
+	clang-format --dry-run --Werror $(FORMAT_SRCS)
+	shellcheck -x $(SHELL_SCRIPTS)
+	@echo "lint: clean ($(words $(FORMAT_SRCS)) C files, $(words $(SHELL_SCRIPTS)) shell scripts)"
+
+# E2E_STRICT=1: a skipped test is a failure (make check sets it: scripts/install-deps.sh
+# installs every tool a test needs).
 E2E_QUICK ?= 0
+E2E_STRICT ?= 0
 e2e: $(BUILD)/nslab
-	E2E_QUICK=$(E2E_QUICK) NSLAB=$(CURDIR)/$(BUILD)/nslab tests/e2e/run.sh
+	E2E_QUICK=$(E2E_QUICK) E2E_STRICT=$(E2E_STRICT) NSLAB=$(CURDIR)/$(BUILD)/nslab tests/e2e/run.sh
 
 # The VM lane: the e2e tests (VM_TESTS: names, default all) inside a VM that boots Debian's own
 # kernel (linux-image-amd64, with netem, 802.1Q, VRF, dummy, GRE... as modules) under qemu, on
@@ -55,17 +76,18 @@ vm-check: $(BUILD)/nslab
 kernel-tests:
 	BUILD=$(BUILD) tests/kernel/run.sh
 
-# Every test: unit, kernel and end-to-end tests (root), then the sanitizer pass, valgrind on
-# the unit tests, 30 s of fuzzing the parser, and the e2e tests again on Debian's own kernel
-# (the VM lane).
-check: unit kernel-tests e2e
-	$(MAKE) BUILD=build-asan asan-check
+# Every test: lint, unit tests (as root and as nobody), kernel and end-to-end tests (root; no
+# test may be skipped), then the sanitizer pass, valgrind on the unit tests, and 30 s of
+# fuzzing the parser, and the e2e tests again on Debian's own kernel (the VM lane).
+check: lint unit unit-unprivileged kernel-tests
+	$(MAKE) e2e E2E_STRICT=1
+	$(MAKE) BUILD=build-asan asan-check E2E_STRICT=1
 	$(MAKE) valgrind
 	$(MAKE) fuzz FUZZ_SECONDS=30
 	$(MAKE) vm-check
 
 asan-check:
-	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" unit e2e E2E_QUICK=1
+	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" unit e2e E2E_QUICK=1 E2E_STRICT=$(E2E_STRICT)
 
 valgrind: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite $$t >/dev/null; echo "valgrind clean: $$t"; done
@@ -78,24 +100,33 @@ install: $(BUILD)/nslab
 	install -D -m 0755 $(BUILD)/nslab $(DESTDIR)$(PREFIX)/bin/nslab
 
 format:
-	clang-format -i src/*/*.[ch] tests/unit/*.c
+	clang-format -i $(FORMAT_SRCS)
 
 clean:
 	rm -rf build build-asan build-fuzz
 
-# libFuzzer on the topology parser and validator: `make fuzz FUZZ_SECONDS=60`. Runs on a copy
-# of tests/fuzz/corpus in build-fuzz/ (the committed corpus is never written); a crash leaves
-# its reproducer in build-fuzz/artifacts/ (crash-*, leak-*, timeout-*, oom-*); replay one with
-# `build-fuzz/fuzz_topology FILE`.
+# libFuzzer on the topology readers, parser and validator: `make fuzz FUZZ_SECONDS=60` runs
+# the JSON harness and the YAML harness for half the time each, on copies of
+# tests/fuzz/corpus and tests/fuzz/corpus_yaml in build-fuzz/ (the committed corpora are never
+# written); a crash leaves its reproducer in build-fuzz/artifacts/ (crash-*, leak-*,
+# timeout-*, oom-*); replay one with `build-fuzz/fuzz_topology FILE` (or fuzz_topology_yaml).
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
 FUZZ_FLAGS := -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+FUZZ_HALF = $(shell expr \( $(FUZZ_SECONDS) + 1 \) / 2)
 build-fuzz/fuzz_topology: tests/fuzz/fuzz_topology.c $(CORE_SRCS) $(HEADERS)
 	@mkdir -p build-fuzz
 	$(FUZZ_CC) $(FUZZ_FLAGS) -std=gnu11 -Isrc $(PKG_CFLAGS) -D_GNU_SOURCE -o $@ tests/fuzz/fuzz_topology.c $(CORE_SRCS) $(PKG_LIBS)
 
-fuzz: build-fuzz/fuzz_topology
-	rm -rf build-fuzz/corpus && mkdir -p build-fuzz/corpus build-fuzz/artifacts
+build-fuzz/fuzz_topology_yaml: tests/fuzz/fuzz_topology.c $(CORE_SRCS) $(HEADERS)
+	@mkdir -p build-fuzz
+	$(FUZZ_CC) $(FUZZ_FLAGS) -std=gnu11 -Isrc $(PKG_CFLAGS) -D_GNU_SOURCE '-DFUZZ_FILE="fuzz.yaml"' -o $@ tests/fuzz/fuzz_topology.c $(CORE_SRCS) $(PKG_LIBS)
+
+fuzz: build-fuzz/fuzz_topology build-fuzz/fuzz_topology_yaml
+	rm -rf build-fuzz/corpus build-fuzz/corpus_yaml && mkdir -p build-fuzz/corpus build-fuzz/corpus_yaml build-fuzz/artifacts
 	cp tests/fuzz/corpus/* build-fuzz/corpus/
-	cd build-fuzz && ./fuzz_topology -max_len=65536 -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+	cp tests/fuzz/corpus_yaml/* build-fuzz/corpus_yaml/
+	cd build-fuzz && ./fuzz_topology -max_len=65536 -max_total_time=$(FUZZ_HALF) -timeout=10 -rss_limit_mb=2048 \
 		-artifact_prefix=artifacts/ -print_final_stats=1 corpus
+	cd build-fuzz && ./fuzz_topology_yaml -max_len=65536 -max_total_time=$(FUZZ_HALF) -timeout=10 -rss_limit_mb=2048 \
+		-artifact_prefix=artifacts/ -print_final_stats=1 corpus_yaml

@@ -40,9 +40,15 @@ static inline void nsl_closep(int *fd)
 		_fd;                                                                               \
 	})
 
-/* An error: a negative errno plus one message with its context, filled once where it
- * happens, prefixed by callers ("node r1: " + "route ...: Network is unreachable"),
- * printed once by the CLI. */
+/* An error: a negative errno plus one message with its context.
+ *
+ * The rule, everywhere: a function that returns a negative errno has filled err (unless err
+ * is NULL) with the message of that very failure, and err->code equals what it returned. An
+ * expected outcome is not an error: a look-up that finds nothing, a delete of what is already
+ * gone, return a non-negative value (0 absent, 1 found; 0 done) and leave err untouched, so a
+ * caller never prints a message that belongs to a failure it did not have. Callers add
+ * context with nsl_err_prefix ("node r1: " + "route ...: Network is unreachable"); only the
+ * CLI prints, once. */
 struct nsl_err {
 	int code; /* negative errno, 0 when no error */
 	char msg[1024];
@@ -62,6 +68,9 @@ bool nsl_fmt(char *buf, size_t size, const char *fmt, ...) NSL_PRINTF(3, 4);
 /* Make room for one more element in a growing array (*v holds n of size elem, *cap
  * allocated): doubles the allocation when full. false when out of memory. */
 bool nsl_grow(void *v, size_t *cap, size_t n, size_t elem) NSL_MUST_USE;
+
+/* Free n strings and the array; NULL is fine. */
+void nsl_strv_free(char **v, size_t n);
 
 /* Monotonic clock in nanoseconds. */
 uint64_t nsl_now_ns(void);

@@ -1,9 +1,16 @@
-/* The command-line layer: one file per command, one table in main.c. Only this layer
- * prints; it prints each error once. */
+/* The command-line layer: one file per command, one table in main.c, shared helpers in
+ * cli.c. Only this layer prints; it prints each error once. */
 #ifndef NSL_CLI_H
 #define NSL_CLI_H
 
+#include <stdbool.h>
+
 #include "model/topology.h"
+
+/* Exit statuses shared by every command (the README's table). */
+#define NSL_EXIT_OK 0
+#define NSL_EXIT_FAIL 1  /* the command failed; nothing was left behind */
+#define NSL_EXIT_USAGE 2 /* bad command line */
 
 struct nsl_command {
 	const char *name;
@@ -21,13 +28,18 @@ int nsl_cmd_graph(int argc, char **argv);
 
 /* Prints "nslab: " + message to stderr. */
 void nsl_cli_error(const char *fmt, ...) NSL_PRINTF(1, 2);
-/* Whether argv[i] asks for help; prints the command's usage then. */
-bool nsl_cli_help(const char *cmd, int argc, char **argv);
+/* Prints a command's usage line and summary to stdout (main.c has the table). */
+void nsl_cli_usage(const char *cmd);
+/* Whether an argument asks for help. */
+bool nsl_cli_is_help(const char *arg);
 /* Load and validate a topology, printing every problem; NULL if any. */
 struct nsl_topology *nsl_cli_load(const char *path);
-
+/* A lab named on the command line: a lab name, or (if files are allowed) a topology file
+ * that names its lab, when the argument has a '/' or ends in .json, .yaml or .yml. Prints
+ * the problem; -EINVAL. */
+int nsl_cli_lab_arg(const char *arg, bool file_ok, char *buf, size_t size);
+/* The labs that are up; prints the problem. */
 int nsl_cli_labs(char ***ret, size_t *ret_n);
-int nsl_cli_lab_arg(const char *arg, char *buf, size_t size);
 /* The lab to use when none is named: the only one that is up. */
 int nsl_cli_only_lab(char *buf, size_t size);
 #endif

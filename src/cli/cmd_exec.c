@@ -1,4 +1,4 @@
-/* nslab exec [-l LAB] NODE [--] CMD [ARG...] */
+/* nslab exec [-l LAB] NODE|LAB.NODE [--] CMD [ARG...] */
 #include <stdio.h>
 #include <string.h>
 
@@ -6,6 +6,21 @@
 #include "engine/exec.h"
 
 #define EXIT_NSLAB 125
+
+/* "demo.h1": a lab and a node (node names have no dots). */
+static bool split_lab_node(const char *arg, char *lab, size_t size, const char **node)
+{
+	const char *dot = strchr(arg, '.');
+
+	if (!dot || (size_t)(dot - arg) >= size)
+		return false;
+	memcpy(lab, arg, (size_t)(dot - arg));
+	lab[dot - arg] = 0;
+	if (!nsl_name_valid(lab) || !nsl_name_valid(dot + 1))
+		return false;
+	*node = dot + 1;
+	return true;
+}
 
 int nsl_cmd_exec(int argc, char **argv)
 {
@@ -15,30 +30,39 @@ int nsl_cmd_exec(int argc, char **argv)
 	const char *node = NULL;
 	int i = 1, rc;
 
-	for (; i < argc; i++) {
-		if (!strcmp(argv[i], "-l") || !strcmp(argv[i], "--lab")) {
+	/* Options come before NODE; everything after NODE is the command's, its options too. */
+	for (; i < argc && !node; i++) {
+		if (nsl_cli_is_help(argv[i])) {
+			nsl_cli_usage("exec");
+			return NSL_EXIT_OK;
+		} else if (!strcmp(argv[i], "-l") || !strcmp(argv[i], "--lab")) {
 			if (++i >= argc)
 				break;
-			if (nsl_cli_lab_arg(argv[i], lab, sizeof(lab)) < 0)
+			if (nsl_cli_lab_arg(argv[i], false, lab, sizeof(lab)) < 0)
 				return EXIT_NSLAB;
 		} else if (!strncmp(argv[i], "--lab=", 6)) {
-			if (nsl_cli_lab_arg(argv[i] + 6, lab, sizeof(lab)) < 0)
+			if (nsl_cli_lab_arg(argv[i] + 6, false, lab, sizeof(lab)) < 0)
 				return EXIT_NSLAB;
-		} else if (!node && argv[i][0] != '-') {
-			node = argv[i];
-		} else if (node && !strcmp(argv[i], "--")) {
-			i++;
-			break;
-		} else if (node) {
-			break;
-		} else {
+		} else if (argv[i][0] == '-') {
 			nsl_cli_error("exec: unknown option '%s'", argv[i]);
 			return EXIT_NSLAB;
+		} else {
+			node = argv[i];
 		}
 	}
+	if (node && i < argc && !strcmp(argv[i], "--"))
+		i++;
 	if (!node || i >= argc) {
-		nsl_cli_error("exec: usage: nslab exec [-l LAB] NODE [--] CMD [ARG...]");
+		nsl_cli_error("exec: usage: nslab exec [-l LAB] NODE|LAB.NODE [--] CMD [ARG...]");
 		return EXIT_NSLAB;
+	}
+	if (!lab[0] && strchr(node, '.')) {
+		const char *n;
+		if (!split_lab_node(node, lab, sizeof(lab), &n)) {
+			nsl_cli_error("exec: '%s' is neither a node nor LAB.NODE", node);
+			return EXIT_NSLAB;
+		}
+		node = n;
 	}
 	if (geteuid() != 0) {
 		nsl_cli_error("exec: needs root");

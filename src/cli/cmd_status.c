@@ -9,110 +9,7 @@
 #include <cjson/cJSON.h>
 
 #include "cli/cli.h"
-#include "engine/lab.h"
-#include "kernel/netlink.h"
-
-static cJSON *node_interfaces(const char *netns)
-{
-	char path[sizeof(NSL_NETNS_DIR) + 2 * NSL_NAME_MAX + 4];
-	struct nsl_link_info *links = NULL;
-	struct nsl_addr_info *addrs = NULL;
-	size_t n_links = 0, n_addrs = 0;
-	struct nsl_err err;
-	struct nsl_nl nl;
-	cJSON *arr = cJSON_CreateArray();
-	int fd;
-
-	nsl_fmt(path, sizeof(path), NSL_NETNS_DIR "/%s", netns);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || !arr)
-		goto out;
-	if (nsl_nl_open(&nl, fd, &err) < 0)
-		goto out;
-	if (nsl_nl_link_list(&nl, &links, &n_links, &err) == 0)
-		(void)!nsl_nl_addr_list(&nl, 0, &addrs, &n_addrs, &err);
-	nsl_nl_close(&nl);
-	for (size_t i = 0; i < n_links; i++) {
-		cJSON *o = cJSON_CreateObject(), *a;
-		char mac[18];
-		cJSON_AddItemToArray(arr, o);
-		cJSON_AddStringToObject(o, "name", links[i].name);
-		cJSON_AddStringToObject(o, "state", links[i].flags & IFF_UP ? "up" : "down");
-		cJSON_AddNumberToObject(o, "mtu", links[i].mtu);
-		if (links[i].has_mac) {
-			const uint8_t *m = links[i].mac;
-			snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1],
-			         m[2], m[3], m[4], m[5]);
-			cJSON_AddStringToObject(o, "mac", mac);
-		}
-		if (links[i].kind[0])
-			cJSON_AddStringToObject(o, "kind", links[i].kind);
-		a = cJSON_AddArrayToObject(o, "addresses");
-		for (size_t k = 0; k < n_addrs; k++) {
-			char buf[64];
-			if (addrs[k].ifindex != links[i].ifindex || addrs[k].scope == RT_SCOPE_LINK)
-				continue;
-			cJSON_AddItemToArray(a, cJSON_CreateString(nsl_prefix_str(
-			                            &addrs[k].prefix, buf, sizeof(buf))));
-		}
-	}
-out:
-	if (fd >= 0)
-		close(fd);
-	free(links);
-	free(addrs);
-	return arr;
-}
-
-static cJSON *lab_status(const char *lab)
-{
-	struct nsl_statedir sd;
-	struct nsl_err err = {0};
-	_cleanup_free_ char *text = NULL;
-	cJSON *st, *o = cJSON_CreateObject(), *nodes, *it;
-
-	cJSON_AddStringToObject(o, "name", lab);
-	if (nsl_state_root(&sd, &err) < 0 || nsl_state_open(&sd, lab, false, &err) < 0 ||
-	    nsl_state_read_file(&sd, "state.json", &text, &err) < 0) {
-		cJSON_AddStringToObject(o, "state", "building or broken");
-		nsl_state_close(&sd);
-		return o;
-	}
-	nsl_state_close(&sd);
-	st = cJSON_Parse(text);
-	cJSON *topo = cJSON_GetObjectItemCaseSensitive(st, "topology");
-	cJSON_AddStringToObject(o, "state", "up");
-	if (cJSON_IsString(topo))
-		cJSON_AddStringToObject(o, "topology", topo->valuestring);
-	nodes = cJSON_AddArrayToObject(o, "nodes");
-	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(st, "nodes"))
-	{
-		cJSON *n = cJSON_CreateObject();
-		cJSON *name = cJSON_GetObjectItemCaseSensitive(it, "name");
-		cJSON *pid = cJSON_GetObjectItemCaseSensitive(it, "pid");
-		cJSON *start = cJSON_GetObjectItemCaseSensitive(it, "start_time");
-		cJSON *netns = cJSON_GetObjectItemCaseSensitive(it, "netns");
-		cJSON *host = cJSON_GetObjectItemCaseSensitive(it, "hostname");
-		uint64_t s = 0;
-		if (!cJSON_IsString(name) || !cJSON_IsNumber(pid) || !cJSON_IsString(netns)) {
-			cJSON_Delete(n);
-			continue;
-		}
-		cJSON_AddItemToArray(nodes, n);
-		cJSON_AddStringToObject(n, "name", name->valuestring);
-		cJSON_AddNumberToObject(n, "pid", pid->valueint);
-		bool alive = cJSON_IsString(start) &&
-		             nsl_parse_u64(start->valuestring, UINT64_MAX, &s) &&
-		             nsl_proc_starttime(pid->valueint) == s;
-		cJSON_AddBoolToObject(n, "alive", alive);
-		cJSON_AddStringToObject(n, "netns", netns->valuestring);
-		if (cJSON_IsString(host))
-			cJSON_AddStringToObject(n, "hostname", host->valuestring);
-		cJSON_AddItemToObject(n, "interfaces", node_interfaces(netns->valuestring));
-	}
-	cJSON_Delete(st);
-	return o;
-}
+#include "engine/status.h"
 
 static void print_text(const cJSON *labs)
 {
@@ -157,55 +54,65 @@ int nsl_cmd_status(int argc, char **argv)
 	size_t n = 0;
 	bool json = false;
 	const char *only = NULL;
+	struct nsl_err err = {0};
 	cJSON *root, *arr;
+	int ret = NSL_EXIT_OK;
 
 	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json"))
+		if (nsl_cli_is_help(argv[i])) {
+			nsl_cli_usage("status");
+			return NSL_EXIT_OK;
+		} else if (!strcmp(argv[i], "--json"))
 			json = true;
 		else if (argv[i][0] != '-' && !only)
 			only = argv[i];
 		else {
 			nsl_cli_error("status: unexpected argument '%s'", argv[i]);
-			return 2;
+			return NSL_EXIT_USAGE;
 		}
 	}
 	if (geteuid() != 0) {
 		nsl_cli_error("status: needs root (the state is root-only)");
-		return 1;
+		return NSL_EXIT_FAIL;
 	}
 	if (only) {
-		if (nsl_cli_lab_arg(only, lab, sizeof(lab)) < 0)
-			return 1;
+		if (nsl_cli_lab_arg(only, true, lab, sizeof(lab)) < 0)
+			return NSL_EXIT_FAIL;
+		labs = calloc(1, sizeof(char *));
+		if (!labs || !(labs[0] = strdup(lab))) {
+			free(labs);
+			nsl_cli_error("status: out of memory");
+			return NSL_EXIT_FAIL;
+		}
+		n = 1;
 	} else if (nsl_cli_labs(&labs, &n) < 0) {
-		return 1;
+		return NSL_EXIT_FAIL;
 	}
 	root = cJSON_CreateObject();
+	cJSON_AddNumberToObject(root, "version", NSL_STATUS_VERSION);
 	arr = cJSON_AddArrayToObject(root, "labs");
-	if (only) {
-		struct nsl_statedir sd;
-		struct nsl_err err;
-		int rc = nsl_state_root(&sd, &err);
-		if (rc == 0)
-			rc = nsl_state_open(&sd, lab, false, &err);
-		nsl_state_close(&sd);
+	for (size_t i = 0; i < n; i++) {
+		cJSON *o = NULL;
+		int rc = nsl_status_lab(labs[i], &o, &err);
 		if (rc < 0) {
-			nsl_cli_error("status: lab %s is not up", lab);
-			cJSON_Delete(root);
-			return 1;
+			nsl_cli_error("status %s: %s", labs[i], err.msg);
+			ret = NSL_EXIT_FAIL;
+		} else if (rc == 0 && only) {
+			nsl_cli_error("status: lab %s is not up", labs[i]);
+			ret = NSL_EXIT_FAIL;
+		} else if (o) {
+			cJSON_AddItemToArray(arr, o);
 		}
-		cJSON_AddItemToArray(arr, lab_status(lab));
 	}
-	for (size_t i = 0; i < n; i++)
-		cJSON_AddItemToArray(arr, lab_status(labs[i]));
 	nsl_strv_free(labs, n);
-	if (json) {
+	if (ret == NSL_EXIT_OK && json) {
 		char *s = cJSON_Print(root);
 		if (s)
 			printf("%s\n", s);
 		free(s);
-	} else {
+	} else if (ret == NSL_EXIT_OK) {
 		print_text(arr);
 	}
 	cJSON_Delete(root);
-	return 0;
+	return ret;
 }

@@ -1,6 +1,7 @@
-/* `down`: lock the lab, tear it down from its journal, remove its state. */
-#include "engine/lab.h"
+/* `down` (see down.h). */
+#include "engine/down.h"
 #include "engine/teardown.h"
+#include "state/statedir.h"
 
 int nsl_down(const char *lab, struct nsl_err *err)
 {
@@ -11,24 +12,22 @@ int nsl_down(const char *lab, struct nsl_err *err)
 	if (rc < 0)
 		return rc;
 	rc = nsl_state_open(&sd, lab, true, err);
-	if (rc == -ENOENT) {
-		/* No state: maybe it was lost. Whatever carries the lab's marks still goes, under
-		 * a state directory of our own, so that an `up` starting now waits or fails. */
+	if (rc == 0) {
+		/* No state: maybe it was lost. Whatever carries the lab's marks still goes, under a
+		 * state directory of our own, so that an `up` starting now waits or fails. */
 		rc = nsl_state_create(&sd, lab, err);
 		if (rc == -EEXIST) { /* an up just began: its lab, its lock; take our turn */
 			nsl_state_close(&sd);
 			return nsl_down(lab, err);
 		}
 		if (rc == 0)
-			rc = nsl_teardown_marks(lab, err);
-		if (sd.lab_fd >= 0) {
-			struct nsl_err rerr;
-			(void)!nsl_state_remove(&sd, &rerr);
-		}
+			rc = nsl_teardown_marks(&sd, err);
+		if (sd.lab_fd >= 0)
+			(void)!nsl_state_remove(&sd, NULL);
 		nsl_state_close(&sd);
 		return rc < 0 ? rc : rc == 0 ? 1 : 0;
 	}
-	if (rc == 0)
+	if (rc > 0)
 		rc = nsl_teardown(&sd, err);
 	if (rc == 0)
 		rc = nsl_state_remove(&sd, err);

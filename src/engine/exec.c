@@ -2,22 +2,24 @@
  * was started (pid + start time, through a pidfd), join its network, mount, UTS and PID
  * namespaces with one setns, fork (a PID namespace applies to children), exec. */
 #include <fcntl.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
-#include <cjson/cJSON.h>
-
 #include "engine/exec.h"
+#include "kernel/ns.h"
+#include "kernel/proc.h"
+#include "state/labstate.h"
+#include "state/statedir.h"
 
 int nsl_node_find(const char *lab, const char *node, struct nsl_node_ref *ret, struct nsl_err *err)
 {
 	struct nsl_statedir sd;
 	_cleanup_free_ char *text = NULL;
-	cJSON *root = NULL, *nodes, *it;
+	struct nsl_labstate st;
+	const struct nsl_labstate_node *n;
 	int rc;
 
 	memset(ret, 0, sizeof(*ret));
@@ -26,54 +28,43 @@ int nsl_node_find(const char *lab, const char *node, struct nsl_node_ref *ret, s
 	if (rc < 0)
 		return rc;
 	rc = nsl_state_open(&sd, lab, false, err);
-	if (rc == -ENOENT)
+	if (rc == 0)
 		rc = nsl_err_set(err, ENOENT, "lab %s is not up", lab);
-	if (rc == 0) {
+	if (rc > 0) {
 		rc = nsl_state_read_file(&sd, "state.json", &text, err);
-		if (rc == -ENOENT)
+		if (rc == 0)
 			rc = nsl_err_set(err, EAGAIN,
 			                 "lab %s is still being built (or its up failed)", lab);
 	}
 	nsl_state_close(&sd); /* the lock is not held while the command runs */
 	if (rc < 0)
 		return rc;
-	root = cJSON_Parse(text);
-	nodes = cJSON_GetObjectItemCaseSensitive(root, "nodes");
-	rc = nsl_err_set(err, ENOENT, "lab %s has no node '%s'", lab, node);
-	cJSON_ArrayForEach(it, nodes)
-	{
-		cJSON *name = cJSON_GetObjectItemCaseSensitive(it, "name");
-		cJSON *pid = cJSON_GetObjectItemCaseSensitive(it, "pid");
-		cJSON *start = cJSON_GetObjectItemCaseSensitive(it, "start_time");
-		cJSON *env = cJSON_GetObjectItemCaseSensitive(it, "env"), *e;
-		uint64_t st = 0;
-		if (!cJSON_IsString(name) || strcmp(name->valuestring, node))
-			continue;
-		if (!cJSON_IsNumber(pid) || !cJSON_IsString(start) ||
-		    !nsl_parse_u64(start->valuestring, UINT64_MAX, &st)) {
-			rc = nsl_err_set(err, EINVAL, "lab %s: state of node %s is damaged", lab,
-			                 node);
-			break;
-		}
-		ret->pid = (pid_t)pid->valueint;
-		ret->pidfd = nsl_proc_pidfd(ret->pid, st);
-		if (ret->pidfd < 0) {
+	rc = nsl_labstate_parse(text, &st, err);
+	if (rc < 0) {
+		nsl_err_prefix(err, "lab %s", lab);
+		return rc;
+	}
+	n = nsl_labstate_node(&st, node);
+	if (!n) {
+		rc = nsl_err_set(err, ENOENT, "lab %s has no node '%s'", lab, node);
+	} else {
+		ret->pid = n->pid;
+		ret->pidfd = nsl_proc_pidfd(n->pid, n->start_time);
+		if (ret->pidfd < 0)
 			rc = nsl_err_set(
 			    err, ESRCH,
 			    "node %s of lab %s: its holder (pid %d) is gone; run 'nslab down %s'",
-			    node, lab, (int)ret->pid, lab);
-			break;
-		}
-		cJSON_ArrayForEach(e, env)
-		{
-			if (cJSON_IsString(e) && ret->n_env < NSL_ARRAY_SIZE(ret->env) &&
-			    (ret->env[ret->n_env] = strdup(e->valuestring)))
-				ret->n_env++;
-		}
-		rc = 0;
-		break;
+			    node, lab, (int)n->pid, lab);
 	}
-	cJSON_Delete(root);
+	if (rc == 0) {
+		/* Take the node's env over from the state. */
+		struct nsl_labstate_node *mn = (struct nsl_labstate_node *)n;
+		ret->env = mn->env;
+		ret->n_env = mn->n_env;
+		mn->env = NULL;
+		mn->n_env = 0;
+	}
+	nsl_labstate_free(&st);
 	return rc;
 }
 
@@ -81,16 +72,17 @@ void nsl_node_ref_free(struct nsl_node_ref *r)
 {
 	if (r->pidfd >= 0)
 		close(r->pidfd);
-	for (size_t i = 0; i < r->n_env; i++)
-		free(r->env[i]);
+	nsl_strv_free(r->env, r->n_env);
 	r->pidfd = -1;
+	r->env = NULL;
 	r->n_env = 0;
 }
 
-int nsl_node_enter(const struct nsl_node_ref *r, struct nsl_err *err)
+static int node_enter(const struct nsl_node_ref *r, struct nsl_err *err)
 {
-	if (setns(r->pidfd, CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWPID) < 0)
-		return nsl_err_set(err, errno, "enter the node's namespaces: %m");
+	int rc = nsl_ns_join_node(r->pidfd);
+	if (rc < 0)
+		return nsl_err_set(err, rc, "enter the node's namespaces: %s", strerror(-rc));
 	return 0;
 }
 
@@ -112,7 +104,7 @@ int nsl_node_run(const struct nsl_node_ref *r, char **argv, const char *cwd, str
 	int status, rc;
 	pid_t pid;
 
-	rc = nsl_node_enter(r, err);
+	rc = node_enter(r, err);
 	if (rc < 0)
 		return rc;
 	sigemptyset(&sa.sa_mask);
@@ -122,9 +114,8 @@ int nsl_node_run(const struct nsl_node_ref *r, char **argv, const char *cwd, str
 	if (pid < 0)
 		return nsl_err_set(err, errno, "fork: %m");
 	if (pid == 0) {
-		struct sigaction dfl = {.sa_handler = SIG_DFL};
-		for (size_t i = 0; i < NSL_ARRAY_SIZE(sigs); i++)
-			sigaction(sigs[i], &dfl, NULL);
+		/* The command starts clean: default signals, empty mask, fds 0-2 only. */
+		nsl_proc_reset_for_exec();
 		/* Joining a mount namespace moves us to its root: go back where we were if the
 		 * node sees that directory too. */
 		if (!cwd || chdir(cwd) < 0)
@@ -134,7 +125,7 @@ int nsl_node_run(const struct nsl_node_ref *r, char **argv, const char *cwd, str
 			putenv(r->env[i]);
 		execvp(argv[0], argv);
 		int e = errno;
-		fprintf(stderr, "nslab: exec %s: %s\n", argv[0], strerror(e));
+		dprintf(2, "nslab: exec %s: %s\n", argv[0], strerror(e));
 		_exit(e == ENOENT ? 127 : 126);
 	}
 	child_pid = pid;

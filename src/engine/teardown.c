@@ -1,535 +1,580 @@
-/* Teardown, shared by `down` and by a failed `up`. Most of a lab dies with its holders:
- * killing them and dropping the netns binds lets the kernel dismantle every namespace in
- * one batch. Only what lives in the host is undone one by one: moved devices go home
- * first (a namespace that dies destroys virtual devices in it), then host-side veth ends,
- * the host nft table and host sysctls. Works from the journal, and from the marks nslab
- * leaves when the journal is gone. "Already gone" is success everywhere. */
+/* Teardown (see teardown.h). Most of a lab dies with its holders: killing them and dropping
+ * the netns binds lets the kernel dismantle every namespace in one batch. Only what lives in
+ * the host is undone one by one: moved devices go home first (a namespace that dies destroys
+ * the virtual devices in it), then host ends of links, the host nft table, host sysctls. */
 #include <dirent.h>
 #include <fcntl.h>
 #include <net/if.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mount.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
 
+#include "engine/fault.h"
+#include "engine/marks.h"
 #include "engine/teardown.h"
-#include "kernel/holder.h"
 #include "kernel/netlink.h"
 #include "kernel/nft.h"
+#include "kernel/ns.h"
+#include "kernel/proc.h"
+#include "kernel/sysctl.h"
 
-#define WAIT_GONE_NS (5ull * 1000000000ull)
+#define WAIT_GONE_MS 5000
 
-struct pidfds {
-	int *fds;
-	size_t n, cap;
+/* A namespace of the lab, as teardown found it. */
+struct lab_ns {
+	char name[NSL_NAME_MAX + 1];
+	struct nsl_ns_id id;
+	uint64_t want_dev, want_ino; /* from the journal (dev 0: any) */
+	int fd;                      /* open, when it still exists */
+	int holder;                  /* its holder's pidfd, -1 if gone */
 };
 
-static void pidfds_add(struct pidfds *p, int fd)
-{
-	if (!nsl_grow(&p->fds, &p->cap, p->n, sizeof(*p->fds))) {
-		close(fd);
-		return;
-	}
-	p->fds[p->n++] = fd;
-}
-
-static void kill_pidfd(struct pidfds *p, int fd)
-{
-	syscall(SYS_pidfd_send_signal, fd, SIGKILL, NULL, 0);
-	pidfds_add(p, fd);
-}
-
-/* Wait, bounded, until every killed process is gone. */
-static void pidfds_wait(struct pidfds *p)
-{
-	uint64_t deadline = nsl_now_ns() + WAIT_GONE_NS;
-
-	for (size_t i = 0; i < p->n; i++) {
-		struct pollfd pfd = {.fd = p->fds[i], .events = POLLIN};
-		uint64_t now = nsl_now_ns();
-		int ms = now < deadline ? (int)((deadline - now) / 1000000) : 0;
-		while (poll(&pfd, 1, ms) < 0 && errno == EINTR)
-			;
-		close(p->fds[i]);
-	}
-	free(p->fds);
-	p->fds = NULL;
-	p->n = p->cap = 0;
-}
-
-struct inodes {
-	ino_t *v;
-	size_t n, cap;
+struct td {
+	struct nsl_statedir *sd;
+	const char *lab;
+	struct nsl_nl host;
+	struct lab_ns *ns;
+	size_t n_ns, cap_ns;
+	int first;   /* the first error, kept while the rest goes on */
+	int *killed; /* pidfds of processes killed, waited for at the end */
+	size_t n_killed;
+	struct nsl_err *err;
 };
 
-static void inodes_add(struct inodes *s, ino_t ino)
+static void keep_first(struct td *td, int rc, struct nsl_err *e)
 {
-	if (nsl_grow(&s->v, &s->cap, s->n, sizeof(*s->v)))
-		s->v[s->n++] = ino;
-}
-
-static bool inodes_has(const struct inodes *s, ino_t ino)
-{
-	for (size_t i = 0; i < s->n; i++)
-		if (s->v[i] == ino)
-			return true;
-	return false;
-}
-
-/* The lab's bound namespaces: /run/netns/LAB.NODE. */
-static int each_netns(const char *lab, int (*fn)(const char *path, const char *node, void *arg),
-                      void *arg)
-{
-	DIR *d = opendir(NSL_NETNS_DIR);
-	size_t ll = strlen(lab);
-	struct dirent *e;
-
-	if (!d)
-		return errno == ENOENT ? 0 : -errno;
-	while ((e = readdir(d))) {
-		char path[sizeof(NSL_NETNS_DIR) + 256];
-		if (strncmp(e->d_name, lab, ll) || e->d_name[ll] != '.' ||
-		    !nsl_name_valid(e->d_name + ll + 1))
-			continue;
-		nsl_fmt(path, sizeof(path), NSL_NETNS_DIR "/%s", e->d_name);
-		fn(path, e->d_name + ll + 1, arg);
+	if (rc < 0 && !td->first) {
+		td->first = rc;
+		*td->err = *e;
 	}
-	closedir(d);
-	return 0;
 }
 
-static int collect_ino(const char *path, const char *node, void *arg)
+static void ns_path(const struct td *td, const char *node, char *buf, size_t size)
 {
-	struct stat st;
-
-	if (stat(path, &st) == 0 && st.st_dev != 0)
-		inodes_add(arg, st.st_ino);
-	return 0;
+	nsl_fmt(buf, size, NSL_NETNS_DIR "/%s.%s", td->lab, node);
 }
 
-static int drop_bind(const char *path, const char *node, void *arg)
+static bool ns_matches(const struct lab_ns *n, const struct nsl_ns_id *id)
 {
-	umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW);
-	unlink(path);
-	return 0;
+	return (n->want_dev == 0 || n->want_dev == id->dev) && n->want_ino == id->ino &&
+	       !nsl_netns_is_host(id);
 }
 
-/* Every process that lives in one of the lab's network namespaces: holders, what they
- * run, and anything started there by `ip netns exec`. Checked again through a pidfd. */
-static void kill_in_namespaces(const struct inodes *ns, struct pidfds *killed)
+/* The lab's namespace by the journal: the bind, if it is the recorded namespace, or else the
+ * holder's own (through its pidfd). */
+static void ns_open_journaled(struct td *td, struct lab_ns *n, pid_t pid, uint64_t start)
 {
-	DIR *d;
-	struct dirent *e;
+	char path[sizeof(NSL_NETNS_DIR) + 2 * NSL_NAME_MAX + 4];
+	struct nsl_ns_id id;
+	int fd = -1;
 
-	if (!ns->n || !(d = opendir("/proc")))
-		return;
-	while ((e = readdir(d))) {
-		char path[64];
-		struct stat st;
-		uint64_t pid;
-		if (!nsl_parse_u64(e->d_name, INT32_MAX, &pid) || pid <= 1 ||
-		    (pid_t)pid == getpid())
-			continue;
-		nsl_fmt(path, sizeof(path), "/proc/%s/ns/net", e->d_name);
-		if (stat(path, &st) < 0 || !inodes_has(ns, st.st_ino))
-			continue;
-		int fd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
-		if (fd < 0)
-			continue;
-		/* Between the look and the pidfd the pid may have been reused: look again. */
-		if (stat(path, &st) < 0 || !inodes_has(ns, st.st_ino)) {
-			close(fd);
-			continue;
+	n->fd = -1;
+	n->holder = nsl_proc_pidfd(pid, start);
+	ns_path(td, n->name, path, sizeof(path));
+	if (nsl_netns_open_bound(path, &fd, &id) > 0) {
+		if (ns_matches(n, &id)) {
+			n->fd = fd;
+			n->id = id;
+			return;
 		}
-		kill_pidfd(killed, fd);
+		close(fd);
 	}
-	closedir(d);
+	if (n->holder >= 0) {
+		fd = nsl_proc_open_ns(n->holder, pid, "net");
+		if (fd >= 0 && nsl_ns_id_of_fd(fd, &id) == 0 && ns_matches(n, &id)) {
+			n->fd = fd;
+			n->id = id;
+			return;
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+	n->id.dev = n->want_dev;
+	n->id.ino = n->want_ino;
 }
 
-/* ---- the journal ---- */
+static struct lab_ns *ns_add(struct td *td)
+{
+	if (!nsl_grow(&td->ns, &td->cap_ns, td->n_ns, sizeof(*td->ns)))
+		return NULL;
+	struct lab_ns *n = &td->ns[td->n_ns++];
+	memset(n, 0, sizeof(*n));
+	n->fd = n->holder = -1;
+	return n;
+}
 
-struct jdevice {
-	char node[NSL_NAME_MAX + 1], key[NSL_IFNAME_MAX + 1], orig[NSL_IFNAME_MAX + 1];
-	int ifindex;
-	unsigned mtu, up, had_alias;
-	uint8_t mac[6];
-	char *addrs; /* rest of the line */
+static const struct lab_ns *ns_find(const struct td *td, const char *node)
+{
+	for (size_t i = 0; i < td->n_ns; i++)
+		if (!strcmp(td->ns[i].name, node))
+			return &td->ns[i];
+	return NULL;
+}
+
+/* ---- moved devices ---- */
+
+struct device_home {
+	const char *node, *key, *orig;
+	const char *alias; /* to restore; NULL: clear ours */
+	bool restore;      /* MTU, MAC, addresses and state known */
+	uint32_t mtu;
+	bool up;
+	const uint8_t *mac;
+	const struct nsl_prefix *addrs;
+	size_t n_addrs;
 };
 
-static int parse_device(char *rest, struct jdevice *d)
+/* Out of the node under its first name, then its old MTU, MAC, alias, addresses and state. */
+static int device_home(struct td *td, const struct device_home *d, struct nsl_err *err)
 {
-	unsigned m[6];
-	int off = 0;
-
-	memset(d, 0, sizeof(*d));
-	if (sscanf(rest, "%32s %15s %15s %d %u %u %x:%x:%x:%x:%x:%x %u%n", d->node, d->key, d->orig,
-	           &d->ifindex, &d->mtu, &d->up, &m[0], &m[1], &m[2], &m[3], &m[4], &m[5],
-	           &d->had_alias, &off) != 13)
-		return -EINVAL;
-	for (int i = 0; i < 6; i++)
-		d->mac[i] = (uint8_t)m[i];
-	d->addrs = rest + off;
-	return 0;
-}
-
-static int host_netns_fd(void) { return open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC); }
-
-/* Bring one moved device home: out of the node under its first name, then its old MTU,
- * addresses and admin state. */
-static int device_home(const char *lab, struct jdevice *d, struct nsl_nl *host, struct nsl_err *err)
-{
-	char path[sizeof(NSL_NETNS_DIR) + 2 * NSL_NAME_MAX + 4], what[96];
-	_cleanup_close_ int ns = -1, self = host_netns_fd();
+	const struct lab_ns *n = ns_find(td, d->node);
+	_cleanup_close_ int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	struct nsl_link_info li;
-	struct nsl_nl nl;
+	char what[96];
 	int rc;
 
-	nsl_fmt(path, sizeof(path), NSL_NETNS_DIR "/%s.%s", lab, d->node);
-	ns = open(path, O_RDONLY | O_CLOEXEC);
-	if (ns >= 0) {
-		rc = nsl_nl_open(&nl, ns, err);
+	if (n && n->fd >= 0) {
+		struct nsl_nl nl;
+		rc = nsl_nl_open(&nl, n->fd, err);
 		if (rc < 0)
 			return rc;
 		rc = nsl_nl_link_get(&nl, 0, d->key, &li, err);
-		if (rc == 0) {
-			struct nsl_link_change c = {.ifindex = li.ifindex,
-			                            .up = 0,
-			                            .new_name = d->orig,
-			                            .netns_fd = self,
-			                            .alias = d->had_alias ? NULL : ""};
+		/* Ours only: the alias we gave it when it moved in. */
+		if (rc > 0 && nsl_mark_suffix(li.alias, td->lab) &&
+		    !strcmp(nsl_mark_suffix(li.alias, td->lab), d->orig)) {
+			struct nsl_link_change c = {
+			    .ifindex = li.ifindex, .up = 0, .new_name = d->orig, .netns_fd = self};
 			nsl_fmt(what, sizeof(what), "move %s home as %s", d->key, d->orig);
 			rc = nsl_nl_link_change(&nl, &c, what, err);
 			if (rc == 0)
 				rc = nsl_nl_flush(&nl, err);
 		}
 		nsl_nl_close(&nl);
-		if (rc < 0 && rc != -ENODEV)
+		if (rc < 0)
 			return rc;
 	}
-	/* Home now (or it never left): put back what it had. */
-	rc = nsl_nl_link_get(host, 0, d->orig, &li, err);
-	if (rc == -ENODEV)
-		return 0; /* a virtual device dies with its namespace: nothing left to restore */
-	if (rc < 0)
-		return rc;
-	bool mac_changed = li.has_mac && memcmp(li.mac, d->mac, 6) &&
+	/* Home now (or it never left): put back what it had, if it is the one we marked. */
+	rc = nsl_nl_link_get(&td->host, 0, d->orig, &li, err);
+	if (rc <= 0)
+		return rc; /* a virtual device dies with its namespace: nothing left to restore */
+	const char *suffix = nsl_mark_suffix(li.alias, td->lab);
+	if (!suffix || strcmp(suffix, d->orig))
+		return 0; /* not ours, or already restored */
+	bool mac_changed = d->restore && li.has_mac && memcmp(li.mac, d->mac, 6) &&
 	                   (d->mac[0] | d->mac[1] | d->mac[2] | d->mac[3] | d->mac[4] | d->mac[5]);
 	struct nsl_link_change c = {.ifindex = li.ifindex,
-	                            .up = -1,
+	                            .up = d->restore && d->up ? 1 : -1,
 	                            .netns_fd = -1,
-	                            .mtu = d->mtu != li.mtu ? d->mtu : 0,
-	                            .mac = mac_changed ? d->mac : NULL,
-	                            .alias = d->had_alias ? NULL : ""};
+	                            .mtu = d->restore && d->mtu != li.mtu ? d->mtu : 0,
+	                            .mac = mac_changed ? d->mac : NULL};
 	nsl_fmt(what, sizeof(what), "restore %s", d->orig);
-	rc = nsl_nl_link_change(host, &c, what, err);
-	for (char *tok = strtok(d->addrs, " \n"); tok && rc == 0; tok = strtok(NULL, " \n")) {
-		struct nsl_prefix p;
-		if (nsl_prefix_parse(tok, &p))
-			rc = nsl_nl_addr_add(host, li.ifindex, d->orig, &p, err);
-	}
-	if (rc == 0 && d->up) {
-		struct nsl_link_change upc = {.ifindex = li.ifindex, .up = 1, .netns_fd = -1};
-		rc = nsl_nl_link_change(host, &upc, what, err);
-	}
+	rc = nsl_nl_link_change(&td->host, &c, what, err);
+	for (size_t a = 0; rc == 0 && a < d->n_addrs; a++)
+		rc = nsl_nl_addr_add(&td->host, li.ifindex, d->orig, &d->addrs[a], err);
 	if (rc == 0)
-		rc = nsl_nl_flush(host, err);
+		rc = nsl_nl_flush(&td->host, err);
 	/* An address already back (the kernel kept it) is what we wanted. */
-	return rc == -EEXIST ? 0 : rc;
+	if (rc < 0 && rc != -EEXIST)
+		return rc;
+	/* The mark goes last: until then, a teardown run again knows the device for ours. */
+	struct nsl_link_change ac = {
+	    .ifindex = li.ifindex, .up = -1, .netns_fd = -1, .alias = d->alias ? d->alias : ""};
+	rc = nsl_nl_link_change(&td->host, &ac, what, err);
+	return rc < 0 ? rc : nsl_nl_flush(&td->host, err);
 }
 
-/* Devices the journal lost: found by their alias in the lab's namespaces. */
-static int orphan_devices_home(const char *path, const char *node, void *arg)
+/* Devices the journal lost: found by their mark in the lab's namespaces. */
+static void orphan_devices_home(struct td *td)
 {
-	struct {
-		const char *lab;
-		struct nsl_nl *host;
-	} *a = arg;
-	_cleanup_close_ int ns = open(path, O_RDONLY | O_CLOEXEC);
-	_cleanup_free_ struct nsl_link_info *links = NULL;
-	char prefix[NSL_NAME_MAX + 16];
-	size_t n_links = 0;
-	struct nsl_err err;
-	struct nsl_nl nl;
-
-	if (ns < 0 || nsl_nl_open(&nl, ns, &err) < 0)
-		return 0;
-	if (nsl_nl_link_list(&nl, &links, &n_links, &err) < 0)
-		n_links = 0;
-	nsl_nl_close(&nl);
-	nsl_fmt(prefix, sizeof(prefix), NSL_ALIAS_PREFIX "%s:", a->lab);
-	for (size_t l = 0; l < n_links; l++) {
-		struct nsl_link_info *li = &links[l];
-		if (strncmp(li->alias, prefix, strlen(prefix)))
+	for (size_t i = 0; i < td->n_ns; i++) {
+		_cleanup_free_ struct nsl_link_info *links = NULL;
+		size_t n_links = 0;
+		struct nsl_err e;
+		struct nsl_nl nl;
+		if (td->ns[i].fd < 0 || nsl_nl_open(&nl, td->ns[i].fd, &e) < 0)
 			continue;
-		struct jdevice d = {.had_alias = 0};
-		snprintf(d.node, sizeof(d.node), "%s", node);
-		snprintf(d.key, sizeof(d.key), "%s", li->name);
-		snprintf(d.orig, sizeof(d.orig), "%s", li->alias + strlen(prefix));
-		d.mtu = li->mtu;
-		d.addrs = (char[]){""};
-		(void)device_home(a->lab, &d, a->host, &err);
-	}
-	return 0;
-}
-
-/* The rest of a journal line after N fields: a value that may hold blanks. */
-static void line_rest(const char *p, char *out, size_t size)
-{
-	size_t len = strcspn(p, "\n");
-
-	snprintf(out, size, "%.*s", (int)len, p);
-}
-
-/* When did a journal set KEY (its first "hostsysctl KEY TIME OLD" line)? 0 if never. */
-static unsigned long long sysctl_set_time(const char *journal, const char *key, char *old,
-                                          size_t size)
-{
-	for (const char *p = journal; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
-		char k[256];
-		unsigned long long t;
-		int off = 0;
-		if (!strncmp(p, "hostsysctl ", 11) &&
-		    sscanf(p + 11, "%255s %llu %n", k, &t, &off) == 2 && off > 0 &&
-		    !strcmp(k, key)) {
-			if (old)
-				line_rest(p + 11 + off, old, size);
-			return t;
+		if (nsl_nl_link_list(&nl, &links, &n_links, &e) < 0)
+			n_links = 0;
+		nsl_nl_close(&nl);
+		for (size_t l = 0; l < n_links; l++) {
+			const char *orig = nsl_mark_suffix(links[l].alias, td->lab);
+			if (!orig || links[l].ifindex == 1 || (links[l].flags & IFF_LOOPBACK) ||
+			    !nsl_ifname_valid(orig))
+				continue;
+			struct device_home d = {
+			    .node = td->ns[i].name, .key = links[l].name, .orig = orig};
+			if (nsl_step("device home", &e) == 0)
+				keep_first(td, device_home(td, &d, &e), &e);
 		}
 	}
+}
+
+/* ---- processes, binds ---- */
+
+static void kill_and_unbind(struct td *td)
+{
+	_cleanup_free_ struct nsl_ns_id *ids = calloc(td->n_ns + 1, sizeof(*ids));
+	int *fds = NULL, *all = NULL;
+	size_t n_ids = 0, n_fds = 0, n_all = 0;
+	struct nsl_err e;
+
+	if (!ids)
+		return;
+	for (size_t i = 0; i < td->n_ns; i++)
+		if (td->ns[i].id.ino && !nsl_netns_is_host(&td->ns[i].id))
+			ids[n_ids++] = td->ns[i].id;
+	if (nsl_step("kill", &e) < 0) {
+		keep_first(td, -EIO, &e);
+		return;
+	}
+	/* Holders first, then whatever else lives in the lab's namespaces (`ip netns exec`
+	 * included), each reached through a pidfd checked after it was opened. */
+	(void)nsl_proc_in_netns(ids, n_ids, &fds, &n_fds);
+	all = calloc(td->n_ns + n_fds + 1, sizeof(int));
+	for (size_t i = 0; all && i < td->n_ns; i++)
+		if (td->ns[i].holder >= 0) {
+			all[n_all++] = td->ns[i].holder;
+			td->ns[i].holder = -1;
+		}
+	for (size_t i = 0; all && i < n_fds; i++)
+		all[n_all++] = fds[i];
+	free(fds);
+	for (size_t i = 0; i < n_all; i++)
+		(void)nsl_pidfd_kill(all[i], SIGKILL);
+	td->killed = all;
+	td->n_killed = n_all;
+	if (nsl_step("unbind", &e) < 0) {
+		keep_first(td, -EIO, &e);
+		return;
+	}
+	/* Names free: the bind goes only if it is the namespace we know (a name proves nothing). */
+	for (size_t i = 0; i < td->n_ns; i++) {
+		char path[sizeof(NSL_NETNS_DIR) + 2 * NSL_NAME_MAX + 4];
+		struct nsl_ns_id id;
+		int fd;
+		ns_path(td, td->ns[i].name, path, sizeof(path));
+		if (nsl_netns_open_bound(path, &fd, &id) <= 0)
+			continue;
+		close(fd);
+		if (nsl_ns_id_eq(&id, &td->ns[i].id) && !nsl_netns_is_host(&id))
+			nsl_netns_unbind(path);
+	}
+}
+
+/* ---- the host ---- */
+
+/* Is this host link the end of a veth whose peer lives in the lab's namespace of node? */
+static bool peer_in(struct td *td, const struct nsl_link_info *li, const char *node)
+{
+	const struct lab_ns *n = node ? ns_find(td, node) : NULL;
+	int nsid;
+
+	if (!n || n->fd < 0 || strcmp(li->kind, "veth") || !li->has_link_netnsid)
+		return false;
+	return nsl_nl_netns_id(&td->host, n->fd, &nsid, NULL) > 0 && nsid == li->link_netnsid;
+}
+
+static int delete_host_link(struct td *td, const char *name, const char *node, struct nsl_err *err)
+{
+	char mark[NSL_MARK_MAX];
+	struct nsl_link_info li;
+	int rc = nsl_nl_link_get(&td->host, 0, name, &li, err);
+
+	if (rc <= 0)
+		return rc;
+	/* Ours only: it carries the lab's mark, or (up died before marking it) it is a veth
+	 * whose peer is in the lab's namespace, which we hold open. A name proves nothing. */
+	nsl_mark(mark, sizeof(mark), td->lab, NULL);
+	if (strcmp(li.alias, mark) && !peer_in(td, &li, node))
+		return 0;
+	rc = nsl_nl_link_del(&td->host, li.ifindex, li.name, err);
+	if (rc == 0)
+		rc = nsl_nl_flush(&td->host, err);
+	return rc == -ENODEV ? 0 : rc;
+}
+
+/* Host ends carrying the lab's mark, whatever the journal says. */
+static int delete_marked_host_links(struct td *td, struct nsl_err *err)
+{
+	_cleanup_free_ struct nsl_link_info *links = NULL;
+	char mark[NSL_MARK_MAX];
+	size_t n_links = 0;
+	int rc;
+
+	nsl_mark(mark, sizeof(mark), td->lab, NULL);
+	rc = nsl_nl_link_list(&td->host, &links, &n_links, err);
+	for (size_t l = 0; rc == 0 && l < n_links; l++)
+		if (!strcmp(links[l].alias, mark)) {
+			rc = nsl_step("host link", err);
+			if (rc == 0)
+				rc = nsl_nl_link_del(&td->host, links[l].ifindex, links[l].name,
+				                     err);
+			if (rc == 0)
+				rc = nsl_nl_flush(&td->host, err);
+			if (rc == -ENODEV)
+				rc = 0;
+		}
+	return rc;
+}
+
+static int delete_host_table(struct td *td, struct nsl_err *err)
+{
+	char table[NSL_NAME_MAX + 8], mark[NSL_MARK_MAX];
+	int rc = nsl_step("host nft table", err);
+
+	nsl_host_table(table, sizeof(table), td->lab);
+	nsl_mark(mark, sizeof(mark), td->lab, NULL);
+	if (rc == 0)
+		rc = nsl_nft_delete(-1, table, mark, err);
+	return rc < 0 ? rc : 0;
+}
+
+/* ---- host sysctls ---- */
+
+/* When a journal set KEY first (0: never), and the value it found. */
+static uint64_t set_time(const struct nsl_journal *j, const char *key, const char **old)
+{
+	for (size_t i = 0; i < j->n; i++)
+		if (j->recs[i].kind == NSL_REC_HOSTSYSCTL && !strcmp(j->recs[i].sysctl.key, key)) {
+			if (old)
+				*old = j->recs[i].sysctl.value;
+			return j->recs[i].sysctl.time;
+		}
 	return 0;
 }
 
-/* Host sysctls: each key gets back the value it had before this lab set it, unless a lab
- * that is still up set it later: that lab recorded our value as its "old" one, so it
- * inherits our original instead (a "hostsysctl-orig" line in its journal) and the key
- * keeps its value. Under the root lock, so set and restore never interleave. */
-static void restore_sysctls(struct nsl_statedir *sd, const char *journal, char **lines, size_t n)
+/* Whether a journal says its teardown already handled KEY. */
+static bool sysctl_done(const struct nsl_journal *j, const char *key)
 {
+	for (size_t i = 0; i < j->n; i++)
+		if (j->recs[i].kind == NSL_REC_HOSTSYSCTL_DONE &&
+		    !strcmp(j->recs[i].sysctl.key, key))
+			return true;
+	return false;
+}
+
+/* Each key gets back the value it had before this lab set it, unless a lab that is still up
+ * set it later: that lab recorded our value as its "old" one, so it inherits our original
+ * instead (a hostsysctl-orig record in its journal) and the key keeps its value. A lab whose
+ * teardown already handled the key (hostsysctl-done) is no heir: it restored what it had
+ * found, which was ours. All under the root lock, our own journal read again inside it: an
+ * original handed to us by a lab that went down a moment ago is in it. */
+static int restore_sysctls(struct td *td, struct nsl_err *err)
+{
+	struct nsl_journal j = {0};
 	char **others = NULL;
 	size_t n_others = 0;
+	int rc = nsl_state_lock_root(td->sd, true, err);
 
-	if (nsl_state_lock_root(sd, true) < 0)
-		return;
-	if (nsl_state_list(sd, &others, &n_others, NULL) < 0)
+	if (rc < 0)
+		return rc;
+	rc = nsl_journal_read(td->sd, &j, err);
+	if (rc == 0 && nsl_state_list(td->sd, &others, &n_others, err) < 0)
 		others = NULL, n_others = 0;
-	for (size_t i = n; i-- > 0;) {
-		char key[256], old[256];
-		unsigned long long ours;
-		if (strncmp(lines[i], "hostsysctl ", 11) ||
-		    sscanf(lines[i] + 11, "%255s", key) != 1)
-			continue;
-		ours = sysctl_set_time(journal, key, old, sizeof(old));
-		if (!ours)
-			continue;
-		/* Handle each key once: at its first line. */
-		bool first = true;
-		for (size_t j = 0; j < i; j++) {
-			char k2[256];
-			if (!strncmp(lines[j], "hostsysctl ", 11) &&
-			    sscanf(lines[j] + 11, "%255s", k2) == 1 && !strcmp(k2, key))
-				first = false;
-		}
-		if (!first)
-			continue;
-		/* An original handed to us by a lab that went down before us wins. */
-		for (size_t j = 0; j < n; j++) {
-			char k2[256];
-			int off = 0;
-			if (!strncmp(lines[j], "hostsysctl-orig ", 16) &&
-			    sscanf(lines[j] + 16, "%255s %n", k2, &off) == 1 && off > 0 &&
-			    !strcmp(k2, key))
-				line_rest(lines[j] + 16 + off, old, sizeof(old));
-		}
-		const char *heir = NULL;
-		unsigned long long heir_time = 0;
+	for (size_t i = 0; rc == 0 && i < j.n; i++) {
+		const struct nsl_rec *r = &j.recs[i];
+		const char *old = NULL, *heir = NULL;
+		uint64_t ours, heir_time = 0;
+		if (r->kind != NSL_REC_HOSTSYSCTL ||
+		    set_time(&j, r->sysctl.key, NULL) != r->sysctl.time ||
+		    sysctl_done(&j, r->sysctl.key))
+			continue; /* each key once: at its first record, unless handled before */
+		ours = set_time(&j, r->sysctl.key, &old);
+		for (size_t k = 0; k < j.n; k++)
+			if (j.recs[k].kind == NSL_REC_HOSTSYSCTL_ORIG &&
+			    !strcmp(j.recs[k].sysctl.key, r->sysctl.key))
+				old = j.recs[k].sysctl.value;
 		for (size_t o = 0; o < n_others; o++) {
-			_cleanup_free_ char *j = NULL;
-			unsigned long long t;
-			if (!strcmp(others[o], sd->lab) ||
-			    nsl_state_read_other(sd, others[o], "journal", &j) < 0)
+			struct nsl_journal oj;
+			uint64_t t;
+			if (!strcmp(others[o], td->lab) ||
+			    nsl_journal_read_other(td->sd, others[o], &oj, NULL) <= 0)
 				continue;
-			t = sysctl_set_time(j, key, NULL, 0);
+			t = sysctl_done(&oj, r->sysctl.key) ? 0
+			                                    : set_time(&oj, r->sysctl.key, NULL);
+			nsl_journal_free(&oj);
 			if (t > ours && (!heir || t < heir_time)) {
 				heir = others[o];
 				heir_time = t;
 			}
 		}
+		rc = nsl_step("host sysctl", err);
+		if (rc < 0)
+			break;
+		bool handed = false;
 		if (heir) {
-			char line[600];
-			nsl_fmt(line, sizeof(line), "hostsysctl-orig %s %s\n", key, old);
-			if (nsl_state_append_other(sd, heir, line) == 0)
-				continue;
+			struct nsl_rec orig = {.kind = NSL_REC_HOSTSYSCTL_ORIG};
+			orig.sysctl.key = r->sysctl.key;
+			orig.sysctl.value = old;
+			handed = nsl_journal_append_other(td->sd, heir, &orig, NULL) == 0;
 		}
-		if (nsl_sysctl_write(key, old, NULL) < 0)
-			continue; /* best effort: the key may be gone with its interface */
+		/* Best effort: the key may be gone with its interface. */
+		if (!handed)
+			(void)!nsl_sysctl_write(r->sysctl.key, old, NULL);
+		struct nsl_rec done = {.kind = NSL_REC_HOSTSYSCTL_DONE};
+		done.sysctl.key = r->sysctl.key;
+		rc = nsl_journal_append(td->sd, &done, 1, err);
 	}
 	nsl_strv_free(others, n_others);
-	nsl_state_lock_root(sd, false);
-}
-
-static int delete_host_links(const char *lab, char **names, size_t n, bool journaled,
-                             struct nsl_nl *host, struct nsl_err *err)
-{
-	char alias[NSL_NAME_MAX + 8];
-	int rc;
-
-	nsl_fmt(alias, sizeof(alias), NSL_ALIAS_PREFIX "%s", lab);
-	for (size_t i = 0; i < n; i++) {
-		struct nsl_link_info li;
-		rc = nsl_nl_link_get(host, 0, names[i], &li, err);
-		if (rc == -ENODEV)
-			continue;
-		if (rc < 0)
-			return rc;
-		/* Ours only: a name reused by someone else since is not touched. A veth of a
-		 * journaled name without alias is ours too: up died before marking it. */
-		if (strcmp(li.alias, alias) &&
-		    (li.alias[0] || strcmp(li.kind, "veth") || !journaled))
-			continue;
-		rc = nsl_nl_link_del(host, li.ifindex, li.name, err);
-		if (rc == 0)
-			rc = nsl_nl_flush(host, err);
-		if (rc < 0 && rc != -ENODEV)
-			return rc;
-	}
-	return 0;
-}
-
-/* Host ends carrying the lab's mark, whatever the journal says. */
-static int delete_marked_host_links(const char *lab, struct nsl_nl *host, struct nsl_err *err)
-{
-	_cleanup_free_ struct nsl_link_info *links = NULL;
-	char alias[NSL_NAME_MAX + 8];
-	size_t n_links = 0, n_del = 0;
-	int rc;
-
-	nsl_fmt(alias, sizeof(alias), NSL_ALIAS_PREFIX "%s", lab);
-	rc = nsl_nl_link_list(host, &links, &n_links, err);
-	for (size_t l = 0; rc == 0 && l < n_links; l++)
-		if (!strcmp(links[l].alias, alias)) {
-			rc = nsl_nl_link_del(host, links[l].ifindex, links[l].name, err);
-			n_del++;
-		}
-	if (rc == 0 && n_del)
-		rc = nsl_nl_flush(host, err);
-	return rc == -ENODEV ? 0 : rc;
-}
-
-static int teardown(const char *lab, struct nsl_statedir *sd, char *journal, struct nsl_err *err)
-{
-	char **hostlinks = NULL, **sysctls = NULL;
-	size_t n_hostlinks = 0, n_sysctls = 0, n_lines = 0;
-	struct jdevice *devs = NULL;
-	size_t n_devs = 0;
-	struct pidfds killed = {0};
-	struct inodes ns = {0};
-	struct nsl_nl host;
-	char table[NSL_NAME_MAX + 8];
-	int rc, first = 0;
-	bool has_hostnft = false;
-	_cleanup_free_ char *journal_copy = journal ? strdup(journal) : NULL;
-
-	for (char *p = journal; p && *p; p++)
-		n_lines += *p == '\n';
-	hostlinks = calloc(n_lines + 1, sizeof(char *));
-	sysctls = calloc(n_lines + 1, sizeof(char *));
-	devs = calloc(n_lines + 1, sizeof(*devs));
-	if (!hostlinks || !sysctls || !devs) {
-		rc = nsl_err_set(err, ENOMEM, "out of memory");
-		goto out;
-	}
-	rc = nsl_nl_open(&host, -1, err);
-	if (rc < 0)
-		goto out;
-	/* 1. Holders named by the journal: only if pid and start time still match. */
-	for (char *save = NULL, *line = journal ? strtok_r(journal, "\n", &save) : NULL; line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		char name[64];
-		int pid;
-		unsigned long long start, ino;
-		if (sscanf(line, "holder %63s %d %llu %llu", name, &pid, &start, &ino) == 4) {
-			int fd = nsl_proc_pidfd(pid, start);
-			if (fd >= 0)
-				pidfds_add(&killed, fd); /* killed after devices are home */
-		} else if (!strncmp(line, "hostnft ", 8)) {
-			has_hostnft = true;
-		} else if (!strncmp(line, "hostlink ", 9)) {
-			hostlinks[n_hostlinks++] = line + 9;
-		} else if (!strncmp(line, "hostsysctl", 10)) {
-			sysctls[n_sysctls++] = line;
-		} else if (!strncmp(line, "device ", 7)) {
-			if (parse_device(line + 7, &devs[n_devs]) == 0)
-				n_devs++;
-		}
-	}
-	/* 2. Moved devices home, last moved first, while their namespaces still exist. */
-	for (size_t i = n_devs; i-- > 0;) {
-		rc = device_home(lab, &devs[i], &host, err);
-		if (rc < 0 && !first)
-			first = rc;
-	}
-	struct {
-		const char *lab;
-		struct nsl_nl *host;
-	} oa = {lab, &host};
-	if (!journal) /* the journal was lost: find moved devices by their alias */
-		each_netns(lab, orphan_devices_home, &oa);
-	/* 3. Every process in the lab's namespaces, holders first. */
-	for (size_t i = 0; i < killed.n; i++)
-		syscall(SYS_pidfd_send_signal, killed.fds[i], SIGKILL, NULL, 0);
-	each_netns(lab, collect_ino, &ns);
-	kill_in_namespaces(&ns, &killed);
-	/* 4. Names free: binds dropped, host ends deleted (the kernel would take its time). */
-	each_netns(lab, drop_bind, NULL);
-	rc = delete_host_links(lab, hostlinks, n_hostlinks, true, &host, err);
-	if (rc < 0 && !first)
-		first = rc;
-	/* Host ends the journal lost: found by their alias. */
-	rc = delete_marked_host_links(lab, &host, err);
-	if (rc < 0 && !first)
-		first = rc;
-	/* 5. The host's nft table, 6. host sysctls. */
-	/* Deleting a table waits for a grace period: only when there may be one. */
-	nsl_fmt(table, sizeof(table), NSL_NFT_HOST_PREFIX "%s", lab);
-	if (!journal || has_hostnft) {
-		rc = nsl_nft_delete(-1, table, err);
-		if (rc < 0 && !first)
-			first = rc;
-	}
-	if (sd && n_sysctls)
-		restore_sysctls(sd, journal_copy, sysctls, n_sysctls);
-	nsl_nl_close(&host);
-	/* 7. Done when the processes are gone. */
-	pidfds_wait(&killed);
-	rc = first;
-out:
-	free(hostlinks);
-	free(sysctls);
-	free(devs);
-	free(ns.v);
+	nsl_journal_free(&j);
+	(void)!nsl_state_lock_root(td->sd, false, NULL);
 	return rc;
+}
+
+/* ---- the whole ---- */
+
+static void td_close(struct td *td)
+{
+	/* Done when the processes are gone. */
+	nsl_pidfds_kill_wait(td->killed, td->n_killed, WAIT_GONE_MS);
+	free(td->killed);
+	for (size_t i = 0; i < td->n_ns; i++) {
+		if (td->ns[i].fd >= 0)
+			close(td->ns[i].fd);
+		if (td->ns[i].holder >= 0)
+			close(td->ns[i].holder);
+	}
+	free(td->ns);
+	nsl_nl_close(&td->host);
 }
 
 int nsl_teardown(struct nsl_statedir *sd, struct nsl_err *err)
 {
-	_cleanup_free_ char *journal = NULL;
-	int rc = nsl_journal_read(sd, &journal, err);
-
-	if (rc < 0)
-		return rc;
-	return teardown(sd->lab, sd, journal, err);
-}
-
-int nsl_teardown_marks(const char *lab, struct nsl_err *err)
-{
-	struct inodes ns = {0};
+	struct td td = {.sd = sd, .lab = sd->lab, .err = err};
+	struct nsl_journal j;
+	bool hostnft = false;
+	struct nsl_err e;
 	int rc;
 
-	each_netns(lab, collect_ino, &ns);
-	free(ns.v);
-	rc = teardown(lab, NULL, NULL, err);
-	return rc < 0 ? rc : ns.n > 0;
+	nsl_steps_begin(NSL_STEPS_DOWN);
+	rc = nsl_journal_read(sd, &j, err);
+	if (rc < 0)
+		return rc;
+	rc = nsl_nl_open(&td.host, -1, err);
+	if (rc < 0) {
+		nsl_journal_free(&j);
+		return rc;
+	}
+	/* 1. The lab's namespaces and holders, by the identities the journal recorded. */
+	for (size_t i = 0; i < j.n; i++) {
+		const struct nsl_rec *r = &j.recs[i];
+		hostnft |= r->kind == NSL_REC_HOSTNFT;
+		if (r->kind != NSL_REC_NODE)
+			continue;
+		struct lab_ns *n = ns_add(&td);
+		if (!n)
+			break;
+		nsl_fmt(n->name, sizeof(n->name), "%s", r->node.name);
+		n->want_dev = r->node.netns_dev;
+		n->want_ino = r->node.netns_ino;
+		ns_open_journaled(&td, n, r->node.pid, r->node.start_time);
+	}
+	/* 2. Moved devices home, last moved first, while their namespaces still exist. */
+	for (size_t i = j.n; i-- > 0;) {
+		const struct nsl_rec *r = &j.recs[i];
+		if (r->kind != NSL_REC_DEVICE)
+			continue;
+		struct device_home d = {.node = r->device.node,
+		                        .key = r->device.key,
+		                        .orig = r->device.orig,
+		                        .alias = r->device.alias,
+		                        .restore = true,
+		                        .mtu = r->device.mtu,
+		                        .up = r->device.up,
+		                        .mac = r->device.mac,
+		                        .addrs = r->device.addrs,
+		                        .n_addrs = r->device.n_addrs};
+		rc = nsl_step("device home", &e);
+		if (rc == 0)
+			rc = device_home(&td, &d, &e);
+		keep_first(&td, rc, &e);
+	}
+	/* 3. Every process in the lab's namespaces, holders first; 4. the names. */
+	if (!td.first)
+		kill_and_unbind(&td);
+	/* 5. Host ends (the kernel would take its time), by name and by mark. */
+	for (size_t i = 0; !td.first && i < j.n; i++)
+		if (j.recs[i].kind == NSL_REC_HOSTLINK) {
+			rc = nsl_step("host link", &e);
+			if (rc == 0)
+				rc = delete_host_link(&td, j.recs[i].hostlink.name,
+				                      j.recs[i].hostlink.node, &e);
+			keep_first(&td, rc, &e);
+		}
+	if (!td.first)
+		keep_first(&td, delete_marked_host_links(&td, &e), &e);
+	/* 6. The host's nft table (a delete waits for a grace period: only when there may be
+	 * one), 7. host sysctls. */
+	if (!td.first && hostnft)
+		keep_first(&td, delete_host_table(&td, &e), &e);
+	if (!td.first)
+		keep_first(&td, restore_sysctls(&td, &e), &e);
+	td_close(&td);
+	nsl_journal_free(&j);
+	return td.first;
+}
+
+/* The lab's namespaces without a journal: /run/netns/LAB.* that are network namespaces (no
+ * symlink followed), not the host's, and carry the lab's mark on their lo. */
+static void find_marked_namespaces(struct td *td)
+{
+	DIR *d = opendir(NSL_NETNS_DIR);
+	size_t ll = strlen(td->lab);
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		char path[sizeof(NSL_NETNS_DIR) + 256], mark[NSL_MARK_MAX];
+		const char *node = e->d_name + ll + 1;
+		struct nsl_link_info lo;
+		struct nsl_ns_id id;
+		struct nsl_err err;
+		struct nsl_nl nl;
+		int fd, rc;
+		if (strncmp(e->d_name, td->lab, ll) || e->d_name[ll] != '.' ||
+		    !nsl_name_valid(node))
+			continue;
+		nsl_fmt(path, sizeof(path), NSL_NETNS_DIR "/%s", e->d_name);
+		if (nsl_netns_open_bound(path, &fd, &id) <= 0)
+			continue;
+		if (nsl_netns_is_host(&id) || nsl_nl_open(&nl, fd, &err) < 0) {
+			close(fd);
+			continue;
+		}
+		rc = nsl_nl_link_get(&nl, 1, NULL, &lo, &err);
+		nsl_nl_close(&nl);
+		nsl_mark(mark, sizeof(mark), td->lab, node);
+		struct lab_ns *n = rc > 0 && !strcmp(lo.alias, mark) ? ns_add(td) : NULL;
+		if (!n) {
+			close(fd);
+			continue;
+		}
+		nsl_fmt(n->name, sizeof(n->name), "%s", node);
+		n->fd = fd;
+		n->id = id;
+	}
+	if (d)
+		closedir(d);
+}
+
+int nsl_teardown_marks(struct nsl_statedir *sd, struct nsl_err *err)
+{
+	struct td td = {.sd = sd, .lab = sd->lab, .err = err};
+	struct nsl_err e;
+	bool found;
+	int rc;
+
+	nsl_steps_begin(NSL_STEPS_DOWN);
+	rc = nsl_nl_open(&td.host, -1, err);
+	if (rc < 0)
+		return rc;
+	find_marked_namespaces(&td);
+	found = td.n_ns > 0;
+	orphan_devices_home(&td);
+	if (!td.first)
+		kill_and_unbind(&td);
+	if (!td.first)
+		keep_first(&td, delete_marked_host_links(&td, &e), &e);
+	if (!td.first)
+		keep_first(&td, delete_host_table(&td, &e), &e);
+	td_close(&td);
+	return td.first < 0 ? td.first : found;
 }

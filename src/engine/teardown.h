@@ -1,15 +1,20 @@
-/* Teardown: what `down` does and what a failed `up` unwinds through. */
+/* Teardown: what `down` does and what a failed `up` unwinds through. It touches only what
+ * nslab can prove it made: a namespace whose identity (device, inode) the journal recorded,
+ * or, when the state is lost, one that carries the lab's mark inside (lo's alias); a host link
+ * or a moved device carrying the lab's alias; the host nft table carrying the lab's comment.
+ * Never a name alone, never the host's own namespaces, never through a symlink. Each action
+ * is a step (NSLAB_FAIL_DOWN_STEP); every action is idempotent, so a teardown that failed
+ * half-way completes when it runs again. */
 #ifndef NSL_TEARDOWN_H
 #define NSL_TEARDOWN_H
 
-#include "engine/lab.h"
+#include "state/statedir.h"
 
-/* Undo everything of the lab whose directory sd has open (and locked), from its journal and
- * from the marks nslab leaves (netns names LAB.*, host-link alias nslab:LAB, nft table
- * nslab-LAB), so it works after a crash at any point. Returns when the lab's names are
- * free again. Does not remove the state directory. */
+/* Undo everything of the lab whose directory sd has open and locked, from its journal.
+ * Returns when the lab's names are free again. Does not remove the state directory. */
 int nsl_teardown(struct nsl_statedir *sd, struct nsl_err *err) NSL_MUST_USE;
-/* Same without a state directory (it was lost): marks only. 1 if anything was found. */
-int nsl_teardown_marks(const char *lab, struct nsl_err *err) NSL_MUST_USE;
+/* The same when the lab's state was lost (sd: a directory of our own, locked, to keep an `up`
+ * of that lab out meanwhile): marks only. 1 if anything of the lab was found, 0 if not. */
+int nsl_teardown_marks(struct nsl_statedir *sd, struct nsl_err *err) NSL_MUST_USE;
 
 #endif

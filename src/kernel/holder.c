@@ -1,6 +1,7 @@
 /* The holder process and its spawning. A holder is cloned straight into new network, PID,
- * mount and UTS namespaces (clone3 with a pidfd), sets its node up from the inside (work
- * that runs on both cores, one process per node), reports on a shared pipe, then reaps. */
+ * mount and UTS namespaces (clone3 with a pidfd), sets its node up from the inside (work that
+ * runs on both cores, one process per node), reports on a shared pipe, then reaps. */
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/sched.h>
 #include <malloc.h>
@@ -11,26 +12,24 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include "kernel/holder.h"
+#include "kernel/mount.h"
+#include "kernel/proc.h"
+#include "kernel/sysctl.h"
 
-#ifndef CLOSE_RANGE_UNSHARE
-#define CLOSE_RANGE_UNSHARE 2
-#endif
-
-/* What a holder reports: sent in one write, smaller than PIPE_BUF, so never torn. */
+/* What a holder reports: one write, smaller than PIPE_BUF, so never torn. */
 struct report {
 	int32_t node;
 	int32_t error; /* positive errno, 0 when ready */
 	int32_t step;
 	int32_t index;
+	int32_t max_ifindex;
 };
 
 enum holder_step {
@@ -41,8 +40,9 @@ enum holder_step {
 	STEP_HOSTNAME,
 	STEP_DEFAULTS,
 	STEP_LO,
+	STEP_MARK,
 	STEP_SYSCTL,
-	STEP_NODE_MOUNT
+	STEP_NODE_MOUNT,
 };
 
 static const char *step_name(int step)
@@ -60,105 +60,11 @@ static const char *step_name(int step)
 		return "disable IPv6 duplicate address detection";
 	case STEP_LO:
 		return "bring lo up";
-	case STEP_SYSCTL:
-		return "sysctl";
-	case STEP_NODE_MOUNT:
-		return "mount";
+	case STEP_MARK:
+		return "mark lo";
 	default:
 		return "start";
 	}
-}
-
-static int sysctl_path(const char *key, char *buf, size_t size)
-{
-	size_t len = strlen(key);
-
-	if (len + sizeof("/proc/sys/") > size)
-		return -ENAMETOOLONG;
-	memcpy(buf, "/proc/sys/", 10);
-	for (size_t i = 0; i <= len; i++)
-		buf[10 + i] = key[i] == '.' ? '/' : key[i];
-	return 0;
-}
-
-int nsl_file_write(const char *path, const char *value)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
-	size_t len = strlen(value);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, value, len);
-	int e = errno;
-	close(fd);
-	if (n < 0)
-		return -e;
-	return (size_t)n == len ? 0 : -EIO;
-}
-
-int nsl_sysctl_write(const char *key, const char *value, struct nsl_err *err)
-{
-	char path[512];
-	int rc = sysctl_path(key, path, sizeof(path));
-
-	if (rc == 0)
-		rc = nsl_file_write(path, value);
-	if (rc < 0)
-		return nsl_err_set(err, rc, "sysctl %s=%s: %s", key, value, strerror(-rc));
-	return 0;
-}
-
-int nsl_sysctl_read(const char *key, char **ret, struct nsl_err *err)
-{
-	char path[512], buf[256];
-	int rc = sysctl_path(key, path, sizeof(path)), fd;
-	ssize_t n;
-
-	if (rc < 0)
-		return nsl_err_set(err, rc, "sysctl %s: name too long", key);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return nsl_err_set(err, errno, "sysctl %s: %m", key);
-	n = read(fd, buf, sizeof(buf) - 1);
-	rc = errno;
-	close(fd);
-	if (n < 0)
-		return nsl_err_set(err, rc, "sysctl %s: %s", key, strerror(rc));
-	buf[n] = 0;
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
-		buf[--n] = 0;
-	*ret = strdup(buf);
-	return *ret ? 0 : nsl_err_set(err, ENOMEM, "out of memory");
-}
-
-bool nsl_sysctl_is_per_iface(const struct nsl_node *n, const char *key)
-{
-	static const char *const scopes[] = {"net.ipv4.conf.", "net.ipv6.conf.", "net.ipv4.neigh.",
-	                                     "net.ipv6.neigh.", "net.mpls.conf."};
-
-	for (size_t i = 0; i < NSL_ARRAY_SIZE(scopes); i++) {
-		size_t l = strlen(scopes[i]);
-		if (strncmp(key, scopes[i], l))
-			continue;
-		const char *name = key + l, *dot = strchr(name, '.');
-		size_t nl = dot ? (size_t)(dot - name) : strlen(name);
-		for (size_t k = 0; k < n->n_ifaces; k++)
-			if (n->ifaces[k].kind != NSL_IFACE_LO && strlen(n->ifaces[k].name) == nl &&
-			    !strncmp(n->ifaces[k].name, name, nl))
-				return true;
-	}
-	return false;
-}
-
-static void report(int fd, int node, int error, int step, int index)
-{
-	struct report r = {node, error < 0 ? -error : error, step, index};
-	ssize_t n;
-
-	do
-		n = write(fd, &r, sizeof(r));
-	while (n < 0 && errno == EINTR);
 }
 
 static int lo_up(void)
@@ -177,23 +83,41 @@ static int lo_up(void)
 	return rc;
 }
 
-static int node_mount(const struct nsl_mount *m)
+/* A new namespace is not always empty: with sit, ip_gre or ip6_tunnel loaded, the kernel puts
+ * fallback devices in every one, and they hold the first indexes. */
+static int highest_ifindex(void)
 {
-	if (m->tmpfs) {
-		if (mount("tmpfs", m->target, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0)
-			return -errno;
-	} else if (mount(m->source, m->target, NULL, MS_BIND | MS_REC, NULL) < 0) {
-		return -errno;
+	DIR *d = opendir("/sys/class/net");
+	struct dirent *e;
+	int max = 1;
+
+	while (d && (e = readdir(d))) {
+		char path[300], buf[16];
+		uint64_t v;
+		ssize_t n;
+		int fd;
+		if (e->d_name[0] == '.')
+			continue;
+		nsl_fmt(path, sizeof(path), "/sys/class/net/%s/ifindex", e->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		buf[n] = 0;
+		buf[strcspn(buf, "\n")] = 0;
+		if (nsl_parse_u64(buf, INT32_MAX, &v) && (int)v > max)
+			max = (int)v;
 	}
-	if (m->read_only &&
-	    mount(NULL, m->target, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV,
-	          NULL) < 0)
-		return -errno;
-	return 0;
+	if (d)
+		closedir(d);
+	return max;
 }
 
 /* Everything a holder does before it is ready; returns the failing step or STEP_READY. */
-static int holder_setup(const struct nsl_node *n, int *ret_index, int *ret_err)
+static int holder_setup(const struct nsl_holder_spec *s, int *ret_index, int *ret_err)
 {
 	int rc;
 
@@ -204,35 +128,30 @@ static int holder_setup(const struct nsl_node *n, int *ret_index, int *ret_err)
 			return step;                                                               \
 		}                                                                                  \
 	} while (0)
-#define SYS(call) ((call) < 0 ? -errno : 0)
 
 	/* Private first: later mounts of the host (other nodes' binds) must not reach us. */
-	TRY(STEP_MOUNTS, SYS(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL)));
-	TRY(STEP_PROC, SYS(mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL)));
-	/* The host's /sys shows the host's interfaces: replace it, as `ip netns exec` does. */
-	(void)umount2("/sys", MNT_DETACH);
-	TRY(STEP_SYS, SYS(mount("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL)));
-	TRY(STEP_HOSTNAME, SYS(sethostname(n->hostname, strlen(n->hostname))));
+	TRY(STEP_MOUNTS, nsl_mount_private_root());
+	TRY(STEP_PROC, nsl_mount_proc());
+	TRY(STEP_SYS, nsl_mount_sysfs());
+	TRY(STEP_HOSTNAME, sethostname(s->hostname, strlen(s->hostname)) < 0 ? -errno : 0);
 	/* Addresses must be usable when up returns; users may turn DAD back on by sysctl. */
 	TRY(STEP_DEFAULTS, nsl_file_write("/proc/sys/net/ipv6/conf/all/accept_dad", "0"));
 	TRY(STEP_DEFAULTS, nsl_file_write("/proc/sys/net/ipv6/conf/default/accept_dad", "0"));
 	TRY(STEP_LO, lo_up());
-	for (size_t i = 0; i < n->n_sysctls; i++) {
+	TRY(STEP_MARK, nsl_file_write("/sys/class/net/lo/ifalias", s->mark));
+	for (size_t i = 0; i < s->n_sysctls; i++) {
 		char path[512];
-		if (nsl_sysctl_is_per_iface(n, n->sysctls[i].key))
-			continue;
 		*ret_index = (int)i;
-		TRY(STEP_SYSCTL, sysctl_path(n->sysctls[i].key, path, sizeof(path)));
-		TRY(STEP_SYSCTL, nsl_file_write(path, n->sysctls[i].value));
+		TRY(STEP_SYSCTL, nsl_sysctl_path(s->sysctls[i]->key, path, sizeof(path)));
+		TRY(STEP_SYSCTL, nsl_file_write(path, s->sysctls[i]->value));
 	}
-	for (size_t i = 0; i < n->n_mounts; i++) {
+	for (size_t i = 0; i < s->n_mounts; i++) {
 		*ret_index = (int)i;
-		TRY(STEP_NODE_MOUNT, node_mount(&n->mounts[i]));
+		TRY(STEP_NODE_MOUNT, nsl_mount_node(&s->mounts[i]));
 	}
 	*ret_index = 0;
 	return STEP_READY;
 #undef TRY
-#undef SYS
 }
 
 static void close_all_but(int a, int b)
@@ -276,14 +195,14 @@ static __attribute__((noreturn)) void holder_loop(int lifeline, int sfd)
 	}
 }
 
-static __attribute__((noreturn)) void holder_main(const struct nsl_node *n, int index, int ready_w,
-                                                  int lifeline_r)
+static __attribute__((noreturn)) void holder_main(const struct nsl_holder_spec *s, int index,
+                                                  int ready_w, int lifeline_r)
 {
 	int step, sub = 0, error = 0, nul, sfd;
 	sigset_t mask;
 
 	close_all_but(ready_w, lifeline_r);
-	prctl(PR_SET_NAME, "nslab-holder");
+	prctl(PR_SET_NAME, NSL_HOLDER_COMM);
 	setsid();
 	nul = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (nul >= 0) {
@@ -301,115 +220,15 @@ static __attribute__((noreturn)) void holder_main(const struct nsl_node *n, int 
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGHUP);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
-	step = holder_setup(n, &sub, &error);
-	report(ready_w, index, error, step, sub);
+	step = holder_setup(s, &sub, &error);
+	struct report r = {index, error < 0 ? -error : error, step, sub,
+	                   step == STEP_READY ? highest_ifindex() : 0};
+	while (write(ready_w, &r, sizeof(r)) < 0 && errno == EINTR)
+		;
 	close(ready_w);
 	if (step != STEP_READY || sfd < 0)
 		_exit(1);
 	holder_loop(lifeline_r, sfd);
-}
-
-static int spawn_all(const struct nsl_topology *t, struct nsl_holders *hs, struct nsl_err *err);
-
-/* One thread's share of the holders: nodes from, from + step, ... below to. */
-struct spawner {
-	const struct nsl_topology *t;
-	struct nsl_holders *hs;
-	size_t from, to, step;
-	int ready_w, life_r;
-	int error;        /* errno of a failed clone */
-	size_t failed_at; /* its node */
-};
-
-static void *spawn_range(void *arg);
-static pid_t clone_holder(int *ret_pidfd);
-
-/* The helper process's side: spawn its share, tell the parent each pid, wait until the
- * parent holds a pidfd for each (a pid stays ours while its parent has not reaped it). */
-struct spawn_rec {
-	int32_t index; /* -1: done */
-	int32_t pid;   /* > 0, or -errno */
-};
-
-struct helper {
-	pid_t pid;
-	int chan; /* records from the helper */
-	int go;   /* closed by the parent: the helper may exit */
-};
-
-static int helper_start(struct helper *hp, struct spawner *sp, int lifeline_w)
-{
-	int chan[2], go[2];
-
-	if (pipe2(chan, O_CLOEXEC) < 0)
-		return -errno;
-	if (pipe2(go, O_CLOEXEC) < 0) {
-		close(chan[0]);
-		close(chan[1]);
-		return -errno;
-	}
-	hp->pid = fork();
-	if (hp->pid < 0) {
-		for (int i = 0; i < 2; i++) {
-			close(chan[i]);
-			close(go[i]);
-		}
-		return -errno;
-	}
-	if (hp->pid == 0) {
-		struct spawn_rec done = {-1, 0};
-		char c;
-		close(chan[0]);
-		close(go[1]);
-		close(lifeline_w); /* holders must see EOF if the parent dies */
-		for (size_t i = sp->from; i < sp->to; i += sp->step) {
-			int pidfd = -1;
-			pid_t pid = clone_holder(&pidfd);
-			if (pid == 0)
-				holder_main(&sp->t->nodes[i], (int)i, sp->ready_w, sp->life_r);
-			struct spawn_rec r = {(int32_t)i, pid > 0 ? pid : -errno};
-			if (write(chan[1], &r, sizeof(r)) != sizeof(r) || pid < 0)
-				break;
-			close(pidfd);
-		}
-		close(sp->ready_w);
-		close(sp->life_r);
-		if (write(chan[1], &done, sizeof(done)) != sizeof(done))
-			_exit(1);
-		while (read(go[0], &c, 1) < 0 && errno == EINTR)
-			;
-		_exit(0);
-	}
-	close(chan[1]);
-	close(go[0]);
-	hp->chan = chan[0];
-	hp->go = go[1];
-	return 0;
-}
-
-static void helper_finish(struct helper *hp, struct spawner *sp)
-{
-	struct spawn_rec r;
-
-	while (read(hp->chan, &r, sizeof(r)) == sizeof(r) && r.index >= 0) {
-		if ((size_t)r.index >= sp->to)
-			break;
-		if (r.pid < 0) {
-			sp->error = -r.pid;
-			sp->failed_at = (size_t)r.index;
-			break;
-		}
-		sp->hs->h[r.index].pid = r.pid;
-		sp->hs->h[r.index].pidfd = (int)syscall(SYS_pidfd_open, r.pid, 0);
-		if (sp->hs->h[r.index].pidfd < 0) { /* a holder we could not signal: fail now */
-			sp->error = errno;
-			sp->failed_at = (size_t)r.index;
-		}
-	}
-	close(hp->chan);
-	close(hp->go);
-	while (waitpid(hp->pid, NULL, 0) < 0 && errno == EINTR)
-		;
 }
 
 static pid_t clone_holder(int *ret_pidfd)
@@ -423,10 +242,18 @@ static pid_t clone_holder(int *ret_pidfd)
 	return (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
 }
 
-static void *spawn_range(void *arg)
-{
-	struct spawner *sp = arg;
+/* One process's share of the holders: specs from, from + step, ... below to. */
+struct spawner {
+	const struct nsl_holder_spec *specs;
+	struct nsl_holders *hs;
+	size_t from, to, step;
+	int ready_w, life_r;
+	int error;        /* errno of a failed clone */
+	size_t failed_at; /* its spec */
+};
 
+static void spawn_range(struct spawner *sp)
+{
 	for (size_t i = sp->from; i < sp->to; i += sp->step) {
 		int pidfd = -1;
 		pid_t pid = clone_holder(&pidfd);
@@ -436,85 +263,154 @@ static void *spawn_range(void *arg)
 			break;
 		}
 		if (pid == 0)
-			holder_main(&sp->t->nodes[i], (int)i, sp->ready_w, sp->life_r);
+			holder_main(&sp->specs[i], (int)i, sp->ready_w, sp->life_r);
 		sp->hs->h[i].pid = pid;
 		sp->hs->h[i].pidfd = pidfd;
 	}
-	return NULL;
 }
 
-static int open_netns(struct nsl_holder *h)
-{
-	char path[64];
-	struct stat st;
+/* The helper process clones its share and hands each holder's pidfd to us over a socket
+ * (SCM_RIGHTS): we hold every holder by a pidfd from birth, never by a bare PID. */
+struct spawn_rec {
+	int32_t index; /* -1: done */
+	int32_t pid;   /* > 0, or -errno */
+};
 
-	nsl_fmt(path, sizeof(path), "/proc/%d/ns/net", (int)h->pid);
-	h->netns_fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (h->netns_fd < 0 || fstat(h->netns_fd, &st) < 0)
-		return -errno;
-	h->netns_ino = st.st_ino;
+struct helper {
+	pid_t pid;
+	int sock; /* records (with their pidfds) from the helper */
+};
+
+static int send_rec(int sock, const struct spawn_rec *r, int fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = {0};
+	struct iovec iov = {.iov_base = (void *)r, .iov_len = sizeof(*r)};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+
+	if (fd >= 0) {
+		mh.msg_control = cbuf;
+		mh.msg_controllen = sizeof(cbuf);
+		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	}
+	return sendmsg(sock, &mh, MSG_NOSIGNAL) == (ssize_t)sizeof(*r) ? 0 : -1;
+}
+
+static int recv_rec(int sock, struct spawn_rec *r, int *ret_fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = {.iov_base = r, .iov_len = sizeof(*r)};
+	struct msghdr mh = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
+	ssize_t n;
+
+	*ret_fd = -1;
+	do
+		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)sizeof(*r))
+		return -1;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+			memcpy(ret_fd, CMSG_DATA(c), sizeof(int));
 	return 0;
 }
 
-/* A new mount namespace copies every mount of its parent, and the host may hold
- * thousands of netns binds (other labs'). Holders are therefore cloned from a template
- * namespace of our own, private and without /run/netns, then we go back to the host's. */
-static int enter_template(int *ret_host_mnt, int *ret_cwd)
+static int helper_start(struct helper *hp, struct spawner *sp, int lifeline_w)
 {
-	int mnt = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
-	int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int sv[2];
 
-	if (mnt < 0 || cwd < 0 || unshare(CLONE_NEWNS) < 0) {
-		if (mnt >= 0)
-			close(mnt);
-		if (cwd >= 0)
-			close(cwd);
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	hp->pid = fork();
+	if (hp->pid < 0) {
+		close(sv[0]);
+		close(sv[1]);
 		return -errno;
 	}
-	/* Private first: the detach below must not propagate back to the host. */
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0)
-		(void)umount2(NSL_NETNS_DIR, MNT_DETACH);
-	*ret_host_mnt = mnt;
-	*ret_cwd = cwd;
+	if (hp->pid == 0) {
+		struct spawn_rec done = {-1, 0};
+		close(sv[0]);
+		close(lifeline_w); /* holders must see EOF if the parent dies */
+		for (size_t i = sp->from; i < sp->to; i += sp->step) {
+			int pidfd = -1;
+			pid_t pid = clone_holder(&pidfd);
+			if (pid == 0)
+				holder_main(&sp->specs[i], (int)i, sp->ready_w, sp->life_r);
+			struct spawn_rec r = {(int32_t)i, pid > 0 ? pid : -errno};
+			if (send_rec(sv[1], &r, pidfd) < 0 || pid < 0)
+				break;
+			close(pidfd);
+		}
+		_exit(send_rec(sv[1], &done, -1) < 0);
+	}
+	close(sv[1]);
+	hp->sock = sv[0];
 	return 0;
 }
 
-static void leave_template(int host_mnt, int cwd)
+static void helper_finish(struct helper *hp, struct spawner *sp)
 {
-	if (host_mnt < 0)
-		return;
-	/* Binding namespaces in our private copy would hide them from everyone: never go on. */
-	if (setns(host_mnt, CLONE_NEWNS) < 0 || fchdir(cwd) < 0)
-		abort();
-	close(host_mnt);
-	close(cwd);
+	struct spawn_rec r;
+	int fd;
+
+	while (recv_rec(hp->sock, &r, &fd) == 0 && r.index >= 0) {
+		if ((size_t)r.index >= sp->to || (r.pid > 0 && fd < 0)) {
+			if (fd >= 0)
+				close(fd);
+			sp->error = EPROTO;
+			sp->failed_at = sp->from;
+			break;
+		}
+		if (r.pid < 0) {
+			sp->error = -r.pid;
+			sp->failed_at = (size_t)r.index;
+			break;
+		}
+		sp->hs->h[r.index].pid = r.pid;
+		sp->hs->h[r.index].pidfd = fd;
+	}
+	close(hp->sock);
+	while (waitpid(hp->pid, NULL, 0) < 0 && errno == EINTR)
+		;
 }
 
-int nsl_holders_spawn(const struct nsl_topology *t, struct nsl_holders *hs, struct nsl_err *err)
+static int report_error(const struct nsl_holder_spec *specs, size_t n, const struct report *r,
+                        struct nsl_err *err)
 {
-	int host_mnt = -1, cwd = -1;
-	int rc = enter_template(&host_mnt, &cwd);
+	const struct nsl_holder_spec *s = &specs[r->node >= 0 && (size_t)r->node < n ? r->node : 0];
+	int e = r->error ? r->error : EIO;
 
-	if (rc < 0)
-		return nsl_err_set(err, rc, "private mount namespace for the holders: %s",
-		                   strerror(-rc));
-	rc = spawn_all(t, hs, err);
-	leave_template(host_mnt, cwd);
-	return rc;
+	if (r->step == STEP_SYSCTL && (size_t)r->index < s->n_sysctls)
+		return nsl_err_set(err, e, "node %s: sysctl %s: %s", s->name,
+		                   s->sysctls[r->index]->key, strerror(e));
+	if (r->step == STEP_NODE_MOUNT && (size_t)r->index < s->n_mounts)
+		return nsl_err_set(err, e, "node %s: mount %s: %s", s->name,
+		                   s->mounts[r->index].target, strerror(e));
+	return nsl_err_set(err, e, "node %s: %s: %s", s->name, step_name(r->step), strerror(e));
 }
 
-static int spawn_all(const struct nsl_topology *t, struct nsl_holders *hs, struct nsl_err *err)
+/* The namespaces and identity of each ready holder, through its pidfd. */
+static int holder_identity(struct nsl_holder *h, const char *name, struct nsl_err *err)
+{
+	h->start_time = nsl_pidfd_starttime(h->pidfd, h->pid);
+	h->netns_fd = nsl_proc_open_ns(h->pidfd, h->pid, "net");
+	if (!h->start_time || h->netns_fd < 0)
+		return nsl_err_set(err, ESRCH, "node %s: holder vanished", name);
+	int rc = nsl_ns_id_of_fd(h->netns_fd, &h->netns);
+	return rc < 0 ? nsl_err_set(err, rc, "node %s: network namespace: %s", name, strerror(-rc))
+	              : 0;
+}
+
+static int spawn_all(const struct nsl_holder_spec *specs, size_t n, struct nsl_holders *hs,
+                     struct nsl_err *err)
 {
 	int ready[2] = {-1, -1}, life[2] = {-1, -1}, rc = 0;
 	size_t spawned = 0, got = 0;
 
-	memset(hs, 0, sizeof(*hs));
-	hs->lifeline_w = -1;
-	hs->h = calloc(t->n_nodes ? t->n_nodes : 1, sizeof(*hs->h));
-	if (!hs->h)
-		return nsl_err_set(err, ENOMEM, "out of memory");
-	for (size_t i = 0; i < t->n_nodes; i++)
-		hs->h[i].pidfd = hs->h[i].netns_fd = -1;
 	if (pipe2(ready, O_CLOEXEC) < 0 || pipe2(life, O_CLOEXEC) < 0) {
 		rc = nsl_err_set(err, errno, "pipe: %m");
 		goto fail;
@@ -523,97 +419,68 @@ static int spawn_all(const struct nsl_topology *t, struct nsl_holders *hs, struc
 	life[1] = -1;
 	/* Every clone copies our memory map: give back what parsing left unused. */
 	malloc_trim(0);
-	/* Fault injection decides up front how many holders this run gets to start. */
-	size_t limit = t->n_nodes;
-	int step_rc = 0;
-	for (size_t i = 0; i < t->n_nodes; i++) {
-		char what[NSL_NAME_MAX + 32];
-		nsl_fmt(what, sizeof(what), "node %s: start holder", t->nodes[i].name);
-		step_rc = nsl_step(what, err);
-		if (step_rc < 0) {
-			limit = i;
-			break;
-		}
-	}
-	/* Namespace creation scales over both cores, but only from two processes: clone
-	 * copies the caller's memory map under its lock, so two threads of one process would
-	 * clone one at a time. A helper process starts every other holder. */
+	/* Namespace creation scales over both cores, but only from two processes: clone copies
+	 * the caller's memory map under its lock, so two threads of one process would clone one
+	 * at a time. A helper process starts every other holder. */
 	struct spawner sp[2] = {
-	    {.t = t,
+	    {.specs = specs,
 	     .hs = hs,
 	     .from = 0,
-	     .to = limit,
+	     .to = n,
 	     .step = 2,
 	     .ready_w = ready[1],
 	     .life_r = life[0]},
-	    {.t = t,
+	    {.specs = specs,
 	     .hs = hs,
 	     .from = 1,
-	     .to = limit,
+	     .to = n,
 	     .step = 2,
 	     .ready_w = ready[1],
 	     .life_r = life[0]},
 	};
-	struct helper helper = {.pid = -1, .chan = -1, .go = -1};
-	if (limit < 16 || helper_start(&helper, &sp[1], hs->lifeline_w) < 0)
+	struct helper helper = {.pid = -1, .sock = -1};
+	if (n < 16 || helper_start(&helper, &sp[1], hs->lifeline_w) < 0)
 		sp[0].step = 1;
 	spawn_range(&sp[0]);
 	if (helper.pid > 0)
 		helper_finish(&helper, &sp[1]);
-	hs->n = limit;
-	spawned = 0;
-	for (size_t i = 0; i < limit; i++)
+	hs->n = n;
+	for (size_t i = 0; i < n; i++)
 		spawned += hs->h[i].pid > 0;
 	for (int k = 0; k < 2 && rc == 0; k++)
 		if (sp[k].error)
 			rc = nsl_err_set(err, sp[k].error, "node %s: start holder: %s%s",
-			                 t->nodes[sp[k].failed_at].name, strerror(sp[k].error),
+			                 specs[sp[k].failed_at].name, strerror(sp[k].error),
 			                 sp[k].error == ENOSPC
 			                     ? " (a namespace limit in /proc/sys/user/ is reached)"
 			                     : "");
-	if (rc == 0 && step_rc < 0)
-		rc = step_rc;
 	close(ready[1]);
 	ready[1] = -1;
 	close(life[0]);
 	life[0] = -1;
-	if (rc < 0) {
-		got = 0;
+	if (rc < 0)
 		goto fail;
-	}
 	/* Every holder reports once; EOF before that means one died without a word. */
 	while (got < spawned) {
 		struct report r;
-		ssize_t n = read(ready[0], &r, sizeof(r));
-		if (n < 0 && errno == EINTR)
+		ssize_t k = read(ready[0], &r, sizeof(r));
+		if (k < 0 && errno == EINTR)
 			continue;
-		if (n != (ssize_t)sizeof(r)) {
+		if (k != (ssize_t)sizeof(r)) {
 			rc = nsl_err_set(err, EIO, "a holder died during setup");
 			goto fail;
 		}
 		got++;
-		if (r.error || r.step != STEP_READY || r.node < 0 || (size_t)r.node >= hs->n) {
-			const struct nsl_node *nd =
-			    &t->nodes[r.node >= 0 && (size_t)r.node < hs->n ? r.node : 0];
-			if (r.step == STEP_SYSCTL)
-				rc = nsl_err_set(err, r.error, "node %s: sysctl %s: %s", nd->name,
-				                 nd->sysctls[r.index].key, strerror(r.error));
-			else if (r.step == STEP_NODE_MOUNT)
-				rc = nsl_err_set(err, r.error, "node %s: mount %s: %s", nd->name,
-				                 nd->mounts[r.index].target, strerror(r.error));
-			else
-				rc = nsl_err_set(err, r.error, "node %s: %s: %s", nd->name,
-				                 step_name(r.step), strerror(r.error));
+		if (r.error || r.step != STEP_READY || r.node < 0 || (size_t)r.node >= n) {
+			rc = report_error(specs, n, &r, err);
 			goto fail;
 		}
+		hs->h[r.node].max_ifindex = r.max_ifindex;
 	}
-	for (size_t i = 0; i < hs->n; i++) {
-		hs->h[i].start_time = nsl_proc_starttime(hs->h[i].pid);
-		if (open_netns(&hs->h[i]) < 0 || !hs->h[i].start_time) {
-			rc = nsl_err_set(err, errno ? errno : ESRCH, "node %s: holder vanished",
-			                 t->nodes[i].name);
+	for (size_t i = 0; i < n; i++) {
+		rc = holder_identity(&hs->h[i], specs[i].name, err);
+		if (rc < 0)
 			goto fail;
-		}
 	}
 	close(ready[0]);
 	return 0;
@@ -626,6 +493,28 @@ fail:
 	}
 	nsl_holders_kill(hs);
 	return rc < 0 ? rc : -EIO;
+}
+
+int nsl_holders_spawn(const struct nsl_holder_spec *specs, size_t n, struct nsl_holders *hs,
+                      struct nsl_err *err)
+{
+	struct nsl_mntns_saved saved;
+	int rc;
+
+	memset(hs, 0, sizeof(*hs));
+	hs->lifeline_w = -1;
+	hs->h = calloc(n ? n : 1, sizeof(*hs->h));
+	if (!hs->h)
+		return nsl_err_set(err, ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		hs->h[i].pidfd = hs->h[i].netns_fd = -1;
+	rc = nsl_mntns_enter_template(&saved);
+	if (rc < 0)
+		return nsl_err_set(err, rc, "private mount namespace for the holders: %s",
+		                   strerror(-rc));
+	rc = spawn_all(specs, n, hs, err);
+	nsl_mntns_leave(&saved);
+	return rc;
 }
 
 int nsl_holders_commit(struct nsl_holders *hs, struct nsl_err *err)
@@ -656,19 +545,14 @@ void nsl_holders_kill(struct nsl_holders *hs)
 	}
 	for (size_t i = 0; i < hs->n; i++)
 		if (hs->h[i].pidfd >= 0)
-			syscall(SYS_pidfd_send_signal, hs->h[i].pidfd, SIGKILL, NULL, 0);
+			(void)nsl_pidfd_kill(hs->h[i].pidfd, SIGKILL);
 	for (size_t i = 0; i < hs->n; i++) {
 		/* Our own children: reap them so no zombie outlives the call; the helper's: wait
 		 * until they are gone. */
-		int w;
-		if (hs->h[i].pid > 0) {
-			while ((w = waitpid(hs->h[i].pid, NULL, 0)) < 0 && errno == EINTR)
-				;
-			if (w < 0 && hs->h[i].pidfd >= 0) {
-				struct pollfd p = {.fd = hs->h[i].pidfd, .events = POLLIN};
-				while (poll(&p, 1, 5000) < 0 && errno == EINTR)
-					;
-			}
+		if (hs->h[i].pid > 0 && hs->h[i].pidfd >= 0) {
+			siginfo_t si;
+			if (waitid(P_PIDFD, (id_t)hs->h[i].pidfd, &si, WEXITED) < 0)
+				(void)nsl_pidfd_wait(hs->h[i].pidfd, 5000);
 		}
 		if (hs->h[i].pidfd >= 0)
 			close(hs->h[i].pidfd);

@@ -1,38 +1,54 @@
 /* Holders: one process per node, PID 1 of the node's PID namespace, keeping its network,
- * mount and UTS namespaces alive. Until `up` commits, a holder dies by itself if `up` dies
- * (its lifeline pipe reaches EOF), so a killed `up` cannot leave orphan namespaces. */
+ * mount and UTS namespaces alive. A holder sets its node up from the inside (private mounts,
+ * /proc, /sys, hostname, defaults, early sysctls, the node's mounts, the ownership mark on
+ * lo), reports on a shared pipe, then reaps orphans. Until `up` commits, a holder dies by
+ * itself if `up` dies (its lifeline pipe reaches EOF), so a killed `up` leaves no namespace
+ * behind. Each holder is reached through a pidfd from its birth. */
 #ifndef NSL_HOLDER_H
 #define NSL_HOLDER_H
 
-#include "engine/lab.h"
+#include <sys/types.h>
+
+#include "kernel/ns.h"
+#include "model/topology.h"
+
+/* What a holder sets up in its node. */
+struct nsl_holder_spec {
+	const char *name; /* the node, for messages */
+	const char *hostname;
+	const char *mark; /* lo's alias: proof, inside the namespace, that nslab made it */
+	const struct nsl_sysctl **sysctls; /* written before any interface exists */
+	size_t n_sysctls;
+	const struct nsl_mount *mounts;
+	size_t n_mounts;
+};
+
+struct nsl_holder {
+	pid_t pid;
+	int pidfd;
+	uint64_t start_time;
+	int netns_fd;
+	struct nsl_ns_id netns;
+	int max_ifindex; /* the highest interface index the namespace was born with */
+};
 
 struct nsl_holders {
-	struct nsl_holder *h; /* one per node, in topology order */
+	struct nsl_holder *h; /* one per spec, in order */
 	size_t n;
 	int lifeline_w; /* write end: one byte per holder commits it */
 };
 
-/* Spawn a holder for every node and wait until all are ready (mount tree private, own
- * /proc and /sys, hostname, defaults and early sysctls, node mounts). On failure, every
- * holder spawned is killed and err names the node and the step. */
-int nsl_holders_spawn(const struct nsl_topology *t, struct nsl_holders *hs,
+/* Start a holder for each spec and wait until every one is ready. On failure, every holder
+ * started is killed and err names the node and the step. */
+int nsl_holders_spawn(const struct nsl_holder_spec *specs, size_t n, struct nsl_holders *hs,
                       struct nsl_err *err) NSL_MUST_USE;
 /* Tell the holders that up succeeded: from now on they outlive nslab. */
 int nsl_holders_commit(struct nsl_holders *hs, struct nsl_err *err) NSL_MUST_USE;
-/* SIGKILL every holder (pidfd) and wait until they are gone (bounded); closes fds. */
+/* SIGKILL every holder and wait until they are gone (bounded); closes their fds. */
 void nsl_holders_kill(struct nsl_holders *hs);
 void nsl_holders_free(struct nsl_holders *hs);
 
-/* Make /run/netns a mount point of its own, as iproute2 does. */
-int nsl_netns_dir_prepare(struct nsl_err *err) NSL_MUST_USE;
-
-/* Whether a sysctl key names one of this node's interfaces (applied after links exist). */
-bool nsl_sysctl_is_per_iface(const struct nsl_node *n, const char *key);
-/* Write one sysctl in the caller's current network namespace. */
-int nsl_sysctl_write(const char *key, const char *value, struct nsl_err *err) NSL_MUST_USE;
-/* Write a whole small file (/proc/sys): 0 or -errno. */
-int nsl_file_write(const char *path, const char *value) NSL_MUST_USE;
-/* Read one; *ret is malloc'd, trailing newline removed. */
-int nsl_sysctl_read(const char *key, char **ret, struct nsl_err *err) NSL_MUST_USE;
+/* The name holders carry (comm), how the residue checks recognise them. */
+#define NSL_HOLDER_COMM "nslab-holder"
 
 #endif

@@ -80,8 +80,11 @@ struct nsl_link_info {
 	uint32_t mtu;
 	uint8_t mac[6];
 	int has_mac;
-	char alias[128];
+	char alias[256]; /* IFALIASZ */
 	char kind[16];
+	bool has_link_netnsid; /* a veth's peer lives in the namespace of this nsid */
+	int link_netnsid;
+	int link_ifindex; /* its index there */
 };
 /* By name (ifindex 0) or by index. -ENODEV when absent. */
 int nsl_nl_link_get(struct nsl_nl *nl, int ifindex, const char *name, struct nsl_link_info *ret,
@@ -100,6 +103,10 @@ int nsl_nl_default_route_dev(struct nsl_nl *nl, int ifindex, struct nsl_err *err
 /* Every route of the main table, both families, as prefixes (for overlap checks). */
 int nsl_nl_route_prefixes(struct nsl_nl *nl, struct nsl_prefix **ret, size_t *ret_n,
                           struct nsl_err *err) NSL_MUST_USE;
+
+/* The id the socket's namespace gives the namespace of netns_fd (what IFLA_LINK_NETNSID
+ * says): 1 with *ret, 0 if it has none. */
+int nsl_nl_netns_id(struct nsl_nl *nl, int netns_fd, int *ret, struct nsl_err *err) NSL_MUST_USE;
 
 /* Every link of the socket's namespace; caller frees *ret. */
 int nsl_nl_link_list(struct nsl_nl *nl, struct nsl_link_info **ret, size_t *ret_n,

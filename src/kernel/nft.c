@@ -23,8 +23,10 @@
 #include <libnftnl/expr.h>
 #include <libnftnl/rule.h>
 #include <libnftnl/table.h>
+#include <libnftnl/udata.h>
 
 #include "kernel/nft.h"
+#include "kernel/ns.h"
 
 #ifndef NETLINK_CAP_ACK
 #define NETLINK_CAP_ACK 10
@@ -75,25 +77,20 @@ static void nft_set_buffer(int fd, int opt_force, int opt, int size)
 static int nft_open(int netns_fd, size_t n_msgs, struct mnl_socket **ret, struct nsl_err *err)
 {
 	_cleanup_mnl_ struct mnl_socket *nl = NULL;
-	_cleanup_close_ int self = -1;
-	int one = 1, fd, saved;
+	int one = 1, fd;
 	size_t rcvbuf;
 
-	if (netns_fd >= 0) {
-		self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-		if (self < 0)
-			return nsl_err_set(err, errno, "nft: open /proc/self/ns/net: %m");
-		if (setns(netns_fd, CLONE_NEWNET) < 0)
-			return nsl_err_set(err, errno, "nft: enter network namespace: %m");
+	fd = nsl_netns_socket(netns_fd, AF_NETLINK, SOCK_RAW, NETLINK_NETFILTER, err);
+	if (fd < 0) {
+		nsl_err_prefix(err, "nft");
+		return fd;
 	}
-	nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
-	saved = errno;
-	if (netns_fd >= 0 && setns(self, CLONE_NEWNET) < 0)
-		/* Stranded in the target namespace, every later step (the rollback's host work
-		 * included) would land there: stop at once, as the netlink door does. */
-		abort();
-	if (!nl)
-		return nsl_err_set(err, saved, "nft: netlink socket: %s", strerror(saved));
+	nl = mnl_socket_fdopen(fd);
+	if (!nl) {
+		int e = errno;
+		close(fd);
+		return nsl_err_set(err, e, "nft: netlink socket: %s", strerror(e));
+	}
 	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
 		return nsl_err_set(err, errno, "nft: bind netlink socket: %m");
 
@@ -168,22 +165,38 @@ static int nft_batch_mark(struct nft_buf *b, bool begin)
 	return 0;
 }
 
-static int nft_put_table(struct nft_buf *b, uint16_t type, uint16_t flags, const char *name)
+/* A table message; mark (a comment, as `nft list` shows it) proves later that the table is
+ * ours; handle (non-zero) names exactly one table, never one re-created under its name. */
+static int nft_put_table(struct nft_buf *b, uint16_t type, uint16_t flags, const char *name,
+                         const char *mark, uint64_t handle)
 {
+	struct nftnl_udata_buf *ud = NULL;
 	struct nftnl_table *t;
 	struct nlmsghdr *nlh;
 	char *p;
 
 	p = nft_buf_reserve(b);
 	t = nftnl_table_alloc();
-	if (!p || !t) {
+	if (mark)
+		ud = nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN);
+	if (!p || !t ||
+	    (mark && (!ud || !nftnl_udata_put_strz(ud, NFTNL_UDATA_TABLE_COMMENT, mark)))) {
 		nftnl_table_free(t);
+		if (ud)
+			nftnl_udata_buf_free(ud);
 		return -ENOMEM;
 	}
 	nftnl_table_set_str(t, NFTNL_TABLE_NAME, name);
+	if (ud)
+		nftnl_table_set_data(t, NFTNL_TABLE_USERDATA, nftnl_udata_buf_data(ud),
+		                     nftnl_udata_buf_len(ud));
+	if (handle)
+		nftnl_table_set_u64(t, NFTNL_TABLE_HANDLE, handle);
 	nlh = nftnl_nlmsg_build_hdr(p, type, NFT_FAMILY, flags, nft_buf_seq(b));
 	nftnl_table_nlmsg_build_payload(nlh, t);
 	nftnl_table_free(t);
+	if (ud)
+		nftnl_udata_buf_free(ud);
 	nft_buf_commit(b, nlh);
 	return 0;
 }
@@ -385,7 +398,42 @@ struct nft_reply {
 	uint32_t error_msg; /* index of the message it answers */
 	char ext_msg[256];  /* kernel's extended-ACK text, "" if none */
 	bool found_table;   /* a NEWTABLE came back (answer to GETTABLE) */
+	uint64_t handle;    /* its handle */
+	char mark[128];     /* its comment, "" if none */
 };
+
+static int nft_udata_cb(const struct nftnl_udata *attr, void *data)
+{
+	char *mark = data;
+
+	if (nftnl_udata_type(attr) == NFTNL_UDATA_TABLE_COMMENT) {
+		const char *v = nftnl_udata_get(attr);
+		uint8_t len = nftnl_udata_len(attr);
+		if (len && len < 128 && v[len - 1] == 0)
+			memcpy(mark, v, len);
+	}
+	return 0;
+}
+
+/* The handle and mark of a table the kernel described. */
+static void nft_parse_table(const struct nlmsghdr *nlh, struct nft_reply *rep)
+{
+	struct nftnl_table *t = nftnl_table_alloc();
+	uint32_t len = 0;
+	const void *ud;
+
+	rep->found_table = true;
+	if (!t || nftnl_table_nlmsg_parse(nlh, t) < 0) {
+		nftnl_table_free(t);
+		return;
+	}
+	if (nftnl_table_is_set(t, NFTNL_TABLE_HANDLE))
+		rep->handle = nftnl_table_get_u64(t, NFTNL_TABLE_HANDLE);
+	ud = nftnl_table_get_data(t, NFTNL_TABLE_USERDATA, &len);
+	if (ud && len)
+		nftnl_udata_parse(ud, len, nft_udata_cb, rep->mark);
+	nftnl_table_free(t);
+}
 
 static void nft_parse_ext_msg(const struct nlmsghdr *nlh, char *out, size_t size)
 {
@@ -480,7 +528,7 @@ static int nft_talk(struct mnl_socket *nl, const struct nft_buf *b, uint32_t fir
 			if (i >= b->n_msg || (nlh->nlmsg_pid != 0 && nlh->nlmsg_pid != portid))
 				continue;
 			if (nlh->nlmsg_type == ((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWTABLE)) {
-				rep->found_table = true;
+				nft_parse_table(nlh, rep);
 				continue;
 			}
 			if (nlh->nlmsg_type != NLMSG_ERROR)
@@ -593,8 +641,8 @@ static int nft_check_rule(const struct nsl_nat *nat, size_t i, struct nsl_err *e
 	return 0;
 }
 
-int nsl_nft_apply(int netns_fd, const char *table, const struct nsl_nat *rules, size_t n,
-                  struct nsl_err *err)
+int nsl_nft_apply(int netns_fd, const char *table, const char *mark, const struct nsl_nat *rules,
+                  size_t n, struct nsl_err *err)
 {
 	__attribute__((cleanup(nft_buf_freep))) struct nft_buf b = {0};
 	_cleanup_mnl_ struct mnl_socket *nl = NULL;
@@ -621,7 +669,7 @@ int nsl_nft_apply(int netns_fd, const char *table, const struct nsl_nat *rules, 
 	 * lab's) and must not be extended behind its owner's back. */
 	if (r >= 0)
 		r = nft_put_table(&b, NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK,
-		                  table);
+		                  table, mark, 0);
 	if (r >= 0)
 		r = nft_put_chain(&b, table);
 	for (i = 0; r >= 0 && i < n; i++)
@@ -655,7 +703,7 @@ int nsl_nft_apply(int netns_fd, const char *table, const struct nsl_nat *rules, 
 
 /* One message about a whole table (delete in a batch, or a plain look-up); the kernel's
  * answer in *rep. Transport failures are errors here; the answer is the caller's. */
-static int nft_table_request(int netns_fd, const char *table, int type, bool batch,
+static int nft_table_request(int netns_fd, const char *table, uint64_t handle, int type, bool batch,
                              struct nft_reply *rep, struct nsl_err *err)
 {
 	__attribute__((cleanup(nft_buf_freep))) struct nft_buf b = {0};
@@ -668,7 +716,7 @@ static int nft_table_request(int netns_fd, const char *table, int type, bool bat
 	b.seq0 = nft_first_seq();
 	r = batch ? nft_batch_mark(&b, true) : 0;
 	if (r >= 0)
-		r = nft_put_table(&b, type, NLM_F_ACK, table);
+		r = nft_put_table(&b, type, NLM_F_ACK, table, NULL, handle);
 	if (r >= 0 && batch)
 		r = nft_batch_mark(&b, false);
 	if (r < 0)
@@ -684,17 +732,41 @@ static int nft_table_request(int netns_fd, const char *table, int type, bool bat
 	return r;
 }
 
-int nsl_nft_delete(int netns_fd, const char *table, struct nsl_err *err)
+/* Look a table up: 1 found (its handle and mark filled), 0 absent. */
+static int nft_lookup(int netns_fd, const char *table, struct nft_reply *rep, struct nsl_err *err)
+{
+	char what[320];
+	/* A lookup is not a change: a plain request outside any batch. */
+	int r = nft_table_request(netns_fd, table, 0, NFT_MSG_GETTABLE, false, rep, err);
+
+	if (r < 0)
+		return r;
+	if (rep->error == -ENOENT)
+		return 0;
+	if (rep->error) {
+		nsl_fmt(what, sizeof(what), "table inet %s: look up", table);
+		return nft_reply_err(err, rep, what);
+	}
+	return rep->found_table ? 1 : 0;
+}
+
+int nsl_nft_delete(int netns_fd, const char *table, const char *mark, struct nsl_err *err)
 {
 	struct nft_reply rep;
 	char what[320];
-	int r = nft_table_request(netns_fd, table, NFT_MSG_DELTABLE, true, &rep, err);
+	int r = nft_lookup(netns_fd, table, &rep, err);
 
+	if (r <= 0)
+		return r;
+	if (mark && strcmp(rep.mark, mark))
+		return 0; /* someone else's table of that name: not ours to delete */
+	/* By handle: a table re-created under that name since the look-up is not this one. */
+	r = nft_table_request(netns_fd, table, rep.handle, NFT_MSG_DELTABLE, true, &rep, err);
 	if (r < 0)
 		return r;
 	/* Already gone is what we wanted: teardown is idempotent. */
 	if (!rep.error || rep.error == -ENOENT)
-		return 0;
+		return 1;
 	nsl_fmt(what, sizeof(what), "table inet %s: delete", table);
 	return nft_reply_err(err, &rep, what);
 }
@@ -702,17 +774,6 @@ int nsl_nft_delete(int netns_fd, const char *table, struct nsl_err *err)
 int nsl_nft_exists(int netns_fd, const char *table, struct nsl_err *err)
 {
 	struct nft_reply rep;
-	char what[320];
-	/* A lookup is not a change: a plain request outside any batch. */
-	int r = nft_table_request(netns_fd, table, NFT_MSG_GETTABLE, false, &rep, err);
 
-	if (r < 0)
-		return r;
-	if (rep.error == -ENOENT)
-		return 0;
-	if (rep.error) {
-		nsl_fmt(what, sizeof(what), "table inet %s: look up", table);
-		return nft_reply_err(err, &rep, what);
-	}
-	return rep.found_table ? 1 : 0;
+	return nft_lookup(netns_fd, table, &rep, err);
 }

@@ -21,12 +21,15 @@
  * A table of that name that already exists is an error (-EEXIST) naming the table: nslab
  * owns its table names and never adopts or extends a table it did not just create.
  * Rules whose families do not agree (source, addresses, rule) are refused with -EINVAL
- * before anything is sent. */
-int nsl_nft_apply(int netns_fd, const char *table, const struct nsl_nat *rules, size_t n,
-                  struct nsl_err *err) NSL_MUST_USE;
+ * before anything is sent. MARK (may be NULL) becomes the table's comment: the proof, kept
+ * in the kernel, that the table is ours. */
+int nsl_nft_apply(int netns_fd, const char *table, const char *mark, const struct nsl_nat *rules,
+                  size_t n, struct nsl_err *err) NSL_MUST_USE;
 
-/* Delete the table (and everything in it); a missing table is success. */
-int nsl_nft_delete(int netns_fd, const char *table, struct nsl_err *err) NSL_MUST_USE;
+/* Delete the table (and everything in it), by its handle, if it exists and (when MARK is not
+ * NULL) carries MARK: 1 deleted, 0 absent or not ours. */
+int nsl_nft_delete(int netns_fd, const char *table, const char *mark,
+                   struct nsl_err *err) NSL_MUST_USE;
 
 /* 1 if the inet table exists, 0 if not, negative errno on error. */
 int nsl_nft_exists(int netns_fd, const char *table, struct nsl_err *err) NSL_MUST_USE;

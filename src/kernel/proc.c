@@ -1,11 +1,14 @@
-/* Process identity: a PID alone can be recycled, so a holder is named by pid plus start
- * time, and signalled only through a pidfd opened after checking both. */
+/* Process identity: PID + start time, pidfds, and finding the processes of a namespace. */
+#include <dirent.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 
-#include "engine/lab.h"
+#include "kernel/proc.h"
 
 uint64_t nsl_proc_starttime(pid_t pid)
 {
@@ -36,6 +39,28 @@ uint64_t nsl_proc_starttime(pid_t pid)
 	return strtoull(p + 1, NULL, 10);
 }
 
+bool nsl_pidfd_alive(int pidfd) { return syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) == 0; }
+
+int nsl_pidfd_kill(int pidfd, int sig)
+{
+	return syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) == 0 ? 0 : -errno;
+}
+
+bool nsl_pidfd_wait(int pidfd, int timeout_ms)
+{
+	struct pollfd p = {.fd = pidfd, .events = POLLIN};
+	uint64_t deadline = nsl_now_ns() + (uint64_t)timeout_ms * 1000000ull;
+	int rc;
+
+	for (;;) {
+		uint64_t now = nsl_now_ns();
+		int ms = now < deadline ? (int)((deadline - now) / 1000000) : 0;
+		rc = poll(&p, 1, ms);
+		if (rc >= 0 || errno != EINTR)
+			return rc > 0;
+	}
+}
+
 int nsl_proc_pidfd(pid_t pid, uint64_t start_time)
 {
 	int fd;
@@ -46,9 +71,112 @@ int nsl_proc_pidfd(pid_t pid, uint64_t start_time)
 	if (fd < 0)
 		return -errno;
 	/* The pidfd pins the process: checked after opening, the identity cannot change. */
-	if (nsl_proc_starttime(pid) != start_time) {
+	if (nsl_proc_starttime(pid) != start_time || !nsl_pidfd_alive(fd)) {
 		close(fd);
 		return -ESRCH;
 	}
 	return fd;
+}
+
+uint64_t nsl_pidfd_starttime(int pidfd, pid_t pid)
+{
+	uint64_t t = nsl_proc_starttime(pid);
+
+	return t && nsl_pidfd_alive(pidfd) ? t : 0;
+}
+
+int nsl_proc_open_ns(int pidfd, pid_t pid, const char *kind)
+{
+	char path[64];
+	int fd;
+
+	nsl_fmt(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, kind);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (!nsl_pidfd_alive(pidfd)) {
+		close(fd);
+		return -ESRCH;
+	}
+	return fd;
+}
+
+static bool in_ids(const struct nsl_ns_id *ids, size_t n, const struct stat *st)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ids[i].dev == (uint64_t)st->st_dev && ids[i].ino == (uint64_t)st->st_ino)
+			return true;
+	return false;
+}
+
+int nsl_proc_in_netns(const struct nsl_ns_id *ids, size_t n_ids, int **ret, size_t *ret_n)
+{
+	int *fds = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *e;
+	DIR *d;
+
+	*ret = NULL;
+	*ret_n = 0;
+	if (!n_ids)
+		return 0;
+	d = opendir("/proc");
+	if (!d)
+		return -errno;
+	while ((e = readdir(d))) {
+		char path[64];
+		struct stat st;
+		uint64_t pid;
+		int fd;
+		if (!nsl_parse_u64(e->d_name, INT32_MAX, &pid) || pid <= 1 ||
+		    (pid_t)pid == getpid())
+			continue;
+		nsl_fmt(path, sizeof(path), "/proc/%s/ns/net", e->d_name);
+		if (stat(path, &st) < 0 || !in_ids(ids, n_ids, &st))
+			continue;
+		fd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
+		if (fd < 0)
+			continue;
+		/* Between the look and the pidfd the PID may have been reused: look again. */
+		if (stat(path, &st) < 0 || !in_ids(ids, n_ids, &st) || !nsl_pidfd_alive(fd)) {
+			close(fd);
+			continue;
+		}
+		if (!nsl_grow(&fds, &cap, n, sizeof(*fds))) {
+			close(fd);
+			break;
+		}
+		fds[n++] = fd;
+	}
+	closedir(d);
+	*ret = fds;
+	*ret_n = n;
+	return 0;
+}
+
+void nsl_pidfds_kill_wait(int *fds, size_t n, int timeout_ms)
+{
+	uint64_t deadline = nsl_now_ns() + (uint64_t)timeout_ms * 1000000ull;
+
+	for (size_t i = 0; i < n; i++)
+		(void)nsl_pidfd_kill(fds[i], SIGKILL);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t now = nsl_now_ns();
+		(void)nsl_pidfd_wait(fds[i],
+		                     now < deadline ? (int)((deadline - now) / 1000000) : 0);
+		close(fds[i]);
+	}
+}
+
+void nsl_proc_reset_for_exec(void)
+{
+	struct sigaction dfl = {.sa_handler = SIG_DFL};
+	sigset_t none;
+
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			(void)sigaction(sig, &dfl, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	syscall(SYS_close_range, 3, ~0U, 0);
 }

@@ -239,7 +239,10 @@ bool nsl_ifname_valid(const char *s)
 {
 	size_t n;
 
-	if (!s || !*s || !strcmp(s, ".") || !strcmp(s, ".."))
+	/* "all" and "default" name the kernel's per-family settings (net.ipv4.conf.all): it
+	 * refuses interfaces of those names */
+	if (!s || !*s || !strcmp(s, ".") || !strcmp(s, "..") || !strcmp(s, "all") ||
+	    !strcmp(s, "default"))
 		return false;
 	for (n = 0; s[n]; n++) {
 		unsigned char c = (unsigned char)s[n];
@@ -252,4 +255,12 @@ bool nsl_ifname_valid(const char *s)
 			return false;
 	}
 	return true;
+}
+
+uint32_t nsl_route_metric(const struct nsl_route *r)
+{
+	/* IPv4 stores what it is given (none: 0); IPv6 reads none and 0 alike as 1024 */
+	if (r->to.ip.family == AF_INET6)
+		return r->has_metric && r->metric ? r->metric : 1024;
+	return r->has_metric ? r->metric : 0;
 }

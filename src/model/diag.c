@@ -7,7 +7,7 @@
 /* Hostile files can hold millions of errors; past this many, one last note and silence. */
 #define DIAGS_MAX 200
 
-static bool diags_push(struct nsl_diags *d, char *path, char *message)
+static bool diags_push(struct nsl_diags *d, unsigned line, unsigned col, char *path, char *message)
 {
 	if (d->n == d->cap) {
 		size_t cap = d->cap ? d->cap * 2 : 8;
@@ -20,11 +20,14 @@ static bool diags_push(struct nsl_diags *d, char *path, char *message)
 	}
 	d->items[d->n].path = path;
 	d->items[d->n].message = message;
+	d->items[d->n].line = line;
+	d->items[d->n].col = col;
 	d->n++;
 	return true;
 }
 
-void nsl_diags_addv(struct nsl_diags *d, const char *path, const char *fmt, va_list ap)
+void nsl_diags_addv_at(struct nsl_diags *d, unsigned line, unsigned col, const char *path,
+                       const char *fmt, va_list ap)
 {
 	char *p, *m = NULL;
 
@@ -33,16 +36,32 @@ void nsl_diags_addv(struct nsl_diags *d, const char *path, const char *fmt, va_l
 	if (d->n == DIAGS_MAX) {
 		p = strdup("");
 		m = strdup("too many problems, stopping here");
+		line = col = 0;
 	} else {
 		p = strdup(path ? path : "");
 		if (vasprintf(&m, fmt, ap) < 0)
 			m = NULL;
 	}
 	/* out of memory: the caller still counts the problem and fails, only the text is lost */
-	if (!p || !m || !diags_push(d, p, m)) {
+	if (!p || !m || !diags_push(d, line, col, p, m)) {
 		free(p);
 		free(m);
 	}
+}
+
+void nsl_diags_addv(struct nsl_diags *d, const char *path, const char *fmt, va_list ap)
+{
+	nsl_diags_addv_at(d, 0, 0, path, fmt, ap);
+}
+
+void nsl_diags_add_at(struct nsl_diags *d, unsigned line, unsigned col, const char *path,
+                      const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	nsl_diags_addv_at(d, line, col, path, fmt, ap);
+	va_end(ap);
 }
 
 void nsl_diags_add(struct nsl_diags *d, const char *path, const char *fmt, ...)
@@ -77,9 +96,11 @@ void nsl_diags_print(const struct nsl_diags *d, FILE *out)
 	for (size_t i = 0; i < d->n; i++) {
 		const struct nsl_diag *g = &d->items[i];
 
+		fputs(file, out);
+		if (g->line)
+			fprintf(out, ":%u:%u", g->line, g->col);
 		if (g->path && g->path[0])
-			fprintf(out, "%s: %s: %s\n", file, g->path, g->message);
-		else
-			fprintf(out, "%s: %s\n", file, g->message);
+			fprintf(out, ": %s", g->path);
+		fprintf(out, ": %s\n", g->message);
 	}
 }

@@ -1,5 +1,6 @@
 /* The lab model: what a topology file says, as plain structs.
- * Built by topology.c (JSON -> model), checked by validate.c, read by plan/apply.
+ * Built by the parser (parse_*.c, from the JSON or YAML reader's tree), checked and
+ * completed by validate.c, read by the engine.
  * All memory of a topology lives in its arena and goes with nsl_topology_free(). */
 #ifndef NSL_TOPOLOGY_H
 #define NSL_TOPOLOGY_H
@@ -15,13 +16,20 @@
 #define NSL_IFNAME_MAX 15 /* kernel IFNAMSIZ - 1 */
 #define NSL_HOST_NODE "host"
 #define NSL_FILE_MAX (4u << 20) /* topology files larger than this are refused */
-#define NSL_DEPTH_MAX 16        /* JSON nesting deeper than this is refused */
+#define NSL_DEPTH_MAX 16        /* nesting deeper than this is refused (JSON and YAML) */
+/* What the engine can apply, so that validate refuses what up could not build: */
+#define NSL_RATE_MAX 2147483647u   /* bytes/s: the most the kernel's tbf takes */
+#define NSL_ENV_MAX 256            /* env entries of a node */
+#define NSL_ENV_BYTES_MAX 65536u   /* their "KEY=VALUE" strings with NULs, together */
+#define NSL_EXEC_ARG_MAX 131071u   /* bytes of one exec argument (kernel MAX_ARG_STRLEN-1) */
+#define NSL_EXEC_BYTES_MAX 262144u /* bytes of one exec command, NULs included */
 
-/* ---- diagnostics: every problem found, each with the file and a JSON path ---- */
+/* ---- diagnostics: every problem found, each with the file, its place and a JSON path ---- */
 
 struct nsl_diag {
-	char *path; /* JSON path ("nodes.r1.routes[0].via"), or "line L, column C" */
+	char *path; /* JSON path ("nodes.r1.routes[0].via"), "" for the file as a whole */
 	char *message;
+	unsigned line, col; /* of the offending value (or key), 1-based; 0: no place */
 };
 
 struct nsl_diags {
@@ -31,8 +39,11 @@ struct nsl_diags {
 };
 
 void nsl_diags_add(struct nsl_diags *d, const char *path, const char *fmt, ...) NSL_PRINTF(3, 4);
+void nsl_diags_add_at(struct nsl_diags *d, unsigned line, unsigned col, const char *path,
+                      const char *fmt, ...) NSL_PRINTF(5, 6);
 void nsl_diags_clear(struct nsl_diags *d);
-/* Writes "FILE: PATH: MESSAGE\n" per problem. */
+/* Writes "FILE:LINE:COL: PATH: MESSAGE\n" per problem, as compilers do; "LINE:COL" is left
+ * out when the problem has no place, "PATH: " when it is about the file as a whole. */
 void nsl_diags_print(const struct nsl_diags *d, FILE *out);
 
 /* ---- addresses ---- */
@@ -175,6 +186,7 @@ struct nsl_host {
 };
 
 struct nsl_arena;
+struct nsl_dnode;
 
 struct nsl_topology {
 	struct nsl_arena *arena;
@@ -186,12 +198,18 @@ struct nsl_topology {
 	struct nsl_link *links;
 	size_t n_links;
 	struct nsl_host host;
+	const struct nsl_dnode *doc; /* the file as read, for the places of problems; NULL if
+	                              * the topology was not read from text */
+	char *text;                  /* the text it was read from */
+	size_t text_len;
+	char sha256[65]; /* of the text: which version of the file this is */
 };
 
-/* Parse a topology from text (file_name only names it in messages and anchors relative
- * paths). Every problem goes to diags; returns 0 with *ret set, or -EINVAL. Checks
- * JSON syntax, duplicate keys, unknown keys, types, value syntax (names, CIDRs, MACs,
- * numbers), size and depth. Does not resolve references: see nsl_topology_validate. */
+/* Parse a topology from JSON or YAML text (file_name names it in messages, anchors
+ * relative paths and picks the format: .json, .yaml/.yml, else by content). Every problem
+ * goes to diags; returns 0 with *ret set, or -EINVAL. Checks syntax, duplicate keys,
+ * unknown keys, types, value syntax (names, CIDRs, MACs, numbers), size and depth. Does
+ * not resolve references: see nsl_topology_validate. */
 int nsl_topology_parse(const char *file_name, const char *text, size_t len,
                        struct nsl_topology **ret, struct nsl_diags *diags) NSL_MUST_USE;
 /* Read a file (size-limited) and parse it. */
@@ -200,6 +218,19 @@ int nsl_topology_load(const char *path, struct nsl_topology **ret,
 /* Cross-checks: references, duplicates, kinds; fills iface kind/link/bridge. 0 or -EINVAL. */
 int nsl_topology_validate(struct nsl_topology *t, struct nsl_diags *diags) NSL_MUST_USE;
 void nsl_topology_free(struct nsl_topology *t);
+/* The validated model as deterministic, readable text (`nslab validate --show`). */
+void nsl_topology_dump(const struct nsl_topology *t, FILE *out);
+/* Whether a command-line argument names a topology file by its extension. */
+bool nsl_topology_file_name(const char *s);
+
+enum nsl_format { NSL_FORMAT_JSON, NSL_FORMAT_YAML };
+/* The format of a file: by extension (.json; .yaml, .yml), else by content (JSON when the
+ * first character that is not white space is '{' or '['). */
+enum nsl_format nsl_topology_format(const char *file_name, const char *text, size_t len);
+
+/* The metric the kernel gives a route: as written, else 0 (IPv4) or 1024 (IPv6); for IPv6
+ * also 1024 when written 0, as the kernel reads it. */
+uint32_t nsl_route_metric(const struct nsl_route *r);
 
 /* Find a node by name, -1 if none. */
 int nsl_topology_node(const struct nsl_topology *t, const char *name);
@@ -211,8 +242,10 @@ bool nsl_name_valid(const char *s);   /* lab and node names */
 bool nsl_ifname_valid(const char *s); /* kernel interface names */
 
 /* ---- added by the parser/validator module (diag.c, addr.c) ---- */
-/* nsl_diags_add with a va_list, for wrappers that count problems. */
+/* nsl_diags_add(_at) with a va_list, for wrappers that count problems. */
 void nsl_diags_addv(struct nsl_diags *d, const char *path, const char *fmt, va_list ap);
+void nsl_diags_addv_at(struct nsl_diags *d, unsigned line, unsigned col, const char *path,
+                       const char *fmt, va_list ap);
 /* Same family and same bytes. */
 bool nsl_ip_equal(const struct nsl_ip *a, const struct nsl_ip *b);
 /* Whether ip lies inside p (same family, first p->len bits equal). */

@@ -1,30 +1,88 @@
 /* Cross-checks of a parsed topology, and the completion of its model: after this every
  * interface a node will have is in its ifaces with its kind, link, bridge and MTU, so the
- * planner iterates the model and never re-derives it. Safe to run twice. */
+ * engine iterates the model and never re-derives it. What passes here, up can build: the
+ * checks mirror what the kernel would refuse half-way through up. Every look-up goes
+ * through a hash table or a sorted array: O(n log n) in the size of the file. Safe to run
+ * twice. */
 #include <arpa/inet.h>
 #include <string.h>
 
 #include "base/arena.h"
+#include "model/doc.h"
 #include "model/topology.h"
+#include "model/validate.h"
 
-#define PATH_LEN 256
+static void report(struct vctx *c, bool key, const char *path, const char *fmt, va_list ap)
+{
+	unsigned line = 0, col = 0;
 
-struct vctx {
-	struct nsl_topology *t;
-	struct nsl_diags *d;
-	unsigned errors;
-};
+	c->errors++;
+	/* a place costs a walk down the path: only for problems that get printed */
+	if (c->d && c->d->n < 200)
+		nsl_doc_where(nsl_doc_locate(c->t->doc, path), key, &line, &col);
+	nsl_diags_addv_at(c->d, line, col, path, fmt, ap);
+}
 
-static void verr(struct vctx *c, const char *path, const char *fmt, ...) NSL_PRINTF(3, 4);
-static void verr(struct vctx *c, const char *path, const char *fmt, ...)
+void nsl_v_err(struct vctx *c, const char *path, const char *fmt, ...)
 {
 	va_list ap;
 
-	c->errors++;
 	va_start(ap, fmt);
-	nsl_diags_addv(c->d, path, fmt, ap);
+	report(c, false, path, fmt, ap);
 	va_end(ap);
 }
+
+void nsl_v_err_key(struct vctx *c, const char *path, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	report(c, true, path, fmt, ap);
+	va_end(ap);
+}
+
+/* ---- the look-up table: (name space, name) -> entry ---- */
+
+static size_t slot_of(const struct vctx *c, int ns, const char *name)
+{
+	uint64_t h = 1469598103934665603ull ^ (uint64_t)(unsigned)ns;
+	size_t i;
+
+	for (const char *s = name; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	i = (size_t)h & (c->cap - 1);
+	while (c->tab[i].name && (c->tab[i].ns != ns || strcmp(c->tab[i].name, name)))
+		i = (i + 1) & (c->cap - 1);
+	return i;
+}
+
+static struct entry *lookup(const struct vctx *c, int ns, const char *name)
+{
+	struct entry *e = &c->tab[slot_of(c, ns, name)];
+
+	return e->name ? e : NULL;
+}
+
+/* The entry of (ns, name), made (with f) when absent; *fresh tells which. */
+static struct entry *insert(struct vctx *c, int ns, const char *name, struct nsl_iface *f,
+                            int owner, bool *fresh)
+{
+	struct entry *e = &c->tab[slot_of(c, ns, name)];
+
+	*fresh = !e->name;
+	if (!e->name)
+		*e = (struct entry){name, ns, f, owner};
+	return e;
+}
+
+struct nsl_iface *nsl_v_iface(const struct vctx *c, int node, const char *name)
+{
+	struct entry *e = lookup(c, node, name);
+
+	return e ? e->f : NULL;
+}
+
+/* ---- the model's completion ---- */
 
 static const char *end_node_name(const struct nsl_topology *t, int node)
 {
@@ -38,14 +96,17 @@ static void iface_reset(struct nsl_iface *f)
 	f->bridge = -1;
 }
 
-static struct nsl_iface *iface_add(struct nsl_iface *arr, size_t *n, const char *name)
+static struct nsl_iface *iface_add(struct vctx *c, int node, struct nsl_iface *arr, size_t *n,
+                                   const char *name)
 {
 	struct nsl_iface *f = &arr[(*n)++];
+	bool fresh;
 
 	memset(f, 0, sizeof(*f));
 	nsl_fmt(f->name, sizeof(f->name), "%s", name);
 	f->up = true;
 	iface_reset(f);
+	insert(c, node, f->name, f, 0, &fresh);
 	return f;
 }
 
@@ -103,33 +164,32 @@ static void check_link_ends(struct vctx *c)
 			nsl_fmt(p, sizeof(p), "links[%zu].endpoints[%d]", l, e);
 			if (ep->node != NSL_ENDPOINT_HOST &&
 			    (ep->node < 0 || (size_t)ep->node >= t->n_nodes)) {
-				verr(c, p, "no such node");
+				nsl_v_err(c, p, "no such node");
 				continue;
 			}
 			if (e == 1 && ep->node == k->ends[0].node &&
 			    !strcmp(ep->ifname, k->ends[0].ifname)) {
-				verr(c, p, "both ends are %s:%s: a link joins two interfaces",
-				     end_node_name(t, ep->node), ep->ifname);
+				nsl_v_err(c, p, "both ends are %s:%s: a link joins two interfaces",
+				          end_node_name(t, ep->node), ep->ifname);
 				continue;
 			}
 			if (ep->node == NSL_ENDPOINT_HOST) {
 				arr = &t->host.ifaces;
 				n = &t->host.n_ifaces;
 				if (!strcmp(ep->ifname, "lo")) {
-					verr(c, p, "the host's lo cannot be a link end");
+					nsl_v_err(c, p, "the host's lo cannot be a link end");
 					continue;
 				}
 			} else {
 				arr = &t->nodes[ep->node].ifaces;
 				n = &t->nodes[ep->node].n_ifaces;
 			}
-			f = nsl_node_iface(&(struct nsl_node){.ifaces = *arr, .n_ifaces = *n},
-			                   ep->ifname);
+			f = nsl_v_iface(c, ep->node, ep->ifname);
 			if (!f)
-				f = iface_add(*arr, n, ep->ifname);
+				f = iface_add(c, ep->node, *arr, n, ep->ifname);
 			if (f->kind != NSL_IFACE_UNKNOWN) {
-				verr(c, p, "%s:%s is already %s", end_node_name(t, ep->node),
-				     ep->ifname, kind_what(f, what, sizeof(what)));
+				nsl_v_err(c, p, "%s:%s is already %s", end_node_name(t, ep->node),
+				          ep->ifname, kind_what(f, what, sizeof(what)));
 				continue;
 			}
 			f->kind = NSL_IFACE_VETH;
@@ -141,18 +201,21 @@ static void check_link_ends(struct vctx *c)
 	}
 }
 
-static void check_bridges(struct vctx *c, struct nsl_node *n)
+static void check_bridges(struct vctx *c, int node)
 {
+	struct nsl_node *n = &c->t->nodes[node];
+
 	for (size_t b = 0; b < n->n_bridges; b++) {
 		struct nsl_bridge *br = &n->bridges[b];
-		struct nsl_iface *f = nsl_node_iface(n, br->name);
+		struct nsl_iface *f = nsl_v_iface(c, node, br->name);
 		char p[PATH_LEN], what[64];
 
 		nsl_fmt(p, sizeof(p), "nodes.%s.bridges.%s", n->name, br->name);
 		if (!f)
-			f = iface_add(n->ifaces, &n->n_ifaces, br->name);
+			f = iface_add(c, node, n->ifaces, &n->n_ifaces, br->name);
 		if (f->kind != NSL_IFACE_UNKNOWN) {
-			verr(c, p, "%s is already %s", br->name, kind_what(f, what, sizeof(what)));
+			nsl_v_err_key(c, p, "%s is already %s", br->name,
+			              kind_what(f, what, sizeof(what)));
 			continue;
 		}
 		f->kind = NSL_IFACE_BRIDGE;
@@ -162,25 +225,25 @@ static void check_bridges(struct vctx *c, struct nsl_node *n)
 		struct nsl_bridge *br = &n->bridges[b];
 
 		for (size_t i = 0; i < br->n_ports; i++) {
-			struct nsl_iface *f = nsl_node_iface(n, br->ports[i]);
+			struct nsl_iface *f = nsl_v_iface(c, node, br->ports[i]);
 			char p[PATH_LEN];
 
 			nsl_fmt(p, sizeof(p), "nodes.%s.bridges.%s.ports[%zu]", n->name, br->name,
 			        i);
 			if (!f || f->kind == NSL_IFACE_UNKNOWN) {
-				verr(c, p,
-				     "node %s has no interface '%s' (a port is a link end or "
-				     "a moved device of the same node)",
-				     n->name, br->ports[i]);
+				nsl_v_err(c, p,
+				          "node %s has no interface '%s' (a port is a link end or "
+				          "a moved device of the same node)",
+				          n->name, br->ports[i]);
 			} else if (f->kind == NSL_IFACE_LO) {
-				verr(c, p, "lo cannot be a bridge port");
+				nsl_v_err(c, p, "lo cannot be a bridge port");
 			} else if (f->kind == NSL_IFACE_BRIDGE) {
-				verr(c, p, "'%s' is a bridge; bridges do not nest", f->name);
+				nsl_v_err(c, p, "'%s' is a bridge; bridges do not nest", f->name);
 			} else if (f->bridge == (int)b) {
-				verr(c, p, "'%s' is listed twice", f->name);
+				nsl_v_err(c, p, "'%s' is listed twice", f->name);
 			} else if (f->bridge >= 0) {
-				verr(c, p, "'%s' is already a port of bridge %s", f->name,
-				     n->bridges[f->bridge].name);
+				nsl_v_err(c, p, "'%s' is already a port of bridge %s", f->name,
+				          n->bridges[f->bridge].name);
 			} else {
 				f->bridge = (int)b;
 			}
@@ -188,80 +251,45 @@ static void check_bridges(struct vctx *c, struct nsl_node *n)
 	}
 }
 
-static bool node_has_addr(const struct nsl_node *n, const struct nsl_ip *ip)
+static void check_devices(struct vctx *c)
 {
-	for (size_t i = 0; i < n->n_ifaces; i++)
-		for (size_t j = 0; j < n->ifaces[i].n_addrs; j++)
-			if (nsl_ip_equal(&n->ifaces[i].addrs[j].ip, ip))
-				return true;
-	return false;
-}
+	struct nsl_topology *t = c->t;
+	bool fresh;
 
-/* Whether the gateway is on a subnet of the node (of dev, when given): the kernel refuses a
- * gateway it cannot reach directly, and that must be found here, not half-way through up. */
-static bool gateway_reachable(const struct nsl_node *n, const struct nsl_route *r)
-{
-	for (size_t i = 0; i < n->n_ifaces; i++) {
-		const struct nsl_iface *f = &n->ifaces[i];
+	for (size_t l = 0; l < t->n_links; l++)
+		for (int e = 0; e < 2; e++)
+			if (t->links[l].ends[e].node == NSL_ENDPOINT_HOST)
+				insert(c, NS_HOST_END, t->links[l].ends[e].ifname, NULL, (int)l,
+				       &fresh);
+	for (size_t a = 0; a < t->n_nodes; a++) {
+		struct nsl_node *n = &t->nodes[a];
 
-		if (r->dev[0] && strcmp(f->name, r->dev))
-			continue;
-		for (size_t j = 0; j < f->n_addrs; j++)
-			if (nsl_prefix_contains(&f->addrs[j], &r->via))
-				return true;
-	}
-	return false;
-}
+		for (size_t i = 0; i < n->n_ifaces; i++) {
+			struct nsl_iface *f = &n->ifaces[i];
+			struct entry *e;
+			char p[PATH_LEN];
 
-static bool is_link_local6(const struct nsl_ip *ip)
-{
-	return ip->family == AF_INET6 && ip->bytes[0] == 0xfe && (ip->bytes[1] & 0xc0) == 0x80;
-}
-
-static void check_routes(struct vctx *c, struct nsl_node *n)
-{
-	for (size_t i = 0; i < n->n_routes; i++) {
-		struct nsl_route *r = &n->routes[i];
-		char p[PATH_LEN], b[INET6_ADDRSTRLEN + 8];
-		struct nsl_iface *dev = r->dev[0] ? nsl_node_iface(n, r->dev) : NULL;
-
-		if (r->dev[0] && (!dev || dev->kind == NSL_IFACE_UNKNOWN)) {
-			nsl_fmt(p, sizeof(p), "nodes.%s.routes[%zu].dev", n->name, i);
-			verr(c, p, "node %s has no interface '%s'", n->name, r->dev);
-			continue;
-		}
-		nsl_fmt(p, sizeof(p), "nodes.%s.routes[%zu].via", n->name, i);
-		if (r->has_via && node_has_addr(n, &r->via)) {
-			verr(c, p, "%s is this node's own address",
-			     nsl_ip_str(&r->via, b, sizeof(b)));
-		} else if (r->has_via && is_link_local6(&r->via)) {
-			if (!r->dev[0])
-				verr(c, p, "a link-local gateway needs 'dev'");
-		} else if (r->has_via && !gateway_reachable(n, r)) {
-			verr(c, p, "gateway %s is on no subnet of %s%s%s",
-			     nsl_ip_str(&r->via, b, sizeof(b)), r->dev[0] ? "interface " : "node ",
-			     r->dev[0] ? r->dev : n->name, r->dev[0] ? "" : "'s interfaces");
-		}
-		if (r->has_src && !node_has_addr(n, &r->src)) {
-			nsl_fmt(p, sizeof(p), "nodes.%s.routes[%zu].src", n->name, i);
-			verr(c, p, "%s is not an address of node %s",
-			     nsl_ip_str(&r->src, b, sizeof(b)), n->name);
-		}
-		/* the kernel refuses a second route to the same place with the same metric */
-		for (size_t j = 0; j < i; j++) {
-			const struct nsl_route *o = &n->routes[j];
-
-			if (o->to.ip.family == r->to.ip.family && o->to.len == r->to.len &&
-			    nsl_ip_equal(&o->to.ip, &r->to.ip) && o->metric == r->metric &&
-			    o->has_metric == r->has_metric) {
-				nsl_fmt(p, sizeof(p), "nodes.%s.routes[%zu].to", n->name, i);
-				verr(c, p, "same destination %s and metric as routes[%zu]",
-				     nsl_prefix_str(&r->to, b, sizeof(b)), j);
-				break;
-			}
+			if (!f->device[0])
+				continue;
+			nsl_fmt(p, sizeof(p), "nodes.%s.interfaces.%s.device", n->name, f->name);
+			/* the same host device moved into two places */
+			e = insert(c, NS_DEVICE, f->device, f, (int)a, &fresh);
+			if (!fresh)
+				nsl_v_err(
+				    c, p,
+				    "host device '%s' is already moved by nodes.%s.interfaces.%s",
+				    f->device, t->nodes[e->owner].name, e->f->name);
+			else if ((e = lookup(c, NS_HOST_END, f->device)))
+				nsl_v_err(c, p,
+				          "'%s' is the host end of links[%d], not a host device",
+				          f->device, e->owner);
+			/* a device even when refused, so nothing else reports it again */
+			f->kind = NSL_IFACE_DEVICE;
 		}
 	}
 }
+
+/* ---- the rest of a node ---- */
 
 static void check_mtu(struct vctx *c, const char *owner, struct nsl_iface *ifaces, size_t n)
 {
@@ -271,99 +299,158 @@ static void check_mtu(struct vctx *c, const char *owner, struct nsl_iface *iface
 		if (!f->mtu || f->mtu >= 1280)
 			continue;
 		for (size_t j = 0; j < f->n_addrs; j++) {
+			const struct nsl_dnode *at;
 			char p[PATH_LEN];
 
 			if (f->addrs[j].ip.family != AF_INET6)
 				continue;
 			nsl_fmt(p, sizeof(p), "%s.interfaces.%s.mtu", owner, f->name);
-			verr(c, p, "MTU %u is below 1280, the minimum for IPv6 addresses%s", f->mtu,
-			     f->link >= 0 ? " (it may come from the link)" : "");
+			at = nsl_doc_locate(c->t->doc, p);
+			if (f->link >= 0 && c->t->links[f->link].mtu == f->mtu &&
+			    !(at && at->key && !strcmp(at->key, "mtu"))) {
+				/* the MTU comes from the link: the problem is written there */
+				nsl_fmt(p, sizeof(p), "links[%d].mtu", f->link);
+				nsl_v_err(c, p,
+				          "MTU %u is below 1280, the minimum for IPv6 addresses "
+				          "(%s.interfaces.%s "
+				          "has one)",
+				          f->mtu, owner, f->name);
+			} else {
+				nsl_v_err(c, p,
+				          "MTU %u is below 1280, the minimum for IPv6 addresses",
+				          f->mtu);
+			}
 			break;
 		}
 	}
 }
 
-static void check_nat(struct vctx *c, const char *owner, const struct nsl_node *n,
-                      const struct nsl_nat *nat, size_t n_nat)
+static void check_nat(struct vctx *c, int node, const struct nsl_nat *nat, size_t n_nat)
 {
+	const struct nsl_node *n = &c->t->nodes[node];
+
 	for (size_t i = 0; i < n_nat; i++) {
 		const struct nsl_iface *f;
 		char p[PATH_LEN];
 
-		if (!n || !nat[i].out[0])
+		if (!nat[i].out[0])
 			continue;
-		f = nsl_node_iface(n, nat[i].out);
+		f = nsl_v_iface(c, node, nat[i].out);
 		if (!f || f->kind == NSL_IFACE_UNKNOWN) {
-			nsl_fmt(p, sizeof(p), "%s.nat[%zu].out", owner, i);
-			verr(c, p, "node %s has no interface '%s'", n->name, nat[i].out);
+			nsl_fmt(p, sizeof(p), "nodes.%s.nat[%zu].out", n->name, i);
+			nsl_v_err(c, p, "node %s has no interface '%s'", n->name, nat[i].out);
 		}
 	}
 }
 
-static void check_mounts(struct vctx *c, const struct nsl_node *n)
-{
-	for (size_t i = 0; i < n->n_mounts; i++) {
-		for (size_t j = 0; j < i; j++) {
-			char p[PATH_LEN];
+struct mkey {
+	const char *target;
+	size_t i;
+};
 
-			if (strcmp(n->mounts[i].target, n->mounts[j].target))
-				continue;
-			nsl_fmt(p, sizeof(p), "nodes.%s.mounts[%zu]", n->name, i);
-			verr(c, p, "%s is already mounted by mounts[%zu]", n->mounts[i].target, j);
-			break;
-		}
-	}
+static int mkey_cmp(const void *x, const void *y)
+{
+	const struct mkey *a = x, *b = y;
+	int r = strcmp(a->target, b->target);
+
+	return r ? r : a->i < b->i ? -1 : a->i > b->i;
 }
 
-static void check_devices(struct vctx *c)
+static int check_mounts(struct vctx *c, const struct nsl_node *n)
 {
-	struct nsl_topology *t = c->t;
+	struct mkey *keys;
 
-	for (size_t a = 0; a < t->n_nodes; a++) {
-		struct nsl_node *n = &t->nodes[a];
+	if (n->n_mounts < 2)
+		return 0;
+	keys = calloc(n->n_mounts, sizeof(*keys));
+	if (!keys)
+		return -ENOMEM;
+	for (size_t i = 0; i < n->n_mounts; i++)
+		keys[i] = (struct mkey){n->mounts[i].target, i};
+	qsort(keys, n->n_mounts, sizeof(*keys), mkey_cmp);
+	for (size_t i = 1, first = 0; i < n->n_mounts; i++) {
+		char p[PATH_LEN];
 
-		for (size_t i = 0; i < n->n_ifaces; i++) {
-			struct nsl_iface *f = &n->ifaces[i];
-			char p[PATH_LEN];
-			bool dup = false;
+		if (strcmp(keys[i].target, keys[first].target)) {
+			first = i;
+			continue;
+		}
+		nsl_fmt(p, sizeof(p), "nodes.%s.mounts[%zu]", n->name, keys[i].i);
+		nsl_v_err(c, p, "%s is already mounted by mounts[%zu]", keys[i].target,
+		          keys[first].i);
+	}
+	free(keys);
+	return 0;
+}
 
-			if (!f->device[0])
-				continue;
-			nsl_fmt(p, sizeof(p), "nodes.%s.interfaces.%s.device", n->name, f->name);
-			/* the same host device moved into two places */
-			for (size_t b = 0; b <= a && !dup; b++) {
-				const struct nsl_node *o = &t->nodes[b];
-				size_t lim = b == a ? i : o->n_ifaces;
+/* Per-interface sysctls: net.ipv4.conf.IF.X and the like. The kernel's names put the
+ * interface between dots, so an interface whose name has a dot cannot be named there
+ * unambiguously (sysctl(8) writes it with a '/', which nslab does not take); and an
+ * interface the node will not have is ENOENT half-way through up. */
+static const char *const iface_scopes[] = {"net.ipv4.conf.", "net.ipv6.conf.", "net.ipv4.neigh.",
+                                           "net.ipv6.neigh.", "net.mpls.conf."};
 
-				for (size_t j = 0; j < lim; j++) {
-					if (o->ifaces[j].device[0] &&
-					    !strcmp(o->ifaces[j].device, f->device)) {
-						verr(c, p,
-						     "host device '%s' is already moved by "
-						     "nodes.%s.interfaces.%s",
-						     f->device, o->name, o->ifaces[j].name);
-						dup = true;
-						break;
-					}
-				}
+static void check_sysctls(struct vctx *c, int node, const char *owner, const struct nsl_sysctl *s,
+                          size_t n_s)
+{
+	for (size_t i = 0; i < n_s; i++) {
+		const char *key = s[i].key, *rest = NULL, *dot, *last;
+		char name[NSL_IFNAME_MAX + 2], p[PATH_LEN];
+		size_t len;
+
+		for (size_t k = 0; k < NSL_ARRAY_SIZE(iface_scopes) && !rest; k++)
+			if (!strncmp(key, iface_scopes[k], strlen(iface_scopes[k])))
+				rest = key + strlen(iface_scopes[k]);
+		if (!rest)
+			continue;
+		nsl_fmt(p, sizeof(p), "%s.sysctls.%s", owner, key);
+		dot = strchr(rest, '.');
+		last = strrchr(rest, '.');
+		if (!dot) {
+			nsl_v_err_key(c, p, "expected %.*sINTERFACE.SETTING", (int)(rest - key),
+			              key);
+			continue;
+		}
+		/* a dotted interface of the topology named here? */
+		for (const char *d = dot; d && d < last; d = strchr(d + 1, '.')) {
+			const char *e = strchr(d + 1, '.');
+
+			len = (size_t)(e - rest);
+			if (len > NSL_IFNAME_MAX)
+				break;
+			memcpy(name, rest, len);
+			name[len] = '\0';
+			if (nsl_v_iface(c, node, name)) {
+				nsl_v_err_key(
+				    c, p,
+				    "interface '%s' has a '.' in its name: its sysctls cannot be "
+				    "named without ambiguity (rename the interface)",
+				    name);
+				rest = NULL;
+				break;
 			}
-			for (size_t l = 0; l < t->n_links && !dup; l++) {
-				for (int e = 0; e < 2; e++) {
-					const struct nsl_endpoint *ep = &t->links[l].ends[e];
-
-					if (ep->node == NSL_ENDPOINT_HOST &&
-					    !strcmp(ep->ifname, f->device)) {
-						verr(c, p,
-						     "'%s' is the host end of links[%zu], not "
-						     "a host device",
-						     f->device, l);
-						dup = true;
-						break;
-					}
-				}
-			}
-			/* a device even when refused, so nothing else reports it again */
-			f->kind = NSL_IFACE_DEVICE;
+		}
+		if (!rest || node == NSL_ENDPOINT_HOST)
+			continue; /* the host's own interfaces are not known here */
+		len = (size_t)(dot - rest);
+		if (len > NSL_IFNAME_MAX) {
+			nsl_v_err_key(c, p, "node %s has no interface '%.*s'",
+			              c->t->nodes[node].name, (int)len, rest);
+			continue;
+		}
+		memcpy(name, rest, len);
+		name[len] = '\0';
+		if (dot != last) {
+			nsl_v_err_key(
+			    c, p, "expected %.*sINTERFACE.SETTING (one name after the interface)",
+			    (int)(rest - key), key);
+		} else if (strcmp(name, "all") && strcmp(name, "default") &&
+		           !nsl_v_iface(c, node, name)) {
+			nsl_v_err_key(
+			    c, p,
+			    "node %s has no interface '%s' (a per-interface sysctl names all, "
+			    "default, lo or an interface of the node)",
+			    c->t->nodes[node].name, name);
 		}
 	}
 }
@@ -371,7 +458,7 @@ static void check_devices(struct vctx *c)
 int nsl_topology_validate(struct nsl_topology *t, struct nsl_diags *diags)
 {
 	struct vctx c = {.t = t, .d = diags};
-	size_t *extra_host = NULL;
+	size_t *extra_host = NULL, total = 16;
 	size_t *extra;
 	int r;
 
@@ -394,27 +481,43 @@ int nsl_topology_validate(struct nsl_topology *t, struct nsl_diags *diags)
 				extra[nd]++;
 		}
 	r = grow_ifaces(t, &t->host.ifaces, t->host.n_ifaces, *extra_host);
+	total += t->host.n_ifaces + *extra_host * 2;
 	for (size_t i = 0; i < t->n_nodes && !r; i++) {
 		struct nsl_node *n = &t->nodes[i];
 
 		r = grow_ifaces(t, &n->ifaces, n->n_ifaces, extra[i] + 1 + n->n_bridges);
+		total += (n->n_ifaces + extra[i] + 1 + n->n_bridges) * 2; /* + devices */
 	}
 	free(extra);
 	if (r)
 		return r;
+	for (c.cap = 64; c.cap < total * 2; c.cap *= 2)
+		;
+	c.tab = calloc(c.cap, sizeof(*c.tab));
+	if (!c.tab)
+		return -ENOMEM;
 
 	/* start from the parsed entries only, so a second run finds the same */
-	for (size_t i = 0; i < t->host.n_ifaces; i++)
+	for (size_t i = 0; i < t->host.n_ifaces; i++) {
+		bool fresh;
+
 		iface_reset(&t->host.ifaces[i]);
+		insert(&c, NSL_ENDPOINT_HOST, t->host.ifaces[i].name, &t->host.ifaces[i], 0,
+		       &fresh);
+	}
 	for (size_t i = 0; i < t->n_nodes; i++) {
 		struct nsl_node *n = &t->nodes[i];
 		struct nsl_iface *lo;
 
-		for (size_t j = 0; j < n->n_ifaces; j++)
+		for (size_t j = 0; j < n->n_ifaces; j++) {
+			bool fresh;
+
 			iface_reset(&n->ifaces[j]);
-		lo = nsl_node_iface(n, "lo");
+			insert(&c, (int)i, n->ifaces[j].name, &n->ifaces[j], 0, &fresh);
+		}
+		lo = nsl_v_iface(&c, (int)i, "lo");
 		if (!lo)
-			lo = iface_add(n->ifaces, &n->n_ifaces, "lo");
+			lo = iface_add(&c, (int)i, n->ifaces, &n->n_ifaces, "lo");
 		lo->kind = NSL_IFACE_LO;
 		lo->up = true;
 	}
@@ -422,9 +525,9 @@ int nsl_topology_validate(struct nsl_topology *t, struct nsl_diags *diags)
 	check_devices(&c);
 	check_link_ends(&c);
 	for (size_t i = 0; i < t->n_nodes; i++)
-		check_bridges(&c, &t->nodes[i]);
+		check_bridges(&c, (int)i);
 
-	for (size_t i = 0; i < t->n_nodes; i++) {
+	for (size_t i = 0; i < t->n_nodes && !r; i++) {
 		struct nsl_node *n = &t->nodes[i];
 		char owner[PATH_LEN];
 
@@ -434,13 +537,15 @@ int nsl_topology_validate(struct nsl_topology *t, struct nsl_diags *diags)
 			if (n->ifaces[j].kind != NSL_IFACE_UNKNOWN)
 				continue;
 			nsl_fmt(p, sizeof(p), "nodes.%s.interfaces.%s", n->name, n->ifaces[j].name);
-			verr(&c, p, "no link, device or bridge gives this interface");
+			nsl_v_err_key(&c, p, "no link, device or bridge gives this interface");
 		}
 		nsl_fmt(owner, sizeof(owner), "nodes.%s", n->name);
 		check_mtu(&c, owner, n->ifaces, n->n_ifaces);
-		check_routes(&c, n);
-		check_nat(&c, owner, n, n->nat, n->n_nat);
-		check_mounts(&c, n);
+		r = nsl_v_routes(&c, (int)i);
+		check_nat(&c, (int)i, n->nat, n->n_nat);
+		check_sysctls(&c, (int)i, owner, n->sysctls, n->n_sysctls);
+		if (!r)
+			r = check_mounts(&c, n);
 	}
 	for (size_t j = 0; j < t->host.n_ifaces; j++) {
 		char p[PATH_LEN];
@@ -448,8 +553,12 @@ int nsl_topology_validate(struct nsl_topology *t, struct nsl_diags *diags)
 		if (t->host.ifaces[j].kind != NSL_IFACE_UNKNOWN)
 			continue;
 		nsl_fmt(p, sizeof(p), "host.interfaces.%s", t->host.ifaces[j].name);
-		verr(&c, p, "no link has this host end");
+		nsl_v_err_key(&c, p, "no link has this host end");
 	}
 	check_mtu(&c, "host", t->host.ifaces, t->host.n_ifaces);
+	check_sysctls(&c, NSL_ENDPOINT_HOST, "host", t->host.sysctls, t->host.n_sysctls);
+	free(c.tab);
+	if (r)
+		return r;
 	return c.errors ? -EINVAL : 0;
 }

@@ -9,7 +9,13 @@
 #
 # Assertions are soft: they print "not ok: ..." and the test goes on, so one run shows every
 # broken behaviour; `die` (and the helpers that set a lab up) stop the test at once.
-# `skip REASON` exits 77.
+# `skip REASON` exits 77. A failure counts even when it happens in a subshell (a pipeline, a
+# command substitution): each is also written to $T_TMP/.failed.
+#
+# A crash is never a refusal: an exit status of 124 (a time limit hit) or 128+N (killed by
+# signal N) fails assert_fail, assert_rc_fail and ping_fails, and fails the test whenever
+# nslab itself (any command but exec, whose status is its command's) ends so through `nsl`.
+# assert_status N accepts exactly N, so a test that expects 137 says so.
 
 set -u
 set -o pipefail
@@ -50,19 +56,20 @@ not_ok() {
 	E2E_CHECKS=$((E2E_CHECKS + 1))
 	E2E_FAILED=1
 	echo "not ok ($(_where)): $*"
+	echo "not ok ($(_where)): $*" >>"$T_TMP/.failed"
 }
 
 die() {
 	E2E_FAILED=1
 	echo "FATAL ($(_where)): $*"
+	echo "FATAL ($(_where)): $*" >>"$T_TMP/.failed"
 	exit 1
 }
 
 skip() {
 	[ "$E2E_FAILED" = 0 ] || die "skip requested after failures: $*"
 	if [ "${E2E_NO_SKIP:-0}" = 1 ]; then
-		E2E_FAILED=1
-		echo "not ok ($(_where)): would skip, but E2E_NO_SKIP=1: $*"
+		not_ok "would skip, but E2E_NO_SKIP=1: $*"
 		exit 1
 	fi
 	echo "SKIP: $*"
@@ -92,8 +99,16 @@ need() {
 need_kernel() {
 	local f
 	for f; do
-		have_kernel "$f" || skip "kernel $(uname -r) lacks $f: $E2E_KERNEL_WHY"
+		have_kernel "$f" || skip_kernel "kernel $(uname -r) lacks $f: $E2E_KERNEL_WHY"
 	done
+}
+
+# skip_kernel REASON: skip because the running kernel lacks a feature. Unlike other skips,
+# E2E_STRICT=1 lets it pass as a skip (the host lane's kernel may lack features); E2E_NO_SKIP=1
+# (the VM lane) does not.
+skip_kernel() {
+	echo "SKIP-KIND: kernel"
+	skip "$@"
 }
 
 # have_kernel FEATURE: like need_kernel, for one FEATURE, without skipping: 0 if the kernel
@@ -122,31 +137,69 @@ have_kernel() {
 	*) die "need_kernel: unknown feature '$f'" ;;
 	esac
 	command -v unshare >/dev/null || die "need_kernel: unshare (util-linux) is not installed"
-	if command -v modprobe >/dev/null; then
-		before=$(ip -o link show | cut -d: -f2)
-		# shellcheck disable=SC2086 # the module and its parameters
-		modprobe -q $mod 2>/dev/null
-		after=$(ip -o link show | cut -d: -f2)
-		if [ "$before" != "$after" ]; then
-			note "modprobe ${mod%% *} added host devices:$(printf '%s\n' "$after" | grep -vxF -f <(printf '%s\n' "$before") | tr -d '\n')"
-			_e2e_resnapshot
-		fi
-	fi
+	before=$(_e2e_modules)
+	# shellcheck disable=SC2086 # the module and its parameters
+	command -v modprobe >/dev/null && modprobe -q $mod 2>/dev/null
+	local ok=0
 	if ! E2E_KERNEL_WHY=$(unshare -n sh -c "$probe" 2>&1); then
+		ok=1
 		E2E_KERNEL_WHY=$(printf '%s' "${E2E_KERNEL_WHY:-the probe failed}" | head -n 1)
 		E2E_KERNEL_WHY="$probe: $E2E_KERNEL_WHY"
-		return 1
+	else
+		E2E_KERNEL_WHY=""
 	fi
-	E2E_KERNEL_WHY=""
-	return 0
+	after=$(_e2e_modules)
+	if [ "$before" != "$after" ]; then
+		note "$f: modules loaded: $(comm -13 <(echo "$before") <(echo "$after") | tr '\n' ' ')"
+		_e2e_resnapshot
+	fi
+	return "$ok"
 }
 
-# The host's state now, keeping what the snapshot recorded besides it (labs, holders, the old
-# values of watched sysctls).
+# The kernel's loaded modules, sorted.
+_e2e_modules() {
+	[ -r /proc/modules ] && cut -d' ' -f1 /proc/modules | LC_ALL=C sort
+}
+
+# After a module was loaded (it may add host devices, such as the tunnel modules' fallback
+# devices, and sysctls), the residue snapshot is taken again; the labs, holders and watched
+# sysctls recorded so far are kept (a watched key keeps its first value).
 _e2e_resnapshot() {
-	rsd_state >"$E2E_SNAP.new" || die "cannot take the host's state"
-	grep -E $'^(lab|holder|sysctl)\t' "$E2E_SNAP" >>"$E2E_SNAP.new"
+	rsd_snapshot "$E2E_SNAP.now" || die "cannot take the host's state"
+	{
+		cat "$E2E_SNAP.now"
+		awk -F'\t' 'NR == FNR { if ($1 == "sysctl") have[substr($2, 1, index($2, "=") - 1)] = 1; next }
+			$1 == "lab" || $1 == "holder" { print; next }
+			$1 == "sysctl" && !(substr($2, 1, index($2, "=") - 1) in have) { print }' \
+			"$E2E_SNAP.now" "$E2E_SNAP"
+	} >"$E2E_SNAP.new" || die "cannot carry the snapshot over"
+	rm -f "$E2E_SNAP.now"
 	mv "$E2E_SNAP.new" "$E2E_SNAP" || die "cannot replace the residue snapshot"
+}
+
+# ---- exit statuses ----
+
+# crashed RC: RC is what a hang or a crash looks like: 124 (`timeout` ended it) or 128+N
+# (killed by signal N).
+crashed() {
+	[ "$1" = 124 ] || [ "$1" -ge 128 ]
+}
+
+# failed_cleanly RC: a refusal: non-zero, and not a hang or a crash.
+failed_cleanly() {
+	[ "$1" != 0 ] && ! crashed "$1"
+}
+
+# rc_what RC: "exit 1", "timed out (exit 124)", "killed by SIGSEGV (exit 139)".
+rc_what() {
+	local sig
+	if [ "$1" = 124 ]; then
+		echo "timed out (exit 124)"
+	elif [ "$1" -ge 128 ] && sig=$(kill -l "$(($1 - 128))" 2>/dev/null); then
+		echo "killed by SIG$sig (exit $1)"
+	else
+		echo "exit $1"
+	fi
 }
 
 # ---- running things ----
@@ -173,9 +226,18 @@ _cmd() {
 }
 
 # nsl ARG...: nslab, bounded: a hung nslab shows as exit 124 after E2E_CMD_TIMEOUT seconds
-# (default 60) instead of stalling the test until the runner's limit.
+# (default 60) instead of stalling the test until the runner's limit. nslab hung or killed
+# by a signal fails the test, whatever the caller expects (exec excepted: its status is its
+# command's).
 nsl() {
+	local st
 	timeout --foreground -k 5 "${E2E_CMD_TIMEOUT:-60}" "$NSLAB" "$@"
+	st=$?
+	if [ "${1:-}" != exec ] && crashed "$st"; then
+		# Our stdout may be captured: the failure goes to the file too.
+		not_ok "nslab $(_cmd "$@"): $(rc_what "$st")" >&2
+	fi
+	return "$st"
 }
 
 # assert_ok CMD...: CMD exits 0. Leaves $rc, $out, $err.
@@ -191,20 +253,40 @@ assert_ok() {
 	return 1
 }
 
-# assert_fail CMD...: CMD exits non-zero.
+# assert_fail CMD...: CMD fails cleanly: exits non-zero, but neither hangs nor crashes.
 assert_fail() {
 	run "$@"
-	if [ "$rc" != 0 ]; then
+	if failed_cleanly "$rc"; then
 		ok "$(_cmd "$@") fails (exit $rc)"
 		return 0
 	fi
-	not_ok "$(_cmd "$@"): exit 0, expected a failure"
+	if [ "$rc" = 0 ]; then
+		not_ok "$(_cmd "$@"): exit 0, expected a failure"
+	else
+		not_ok "$(_cmd "$@"): $(rc_what "$rc"), expected a clean failure"
+	fi
 	_show "$out" stdout
 	_show "$err" stderr
 	return 1
 }
 
-# assert_status N CMD...: CMD exits N.
+# assert_rc_fail WHAT: the last `run` ($rc) failed cleanly (see assert_fail).
+assert_rc_fail() {
+	if failed_cleanly "$rc"; then
+		ok "$1 fails (exit $rc)"
+		return 0
+	fi
+	if [ "$rc" = 0 ]; then
+		not_ok "$1: exit 0, expected a failure"
+	else
+		not_ok "$1: $(rc_what "$rc"), expected a clean failure"
+	fi
+	_show "$out" stdout
+	_show "$err" stderr
+	return 1
+}
+
+# assert_status N CMD...: CMD exits N (a status of 124 or above 128 only when N says so).
 assert_status() {
 	local want=$1
 	shift
@@ -213,7 +295,7 @@ assert_status() {
 		ok "$(_cmd "$@") exits $want"
 		return 0
 	fi
-	not_ok "$(_cmd "$@"): exit $rc, expected $want"
+	not_ok "$(_cmd "$@"): $(rc_what "$rc"), expected $want"
 	_show "$out" stdout
 	_show "$err" stderr
 	return 1
@@ -285,6 +367,20 @@ assert_jq() {
 	return 1
 }
 
+# as_nobody CMD...: CMD as the unprivileged user (uid and gid 65534, no groups, no
+# capabilities). Files it reads must be readable by anyone: put copies in $T_TMP (mode 0755).
+as_nobody() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --no-new-privs -- "$@"
+}
+
+# nobody_nslab: the path of a copy of nslab that the unprivileged user can run (the tree
+# itself may not be readable by others).
+nobody_nslab() {
+	local c=$T_TMP/nslab
+	[ -x "$c" ] || install -m 0755 "$NSLAB" "$c" || die "cannot copy $NSLAB to $c"
+	echo "$c"
+}
+
 # ---- labs ----
 
 # lab_name: a fresh lab name (recorded: the EXIT trap downs it and checks it is gone).
@@ -296,10 +392,12 @@ lab_name() {
 	echo "$n"
 }
 
-# write_topo NAME < JSON: stores the topology in $T_TMP and prints its path.
+# write_topo NAME < JSON: stores the topology in $T_TMP and prints its path. The host
+# sysctls it names are watched from now on (they must be back at the end).
 write_topo() {
 	local f=$T_TMP/$1.json
 	cat >"$f"
+	rsd_watch_topology "$E2E_SNAP" "$f"
 	echo "$f"
 }
 
@@ -312,11 +410,12 @@ lab_record() {
 lab_up() {
 	local lab=$1
 	shift
+	rsd_watch_topology "$E2E_SNAP" "$1"
 	E2E_CMD_TIMEOUT=${E2E_UP_TIMEOUT:-120} run nsl up "$@"
 	if [ "$rc" != 0 ]; then
 		_show "$out" stdout
 		_show "$err" stderr
-		die "nslab up $*: exit $rc"
+		die "nslab up $*: $(rc_what "$rc")"
 	fi
 	ok "nslab up $* ($lab)"
 	[ -z "$err" ] || _show "$err" "up stderr"
@@ -328,7 +427,8 @@ lab_down() {
 	E2E_CMD_TIMEOUT=${E2E_UP_TIMEOUT:-120} assert_ok nsl down "$@"
 }
 
-# lab_gone LAB: nothing of LAB is left (polls, like the final residue check).
+# lab_gone LAB: nothing of LAB is left (polls, like the final residue check). Names the test
+# made itself under /run/netns/LAB.* go in RSD_NOT_OURS.
 lab_gone() {
 	local r
 	if r=$(rsd_poll rsd_lab_traces "$E2E_SNAP" "$1"); then
@@ -376,16 +476,22 @@ ping_ok() {
 	return 1
 }
 
-# ping_fails LAB NODE ADDR [PING ARG...]
+# ping_fails LAB NODE ADDR [PING ARG...]: ping ran and got no answer (exit 1) or could not
+# send (exit 2); nslab failing (125), a hang or a crash is not "does not reach".
 ping_fails() {
 	local lab=$1 node=$2 addr=$3
 	shift 3
 	run nx "$lab" "$node" ping -n -c1 -W1 "$@" "$addr"
-	if [ "$rc" != 0 ]; then
-		ok "$lab.$node does not reach $addr $*"
+	case $rc in
+	1 | 2)
+		ok "$lab.$node does not reach $addr $* (ping exit $rc)"
 		return 0
-	fi
-	not_ok "$lab.$node reaches $addr $*, expected not to"
+		;;
+	0) not_ok "$lab.$node reaches $addr $*, expected not to" ;;
+	*) not_ok "$lab.$node: ping $addr $*: $(rc_what "$rc"), expected ping's 1 or 2" ;;
+	esac
+	_show "$out" stdout
+	_show "$err" stderr
 	return 1
 }
 
@@ -480,6 +586,12 @@ _e2e_exit() {
 		echo "not ok (cleanup): the test left the residue above"
 		E2E_FAILED=1
 	fi
+	# Every failure, those of subshells and of captured commands included.
+	if [ -s "$T_TMP/.failed" ]; then
+		E2E_FAILED=1
+		echo "== failures of this test:"
+		sed 's/^/    /' "$T_TMP/.failed"
+	fi
 	rm -rf "$T_TMP"
 	if [ "$E2E_FAILED" != 0 ]; then
 		rc=1
@@ -493,7 +605,8 @@ _e2e_exit() {
 # ---- setup ----
 
 [ "$(id -u)" = 0 ] || { echo "FATAL: the end-to-end tests need root"; exit 1; }
-for _c in ip jq timeout; do
+# The residue check needs every one of these: a check that cannot run is not a pass.
+for _c in ip jq timeout nft sysctl find awk setpriv; do
 	command -v "$_c" >/dev/null || { echo "FATAL: $_c is not installed"; exit 1; }
 done
 unset _c
@@ -501,8 +614,13 @@ unset _c
 
 T_TMP=$(mktemp -d /tmp/nslab-e2e.XXXXXX)
 chmod 0755 "$T_TMP" # validate runs as nobody too
+# Everything this test starts (nslab, its holders, what runs in the nodes) inherits this: the
+# residue check tells its processes from other people's.
+export NSLAB_E2E_RUN=$T_TMP
+RSD_MARK=NSLAB_E2E_RUN=$T_TMP
 : >"$T_TMP/.labs"
 : >"$T_TMP/.defer"
+: >"$T_TMP/.failed"
 E2E_SNAP=$T_TMP/.snapshot
 residue_snapshot
 trap _e2e_exit EXIT

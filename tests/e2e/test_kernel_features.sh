@@ -20,7 +20,7 @@ for f in netem 8021q vrf dummy gre sit; do
 		note "no $f: $E2E_KERNEL_WHY"
 	fi
 done
-[ ${#have[@]} -gt 0 ] || skip "kernel $(uname -r) has none of: ${missing[*]} (e.g. $why)"
+[ ${#have[@]} -gt 0 ] || skip_kernel "kernel $(uname -r) has none of: ${missing[*]} (e.g. $why)"
 has() { [[ " ${have[*]} " == *" $1 "* ]]; }
 
 A=kfa$$ B=kfb$$
@@ -147,4 +147,4 @@ if has sit; then
 	assert_ok a ping -n -c1 -W5 2001:db8:251:5::2
 fi
 
-[ ${#missing[@]} = 0 ] || skip "kernel $(uname -r) lacks ${missing[*]} (checked: ${have[*]})"
+[ ${#missing[@]} = 0 ] || skip_kernel "kernel $(uname -r) lacks ${missing[*]} (checked: ${have[*]})"

@@ -1,7 +1,12 @@
-/* libFuzzer harness: arbitrary bytes through the topology parser and validator.
- * `make fuzz FUZZ_SECONDS=60` builds it (clang, -fsanitize=fuzzer,address,undefined) against
- * the core sources and runs it on a copy of tests/fuzz/corpus in build-fuzz/.
- * A fixed, relative file name: parse only uses it in messages and for the topology's dir. */
+/* libFuzzer harness: arbitrary bytes through the topology parser and validator, then the
+ * dump of what validates. `make fuzz FUZZ_SECONDS=60` builds it twice (clang,
+ * -fsanitize=fuzzer,address,undefined) against the core sources: fuzz_topology reads the
+ * bytes as JSON (FUZZ_FILE "fuzz.json", seeds tests/fuzz/corpus), fuzz_topology_yaml as YAML
+ * ("fuzz.yaml", seeds tests/fuzz/corpus_yaml), each on a copy of its corpus in build-fuzz/.
+ * A fixed, relative file name: parse uses it in messages, for the dir and for the format. */
+#ifndef FUZZ_FILE
+#define FUZZ_FILE "fuzz.json"
+#endif
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -10,10 +15,10 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct nsl_diags d = {.file = "fuzz.json"};
+	struct nsl_diags d = {.file = FUZZ_FILE};
 	struct nsl_topology *t = NULL;
 
-	if (nsl_topology_parse("fuzz.json", (const char *)data, size, &t, &d) == 0 && t) {
+	if (nsl_topology_parse(FUZZ_FILE, (const char *)data, size, &t, &d) == 0 && t) {
 		if (nsl_topology_validate(t, &d) == 0) {
 			/* A valid model must be walkable: touch what validate completed. */
 			size_t n = 0;
@@ -26,6 +31,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FILE *null = fopen("/dev/null", "w");
 	if (null) {
 		nsl_diags_print(&d, null);
+		if (t && !d.n)
+			nsl_topology_dump(t, null);
 		fclose(null);
 	}
 	nsl_diags_clear(&d);

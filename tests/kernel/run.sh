@@ -15,7 +15,9 @@ mkdir -p "$BUILD/tests"
 $CC -std=gnu11 -D_GNU_SOURCE $CFLAGS $WARN -Wno-error=format-truncation -Isrc \
 	-c -o "$BUILD/tests/test_nft-util.o" src/base/util.c
 # shellcheck disable=SC2086
+$CC -std=gnu11 -D_GNU_SOURCE $CFLAGS $WARN -Isrc -c -o "$BUILD/tests/test_nft-ns.o" src/kernel/ns.c
+# shellcheck disable=SC2086
 $CC -std=gnu11 -D_GNU_SOURCE $CFLAGS $WARN -Isrc $PKG_CFLAGS \
-	-o "$BUILD/tests/test_nft" tests/kernel/test_nft.c "$BUILD/tests/test_nft-util.o" \
+	-o "$BUILD/tests/test_nft" tests/kernel/test_nft.c "$BUILD/tests/test_nft-util.o" "$BUILD/tests/test_nft-ns.o" \
 	$PKG_LIBS -lcmocka
 exec "$BUILD/tests/test_nft"

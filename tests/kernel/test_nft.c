@@ -174,14 +174,15 @@ static void test_apply_lists_rules(void **state)
 	int status;
 
 	(void)state;
-	assert_int_equal(nsl_nft_apply(-1, "nsl_t_list", rules, NSL_ARRAY_SIZE(rules), &err), 0);
+	assert_int_equal(nsl_nft_apply(-1, "nsl_t_list", NULL, rules, NSL_ARRAY_SIZE(rules), &err),
+	                 0);
 	assert_int_equal(err.code, 0);
 	assert_int_equal(open_fds(), fds); /* the socket and namespace fds are gone */
 	assert_int_equal(nsl_nft_exists(-1, "nsl_t_list", &err), 1);
 	assert_int_equal(nsl_nft_exists(-1, "nsl_t_other", &err), 0);
 
 	if (!have_nft) {
-		assert_int_equal(nsl_nft_delete(-1, "nsl_t_list", &err), 0);
+		assert_int_equal(nsl_nft_delete(-1, "nsl_t_list", NULL, &err), 1);
 		skip();
 	}
 	out = list_table(-1, "nsl_t_list", &status);
@@ -198,7 +199,7 @@ static void test_apply_lists_rules(void **state)
 	assert_int_equal(count(out, "chain "), 1);
 	assert_int_equal(count(out, "masquerade"), 2);
 	assert_int_equal(count(out, "snat ip"), 4);
-	assert_int_equal(nsl_nft_delete(-1, "nsl_t_list", &err), 0);
+	assert_int_equal(nsl_nft_delete(-1, "nsl_t_list", NULL, &err), 1);
 }
 
 static void test_apply_twice_is_eexist(void **state)
@@ -210,8 +211,8 @@ static void test_apply_twice_is_eexist(void **state)
 	int status;
 
 	(void)state;
-	assert_int_equal(nsl_nft_apply(-1, "nsl_t_twice", rules, 1, &err), 0);
-	assert_int_equal(nsl_nft_apply(-1, "nsl_t_twice", more, 1, &err), -EEXIST);
+	assert_int_equal(nsl_nft_apply(-1, "nsl_t_twice", NULL, rules, 1, &err), 0);
+	assert_int_equal(nsl_nft_apply(-1, "nsl_t_twice", NULL, more, 1, &err), -EEXIST);
 	assert_int_equal(err.code, -EEXIST);
 	assert_starts_with(err.msg, "table inet nsl_t_twice: ");
 	assert_contains(err.msg, strerror(EEXIST));
@@ -223,7 +224,7 @@ static void test_apply_twice_is_eexist(void **state)
 		assert_int_equal(count(out, "masquerade"), 1);
 		assert_null(strstr(out, "snat"));
 	}
-	assert_int_equal(nsl_nft_delete(-1, "nsl_t_twice", &err), 0);
+	assert_int_equal(nsl_nft_delete(-1, "nsl_t_twice", NULL, &err), 1);
 }
 
 static void test_delete_is_idempotent(void **state)
@@ -234,19 +235,37 @@ static void test_delete_is_idempotent(void **state)
 	int status;
 
 	(void)state;
-	assert_int_equal(nsl_nft_delete(-1, "nsl_t_del", &err), 0); /* never existed */
-	assert_int_equal(nsl_nft_apply(-1, "nsl_t_del", rules, 1, &err), 0);
+	assert_int_equal(nsl_nft_delete(-1, "nsl_t_del", NULL, &err), 0); /* never existed */
+	assert_int_equal(nsl_nft_apply(-1, "nsl_t_del", NULL, rules, 1, &err), 0);
 	assert_int_equal(nsl_nft_exists(-1, "nsl_t_del", &err), 1);
-	assert_int_equal(nsl_nft_delete(-1, "nsl_t_del", &err), 0);
+	assert_int_equal(nsl_nft_delete(-1, "nsl_t_del", NULL, &err), 1);
 	assert_int_equal(nsl_nft_exists(-1, "nsl_t_del", &err), 0);
-	assert_int_equal(nsl_nft_delete(-1, "nsl_t_del", &err), 0);
+	assert_int_equal(nsl_nft_delete(-1, "nsl_t_del", NULL, &err), 0);
 	if (have_nft) {
 		out = list_table(-1, "nsl_t_del", &status);
 		assert_int_not_equal(status, 0);
 	}
 	/* An empty rule list is a table with its chain and nothing else. */
-	assert_int_equal(nsl_nft_apply(-1, "nsl_t_del", NULL, 0, &err), 0);
-	assert_int_equal(nsl_nft_delete(-1, "nsl_t_del", &err), 0);
+	assert_int_equal(nsl_nft_apply(-1, "nsl_t_del", NULL, NULL, 0, &err), 0);
+	assert_int_equal(nsl_nft_delete(-1, "nsl_t_del", NULL, &err), 1);
+}
+
+/* Ownership: a table is deleted only if it carries the mark it was made with. */
+static void test_delete_needs_the_mark(void **state)
+{
+	struct nsl_nat rules[] = {nat_masq(AF_INET, NULL, 0, NULL)};
+	struct nsl_err err = {0};
+
+	(void)state;
+	assert_int_equal(nsl_nft_apply(-1, "nsl_t_mark", "nslab:other", rules, 1, &err), 0);
+	assert_int_equal(nsl_nft_delete(-1, "nsl_t_mark", "nslab:mine", &err), 0);
+	assert_int_equal(nsl_nft_exists(-1, "nsl_t_mark", &err), 1);
+	assert_int_equal(nsl_nft_delete(-1, "nsl_t_mark", "nslab:other", &err), 1);
+	assert_int_equal(nsl_nft_exists(-1, "nsl_t_mark", &err), 0);
+	/* A table without any mark is nobody's we know of. */
+	assert_int_equal(nsl_nft_apply(-1, "nsl_t_mark", NULL, rules, 1, &err), 0);
+	assert_int_equal(nsl_nft_delete(-1, "nsl_t_mark", "nslab:mine", &err), 0);
+	assert_int_equal(nsl_nft_delete(-1, "nsl_t_mark", NULL, &err), 1);
 }
 
 static void test_invalid_rule_leaves_nothing(void **state)
@@ -263,16 +282,16 @@ static void test_invalid_rule_leaves_nothing(void **state)
 	struct nsl_err err = {0};
 
 	(void)state;
-	assert_int_equal(nsl_nft_apply(-1, "nsl_t_bad", reversed, 3, &err), -EINVAL);
+	assert_int_equal(nsl_nft_apply(-1, "nsl_t_bad", NULL, reversed, 3, &err), -EINVAL);
 	assert_starts_with(err.msg, "nat[2]: snat to 10.9.9.9-10.9.9.1: ");
 	assert_int_equal(nsl_nft_exists(-1, "nsl_t_bad", &err), 0);
 
 	mixed[1].to_min = ip(AF_INET6, "fd00::9");
-	assert_int_equal(nsl_nft_apply(-1, "nsl_t_bad", mixed, 2, &err), -EINVAL);
+	assert_int_equal(nsl_nft_apply(-1, "nsl_t_bad", NULL, mixed, 2, &err), -EINVAL);
 	assert_starts_with(err.msg, "nat[1]: snat to fd00::9: ");
 	assert_int_equal(nsl_nft_exists(-1, "nsl_t_bad", &err), 0);
 
-	assert_true(nsl_nft_apply(-1, "", mixed, 1, &err) == -EINVAL);
+	assert_true(nsl_nft_apply(-1, "", NULL, mixed, 1, &err) == -EINVAL);
 }
 
 /* The kernel refuses rule 2 of 4: the error names rule 2, and the whole batch (table, chain,
@@ -291,7 +310,7 @@ static void test_kernel_refusal_maps_to_rule(void **state)
 
 	(void)state;
 	nft_test_refused_rule = &rules[2];
-	r = nsl_nft_apply(-1, "nsl_t_refused", rules, NSL_ARRAY_SIZE(rules), &err);
+	r = nsl_nft_apply(-1, "nsl_t_refused", NULL, rules, NSL_ARRAY_SIZE(rules), &err);
 	nft_test_refused_rule = NULL;
 	print_message("kernel refusal: %d %s\n", r, err.msg);
 	assert_true(r < 0);
@@ -304,8 +323,9 @@ static void test_kernel_refusal_maps_to_rule(void **state)
 		assert_int_not_equal(status, 0);
 	}
 	/* The same rules without the hook go in. */
-	assert_int_equal(nsl_nft_apply(-1, "nsl_t_refused", rules, NSL_ARRAY_SIZE(rules), &err), 0);
-	assert_int_equal(nsl_nft_delete(-1, "nsl_t_refused", &err), 0);
+	assert_int_equal(
+	    nsl_nft_apply(-1, "nsl_t_refused", NULL, rules, NSL_ARRAY_SIZE(rules), &err), 0);
+	assert_int_equal(nsl_nft_delete(-1, "nsl_t_refused", NULL, &err), 1);
 }
 
 /* A namespace given by fd: the table lands there, not in ours, and we stay where we were. */
@@ -326,7 +346,7 @@ static void test_other_namespace(void **state)
 	assert_true(ns_b >= 0);
 	assert_int_equal(fstat(ns_b, &before), 0);
 
-	assert_int_equal(nsl_nft_apply(ns_a, "nsl_t_ns", rules, 1, &err), 0);
+	assert_int_equal(nsl_nft_apply(ns_a, "nsl_t_ns", NULL, rules, 1, &err), 0);
 	assert_int_equal(stat("/proc/thread-self/ns/net", &after), 0);
 	assert_true(before.st_ino == after.st_ino); /* back home */
 	assert_int_equal(nsl_nft_exists(ns_a, "nsl_t_ns", &err), 1);
@@ -337,12 +357,12 @@ static void test_other_namespace(void **state)
 		assert_int_equal(status, 0);
 		assert_contains(out, "ip saddr 10.0.0.0/16 snat ip to 10.9.9.9");
 	}
-	assert_int_equal(nsl_nft_delete(ns_a, "nsl_t_ns", &err), 0);
+	assert_int_equal(nsl_nft_delete(ns_a, "nsl_t_ns", NULL, &err), 1);
 	assert_int_equal(nsl_nft_exists(ns_a, "nsl_t_ns", &err), 0);
 
 	/* Not a namespace: refused by setns, reported, and we did not move. */
 	bad = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	assert_true(nsl_nft_apply(bad, "nsl_t_ns", rules, 1, &err) < 0);
+	assert_true(nsl_nft_apply(bad, "nsl_t_ns", NULL, rules, 1, &err) < 0);
 	assert_contains(err.msg, "namespace");
 	assert_int_equal(stat("/proc/thread-self/ns/net", &after), 0);
 	assert_true(before.st_ino == after.st_ino);
@@ -367,11 +387,11 @@ static void test_many_rules(void **state)
 		rules[i] = nat_to(AF_INET, src, 24, "10.9.9.9", NULL);
 	}
 	t0 = nsl_now_ns();
-	assert_int_equal(nsl_nft_apply(-1, "nsl_t_many", rules, N, &err), 0);
+	assert_int_equal(nsl_nft_apply(-1, "nsl_t_many", NULL, rules, N, &err), 0);
 	t1 = nsl_now_ns();
 	print_message("apply of %d rules: %llu us\n", N, (unsigned long long)((t1 - t0) / 1000));
 	assert_int_equal(nsl_nft_exists(-1, "nsl_t_many", &err), 1);
-	assert_int_equal(nsl_nft_delete(-1, "nsl_t_many", &err), 0);
+	assert_int_equal(nsl_nft_delete(-1, "nsl_t_many", NULL, &err), 1);
 }
 
 /* Printed, not asserted: the cost of one apply (table, chain, 3 rules) in a fresh namespace,
@@ -397,14 +417,14 @@ static void test_timing(void **state)
 	assert_int_equal(unshare(CLONE_NEWNET), 0);
 
 	t0 = nsl_now_ns();
-	assert_int_equal(nsl_nft_apply(-1, "nsl_t_time", rules, 3, &err), 0);
+	assert_int_equal(nsl_nft_apply(-1, "nsl_t_time", NULL, rules, 3, &err), 0);
 	first = nsl_now_ns() - t0;
 	for (int i = 0; i < ROUNDS; i++) {
 		uint64_t d;
 
 		assert_true(nsl_fmt(name, sizeof(name), "nsl_t_time%d", i));
 		t0 = nsl_now_ns();
-		assert_int_equal(nsl_nft_apply(-1, name, rules, 3, &err), 0);
+		assert_int_equal(nsl_nft_apply(-1, name, NULL, rules, 3, &err), 0);
 		d = nsl_now_ns() - t0;
 		best = d < best ? d : best;
 		sum += d;
@@ -412,7 +432,7 @@ static void test_timing(void **state)
 	t0 = nsl_now_ns();
 	for (int i = 0; i < ROUNDS; i++) {
 		assert_true(nsl_fmt(name, sizeof(name), "nsl_t_time%d", i));
-		assert_int_equal(nsl_nft_delete(-1, name, &err), 0);
+		assert_int_equal(nsl_nft_delete(-1, name, NULL, &err), 1);
 	}
 	del = (nsl_now_ns() - t0) / ROUNDS;
 	print_message("apply (table + chain + 3 rules): first in a fresh netns %llu us; "
@@ -428,6 +448,7 @@ static int nft_run_tests(void)
 	    cmocka_unit_test(test_apply_lists_rules),
 	    cmocka_unit_test(test_apply_twice_is_eexist),
 	    cmocka_unit_test(test_delete_is_idempotent),
+	    cmocka_unit_test(test_delete_needs_the_mark),
 	    cmocka_unit_test(test_invalid_rule_leaves_nothing),
 	    cmocka_unit_test(test_kernel_refusal_maps_to_rule),
 	    cmocka_unit_test(test_other_namespace),

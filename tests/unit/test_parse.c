@@ -202,16 +202,67 @@ static void test_relative_dir(void **state)
 
 static void test_syntax_position(void **state)
 {
-	expect_error("{\n  \"name\": \"x\"\n  \"nodes\": {}\n}", "t.json: line 3, column");
-	expect_error("{\"name\": \"x\"", "invalid JSON");
-	expect_error("", "line 1, column 1: invalid JSON");
-	expect_error("{} x", "data after the end");
-	expect_error("{\"a\": 1} {\"b\": 2}", "data after the end");
-	expect_error("{\"links\": [{\"mtu\": 01}]}", "invalid number");
-	expect_error("{\"links\": [{\"mtu\": 1.}]}", "invalid number");
-	expect_error("{\"links\": [{\"mtu\": -}]}", "invalid number");
-	expect_error("{\"links\": [{\"mtu\": 1e}]}", "invalid number");
-	expect_error("{\"links\": [{\"mtu\": +1}]}", "invalid JSON");
+	/* the exact place of the first thing that is not JSON, and what was expected there */
+	expect_error("{\n  \"name\": \"x\"\n  \"nodes\": {}\n}",
+	             "/labs/t.json:3:3: invalid JSON: unexpected '\"' (expected ',' or '}')\n");
+	expect_error("{\"name\": \"x\"",
+	             "t.json:1:13: invalid JSON: unexpected end of file (expected ',' or '}')\n");
+	expect_error("", "t.json:1:1: invalid JSON (the file is empty)\n");
+	expect_error(" \n\t", "t.json:1:1: invalid JSON (the file is empty)\n");
+	expect_error("{} x", "t.json:1:4: invalid JSON: data after the end\n");
+	expect_error("{\"a\": 1}\n  {\"b\": 2}", "t.json:2:3: invalid JSON: data after the end\n");
+	expect_error("{\"a\": 1,\n}", "t.json:2:1: invalid JSON: unexpected '}' (expected a key");
+	expect_error("[1, 2,]", "t.json:1:7: invalid JSON: unexpected ']' (expected a value)");
+	expect_error("{\"a\" 1}", "t.json:1:6: invalid JSON: unexpected '1' (expected ':')");
+	expect_error("{\"a\": tru}", "t.json:1:7: invalid JSON: unexpected 't' (expected a value)");
+	expect_error("{'a': 1}", "t.json:1:2: invalid JSON: unexpected ''' (expected a key");
+	expect_error("{\"a\": \"\\q\"}", "t.json:1:8: invalid JSON: unknown escape");
+	expect_error("{\"a\": \"\\ud800\"}", "t.json:1:8: invalid JSON: a UTF-16 high surrogate");
+	expect_error("{\"a\": \"\\udc00\"}", "t.json:1:8: invalid JSON: a lone UTF-16 low");
+	expect_error("{\"a\": \"x", "t.json:1:9: invalid JSON: unexpected end of file in a string");
+	/* columns count characters: two 2-byte characters before the error */
+	expect_error("{\"\xc3\xa9\xc3\xa9\": 1 2}", "t.json:1:10: invalid JSON: unexpected '2'");
+	expect_error("{\"links\": [{\"mtu\": 01}]}", "t.json:1:20: invalid number");
+	expect_error("{\"links\": [{\"mtu\": 1.}]}", "t.json:1:20: invalid number");
+	expect_error("{\"links\": [{\"mtu\": -}]}", "t.json:1:20: invalid number");
+	expect_error("{\"links\": [{\"mtu\": 1e}]}", "t.json:1:20: invalid number");
+	expect_error("{\"links\": [{\"mtu\": +1}]}",
+	             "t.json:1:20: invalid JSON: unexpected '+' (expected a value)");
+}
+
+/* Every problem found after the syntax carries the place of its value (or key): line and
+ * column counted by hand here, in characters, tabs as one. */
+static void test_positions(void **state)
+{
+	struct result res;
+
+	parse(&res, "{\n"
+	            "\t\"nodes\": {\n"
+	            "\t\t\"r1\": {\n"
+	            "\t\t\t\"routes\": [ { \"to\": \"10.9.0.0/16\", \"via\": \"10.9.0.300\" } ],\n"
+	            "\t\t\t\"bogus\": 1,\n"
+	            "\t\t\t\"hostname\": \"-x\", \"env\": {\"A B\": \"x\", \"C\": 7}\n"
+	            "\t\t},\n"
+	            "\t\t\"r1\": {}\n"
+	            "\t},\n"
+	            "\t\"links\": [ {\"endpoints\": [\"r1:e\", \"r9:e\"], \"mtu\": 1e-400} ]\n"
+	            "}\n");
+	assert_int_equal(res.r, -EINVAL);
+	const char *want[] = {
+	    "/labs/t.json:8:3: nodes.r1: duplicate key 'r1'\n",
+	    "/labs/t.json:5:4: nodes.r1.bogus: unknown key 'bogus'\n",
+	    "/labs/t.json:6:16: nodes.r1.hostname: invalid hostname '-x'",
+	    "/labs/t.json:4:46: nodes.r1.routes[0].via: invalid IP address '10.9.0.300'\n",
+	    "/labs/t.json:6:30: nodes.r1.env.A B: invalid variable name 'A B'",
+	    "/labs/t.json:6:47: nodes.r1.env.C: expected string, got integer\n",
+	    "/labs/t.json:10:36: links[0].endpoints[1]: no node 'r9' (did you mean 'r1'?)\n",
+	    "/labs/t.json:10:52: links[0].mtu: must be an integer from 68 to 65535, not 1e-400\n",
+	};
+	for (size_t i = 0; i < NSL_ARRAY_SIZE(want); i++)
+		if (!strstr(res.out, want[i]))
+			fail_msg("'%s' missing in:\n%s", want[i], res.out);
+	assert_int_equal(res.d.n, NSL_ARRAY_SIZE(want));
+	done(&res);
 }
 
 static void test_bom(void **state)
@@ -251,14 +302,15 @@ static void test_hostile(void **state)
 	for (i = 0; i < NSL_DEPTH_MAX; i++)
 		strcat(text, "]");
 	parse(&res, text);
-	assert_non_null(strstr(res.out, "the top level must be a JSON object"));
+	assert_non_null(strstr(res.out, "t.json:1:1: the top level must be an object (a mapping), "
+	                                "not an array\n"));
 	done(&res);
 	memset(text, 0, 256);
 	strcat(text, "{\"nodes\":");
 	for (i = 0; i < NSL_DEPTH_MAX; i++)
 		strcat(text, "[");
 	parse(&res, text);
-	assert_non_null(strstr(res.out, "line 1, column 25: nesting deeper than 16 levels"));
+	assert_non_null(strstr(res.out, "t.json:1:25: nesting deeper than 16 levels\n"));
 	done(&res);
 	free(text);
 
@@ -267,7 +319,7 @@ static void test_hostile(void **state)
 	assert_int_equal(res.r, 0);
 	done(&res);
 
-	expect_error("{\"name\": \"a\\u0000b\"}", "line 1, column 12: \\u0000 is not allowed");
+	expect_error("{\"name\": \"a\\u0000b\"}", "t.json:1:12: \\u0000 is not allowed");
 	expect_error("{\"nodes\": {\"a\\u0000b\": {}}}", "\\u0000 is not allowed");
 	/* an escaped backslash before u0000 is not an escape of u */
 	parse(&res, "{\"description\": \"a\\\\u0000\"}");
@@ -294,15 +346,19 @@ static void test_keys(void **state)
 {
 	struct result res;
 
-	expect_error("{\"name\": \"a\", \"name\": \"b\"}", "t.json: name: duplicate key 'name'");
+	expect_error("{\"name\": \"a\", \"name\": \"b\"}",
+	             "t.json:1:15: name: duplicate key 'name'");
 	/* lookups are case-sensitive: "Name" is not "name" */
 	parse(&res, "{\"Name\": \"a\"}");
 	assert_int_equal(res.r, -EINVAL);
-	assert_non_null(strstr(res.out, "Name: unknown key 'Name' (did you mean 'name'?)"));
+	assert_non_null(
+	    strstr(res.out, "t.json:1:2: Name: unknown key 'Name' (did you mean 'name'?)"));
 	done(&res);
 	expect_error("{\"zzzzzz\": 1}", "unknown key 'zzzzzz'\n");
-	expect_error("{\"nodes\": {\"a\": {\"interfaces\": {\"eth0\": {\"mtu\": \"9000\"}}}}}",
-	             "nodes.a.interfaces.eth0.mtu: expected integer");
+	expect_error(
+	    "{\"nodes\": {\"a\": {\"interfaces\": {\"eth0\": {\"mtu\": \"9000\"}}}}}",
+	    "t.json:1:49: nodes.a.interfaces.eth0.mtu: expected integer, got string (a quoted "
+	    "number is a string: leave the quotes out)\n");
 	expect_error("{\"nodes\": {\"a\": {\"interfaces\": {\"eth0\": {\"device\": 1}}}}}",
 	             "nodes.a.interfaces.eth0.device: expected string");
 	expect_error("{\"links\": {}}", "links: expected array");
@@ -448,7 +504,7 @@ int main(void)
 	    cmocka_unit_test(test_hostile),      cmocka_unit_test(test_keys),
 	    cmocka_unit_test(test_numbers),      cmocka_unit_test(test_collects_all),
 	    cmocka_unit_test(test_values),       cmocka_unit_test(test_limits),
-	    cmocka_unit_test(test_bom),
+	    cmocka_unit_test(test_bom),          cmocka_unit_test(test_positions),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -159,7 +159,7 @@ static void test_references(void **state)
 	    "a link-local gateway needs 'dev'");
 	TWO(", \"routes\": [{\"to\": \"10.5.0.0/16\", \"dev\": \"e\", \"metric\": 5},"
 	    " {\"to\": \"10.5.0.0/16\", \"via\": \"10.0.0.2\", \"metric\": 5}]",
-	    "", "nodes.a.routes[1].to: same destination 10.5.0.0/16 and metric as routes[0]");
+	    "", "nodes.a.routes[1].to: same destination 10.5.0.0/16 and metric 5 as routes[0]\n");
 	TWO(", \"bridges\": {\"br0\": {\"ports\": [\"e\", \"e\"]}}", "", "'e' is listed twice");
 	TWO(", \"bridges\": {\"e\": {}}", "", "nodes.a.bridges.e: e is already an end of links[0]");
 	TWO(", \"nat\": [{\"out\": \"nope\", \"to\": \"masquerade\"}]", "",
@@ -178,12 +178,15 @@ static void test_all_collected(void **state)
 	               " \"b\": {\"bridges\": {\"br\": {\"ports\": [\"q\"]}}}}}");
 	assert_int_equal(res.r, -EINVAL);
 	assert_int_equal(res.d.n, 4);
-	assert_non_null(strstr(res.out, "v.json: nodes.a.interfaces.x: no link, device or bridge"));
-	assert_non_null(strstr(res.out, "v.json: nodes.a.interfaces.y: no link, device or bridge"));
+	/* each at its place: keys for names, values for values */
 	assert_non_null(
-	    strstr(res.out, "v.json: nodes.a.routes[0].dev: node a has no interface 'z'"));
+	    strstr(res.out, "v.json:1:33: nodes.a.interfaces.x: no link, device or bridge"));
 	assert_non_null(
-	    strstr(res.out, "v.json: nodes.b.bridges.br.ports[0]: node b has no interface 'q'"));
+	    strstr(res.out, "v.json:1:42: nodes.a.interfaces.y: no link, device or bridge"));
+	assert_non_null(
+	    strstr(res.out, "v.json:1:91: nodes.a.routes[0].dev: node a has no interface 'z'"));
+	assert_non_null(strstr(
+	    res.out, "v.json:1:134: nodes.b.bridges.br.ports[0]: node b has no interface 'q'"));
 	done(&res);
 }
 
@@ -197,9 +200,105 @@ static void test_programmatic(void **state)
 	nsl_diags_clear(&d);
 }
 
+static void expect_ok(const char *text)
+{
+	struct result res;
+
+	validate(&res, text);
+	if (res.r != 0)
+		fail_msg("expected valid, got %d:\n%s", res.r, res.out);
+	done(&res);
+}
+
+/* What the kernel refuses half-way through up is refused here, and no more than that. */
+static void test_kernel_rules(void **state)
+{
+	char buf[2048];
+
+#define ONE(ifaces, extra)                                                                         \
+	(snprintf(buf, sizeof(buf),                                                                \
+	          "{\"nodes\": {\"a\": {\"interfaces\": {" ifaces "}" extra "}, \"b\": {}},"       \
+	          " \"links\": [{\"endpoints\": [\"a:e\", \"b:e\"]},"                              \
+	          " {\"endpoints\": [\"a:f\", \"b:f\"]}]}"),                                       \
+	 buf)
+#define E "\"e\": {\"addresses\": [\"10.0.0.1/24\", \"fd42::1/64\", \"fd43::1/128\"]}"
+	/* connected subnets: exactly the prefix, with the kernel's metric */
+	expect_error(ONE(E, ", \"routes\": [{\"to\": \"10.0.0.0/24\", \"via\": \"10.0.0.2\", "
+	                    "\"metric\": 0}]"),
+	             "nodes.a.routes[0].to: 10.0.0.0/24 is the subnet of e: the kernel has that "
+	             "route already, with metric 0");
+	expect_ok(
+	    ONE(E, ", \"routes\": [{\"to\": \"10.0.0.0/24\", \"dev\": \"e\", \"metric\": 1}]"));
+	expect_ok(ONE(E, ", \"routes\": [{\"to\": \"10.0.0.0/25\", \"dev\": \"e\"}]"));
+	expect_ok(ONE(E, ", \"routes\": [{\"to\": \"fd42::/64\", \"dev\": \"e\"}]")); /* 1024 */
+	expect_error(ONE(E, ", \"routes\": [{\"to\": \"fd43::1/128\", \"dev\": \"e\", \"metric\": "
+	                    "256}]"),
+	             "fd43::1/128 is the subnet of e");
+	/* no IPv4 prefix route for a /32, none in main for lo's subnets */
+	expect_ok(ONE("\"e\": {\"addresses\": [\"10.0.0.1/32\"]}",
+	              ", \"routes\": [{\"to\": \"10.0.0.1/32\", \"dev\": \"e\"}]"));
+	expect_ok(ONE(E ", \"lo\": {\"addresses\": [\"10.9.0.1/24\"]}",
+	              ", \"routes\": [{\"to\": \"10.9.0.0/24\", \"dev\": \"e\"}]"));
+	expect_error(
+	    ONE(E, ", \"routes\": [{\"to\": \"::1/128\", \"dev\": \"lo\", \"metric\": 256}]"),
+	    "::1/128 is the subnet of lo");
+	/* an interface that is down makes no subnet route and takes no route */
+	expect_ok(ONE(E ", \"f\": {\"addresses\": [\"10.1.0.1/24\"], \"up\": false}",
+	              ", \"routes\": [{\"to\": \"10.1.0.0/24\", \"dev\": \"e\"}]"));
+	expect_error(ONE(E ", \"f\": {\"addresses\": [\"10.1.0.1/24\"], \"up\": false}",
+	                 ", \"routes\": [{\"to\": \"10.2.0.0/16\", \"via\": \"10.1.0.9\"}]"),
+	             "gateway 10.1.0.9 is on no subnet of node a's interfaces that is up");
+	expect_ok(ONE(E ", \"f\": {\"addresses\": [\"10.0.0.2/24\"], \"up\": false}",
+	              ", \"routes\": [{\"to\": \"10.2.0.0/16\", \"via\": \"10.0.0.9\"}]"));
+	/* metrics as the kernel counts them */
+	expect_ok(ONE(E, ", \"routes\": [{\"to\": \"10.5.0.0/16\", \"dev\": \"e\"},"
+	                 " {\"to\": \"10.5.0.0/16\", \"dev\": \"e\", \"metric\": 1024}]"));
+	expect_error(ONE(E, ", \"routes\": [{\"to\": \"fd45::/64\", \"dev\": \"e\"},"
+	                    " {\"to\": \"fd45::/64\", \"via\": \"fd42::9\", \"metric\": 1024}]"),
+	             "routes[1].to: same destination fd45::/64 and metric 1024 as routes[0] (no "
+	             "metric, or 0, is 1024 for IPv6)");
+	expect_ok(ONE(E, ", \"routes\": [{\"to\": \"fd45::/64\", \"dev\": \"e\"},"
+	                 " {\"to\": \"fd45::/64\", \"dev\": \"e\", \"metric\": 1}]"));
+	/* per-interface sysctls */
+	expect_ok(ONE(E,
+	              ", \"sysctls\": {\"net.ipv4.conf.all.rp_filter\": 1, "
+	              "\"net.ipv4.conf.default.rp_filter\": 1, \"net.ipv6.conf.lo.mtu\": 1500, "
+	              "\"net.ipv4.neigh.e.gc_stale_time\": 9, \"net.ipv4.conf.f.forwarding\": 1}"));
+	expect_error(ONE(E, ", \"sysctls\": {\"net.ipv4.conf.e\": 1}"),
+	             "nodes.a.sysctls.net.ipv4.conf.e: expected net.ipv4.conf.INTERFACE.SETTING");
+	expect_error(ONE(E, ", \"sysctls\": {\"net.ipv4.conf.e.x.y\": 1}"),
+	             "(one name after the interface)");
+#undef E
+#undef ONE
+	/* a host end with a dot: its host sysctls are ambiguous too */
+	expect_error(
+	    "{\"nodes\": {\"a\": {}}, \"links\": [{\"endpoints\": [\"host:v.1\", \"a:e\"]}],"
+	    " \"host\": {\"sysctls\": {\"net.ipv6.conf.v.1.forwarding\": 1}}}",
+	    "host.sysctls.net.ipv6.conf.v.1.forwarding: interface 'v.1' has a '.' in its "
+	    "name");
+}
+
+/* Limits of what exec can carry. */
+static void test_exec_limits(void **state)
+{
+	size_t n = NSL_EXEC_ARG_MAX + 1;
+	char *text = malloc(n + 128), *arg;
+
+	assert_non_null(text);
+	arg = text + sprintf(text, "{\"nodes\": {\"a\": {\"exec\": [[\"echo\", \"");
+	memset(arg, 'x', n);
+	strcpy(arg + n, "\"]]}}}");
+	expect_error(text, "nodes.a.exec[0][1]: 131072 bytes: the kernel takes at most 131071");
+	/* one byte less is fine */
+	strcpy(arg + n - 1, "\"]]}}}");
+	expect_ok(text);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_kernel_rules),   cmocka_unit_test(test_exec_limits),
 	    cmocka_unit_test(test_complete_model), cmocka_unit_test(test_host_end_created),
 	    cmocka_unit_test(test_references),     cmocka_unit_test(test_all_collected),
 	    cmocka_unit_test(test_programmatic),

@@ -1,7 +1,4 @@
-/* The state directory: /run/nslab (root-owned, 0700) holds one directory per lab with its
- * journal and state file. Paths are resolved relative to directory fds and never follow
- * symlinks. The root's lock is held only for short moments (create, remove); each lab's
- * own lock for as long as a command works on that lab, so different labs run in parallel. */
+/* The state directory (see statedir.h). */
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -9,7 +6,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 
-#include "engine/lab.h"
+#include "state/statedir.h"
 
 static int lock_fd(int fd, int op)
 {
@@ -99,7 +96,7 @@ int nsl_state_open(struct nsl_statedir *sd, const char *lab, bool exclusive, str
 		fd = open_lab_dir(sd, lab);
 		if (fd < 0) {
 			if (errno == ENOENT)
-				return -ENOENT;
+				return 0;
 			return nsl_err_set(err, errno, "open state of lab '%s': %m", lab);
 		}
 		rc = lock_fd(fd, exclusive ? LOCK_EX : LOCK_SH);
@@ -113,7 +110,7 @@ int nsl_state_open(struct nsl_statedir *sd, const char *lab, bool exclusive, str
 		close(fd);
 	}
 	sd->lab_fd = fd;
-	return 0;
+	return 1;
 }
 
 static int remove_tree(int dirfd)
@@ -170,13 +167,6 @@ void nsl_state_close(struct nsl_statedir *sd)
 	sd->lab_fd = sd->root_fd = -1;
 }
 
-void nsl_strv_free(char **v, size_t n)
-{
-	for (size_t i = 0; v && i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -231,18 +221,43 @@ static int write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
-int nsl_journal_append(struct nsl_statedir *sd, const char *text, size_t len, struct nsl_err *err)
+/* Records formatted into one buffer and appended with one write: a crash leaves whole lines
+ * (a line cut short by a full disk is dropped by the parser). */
+static int append_recs(int dir_fd, const char *lab, const struct nsl_rec *recs, size_t n,
+                       struct nsl_err *err)
 {
-	_cleanup_close_ int fd = openat(
-	    sd->lab_fd, "journal", O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0, cap = 0;
 	int rc;
 
+	for (size_t i = 0; i < n; i++) {
+		if (cap - len < NSL_REC_LINE_MAX) {
+			cap = cap ? cap * 2 : 2 * NSL_REC_LINE_MAX;
+			char *nb = realloc(buf, cap);
+			if (!nb)
+				return nsl_err_set(err, ENOMEM, "out of memory");
+			buf = nb;
+		}
+		rc = nsl_rec_format(&recs[i], buf + len, cap - len);
+		if (rc < 0)
+			return nsl_err_set(err, rc, "journal of lab '%s': record too long", lab);
+		len += (size_t)rc;
+	}
+	fd =
+	    openat(dir_fd, "journal", O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
-		return nsl_err_set(err, errno, "journal of lab '%s': %m", sd->lab);
-	rc = write_all(fd, text, len);
+		return nsl_err_set(err, errno, "journal of lab '%s': %m", lab);
+	rc = write_all(fd, buf, len);
 	if (rc < 0)
-		return nsl_err_set(err, rc, "journal of lab '%s': %s", sd->lab, strerror(-rc));
+		return nsl_err_set(err, rc, "journal of lab '%s': %s", lab, strerror(-rc));
 	return 0;
+}
+
+int nsl_journal_append(struct nsl_statedir *sd, const struct nsl_rec *recs, size_t n,
+                       struct nsl_err *err)
+{
+	return append_recs(sd->lab_fd, sd->lab, recs, n, err);
 }
 
 int nsl_state_read_file(struct nsl_statedir *sd, const char *name, char **ret, struct nsl_err *err)
@@ -251,11 +266,10 @@ int nsl_state_read_file(struct nsl_statedir *sd, const char *name, char **ret, s
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0, cap = 0;
 
+	*ret = NULL;
 	if (fd < 0) {
-		if (errno == ENOENT) {
-			*ret = strdup("");
-			return *ret ? -ENOENT : nsl_err_set(err, ENOMEM, "out of memory");
-		}
+		if (errno == ENOENT)
+			return 0;
 		return nsl_err_set(err, errno, "read %s of lab '%s': %m", name, sd->lab);
 	}
 	for (;;) {
@@ -278,13 +292,22 @@ int nsl_state_read_file(struct nsl_statedir *sd, const char *name, char **ret, s
 	}
 	buf[len] = 0;
 	*ret = TAKE_PTR(buf);
-	return 0;
+	return 1;
 }
 
-int nsl_journal_read(struct nsl_statedir *sd, char **ret, struct nsl_err *err)
+int nsl_journal_read(struct nsl_statedir *sd, struct nsl_journal *ret, struct nsl_err *err)
 {
-	int rc = nsl_state_read_file(sd, "journal", ret, err);
-	return rc == -ENOENT ? 0 : rc;
+	char *text = NULL;
+	int rc = nsl_state_read_file(sd, "journal", &text, err);
+
+	if (rc < 0)
+		return rc;
+	if (!text && !(text = strdup("")))
+		return nsl_err_set(err, ENOMEM, "out of memory");
+	rc = nsl_journal_parse(text, ret, err);
+	if (rc < 0)
+		nsl_err_prefix(err, "lab '%s'", sd->lab);
+	return rc;
 }
 
 int nsl_state_write_file(struct nsl_statedir *sd, const char *name, const char *data, size_t len,
@@ -310,45 +333,51 @@ int nsl_state_write_file(struct nsl_statedir *sd, const char *name, const char *
 	return 0;
 }
 
-int nsl_state_lock_root(struct nsl_statedir *sd, bool lock)
+int nsl_state_lock_root(struct nsl_statedir *sd, bool lock, struct nsl_err *err)
 {
-	return lock_fd(sd->root_fd, lock ? LOCK_EX : LOCK_UN);
+	int rc = lock_fd(sd->root_fd, lock ? LOCK_EX : LOCK_UN);
+
+	return rc < 0 ? nsl_err_set(err, rc, "lock %s: %s", NSL_RUN_DIR, strerror(-rc)) : 0;
 }
 
-static int open_other(struct nsl_statedir *sd, const char *lab, const char *name, int flags)
+static int open_other(struct nsl_statedir *sd, const char *lab)
 {
-	_cleanup_close_ int dir = -1;
-
 	if (!nsl_name_valid(lab))
 		return -EINVAL;
-	dir = open_lab_dir(sd, lab);
-	if (dir < 0)
-		return -errno;
-	int fd = openat(dir, name, flags | O_NOFOLLOW | O_CLOEXEC, 0600);
+	int fd = open_lab_dir(sd, lab);
 	return fd < 0 ? -errno : fd;
 }
 
-int nsl_state_read_other(struct nsl_statedir *sd, const char *lab, const char *name, char **ret)
+int nsl_journal_read_other(struct nsl_statedir *sd, const char *lab, struct nsl_journal *ret,
+                           struct nsl_err *err)
 {
 	struct nsl_statedir other = {.root_fd = sd->root_fd, .lab_fd = -1};
-	int fd = open_other(sd, lab, ".", O_RDONLY | O_DIRECTORY), rc;
+	char *text = NULL;
+	int fd = open_other(sd, lab), rc;
 
+	memset(ret, 0, sizeof(*ret));
+	if (fd == -ENOENT)
+		return 0;
 	if (fd < 0)
-		return fd;
+		return nsl_err_set(err, fd, "open state of lab '%s': %s", lab, strerror(-fd));
 	other.lab_fd = fd;
-	snprintf(other.lab, sizeof(other.lab), "%s", lab);
-	rc = nsl_state_read_file(&other, name, ret, NULL);
+	nsl_fmt(other.lab, sizeof(other.lab), "%s", lab);
+	rc = nsl_state_read_file(&other, "journal", &text, err);
 	close(fd);
-	return rc;
+	if (rc <= 0)
+		return rc;
+	rc = nsl_journal_parse(text, ret, err);
+	return rc < 0 ? rc : 1;
 }
 
-int nsl_state_append_other(struct nsl_statedir *sd, const char *lab, const char *text)
+int nsl_journal_append_other(struct nsl_statedir *sd, const char *lab, const struct nsl_rec *r,
+                             struct nsl_err *err)
 {
-	int fd = open_other(sd, lab, "journal", O_WRONLY | O_APPEND), rc;
+	int fd = open_other(sd, lab), rc;
 
 	if (fd < 0)
-		return fd;
-	rc = write_all(fd, text, strlen(text));
+		return nsl_err_set(err, fd, "open state of lab '%s': %s", lab, strerror(-fd));
+	rc = append_recs(fd, lab, r, 1, err);
 	close(fd);
 	return rc;
 }

@@ -1,0 +1,87 @@
+/* Helpers shared by the commands. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "engine/status.h"
+
+void nsl_cli_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("nslab: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+bool nsl_cli_is_help(const char *arg) { return !strcmp(arg, "--help") || !strcmp(arg, "-h"); }
+
+struct nsl_topology *nsl_cli_load(const char *path)
+{
+	struct nsl_diags d = {.file = path};
+	struct nsl_topology *t = NULL;
+
+	if (nsl_topology_load(path, &t, &d) < 0 || nsl_topology_validate(t, &d) < 0) {
+		nsl_diags_print(&d, stderr);
+		nsl_diags_clear(&d);
+		nsl_topology_free(t);
+		return NULL;
+	}
+	nsl_diags_clear(&d);
+	return t;
+}
+
+int nsl_cli_lab_arg(const char *arg, bool file_ok, char *buf, size_t size)
+{
+	if (file_ok && (strchr(arg, '/') || nsl_topology_file_name(arg))) {
+		struct nsl_topology *t = nsl_cli_load(arg);
+		if (!t)
+			return -EINVAL;
+		if (!t->name[0]) {
+			nsl_cli_error("%s: the topology has no \"name\": give the lab's name", arg);
+			nsl_topology_free(t);
+			return -EINVAL;
+		}
+		snprintf(buf, size, "%s", t->name);
+		nsl_topology_free(t);
+		return 0;
+	}
+	if (!nsl_name_valid(arg)) {
+		nsl_cli_error("invalid lab name '%s'", arg);
+		return -EINVAL;
+	}
+	snprintf(buf, size, "%s", arg);
+	return 0;
+}
+
+int nsl_cli_labs(char ***ret, size_t *ret_n)
+{
+	struct nsl_err err = {0};
+	int rc = nsl_status_labs(ret, ret_n, &err);
+
+	if (rc < 0)
+		nsl_cli_error("%s", err.msg);
+	return rc;
+}
+
+int nsl_cli_only_lab(char *buf, size_t size)
+{
+	char **labs = NULL;
+	size_t n = 0;
+
+	if (nsl_cli_labs(&labs, &n) < 0)
+		return -EIO;
+	if (n != 1) {
+		if (n == 0)
+			nsl_cli_error("no lab is up");
+		else
+			nsl_cli_error("%zu labs are up: choose one with -l LAB", n);
+		nsl_strv_free(labs, n);
+		return -EINVAL;
+	}
+	snprintf(buf, size, "%s", labs[0]);
+	nsl_strv_free(labs, n);
+	return 0;
+}

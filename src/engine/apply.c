@@ -1,0 +1,717 @@
+/* The executor (see apply.h). Each operation: a step, its journal record if it has one, then
+ * the change through a door of src/kernel. */
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "engine/apply.h"
+#include "engine/exec_up.h"
+#include "engine/fault.h"
+#include "engine/marks.h"
+#include "engine/ready.h"
+#include "kernel/nft.h"
+#include "kernel/ns.h"
+#include "kernel/sysctl.h"
+#include "state/labstate.h"
+
+#define READY_TIMEOUT_MS 10000
+
+const char *const nsl_phase_names[NSL_PHASES] = {
+    "holders", "netns binds", "devices", "links", "nodes", "host", "exec", "ready", "commit",
+};
+
+static enum nsl_phase phase_of(const struct nsl_op *op)
+{
+	switch (op->kind) {
+	case NSL_OP_NODE:
+		return NSL_PHASE_HOLDERS;
+	case NSL_OP_BIND:
+		return NSL_PHASE_BINDS;
+	case NSL_OP_DEVICE:
+		return NSL_PHASE_DEVICES;
+	case NSL_OP_VETH:
+	case NSL_OP_HOST_END:
+		return NSL_PHASE_LINKS;
+	case NSL_OP_EXEC:
+		return NSL_PHASE_EXEC;
+	case NSL_OP_WAIT:
+		return NSL_PHASE_READY;
+	case NSL_OP_COMMIT:
+		return NSL_PHASE_COMMIT;
+	default:
+		return op->node == NSL_PLAN_HOST ? NSL_PHASE_HOST : NSL_PHASE_NODES;
+	}
+}
+
+static const struct nsl_topology *topo(const struct nsl_apply *a) { return a->plan->t; }
+
+static const char *lab(const struct nsl_apply *a) { return a->plan->lab; }
+
+static const char *node_name(const struct nsl_apply *a, int node)
+{
+	return node == NSL_PLAN_HOST ? NSL_HOST_NODE : topo(a)->nodes[node].name;
+}
+
+/* "node r1" or "host", in front of an error. */
+static int blame(const struct nsl_apply *a, int node, int rc, struct nsl_err *err)
+{
+	if (rc < 0) {
+		if (node == NSL_PLAN_HOST)
+			nsl_err_prefix(err, "host");
+		else
+			nsl_err_prefix(err, "node %s", node_name(a, node));
+	}
+	return rc;
+}
+
+static int journal(struct nsl_apply *a, const struct nsl_rec *r, size_t n, struct nsl_err *err)
+{
+	int rc = nsl_step("journal", err);
+
+	return rc < 0 ? rc : nsl_journal_append(a->sd, r, n, err);
+}
+
+/* ---- netlink batching ---- */
+
+/* Read the ACKs of what was sent on the pending socket. */
+static int settle(struct nsl_apply *a, struct nsl_err *err)
+{
+	struct nsl_nl *nl = a->pending;
+
+	a->pending = NULL;
+	return nl ? blame(a, a->pending_node, nsl_nl_flush(nl, err), err) : 0;
+}
+
+/* The socket for a namespace; the previous namespace's requests settle first, so an error
+ * is told by the namespace that caused it. */
+static int socket_for(struct nsl_apply *a, int node, struct nsl_nl **ret, struct nsl_err *err)
+{
+	struct nsl_nl *nl = node == NSL_PLAN_HOST ? a->host : &a->nodes[node].nl;
+	int rc;
+
+	if (a->pending && a->pending != nl) {
+		rc = settle(a, err);
+		if (rc < 0)
+			return rc;
+	}
+	if (nl->fd < 0) {
+		rc = nsl_nl_open(nl, a->nodes[node].netns_fd, err);
+		if (rc < 0)
+			return blame(a, node, rc, err);
+	}
+	a->pending = nl;
+	a->pending_node = node;
+	*ret = nl;
+	return 0;
+}
+
+/* Interface indexes are chosen by nslab, unique across the lab, above every index a new
+ * namespace was born with (a new namespace is not always empty: tunnel modules put fallback
+ * devices in each), and never a moved device's own. Numbered across the lab, not per node: a
+ * veth whose index equals its peer's is taken by the kernel's link watcher for a non-urgent
+ * event, and its operstate then comes up to a second late. lo is 1 everywhere. */
+static void assign_ifindexes(struct nsl_apply *a)
+{
+	const struct nsl_topology *t = topo(a);
+	int counter = 1;
+
+	for (size_t i = 0; i < t->n_nodes; i++)
+		if (a->nodes[i].max_ifindex > counter)
+			counter = a->nodes[i].max_ifindex;
+	for (size_t i = 0; i < t->n_nodes; i++)
+		for (size_t k = 0; k < t->nodes[i].n_ifaces; k++) {
+			const struct nsl_iface *f = &t->nodes[i].ifaces[k];
+			const struct nsl_device_fact *d;
+			if (f->kind == NSL_IFACE_LO) {
+				a->nodes[i].ifindex[k] = 1;
+				continue;
+			}
+			d = nsl_host_device(a->facts, (int)i, (int)k);
+			if (d) {
+				a->nodes[i].ifindex[k] =
+				    d->info.ifindex; /* it keeps its index when it moves */
+				continue;
+			}
+			bool taken;
+			do {
+				taken = false;
+				counter++;
+				for (size_t x = 0; x < a->facts->n_devs; x++)
+					taken |= a->facts->devs[x].node == (int)i &&
+					         a->facts->devs[x].info.ifindex == counter;
+			} while (taken);
+			a->nodes[i].ifindex[k] = counter;
+		}
+	a->indexed = true;
+}
+
+static int ifindex_of(struct nsl_apply *a, int node, int iface)
+{
+	if (!a->indexed)
+		assign_ifindexes(a);
+	if (iface < 0)
+		return 0;
+	return node == NSL_PLAN_HOST ? a->host_ifindex[iface] : a->nodes[node].ifindex[iface];
+}
+
+/* ---- holders and their names ---- */
+
+static int do_nodes(struct nsl_apply *a, size_t from, size_t to, struct nsl_err *err)
+{
+	const struct nsl_topology *t = topo(a);
+	size_t n = to - from, limit = n;
+	_cleanup_free_ struct nsl_holder_spec *specs = calloc(n + 1, sizeof(*specs));
+	_cleanup_free_ char *marks = calloc(n + 1, NSL_MARK_MAX);
+	int step_rc = 0, rc;
+
+	if (!specs || !marks)
+		return nsl_err_set(err, ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		const struct nsl_op *op = &a->plan->ops[from + i];
+		const struct nsl_node *nd = &t->nodes[op->node];
+		char *mark = marks + i * NSL_MARK_MAX, what[NSL_NAME_MAX + 32];
+		if (op->node != (int)i)
+			return nsl_err_set(err, EINVAL, "plan: holders out of order");
+		nsl_mark(mark, NSL_MARK_MAX, lab(a), nd->name);
+		specs[i] = (struct nsl_holder_spec){.name = nd->name,
+		                                    .hostname = nd->hostname,
+		                                    .mark = mark,
+		                                    .sysctls = op->holder.early,
+		                                    .n_sysctls = op->holder.n_early,
+		                                    .mounts = nd->mounts,
+		                                    .n_mounts = nd->n_mounts};
+		/* A fault decides up front how many holders this run gets to start. */
+		nsl_fmt(what, sizeof(what), "node %s: start holder", nd->name);
+		step_rc = nsl_step(what, err);
+		if (step_rc < 0) {
+			limit = i;
+			break;
+		}
+	}
+	rc = nsl_holders_spawn(specs, limit, &a->hs, err);
+	for (size_t i = 0; rc == 0 && i < limit; i++) {
+		struct nsl_node_rt *rt = &a->nodes[a->plan->ops[from + i].node];
+		const struct nsl_holder *h = &a->hs.h[i];
+		rt->pid = h->pid;
+		rt->pidfd = h->pidfd;
+		rt->start_time = h->start_time;
+		rt->netns_fd = h->netns_fd;
+		rt->netns = h->netns;
+		rt->max_ifindex = h->max_ifindex;
+	}
+	return rc < 0 ? rc : step_rc;
+}
+
+static int do_binds(struct nsl_apply *a, size_t from, size_t to, struct nsl_err *err)
+{
+	size_t n = to - from;
+	_cleanup_free_ struct nsl_rec *recs = calloc(n + 1, sizeof(*recs));
+	int rc;
+
+	if (!recs)
+		return nsl_err_set(err, ENOMEM, "out of memory");
+	/* Two labs coming up on a fresh host must not both mount /run/netns. */
+	rc = nsl_state_lock_root(a->sd, true, err);
+	if (rc < 0)
+		return rc;
+	rc = nsl_netns_dir_prepare(err);
+	(void)!nsl_state_lock_root(a->sd, false, NULL);
+	if (rc < 0)
+		return rc;
+	/* One journal write for all: each names a holder and the namespace it holds, the proof
+	 * that /run/netns/LAB.NODE is ours when teardown comes. */
+	for (size_t i = 0; i < n; i++) {
+		int node = a->plan->ops[from + i].node;
+		const struct nsl_node_rt *h = &a->nodes[node];
+		recs[i].kind = NSL_REC_NODE;
+		recs[i].node.name = topo(a)->nodes[node].name;
+		recs[i].node.pid = h->pid;
+		recs[i].node.start_time = h->start_time;
+		recs[i].node.netns_dev = h->netns.dev;
+		recs[i].node.netns_ino = h->netns.ino;
+	}
+	rc = journal(a, recs, n, err);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		int node = a->plan->ops[from + i].node;
+		char path[sizeof(NSL_NETNS_DIR) + 2 * NSL_NAME_MAX + 4];
+		nsl_fmt(path, sizeof(path), NSL_NETNS_DIR "/%s.%s", lab(a), node_name(a, node));
+		rc = nsl_step(path, err);
+		if (rc == 0)
+			rc =
+			    blame(a, node, nsl_netns_bind(a->nodes[node].netns_fd, path, err), err);
+	}
+	return rc;
+}
+
+/* ---- operations ---- */
+
+static int do_device(struct nsl_apply *a, const struct nsl_op *op, struct nsl_err *err)
+{
+	const struct nsl_device_fact *d = nsl_host_device(a->facts, op->node, op->iface);
+	const struct nsl_iface *f = nsl_plan_iface(a->plan, op->node, op->iface);
+	_cleanup_free_ struct nsl_prefix *addrs = calloc(d->n_addrs + 1, sizeof(*addrs));
+	char mark[NSL_MARK_MAX], what[128];
+	int rc;
+
+	if (!addrs)
+		return nsl_err_set(err, ENOMEM, "out of memory");
+	for (size_t i = 0; i < d->n_addrs; i++)
+		addrs[i] = d->addrs[i].prefix;
+	struct nsl_rec r = {.kind = NSL_REC_DEVICE};
+	r.device.node = node_name(a, op->node);
+	r.device.key = f->name;
+	r.device.orig = d->info.name;
+	r.device.alias = d->info.alias;
+	r.device.ifindex = d->info.ifindex;
+	r.device.mtu = d->info.mtu;
+	r.device.up = d->info.flags & IFF_UP;
+	memcpy(r.device.mac, d->info.mac, 6);
+	r.device.addrs = addrs;
+	r.device.n_addrs = d->n_addrs;
+	rc = journal(a, &r, 1, err);
+	if (rc < 0)
+		return rc;
+	nsl_mark(mark, sizeof(mark), lab(a), d->info.name);
+	nsl_fmt(what, sizeof(what), "node %s: move host device %s in as %s", node_name(a, op->node),
+	        d->info.name, f->name);
+	struct nsl_link_change c = {.ifindex = d->info.ifindex,
+	                            .up = 0,
+	                            .new_name = f->name,
+	                            .netns_fd = a->nodes[op->node].netns_fd,
+	                            .alias = mark};
+	struct nsl_nl *nl;
+	rc = socket_for(a, NSL_PLAN_HOST, &nl, err);
+	if (rc == 0)
+		rc = nsl_nl_link_change(nl, &c, what, err);
+	return rc < 0 ? rc : settle(a, err);
+}
+
+static int do_veth(struct nsl_apply *a, const struct nsl_op *op, struct nsl_err *err)
+{
+	struct nsl_veth_end e[2];
+	struct nsl_nl *nl;
+	int rc;
+
+	for (int s = 0; s < 2; s++) {
+		const struct nsl_op_end *pe = &op->veth[s];
+		const struct nsl_iface *f = nsl_plan_iface(a->plan, pe->node, pe->iface);
+		e[s] = (struct nsl_veth_end){
+		    .name = f->name, .mtu = pe->mtu, .mac = pe->mac, .up = pe->up, .netns_fd = -1};
+		if (pe->node != NSL_PLAN_HOST) {
+			e[s].netns_fd = a->nodes[pe->node].netns_fd;
+			e[s].ifindex = ifindex_of(a, pe->node, pe->iface);
+		}
+	}
+	if (op->undo == NSL_UNDO_HOSTLINK) {
+		struct nsl_rec r = {.kind = NSL_REC_HOSTLINK};
+		r.hostlink.name = e[1].name;
+		r.hostlink.node = node_name(a, op->veth[0].node);
+		rc = journal(a, &r, 1, err);
+		if (rc < 0)
+			return rc;
+	}
+	rc = socket_for(a, NSL_PLAN_HOST, &nl, err);
+	return rc < 0 ? rc : nsl_nl_veth_add(nl, &e[0], &e[1], err);
+}
+
+/* Host ends are born down: the host's DAD defaults would keep their link-local address
+ * tentative for seconds. Off for these interfaces only, then up, with the lab's mark (the
+ * kernel takes no alias in the message that creates a veth). */
+static int do_host_end(struct nsl_apply *a, const struct nsl_op *op, struct nsl_err *err)
+{
+	const struct nsl_iface *f = nsl_plan_iface(a->plan, NSL_PLAN_HOST, op->iface);
+	struct nsl_link_info li;
+	char what[64];
+	int rc = settle(a, err);
+
+	if (rc == 0)
+		rc = nsl_nl_link_get(a->host, 0, f->name, &li, err);
+	if (rc == 0)
+		rc =
+		    nsl_err_set(err, ENODEV, "host interface %s: gone after its creation", f->name);
+	if (rc < 0)
+		return rc;
+	a->host_ifindex[op->iface] = li.ifindex;
+	if (access("/proc/sys/net/ipv6", F_OK) == 0) {
+		rc = nsl_sysctl_iface_write("ipv6", f->name, "accept_dad", "0");
+		if (rc < 0)
+			return nsl_err_set(err, rc, "host interface %s: disable DAD: %s", f->name,
+			                   strerror(-rc));
+	}
+	char mark[NSL_MARK_MAX];
+	nsl_mark(mark, sizeof(mark), lab(a), NULL);
+	struct nsl_link_change c = {
+	    .ifindex = li.ifindex, .up = f->up ? 1 : -1, .netns_fd = -1, .alias = mark};
+	nsl_fmt(what, sizeof(what), "host interface %s", f->name);
+	struct nsl_nl *nl;
+	rc = socket_for(a, NSL_PLAN_HOST, &nl, err);
+	return rc < 0 ? rc : nsl_nl_link_change(nl, &c, what, err);
+}
+
+static int do_request(struct nsl_apply *a, const struct nsl_op *op, struct nsl_err *err)
+{
+	const struct nsl_topology *t = topo(a);
+	const struct nsl_iface *f = nsl_plan_iface(a->plan, op->node, op->iface);
+	int ifindex = ifindex_of(a, op->node, op->iface);
+	struct nsl_nl *nl;
+	char what[64];
+	int rc = socket_for(a, op->node, &nl, err);
+
+	if (rc < 0)
+		return rc;
+	switch (op->kind) {
+	case NSL_OP_BRIDGE:
+		rc = nsl_nl_bridge_add(nl, f->name, ifindex,
+		                       t->nodes[op->node].bridges[op->item].stp, f->mtu,
+		                       f->has_mac ? f->mac : NULL, err);
+		break;
+	case NSL_OP_LINK: {
+		struct nsl_link_change c = {.ifindex = ifindex,
+		                            .up = op->link.up,
+		                            .netns_fd = -1,
+		                            .mtu = op->link.mtu,
+		                            .mac = op->link.mac};
+		if (op->link.master >= 0)
+			c.master = ifindex_of(a, op->node, op->link.master);
+		nsl_fmt(what, sizeof(what), "interface %s", f->name);
+		rc = nsl_nl_link_change(nl, &c, what, err);
+		break;
+	}
+	case NSL_OP_ADDR:
+		rc = nsl_nl_addr_add(nl, ifindex, f->name, &f->addrs[op->item], err);
+		break;
+	case NSL_OP_ROUTE:
+		rc = nsl_nl_route_add(nl, &t->nodes[op->node].routes[op->item], ifindex, err);
+		break;
+	case NSL_OP_RATE:
+		rc = nsl_nl_tbf_add(nl, ifindex, f->name, op->rate, err);
+		break;
+	default:
+		rc = nsl_err_set(err, EINVAL, "plan: operation %d is no request", op->kind);
+	}
+	return blame(a, op->node, rc, err);
+}
+
+struct sysctl_write {
+	const char *scope, *ifname, *leaf, *value;
+	size_t scope_len;
+};
+
+static int write_iface_sysctl(void *arg)
+{
+	const struct sysctl_write *w = arg;
+	char path[512];
+	size_t len = 0;
+
+	/* By path, not by key: the interface's name may hold dots. */
+	len += (size_t)snprintf(path, sizeof(path), "/proc/sys/%.*s", (int)w->scope_len, w->scope);
+	len += (size_t)snprintf(path + len, sizeof(path) - len, "%s/%s", w->ifname, w->leaf);
+	if (len >= sizeof(path))
+		return -ENAMETOOLONG;
+	for (size_t i = 10; i < 10 + w->scope_len; i++)
+		path[i] = path[i] == '.' ? '/' : path[i];
+	for (size_t i = 10 + w->scope_len + strlen(w->ifname) + 1; i < len; i++)
+		path[i] = path[i] == '.' ? '/' : path[i];
+	return nsl_file_write(path, w->value);
+}
+
+static int do_sysctl(struct nsl_apply *a, const struct nsl_op *op, struct nsl_err *err)
+{
+	const struct nsl_sysctl *s = &topo(a)->nodes[op->node].sysctls[op->item];
+	const struct nsl_iface *f = nsl_plan_iface(a->plan, op->node, op->iface);
+	struct sysctl_write w = {.scope = s->key,
+	                         .scope_len = op->sysctl.scope_len,
+	                         .ifname = f->name,
+	                         .leaf = s->key + op->sysctl.scope_len + strlen(f->name) + 1,
+	                         .value = s->value};
+	int rc = settle(a, err);
+
+	if (rc < 0)
+		return rc;
+	rc = nsl_netns_call(a->nodes[op->node].netns_fd, write_iface_sysctl, &w);
+	if (rc < 0)
+		return blame(
+		    a, op->node,
+		    nsl_err_set(err, rc, "sysctl %s=%s: %s", s->key, s->value, strerror(-rc)), err);
+	return 0;
+}
+
+static int do_nat(struct nsl_apply *a, const struct nsl_op *op, struct nsl_err *err)
+{
+	const struct nsl_topology *t = topo(a);
+	char table[NSL_NAME_MAX + 8], mark[NSL_MARK_MAX];
+	int rc = settle(a, err);
+
+	if (rc < 0)
+		return rc;
+	if (op->node != NSL_PLAN_HOST) {
+		const struct nsl_node *n = &t->nodes[op->node];
+		rc = nsl_nft_apply(a->nodes[op->node].netns_fd, NSL_NFT_NODE_TABLE, NULL, n->nat,
+		                   n->n_nat, err);
+		return blame(a, op->node, rc, err);
+	}
+	nsl_host_table(table, sizeof(table), lab(a));
+	nsl_mark(mark, sizeof(mark), lab(a), NULL);
+	struct nsl_rec r = {.kind = NSL_REC_HOSTNFT, .hostnft.name = table};
+	rc = journal(a, &r, 1, err);
+	if (rc == 0)
+		rc = nsl_nft_apply(-1, table, mark, t->host.nat, t->host.n_nat, err);
+	return blame(a, NSL_PLAN_HOST, rc, err);
+}
+
+/* Read-then-set under the root lock: a lab going down at the same moment may be restoring the
+ * same key (engine/teardown.c). The old value is journaled before the new one is written. */
+static int do_host_sysctls(struct nsl_apply *a, size_t from, size_t to, struct nsl_err *err)
+{
+	const struct nsl_host *h = &topo(a)->host;
+	int rc = settle(a, err);
+
+	if (rc == 0)
+		rc = nsl_state_lock_root(a->sd, true, err);
+	if (rc < 0)
+		return rc;
+	for (size_t i = from; rc == 0 && i < to; i++) {
+		const struct nsl_sysctl *s = &h->sysctls[a->plan->ops[i].item];
+		_cleanup_free_ char *old = NULL;
+		rc = nsl_step("host sysctl", err);
+		if (rc == 0)
+			rc = nsl_sysctl_read(s->key, &old, err);
+		if (rc == 0) {
+			struct nsl_rec r = {.kind = NSL_REC_HOSTSYSCTL};
+			r.sysctl.key = s->key;
+			r.sysctl.value = old;
+			r.sysctl.time = nsl_now_ns();
+			rc = journal(a, &r, 1, err);
+		}
+		if (rc == 0)
+			rc = nsl_sysctl_write(s->key, s->value, err);
+	}
+	(void)!nsl_state_lock_root(a->sd, false, NULL);
+	return blame(a, NSL_PLAN_HOST, rc, err);
+}
+
+static int do_exec(struct nsl_apply *a, const struct nsl_op *op, struct nsl_err *err)
+{
+	const struct nsl_node *n = &topo(a)->nodes[op->node];
+	int rc = settle(a, err);
+
+	if (rc < 0)
+		return rc;
+	if (a->log_fd < 0) {
+		a->log_fd = openat(a->sd->lab_fd, "exec.log",
+		                   O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (a->log_fd < 0)
+			return nsl_err_set(err, errno, "exec log: %m");
+	}
+	return nsl_exec_at_up(a->nodes[op->node].pidfd, n, op->item, a->log_fd, err);
+}
+
+static int do_wait(struct nsl_apply *a, size_t from, size_t to, struct nsl_err *err)
+{
+	size_t n = to - from;
+	_cleanup_free_ struct nsl_ready_ns *ns = calloc(n + 1, sizeof(*ns));
+	_cleanup_free_ int *idx = NULL;
+	size_t total = 0, used = 0;
+	int rc = settle(a, err);
+
+	if (rc < 0)
+		return rc;
+	for (size_t i = from; i < to; i++)
+		total += a->plan->ops[i].wait.n;
+	idx = calloc(total + 1, sizeof(int));
+	if (!ns || !idx)
+		return nsl_err_set(err, ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		const struct nsl_op *op = &a->plan->ops[from + i];
+		struct nsl_nl *nl;
+		rc = nsl_step("wait", err);
+		if (rc == 0)
+			rc = socket_for(a, op->node, &nl, err);
+		if (rc < 0)
+			return rc;
+		ns[i] = (struct nsl_ready_ns){.name = node_name(a, op->node),
+		                              .nl = nl,
+		                              .ifindex = idx + used,
+		                              .n = op->wait.n,
+		                              .ipv6 = op->wait.ipv6 &&
+		                                      access("/proc/sys/net/ipv6", F_OK) == 0};
+		for (size_t k = 0; k < op->wait.n; k++)
+			idx[used++] = ifindex_of(a, op->node, op->wait.ifaces[k]);
+	}
+	rc = settle(a, err);
+	return rc < 0 ? rc : nsl_ready_wait(ns, n, READY_TIMEOUT_MS, err);
+}
+
+static int write_state(struct nsl_apply *a, struct nsl_err *err)
+{
+	const struct nsl_topology *t = topo(a);
+	struct nsl_labstate s = {.version = NSL_LABSTATE_VERSION};
+	_cleanup_free_ char *abs = realpath(t->file, NULL), *text = NULL;
+	int rc;
+
+	nsl_fmt(s.name, sizeof(s.name), "%s", lab(a));
+	s.topology = abs ? abs : t->file;
+	nsl_fmt(s.sha256, sizeof(s.sha256), "%s", t->sha256);
+	s.generation = 1;
+	s.n_nodes = t->n_nodes;
+	s.nodes = calloc(t->n_nodes + 1, sizeof(*s.nodes));
+	if (!s.nodes)
+		return nsl_err_set(err, ENOMEM, "out of memory");
+	for (size_t i = 0; i < t->n_nodes; i++) {
+		struct nsl_labstate_node *sn = &s.nodes[i];
+		const struct nsl_node_rt *h = &a->nodes[i];
+		nsl_fmt(sn->name, sizeof(sn->name), "%s", t->nodes[i].name);
+		nsl_fmt(sn->hostname, sizeof(sn->hostname), "%s", t->nodes[i].hostname);
+		sn->pid = h->pid;
+		sn->start_time = h->start_time;
+		sn->netns_dev = h->netns.dev;
+		sn->netns_ino = h->netns.ino;
+		sn->env = t->nodes[i].env;
+		sn->n_env = t->nodes[i].n_env;
+	}
+	rc = nsl_labstate_format(&s, &text, err);
+	free(s.nodes);
+	/* The text the lab was built from, as it was read: what a later apply compares with. */
+	if (rc == 0)
+		rc = nsl_state_write_file(a->sd, "topology", t->text, t->text_len, err);
+	return rc < 0 ? rc : nsl_state_write_file(a->sd, "state.json", text, strlen(text), err);
+}
+
+static int do_commit(struct nsl_apply *a, struct nsl_err *err)
+{
+	struct nsl_rec r = {.kind = NSL_REC_COMMITTED};
+	int rc = settle(a, err);
+
+	if (rc == 0)
+		rc = nsl_step("state", err);
+	if (rc == 0)
+		rc = write_state(a, err);
+	if (rc == 0)
+		rc = journal(a, &r, 1, err);
+	if (rc == 0)
+		rc = nsl_step("commit", err);
+	if (rc == 0)
+		rc = nsl_holders_commit(&a->hs, err);
+	return rc;
+}
+
+/* Operations that run as one batch: all of one kind in a row. */
+static size_t run_end(const struct nsl_plan *p, size_t i)
+{
+	size_t j = i + 1;
+
+	while (j < p->n && p->ops[j].kind == p->ops[i].kind)
+		j++;
+	return j;
+}
+
+static int do_one(struct nsl_apply *a, const struct nsl_op *op, struct nsl_err *err)
+{
+	char what[64];
+	int rc;
+
+	nsl_fmt(what, sizeof(what), "%s", node_name(a, op->node));
+	rc = nsl_step(what, err);
+	if (rc < 0)
+		return rc;
+	switch (op->kind) {
+	case NSL_OP_DEVICE:
+		return do_device(a, op, err);
+	case NSL_OP_VETH:
+		return do_veth(a, op, err);
+	case NSL_OP_HOST_END:
+		return do_host_end(a, op, err);
+	case NSL_OP_SYSCTL:
+		return do_sysctl(a, op, err);
+	case NSL_OP_NAT:
+		return do_nat(a, op, err);
+	case NSL_OP_EXEC:
+		return do_exec(a, op, err);
+	case NSL_OP_COMMIT:
+		return do_commit(a, err);
+	default:
+		return do_request(a, op, err);
+	}
+}
+
+static int alloc_tables(struct nsl_apply *a, struct nsl_err *err)
+{
+	const struct nsl_topology *t = topo(a);
+
+	a->nodes = calloc(t->n_nodes + 1, sizeof(*a->nodes));
+	a->host_ifindex = calloc(t->host.n_ifaces + 1, sizeof(int));
+	if (!a->nodes || !a->host_ifindex)
+		return nsl_err_set(err, ENOMEM, "out of memory");
+	for (size_t i = 0; i < t->n_nodes; i++) {
+		a->nodes[i].pidfd = a->nodes[i].netns_fd = a->nodes[i].nl.fd = -1;
+		a->nodes[i].ifindex = calloc(t->nodes[i].n_ifaces + 1, sizeof(int));
+		if (!a->nodes[i].ifindex)
+			return nsl_err_set(err, ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+int nsl_apply(struct nsl_apply *a, struct nsl_err *err)
+{
+	const struct nsl_plan *p = a->plan;
+	int rc;
+
+	a->hs.lifeline_w = -1;
+	a->log_fd = -1;
+	a->pending = NULL;
+	rc = alloc_tables(a, err);
+	for (size_t i = 0; rc == 0 && i < p->n;) {
+		const struct nsl_op *op = &p->ops[i];
+		uint64_t t0 = nsl_now_ns();
+		size_t next = i + 1;
+		switch (op->kind) {
+		case NSL_OP_NODE:
+			next = run_end(p, i);
+			rc = do_nodes(a, i, next, err);
+			break;
+		case NSL_OP_BIND:
+			next = run_end(p, i);
+			rc = do_binds(a, i, next, err);
+			break;
+		case NSL_OP_HOST_SYSCTL:
+			next = run_end(p, i);
+			rc = do_host_sysctls(a, i, next, err);
+			break;
+		case NSL_OP_WAIT:
+			next = run_end(p, i);
+			rc = do_wait(a, i, next, err);
+			break;
+		default:
+			rc = do_one(a, op, err);
+		}
+		a->phase_ns[phase_of(op)] += nsl_now_ns() - t0;
+		i = next;
+	}
+	if (rc == 0)
+		rc = settle(a, err);
+	return rc;
+}
+
+void nsl_apply_abort(struct nsl_apply *a) { nsl_holders_kill(&a->hs); }
+
+void nsl_apply_free(struct nsl_apply *a)
+{
+	const struct nsl_topology *t = topo(a);
+
+	/* The pidfds and namespace fds of the nodes started here are the holders'. */
+	nsl_holders_free(&a->hs);
+	for (size_t i = 0; a->nodes && i < t->n_nodes; i++) {
+		nsl_nl_close(&a->nodes[i].nl);
+		free(a->nodes[i].ifindex);
+	}
+	free(a->nodes);
+	free(a->host_ifindex);
+	if (a->log_fd >= 0)
+		close(a->log_fd);
+	a->nodes = NULL;
+	a->host_ifindex = NULL;
+	a->log_fd = -1;
+}

@@ -1,0 +1,65 @@
+/* The executor: carries out a plan, operation by operation, batching what it can (holders
+ * spawned together, netlink requests of one namespace sent back to back and acknowledged
+ * together), journaling each operation's undo record before the operation, and counting
+ * every operation as a step (engine/fault.h). On failure it stops and returns the error; the
+ * caller rolls back from the journal (engine/teardown.c), the same way `down` does. */
+#ifndef NSL_APPLY_H
+#define NSL_APPLY_H
+
+#include "engine/hostcheck.h"
+#include "kernel/holder.h"
+#include "kernel/netlink.h"
+#include "model/plan.h"
+#include "state/statedir.h"
+
+/* Where `up` spent its time, by phase. */
+enum nsl_phase {
+	NSL_PHASE_HOLDERS,
+	NSL_PHASE_BINDS,
+	NSL_PHASE_DEVICES,
+	NSL_PHASE_LINKS,
+	NSL_PHASE_NODES,
+	NSL_PHASE_HOST,
+	NSL_PHASE_EXEC,
+	NSL_PHASE_READY,
+	NSL_PHASE_COMMIT,
+	NSL_PHASES
+};
+extern const char *const nsl_phase_names[NSL_PHASES];
+
+/* A node at run time: its holder, its namespace, its interfaces' indexes, its socket. Filled
+ * when its holder starts (or, for a lab that is up, from the lab's state). */
+struct nsl_node_rt {
+	pid_t pid;
+	int pidfd;
+	uint64_t start_time;
+	int netns_fd;
+	struct nsl_ns_id netns;
+	int max_ifindex; /* the highest interface index its namespace was born with */
+	int *ifindex;    /* [iface] */
+	struct nsl_nl nl;
+};
+
+struct nsl_apply {
+	const struct nsl_plan *plan;
+	const struct nsl_host_facts *facts;
+	struct nsl_statedir *sd;
+	struct nsl_nl *host; /* a route-netlink socket in the host */
+	uint64_t phase_ns[NSL_PHASES];
+
+	/* Run time, filled by nsl_apply; released by nsl_apply_free. */
+	struct nsl_holders hs;     /* the holders this run started */
+	struct nsl_node_rt *nodes; /* [node] */
+	int *host_ifindex;         /* [host iface] */
+	bool indexed;
+	struct nsl_nl *pending; /* the socket whose requests are not acknowledged yet */
+	int pending_node;
+	int log_fd;
+};
+
+int nsl_apply(struct nsl_apply *a, struct nsl_err *err) NSL_MUST_USE;
+/* Kill the holders started (before commit: the lab is being rolled back). */
+void nsl_apply_abort(struct nsl_apply *a);
+void nsl_apply_free(struct nsl_apply *a);
+
+#endif

@@ -1,0 +1,41 @@
+/* Steps, faults and interruption (see fault.h). */
+#include <signal.h>
+#include <stdlib.h>
+
+#include "engine/fault.h"
+
+volatile sig_atomic_t nsl_interrupted;
+
+static unsigned long fail_at, stop_at, taken;
+static enum nsl_step_kind current;
+
+static unsigned long env_step(const char *name)
+{
+	const char *v = getenv(name);
+	uint64_t n;
+
+	return v && *v && nsl_parse_u64(v, UINT32_MAX, &n) ? (unsigned long)n : 0;
+}
+
+void nsl_steps_begin(enum nsl_step_kind kind)
+{
+	current = kind;
+	taken = 0;
+	fail_at = env_step(kind == NSL_STEPS_UP ? "NSLAB_FAIL_STEP" : "NSLAB_FAIL_DOWN_STEP");
+	stop_at = kind == NSL_STEPS_UP ? env_step("NSLAB_STOP_STEP") : 0;
+}
+
+int nsl_step(const char *what, struct nsl_err *err)
+{
+	taken++;
+	if (stop_at && taken == stop_at)
+		raise(SIGSTOP);
+	if (nsl_interrupted && current == NSL_STEPS_UP)
+		return nsl_err_set(err, EINTR, "interrupted");
+	if (fail_at && taken == fail_at)
+		return nsl_err_set(err, EIO, "%s: injected fault at %s step %lu", what,
+		                   current == NSL_STEPS_UP ? "up" : "down", taken);
+	return 0;
+}
+
+unsigned long nsl_steps_taken(void) { return taken; }

@@ -1,0 +1,236 @@
+/* Host checks before anything changes (see hostcheck.h). */
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/utsname.h>
+
+#include "engine/hostcheck.h"
+#include "kernel/ns.h"
+#include "kernel/sysctl.h"
+#include "state/statedir.h"
+
+#include "engine/marks.h"
+
+/* What nslab needs of the kernel, the oldest that has it all: clone3 with CLONE_PIDFD and
+ * pidfd_open (5.3), setns on a pidfd (5.8), close_range (5.9), nft table comments (5.10). */
+#define KERNEL_MIN_MAJOR 5
+#define KERNEL_MIN_MINOR 10
+
+static int check_kernel(struct nsl_err *err)
+{
+	struct utsname u;
+	unsigned major = 0, minor = 0;
+
+	if (uname(&u) < 0 || sscanf(u.release, "%u.%u", &major, &minor) != 2)
+		return 0; /* unknown: let the calls themselves tell */
+	if (major > KERNEL_MIN_MAJOR || (major == KERNEL_MIN_MAJOR && minor >= KERNEL_MIN_MINOR))
+		return 0;
+	return nsl_err_set(err, ENOSYS,
+	                   "kernel %s is too old: nslab needs Linux %d.%d or later (clone3 with "
+	                   "pidfds, setns on a pidfd, close_range, nftables table comments)",
+	                   u.release, KERNEL_MIN_MAJOR, KERNEL_MIN_MINOR);
+}
+
+/* Each node takes one namespace of each kind: fail before building half a lab. */
+static int check_ns_limits(const struct nsl_topology *t, struct nsl_err *err)
+{
+	static const char *const kinds[] = {"net", "mnt", "pid", "uts"};
+
+	for (size_t i = 0; i < NSL_ARRAY_SIZE(kinds); i++) {
+		char key[64];
+		_cleanup_free_ char *v = NULL;
+		uint64_t max;
+		nsl_fmt(key, sizeof(key), "user.max_%s_namespaces", kinds[i]);
+		if (nsl_sysctl_read(key, &v, NULL) < 0 || !nsl_parse_u64(v, UINT64_MAX, &max))
+			continue;
+		if (max < t->n_nodes)
+			return nsl_err_set(err, ENOSPC,
+			                   "%zu nodes need %zu %s namespaces, but "
+			                   "/proc/sys/user/max_%s_namespaces is %llu",
+			                   t->n_nodes, t->n_nodes, kinds[i], kinds[i],
+			                   (unsigned long long)max);
+	}
+	return 0;
+}
+
+/* Three fds per node while building (netns, pidfd, netlink socket): lift the soft limit. */
+static int check_fds(const struct nsl_topology *t, struct nsl_err *err)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 3 * t->n_nodes + 64)
+		return nsl_err_set(
+		    err, EMFILE,
+		    "%zu nodes need about %zu open files; the limit is %llu (ulimit -n)",
+		    t->n_nodes, 3 * t->n_nodes + 64, (unsigned long long)rl.rlim_cur);
+	return 0;
+}
+
+static int check_device(const struct nsl_node *n, const struct nsl_iface *f, struct nsl_nl *host,
+                        struct nsl_device_fact *d, struct nsl_err *err)
+{
+	int rc = nsl_nl_link_get(host, 0, f->device, &d->info, err);
+
+	if (rc < 0)
+		return rc;
+	if (rc == 0)
+		return nsl_err_set(err, ENODEV,
+		                   "nodes.%s.interfaces.%s.device: no such host interface '%s'",
+		                   n->name, f->name, f->device);
+	if (d->info.ifindex == 1 || (d->info.flags & IFF_LOOPBACK))
+		return nsl_err_set(
+		    err, EINVAL,
+		    "nodes.%s.interfaces.%s.device: refusing to move the loopback device", n->name,
+		    f->name);
+	rc = nsl_nl_default_route_dev(host, d->info.ifindex, err);
+	if (rc < 0)
+		return rc;
+	if (rc > 0)
+		return nsl_err_set(err, EBUSY,
+		                   "nodes.%s.interfaces.%s.device: '%s' carries the host's default "
+		                   "route; refusing to move it",
+		                   n->name, f->name, f->device);
+	if (!strncmp(d->info.alias, NSL_MARK_PREFIX, strlen(NSL_MARK_PREFIX)))
+		return nsl_err_set(
+		    err, EBUSY, "nodes.%s.interfaces.%s.device: '%s' belongs to an nslab lab (%s)",
+		    n->name, f->name, f->device, d->info.alias);
+	rc = nsl_nl_addr_list(host, d->info.ifindex, &d->addrs, &d->n_addrs, err);
+	if (rc < 0)
+		return rc;
+	/* The kernel makes link-local addresses itself: not ours to restore. */
+	size_t k = 0;
+	for (size_t a = 0; a < d->n_addrs; a++)
+		if (!(d->addrs[a].prefix.ip.family == AF_INET6 &&
+		      d->addrs[a].scope == RT_SCOPE_LINK))
+			d->addrs[k++] = d->addrs[a];
+	d->n_addrs = k;
+	return 0;
+}
+
+static int check_names_free(const struct nsl_topology *t, const char *lab, struct nsl_err *err)
+{
+	char path[sizeof(NSL_RUN_DIR) + 2 * NSL_NAME_MAX + 16];
+
+	nsl_fmt(path, sizeof(path), NSL_RUN_DIR "/%s", lab);
+	if (access(path, F_OK) == 0)
+		return nsl_err_set(err, EEXIST, "lab '%s' is already up (or being built)", lab);
+	for (size_t i = 0; i < t->n_nodes; i++) {
+		nsl_fmt(path, sizeof(path), NSL_NETNS_DIR "/%s.%s", lab, t->nodes[i].name);
+		if (faccessat(AT_FDCWD, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+			return nsl_err_set(
+			    err, EEXIST,
+			    "nodes.%s: network namespace name %s.%s is taken (%s exists)",
+			    t->nodes[i].name, lab, t->nodes[i].name, path);
+	}
+	return 0;
+}
+
+static bool everywhere_route(const struct nsl_prefix *r)
+{
+	/* Link-local and multicast routes exist on every IPv6 interface: not a host subnet. */
+	return r->ip.family == AF_INET6 && (r->ip.bytes[0] == 0xfe || r->ip.bytes[0] == 0xff);
+}
+
+static int check_host_ends(const struct nsl_topology *t, struct nsl_nl *host, struct nsl_err *err)
+{
+	_cleanup_free_ struct nsl_prefix *routes = NULL;
+	size_t n_routes = 0;
+	int rc;
+
+	if (!t->host.n_ifaces)
+		return 0;
+	rc = nsl_nl_route_prefixes(host, &routes, &n_routes, err);
+	if (rc < 0)
+		return rc;
+	for (size_t k = 0; k < t->host.n_ifaces; k++) {
+		const struct nsl_iface *f = &t->host.ifaces[k];
+		struct nsl_link_info li;
+		char buf[64], rb[64];
+		rc = nsl_nl_link_get(host, 0, f->name, &li, err);
+		if (rc < 0)
+			return rc;
+		if (rc > 0)
+			return nsl_err_set(
+			    err, EEXIST,
+			    "host.interfaces.%s: the host already has an interface named '%s'",
+			    f->name, f->name);
+		for (size_t a = 0; a < f->n_addrs; a++)
+			for (size_t r = 0; r < n_routes; r++)
+				if (routes[r].ip.family == f->addrs[a].ip.family &&
+				    !everywhere_route(&routes[r]) &&
+				    nsl_prefix_overlap(&routes[r], &f->addrs[a]))
+					return nsl_err_set(
+					    err, EADDRINUSE,
+					    "host.interfaces.%s.addresses[%zu]: %s overlaps the "
+					    "host's subnet %s",
+					    f->name, a,
+					    nsl_prefix_str(&f->addrs[a], buf, sizeof(buf)),
+					    nsl_prefix_str(&routes[r], rb, sizeof(rb)));
+	}
+	return 0;
+}
+
+int nsl_host_check(const struct nsl_topology *t, const char *lab, struct nsl_nl *host,
+                   struct nsl_host_facts *ret, struct nsl_err *err)
+{
+	size_t n_dev = 0;
+	int rc;
+
+	memset(ret, 0, sizeof(*ret));
+	rc = check_kernel(err);
+	if (rc == 0)
+		rc = check_ns_limits(t, err);
+	if (rc == 0)
+		rc = check_fds(t, err);
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < t->n_nodes; i++)
+		for (size_t k = 0; k < t->nodes[i].n_ifaces; k++)
+			n_dev += t->nodes[i].ifaces[k].kind == NSL_IFACE_DEVICE;
+	ret->devs = calloc(n_dev + 1, sizeof(*ret->devs));
+	if (!ret->devs)
+		return nsl_err_set(err, ENOMEM, "out of memory");
+	for (size_t i = 0; i < t->n_nodes; i++) {
+		const struct nsl_node *n = &t->nodes[i];
+		for (size_t k = 0; k < n->n_ifaces; k++) {
+			if (n->ifaces[k].kind != NSL_IFACE_DEVICE)
+				continue;
+			struct nsl_device_fact *d = &ret->devs[ret->n_devs++];
+			d->node = (int)i;
+			d->iface = (int)k;
+			rc = check_device(n, &n->ifaces[k], host, d, err);
+			if (rc < 0)
+				return rc;
+		}
+	}
+	/* Names of ours that someone already has: refuse now, before a rollback could take them
+	 * for ours. */
+	rc = check_names_free(t, lab, err);
+	if (rc == 0)
+		rc = check_host_ends(t, host, err);
+	return rc;
+}
+
+void nsl_host_facts_free(struct nsl_host_facts *f)
+{
+	for (size_t d = 0; f->devs && d < f->n_devs; d++)
+		free(f->devs[d].addrs);
+	free(f->devs);
+	memset(f, 0, sizeof(*f));
+}
+
+const struct nsl_device_fact *nsl_host_device(const struct nsl_host_facts *f, int node, int iface)
+{
+	for (size_t d = 0; d < f->n_devs; d++)
+		if (f->devs[d].node == node && f->devs[d].iface == iface)
+			return &f->devs[d];
+	return NULL;
+}

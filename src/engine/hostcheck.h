@@ -1,0 +1,31 @@
+/* Checks against the host before `up` changes anything, and the facts `up` needs from it:
+ * namespace and file limits, devices to move (they exist, are not lo, do not carry the host's
+ * default route, belong to no lab; their properties, to restore them later), names of ours
+ * that someone already has, host ends whose addresses would overlap the host's subnets. */
+#ifndef NSL_HOSTCHECK_H
+#define NSL_HOSTCHECK_H
+
+#include "kernel/netlink.h"
+#include "model/topology.h"
+
+/* A host device as it was before it moved. */
+struct nsl_device_fact {
+	int node, iface;
+	struct nsl_link_info info;
+	struct nsl_addr_info *addrs; /* its addresses, link-local ones excluded */
+	size_t n_addrs;
+};
+
+struct nsl_host_facts {
+	struct nsl_device_fact *devs;
+	size_t n_devs;
+};
+
+/* Errors name the JSON path where one applies; the caller says which file. */
+int nsl_host_check(const struct nsl_topology *t, const char *lab, struct nsl_nl *host,
+                   struct nsl_host_facts *ret, struct nsl_err *err) NSL_MUST_USE;
+void nsl_host_facts_free(struct nsl_host_facts *f);
+/* The fact of the device moved in as node's iface, NULL if none. */
+const struct nsl_device_fact *nsl_host_device(const struct nsl_host_facts *f, int node, int iface);
+
+#endif

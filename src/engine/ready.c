@@ -1,0 +1,89 @@
+/* Readiness of links (see ready.h): one dump per namespace per pass, passes over the
+ * namespaces not ready yet with one short sleep between. */
+#include <linux/if_addr.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <time.h>
+
+#include "engine/fault.h"
+#include "engine/ready.h"
+
+#ifndef IF_OPER_UP
+#define IF_OPER_UP 6 /* RFC 2863, <linux/if.h> */
+#endif
+#ifndef IFF_LOWER_UP
+#define IFF_LOWER_UP 0x10000 /* <linux/if.h>, which clashes with <net/if.h> */
+#endif
+
+/* 1 ready, 0 not yet, negative on error. */
+static int ns_ready(const struct nsl_ready_ns *ns, struct nsl_err *err)
+{
+	_cleanup_free_ struct nsl_link_info *links = NULL;
+	_cleanup_free_ struct nsl_addr_info *addrs = NULL;
+	size_t n_links = 0, n_addrs = 0;
+	int rc, ready = 1;
+
+	/* The kernel adds the link-local address only once its link watcher has set the
+	 * operstate and activated the qdisc: with IPv6, the addresses say it all. */
+	if (ns->ipv6)
+		rc = nsl_nl_addr_list(ns->nl, 0, &addrs, &n_addrs, err);
+	else
+		rc = nsl_nl_link_list(ns->nl, &links, &n_links, err);
+	if (rc < 0)
+		return rc;
+	/* Only the lab's interfaces: the host may have tentative addresses of its own forever
+	 * (an IPv6 address on a cable-less NIC). */
+	for (size_t a = 0; a < n_addrs; a++) {
+		bool ours = false;
+		for (size_t i = 0; i < ns->n && !ours; i++)
+			ours = addrs[a].ifindex == ns->ifindex[i];
+		if (ours && (addrs[a].flags & IFA_F_TENTATIVE) &&
+		    !(addrs[a].flags & IFA_F_DADFAILED))
+			ready = 0;
+	}
+	for (size_t i = 0; ready && i < ns->n; i++) {
+		bool running = ns->ipv6, lladdr = !ns->ipv6;
+		for (size_t l = 0; l < n_links; l++)
+			if (links[l].ifindex == ns->ifindex[i])
+				running = (links[l].flags & (IFF_UP | IFF_LOWER_UP)) ==
+				              (IFF_UP | IFF_LOWER_UP) &&
+				          links[l].operstate == IF_OPER_UP;
+		for (size_t a = 0; !lladdr && a < n_addrs; a++)
+			lladdr = addrs[a].ifindex == ns->ifindex[i] &&
+			         addrs[a].prefix.ip.family == AF_INET6 &&
+			         addrs[a].scope == RT_SCOPE_LINK;
+		ready = running && lladdr;
+	}
+	return ready;
+}
+
+int nsl_ready_wait(struct nsl_ready_ns *ns, size_t n, int timeout_ms, struct nsl_err *err)
+{
+	uint64_t deadline = nsl_now_ns() + (uint64_t)timeout_ms * 1000000ull;
+	size_t pending = n;
+
+	for (;;) {
+		size_t still = 0;
+		for (size_t p = 0; p < pending; p++) {
+			int rc = ns_ready(&ns[p], err);
+			if (rc < 0) {
+				nsl_err_prefix(err, "%s", ns[p].name);
+				return rc;
+			}
+			if (rc == 0)
+				ns[still++] = ns[p];
+		}
+		pending = still;
+		if (!pending)
+			return 0;
+		if (nsl_now_ns() > deadline)
+			return nsl_err_set(
+			    err, ETIMEDOUT,
+			    "%s: links not up, or IPv6 addresses still tentative, after %d s",
+			    ns[0].name, timeout_ms / 1000);
+		if (nsl_interrupted)
+			return nsl_err_set(err, EINTR, "interrupted");
+		struct timespec ts = {0, 1000000};
+		nanosleep(&ts, NULL);
+	}
+}

@@ -1,0 +1,380 @@
+/* The route-netlink door: addresses, routes, qdiscs, and what the host's routes say. */
+#include <arpa/inet.h>
+#include <linux/nexthop.h>
+#include <linux/pkt_sched.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <netlink/addr.h>
+#include <netlink/attr.h>
+#include <netlink/msg.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/qdisc.h>
+#include <netlink/route/qdisc/tbf.h>
+#include <netlink/route/route.h>
+
+#include "kernel/netlink_impl.h"
+
+static struct nl_addr *to_nl_addr(const struct nsl_ip *ip, unsigned prefixlen)
+{
+	struct nl_addr *a = nl_addr_build(ip->family, ip->bytes, ip->family == AF_INET ? 4 : 16);
+
+	if (a)
+		nl_addr_set_prefixlen(a, (int)prefixlen);
+	return a;
+}
+
+int nsl_nl_addr_add(struct nsl_nl *nl, int ifindex, const char *ifname, const struct nsl_prefix *p,
+                    struct nsl_err *err)
+{
+	struct rtnl_addr *ra = rtnl_addr_alloc();
+	struct nl_addr *local = to_nl_addr(&p->ip, p->len);
+	struct nl_msg *msg = NULL;
+	char buf[64];
+	int rc = -ENOMEM;
+
+	if (ra && local) {
+		rtnl_addr_set_ifindex(ra, ifindex);
+		rtnl_addr_set_family(ra, p->ip.family);
+		rtnl_addr_set_local(ra, local);
+		rtnl_addr_set_prefixlen(ra, p->len);
+		/* Usable at once: duplicate detection would hold IPv6 tentative for 1-2 s,
+		 * and the lab's addresses were already checked for duplicates. */
+		if (p->ip.family == AF_INET6)
+			rtnl_addr_set_flags(ra, IFA_F_NODAD);
+		rc = rtnl_addr_build_add_request(ra, NLM_F_CREATE | NLM_F_EXCL, &msg);
+	}
+	nl_addr_put(local);
+	rtnl_addr_put(ra);
+	if (rc < 0)
+		return nsl_err_set(err, ENOMEM, "address %s: cannot build request",
+		                   nsl_prefix_str(p, buf, sizeof(buf)));
+	return nsl_nl_send(nl, msg, err, "address %s on %s", nsl_prefix_str(p, buf, sizeof(buf)),
+	                   ifname);
+}
+
+int nsl_nl_route_add(struct nsl_nl *nl, const struct nsl_route *r, int ifindex, struct nsl_err *err)
+{
+	struct rtnl_route *rt = rtnl_route_alloc();
+	struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
+	struct nl_addr *dst = to_nl_addr(&r->to.ip, r->to.len);
+	struct nl_addr *gw = NULL, *src = NULL;
+	struct nl_msg *msg = NULL;
+	char what[160], a[64], b[64];
+	int rc = -ENOMEM;
+
+	nsl_fmt(what, sizeof(what), "route %s%s%s%s%s",
+	        r->is_default ? "default" : nsl_prefix_str(&r->to, a, sizeof(a)),
+	        r->has_via ? " via " : "", r->has_via ? nsl_ip_str(&r->via, b, sizeof(b)) : "",
+	        r->dev[0] ? " dev " : "", r->dev);
+	if (!rt || !nh || !dst)
+		goto out;
+	rtnl_route_set_family(rt, (uint8_t)r->to.ip.family);
+	rtnl_route_set_table(rt, RT_TABLE_MAIN);
+	rtnl_route_set_protocol(rt, RTPROT_STATIC);
+	rtnl_route_set_type(rt, RTN_UNICAST);
+	rtnl_route_set_scope(rt, r->has_via ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK);
+	if (rtnl_route_set_dst(rt, dst) < 0)
+		goto out;
+	if (r->has_metric)
+		rtnl_route_set_priority(rt, r->metric);
+	if (r->has_src) {
+		src = to_nl_addr(&r->src, r->src.family == AF_INET ? 32 : 128);
+		if (!src || rtnl_route_set_pref_src(rt, src) < 0)
+			goto out;
+	}
+	if (r->has_via) {
+		gw = to_nl_addr(&r->via, r->via.family == AF_INET ? 32 : 128);
+		if (!gw)
+			goto out;
+		rtnl_route_nh_set_gateway(nh, gw);
+	}
+	if (ifindex > 0)
+		rtnl_route_nh_set_ifindex(nh, ifindex);
+	rtnl_route_add_nexthop(rt, nh);
+	nh = NULL;
+	rc = rtnl_route_build_add_request(rt, NLM_F_CREATE | NLM_F_EXCL, &msg);
+out:
+	if (nh)
+		rtnl_route_nh_free(nh);
+	nl_addr_put(dst);
+	nl_addr_put(gw);
+	nl_addr_put(src);
+	rtnl_route_put(rt);
+	if (rc < 0)
+		return nsl_err_set(err, ENOMEM, "%s: cannot build request", what);
+	return nsl_nl_send(nl, msg, err, "%s", what);
+}
+
+int nsl_nl_tbf_add(struct nsl_nl *nl, int ifindex, const char *ifname, uint64_t bytes_per_sec,
+                   struct nsl_err *err)
+{
+	struct rtnl_qdisc *q = rtnl_qdisc_alloc();
+	struct nl_msg *msg = NULL;
+	int rc = -ENOMEM;
+	/* Bucket: enough for 10 ms at the rate, never less than a few full frames. */
+	uint64_t bucket = bytes_per_sec / 100;
+
+	if (bucket < 16384)
+		bucket = 16384;
+	if (bytes_per_sec > INT32_MAX)
+		return nsl_err_set(err, ERANGE, "rate on %s: above what tbf takes (%d bytes/s)",
+		                   ifname, INT32_MAX);
+	if (q) {
+		rtnl_tc_set_ifindex(TC_CAST(q), ifindex);
+		rtnl_tc_set_parent(TC_CAST(q), TC_H_ROOT);
+		rtnl_tc_set_handle(TC_CAST(q), TC_HANDLE(1, 0));
+		if (rtnl_tc_set_kind(TC_CAST(q), "tbf") == 0) {
+			rtnl_qdisc_tbf_set_rate(q, (int)bytes_per_sec, (int)bucket, 0);
+			rtnl_qdisc_tbf_set_limit_by_latency(q, 50000); /* 50 ms of queue */
+			rc = rtnl_qdisc_build_add_request(q, NLM_F_CREATE | NLM_F_EXCL, &msg);
+		}
+	}
+	rtnl_qdisc_put(q);
+	if (rc < 0)
+		return nsl_err_set(err, ENOMEM, "rate on %s: cannot build request", ifname);
+	return nsl_nl_send(nl, msg, err, "rate limit on %s", ifname);
+}
+
+/* ---- look-ups: one request, read until its answer is complete ---- */
+
+struct addr_list {
+	int ifindex;
+	struct nsl_addr_info *items;
+	size_t n, cap;
+};
+
+static int parse_addr(const struct nlmsghdr *h, void *arg)
+{
+	struct addr_list *l = arg;
+	struct ifaddrmsg *ifa = nlmsg_data(h);
+	struct nlattr *tb[IFA_MAX + 1];
+	struct nlattr *a;
+	struct nsl_addr_info *it;
+
+	if (h->nlmsg_type != RTM_NEWADDR)
+		return 0;
+	if (l->ifindex && (int)ifa->ifa_index != l->ifindex)
+		return 0;
+	if (nlmsg_parse((struct nlmsghdr *)h, sizeof(*ifa), tb, IFA_MAX, NULL) < 0)
+		return -EINVAL;
+	a = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
+	if (!a)
+		return 0;
+	if (!nsl_grow(&l->items, &l->cap, l->n, sizeof(*l->items)))
+		return -ENOMEM;
+	it = &l->items[l->n];
+	memset(it, 0, sizeof(*it));
+	it->ifindex = (int)ifa->ifa_index;
+	it->prefix.ip.family = ifa->ifa_family;
+	it->prefix.len = ifa->ifa_prefixlen;
+	it->scope = ifa->ifa_scope;
+	it->flags = tb[IFA_FLAGS] ? nla_get_u32(tb[IFA_FLAGS]) : ifa->ifa_flags;
+	if (nla_len(a) != (ifa->ifa_family == AF_INET ? 4 : 16))
+		return 0;
+	memcpy(it->prefix.ip.bytes, nla_data(a), (size_t)nla_len(a));
+	l->n++;
+	return 0;
+}
+
+int nsl_nl_addr_list(struct nsl_nl *nl, int ifindex, struct nsl_addr_info **ret, size_t *ret_n,
+                     struct nsl_err *err)
+{
+	struct ifaddrmsg ifa = {.ifa_family = AF_UNSPEC};
+	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETADDR, 0);
+	struct addr_list l = {.ifindex = ifindex};
+	int rc;
+
+	if (!msg || nlmsg_append(msg, &ifa, sizeof(ifa), NLMSG_ALIGNTO) < 0) {
+		nlmsg_free(msg);
+		return nsl_err_set(err, ENOMEM, "out of memory");
+	}
+	rc = nsl_nl_request_sync(nl, msg, true, 0, parse_addr, &l, "list addresses", err);
+	if (rc < 0) {
+		free(l.items);
+		return rc;
+	}
+	*ret = l.items;
+	*ret_n = l.n;
+	return 0;
+}
+
+struct route_list {
+	int dev; /* for the default-route check */
+	int found;
+	uint32_t *nh_ids; /* default routes through nexthop objects */
+	size_t n_nh, cap_nh;
+	struct nsl_prefix *items;
+	size_t n, cap;
+};
+
+/* Does a default route's RTA_MULTIPATH list name dev? */
+static bool multipath_has(const struct nlattr *mp, int dev)
+{
+	const struct rtnexthop *nh = nla_data(mp);
+	int len = nla_len(mp);
+
+	while (len >= (int)sizeof(*nh) && nh->rtnh_len >= sizeof(*nh) && nh->rtnh_len <= len) {
+		if (nh->rtnh_ifindex == dev)
+			return true;
+		len -= RTNH_ALIGN(nh->rtnh_len);
+		nh = RTNH_NEXT(nh);
+	}
+	return false;
+}
+
+static int parse_route(const struct nlmsghdr *h, void *arg)
+{
+	struct route_list *l = arg;
+	struct rtmsg *rtm = nlmsg_data(h);
+	struct nlattr *tb[RTA_MAX + 1];
+
+	if (h->nlmsg_type != RTM_NEWROUTE || rtm->rtm_table != RT_TABLE_MAIN)
+		return 0;
+	if (nlmsg_parse((struct nlmsghdr *)h, sizeof(*rtm), tb, RTA_MAX, NULL) < 0)
+		return -EINVAL;
+	if (l->dev) {
+		if (rtm->rtm_dst_len != 0)
+			return 0;
+		if ((tb[RTA_OIF] && (int)nla_get_u32(tb[RTA_OIF]) == l->dev) ||
+		    (tb[RTA_MULTIPATH] && multipath_has(tb[RTA_MULTIPATH], l->dev)))
+			l->found = 1;
+		if (tb[RTA_NH_ID]) {
+			if (!nsl_grow(&l->nh_ids, &l->cap_nh, l->n_nh, sizeof(*l->nh_ids)))
+				return -ENOMEM;
+			l->nh_ids[l->n_nh++] = nla_get_u32(tb[RTA_NH_ID]);
+		}
+		return 0;
+	}
+	if (!nsl_grow(&l->items, &l->cap, l->n, sizeof(*l->items)))
+		return -ENOMEM;
+	struct nsl_prefix *p = &l->items[l->n];
+	memset(p, 0, sizeof(*p));
+	p->ip.family = rtm->rtm_family;
+	p->len = rtm->rtm_dst_len;
+	if (tb[RTA_DST] && nla_len(tb[RTA_DST]) <= 16)
+		memcpy(p->ip.bytes, nla_data(tb[RTA_DST]), (size_t)nla_len(tb[RTA_DST]));
+	if (p->len == 0)
+		return 0; /* a default route overlaps everything: not a subnet of the host */
+	l->n++;
+	return 0;
+}
+
+static int dump_routes(struct nsl_nl *nl, struct route_list *l, struct nsl_err *err)
+{
+	struct rtmsg rtm = {.rtm_family = AF_UNSPEC};
+	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETROUTE, 0);
+
+	if (!msg || nlmsg_append(msg, &rtm, sizeof(rtm), NLMSG_ALIGNTO) < 0) {
+		nlmsg_free(msg);
+		return nsl_err_set(err, ENOMEM, "out of memory");
+	}
+	return nsl_nl_request_sync(nl, msg, true, 0, parse_route, l, "list routes", err);
+}
+
+/* Nexthop objects: each one's device, or a group's members. */
+struct nexthop {
+	uint32_t id;
+	int oif;
+	uint32_t group[32];
+	size_t n_group;
+};
+
+struct nexthop_list {
+	struct nexthop *items;
+	size_t n, cap;
+};
+
+static int parse_nexthop(const struct nlmsghdr *h, void *arg)
+{
+	struct nexthop_list *l = arg;
+	struct nlattr *tb[NHA_MAX + 1];
+	struct nexthop *nh;
+
+	if (h->nlmsg_type != RTM_NEWNEXTHOP)
+		return 0;
+	if (nlmsg_parse((struct nlmsghdr *)h, sizeof(struct nhmsg), tb, NHA_MAX, NULL) < 0 ||
+	    !tb[NHA_ID])
+		return 0;
+	if (!nsl_grow(&l->items, &l->cap, l->n, sizeof(*l->items)))
+		return -ENOMEM;
+	nh = &l->items[l->n++];
+	memset(nh, 0, sizeof(*nh));
+	nh->id = nla_get_u32(tb[NHA_ID]);
+	nh->oif = tb[NHA_OIF] ? (int)nla_get_u32(tb[NHA_OIF]) : 0;
+	if (tb[NHA_GROUP]) {
+		const struct nexthop_grp *g = nla_data(tb[NHA_GROUP]);
+		size_t n = (size_t)nla_len(tb[NHA_GROUP]) / sizeof(*g);
+		for (size_t i = 0; i < n && nh->n_group < NSL_ARRAY_SIZE(nh->group); i++)
+			nh->group[nh->n_group++] = g[i].id;
+	}
+	return 0;
+}
+
+static const struct nexthop *nexthop_find(const struct nexthop_list *l, uint32_t id)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (l->items[i].id == id)
+			return &l->items[i];
+	return NULL;
+}
+
+static bool nexthop_uses(const struct nexthop_list *l, uint32_t id, int dev)
+{
+	const struct nexthop *nh = nexthop_find(l, id);
+
+	if (!nh)
+		return false;
+	if (nh->oif == dev)
+		return true;
+	for (size_t i = 0; i < nh->n_group; i++) {
+		const struct nexthop *m = nexthop_find(l, nh->group[i]);
+		if (m && m->oif == dev)
+			return true;
+	}
+	return false;
+}
+
+int nsl_nl_default_route_dev(struct nsl_nl *nl, int ifindex, struct nsl_err *err)
+{
+	struct route_list l = {.dev = ifindex};
+	struct nexthop_list nhl = {0};
+	int rc = dump_routes(nl, &l, err);
+
+	if (rc == 0 && !l.found && l.n_nh) {
+		struct nhmsg nhm = {.nh_family = AF_UNSPEC};
+		struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETNEXTHOP, 0);
+		if (!msg || nlmsg_append(msg, &nhm, sizeof(nhm), NLMSG_ALIGNTO) < 0) {
+			nlmsg_free(msg);
+			rc = nsl_err_set(err, ENOMEM, "out of memory");
+		} else {
+			rc = nsl_nl_request_sync(nl, msg, true, 0, parse_nexthop, &nhl,
+			                         "list nexthops", err);
+		}
+		for (size_t i = 0; rc == 0 && i < l.n_nh; i++)
+			if (nexthop_uses(&nhl, l.nh_ids[i], ifindex))
+				l.found = 1;
+	}
+	free(l.items);
+	free(l.nh_ids);
+	free(nhl.items);
+	return rc < 0 ? rc : l.found;
+}
+
+int nsl_nl_route_prefixes(struct nsl_nl *nl, struct nsl_prefix **ret, size_t *ret_n,
+                          struct nsl_err *err)
+{
+	struct route_list l = {.dev = 0};
+	int rc = dump_routes(nl, &l, err);
+
+	if (rc < 0) {
+		free(l.items);
+		return rc;
+	}
+	*ret = l.items;
+	*ret_n = l.n;
+	return 0;
+}

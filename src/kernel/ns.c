@@ -1,0 +1,252 @@
+/* Namespaces: identity, enter-and-return, /run/netns binds, the holders' template. */
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <linux/nsfs.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+
+#include "kernel/ns.h"
+
+#ifndef NSFS_MAGIC
+#define NSFS_MAGIC 0x6e736673
+#endif
+
+int nsl_ns_id_of_fd(int fd, struct nsl_ns_id *ret)
+{
+	struct statfs sf;
+	struct stat st;
+
+	if (fstatfs(fd, &sf) < 0 || fstat(fd, &st) < 0)
+		return -errno;
+	if (sf.f_type != NSFS_MAGIC)
+		return -EINVAL;
+	ret->dev = (uint64_t)st.st_dev;
+	ret->ino = (uint64_t)st.st_ino;
+	return 0;
+}
+
+bool nsl_ns_id_eq(const struct nsl_ns_id *a, const struct nsl_ns_id *b)
+{
+	return a->dev == b->dev && a->ino == b->ino;
+}
+
+bool nsl_netns_is_host(const struct nsl_ns_id *id)
+{
+	/* Ours and PID 1's, read once: teardown asks for every namespace of a lab. */
+	static struct nsl_ns_id host[2];
+	static int known = -1;
+
+	if (known < 0) {
+		const char *paths[2] = {"/proc/self/ns/net", "/proc/1/ns/net"};
+		known = 0;
+		for (int i = 0; i < 2; i++) {
+			struct stat st;
+			if (stat(paths[i], &st) == 0)
+				host[known++] =
+				    (struct nsl_ns_id){(uint64_t)st.st_dev, (uint64_t)st.st_ino};
+		}
+	}
+	for (int i = 0; i < known; i++)
+		if (nsl_ns_id_eq(&host[i], id))
+			return true;
+	return false;
+}
+
+int nsl_netns_call(int netns_fd, int (*fn)(void *arg), void *arg)
+{
+	_cleanup_close_ int self = -1;
+	int rc;
+
+	if (netns_fd < 0)
+		return fn(arg);
+	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (self < 0)
+		return -errno;
+	if (setns(netns_fd, CLONE_NEWNET) < 0)
+		return -errno;
+	rc = fn(arg);
+	if (setns(self, CLONE_NEWNET) < 0)
+		/* Staying in a lab's namespace would misdirect every later call: give up. */
+		abort();
+	return rc;
+}
+
+struct socket_args {
+	int domain, type, protocol;
+};
+
+static int make_socket(void *arg)
+{
+	struct socket_args *a = arg;
+	int fd = socket(a->domain, a->type | SOCK_CLOEXEC, a->protocol);
+
+	return fd < 0 ? -errno : fd;
+}
+
+int nsl_netns_socket(int netns_fd, int domain, int type, int protocol, struct nsl_err *err)
+{
+	struct socket_args a = {domain, type, protocol};
+	_cleanup_close_ int self = -1;
+	int fd;
+
+	if (netns_fd < 0) {
+		fd = make_socket(&a);
+		return fd < 0 ? nsl_err_set(err, fd, "socket: %s", strerror(-fd)) : fd;
+	}
+	/* Checked first, so that a bad fd is told apart from a socket that failed. */
+	errno = 0;
+	if (ioctl(netns_fd, NS_GET_NSTYPE) != CLONE_NEWNET)
+		return nsl_err_set(err, errno ? errno : EINVAL,
+		                   "enter network namespace: fd %d is no network namespace",
+		                   netns_fd);
+	fd = nsl_netns_call(netns_fd, make_socket, &a);
+	return fd < 0 ? nsl_err_set(err, fd, "socket in a network namespace: %s", strerror(-fd))
+	              : fd;
+}
+
+int nsl_ns_join_node(int pidfd)
+{
+	return setns(pidfd, CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWPID) < 0 ? -errno
+	                                                                                  : 0;
+}
+
+static bool is_mount_point(const char *path)
+{
+	_cleanup_free_ char *line = NULL;
+	size_t cap = 0;
+	bool found = false;
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+
+	while (f && !found && getline(&line, &cap, f) > 0) {
+		char mp[4096];
+		/* id parent major:minor root mount-point ... */
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) == 1 && !strcmp(mp, path))
+			found = true;
+	}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+static bool dir_empty(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	bool empty = true;
+
+	while (d && empty && (e = readdir(d)))
+		empty = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..");
+	if (d)
+		closedir(d);
+	return d && empty;
+}
+
+/* Shared, so that a new mount namespace can drop every netns bind in one detach. Where /run
+ * is not a tmpfs (some VMs keep it on ext4, whose directories slow down with every
+ * create/delete cycle) and the directory is empty, a small tmpfs instead of a bind on itself. */
+int nsl_netns_dir_prepare(struct nsl_err *err)
+{
+	struct statfs sf;
+
+	if (mkdir(NSL_NETNS_DIR, 0755) < 0 && errno != EEXIST)
+		return nsl_err_set(err, errno, "create %s: %m", NSL_NETNS_DIR);
+	if (is_mount_point(NSL_NETNS_DIR))
+		return 0;
+	if (statfs(NSL_NETNS_DIR, &sf) == 0 && sf.f_type != TMPFS_MAGIC &&
+	    dir_empty(NSL_NETNS_DIR)) {
+		if (mount("tmpfs", NSL_NETNS_DIR, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		          "mode=0755") < 0)
+			return nsl_err_set(err, errno, "mount a tmpfs on %s: %m", NSL_NETNS_DIR);
+	} else if (mount(NSL_NETNS_DIR, NSL_NETNS_DIR, NULL, MS_BIND | MS_REC, NULL) < 0) {
+		return nsl_err_set(err, errno, "bind %s on itself: %m", NSL_NETNS_DIR);
+	}
+	if (mount(NULL, NSL_NETNS_DIR, NULL, MS_SHARED | MS_REC, NULL) < 0)
+		return nsl_err_set(err, errno, "make %s shared: %m", NSL_NETNS_DIR);
+	return 0;
+}
+
+int nsl_netns_bind(int netns_fd, const char *path, struct nsl_err *err)
+{
+	char src[64];
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
+	if (fd < 0)
+		return nsl_err_set(err, errno, "create %s: %m", path);
+	close(fd);
+	/* From the fd we hold, never from a /proc/PID path whose PID could be another's by now. */
+	nsl_fmt(src, sizeof(src), "/proc/self/fd/%d", netns_fd);
+	if (mount(src, path, NULL, MS_BIND, NULL) < 0) {
+		int e = errno;
+		unlink(path);
+		return nsl_err_set(err, e, "bind %s: %s", path, strerror(e));
+	}
+	return 0;
+}
+
+int nsl_netns_open_bound(const char *path, int *ret_fd, struct nsl_ns_id *ret_id)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	struct nsl_ns_id id;
+
+	if (fd < 0)
+		return errno == ENOENT || errno == ELOOP || errno == ENXIO || errno == EACCES
+		           ? 0
+		           : -errno;
+	if (nsl_ns_id_of_fd(fd, &id) < 0) {
+		close(fd);
+		return 0; /* a plain file, a fifo, anything but a namespace */
+	}
+	/* Only network namespaces: nsfs also names pid, mnt, user... namespaces. */
+	if (ioctl(fd, NS_GET_NSTYPE) != CLONE_NEWNET) {
+		close(fd);
+		return 0;
+	}
+	*ret_fd = fd;
+	*ret_id = id;
+	return 1;
+}
+
+void nsl_netns_unbind(const char *path)
+{
+	(void)umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW);
+	(void)unlink(path);
+}
+
+int nsl_mntns_enter_template(struct nsl_mntns_saved *s)
+{
+	s->mnt = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	s->cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (s->mnt < 0 || s->cwd < 0 || unshare(CLONE_NEWNS) < 0) {
+		int e = errno;
+		if (s->mnt >= 0)
+			close(s->mnt);
+		if (s->cwd >= 0)
+			close(s->cwd);
+		s->mnt = s->cwd = -1;
+		return -e;
+	}
+	/* Private first: the detach below must not propagate back to the host. */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0)
+		(void)umount2(NSL_NETNS_DIR, MNT_DETACH);
+	return 0;
+}
+
+void nsl_mntns_leave(struct nsl_mntns_saved *s)
+{
+	if (s->mnt < 0)
+		return;
+	/* Binding namespaces in our private copy would hide them from everyone: never go on. */
+	if (setns(s->mnt, CLONE_NEWNS) < 0 || fchdir(s->cwd) < 0)
+		abort();
+	close(s->mnt);
+	close(s->cwd);
+	s->mnt = s->cwd = -1;
+}

@@ -1,0 +1,56 @@
+/* Namespaces: their identity, entering one and coming back, and the binds under /run/netns
+ * that name network namespaces for iproute2. Every setns() nslab makes for its own work goes
+ * through here; failing to come back aborts, since every later call would land in a lab. */
+#ifndef NSL_NS_H
+#define NSL_NS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/util.h"
+
+#define NSL_NETNS_DIR "/run/netns"
+
+/* A namespace is named by the device and inode of its nsfs file. */
+struct nsl_ns_id {
+	uint64_t dev, ino;
+};
+
+/* Identity of the namespace behind an fd (an nsfs file); -EINVAL if it is no namespace. */
+int nsl_ns_id_of_fd(int fd, struct nsl_ns_id *ret);
+bool nsl_ns_id_eq(const struct nsl_ns_id *a, const struct nsl_ns_id *b);
+/* Whether id is the network namespace of this process or of PID 1: the host's own. */
+bool nsl_netns_is_host(const struct nsl_ns_id *id);
+
+/* Call fn(arg) inside the network namespace of netns_fd (-1: here), then come back. */
+int nsl_netns_call(int netns_fd, int (*fn)(void *arg), void *arg);
+/* A socket created inside the network namespace of netns_fd (-1: here). */
+int nsl_netns_socket(int netns_fd, int domain, int type, int protocol, struct nsl_err *err);
+
+/* Join, for good, the network, mount, UTS and PID namespaces of the holder behind pidfd (the
+ * PID namespace applies to the children forked after). For a process about to run a command
+ * in a node. */
+int nsl_ns_join_node(int pidfd);
+
+/* Make /run/netns a mount point of its own, shared, as iproute2 does (a small tmpfs where
+ * /run is not one). Idempotent; callers serialize it (the state root lock). */
+int nsl_netns_dir_prepare(struct nsl_err *err) NSL_MUST_USE;
+/* Bind the network namespace of netns_fd at path, which must not exist (never follows or
+ * reuses a name). */
+int nsl_netns_bind(int netns_fd, const char *path, struct nsl_err *err) NSL_MUST_USE;
+/* Open a netns bind without following symlinks: 1 with *ret_fd and *ret_id when path is a
+ * network namespace, 0 when it is absent or anything else (a plain file, a symlink, another
+ * kind of namespace), negative on error. */
+int nsl_netns_open_bound(const char *path, int *ret_fd, struct nsl_ns_id *ret_id);
+/* Drop a bind and its file, never following a symlink. */
+void nsl_netns_unbind(const char *path);
+
+/* Holders are cloned from a private template mount namespace that lacks /run/netns, so a
+ * clone does not copy other labs' binds; the caller comes back with nsl_mntns_leave. */
+struct nsl_mntns_saved {
+	int mnt, cwd;
+};
+int nsl_mntns_enter_template(struct nsl_mntns_saved *s) NSL_MUST_USE;
+void nsl_mntns_leave(struct nsl_mntns_saved *s);
+
+#endif

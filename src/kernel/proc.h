@@ -1,0 +1,43 @@
+/* Process identity. A PID alone can be recycled: a process of ours is named by its PID plus
+ * its start time, reached through a pidfd, and a /proc/PID path is trusted only when the
+ * pidfd proves, after the path was opened, that the process is still alive (a live process
+ * keeps its PID). */
+#ifndef NSL_PROC_H
+#define NSL_PROC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "base/util.h"
+#include "kernel/ns.h"
+
+/* Start time in clock ticks since boot (field 22 of /proc/PID/stat); 0 if gone. */
+uint64_t nsl_proc_starttime(pid_t pid);
+/* A pidfd of pid if it is still the process that started at start_time; -ESRCH if not. */
+int nsl_proc_pidfd(pid_t pid, uint64_t start_time);
+/* Whether the process behind a pidfd has not exited yet. */
+bool nsl_pidfd_alive(int pidfd);
+/* Send sig through a pidfd; 0, or -errno (-ESRCH: already gone). */
+int nsl_pidfd_kill(int pidfd, int sig);
+/* Wait until the process behind pidfd has exited, at most timeout_ms; true if it has. */
+bool nsl_pidfd_wait(int pidfd, int timeout_ms);
+/* Open /proc/PID/ns/KIND of the process behind pidfd; -ESRCH if it died meanwhile (the fd
+ * could then belong to whoever reused the PID). */
+int nsl_proc_open_ns(int pidfd, pid_t pid, const char *kind);
+/* Start time of the process behind pidfd, checked alive after reading; 0 if it is gone. */
+uint64_t nsl_pidfd_starttime(int pidfd, pid_t pid);
+
+/* Every process (other than us and PID 1) whose network namespace is one of ids, as pidfds
+ * opened and re-checked after opening. *ret is malloc'd. Threads that entered a namespace on
+ * their own are not looked at: a namespace belongs to the processes that live in it. */
+int nsl_proc_in_netns(const struct nsl_ns_id *ids, size_t n_ids, int **ret, size_t *ret_n);
+/* SIGKILL every pidfd, then wait (bounded by timeout_ms in all) until they are gone; closes
+ * them. */
+void nsl_pidfds_kill_wait(int *fds, size_t n, int timeout_ms);
+
+/* In a child about to exec a command of the user's: default signal dispositions, an empty
+ * signal mask, and no fd but 0, 1 and 2. */
+void nsl_proc_reset_for_exec(void);
+
+#endif

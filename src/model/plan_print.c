@@ -1,0 +1,262 @@
+/* A plan as text: `nslab up --dry-run`, and the golden files of the unit tests. One line per
+ * operation: number, kind, where, what, and the journal record written before it. */
+#include <arpa/inet.h>
+#include <string.h>
+
+#include "model/plan.h"
+
+static const char *kind_name(enum nsl_op_kind k)
+{
+	switch (k) {
+	case NSL_OP_NODE:
+		return "node";
+	case NSL_OP_BIND:
+		return "bind";
+	case NSL_OP_DEVICE:
+		return "device";
+	case NSL_OP_VETH:
+		return "veth";
+	case NSL_OP_HOST_END:
+		return "host-end";
+	case NSL_OP_BRIDGE:
+		return "bridge";
+	case NSL_OP_LINK:
+		return "link";
+	case NSL_OP_ADDR:
+		return "addr";
+	case NSL_OP_ROUTE:
+		return "route";
+	case NSL_OP_RATE:
+		return "rate";
+	case NSL_OP_SYSCTL:
+		return "sysctl";
+	case NSL_OP_NAT:
+		return "nat";
+	case NSL_OP_HOST_SYSCTL:
+		return "sysctl";
+	case NSL_OP_EXEC:
+		return "exec";
+	case NSL_OP_WAIT:
+		return "wait";
+	case NSL_OP_COMMIT:
+		return "commit";
+	}
+	return "?";
+}
+
+static const char *undo_name(enum nsl_undo u)
+{
+	switch (u) {
+	case NSL_UNDO_NODE:
+		return "node identity";
+	case NSL_UNDO_DEVICE:
+		return "device as it was";
+	case NSL_UNDO_HOSTLINK:
+		return "host link";
+	case NSL_UNDO_HOSTSYSCTL:
+		return "old value";
+	case NSL_UNDO_HOSTNFT:
+		return "host table";
+	case NSL_UNDO_NONE:
+		break;
+	}
+	return NULL;
+}
+
+static const char *node_name(const struct nsl_plan *p, int node)
+{
+	return node == NSL_PLAN_HOST ? NSL_HOST_NODE : p->t->nodes[node].name;
+}
+
+/* "r1:eth0", "host:lab0", or the node alone. */
+static void where(const struct nsl_plan *p, int node, int iface, char *buf, size_t size)
+{
+	const struct nsl_iface *f = nsl_plan_iface(p, node, iface);
+
+	if (f)
+		nsl_fmt(buf, size, "%s:%s", node_name(p, node), f->name);
+	else
+		nsl_fmt(buf, size, "%s", node_name(p, node));
+}
+
+/* An argument as a shell would need it. */
+static void put_arg(const char *s, FILE *out)
+{
+	bool plain = *s != 0;
+
+	for (const char *c = s; *c && plain; c++)
+		plain =
+		    strchr(
+		        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./=:,@%+-",
+		        *c) != NULL;
+	if (plain) {
+		fputs(s, out);
+		return;
+	}
+	fputc('\'', out);
+	for (; *s; s++) {
+		if (*s == '\'')
+			fputs("'\\''", out);
+		else if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			fprintf(out, "\\x%02x", (unsigned char)*s);
+		else
+			fputc(*s, out);
+	}
+	fputc('\'', out);
+}
+
+static void put_mac(const char *sep, const uint8_t *m, FILE *out)
+{
+	fprintf(out, "%smac %02x:%02x:%02x:%02x:%02x:%02x", sep, m[0], m[1], m[2], m[3], m[4],
+	        m[5]);
+}
+
+static void put_route(const struct nsl_route *r, FILE *out)
+{
+	char a[64];
+
+	fputs(r->is_default ? "default" : nsl_prefix_str(&r->to, a, sizeof(a)), out);
+	if (r->is_default)
+		fputs(r->to.ip.family == AF_INET6 ? " (ipv6)" : " (ipv4)", out);
+	if (r->has_via)
+		fprintf(out, " via %s", nsl_ip_str(&r->via, a, sizeof(a)));
+	if (r->dev[0])
+		fprintf(out, " dev %s", r->dev);
+	if (r->has_metric)
+		fprintf(out, " metric %u", r->metric);
+	if (r->has_src)
+		fprintf(out, " src %s", nsl_ip_str(&r->src, a, sizeof(a)));
+}
+
+static void put_details(const struct nsl_plan *p, const struct nsl_op *op, FILE *out)
+{
+	const struct nsl_topology *t = p->t;
+	const struct nsl_node *n = op->node == NSL_PLAN_HOST ? NULL : &t->nodes[op->node];
+	const struct nsl_iface *f = nsl_plan_iface(p, op->node, op->iface);
+	char buf[64];
+
+	switch (op->kind) {
+	case NSL_OP_NODE:
+		fprintf(out, "net pid mnt uts namespaces, hostname %s", n->hostname);
+		for (size_t s = 0; s < op->holder.n_early; s++)
+			fprintf(out, "%s%s=%s", s ? " " : ", sysctls ", op->holder.early[s]->key,
+			        op->holder.early[s]->value);
+		for (size_t m = 0; m < n->n_mounts; m++)
+			fprintf(out, "%s%s%s", m ? " " : ", mounts ", n->mounts[m].target,
+			        n->mounts[m].read_only ? "(ro)" : "");
+		break;
+	case NSL_OP_BIND:
+		fprintf(out, "/run/netns/%s.%s", p->lab, n->name);
+		break;
+	case NSL_OP_DEVICE:
+		fprintf(out, "host device %s moved in", f->device);
+		break;
+	case NSL_OP_VETH:
+		for (int s = 0; s < 2; s++) {
+			const struct nsl_op_end *e = &op->veth[s];
+			where(p, e->node, e->iface, buf, sizeof(buf));
+			fprintf(out, "%s%s", s ? " - " : "", buf);
+			if (e->mtu)
+				fprintf(out, " mtu %u", e->mtu);
+			if (e->mac)
+				put_mac(" ", e->mac, out);
+			if (e->up)
+				fputs(" up", out);
+		}
+		break;
+	case NSL_OP_HOST_END:
+		fprintf(out, "DAD off, %salias nslab:%s", f->up ? "up, " : "", p->lab);
+		break;
+	case NSL_OP_BRIDGE:
+		fprintf(out, "stp %s", n->bridges[op->item].stp ? "on" : "off");
+		if (f && f->mtu)
+			fprintf(out, " mtu %u", f->mtu);
+		if (f && f->has_mac)
+			put_mac(" ", f->mac, out);
+		break;
+	case NSL_OP_LINK: {
+		const char *sep = "";
+		if (op->link.master >= 0) {
+			fprintf(out, "master %s", n->ifaces[op->link.master].name);
+			sep = ", ";
+		}
+		if (op->link.mtu) {
+			fprintf(out, "%smtu %u", sep, op->link.mtu);
+			sep = ", ";
+		}
+		if (op->link.mac) {
+			put_mac(sep, op->link.mac, out);
+			sep = ", ";
+		}
+		if (op->link.up > 0)
+			fprintf(out, "%sup", sep);
+		break;
+	}
+	case NSL_OP_ADDR:
+		fputs(nsl_prefix_str(&f->addrs[op->item], buf, sizeof(buf)), out);
+		break;
+	case NSL_OP_ROUTE:
+		put_route(&n->routes[op->item], out);
+		break;
+	case NSL_OP_RATE:
+		fprintf(out, "token bucket %llu bytes/s", (unsigned long long)op->rate);
+		break;
+	case NSL_OP_SYSCTL:
+		fprintf(out, "%s=%s", n->sysctls[op->item].key, n->sysctls[op->item].value);
+		break;
+	case NSL_OP_HOST_SYSCTL:
+		fprintf(out, "%s=%s", t->host.sysctls[op->item].key,
+		        t->host.sysctls[op->item].value);
+		break;
+	case NSL_OP_NAT:
+		if (n)
+			fprintf(out, "table inet nslab, %zu rule%s", n->n_nat,
+			        n->n_nat == 1 ? "" : "s");
+		else
+			fprintf(out, "table inet nslab-%s, %zu rule%s", p->lab, t->host.n_nat,
+			        t->host.n_nat == 1 ? "" : "s");
+		break;
+	case NSL_OP_EXEC: {
+		const struct nsl_argv *a = &n->exec[op->item];
+		for (size_t i = 0; i < a->argc; i++) {
+			if (i)
+				fputc(' ', out);
+			put_arg(a->argv[i], out);
+		}
+		break;
+	}
+	case NSL_OP_WAIT: {
+		const struct nsl_iface *list = n ? n->ifaces : t->host.ifaces;
+		for (size_t i = 0; i < op->wait.n; i++)
+			fprintf(out, "%s%s", i ? " " : "", list[op->wait.ifaces[i]].name);
+		fputs(op->wait.ipv6 ? " running, IPv6 link-local usable" : " running", out);
+		break;
+	}
+	case NSL_OP_COMMIT:
+		fputs("state written, holders released", out);
+		break;
+	}
+}
+
+void nsl_plan_print(const struct nsl_plan *p, FILE *out)
+{
+	fprintf(out, "# plan of lab %s: %zu nodes, %zu links, %zu operations\n", p->lab,
+	        p->t->n_nodes, p->t->n_links, p->n);
+	for (size_t i = 0; i < p->n; i++) {
+		const struct nsl_op *op = &p->ops[i];
+		const char *undo = undo_name(op->undo);
+		char at[2 * NSL_NAME_MAX + 8];
+		if (op->kind == NSL_OP_VETH)
+			nsl_fmt(at, sizeof(at), "links[%d]", op->item);
+		else if (op->kind == NSL_OP_COMMIT)
+			at[0] = 0;
+		else
+			where(p, op->node, op->kind == NSL_OP_ROUTE ? -1 : op->iface, at,
+			      sizeof(at));
+		fprintf(out, "%5zu %-8s %-20s ", i + 1, kind_name(op->kind), at);
+		put_details(p, op, out);
+		if (undo)
+			fprintf(out, "  [journal: %s]", undo);
+		fputc('\n', out);
+	}
+}

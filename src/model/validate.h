@@ -1,0 +1,39 @@
+/* The validator's shared parts (private to src/model): its context, its look-up table and
+ * its diagnostics. validate.c checks and completes the model; validate_routes.c checks the
+ * routes against what the kernel does with them. */
+#ifndef NSL_VALIDATE_H
+#define NSL_VALIDATE_H
+
+#include "model/topology.h"
+
+#define PATH_LEN 256
+
+/* Name spaces of the look-up table besides node indices (NSL_ENDPOINT_HOST is -1). */
+#define NS_DEVICE (-2)   /* host devices moved into nodes */
+#define NS_HOST_END (-3) /* host ends of links */
+
+struct entry {
+	const char *name; /* NULL: a free slot */
+	int ns;
+	struct nsl_iface *f; /* NS_DEVICE: the entry that moves it; else the interface */
+	int owner;           /* NS_DEVICE: its node; NS_HOST_END: its link */
+};
+
+struct vctx {
+	struct nsl_topology *t;
+	struct nsl_diags *d;
+	unsigned errors;
+	struct entry *tab;
+	size_t cap;
+};
+
+/* A problem of the value at path (nsl_v_err) or of the key that names it (nsl_v_err_key),
+ * placed by finding path in the document. */
+void nsl_v_err(struct vctx *c, const char *path, const char *fmt, ...) NSL_PRINTF(3, 4);
+void nsl_v_err_key(struct vctx *c, const char *path, const char *fmt, ...) NSL_PRINTF(3, 4);
+/* A node's interface by name (node: an index or NSL_ENDPOINT_HOST), NULL if none. */
+struct nsl_iface *nsl_v_iface(const struct vctx *c, int node, const char *name);
+/* Routes of a node (validate_routes.c): 0 or -ENOMEM. */
+int nsl_v_routes(struct vctx *c, int node);
+
+#endif

@@ -1,0 +1,189 @@
+/* The plan: golden files (tests/golden/NAME.plan) for every shipped topology and for
+ * every tests/golden/NAME.json, and the invariants the executor relies on. NSL_UPDATE_GOLDEN=1
+ * rewrites the golden files (review the diff before committing it). */
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "model/plan.h"
+
+static char *read_all(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char *buf = NULL;
+	size_t n = 0;
+
+	if (!f)
+		return NULL;
+	FILE *m = open_memstream(&buf, &n);
+	int c;
+	while ((c = fgetc(f)) != EOF)
+		fputc(c, m);
+	fclose(m);
+	fclose(f);
+	return buf;
+}
+
+static struct nsl_topology *load(const char *path)
+{
+	struct nsl_diags d = {0};
+	struct nsl_topology *t = NULL;
+	int r = nsl_topology_load(path, &t, &d);
+
+	if (r == 0)
+		r = nsl_topology_validate(t, &d);
+	if (r != 0)
+		nsl_diags_print(&d, stderr);
+	assert_int_equal(r, 0);
+	nsl_diags_clear(&d);
+	return t;
+}
+
+/* What the executor relies on: holders first and in node order, then binds; undo records on
+ * exactly the operations that change the host; commit last. */
+static void check_invariants(const struct nsl_plan *p)
+{
+	const struct nsl_topology *t = p->t;
+
+	assert_true(p->n >= 2 * t->n_nodes + 1);
+	for (size_t i = 0; i < t->n_nodes; i++) {
+		assert_int_equal(p->ops[i].kind, NSL_OP_NODE);
+		assert_int_equal(p->ops[i].node, (int)i);
+		assert_int_equal(p->ops[t->n_nodes + i].kind, NSL_OP_BIND);
+		assert_int_equal(p->ops[t->n_nodes + i].undo, NSL_UNDO_NODE);
+	}
+	assert_int_equal(p->ops[p->n - 1].kind, NSL_OP_COMMIT);
+	for (size_t i = 0; i < p->n; i++) {
+		const struct nsl_op *op = &p->ops[i];
+		switch (op->kind) {
+		case NSL_OP_DEVICE:
+			assert_int_equal(op->undo, NSL_UNDO_DEVICE);
+			break;
+		case NSL_OP_VETH:
+			assert_int_not_equal(op->veth[0].node, NSL_PLAN_HOST);
+			assert_false(op->veth[1].up);
+			assert_int_equal(op->undo, op->veth[1].node == NSL_PLAN_HOST
+			                               ? NSL_UNDO_HOSTLINK
+			                               : NSL_UNDO_NONE);
+			break;
+		case NSL_OP_HOST_SYSCTL:
+			assert_int_equal(op->undo, NSL_UNDO_HOSTSYSCTL);
+			break;
+		case NSL_OP_NAT:
+			assert_int_equal(op->undo, op->node == NSL_PLAN_HOST ? NSL_UNDO_HOSTNFT
+			                                                     : NSL_UNDO_NONE);
+			break;
+		case NSL_OP_NODE:
+		case NSL_OP_BIND:
+			break;
+		default:
+			assert_int_equal(op->undo, NSL_UNDO_NONE);
+		}
+	}
+}
+
+static void check_golden(const char *topo, const char *golden)
+{
+	struct nsl_topology *t = load(topo);
+	struct nsl_plan p;
+	char *text = NULL, *want;
+	size_t n = 0;
+	FILE *m;
+
+	assert_int_equal(nsl_plan_build(t, t->name, &p), 0);
+	check_invariants(&p);
+	m = open_memstream(&text, &n);
+	nsl_plan_print(&p, m);
+	fclose(m);
+	if (getenv("NSL_UPDATE_GOLDEN")) {
+		FILE *f = fopen(golden, "we");
+		assert_non_null(f);
+		fputs(text, f);
+		fclose(f);
+	}
+	want = read_all(golden);
+	if (!want || strcmp(want, text))
+		fail_msg("%s: plan differs from %s (NSL_UPDATE_GOLDEN=1 rewrites it); got:\n%s",
+		         topo, golden, text);
+	free(want);
+	free(text);
+	nsl_plan_free(&p);
+	nsl_topology_free(t);
+}
+
+static void each_json(const char *dir, void (*fn)(const char *path, const char *base))
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	size_t found = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d))) {
+		size_t l = strlen(e->d_name);
+		char path[1024];
+		if (l < 6 || strcmp(e->d_name + l - 5, ".json"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		fn(path, e->d_name);
+		found++;
+	}
+	closedir(d);
+	assert_true(found > 0);
+}
+
+static void golden_of(const char *path, const char *base)
+{
+	char golden[1024];
+
+	snprintf(golden, sizeof(golden), NSL_SRCDIR "/tests/golden/%.*s.plan",
+	         (int)(strlen(base) - 5), base);
+	check_golden(path, golden);
+}
+
+static void test_shipped_topologies(void **state)
+{
+	(void)state;
+	each_json(NSL_SRCDIR "/topologies", golden_of);
+}
+
+static void test_golden_topologies(void **state)
+{
+	(void)state;
+	each_json(NSL_SRCDIR "/tests/golden", golden_of);
+}
+
+/* The lab's name is the one given, not the file's (up --name). */
+static void test_lab_name(void **state)
+{
+	struct nsl_topology *t = load(NSL_SRCDIR "/topologies/demo.json");
+	struct nsl_plan p;
+	char *text = NULL;
+	size_t n = 0;
+	FILE *m;
+
+	(void)state;
+	assert_int_equal(nsl_plan_build(t, "other", &p), 0);
+	m = open_memstream(&text, &n);
+	nsl_plan_print(&p, m);
+	fclose(m);
+	assert_non_null(strstr(text, "/run/netns/other.h1"));
+	assert_null(strstr(text, "/run/netns/demo."));
+	free(text);
+	nsl_plan_free(&p);
+	nsl_topology_free(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_shipped_topologies),
+	    cmocka_unit_test(test_golden_topologies),
+	    cmocka_unit_test(test_lab_name),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,222 @@
+/* The on-disk formats: journal records and state.json, each formatted and parsed back to the
+ * same values (strings with blanks, '%', empty, non-ASCII), older journals read, damaged and
+ * newer ones refused with a message that says so. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "state/journal.h"
+#include "state/labstate.h"
+
+static char *format_all(const struct nsl_rec *recs, size_t n)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&text, &len);
+
+	for (size_t i = 0; i < n; i++) {
+		char line[NSL_REC_LINE_MAX];
+		int r = nsl_rec_format(&recs[i], line, sizeof(line));
+		assert_true(r > 0);
+		assert_int_equal(line[r - 1], '\n');
+		fputs(line, m);
+	}
+	fclose(m);
+	return text;
+}
+
+static void test_journal_round_trip(void **state)
+{
+	struct nsl_prefix addrs[2];
+	struct nsl_journal j;
+	struct nsl_err err = {0};
+	struct nsl_rec recs[9] = {
+	    {.kind = NSL_REC_HEADER, .header = {.lab = "demo", .topology = "/my labs/t 1.json"}},
+	    {.kind = NSL_REC_NODE,
+	     .node = {.name = "r1",
+	              .pid = 4242,
+	              .start_time = 123456789012345ull,
+	              .netns_dev = 4,
+	              .netns_ino = 4026532999ull}},
+	    {.kind = NSL_REC_DEVICE},
+	    {.kind = NSL_REC_HOSTLINK, .hostlink = {.name = "lab0", .node = "sw1"}},
+	    {.kind = NSL_REC_HOSTSYSCTL,
+	     .sysctl = {.key = "net.ipv4.ip_local_port_range",
+	                .value = "32768\t60999",
+	                .time = 77}},
+	    {.kind = NSL_REC_HOSTSYSCTL_ORIG,
+	     .sysctl = {.key = "net.ipv4.ip_forward", .value = ""}},
+	    {.kind = NSL_REC_HOSTNFT, .hostnft = {.name = "nslab-demo"}},
+	    {.kind = NSL_REC_HOSTSYSCTL_DONE, .sysctl = {.key = "net.ipv4.ip_forward"}},
+	    {.kind = NSL_REC_COMMITTED},
+	};
+
+	(void)state;
+	assert_true(nsl_prefix_parse("198.51.100.7/24", &addrs[0]));
+	assert_true(nsl_prefix_parse("2001:db8::7/64", &addrs[1]));
+	recs[2].device.node = "r1";
+	recs[2].device.key = "wan0";
+	recs[2].device.orig = "enp7s0";
+	recs[2].device.alias = "uplink 100% (café)";
+	recs[2].device.ifindex = 3;
+	recs[2].device.mtu = 9000;
+	recs[2].device.up = true;
+	memcpy(recs[2].device.mac, "\x02\x00\x00\xab\xcd\xef", 6);
+	recs[2].device.addrs = addrs;
+	recs[2].device.n_addrs = 2;
+
+	char *text = format_all(recs, 9);
+	assert_int_equal(nsl_journal_parse(text, &j, &err), 0);
+	assert_int_equal(j.n, 9);
+	assert_int_equal(j.version, NSL_JOURNAL_VERSION);
+	assert_string_equal(j.recs[0].header.topology, "/my labs/t 1.json");
+	assert_int_equal(j.recs[1].node.pid, 4242);
+	assert_true(j.recs[1].node.start_time == 123456789012345ull);
+	assert_true(j.recs[1].node.netns_ino == 4026532999ull);
+	assert_string_equal(j.recs[2].device.alias, "uplink 100% (café)");
+	assert_string_equal(j.recs[2].device.orig, "enp7s0");
+	assert_int_equal(j.recs[2].device.mtu, 9000);
+	assert_true(j.recs[2].device.up);
+	assert_memory_equal(j.recs[2].device.mac, "\x02\x00\x00\xab\xcd\xef", 6);
+	assert_int_equal(j.recs[2].device.n_addrs, 2);
+	assert_true(nsl_ip_equal(&j.recs[2].device.addrs[1].ip, &addrs[1].ip));
+	assert_string_equal(j.recs[3].hostlink.node, "sw1");
+	assert_string_equal(j.recs[4].sysctl.value, "32768\t60999");
+	assert_true(j.recs[4].sysctl.time == 77);
+	assert_string_equal(j.recs[5].sysctl.value, "");
+	assert_string_equal(j.recs[6].hostnft.name, "nslab-demo");
+	assert_int_equal(j.recs[7].kind, NSL_REC_HOSTSYSCTL_DONE);
+	assert_string_equal(j.recs[7].sysctl.key, "net.ipv4.ip_forward");
+	assert_int_equal(j.recs[8].kind, NSL_REC_COMMITTED);
+	nsl_journal_free(&j);
+}
+
+/* The unversioned journal of nslab 0.1 still tears down. */
+static void test_journal_v0(void **state)
+{
+	struct nsl_journal j;
+	struct nsl_err err = {0};
+	char *text = strdup("lab demo /tmp/t.json\n"
+	                    "holder r1 4242 999 4026532999\n"
+	                    "device r1 wan0 enp7s0 3 1500 1 02:00:00:00:00:01 0 10.0.0.1/24\n"
+	                    "hostlink lab0\n"
+	                    "hostsysctl net.ipv4.ip_local_port_range 12 32768 60999\n"
+	                    "hostnft nslab-demo\n"
+	                    "committed\n");
+
+	(void)state;
+	assert_int_equal(nsl_journal_parse(text, &j, &err), 0);
+	assert_int_equal(j.version, 0);
+	assert_int_equal(j.n, 7);
+	assert_int_equal(j.recs[1].kind, NSL_REC_NODE);
+	assert_true(j.recs[1].node.netns_dev == 0 && j.recs[1].node.netns_ino == 4026532999ull);
+	assert_int_equal(j.recs[2].device.n_addrs, 1);
+	assert_null(j.recs[2].device.alias);
+	assert_null(j.recs[3].hostlink.node);
+	assert_string_equal(j.recs[4].sysctl.value, "32768 60999");
+	nsl_journal_free(&j);
+}
+
+static void test_journal_refusals(void **state)
+{
+	struct nsl_journal j;
+	struct nsl_err err = {0};
+
+	(void)state;
+	assert_int_equal(nsl_journal_parse(strdup("nslab-journal 99 demo x\n"), &j, &err),
+	                 -EPROTONOSUPPORT);
+	assert_non_null(strstr(err.msg, "newer than this nslab"));
+	assert_int_equal(
+	    nsl_journal_parse(strdup("nslab-journal 1 demo x\nnode r1 x 1 2 3\n"), &j, &err),
+	    -EBADMSG);
+	assert_non_null(strstr(err.msg, "line 2"));
+	assert_int_equal(
+	    nsl_journal_parse(strdup("nslab-journal 1 demo x\nhostlink a%zz b\n"), &j, &err),
+	    -EBADMSG);
+	/* A line cut short by a crash is a step that never happened. */
+	assert_int_equal(
+	    nsl_journal_parse(strdup("nslab-journal 1 demo x\nhostlink lab0 s"), &j, &err), 0);
+	assert_int_equal(j.n, 1);
+	nsl_journal_free(&j);
+	/* Too long to format is an error, not a cut line. */
+	char big[NSL_REC_LINE_MAX];
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = 0;
+	struct nsl_rec r = {.kind = NSL_REC_HOSTSYSCTL, .sysctl = {.key = "k", .value = big}};
+	char line[NSL_REC_LINE_MAX];
+	assert_int_equal(nsl_rec_format(&r, line, sizeof(line)), -ENAMETOOLONG);
+}
+
+static void test_labstate_round_trip(void **state)
+{
+	char *env[] = {"ROLE=server", "QUOTE=\"a b\"\\n"};
+	struct nsl_labstate_node nodes[2] = {
+	    {.name = "h1",
+	     .hostname = "h1",
+	     .pid = 100,
+	     .start_time = 18446744073709551615ull,
+	     .netns_dev = 4,
+	     .netns_ino = 4026532001ull},
+	    {.name = "h2",
+	     .hostname = "server",
+	     .pid = 200,
+	     .start_time = 5,
+	     .netns_dev = 4,
+	     .netns_ino = 4026532002ull,
+	     .env = env,
+	     .n_env = 2},
+	};
+	struct nsl_labstate s = {.version = NSL_LABSTATE_VERSION,
+	                         .name = "demo",
+	                         .topology = "/t/demo.json",
+	                         .sha256 = "ab12",
+	                         .generation = 3,
+	                         .nodes = nodes,
+	                         .n_nodes = 2},
+	                    back;
+	struct nsl_err err = {0};
+	char *text = NULL;
+
+	(void)state;
+	assert_int_equal(nsl_labstate_format(&s, &text, &err), 0);
+	assert_int_equal(nsl_labstate_parse(text, &back, &err), 0);
+	assert_string_equal(back.name, "demo");
+	assert_string_equal(back.topology, "/t/demo.json");
+	assert_string_equal(back.sha256, "ab12");
+	assert_int_equal(back.generation, 3);
+	assert_int_equal(back.n_nodes, 2);
+	assert_true(back.nodes[0].start_time == 18446744073709551615ull);
+	assert_true(back.nodes[1].netns_ino == 4026532002ull);
+	assert_int_equal(back.nodes[1].n_env, 2);
+	assert_string_equal(back.nodes[1].env[1], "QUOTE=\"a b\"\\n");
+	assert_ptr_equal(nsl_labstate_node(&back, "h2"), &back.nodes[1]);
+	assert_null(nsl_labstate_node(&back, "h3"));
+	nsl_labstate_free(&back);
+	free(text);
+
+	assert_int_equal(
+	    nsl_labstate_parse("{\"version\": 9, \"name\": \"x\", \"nodes\": []}", &back, &err),
+	    -EPROTONOSUPPORT);
+	assert_int_equal(
+	    nsl_labstate_parse("{\"version\": 1, \"name\": \"x\", \"topology\": \"t\", "
+	                       "\"topology_sha256\": \"0\", \"generation\": 1, \"nodes\": [{}]}",
+	                       &back, &err),
+	    -EBADMSG);
+	assert_non_null(strstr(err.msg, "node 0"));
+	assert_int_equal(nsl_labstate_parse("not json", &back, &err), -EBADMSG);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_journal_round_trip),
+	    cmocka_unit_test(test_journal_v0),
+	    cmocka_unit_test(test_journal_refusals),
+	    cmocka_unit_test(test_labstate_round_trip),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
