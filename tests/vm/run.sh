@@ -23,8 +23,9 @@
 # Knobs: VM_MEM (MiB, default 3072), VM_CPUS (default 2), VM_TIMEOUT (seconds, default 3000),
 # VM_BOOT_TIMEOUT (seconds until the guest runs CMD, default 180), VM_KERNEL (a
 # /boot/vmlinuz-VERSION; default: the newest one with its /lib/modules/VERSION), VM_LOG.
-# Variables E2E_* and NSLAB are passed to CMD; by default the lane sets E2E_NO_SKIP=1 (a
-# skipped test fails: every kernel feature the tests need is in Debian's kernel) and scales
+# Variables E2E_*, RESIDUE_* and NSLAB are passed to CMD; by default the lane sets
+# RESIDUE_STRICT=1 (nothing else runs in the guest), E2E_NO_SKIP=1 (a skipped test fails:
+# every kernel feature the tests need is in Debian's kernel) and scales
 # the e2e time limits for emulation (E2E_TIMEOUT=900, E2E_CMD_TIMEOUT=300,
 # E2E_UP_TIMEOUT=600); set them to override.
 set -euo pipefail
@@ -77,6 +78,8 @@ export E2E_TIMEOUT=${E2E_TIMEOUT:-900}
 export E2E_CMD_TIMEOUT=${E2E_CMD_TIMEOUT:-300}
 export E2E_UP_TIMEOUT=${E2E_UP_TIMEOUT:-600}
 export NSLAB=${NSLAB:-$repo/build/nslab}
+# Nothing else runs in the guest: any new network namespace after a test is its residue.
+export RESIDUE_STRICT=${RESIDUE_STRICT:-1}
 
 work=$(mktemp -d /tmp/nslab-vm.XXXXXX)
 qpid=""
@@ -162,7 +165,7 @@ mkdir -p "$share"
 	echo "cd $(printf '%q' "$repo") || exit 1"
 	while IFS= read -r v; do
 		echo "export $v=$(printf '%q' "${!v}")"
-	done < <(compgen -e | grep -E '^(E2E_[A-Za-z0-9_]*|NSLAB)$' | LC_ALL=C sort)
+	done < <(compgen -e | grep -E '^(E2E_[A-Za-z0-9_]*|RESIDUE_[A-Za-z0-9_]*|NSLAB)$' | LC_ALL=C sort)
 	printf 'exec'
 	printf ' %q' "$@"
 	echo
