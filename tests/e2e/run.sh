@@ -9,6 +9,9 @@
 # if any failed.
 #
 # E2E_QUICK=1: only the tests marked by a line "# quick" (the sanitizer build runs these).
+# E2E_LANE=vm: without the tests marked by a line "# lane: host (why)": those that behave the
+# same on every kernel and cost the VM lane (tests/vm/run.sh, under emulation) too much time.
+# They are named in the output; given by name, they run.
 # NSLAB: the binary under test (default build/nslab, relative to the repository).
 # E2E_VERBOSE=1: print every test's output, not only a failing one's.
 # E2E_STRICT=1: a skipped test counts as failed (make check: scripts/install-deps.sh installs
@@ -33,7 +36,7 @@ for c in ip jq timeout flock; do
 	fi
 done
 
-tests=()
+tests=() left_out=()
 if [ $# -gt 0 ]; then
 	for t; do
 		case $t in
@@ -46,6 +49,10 @@ else
 	for t in "$here"/test_*.sh; do
 		[ -e "$t" ] || continue
 		if [ "${E2E_QUICK:-0}" = 1 ] && ! grep -qx '# quick' "$t"; then continue; fi
+		if [ "${E2E_LANE:-host}" = vm ] && grep -q '^# lane: host' "$t"; then
+			left_out+=("$(basename "$t" .sh | sed 's/^test_//')")
+			continue
+		fi
 		tests+=("$t")
 	done
 fi
@@ -57,6 +64,7 @@ if ! flock -w 600 9; then
 fi
 
 echo "e2e: kernel $(uname -r)$([ "${E2E_NO_SKIP:-0}" = 1 ] && echo ', E2E_NO_SKIP=1: a skip fails')"
+[ ${#left_out[@]} = 0 ] || echo "e2e: left out of the ${E2E_LANE:-host} lane (# lane: host): ${left_out[*]}"
 log=$(mktemp /tmp/nslab-e2e-log.XXXXXX)
 trap 'rm -f "$log"' EXIT
 pass=0 fail=0 skipped=0

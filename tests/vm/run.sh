@@ -20,20 +20,21 @@
 # within VM_BOOT_TIMEOUT or does not finish within VM_TIMEOUT is a failure (exit 1 for the
 # lane's own failures, 124 for a timeout), with a message saying which.
 #
-# Knobs: VM_MEM (MiB, default 3072), VM_CPUS (default 2), VM_TIMEOUT (seconds, default 3000),
+# Knobs: VM_MEM (MiB, default 3072), VM_CPUS (default 2), VM_TIMEOUT (seconds, default 3600),
 # VM_BOOT_TIMEOUT (seconds until the guest runs CMD, default 180), VM_KERNEL (a
-# /boot/vmlinuz-VERSION; default: the newest one with its /lib/modules/VERSION), VM_LOG.
+# /boot/vmlinuz-VERSION; default: the newest one with its /lib/modules/VERSION), VM_CPU (qemu's
+# -cpu, default max), VM_APPEND (more kernel parameters), VM_LOG.
 # Variables E2E_*, RESIDUE_* and NSLAB are passed to CMD; by default the lane sets
 # RESIDUE_STRICT=1 (nothing else runs in the guest), E2E_NO_SKIP=1 (a skipped test fails:
-# every kernel feature the tests need is in Debian's kernel) and scales
-# the e2e time limits for emulation (E2E_TIMEOUT=900, E2E_CMD_TIMEOUT=300,
-# E2E_UP_TIMEOUT=600); set them to override.
+# every kernel feature the tests need is in Debian's kernel), E2E_LANE=vm (the e2e suite
+# leaves out the tests marked "# lane: host") and scales the e2e time limits for emulation
+# (E2E_TIMEOUT=1800, E2E_CMD_TIMEOUT=300, E2E_UP_TIMEOUT=600); set them to override.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 mem=${VM_MEM:-3072}
 cpus=${VM_CPUS:-2}
-limit=${VM_TIMEOUT:-3000}
+limit=${VM_TIMEOUT:-3600}
 boot_limit=${VM_BOOT_TIMEOUT:-180}
 log=${VM_LOG:-$repo/build/vm/console.log}
 
@@ -74,7 +75,8 @@ moddir=/lib/modules/$kver
 # The command, run by bash in the repository's root.
 [ $# -gt 0 ] || set -- tests/e2e/run.sh
 export E2E_NO_SKIP=${E2E_NO_SKIP:-1}
-export E2E_TIMEOUT=${E2E_TIMEOUT:-900}
+export E2E_LANE=${E2E_LANE:-vm}
+export E2E_TIMEOUT=${E2E_TIMEOUT:-1800}
 export E2E_CMD_TIMEOUT=${E2E_CMD_TIMEOUT:-300}
 export E2E_UP_TIMEOUT=${E2E_UP_TIMEOUT:-600}
 export NSLAB=${NSLAB:-$repo/build/nslab}
@@ -183,9 +185,9 @@ else
 fi
 echo "vm: booting $kernel ($kver) under TCG, ${mem} MiB, $cpus CPUs; log: $log" >&2
 start=$EPOCHREALTIME
-qemu=(qemu-system-x86_64 -accel tcg -cpu max -m "$mem" -smp "$cpus" -nodefaults -display none
+qemu=(qemu-system-x86_64 -accel tcg -cpu "${VM_CPU:-max}" -m "$mem" -smp "$cpus" -nodefaults -display none
 	-no-reboot -kernel "$kernel" -initrd "$work/initramfs.cpio"
-	-append "console=ttyS0 panic=-1 quiet loglevel=3 nslab.kver=$kver"
+	-append "console=ttyS0 panic=-1 quiet loglevel=3 ${VM_APPEND:-}"
 	"${console[@]}"
 	-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
 	-virtfs "local,path=$share,mount_tag=nslabshare,security_model=none")
