@@ -28,7 +28,7 @@
 # RESIDUE_STRICT=1 (nothing else runs in the guest), E2E_NO_SKIP=1 (a skipped test fails:
 # every kernel feature the tests need is in Debian's kernel), E2E_LANE=vm (the e2e suite
 # leaves out the tests marked "# lane: host") and scales the e2e time limits for emulation
-# (E2E_TIMEOUT=1200, E2E_CMD_TIMEOUT=300, E2E_UP_TIMEOUT=600); set them to override.
+# (E2E_TIMEOUT=1800, E2E_CMD_TIMEOUT=300, E2E_UP_TIMEOUT=600); set them to override.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
@@ -76,7 +76,7 @@ moddir=/lib/modules/$kver
 [ $# -gt 0 ] || set -- tests/e2e/run.sh
 export E2E_NO_SKIP=${E2E_NO_SKIP:-1}
 export E2E_LANE=${E2E_LANE:-vm}
-export E2E_TIMEOUT=${E2E_TIMEOUT:-1200}
+export E2E_TIMEOUT=${E2E_TIMEOUT:-1800}
 export E2E_CMD_TIMEOUT=${E2E_CMD_TIMEOUT:-300}
 export E2E_UP_TIMEOUT=${E2E_UP_TIMEOUT:-600}
 export NSLAB=${NSLAB:-$repo/build/nslab}
