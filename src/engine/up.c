@@ -171,14 +171,9 @@ int nsl_up(const struct nsl_topology *t, const struct nsl_up_opts *o, struct nsl
 		struct nsl_rec header = {.kind = NSL_REC_HEADER};
 		header.header.lab = lab;
 		header.header.topology = t->file;
-		a = (struct nsl_apply){.plan = &plan,
-		                       .facts = &facts,
-		                       .sd = &sd,
-		                       .host = sd.rootless ? &inner : &host,
-		                       .keeper = sd.rootless ? &keeper : NULL,
-		                       .progress = o->progress,
-		                       .hs.lifeline_w = -1,
-		                       .log_fd = -1};
+		nsl_apply_init(&a, &plan, &facts, &sd, sd.rootless ? &inner : &host);
+		a.progress = o->progress;
+		a.keeper = sd.rootless ? &keeper : NULL;
 		rc = nsl_journal_append(&sd, &header, 1, err);
 		if (rc == 0 && sd.rootless) {
 			/* Rootless: from here on, inside the lab's own namespaces. */

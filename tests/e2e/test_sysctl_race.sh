@@ -4,6 +4,7 @@
 # limit of a veth made here (set to a value of its own first, so that a kernel default does
 # not pass for it). Many rounds, both orders of up, the downs started in both orders.
 # root-only: sysctls of the host
+# lane: host (the host sysctls journal; left out of the VM lane for time)
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
