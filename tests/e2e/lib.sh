@@ -214,9 +214,9 @@ rc_what() {
 # their fallback devices: a new namespace is not always empty) and the given ones.
 # shellcheck disable=SC2120 # called with no interface too: the namespace's own only
 born_with() {
-	local u=(unshare -n)
-	rootless && u=(unshare -rn) # a user makes a network namespace in a user namespace of its own
-	{ "${u[@]}" ip -o link show 2>/dev/null | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }'
+	local unsh=(unshare -n)
+	rootless && unsh=(unshare -rn) # a user makes a network namespace in a user namespace of its own
+	{ "${unsh[@]}" ip -o link show 2>/dev/null | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }'
 	  printf '%s\n' lo "$@"; } | grep -v '^$' | sort -u | tr '\n' ' ' | sed 's/ $//'
 }
 
