@@ -148,7 +148,9 @@ have_kernel() {
 	# shellcheck disable=SC2086 # the module and its parameters
 	command -v modprobe >/dev/null && modprobe -q $mod 2>/dev/null
 	local ok=0
-	if ! E2E_KERNEL_WHY=$(unshare -n sh -c "$probe" 2>&1); then
+	local unsh=(unshare -n)
+	rootless && unsh=(unshare -rn) # a user's probe: in a user namespace of its own
+	if ! E2E_KERNEL_WHY=$("${unsh[@]}" sh -c "$probe" 2>&1); then
 		ok=1
 		E2E_KERNEL_WHY=$(printf '%s' "${E2E_KERNEL_WHY:-the probe failed}" | head -n 1)
 		E2E_KERNEL_WHY="$probe: $E2E_KERNEL_WHY"

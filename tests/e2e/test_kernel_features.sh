@@ -6,6 +6,7 @@
 # which take interface indexes. This guards the lane itself; on a kernel without these
 # modules (the CI host's) it skips, naming what is missing.
 # feature: kernel
+# root-only: loads kernel modules and uses the host's namespaces, no lab of nslab's
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 need tc ping unshare
