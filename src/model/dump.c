@@ -53,6 +53,27 @@ static const char *kind_name(enum nsl_iface_kind k)
 	}
 }
 
+/* What the packets leaving a link end get (its link's and its own impairments merged, the
+ * link's rate with them), non-zero keys only. */
+static void impair(const struct nsl_topology *t, const struct nsl_iface *f, FILE *out)
+{
+	struct nsl_impair im;
+	const char *sep = "    impair";
+
+	nsl_iface_impair(t, f, &im);
+	if (nsl_impair_qdisc(&im) == NSL_QDISC_NONE)
+		return;
+	for (unsigned k = 0; k < NSL_IMP_KEYS; k++) {
+		char v[32];
+		if (!nsl_impair_value(&im, 1u << k))
+			continue;
+		fprintf(out, "%s %s %s", sep, nsl_impair_keys[k],
+		        nsl_impair_value_str(&im, 1u << k, v, sizeof(v)));
+		sep = "";
+	}
+	fputc('\n', out);
+}
+
 static void ifaces(const struct nsl_topology *t, int owner, const struct nsl_iface *f, size_t n,
                    const struct nsl_bridge *bridges, FILE *out)
 {
@@ -94,6 +115,7 @@ static void ifaces(const struct nsl_topology *t, int owner, const struct nsl_ifa
 		for (size_t a = 0; a < f->n_addrs; a++)
 			fprintf(out, "    address %s\n",
 			        nsl_prefix_str(&f->addrs[a], buf, sizeof(buf)));
+		impair(t, f, out);
 	}
 }
 

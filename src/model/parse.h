@@ -93,6 +93,10 @@ bool nsl_p_ip(struct pctx *c, const struct nsl_dnode *at, const char *s, const c
 /* Same address twice in the lab, host side included: reported at the later place. */
 void nsl_p_check_dup_addrs(struct pctx *c);
 
+/* An `impair` object (impair.c): each value checked on its own. */
+void nsl_p_impair(struct pctx *c, const struct nsl_dnode *obj, const char *path,
+                  struct nsl_impair *ret);
+
 /* A node's parts (parse_node.c) and those the host shares. */
 void nsl_p_node(struct pctx *c, struct nsl_node *n, const struct nsl_dnode *obj, const char *path);
 void nsl_p_ifaces(struct pctx *c, const struct nsl_dnode *obj, const char *path, size_t extra,

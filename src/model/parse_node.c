@@ -25,12 +25,13 @@ static void parse_iface(struct pctx *c, struct nsl_iface *f, const struct nsl_dn
 {
 	static const struct key_spec keys[] = {
 	    {"addresses", J_ARRAY}, {"mtu", J_INT},       {"mac", J_STRING},
-	    {"up", J_BOOL},         {"device", J_STRING},
+	    {"up", J_BOOL},         {"device", J_STRING}, {"impair", J_OBJECT},
 	};
 	static const struct key_spec host_keys[] = {
 	    {"addresses", J_ARRAY},
 	    {"mtu", J_INT},
 	    {"mac", J_STRING},
+	    {"impair", J_OBJECT},
 	};
 	const struct nsl_dnode *v;
 	char p[PATH_LEN], b[QUOTE_LEN];
@@ -65,6 +66,10 @@ static void parse_iface(struct pctx *c, struct nsl_iface *f, const struct nsl_dn
 			nsl_p_err(c, v, p, "lo is always up");
 			f->up = true;
 		}
+	}
+	if ((v = nsl_p_get(obj, "impair", J_OBJECT))) {
+		nsl_p_path_key(p, path, "impair");
+		nsl_p_impair(c, v, p, &f->impair);
 	}
 	if ((v = nsl_p_get(obj, "device", J_STRING))) {
 		nsl_p_path_key(p, path, "device");

@@ -138,9 +138,7 @@ static void parse_endpoint(struct pctx *c, const struct nsl_dnode *v, const char
 static void parse_links(struct pctx *c, const struct nsl_dnode *arr)
 {
 	static const struct key_spec keys[] = {
-	    {"endpoints", J_ARRAY},
-	    {"mtu", J_INT},
-	    {"rate", J_STRING},
+	    {"endpoints", J_ARRAY},    {"mtu", J_INT}, {"rate", J_STRING}, {"impair", J_OBJECT},
 	    {"description", J_STRING},
 	};
 	struct nsl_topology *t = c->t;
@@ -195,6 +193,10 @@ static void parse_links(struct pctx *c, const struct nsl_dnode *arr)
 				    "%u bytes/s (about 17.1gbit)",
 				    nsl_p_quote(b, rv->text), (unsigned long long)l->rate,
 				    NSL_RATE_MAX);
+		}
+		if ((rv = nsl_p_get(v, "impair", J_OBJECT))) {
+			nsl_p_path_key(kp, p, "impair");
+			nsl_p_impair(c, rv, kp, &l->impair);
 		}
 		t->n_links++;
 	}

@@ -1,8 +1,8 @@
 /* Model -> plan. Pure: no kernel, no I/O but the printer's FILE. The order of operations is
  * the order `up` works in: holders (namespaces born together) -> netns names -> moved devices
  * -> veths (both ends born in place) -> host ends -> per node: bridges, interface state,
- * addresses, routes, rates, late sysctls, NAT -> the host's addresses, rates, sysctls, NAT ->
- * exec -> wait until usable -> commit. */
+ * addresses, routes, rates and impairments, late sysctls, NAT -> the host's addresses, rates,
+ * sysctls, NAT -> exec -> wait until usable -> commit. */
 #include <arpa/inet.h>
 #include <string.h>
 
@@ -179,6 +179,32 @@ static int bridge_iface(const struct nsl_node *n, int bridge)
 	return f ? (int)(f - n->ifaces) : -1;
 }
 
+/* What leaves a link end goes through: a token bucket for a rate alone, netem for anything
+ * else (carrying the rate too), nothing when the topology asks nothing. */
+static void plan_shaping(struct builder *b, int node, int k, const struct nsl_iface *f)
+{
+	struct nsl_impair im;
+	struct nsl_op *op;
+
+	nsl_iface_impair(b->p->t, f, &im);
+	switch (nsl_impair_qdisc(&im)) {
+	case NSL_QDISC_TBF:
+		op = add(b, NSL_OP_RATE, node, k, f->link);
+		if (op)
+			op->rate = im.rate;
+		break;
+	case NSL_QDISC_NETEM:
+		op = add(b, NSL_OP_IMPAIR, node, k, f->link);
+		if (op) {
+			op->impair.im = im;
+			op->impair.limit = nsl_impair_limit(&im);
+		}
+		break;
+	case NSL_QDISC_NONE:
+		break;
+	}
+}
+
 static void plan_node_config(struct builder *b, int i)
 {
 	const struct nsl_topology *t = b->p->t;
@@ -215,14 +241,8 @@ static void plan_node_config(struct builder *b, int i)
 		    n->routes[r].dev[0] ? nsl_node_iface(n, n->routes[r].dev) : NULL;
 		add(b, NSL_OP_ROUTE, i, dev ? (int)(dev - n->ifaces) : -1, (int)r);
 	}
-	for (size_t k = 0; k < n->n_ifaces; k++) {
-		const struct nsl_iface *f = &n->ifaces[k];
-		if (f->kind == NSL_IFACE_VETH && t->links[f->link].rate) {
-			op = add(b, NSL_OP_RATE, i, (int)k, f->link);
-			if (op)
-				op->rate = t->links[f->link].rate;
-		}
-	}
+	for (size_t k = 0; k < n->n_ifaces; k++)
+		plan_shaping(b, i, (int)k, &n->ifaces[k]);
 	for (size_t s = 0; s < n->n_sysctls; s++) {
 		int iface = -1;
 		size_t scope = nsl_sysctl_iface_scope(n, n->sysctls[s].key, &iface);
@@ -245,14 +265,8 @@ static void plan_host(struct builder *b)
 	for (size_t k = 0; k < h->n_ifaces; k++)
 		for (size_t a = 0; a < h->ifaces[k].n_addrs; a++)
 			add(b, NSL_OP_ADDR, NSL_PLAN_HOST, (int)k, (int)a);
-	for (size_t k = 0; k < h->n_ifaces; k++) {
-		const struct nsl_iface *f = &h->ifaces[k];
-		if (f->link >= 0 && t->links[f->link].rate) {
-			op = add(b, NSL_OP_RATE, NSL_PLAN_HOST, (int)k, f->link);
-			if (op)
-				op->rate = t->links[f->link].rate;
-		}
-	}
+	for (size_t k = 0; k < h->n_ifaces; k++)
+		plan_shaping(b, NSL_PLAN_HOST, (int)k, &h->ifaces[k]);
 	for (size_t s = 0; s < h->n_sysctls; s++) {
 		op = add(b, NSL_OP_HOST_SYSCTL, NSL_PLAN_HOST, -1, (int)s);
 		if (op)

@@ -26,7 +26,8 @@ enum nsl_op_kind {
 	NSL_OP_LINK,     /* an interface: master, MTU and MAC (moved devices), admin state */
 	NSL_OP_ADDR,     /* an address */
 	NSL_OP_ROUTE,    /* a route */
-	NSL_OP_RATE,     /* a token bucket on an interface */
+	NSL_OP_RATE,     /* a token bucket on an interface: a rate and no other impairment */
+	NSL_OP_IMPAIR,   /* netem on an interface: its impairment, with its rate */
 	NSL_OP_SYSCTL,   /* a per-interface sysctl of a node, once the interface exists */
 	NSL_OP_NAT,      /* the nft table of a node or of the host */
 	NSL_OP_HOST_SYSCTL, /* a sysctl of the host */
@@ -82,6 +83,10 @@ struct nsl_op {
 			bool ipv6; /* and have their link-local address, none tentative */
 		} wait;
 		uint64_t rate; /* RATE: bytes per second */
+		struct {
+			struct nsl_impair im; /* what leaves the interface gets */
+			uint32_t limit;       /* netem's queue, packets */
+		} impair;
 	};
 };
 

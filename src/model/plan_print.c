@@ -28,6 +28,8 @@ static const char *kind_name(enum nsl_op_kind k)
 		return "route";
 	case NSL_OP_RATE:
 		return "rate";
+	case NSL_OP_IMPAIR:
+		return "impair";
 	case NSL_OP_SYSCTL:
 		return "sysctl";
 	case NSL_OP_NAT:
@@ -200,6 +202,18 @@ static void put_details(const struct nsl_plan *p, const struct nsl_op *op, FILE 
 		break;
 	case NSL_OP_RATE:
 		fprintf(out, "token bucket %llu bytes/s", (unsigned long long)op->rate);
+		break;
+	case NSL_OP_IMPAIR:
+		fputs("netem", out);
+		for (unsigned k = 0; k < NSL_IMP_KEYS; k++) {
+			const struct nsl_impair *im = &op->impair.im;
+			char v[32];
+			if (!nsl_impair_value(im, 1u << k))
+				continue;
+			fprintf(out, " %s %s", nsl_impair_keys[k],
+			        nsl_impair_value_str(im, 1u << k, v, sizeof(v)));
+		}
+		fprintf(out, ", limit %u packets", op->impair.limit);
 		break;
 	case NSL_OP_SYSCTL:
 		fprintf(out, "%s=%s", n->sysctls[op->item].key, n->sysctls[op->item].value);

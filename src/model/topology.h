@@ -72,6 +72,59 @@ const char *nsl_ip_str(const struct nsl_ip *ip, char *buf, size_t size);
 /* "100mbit", "1gbit", "512kbit", "10mbps" (bytes), plain bits/s; false on junk or 0. */
 bool nsl_rate_parse(const char *s, uint64_t *ret_bytes_per_sec);
 
+/* ---- impairments: what netem (or tbf, for a rate alone) does to the packets leaving an
+ * interface; parsed, merged, chosen and written back as text in impair.c ---- */
+
+#define NSL_PERCENT_ONE 1000000000u     /* 100% in an impairment's probabilities */
+#define NSL_IMPAIR_TIME_MAX 60000000ull /* delay and jitter: at most 60 s, in us */
+
+enum nsl_impair_key {
+	NSL_IMP_DELAY = 1 << 0,
+	NSL_IMP_JITTER = 1 << 1,
+	NSL_IMP_LOSS = 1 << 2,
+	NSL_IMP_DUPLICATE = 1 << 3,
+	NSL_IMP_CORRUPT = 1 << 4,
+	NSL_IMP_REORDER = 1 << 5,
+	NSL_IMP_RATE = 1 << 6,
+};
+#define NSL_IMP_KEYS 7
+
+struct nsl_impair {
+	unsigned set;             /* NSL_IMP_* written (a 0 written overrides, unset does not) */
+	uint64_t delay, jitter;   /* microseconds */
+	uint32_t loss, duplicate; /* probabilities: NSL_PERCENT_ONE is 100% */
+	uint32_t corrupt, reorder;
+	uint64_t rate; /* bytes per second, 0: none */
+};
+
+/* What carries an impairment: netem when anything but a rate is non-zero (the rate goes
+ * with it), a token bucket (tbf) for a rate alone, nothing when all is zero. */
+enum nsl_qdisc { NSL_QDISC_NONE, NSL_QDISC_TBF, NSL_QDISC_NETEM };
+
+/* The key names, in the order of the bits ("delay", "jitter", ... "rate"). */
+extern const char *const nsl_impair_keys[NSL_IMP_KEYS];
+/* One value as the topology writes it: key is NSL_IMP_*; false with *ret_why (a static
+ * text: what is wrong and what is expected) on anything else. */
+bool nsl_impair_parse_value(unsigned key, const char *s, struct nsl_impair *im,
+                            const char **ret_why);
+/* "20ms" "1.5s" "250us"; "1%" "0.1%"; "10mbit": the shortest exact text of a value. */
+const char *nsl_time_str(uint64_t us, char *buf, size_t size);
+const char *nsl_percent_str(uint32_t p, char *buf, size_t size);
+const char *nsl_rate_str(uint64_t bytes_per_sec, char *buf, size_t size);
+/* The value of one key (0: none), and its text. */
+uint64_t nsl_impair_value(const struct nsl_impair *im, unsigned key);
+const char *nsl_impair_value_str(const struct nsl_impair *im, unsigned key, char *buf, size_t size);
+/* over's keys that are set replace base's. */
+void nsl_impair_merge(struct nsl_impair *base, const struct nsl_impair *over);
+/* What a combination of values breaks of netem's rules ("jitter needs a delay"), with the key
+ * it is about; NULL if none. */
+const char *nsl_impair_check(const struct nsl_impair *im, unsigned *ret_key);
+enum nsl_qdisc nsl_impair_qdisc(const struct nsl_impair *im);
+/* netem's queue, in packets: the bandwidth-delay product of delay + jitter + 100 ms at the
+ * rate (1 Gbit/s without one), in 1500-byte packets, at least 1000 (netem's default). */
+uint32_t nsl_impair_limit(const struct nsl_impair *im);
+bool nsl_impair_equal(const struct nsl_impair *a, const struct nsl_impair *b);
+
 /* ---- the model ---- */
 
 enum nsl_iface_kind {
@@ -93,7 +146,8 @@ struct nsl_iface {
 	bool up;                         /* default true */
 	char device[NSL_IFNAME_MAX + 1]; /* host device to move in, "" if none */
 	int link;                        /* index in topology links, -1 if none (validation) */
-	int bridge; /* index of the bridge this is a port of, -1 (validation) */
+	int bridge;               /* index of the bridge this is a port of, -1 (validation) */
+	struct nsl_impair impair; /* of the packets it sends: over its link's, key by key */
 };
 
 struct nsl_bridge {
@@ -172,8 +226,9 @@ struct nsl_endpoint {
 
 struct nsl_link {
 	struct nsl_endpoint ends[2];
-	uint32_t mtu;  /* 0: kernel default; interfaces.X.mtu overrides per end */
-	uint64_t rate; /* bytes per second, 0: none */
+	uint32_t mtu;             /* 0: kernel default; interfaces.X.mtu overrides per end */
+	uint64_t rate;            /* bytes per second, 0: none */
+	struct nsl_impair impair; /* both directions; an end's own impair overrides it */
 };
 
 struct nsl_host {
@@ -231,6 +286,12 @@ enum nsl_format nsl_topology_format(const char *file_name, const char *text, siz
 /* The metric the kernel gives a route: as written, else 0 (IPv4) or 1024 (IPv6); for IPv6
  * also 1024 when written 0, as the kernel reads it. */
 uint32_t nsl_route_metric(const struct nsl_route *r);
+
+/* The impairment of the packets leaving an interface, as the topology says: its link's
+ * `impair`, its own `impair` over it key by key, and the link's `rate` (validation refuses
+ * both rates on one link). All zero for what is no link end. */
+void nsl_iface_impair(const struct nsl_topology *t, const struct nsl_iface *f,
+                      struct nsl_impair *ret);
 
 /* Find a node by name, -1 if none. */
 int nsl_topology_node(const struct nsl_topology *t, const char *name);

@@ -556,6 +556,7 @@ int nsl_topology_validate(struct nsl_topology *t, struct nsl_diags *diags)
 		nsl_v_err_key(&c, p, "no link has this host end");
 	}
 	check_mtu(&c, "host", t->host.ifaces, t->host.n_ifaces);
+	nsl_v_impairs(&c);
 	check_sysctls(&c, NSL_ENDPOINT_HOST, "host", t->host.sysctls, t->host.n_sysctls);
 	free(c.tab);
 	if (r)

@@ -33,6 +33,9 @@ void nsl_v_err(struct vctx *c, const char *path, const char *fmt, ...) NSL_PRINT
 void nsl_v_err_key(struct vctx *c, const char *path, const char *fmt, ...) NSL_PRINTF(3, 4);
 /* A node's interface by name (node: an index or NSL_ENDPOINT_HOST), NULL if none. */
 struct nsl_iface *nsl_v_iface(const struct vctx *c, int node, const char *name);
+/* Impairments (impair.c): only on link ends, one rate per direction, netem's rules on what
+ * each direction gets (its link's over its end's). */
+void nsl_v_impairs(struct vctx *c);
 /* Routes of a node (validate_routes.c): 0 or -ENOMEM. */
 int nsl_v_routes(struct vctx *c, int node);
 
