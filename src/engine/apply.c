@@ -389,6 +389,10 @@ static int do_request(struct nsl_apply *a, const struct nsl_op *op, struct nsl_e
 	case NSL_OP_RATE:
 		rc = nsl_nl_tbf_add(nl, ifindex, f->name, op->rate, err);
 		break;
+	case NSL_OP_IMPAIR:
+		rc = nsl_nl_netem_set(nl, ifindex, f->name, &op->impair.im, op->impair.limit, false,
+		                      err);
+		break;
 	default:
 		rc = nsl_err_set(err, EINVAL, "plan: operation %d is no request", op->kind);
 	}

@@ -74,6 +74,71 @@ static int check_fds(const struct nsl_topology *t, struct nsl_err *err)
 	return 0;
 }
 
+/* The first link end whose packets need the qdisc `want`, as a JSON path; false if none. */
+static bool needs_qdisc(const struct nsl_topology *t, enum nsl_qdisc want, char *path, size_t size)
+{
+	for (size_t l = 0; l < t->n_links; l++) {
+		const struct nsl_link *k = &t->links[l];
+		for (int e = 0; e < 2; e++) {
+			const struct nsl_endpoint *ep = &k->ends[e];
+			const struct nsl_iface *f = NULL;
+			struct nsl_impair im;
+			const struct nsl_iface *list = ep->node == NSL_ENDPOINT_HOST
+			                                   ? t->host.ifaces
+			                                   : t->nodes[ep->node].ifaces;
+			size_t n = ep->node == NSL_ENDPOINT_HOST ? t->host.n_ifaces
+			                                         : t->nodes[ep->node].n_ifaces;
+			for (size_t i = 0; i < n && !f; i++)
+				if (list[i].link == (int)l && !strcmp(list[i].name, ep->ifname))
+					f = &list[i];
+			if (!f)
+				continue;
+			nsl_iface_impair(t, f, &im);
+			if (nsl_impair_qdisc(&im) != want)
+				continue;
+			if (want == NSL_QDISC_TBF && k->rate)
+				nsl_fmt(path, size, "links[%zu].rate", l);
+			else if (f->impair.set)
+				nsl_fmt(path, size, "%s%s.interfaces.%s.impair",
+				        ep->node == NSL_ENDPOINT_HOST ? "host" : "nodes.",
+				        ep->node == NSL_ENDPOINT_HOST ? ""
+				                                      : t->nodes[ep->node].name,
+				        f->name);
+			else
+				nsl_fmt(path, size, "links[%zu].impair", l);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* netem for impairments, tbf for rates: before anything is built. */
+static int check_qdiscs(const struct nsl_topology *t, struct nsl_err *err)
+{
+	static const struct {
+		enum nsl_qdisc q;
+		const char *kind, *what;
+	} need[] = {{NSL_QDISC_NETEM, "netem", "impairments"}, {NSL_QDISC_TBF, "tbf", "rates"}};
+	struct utsname u;
+
+	for (size_t i = 0; i < NSL_ARRAY_SIZE(need); i++) {
+		char path[2 * NSL_NAME_MAX + 64];
+		int rc;
+		if (!needs_qdisc(t, need[i].q, path, sizeof(path)))
+			continue;
+		rc = nsl_nl_qdisc_probe(need[i].kind, err);
+		if (rc < 0)
+			return rc;
+		if (rc == 0)
+			return nsl_err_set(err, EOPNOTSUPP,
+			                   "%s: %s need the kernel's %s qdisc (module sch_%s), and "
+			                   "kernel %s has none",
+			                   path, need[i].what, need[i].kind, need[i].kind,
+			                   uname(&u) == 0 ? u.release : "(unknown)");
+	}
+	return 0;
+}
+
 static int check_device(const struct nsl_node *n, const struct nsl_iface *f, struct nsl_nl *host,
                         struct nsl_device_fact *d, struct nsl_err *err)
 {
@@ -190,6 +255,8 @@ int nsl_host_check(const struct nsl_topology *t, const char *lab, struct nsl_nl 
 		rc = check_ns_limits(t, err);
 	if (rc == 0)
 		rc = check_fds(t, err);
+	if (rc == 0)
+		rc = check_qdiscs(t, err);
 	if (rc < 0)
 		return rc;
 	for (size_t i = 0; i < t->n_nodes; i++)

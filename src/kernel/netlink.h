@@ -67,9 +67,30 @@ int nsl_nl_addr_add(struct nsl_nl *nl, int ifindex, const char *ifname, const st
                     struct nsl_err *err) NSL_MUST_USE;
 int nsl_nl_route_add(struct nsl_nl *nl, const struct nsl_route *r, int ifindex,
                      struct nsl_err *err) NSL_MUST_USE;
-/* Token bucket on an interface's root. */
+/* What leaves an interface (netlink_qdisc.c): its root qdisc. replace false: created where
+ * the interface has none (up); true: one atomic replace of whatever is there (a change in
+ * place for the same kind). nsl_nl_tbf_add is nsl_nl_tbf_set at up. */
 int nsl_nl_tbf_add(struct nsl_nl *nl, int ifindex, const char *ifname, uint64_t bytes_per_sec,
                    struct nsl_err *err) NSL_MUST_USE;
+int nsl_nl_tbf_set(struct nsl_nl *nl, int ifindex, const char *ifname, uint64_t bytes_per_sec,
+                   bool replace, struct nsl_err *err) NSL_MUST_USE;
+int nsl_nl_netem_set(struct nsl_nl *nl, int ifindex, const char *ifname,
+                     const struct nsl_impair *im, uint32_t limit, bool replace,
+                     struct nsl_err *err) NSL_MUST_USE;
+/* Back to the kernel's default qdisc (synchronous; none to remove is no error). */
+int nsl_nl_qdisc_clear(struct nsl_nl *nl, int ifindex, const char *ifname,
+                       struct nsl_err *err) NSL_MUST_USE;
+/* The root qdiscs of the socket's namespace, netem's and tbf's read back as impairments. */
+struct nsl_qdisc_info {
+	int ifindex;
+	char kind[16];
+	struct nsl_impair impair;
+};
+int nsl_nl_qdisc_list(struct nsl_nl *nl, struct nsl_qdisc_info **ret, size_t *ret_n,
+                      struct nsl_err *err) NSL_MUST_USE;
+/* Whether the kernel has the qdisc "netem" or "tbf": 1 yes, 0 no (tried in a throwaway
+ * namespace, which loads its module where the kernel can), negative on other errors. */
+int nsl_nl_qdisc_probe(const char *kind, struct nsl_err *err) NSL_MUST_USE;
 
 /* Synchronous look-ups (flushes first). */
 struct nsl_link_info {

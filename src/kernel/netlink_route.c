@@ -1,4 +1,4 @@
-/* The route-netlink door: addresses, routes, qdiscs, and what the host's routes say. */
+/* The route-netlink door: addresses, routes, and what the host's routes say. */
 #include <arpa/inet.h>
 #include <linux/nexthop.h>
 #include <linux/pkt_sched.h>
@@ -12,8 +12,6 @@
 #include <netlink/attr.h>
 #include <netlink/msg.h>
 #include <netlink/route/addr.h>
-#include <netlink/route/qdisc.h>
-#include <netlink/route/qdisc/tbf.h>
 #include <netlink/route/route.h>
 
 #include "kernel/netlink_impl.h"
@@ -107,36 +105,6 @@ out:
 	if (rc < 0)
 		return nsl_err_set(err, ENOMEM, "%s: cannot build request", what);
 	return nsl_nl_send(nl, msg, err, "%s", what);
-}
-
-int nsl_nl_tbf_add(struct nsl_nl *nl, int ifindex, const char *ifname, uint64_t bytes_per_sec,
-                   struct nsl_err *err)
-{
-	struct rtnl_qdisc *q = rtnl_qdisc_alloc();
-	struct nl_msg *msg = NULL;
-	int rc = -ENOMEM;
-	/* Bucket: enough for 10 ms at the rate, never less than a few full frames. */
-	uint64_t bucket = bytes_per_sec / 100;
-
-	if (bucket < 16384)
-		bucket = 16384;
-	if (bytes_per_sec > INT32_MAX)
-		return nsl_err_set(err, ERANGE, "rate on %s: above what tbf takes (%d bytes/s)",
-		                   ifname, INT32_MAX);
-	if (q) {
-		rtnl_tc_set_ifindex(TC_CAST(q), ifindex);
-		rtnl_tc_set_parent(TC_CAST(q), TC_H_ROOT);
-		rtnl_tc_set_handle(TC_CAST(q), TC_HANDLE(1, 0));
-		if (rtnl_tc_set_kind(TC_CAST(q), "tbf") == 0) {
-			rtnl_qdisc_tbf_set_rate(q, (int)bytes_per_sec, (int)bucket, 0);
-			rtnl_qdisc_tbf_set_limit_by_latency(q, 50000); /* 50 ms of queue */
-			rc = rtnl_qdisc_build_add_request(q, NLM_F_CREATE | NLM_F_EXCL, &msg);
-		}
-	}
-	rtnl_qdisc_put(q);
-	if (rc < 0)
-		return nsl_err_set(err, ENOMEM, "rate on %s: cannot build request", ifname);
-	return nsl_nl_send(nl, msg, err, "rate limit on %s", ifname);
 }
 
 /* ---- look-ups: one request, read until its answer is complete ---- */
