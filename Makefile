@@ -13,7 +13,8 @@ LDLIBS += $(PKG_LIBS)
 
 # The layers, one folder each (see the README's map). The pure core (base, model, and the
 # on-disk formats of state: no kernel, no root) is all the unit tests link.
-CORE_SRCS := $(sort $(wildcard src/base/*.c src/model/*.c)) src/state/journal.c src/state/labstate.c
+CORE_SRCS := $(sort $(wildcard src/base/*.c src/model/*.c)) src/state/journal.c src/state/labstate.c \
+	src/state/runtime.c
 ALL_SRCS := $(sort $(wildcard src/*/*.c))
 HEADERS := $(wildcard src/*/*.h)
 KERNEL_SRCS := $(filter-out $(CORE_SRCS) src/cli/main.c,$(ALL_SRCS))

@@ -11,6 +11,7 @@
 
 #include "state/journal.h"
 #include "state/labstate.h"
+#include "state/runtime.h"
 
 static char *format_all(const struct nsl_rec *recs, size_t n)
 {
@@ -210,13 +211,79 @@ static void test_labstate_round_trip(void **state)
 	assert_int_equal(nsl_labstate_parse("not json", &back, &err), -EBADMSG);
 }
 
+/* runtime.json: every field back as it was, impairments exactly (the smallest steps of each
+ * unit, 100%, the top rate), an emptied impairment told from none; damage and newer
+ * versions refused. */
+static void test_runtime_round_trip(void **state)
+{
+	struct nsl_runtime r = {.version = NSL_RUNTIME_VERSION, .changes = 7}, back;
+	struct nsl_runtime_iface *f;
+	struct nsl_err err = {0};
+	char *text = NULL, *again = NULL;
+
+	(void)state;
+	f = nsl_runtime_iface(&r, "r1", "eth0", true);
+	assert_non_null(f);
+	f->link_down = f->admin_down = true;
+	f->has_impair = true;
+	f->impair = (struct nsl_impair){.delay = 1500001,
+	                                .jitter = 1,
+	                                .loss = 1,
+	                                .duplicate = NSL_PERCENT_ONE,
+	                                .corrupt = 12345678,
+	                                .reorder = 250000000,
+	                                .rate = NSL_RATE_MAX};
+	f = nsl_runtime_iface(&r, "host", "lab.0", true);
+	f->link_down = true;
+	f->has_impair = true; /* cleared: an impairment of nothing */
+	f->pending = true;
+	f = nsl_runtime_iface(&r, "r2", "eth1", true);
+	assert_ptr_equal(nsl_runtime_iface(&r, "r2", "eth1", false), f);
+	assert_null(nsl_runtime_iface(&r, "r2", "eth2", false));
+	assert_int_equal(r.n, 3);
+
+	assert_int_equal(nsl_runtime_format(&r, &text, &err), 0);
+	assert_int_equal(nsl_runtime_parse(text, &back, &err), 0);
+	assert_int_equal(back.n, 3);
+	assert_int_equal(back.changes, 7);
+	for (size_t i = 0; i < 3; i++) {
+		const struct nsl_runtime_iface *a = &r.ifaces[i], *b = &back.ifaces[i];
+		assert_string_equal(a->node, b->node);
+		assert_string_equal(a->name, b->name);
+		assert_int_equal(a->link_down, b->link_down);
+		assert_int_equal(a->admin_down, b->admin_down);
+		assert_int_equal(a->has_impair, b->has_impair);
+		assert_int_equal(a->pending, b->pending);
+		assert_true(nsl_impair_equal(&a->impair, &b->impair));
+	}
+	assert_int_equal(nsl_runtime_format(&back, &again, &err), 0);
+	assert_string_equal(text, again);
+	nsl_runtime_free(&back);
+	nsl_runtime_free(&r);
+	free(text);
+	free(again);
+
+	assert_int_equal(
+	    nsl_runtime_parse("{\"version\": 2, \"changes\": 0, \"interfaces\": []}", &back, &err),
+	    -EPROTONOSUPPORT);
+	assert_non_null(strstr(err.msg, "newer"));
+	assert_int_equal(nsl_runtime_parse("{\"version\": 1, \"changes\": 1, \"interfaces\": "
+	                                   "[{\"node\": \"a\", \"interface\": \"e\", "
+	                                   "\"link_down\": false, \"admin_down\": false, "
+	                                   "\"pending\": false, \"impair\": {\"delay\": \"20\"}}]}",
+	                                   &back, &err),
+	                 -EBADMSG);
+	assert_non_null(strstr(err.msg, "interface 0"));
+	assert_int_equal(nsl_runtime_parse("{\"version\": 1}", &back, &err), -EBADMSG);
+	assert_int_equal(nsl_runtime_parse("", &back, &err), -EBADMSG);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_journal_round_trip),
-	    cmocka_unit_test(test_journal_v0),
-	    cmocka_unit_test(test_journal_refusals),
-	    cmocka_unit_test(test_labstate_round_trip),
+	    cmocka_unit_test(test_journal_round_trip), cmocka_unit_test(test_journal_v0),
+	    cmocka_unit_test(test_journal_refusals),   cmocka_unit_test(test_labstate_round_trip),
+	    cmocka_unit_test(test_runtime_round_trip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
