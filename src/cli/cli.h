@@ -25,6 +25,9 @@ int nsl_cmd_exec(int argc, char **argv);
 int nsl_cmd_status(int argc, char **argv);
 int nsl_cmd_validate(int argc, char **argv);
 int nsl_cmd_graph(int argc, char **argv);
+int nsl_cmd_link(int argc, char **argv);
+int nsl_cmd_impair(int argc, char **argv);
+int nsl_cmd_capture(int argc, char **argv);
 
 /* Prints "nslab: " + message to stderr. */
 void nsl_cli_error(const char *fmt, ...) NSL_PRINTF(1, 2);
@@ -42,4 +45,8 @@ int nsl_cli_lab_arg(const char *arg, bool file_ok, char *buf, size_t size);
 int nsl_cli_labs(char ***ret, size_t *ret_n);
 /* The lab to use when none is named: the only one that is up. */
 int nsl_cli_only_lab(char *buf, size_t size);
+/* The lab of commands that name interfaces as NODE:IF: lab (from -l) if set, else the one
+ * that "LAB.NODE:IF" names (all alike; the "LAB." is cut off in place), else the only lab
+ * that is up. Prints the problem; -EINVAL. */
+int nsl_cli_end_lab(const char *cmd, char *lab, size_t size, char **specs, size_t n);
 #endif

@@ -10,10 +10,61 @@
 #include "kernel/ns.h"
 #include "kernel/proc.h"
 #include "state/labstate.h"
+#include "state/runtime.h"
 #include "state/statedir.h"
 
-static cJSON *node_interfaces(const char *lab, const struct nsl_labstate_node *n)
+#ifndef IFF_LOWER_UP
+#define IFF_LOWER_UP 0x10000 /* <linux/if.h> */
+#endif
+
+static const char *const operstates[] = {"unknown", "notpresent", "down", "lowerlayerdown",
+                                         "testing", "dormant",    "up"};
+
+/* An impairment as the topology writes one: its non-zero keys. */
+static cJSON *impair_json(const struct nsl_impair *im)
 {
+	cJSON *o = cJSON_CreateObject();
+
+	for (unsigned k = 0; o && k < NSL_IMP_KEYS; k++) {
+		char v[32];
+		if (nsl_impair_value(im, 1u << k))
+			cJSON_AddStringToObject(o, nsl_impair_keys[k],
+			                        nsl_impair_value_str(im, 1u << k, v, sizeof(v)));
+	}
+	return o;
+}
+
+/* What the kernel does to the packets leaving an interface and what `nslab link` and
+ * `nslab impair` did to it. */
+static void iface_runtime(cJSON *o, const struct nsl_link_info *li, const struct nsl_qdisc_info *q,
+                          size_t n_q, const struct nsl_runtime *rt, const char *node)
+{
+	const struct nsl_runtime_iface *r =
+	    rt ? nsl_runtime_iface((struct nsl_runtime *)rt, node, li->name, false) : NULL;
+
+	cJSON_AddBoolToObject(o, "carrier", (li->flags & IFF_LOWER_UP) != 0);
+	cJSON_AddStringToObject(
+	    o, "operstate",
+	    li->operstate < NSL_ARRAY_SIZE(operstates) ? operstates[li->operstate] : "unknown");
+	for (size_t i = 0; i < n_q; i++) {
+		if (q[i].ifindex != li->ifindex)
+			continue;
+		if (!strcmp(q[i].kind, "netem") || !strcmp(q[i].kind, "tbf")) {
+			cJSON_AddItemToObject(o, "impair", impair_json(&q[i].impair));
+			cJSON_AddStringToObject(o, "qdisc", q[i].kind);
+		}
+	}
+	if (r && r->link_down)
+		cJSON_AddStringToObject(o, "link", "down");
+	if (r && r->pending)
+		cJSON_AddBoolToObject(o, "change_pending", true);
+}
+
+static cJSON *node_interfaces(const char *lab, const struct nsl_labstate_node *n,
+                              const struct nsl_runtime *rt)
+{
+	_cleanup_free_ struct nsl_qdisc_info *qd = NULL;
+	size_t n_qd = 0;
 	char path[sizeof(NSL_NETNS_DIR) + 2 * NSL_NAME_MAX + 4];
 	_cleanup_free_ struct nsl_link_info *links = NULL;
 	_cleanup_free_ struct nsl_addr_info *addrs = NULL;
@@ -29,8 +80,9 @@ static cJSON *node_interfaces(const char *lab, const struct nsl_labstate_node *n
 	if (!arr || nsl_netns_open_bound(path, &fd, &id) <= 0)
 		return arr;
 	if (id.ino == n->netns_ino && id.dev == n->netns_dev && nsl_nl_open(&nl, fd, &err) == 0) {
-		if (nsl_nl_link_list(&nl, &links, &n_links, &err) == 0)
-			(void)!nsl_nl_addr_list(&nl, 0, &addrs, &n_addrs, &err);
+		if (nsl_nl_link_list(&nl, &links, &n_links, &err) == 0 &&
+		    nsl_nl_addr_list(&nl, 0, &addrs, &n_addrs, &err) == 0)
+			(void)!nsl_nl_qdisc_list(&nl, &qd, &n_qd, &err);
 		nsl_nl_close(&nl);
 	}
 	close(fd);
@@ -49,6 +101,7 @@ static cJSON *node_interfaces(const char *lab, const struct nsl_labstate_node *n
 		}
 		if (links[i].kind[0])
 			cJSON_AddStringToObject(o, "kind", links[i].kind);
+		iface_runtime(o, &links[i], qd, n_qd, rt, n->name);
 		a = cJSON_AddArrayToObject(o, "addresses");
 		for (size_t k = 0; k < n_addrs; k++) {
 			char buf[64];
@@ -64,7 +117,9 @@ static cJSON *node_interfaces(const char *lab, const struct nsl_labstate_node *n
 int nsl_status_lab(const char *lab, cJSON **ret, struct nsl_err *err)
 {
 	struct nsl_statedir sd;
-	_cleanup_free_ char *text = NULL;
+	_cleanup_free_ char *text = NULL, *rtext = NULL;
+	struct nsl_runtime rt = {0};
+	bool have_rt = false;
 	struct nsl_labstate st;
 	cJSON *o, *nodes;
 	int rc;
@@ -75,6 +130,8 @@ int nsl_status_lab(const char *lab, cJSON **ret, struct nsl_err *err)
 		rc = nsl_state_open(&sd, lab, false, err);
 	if (rc > 0)
 		rc = nsl_state_read_file(&sd, "state.json", &text, err) < 0 ? -EIO : 1;
+	if (rc > 0 && nsl_state_read_file(&sd, "runtime.json", &rtext, NULL) > 0)
+		have_rt = nsl_runtime_parse(rtext, &rt, NULL) == 0;
 	nsl_state_close(&sd);
 	if (rc <= 0)
 		return rc;
@@ -83,6 +140,7 @@ int nsl_status_lab(const char *lab, cJSON **ret, struct nsl_err *err)
 		return nsl_err_set(err, ENOMEM, "out of memory");
 	cJSON_AddStringToObject(o, "name", lab);
 	if (!text || nsl_labstate_parse(text, &st, NULL) < 0) {
+		nsl_runtime_free(&rt);
 		cJSON_AddStringToObject(o, "state", "building or broken");
 		*ret = o;
 		return 1;
@@ -106,8 +164,12 @@ int nsl_status_lab(const char *lab, cJSON **ret, struct nsl_err *err)
 			close(fd);
 		cJSON_AddStringToObject(no, "netns", ns);
 		cJSON_AddStringToObject(no, "hostname", n->hostname);
-		cJSON_AddItemToObject(no, "interfaces", node_interfaces(lab, n));
+		cJSON_AddItemToObject(no, "interfaces",
+		                      node_interfaces(lab, n, have_rt ? &rt : NULL));
 	}
+	if (have_rt)
+		cJSON_AddNumberToObject(o, "runtime_changes", rt.changes);
+	nsl_runtime_free(&rt);
 	nsl_labstate_free(&st);
 	*ret = o;
 	return 1;

@@ -317,7 +317,7 @@ static bool should_run(const struct nsl_topology *t, int node, const struct nsl_
 	return false;
 }
 
-static bool node_ipv6(const struct nsl_node *n)
+bool nsl_node_ipv6(const struct nsl_node *n)
 {
 	for (size_t s = 0; s < n->n_sysctls; s++)
 		if (strstr(n->sysctls[s].key, "disable_ipv6") && strcmp(n->sysctls[s].value, "0"))
@@ -348,7 +348,7 @@ static void plan_wait(struct builder *b, int node)
 		return;
 	op->wait.ifaces = list;
 	op->wait.n = k;
-	op->wait.ipv6 = n ? node_ipv6(n) : true;
+	op->wait.ipv6 = n ? nsl_node_ipv6(n) : true;
 }
 
 int nsl_plan_build(const struct nsl_topology *t, const char *lab, struct nsl_plan *ret)

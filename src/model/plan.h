@@ -105,6 +105,9 @@ void nsl_plan_free(struct nsl_plan *p);
 /* Human-readable, stable text: one line per operation (golden-file tested). */
 void nsl_plan_print(const struct nsl_plan *p, FILE *out);
 
+/* Whether a node keeps IPv6 on (its sysctls do not turn it off): links wait for their
+ * link-local addresses. */
+bool nsl_node_ipv6(const struct nsl_node *n);
 /* The interface of a node (or the host) an operation names. */
 const struct nsl_iface *nsl_plan_iface(const struct nsl_plan *p, int node, int iface);
 /* Whether a sysctl key of a node names one of its interfaces (written after they exist):
