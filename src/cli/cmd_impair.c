@@ -139,7 +139,7 @@ int nsl_cmd_impair(int argc, char **argv)
 	}
 	if (nsl_cli_end_lab("impair", lab, sizeof(lab), specs, n) < 0)
 		return NSL_EXIT_FAIL;
-	rc = nsl_lab_open(lab, &l, &err);
+	rc = nsl_lab_rt_open(lab, &l, &err);
 	if (rc < 0) {
 		nsl_cli_error("impair: %s", err.msg);
 		return NSL_EXIT_FAIL;
@@ -180,6 +180,6 @@ int nsl_cmd_impair(int argc, char **argv)
 		if (rc < 0)
 			nsl_cli_error("impair %s: %s", name, err.msg);
 	}
-	nsl_lab_close(&l);
+	nsl_lab_rt_close(&l);
 	return rc < 0 ? NSL_EXIT_FAIL : NSL_EXIT_OK;
 }

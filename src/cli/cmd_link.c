@@ -52,7 +52,7 @@ int nsl_cmd_link(int argc, char **argv)
 	}
 	if (nsl_cli_end_lab("link", lab, sizeof(lab), &spec, 1) < 0)
 		return NSL_EXIT_FAIL;
-	rc = nsl_lab_open(lab, &l, &err);
+	rc = nsl_lab_rt_open(lab, &l, &err);
 	if (rc < 0) {
 		nsl_cli_error("link: %s", err.msg);
 		return NSL_EXIT_FAIL;
@@ -60,7 +60,7 @@ int nsl_cmd_link(int argc, char **argv)
 	rc = nsl_lab_end(&l, spec, &e, &err);
 	if (rc == 0)
 		rc = nsl_lab_link_set(&l, &e, !strcmp(state, "up"), &err);
-	nsl_lab_close(&l);
+	nsl_lab_rt_close(&l);
 	if (rc < 0) {
 		nsl_cli_error("link %s %s: %s", spec, state, err.msg);
 		return NSL_EXIT_FAIL;

@@ -54,7 +54,7 @@ static int open_all(const char *lab, struct cap *caps, size_t n, const struct ns
                     struct nsl_err *err)
 {
 	struct nsl_lab_rt l;
-	int rc = nsl_lab_open(lab, &l, err);
+	int rc = nsl_lab_rt_open(lab, &l, err);
 
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		char node[NSL_NAME_MAX + 1];
@@ -72,7 +72,7 @@ static int open_all(const char *lab, struct cap *caps, size_t n, const struct ns
 		} else if ((idx = nsl_topology_node(l.t, node)) < 0) {
 			rc = nsl_err_set(err, ENOENT, "lab %s has no node '%s'", lab, node);
 		} else {
-			rc = nsl_lab_netns(&l, idx, &netns, &caps[i].pidfd, err);
+			rc = nsl_lab_rt_netns(&l, idx, &netns, &caps[i].pidfd, err);
 		}
 		if (rc == 0)
 			rc =
@@ -82,7 +82,7 @@ static int open_all(const char *lab, struct cap *caps, size_t n, const struct ns
 		if (rc < 0)
 			nsl_err_prefix(err, "%s", spec);
 	}
-	nsl_lab_close(&l);
+	nsl_lab_rt_close(&l);
 	return rc;
 }
 

@@ -18,7 +18,7 @@
 #define IF_OPER_UP 6 /* RFC 2863, <linux/if.h> */
 #endif
 
-int nsl_lab_open(const char *lab, struct nsl_lab_rt *l, struct nsl_err *err)
+int nsl_lab_rt_open(const char *lab, struct nsl_lab_rt *l, struct nsl_err *err)
 {
 	_cleanup_free_ char *state = NULL, *topo = NULL, *rt = NULL;
 	struct nsl_diags d = {0};
@@ -70,11 +70,11 @@ int nsl_lab_open(const char *lab, struct nsl_lab_rt *l, struct nsl_err *err)
 	return 0;
 fail:
 	nsl_err_prefix(err, "lab %s", lab);
-	nsl_lab_close(l);
+	nsl_lab_rt_close(l);
 	return rc;
 }
 
-void nsl_lab_close(struct nsl_lab_rt *l)
+void nsl_lab_rt_close(struct nsl_lab_rt *l)
 {
 	if (l->have_st)
 		nsl_labstate_free(&l->st);
@@ -154,8 +154,8 @@ void nsl_end_peer(const struct nsl_lab_rt *l, const struct nsl_end_ref *e, struc
 	ret->link = e->link;
 }
 
-int nsl_lab_netns(const struct nsl_lab_rt *l, int node, int *ret_netns, int *ret_pidfd,
-                  struct nsl_err *err)
+int nsl_lab_rt_netns(const struct nsl_lab_rt *l, int node, int *ret_netns, int *ret_pidfd,
+                     struct nsl_err *err)
 {
 	const struct nsl_labstate_node *n;
 	char path[sizeof(NSL_NETNS_DIR) + 2 * NSL_NAME_MAX + 4];
@@ -202,7 +202,7 @@ static int end_socket(const struct nsl_lab_rt *l, const struct nsl_end_ref *e, s
 	int netns, pidfd, rc;
 
 	nsl_end_name(l, e, name, sizeof(name));
-	rc = nsl_lab_netns(l, e->node, &netns, &pidfd, err);
+	rc = nsl_lab_rt_netns(l, e->node, &netns, &pidfd, err);
 	if (rc < 0)
 		return rc;
 	rc = nsl_nl_open(nl, netns, err);
@@ -345,7 +345,7 @@ static int wait_running(const struct nsl_lab_rt *l, const struct nsl_end_ref *en
 		                          .n = 1,
 		                          .ipv6 = v6};
 	}
-	return nsl_ready_wait(ns, 2, 10000, err);
+	return nsl_ready_wait(ns, 2, 10000, NULL, NULL, err);
 }
 
 int nsl_lab_link_set(struct nsl_lab_rt *l, const struct nsl_end_ref *e, bool up,

@@ -26,8 +26,8 @@ struct nsl_lab_rt {
 };
 
 /* Open a lab that is up, its lock held exclusively; 0, or an error that says why not. */
-int nsl_lab_open(const char *lab, struct nsl_lab_rt *ret, struct nsl_err *err) NSL_MUST_USE;
-void nsl_lab_close(struct nsl_lab_rt *l);
+int nsl_lab_rt_open(const char *lab, struct nsl_lab_rt *ret, struct nsl_err *err) NSL_MUST_USE;
+void nsl_lab_rt_close(struct nsl_lab_rt *l);
 
 /* An end of a link, "NODE:IF" ("host:IF" for a host end). */
 struct nsl_end_ref {
@@ -45,8 +45,8 @@ void nsl_end_peer(const struct nsl_lab_rt *l, const struct nsl_end_ref *e, struc
 
 /* A node's namespace, proven to be the lab's: its holder alive (pid + start time), the bind
  * /run/netns/LAB.NODE the namespace the state recorded. node NSL_ENDPOINT_HOST: -1 for both. */
-int nsl_lab_netns(const struct nsl_lab_rt *l, int node, int *ret_netns, int *ret_pidfd,
-                  struct nsl_err *err) NSL_MUST_USE;
+int nsl_lab_rt_netns(const struct nsl_lab_rt *l, int node, int *ret_netns, int *ret_pidfd,
+                     struct nsl_err *err) NSL_MUST_USE;
 
 /* The link of e down (e set down: its peer loses its carrier) or up (both ends up). */
 int nsl_lab_link_set(struct nsl_lab_rt *l, const struct nsl_end_ref *e, bool up,

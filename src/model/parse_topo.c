@@ -226,7 +226,7 @@ static void parse_root(struct pctx *c, const struct nsl_dnode *root)
 {
 	static const struct key_spec keys[] = {
 	    {"name", J_STRING}, {"description", J_STRING}, {"nodes", J_OBJECT},
-	    {"links", J_ARRAY}, {"host", J_OBJECT},
+	    {"links", J_ARRAY}, {"host", J_OBJECT},        {"tests", J_ARRAY},
 	};
 	const struct nsl_dnode *v;
 	char b[QUOTE_LEN];
@@ -255,6 +255,8 @@ static void parse_root(struct pctx *c, const struct nsl_dnode *root)
 		parse_links(c, v);
 	if (!c->oom && (v = nsl_p_get(root, "host", J_OBJECT)))
 		parse_host(c, v);
+	if (!c->oom && (v = nsl_p_get(root, "tests", J_ARRAY)))
+		nsl_p_tests(c, v);
 	if (!c->oom)
 		nsl_p_check_dup_addrs(c);
 }

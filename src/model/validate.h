@@ -38,5 +38,7 @@ struct nsl_iface *nsl_v_iface(const struct vctx *c, int node, const char *name);
 void nsl_v_impairs(struct vctx *c);
 /* Routes of a node (validate_routes.c): 0 or -ENOMEM. */
 int nsl_v_routes(struct vctx *c, int node);
+/* `after` and the checks (validate_tests.c): 0 or -ENOMEM. */
+int nsl_v_tests(struct vctx *c);
 
 #endif
