@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "cli/output.h"
 #include "engine/capture.h"
 
 #define MAX_IFACES 64
@@ -197,9 +198,9 @@ int nsl_cmd_capture(int argc, char **argv)
 		ret = NSL_EXIT_FAIL;
 	} else {
 		for (size_t i = 0; i < n; i++) {
-			fprintf(stderr, "%s: %lu packet%s captured, %u dropped by the kernel%s%s\n",
-			        c[i].spec, c[i].packets, c[i].packets == 1 ? "" : "s", c[i].dropped,
-			        c[i].end ? "; " : "", c[i].end ? c[i].end : "");
+			nsl_cli_info("%s: %lu packet%s captured, %u dropped by the kernel%s%s",
+			             c[i].spec, c[i].packets, c[i].packets == 1 ? "" : "s",
+			             c[i].dropped, c[i].end ? "; " : "", c[i].end ? c[i].end : "");
 		}
 	}
 	for (size_t i = 0; i < n; i++)

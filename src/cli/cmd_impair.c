@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/output.h"
 #include "engine/runtime.h"
 
 #define MAX_ENDS 64
@@ -179,6 +180,8 @@ int nsl_cmd_impair(int argc, char **argv)
 		rc = nsl_lab_impair_set(&l, &ends[i], &want[i], &err);
 		if (rc < 0)
 			nsl_cli_error("impair %s: %s", name, err.msg);
+		else if (nsl_cli_verbosity() == NSL_VERBOSE)
+			print_impair(name, &want[i]);
 	}
 	nsl_lab_rt_close(&l);
 	return rc < 0 ? NSL_EXIT_FAIL : NSL_EXIT_OK;

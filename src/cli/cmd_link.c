@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/output.h"
 #include "engine/runtime.h"
 
 int nsl_cmd_link(int argc, char **argv)
@@ -60,6 +61,17 @@ int nsl_cmd_link(int argc, char **argv)
 	rc = nsl_lab_end(&l, spec, &e, &err);
 	if (rc == 0)
 		rc = nsl_lab_link_set(&l, &e, !strcmp(state, "up"), &err);
+	if (rc == 0) {
+		struct nsl_end_ref peer;
+		char a[2 * NSL_NAME_MAX + 8], b[2 * NSL_NAME_MAX + 8];
+		nsl_end_peer(&l, &e, &peer);
+		nsl_cli_note("link %s - %s of lab %s: %s", nsl_end_name(&l, &e, a, sizeof(a)),
+		             nsl_end_name(&l, &peer, b, sizeof(b)), lab,
+		             strcmp(state, "up")
+		                 ? "down (the first end set down, the other without "
+		                   "its carrier)"
+		                 : "up, both ends running");
+	}
 	nsl_lab_rt_close(&l);
 	if (rc < 0) {
 		nsl_cli_error("link %s %s: %s", spec, state, err.msg);
