@@ -74,41 +74,38 @@ static int check_fds(const struct nsl_topology *t, struct nsl_err *err)
 	return 0;
 }
 
+/* Whether f's packets need the qdisc `want`; its JSON path if so. */
+static bool end_needs(const struct nsl_topology *t, const char *owner, const struct nsl_iface *f,
+                      enum nsl_qdisc want, char *path, size_t size)
+{
+	struct nsl_impair im;
+
+	nsl_iface_impair(t, f, &im);
+	if (nsl_impair_qdisc(&im) != want)
+		return false;
+	if (f->impair.set)
+		nsl_fmt(path, size, "%s.interfaces.%s.impair", owner, f->name);
+	else if (want == NSL_QDISC_TBF && t->links[f->link].rate)
+		nsl_fmt(path, size, "links[%d].rate", f->link);
+	else
+		nsl_fmt(path, size, "links[%d].impair", f->link);
+	return true;
+}
+
 /* The first link end whose packets need the qdisc `want`, as a JSON path; false if none. */
 static bool needs_qdisc(const struct nsl_topology *t, enum nsl_qdisc want, char *path, size_t size)
 {
-	for (size_t l = 0; l < t->n_links; l++) {
-		const struct nsl_link *k = &t->links[l];
-		for (int e = 0; e < 2; e++) {
-			const struct nsl_endpoint *ep = &k->ends[e];
-			const struct nsl_iface *f = NULL;
-			struct nsl_impair im;
-			const struct nsl_iface *list = ep->node == NSL_ENDPOINT_HOST
-			                                   ? t->host.ifaces
-			                                   : t->nodes[ep->node].ifaces;
-			size_t n = ep->node == NSL_ENDPOINT_HOST ? t->host.n_ifaces
-			                                         : t->nodes[ep->node].n_ifaces;
-			for (size_t i = 0; i < n && !f; i++)
-				if (list[i].link == (int)l && !strcmp(list[i].name, ep->ifname))
-					f = &list[i];
-			if (!f)
-				continue;
-			nsl_iface_impair(t, f, &im);
-			if (nsl_impair_qdisc(&im) != want)
-				continue;
-			if (want == NSL_QDISC_TBF && k->rate)
-				nsl_fmt(path, size, "links[%zu].rate", l);
-			else if (f->impair.set)
-				nsl_fmt(path, size, "%s%s.interfaces.%s.impair",
-				        ep->node == NSL_ENDPOINT_HOST ? "host" : "nodes.",
-				        ep->node == NSL_ENDPOINT_HOST ? ""
-				                                      : t->nodes[ep->node].name,
-				        f->name);
-			else
-				nsl_fmt(path, size, "links[%zu].impair", l);
-			return true;
-		}
+	char owner[NSL_NAME_MAX + 8];
+
+	for (size_t i = 0; i < t->n_nodes; i++) {
+		nsl_fmt(owner, sizeof(owner), "nodes.%s", t->nodes[i].name);
+		for (size_t k = 0; k < t->nodes[i].n_ifaces; k++)
+			if (end_needs(t, owner, &t->nodes[i].ifaces[k], want, path, size))
+				return true;
 	}
+	for (size_t k = 0; k < t->host.n_ifaces; k++)
+		if (end_needs(t, "host", &t->host.ifaces[k], want, path, size))
+			return true;
 	return false;
 }
 
