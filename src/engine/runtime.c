@@ -11,6 +11,7 @@
 #include "kernel/netlink.h"
 #include "kernel/ns.h"
 #include "kernel/proc.h"
+#include "kernel/sysctl.h"
 #include "model/plan.h"
 
 #define RUNTIME_FILE "runtime.json"
@@ -195,7 +196,7 @@ int nsl_lab_rt_netns(const struct nsl_lab_rt *l, int node, int *ret_netns, int *
 /* A socket in e's namespace and e's index there, checked to be the lab's: a veth, and for a
  * host end the lab's mark. */
 static int end_socket(const struct nsl_lab_rt *l, const struct nsl_end_ref *e, struct nsl_nl *nl,
-                      int *ret_ifindex, struct nsl_err *err)
+                      int *ret_ifindex, int *ret_netns, struct nsl_err *err)
 {
 	struct nsl_link_info li;
 	char name[2 * NSL_NAME_MAX + 8], mark[NSL_MARK_MAX];
@@ -206,7 +207,9 @@ static int end_socket(const struct nsl_lab_rt *l, const struct nsl_end_ref *e, s
 	if (rc < 0)
 		return rc;
 	rc = nsl_nl_open(nl, netns, err);
-	if (netns >= 0)
+	if (ret_netns)
+		*ret_netns = netns; /* the caller's now */
+	else if (netns >= 0)
 		close(netns);
 	if (pidfd >= 0)
 		close(pidfd);
@@ -288,11 +291,82 @@ static int restore(const struct nsl_lab_rt *l, const struct nsl_end_ref *e, stru
 	return rc;
 }
 
-/* An end's socket and index, kept for the wait. */
+/* An end's socket, index and namespace, kept for the wait. */
 struct conn {
 	struct nsl_nl nl;
 	int ifindex;
+	int netns; /* -1: the host */
 };
+
+/* The far end of a link that is down keeps its routes over it, marked linkdown, and the
+ * kernel would go on using them: while the link is down, they are skipped
+ * (ignore_routes_with_linkdown on that interface, IPv4 and IPv6), so that traffic fails over
+ * both ways, as it does on the end that was set down, which lost them. Its old values are
+ * recorded first and put back at up. A host end's are the host's: left alone. */
+static const char *const families[2] = {"ipv4", "ipv6"};
+
+struct skip_args {
+	const char *ifname;
+	int values[2]; /* read: out; write: in (-1: leave) */
+	bool write;
+};
+
+static int skip_linkdown(void *arg)
+{
+	struct skip_args *a = arg;
+
+	for (int i = 0; i < 2; i++) {
+		int rc;
+		char v[16];
+		if (!a->write) {
+			rc = nsl_sysctl_iface_read_int(
+			    families[i], a->ifname, "ignore_routes_with_linkdown", &a->values[i]);
+			if (rc == -ENOENT)
+				a->values[i] = -1; /* no IPv6 here */
+			else if (rc < 0)
+				return rc;
+			continue;
+		}
+		if (a->values[i] < 0)
+			continue;
+		nsl_fmt(v, sizeof(v), "%d", a->values[i]);
+		rc = nsl_sysctl_iface_write(families[i], a->ifname, "ignore_routes_with_linkdown",
+		                            v);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int skip_read(const struct nsl_end_ref *e, const struct conn *c, int ret[2],
+                     struct nsl_err *err)
+{
+	struct skip_args a = {.ifname = e->f->name};
+	int rc = nsl_netns_call(c->netns, skip_linkdown, &a);
+
+	if (rc < 0)
+		return nsl_err_set(err, rc, "%s: read ignore_routes_with_linkdown: %s", e->f->name,
+		                   strerror(-rc));
+	ret[0] = a.values[0];
+	ret[1] = a.values[1];
+	return 0;
+}
+
+/* Each family's value (values[i] < 0: leave that family alone). */
+static int skip_write(const struct nsl_end_ref *e, const struct conn *c, const int values[2],
+                      struct nsl_err *err)
+{
+	struct skip_args a = {.ifname = e->f->name, .write = true};
+	int rc;
+
+	a.values[0] = values[0];
+	a.values[1] = values[1];
+	rc = nsl_netns_call(c->netns, skip_linkdown, &a);
+	if (rc < 0)
+		return nsl_err_set(err, rc, "%s: write ignore_routes_with_linkdown: %s", e->f->name,
+		                   strerror(-rc));
+	return 0;
+}
 
 static int set_admin(const struct nsl_lab_rt *l, const struct nsl_end_ref *e, struct conn *c,
                      bool up, struct nsl_err *err)
@@ -348,13 +422,19 @@ static int wait_running(const struct nsl_lab_rt *l, const struct nsl_end_ref *en
 	return nsl_ready_wait(ns, 2, 10000, NULL, NULL, err);
 }
 
+static bool skips(const struct nsl_runtime_iface *r)
+{
+	return r->skip_linkdown[0] >= 0 || r->skip_linkdown[1] >= 0;
+}
+
 int nsl_lab_link_set(struct nsl_lab_rt *l, const struct nsl_end_ref *e, bool up,
                      struct nsl_err *err)
 {
 	struct nsl_end_ref ends[2];
-	struct conn c[2] = {{.nl = {.fd = -1}}, {.nl = {.fd = -1}}};
+	struct conn c[2] = {{.nl = {.fd = -1}, .netns = -1}, {.nl = {.fd = -1}, .netns = -1}};
 	struct nsl_runtime_iface *r[2], old[2];
-	bool set[2], touched = false;
+	int was[2] = {-1, -1};
+	bool set[2], skip, touched = false;
 	int rc;
 
 	nsl_steps_begin(NSL_STEPS_RUNTIME);
@@ -364,7 +444,11 @@ int nsl_lab_link_set(struct nsl_lab_rt *l, const struct nsl_end_ref *e, bool up,
 		return nsl_err_set(err, EINVAL, "the other end of links[%d] is unknown", e->link);
 	rc = entries(l, &ends[0], &ends[1], &r[0], &r[1], err);
 	for (int i = 0; rc == 0 && i < 2; i++)
-		rc = end_socket(l, &ends[i], &c[i].nl, &c[i].ifindex, err);
+		rc = end_socket(l, &ends[i], &c[i].nl, &c[i].ifindex, &c[i].netns, err);
+	/* Down: the far end's routes over the link skipped (its old setting read first). */
+	skip = !up && ends[1].node != NSL_ENDPOINT_HOST && !skips(r[1]);
+	if (rc == 0 && skip)
+		rc = skip_read(&ends[1], &c[1], was, err);
 	if (rc < 0)
 		goto out;
 	/* Down: this end, so that the other loses its carrier, as when a cable is pulled out.
@@ -379,20 +463,39 @@ int nsl_lab_link_set(struct nsl_lab_rt *l, const struct nsl_end_ref *e, bool up,
 	r[0]->admin_down = !up;
 	if (up)
 		r[1]->admin_down = false;
+	if (skip) {
+		r[1]->skip_linkdown[0] = was[0];
+		r[1]->skip_linkdown[1] = was[1];
+	}
 	rc = nsl_step("runtime record", err);
 	if (rc == 0)
 		rc = save(l, err);
 	if (rc == 0)
 		rc = nsl_step("link", err);
+	if (rc == 0 && !up && skips(r[1])) {
+		int ones[2];
+		for (int i = 0; i < 2; i++)
+			ones[i] = r[1]->skip_linkdown[i] >= 0 ? 1 : -1;
+		rc = skip_write(&ends[1], &c[1], ones, err);
+		touched = true;
+	}
 	for (int i = 0; rc == 0 && i < 2; i++) {
 		if (!set[i])
 			continue;
 		rc = set_admin(l, &ends[i], &c[i], up, err);
-		touched |= rc == 0 || i > 0;
+		touched = true;
 	}
 	if (rc == 0)
 		rc =
 		    up ? wait_running(l, ends, c, err) : wait_carrier_lost(l, &ends[1], &c[1], err);
+	/* Up: the far end's setting as it was. */
+	for (int i = 0; rc == 0 && up && i < 2; i++) {
+		if (!skips(r[i]) || ends[i].node == NSL_ENDPOINT_HOST)
+			continue;
+		rc = skip_write(&ends[i], &c[i], r[i]->skip_linkdown, err);
+		if (rc == 0)
+			r[i]->skip_linkdown[0] = r[i]->skip_linkdown[1] = -1;
+	}
 	if (rc < 0) {
 		/* The kernel unchanged: the record as it was. Else it stays pending, as it is. */
 		if (!touched) {
@@ -408,8 +511,11 @@ int nsl_lab_link_set(struct nsl_lab_rt *l, const struct nsl_end_ref *e, bool up,
 	if (rc == 0)
 		rc = save(l, err);
 out:
-	nsl_nl_close(&c[0].nl);
-	nsl_nl_close(&c[1].nl);
+	for (int i = 0; i < 2; i++) {
+		nsl_nl_close(&c[i].nl);
+		if (c[i].netns >= 0)
+			close(c[i].netns);
+	}
 	return rc;
 }
 
@@ -430,7 +536,7 @@ static int replace_qdisc(const struct nsl_lab_rt *l, const struct nsl_end_ref *e
 {
 	struct nsl_nl nl = {.fd = -1};
 	enum nsl_qdisc q = nsl_impair_qdisc(im);
-	int ifindex, rc = end_socket(l, e, &nl, &ifindex, err);
+	int ifindex, rc = end_socket(l, e, &nl, &ifindex, NULL, err);
 	struct utsname u;
 
 	if (rc < 0)

@@ -41,6 +41,12 @@ int nsl_runtime_format(const struct nsl_runtime *r, char **ret, struct nsl_err *
 		ok = ok && cJSON_AddStringToObject(o, "interface", f->name);
 		ok = ok && cJSON_AddBoolToObject(o, "link_down", f->link_down);
 		ok = ok && cJSON_AddBoolToObject(o, "admin_down", f->admin_down);
+		if (ok && (f->skip_linkdown[0] >= 0 || f->skip_linkdown[1] >= 0)) {
+			cJSON *a = cJSON_AddArrayToObject(o, "ignore_routes_with_linkdown_was");
+			ok = a &&
+			     cJSON_AddItemToArray(a, cJSON_CreateNumber(f->skip_linkdown[0])) &&
+			     cJSON_AddItemToArray(a, cJSON_CreateNumber(f->skip_linkdown[1]));
+		}
 		if (ok && f->has_impair) {
 			im = impair_json(&f->impair);
 			ok = im && cJSON_AddItemToObject(o, "impair", im);
@@ -96,7 +102,20 @@ static bool parse_iface(const cJSON *o, struct nsl_runtime_iface *f)
 {
 	const cJSON *im = cJSON_GetObjectItemCaseSensitive(o, "impair");
 
+	const cJSON *was = cJSON_GetObjectItemCaseSensitive(o, "ignore_routes_with_linkdown_was");
+
 	memset(f, 0, sizeof(*f));
+	f->skip_linkdown[0] = f->skip_linkdown[1] = -1;
+	if (was) {
+		if (!cJSON_IsArray(was) || cJSON_GetArraySize(was) != 2)
+			return false;
+		for (int i = 0; i < 2; i++) {
+			const cJSON *v = cJSON_GetArrayItem(was, i);
+			if (!cJSON_IsNumber(v) || v->valuedouble < -1 || v->valuedouble > INT32_MAX)
+				return false;
+			f->skip_linkdown[i] = (int)v->valuedouble;
+		}
+	}
 	if (!get_name(o, "node", f->node, sizeof(f->node)) ||
 	    !get_name(o, "interface", f->name, sizeof(f->name)) ||
 	    !get_bool(o, "link_down", &f->link_down) ||
@@ -174,6 +193,7 @@ struct nsl_runtime_iface *nsl_runtime_iface(struct nsl_runtime *r, const char *n
 		return NULL;
 	f = &r->ifaces[r->n++];
 	memset(f, 0, sizeof(*f));
+	f->skip_linkdown[0] = f->skip_linkdown[1] = -1;
 	nsl_fmt(f->node, sizeof(f->node), "%s", node);
 	nsl_fmt(f->name, sizeof(f->name), "%s", name);
 	return f;

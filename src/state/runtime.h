@@ -18,9 +18,11 @@
 struct nsl_runtime_iface {
 	char node[NSL_NAME_MAX + 1]; /* a node, or "host" for a host end */
 	char name[NSL_IFNAME_MAX + 1];
-	bool link_down;  /* its link was put down by `nslab link` */
-	bool admin_down; /* and this is the end set down */
-	bool has_impair; /* `nslab impair` set impair (all zero: cleared) */
+	bool link_down;       /* its link was put down by `nslab link` */
+	bool admin_down;      /* and this is the end set down */
+	int skip_linkdown[2]; /* the old ignore_routes_with_linkdown (IPv4, IPv6) of this end
+	                       * while a link down has it set (it is the far end); -1: untouched */
+	bool has_impair;      /* `nslab impair` set impair (all zero: cleared) */
 	struct nsl_impair impair;
 	bool pending; /* a change of it was begun and not seen through */
 };

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # nslab link NODE:IF down|up: the end set down, the other end without its carrier (as when a
 # cable is pulled out), both shown by status; a ping between two loopback addresses fails
-# over to the second of two parallel links (route metrics; the far side ignores routes over
-# a link without carrier) and comes back to the first after up, which puts back the routes
-# and IPv6 addresses the down took. Also a bridge port and a host end; refusals.
+# over to the second of two parallel links, both ways, by route metrics alone (the end set
+# down loses its routes over the link; the far end skips its own while the link is down) and
+# comes back to the first after up, which puts back the routes and IPv6 addresses the down
+# took and the far end's setting. Also a bridge port and a host end; refusals.
 # quick
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -25,7 +26,6 @@ F=$(write_topo link <<EOF
                   { "to": "fd61:9::/64", "via": "fd61:1::2" } ]
     },
     "h2": {
-      "sysctls": { "net.ipv4.conf.all.ignore_routes_with_linkdown": 1 },
       "interfaces": {
         "lo": { "addresses": ["10.61.9.2/32", "fd61:9::2/128"] },
         "eth0": { "addresses": ["10.61.1.2/24", "fd61:1::2/64"] },
@@ -78,15 +78,21 @@ assert_jq "$(ip -n "$LAB.h1" -j link show eth0)" '.[0].flags | index("UP") | not
 p=$(ip -n "$LAB.h2" -j link show eth0)
 assert_jq "$p" '.[0].flags | index("UP")' "h2:eth0 stays up"
 assert_jq "$p" '.[0].flags | index("NO-CARRIER")' "h2:eth0 lost its carrier"
-assert_jq "$p" '.[0].operstate == "DOWN"' "h2:eth0 operstate DOWN"
+assert_jq "$p" '.[0].operstate | IN("DOWN", "LOWERLAYERDOWN")' "h2:eth0 operstate DOWN (6.18) or LOWERLAYERDOWN (6.1)"
 s=$(iface_json h2 eth0)
-assert_jq "$s" '.link == "down" and .carrier == false and .operstate == "down" and .state == "up"' "status: h2:eth0 link down, no carrier"
+assert_jq "$s" '.link == "down" and .carrier == false and (.operstate | IN("down", "lowerlayerdown")) and .state == "up"' \
+	"status: h2:eth0 link down, no carrier"
 assert_jq "$(iface_json h1 eth0)" '.link == "down" and .state == "down"' "status: h1:eth0 link down, set down"
 run nsl status "$LAB"
 assert_contains "$out" "no-carrier" "status text"
 assert_contains "$out" "(link down)" "status text"
 assert_jq "$(ip -n "$LAB.h2" -j route show 10.61.9.1)" 'any(.[]; (.flags // []) | index("linkdown"))' \
 	"h2 marks its route over the dead link linkdown"
+skip_of() {
+	nx "$LAB" h2 cat "/proc/sys/net/$1/conf/eth0/ignore_routes_with_linkdown"
+}
+assert_eq 1 "$(skip_of ipv4)" "h2:eth0 skips IPv4 routes over the dead link"
+assert_eq 1 "$(skip_of ipv6)" "h2:eth0 skips IPv6 routes over the dead link"
 pings_via eth1 "failed over to the metric-20 route"
 ping_fails "$LAB" h2 10.61.1.1
 
@@ -102,6 +108,8 @@ assert_jq "$(ip -n "$LAB.h1" -j -6 route show fd61:9::/64)" 'any(.[]; .gateway =
 assert_jq "$(ip -n "$LAB.h1" -j addr show eth0)" \
 	'.[0].addr_info | any(.local == "fd61:1::1") and any(.local == "10.61.1.1")' "h1:eth0 has its addresses again"
 assert_jq "$(iface_json h2 eth0)" '(.link // "") != "down" and .carrier == true' "status: link up again"
+assert_eq 0 "$(skip_of ipv4)" "h2:eth0's setting as it was (IPv4)"
+assert_eq 0 "$(skip_of ipv6)" "h2:eth0's setting as it was (IPv6)"
 pings_via eth0 "back on the metric-10 route"
 ping_ok "$LAB" h1 fd61:9::2 -I fd61:1::1
 

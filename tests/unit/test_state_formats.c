@@ -233,6 +233,11 @@ static void test_runtime_round_trip(void **state)
 	                                .corrupt = 12345678,
 	                                .reorder = 250000000,
 	                                .rate = NSL_RATE_MAX};
+	f = nsl_runtime_iface(&r, "r2", "eth0", true);
+	assert_int_equal(f->skip_linkdown[0], -1);
+	f->link_down = true;
+	f->skip_linkdown[0] = 0;
+	f->skip_linkdown[1] = 1;
 	f = nsl_runtime_iface(&r, "host", "lab.0", true);
 	f->link_down = true;
 	f->has_impair = true; /* cleared: an impairment of nothing */
@@ -240,13 +245,13 @@ static void test_runtime_round_trip(void **state)
 	f = nsl_runtime_iface(&r, "r2", "eth1", true);
 	assert_ptr_equal(nsl_runtime_iface(&r, "r2", "eth1", false), f);
 	assert_null(nsl_runtime_iface(&r, "r2", "eth2", false));
-	assert_int_equal(r.n, 3);
+	assert_int_equal(r.n, 4);
 
 	assert_int_equal(nsl_runtime_format(&r, &text, &err), 0);
 	assert_int_equal(nsl_runtime_parse(text, &back, &err), 0);
-	assert_int_equal(back.n, 3);
+	assert_int_equal(back.n, 4);
 	assert_int_equal(back.changes, 7);
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < 4; i++) {
 		const struct nsl_runtime_iface *a = &r.ifaces[i], *b = &back.ifaces[i];
 		assert_string_equal(a->node, b->node);
 		assert_string_equal(a->name, b->name);
@@ -254,6 +259,8 @@ static void test_runtime_round_trip(void **state)
 		assert_int_equal(a->admin_down, b->admin_down);
 		assert_int_equal(a->has_impair, b->has_impair);
 		assert_int_equal(a->pending, b->pending);
+		assert_int_equal(a->skip_linkdown[0], b->skip_linkdown[0]);
+		assert_int_equal(a->skip_linkdown[1], b->skip_linkdown[1]);
 		assert_true(nsl_impair_equal(&a->impair, &b->impair));
 	}
 	assert_int_equal(nsl_runtime_format(&back, &again, &err), 0);
