@@ -10,11 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 
 need tc awk
-if declare -F need_kernel >/dev/null; then
-	need_kernel netem
-elif ! why=$(unshare -n tc qdisc add dev lo root netem delay 1ms 2>&1); then
-	skip "kernel $(uname -r) lacks netem: $why"
-fi
+need_kernel netem
 
 LAB=$(lab_name)
 F=$(write_topo impair <<EOF

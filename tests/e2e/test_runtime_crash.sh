@@ -4,6 +4,7 @@
 # record's completion: status tells the change was cut short, the next change goes through,
 # and `down` leaves nothing, also with the lab's state lost (a host end set down is still
 # found by its mark). An injected fault before the change leaves the record as it was.
+# lane: host (nslab's own records and teardown: the same on every kernel; left out of the VM lane for time)
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
