@@ -20,6 +20,7 @@ have_netem() {
 have_netem || true # before anything is made: a module it loads is no residue
 
 LAB=$(lab_name)
+HIF=nsli$((RANDOM % 10000))
 F=$(write_topo impaircmd <<EOF
 {
   "name": "$LAB",
@@ -28,7 +29,8 @@ F=$(write_topo impaircmd <<EOF
     "b": { "interfaces": { "eth0": { "addresses": ["10.65.0.2/24"] }, "eth1": {} } }
   },
   "links": [ { "endpoints": ["a:eth0", "b:eth0"], "rate": "10mbit" },
-             { "endpoints": ["a:eth1", "b:eth1"] } ]
+             { "endpoints": ["a:eth1", "b:eth1"] },
+             { "endpoints": ["host:$HIF", "a:eth2"], "impair": { "rate": "3mbit" } } ]
 }
 EOF
 )
@@ -72,6 +74,14 @@ done
 assert_ok nsl impair -l "$LAB" a:eth1 --rate 0
 assert_jq "$(qdisc a eth1)" '.kind == "noqueue"' "--rate 0 removes it"
 ping_ok "$LAB" a 10.65.0.2
+
+# ---- a host end (its qdisc in the host) ----
+hq() { tc -j qdisc show dev "$HIF" | jq -c '.[] | select(.root == true)'; }
+assert_jq "$(hq)" '.kind == "tbf" and .options.rate == 375000' "host end: the topology's 3mbit"
+assert_ok nsl impair -l "$LAB" "host:$HIF" --rate 4mbit
+assert_jq "$(hq)" '.kind == "tbf" and .options.rate == 500000' "host end: 4mbit"
+assert_jq "$(tc -n "$LAB.a" -j qdisc show dev eth2)" 'any(.[]; .kind == "tbf" and .options.rate == 375000)' \
+	"a:eth2 (the other direction) untouched"
 
 # ---- refusals: nothing changes ----
 before=$(qdisc b eth0)
