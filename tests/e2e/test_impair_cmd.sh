@@ -6,6 +6,7 @@
 # `up` with an impairment fails before building, naming the module, and nslab impair --delay
 # fails and changes nothing; where it has netem, both work (test_impair measures them).
 # quick
+# lane: host (nslab's own records and refusals; netem's side is test_impair's; left out of the VM lane for time)
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
