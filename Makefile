@@ -114,6 +114,20 @@ check: lint unit unit-unprivileged docs-check kernel-tests
 	$(MAKE) pkg-check
 	$(MAKE) vm-check
 
+# The README and the man pages against the code: every command, flag and topology key in
+# both (tests/docs/check.sh); the man pages render; the shell completion (tests/docs/).
+docs-check: $(BUILD)/nslab man
+	NSLAB=$(CURDIR)/$(BUILD)/nslab BUILD=$(BUILD) tests/docs/run.sh
+
+# The Debian package, built out of tree under build/deb/ (scripts/build-deb.sh).
+deb:
+	scripts/build-deb.sh
+
+# The package as a user gets it (root): built, lintian clean of errors, installed with its
+# dependencies in a fresh Debian root, then used there (tests/pkg/test_deb.sh).
+pkg-check:
+	tests/pkg/test_deb.sh
+
 asan-check:
 	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" unit e2e E2E_QUICK=1 E2E_STRICT=$(E2E_STRICT)
 
