@@ -401,13 +401,23 @@ static int wait_carrier_lost(const struct nsl_lab_rt *l, const struct nsl_end_re
 	                   nsl_end_name(l, peer, name, sizeof(name)));
 }
 
-/* Up: both ends running, with their link-local addresses, as up leaves a lab. */
+/* Up: both ends running, with their link-local addresses, as up leaves a lab; unless an end
+ * is down by other means (the topology's "up": false, a command in the node): then the link
+ * cannot run, and there is nothing to wait for. */
 static int wait_running(const struct nsl_lab_rt *l, const struct nsl_end_ref *ends, struct conn *c,
                         struct nsl_err *err)
 {
 	struct nsl_ready_ns ns[2];
 	char names[2][2 * NSL_NAME_MAX + 8];
 
+	for (int i = 0; i < 2; i++) {
+		struct nsl_link_info li;
+		int rc = nsl_nl_link_get(&c[i].nl, c[i].ifindex, NULL, &li, err);
+		if (rc <= 0)
+			return rc;
+		if (!(li.flags & IFF_UP))
+			return 0;
+	}
 	for (int i = 0; i < 2; i++) {
 		const struct nsl_end_ref *e = &ends[i];
 		bool v6 = access("/proc/sys/net/ipv6", F_OK) == 0 &&

@@ -36,14 +36,16 @@ F=$(write_topo link <<EOF
     },
     "sw": { "bridges": { "br0": { "ports": ["p1", "p2"] } } },
     "x": { "interfaces": { "eth0": { "addresses": ["10.61.3.1/24"] } } },
-    "y": { "interfaces": { "eth0": { "addresses": ["10.61.3.2/24"] } } }
+    "y": { "interfaces": { "eth0": { "addresses": ["10.61.3.2/24"] } } },
+    "q": { "interfaces": { "eth0": { "up": false } } }
   },
   "links": [
     { "endpoints": ["h1:eth0", "h2:eth0"] },
     { "endpoints": ["h1:eth1", "h2:eth1"] },
     { "endpoints": ["x:eth0", "sw:p1"] },
     { "endpoints": ["sw:p2", "y:eth0"] },
-    { "endpoints": ["host:$HIF", "x:eth1"] }
+    { "endpoints": ["host:$HIF", "x:eth1"] },
+    { "endpoints": ["x:eth2", "q:eth0"] }
   ],
   "host": { "interfaces": { "$HIF": { "addresses": ["10.61.4.1/24"] } } }
 }
@@ -129,6 +131,15 @@ assert_jq "$(ip -n "$LAB.x" -j link show eth1)" '.[0].flags | index("NO-CARRIER"
 assert_ok nsl link "$LAB.x:eth1" up
 assert_jq "$(ip -j link show "$HIF")" '.[0].operstate == "UP"' "host end up again"
 assert_jq "$(ip -j addr show "$HIF")" '.[0].addr_info | any(.local == "10.61.4.1")' "host end keeps its address"
+
+# ---- a link whose other end the topology keeps down: up does not wait for it ----
+assert_ok nsl link -l "$LAB" x:eth2 down
+t0=$EPOCHREALTIME
+assert_ok nsl link -l "$LAB" x:eth2 up
+took=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%d", (b - a) * 1000 }')
+assert_true "returns at once: q:eth0 is down by the topology ($took ms)" [ "$took" -lt 5000 ]
+assert_jq "$(ip -n "$LAB.x" -j link show eth2)" '.[0].flags | index("UP")' "x:eth2 up again"
+assert_jq "$(ip -n "$LAB.q" -j link show eth0)" '.[0].flags | index("UP") | not' "q:eth0 stays down, as the topology says"
 
 # ---- refusals: clean failures, nothing changed ----
 for bad in "h1:lo down" "sw:br0 down" "h1:eth9 down" "nope:eth0 down" "h1:eth0 sideways" "h1 down" "h1:eth0"; do
