@@ -202,6 +202,15 @@ rc_what() {
 	fi
 }
 
+# born_with IFNAME...: the interfaces a node should show, sorted, blank-separated: those a new
+# network namespace is born with on this kernel (lo, and with sit, ip_gre, ip6_tunnel loaded,
+# their fallback devices: a new namespace is not always empty) and the given ones.
+# shellcheck disable=SC2120 # called with no interface too: the namespace's own only
+born_with() {
+	{ unshare -n ip -o link show 2>/dev/null | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }'
+	  printf '%s\n' lo "$@"; } | grep -v '^$' | sort -u | tr '\n' ' ' | sed 's/ $//'
+}
+
 # ---- running things ----
 
 # run CMD...: sets $rc, $out (stdout), $err (stderr). stdin is the caller's.

@@ -28,7 +28,9 @@
 # RESIDUE_STRICT=1 (nothing else runs in the guest), E2E_NO_SKIP=1 (a skipped test fails:
 # every kernel feature the tests need is in Debian's kernel), E2E_LANE=vm (the e2e suite
 # leaves out the tests marked "# lane: host") and scales the e2e time limits for emulation
-# (E2E_TIMEOUT=1800, E2E_CMD_TIMEOUT=300, E2E_UP_TIMEOUT=600); set them to override.
+# (E2E_TIMEOUT=1800, E2E_CMD_TIMEOUT=300, E2E_UP_TIMEOUT=600) and E2E_STEP_STRIDE=4 (the fault
+# tests try every 4th step and the last ones: every step costs about 10 s under emulation,
+# and the host lane tries them all); set them to override.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
@@ -79,6 +81,7 @@ export E2E_LANE=${E2E_LANE:-vm}
 export E2E_TIMEOUT=${E2E_TIMEOUT:-1800}
 export E2E_CMD_TIMEOUT=${E2E_CMD_TIMEOUT:-300}
 export E2E_UP_TIMEOUT=${E2E_UP_TIMEOUT:-600}
+export E2E_STEP_STRIDE=${E2E_STEP_STRIDE:-4}
 export NSLAB=${NSLAB:-$repo/build/nslab}
 # Nothing else runs in the guest: any new network namespace after a test is its residue.
 export RESIDUE_STRICT=${RESIDUE_STRICT:-1}
