@@ -328,8 +328,10 @@ static int do_veth(struct nsl_apply *a, const struct nsl_op *op, struct nsl_err 
 			e[s].netns_fd = a->nodes[pe->node].netns_fd;
 		} else {
 			if (a->host_netns_fd < 0 &&
-			    (a->host_netns_fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)) < 0)
-				return nsl_err_set(err, errno, "open the host's network namespace: %m");
+			    (a->host_netns_fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)) <
+			        0)
+				return nsl_err_set(err, errno,
+				                   "open the host's network namespace: %m");
 			e[s].netns_fd = a->host_netns_fd;
 		}
 	}
