@@ -12,7 +12,7 @@
 #define QUOTE_LEN 96
 #define TEXT_MAX 4096 /* paths, sysctl values, env values */
 
-enum jtype { J_STRING, J_INT, J_BOOL, J_OBJECT, J_ARRAY };
+enum jtype { J_STRING, J_INT, J_BOOL, J_OBJECT, J_ARRAY, J_INT_OR_STRING };
 
 struct key_spec {
 	const char *name;
@@ -101,5 +101,24 @@ void nsl_p_nat(struct pctx *c, struct nsl_nat **ret, size_t *n_ret, const struct
                const char *path);
 void nsl_p_sysctls(struct pctx *c, struct nsl_sysctl **ret, size_t *n_ret,
                    const struct nsl_dnode *obj, const char *path);
+
+/* The keys an interface entry may have (of any kind), for nsl_p_check_object. */
+extern const struct key_spec nsl_p_iface_keys[];
+extern const size_t nsl_p_n_iface_keys;
+extern const struct key_spec nsl_p_host_iface_keys[];
+extern const size_t nsl_p_n_host_iface_keys;
+/* "kind" and the keys of that kind, "vrf" (parse_kind.c); after the common keys were read. */
+void nsl_p_iface_kind(struct pctx *c, struct nsl_iface *f, const struct nsl_dnode *obj,
+                      const char *path, bool host);
+/* Routes, rules, table names of a node (parse_route.c). */
+void nsl_p_routes(struct pctx *c, struct nsl_node *n, const struct nsl_dnode *arr,
+                  const char *path);
+void nsl_p_rules(struct pctx *c, struct nsl_node *n, const struct nsl_dnode *arr,
+                 const char *path);
+void nsl_p_tables(struct pctx *c, struct nsl_node *n, const struct nsl_dnode *obj,
+                  const char *path);
+/* "pools" and "mgmt" (parse_pools.c). */
+void nsl_p_pools(struct pctx *c, const struct nsl_dnode *obj);
+void nsl_p_mgmt(struct pctx *c, const struct nsl_dnode *obj);
 
 #endif

@@ -99,6 +99,8 @@ static const char *type_name(enum jtype t)
 		return "object";
 	case J_ARRAY:
 		return "array";
+	case J_INT_OR_STRING:
+		return "integer or string";
 	}
 	return "?";
 }
@@ -164,6 +166,8 @@ static bool type_ok(const struct nsl_dnode *v, enum jtype t)
 		return v->kind == NSL_D_OBJECT;
 	case J_ARRAY:
 		return v->kind == NSL_D_ARRAY;
+	case J_INT_OR_STRING:
+		return v->kind == NSL_D_NUMBER || v->kind == NSL_D_STRING;
 	}
 	return false;
 }
@@ -226,7 +230,7 @@ const char *nsl_p_suggest(const char *s, const char *const *names, size_t n)
 bool nsl_p_check_object(struct pctx *c, const struct nsl_dnode *obj, const char *path,
                         const struct key_spec *keys, size_t n_keys)
 {
-	const char *names[16];
+	const char *names[40];
 
 	if (obj->kind != NSL_D_OBJECT) {
 		nsl_p_type_err(c, obj, path, "object");
@@ -247,7 +251,8 @@ bool nsl_p_check_object(struct pctx *c, const struct nsl_dnode *obj, const char 
 			if (!strcmp(ch->key, keys[i].name))
 				break;
 		if (i == n_keys) {
-			const char *hint = nsl_p_suggest(ch->key, names, n_keys);
+			const char *hint = nsl_p_suggest(
+			    ch->key, names, n_keys < NSL_ARRAY_SIZE(names) ? n_keys : NSL_ARRAY_SIZE(names));
 
 			if (hint)
 				nsl_p_err_key(c, ch, p, "unknown key '%s' (did you mean '%s'?)",
