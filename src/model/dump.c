@@ -58,11 +58,6 @@ static const char *kind_name(enum nsl_iface_kind k)
 /* What an interface of a kind is made with. */
 static void kind_details(const struct nsl_iface *f, const struct nsl_iface *all, FILE *out)
 {
-	static const char *const bond_modes[] = {"balance-rr", "active-backup", "balance-xor",
-	                                         "broadcast",  "802.3ad",       "balance-tlb",
-	                                         "balance-alb"};
-	static const char *const hashes[] = {"layer2",   "layer3+4", "layer2+3",
-	                                     "encap2+3", "encap3+4", "vlan+srcmac"};
 	char buf[INET6_ADDRSTRLEN];
 
 	switch (f->kind) {
@@ -85,28 +80,20 @@ static void kind_details(const struct nsl_iface *f, const struct nsl_iface *all,
 		}
 		break;
 	case NSL_IFACE_MACVLAN:
-	case NSL_IFACE_IPVLAN: {
-		static const char *const mac_modes[] = {"", "private", "vepa", "", "bridge", "", "",
-		                                        "", "passthru"};
-		static const char *const ip_modes[] = {"l2", "l3", "l3s"};
-
+	case NSL_IFACE_IPVLAN:
 		fputs(f->device[0] ? " on-host " : " parent ", out);
 		word(f->device[0] ? f->device : f->parent, out);
-		fprintf(out, " mode %s",
-		        f->kind == NSL_IFACE_MACVLAN
-		            ? (f->mode < NSL_ARRAY_SIZE(mac_modes) ? mac_modes[f->mode] : "?")
-		            : (f->mode < NSL_ARRAY_SIZE(ip_modes) ? ip_modes[f->mode] : "?"));
+		fprintf(out, " mode %s", nsl_iface_mode_name(f));
 		break;
-	}
 	case NSL_IFACE_VRF:
 		fprintf(out, " table %u", f->table);
 		break;
 	case NSL_IFACE_BOND:
-		fprintf(out, " mode %s miimon %u", bond_modes[f->bonding.mode], f->bonding.miimon);
+		fprintf(out, " mode %s miimon %u", nsl_iface_mode_name(f), f->bonding.miimon);
 		if (f->bonding.lacp_rate >= 0)
 			fprintf(out, " lacp_rate %s", f->bonding.lacp_rate ? "fast" : "slow");
 		if (f->bonding.xmit_hash >= 0)
-			fprintf(out, " xmit_hash_policy %s", hashes[f->bonding.xmit_hash]);
+			fprintf(out, " xmit_hash_policy %s", nsl_bond_hash_name(f->bonding.xmit_hash));
 		fputs(" ports", out);
 		for (size_t i = 0; i < f->bonding.n_ports; i++) {
 			fputc(' ', out);

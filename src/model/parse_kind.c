@@ -64,6 +64,44 @@ static const struct kind_spec kinds[] = {
     {"bond", NSL_IFACE_BOND, {"mode", "ports", "miimon", "lacp_rate", "xmit_hash_policy", NULL}},
 };
 
+static const char *const bond_modes[] = {"balance-rr", "active-backup", "balance-xor",
+                                         "broadcast",  "802.3ad",       "balance-tlb",
+                                         "balance-alb"};
+static const char *const bond_hashes[] = {"layer2",   "layer3+4", "layer2+3",
+                                          "encap2+3", "encap3+4", "vlan+srcmac"};
+static const char *const mac_modes[] = {"bridge", "private", "vepa", "passthru"};
+static const uint32_t mac_values[] = {MACVLAN_MODE_BRIDGE, MACVLAN_MODE_PRIVATE,
+                                      MACVLAN_MODE_VEPA, MACVLAN_MODE_PASSTHRU};
+static const char *const ip_modes[] = {"l2", "l3", "l3s"};
+static const uint32_t ip_values[] = {IPVLAN_MODE_L2, IPVLAN_MODE_L3, IPVLAN_MODE_L3S};
+
+const char *nsl_iface_mode_name(const struct nsl_iface *f)
+{
+	switch (f->kind) {
+	case NSL_IFACE_MACVLAN:
+		for (size_t i = 0; i < NSL_ARRAY_SIZE(mac_values); i++)
+			if (mac_values[i] == f->mode)
+				return mac_modes[i];
+		return "?";
+	case NSL_IFACE_IPVLAN:
+		for (size_t i = 0; i < NSL_ARRAY_SIZE(ip_values); i++)
+			if (ip_values[i] == f->mode)
+				return ip_modes[i];
+		return "?";
+	case NSL_IFACE_BOND:
+		return f->bonding.mode < NSL_ARRAY_SIZE(bond_modes) ? bond_modes[f->bonding.mode] : "?";
+	default:
+		return NULL;
+	}
+}
+
+const char *nsl_bond_hash_name(int xmit_hash)
+{
+	return xmit_hash >= 0 && (size_t)xmit_hash < NSL_ARRAY_SIZE(bond_hashes)
+	           ? bond_hashes[xmit_hash]
+	           : NULL;
+}
+
 const char *nsl_iface_kind_name(enum nsl_iface_kind k)
 {
 	for (size_t i = 0; i < NSL_ARRAY_SIZE(kinds); i++)
@@ -203,12 +241,7 @@ static void parse_vxlan(struct pctx *c, struct nsl_iface *f, const struct nsl_dn
 static void parse_bond(struct pctx *c, struct nsl_iface *f, const struct nsl_dnode *obj,
                        const char *path)
 {
-	static const char *const modes[] = {"balance-rr", "active-backup", "balance-xor",
-	                                    "broadcast",  "802.3ad",       "balance-tlb",
-	                                    "balance-alb"};
 	static const char *const rates[] = {"slow", "fast"};
-	static const char *const hashes[] = {"layer2",   "layer3+4", "layer2+3",
-	                                     "encap2+3", "encap3+4", "vlan+srcmac"};
 	struct nsl_bond_cfg *bc = &f->bonding;
 	const struct nsl_dnode *v;
 	char p[PATH_LEN];
@@ -218,7 +251,8 @@ static void parse_bond(struct pctx *c, struct nsl_iface *f, const struct nsl_dno
 	bc->miimon = 100;
 	bc->lacp_rate = -1;
 	bc->xmit_hash = -1;
-	if ((r = pick(c, obj, "mode", path, "bond mode", modes, NSL_ARRAY_SIZE(modes))) >= 0)
+	if ((r = pick(c, obj, "mode", path, "bond mode", bond_modes, NSL_ARRAY_SIZE(bond_modes))) >=
+	    0)
 		bc->mode = (enum nsl_bond_mode)r;
 	if (nsl_p_get_int(c, obj, "miimon", path, 0, INT32_MAX, &i))
 		bc->miimon = (uint32_t)i;
@@ -230,8 +264,8 @@ static void parse_bond(struct pctx *c, struct nsl_iface *f, const struct nsl_dno
 			              "'lacp_rate' is for \"mode\": \"802.3ad\" only");
 		}
 	}
-	if ((r = pick(c, obj, "xmit_hash_policy", path, "hash policy", hashes,
-	              NSL_ARRAY_SIZE(hashes))) >= 0)
+	if ((r = pick(c, obj, "xmit_hash_policy", path, "hash policy", bond_hashes,
+	              NSL_ARRAY_SIZE(bond_hashes))) >= 0)
 		bc->xmit_hash = r;
 	if ((v = nsl_p_get(obj, "ports", J_ARRAY))) {
 		nsl_p_path_key(p, path, "ports");
@@ -258,11 +292,6 @@ static void parse_bond(struct pctx *c, struct nsl_iface *f, const struct nsl_dno
 static void parse_upper(struct pctx *c, struct nsl_iface *f, const struct nsl_dnode *obj,
                         const char *path)
 {
-	static const char *const mac_modes[] = {"bridge", "private", "vepa", "passthru"};
-	static const uint32_t mac_values[] = {MACVLAN_MODE_BRIDGE, MACVLAN_MODE_PRIVATE,
-	                                      MACVLAN_MODE_VEPA, MACVLAN_MODE_PASSTHRU};
-	static const char *const ip_modes[] = {"l2", "l3", "l3s"};
-	static const uint32_t ip_values[] = {IPVLAN_MODE_L2, IPVLAN_MODE_L3, IPVLAN_MODE_L3S};
 	bool mac = f->declared == NSL_IFACE_MACVLAN;
 	int r;
 

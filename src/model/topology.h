@@ -91,8 +91,13 @@ enum nsl_iface_kind {
 	NSL_IFACE_MGMT, /* an end of the management network's veths (mgmt) */
 };
 
+struct nsl_iface;
 /* The name of a kind as written in "kind" (and printed), NULL for the implicit ones. */
 const char *nsl_iface_kind_name(enum nsl_iface_kind k);
+/* As written: the "mode" of a macvlan, ipvlan or bond; a bond's "xmit_hash_policy"
+ * (NULL when not written). */
+const char *nsl_iface_mode_name(const struct nsl_iface *f);
+const char *nsl_bond_hash_name(int xmit_hash);
 
 struct nsl_vxlan {
 	uint32_t vni;
