@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "engine/apply.h"
+#include "engine/apply_impl.h"
 #include "engine/exec_up.h"
 #include "engine/fault.h"
 #include "engine/marks.h"
@@ -334,6 +335,8 @@ static int do_host_end(struct nsl_apply *a, const struct nsl_op *op, struct nsl_
 	nsl_mark(mark, sizeof(mark), lab(a), NULL);
 	struct nsl_link_change c = {
 	    .ifindex = li.ifindex, .up = f->up ? 1 : -1, .netns_fd = -1, .alias = mark};
+	if (op->host_end.master >= 0)
+		c.master = a->host_ifindex[op->host_end.master];
 	nsl_fmt(what, sizeof(what), "host interface %s", f->name);
 	struct nsl_nl *nl;
 	rc = socket_for(a, NSL_PLAN_HOST, &nl, err);
@@ -372,8 +375,18 @@ static int do_request(struct nsl_apply *a, const struct nsl_op *op, struct nsl_e
 	case NSL_OP_ADDR:
 		rc = nsl_nl_addr_add(nl, ifindex, f->name, &f->addrs[op->item], err);
 		break;
-	case NSL_OP_ROUTE:
-		rc = nsl_nl_route_add(nl, &t->nodes[op->node].routes[op->item], ifindex, err);
+	case NSL_OP_ROUTE: {
+		const struct nsl_route *r = &t->nodes[op->node].routes[op->item];
+		_cleanup_free_ int *nh = calloc(r->n_nexthops + 1, sizeof(int));
+		if (!nh)
+			return nsl_err_set(err, ENOMEM, "out of memory");
+		for (size_t h = 0; h < r->n_nexthops; h++)
+			nh[h] = ifindex_of(a, op->node, op->route.nh_ifaces[h]);
+		rc = nsl_nl_route_add(nl, r, ifindex, nh, err);
+		break;
+	}
+	case NSL_OP_RULE:
+		rc = nsl_nl_rule_add(nl, &t->nodes[op->node].rules[op->item], op->rule.family, err);
 		break;
 	case NSL_OP_RATE:
 		rc = nsl_nl_tbf_add(nl, ifindex, f->name, op->rate, err);
@@ -608,6 +621,10 @@ static int do_one(struct nsl_apply *a, const struct nsl_op *op, struct nsl_err *
 		return do_veth(a, op, err);
 	case NSL_OP_HOST_END:
 		return do_host_end(a, op, err);
+	case NSL_OP_HOST_DEV:
+		return nsl_apply_host_dev(a, op, err);
+	case NSL_OP_CREATE:
+		return nsl_apply_create(a, op, err);
 	case NSL_OP_SYSCTL:
 		return do_sysctl(a, op, err);
 	case NSL_OP_NAT:
@@ -627,7 +644,7 @@ static int alloc_tables(struct nsl_apply *a, struct nsl_err *err)
 
 	a->nls = calloc(t->n_nodes + 1, sizeof(*a->nls));
 	a->ifindex = calloc(t->n_nodes + 1, sizeof(*a->ifindex));
-	a->host_ifindex = calloc(t->host.n_ifaces + 1, sizeof(int));
+	a->host_ifindex = calloc(a->plan->n_host_ifaces + 1, sizeof(int));
 	if (!a->nls || !a->ifindex || !a->host_ifindex)
 		return nsl_err_set(err, ENOMEM, "out of memory");
 	for (size_t i = 0; i < t->n_nodes; i++) {
@@ -700,4 +717,28 @@ void nsl_apply_free(struct nsl_apply *a)
 	a->ifindex = NULL;
 	a->host_ifindex = NULL;
 	a->log_fd = -1;
+}
+
+/* ---- for the other rooms of the executor (apply_impl.h) ---- */
+
+int nsl_apply_socket(struct nsl_apply *a, int node, struct nsl_nl **ret, struct nsl_err *err)
+{
+	return socket_for(a, node, ret, err);
+}
+
+int nsl_apply_settle(struct nsl_apply *a, struct nsl_err *err) { return settle(a, err); }
+
+int nsl_apply_ifindex(struct nsl_apply *a, int node, int iface)
+{
+	return ifindex_of(a, node, iface);
+}
+
+int nsl_apply_journal(struct nsl_apply *a, const struct nsl_rec *r, struct nsl_err *err)
+{
+	return journal(a, r, 1, err);
+}
+
+int nsl_apply_blame(struct nsl_apply *a, int node, int rc, struct nsl_err *err)
+{
+	return blame(a, node, rc, err);
 }

@@ -64,7 +64,8 @@ static void kind_details(const struct nsl_iface *f, const struct nsl_iface *all,
 	case NSL_IFACE_VLAN:
 		fputs(" parent ", out);
 		word(f->parent, out);
-		fprintf(out, " id %u protocol %s", f->vlan_id, f->vlan_8021ad ? "802.1ad" : "802.1Q");
+		fprintf(out, " id %u protocol %s", f->vlan_id,
+		        f->vlan_8021ad ? "802.1ad" : "802.1Q");
 		break;
 	case NSL_IFACE_VXLAN:
 		fprintf(out, " vni %u", f->vxlan.vni);
@@ -93,7 +94,8 @@ static void kind_details(const struct nsl_iface *f, const struct nsl_iface *all,
 		if (f->bonding.lacp_rate >= 0)
 			fprintf(out, " lacp_rate %s", f->bonding.lacp_rate ? "fast" : "slow");
 		if (f->bonding.xmit_hash >= 0)
-			fprintf(out, " xmit_hash_policy %s", nsl_bond_hash_name(f->bonding.xmit_hash));
+			fprintf(out, " xmit_hash_policy %s",
+			        nsl_bond_hash_name(f->bonding.xmit_hash));
 		fputs(" ports", out);
 		for (size_t i = 0; i < f->bonding.n_ports; i++) {
 			fputc(' ', out);
@@ -153,7 +155,8 @@ static void ifaces(const struct nsl_topology *t, int owner, const struct nsl_ifa
 		kind_details(f, f - i, out);
 		fputc('\n', out);
 		for (size_t a = 0; a < f->n_addrs; a++) {
-			fprintf(out, "    address %s", nsl_prefix_str(&f->addrs[a], buf, sizeof(buf)));
+			fprintf(out, "    address %s",
+			        nsl_prefix_str(&f->addrs[a], buf, sizeof(buf)));
 			if (f->addr_pool && f->addr_pool[a])
 				fprintf(out, " (pool %s)",
 				        nsl_pool_name((enum nsl_pool_id)(f->addr_pool[a] - 1)));
@@ -198,9 +201,10 @@ static void rule(const struct nsl_rule *r, FILE *out)
 {
 	char b[INET6_ADDRSTRLEN + 8];
 
-	fprintf(out, "  rule %s", r->family == AF_INET    ? "ipv4"
-	                          : r->family == AF_INET6 ? "ipv6"
-	                                                  : "ipv4+ipv6");
+	fprintf(out, "  rule %s",
+	        r->family == AF_INET    ? "ipv4"
+	        : r->family == AF_INET6 ? "ipv6"
+	                                : "ipv4+ipv6");
 	if (r->has_priority)
 		fprintf(out, " priority %u", r->priority);
 	else
@@ -317,7 +321,8 @@ void nsl_topology_dump(const struct nsl_topology *t, FILE *out)
 	for (int i = 0; i < NSL_POOLS; i++)
 		if (t->pools[i].set)
 			fprintf(out, "pool %s %s blocks /%u\n", nsl_pool_name((enum nsl_pool_id)i),
-			        nsl_prefix_str(&t->pools[i].net, b1, sizeof(b1)), t->pools[i].block);
+			        nsl_prefix_str(&t->pools[i].net, b1, sizeof(b1)),
+			        t->pools[i].block);
 	if (t->mgmt.set) {
 		fputs("mgmt bridge ", out);
 		if (t->mgmt.bridge[0])

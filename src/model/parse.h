@@ -113,8 +113,7 @@ void nsl_p_iface_kind(struct pctx *c, struct nsl_iface *f, const struct nsl_dnod
 /* Routes, rules, table names of a node (parse_route.c). */
 void nsl_p_routes(struct pctx *c, struct nsl_node *n, const struct nsl_dnode *arr,
                   const char *path);
-void nsl_p_rules(struct pctx *c, struct nsl_node *n, const struct nsl_dnode *arr,
-                 const char *path);
+void nsl_p_rules(struct pctx *c, struct nsl_node *n, const struct nsl_dnode *arr, const char *path);
 void nsl_p_tables(struct pctx *c, struct nsl_node *n, const struct nsl_dnode *obj,
                   const char *path);
 /* "pools" and "mgmt" (parse_pools.c). */

@@ -12,34 +12,23 @@
 
 /* Every key of an interface entry, whatever its kind; which kind takes which is below. */
 const struct key_spec nsl_p_iface_keys[] = {
-    {"addresses", J_ARRAY},
-    {"mtu", J_INT},
-    {"mac", J_STRING},
-    {"up", J_BOOL},
-    {"device", J_STRING},
-    {"kind", J_STRING},
-    {"vrf", J_STRING},
-    {"parent", J_STRING},
-    {"id", J_INT},
-    {"protocol", J_STRING},
-    {"vni", J_INT},
-    {"remote", J_STRING},
-    {"group", J_STRING},
-    {"local", J_STRING},
-    {"port", J_INT},
-    {"dev", J_STRING},
-    {"mode", J_STRING},
-    {"table", J_INT},
-    {"ports", J_ARRAY},
-    {"miimon", J_INT},
-    {"lacp_rate", J_STRING},
-    {"xmit_hash_policy", J_STRING},
+    {"addresses", J_ARRAY},  {"mtu", J_INT},
+    {"mac", J_STRING},       {"up", J_BOOL},
+    {"device", J_STRING},    {"kind", J_STRING},
+    {"vrf", J_STRING},       {"parent", J_STRING},
+    {"id", J_INT},           {"protocol", J_STRING},
+    {"vni", J_INT},          {"remote", J_STRING},
+    {"group", J_STRING},     {"local", J_STRING},
+    {"port", J_INT},         {"dev", J_STRING},
+    {"mode", J_STRING},      {"table", J_INT},
+    {"ports", J_ARRAY},      {"miimon", J_INT},
+    {"lacp_rate", J_STRING}, {"xmit_hash_policy", J_STRING},
 };
 const size_t nsl_p_n_iface_keys = NSL_ARRAY_SIZE(nsl_p_iface_keys);
 
 /* The host's interfaces: ends of links, and VXLAN devices. */
 const struct key_spec nsl_p_host_iface_keys[] = {
-    {"addresses", J_ARRAY}, {"mtu", J_INT},      {"mac", J_STRING},    {"kind", J_STRING},
+    {"addresses", J_ARRAY}, {"mtu", J_INT},       {"mac", J_STRING},   {"kind", J_STRING},
     {"vni", J_INT},         {"remote", J_STRING}, {"group", J_STRING}, {"local", J_STRING},
     {"port", J_INT},        {"dev", J_STRING},
 };
@@ -64,14 +53,13 @@ static const struct kind_spec kinds[] = {
     {"bond", NSL_IFACE_BOND, {"mode", "ports", "miimon", "lacp_rate", "xmit_hash_policy", NULL}},
 };
 
-static const char *const bond_modes[] = {"balance-rr", "active-backup", "balance-xor",
-                                         "broadcast",  "802.3ad",       "balance-tlb",
-                                         "balance-alb"};
+static const char *const bond_modes[] = {"balance-rr", "active-backup", "balance-xor", "broadcast",
+                                         "802.3ad",    "balance-tlb",   "balance-alb"};
 static const char *const bond_hashes[] = {"layer2",   "layer3+4", "layer2+3",
                                           "encap2+3", "encap3+4", "vlan+srcmac"};
 static const char *const mac_modes[] = {"bridge", "private", "vepa", "passthru"};
-static const uint32_t mac_values[] = {MACVLAN_MODE_BRIDGE, MACVLAN_MODE_PRIVATE,
-                                      MACVLAN_MODE_VEPA, MACVLAN_MODE_PASSTHRU};
+static const uint32_t mac_values[] = {MACVLAN_MODE_BRIDGE, MACVLAN_MODE_PRIVATE, MACVLAN_MODE_VEPA,
+                                      MACVLAN_MODE_PASSTHRU};
 static const char *const ip_modes[] = {"l2", "l3", "l3s"};
 static const uint32_t ip_values[] = {IPVLAN_MODE_L2, IPVLAN_MODE_L3, IPVLAN_MODE_L3S};
 
@@ -89,7 +77,8 @@ const char *nsl_iface_mode_name(const struct nsl_iface *f)
 				return ip_modes[i];
 		return "?";
 	case NSL_IFACE_BOND:
-		return f->bonding.mode < NSL_ARRAY_SIZE(bond_modes) ? bond_modes[f->bonding.mode] : "?";
+		return f->bonding.mode < NSL_ARRAY_SIZE(bond_modes) ? bond_modes[f->bonding.mode]
+		                                                    : "?";
 	default:
 		return NULL;
 	}
@@ -152,12 +141,14 @@ static void check_keys(struct pctx *c, const struct nsl_dnode *obj, const char *
 			continue; /* an unknown key: reported already */
 		nsl_p_path_key(p, path, ch->key);
 		if (k)
-			nsl_p_err_key(c, ch, p, "'%s' is not a key of a %s interface (it is one of %s)",
+			nsl_p_err_key(c, ch, p,
+			              "'%s' is not a key of a %s interface (it is one of %s)",
 			              ch->key, k->name, who);
 		else
-			nsl_p_err_key(c, ch, p,
-			              "'%s' is a key of interfaces of kind %s: this one has no \"kind\"",
-			              ch->key, who);
+			nsl_p_err_key(
+			    c, ch, p,
+			    "'%s' is a key of interfaces of kind %s: this one has no \"kind\"",
+			    ch->key, who);
 	}
 }
 
@@ -215,15 +206,19 @@ static void parse_vxlan(struct pctx *c, struct nsl_iface *f, const struct nsl_dn
 	if ((v = nsl_p_get(obj, "group", J_STRING))) {
 		nsl_p_path_key(p, path, "group");
 		if (x->has_remote || nsl_p_member(obj, "remote")) {
-			nsl_p_err_key(c, v, p, "give 'remote' (one peer) or 'group' (multicast), not both");
+			nsl_p_err_key(c, v, p,
+			              "give 'remote' (one peer) or 'group' (multicast), not both");
 		} else if (!nsl_ip_parse(v->text, &x->remote) || !is_multicast(&x->remote)) {
-			nsl_p_err(c, v, p, "'%s' is not a multicast address (like 239.1.1.1 or ff05::100)",
+			nsl_p_err(c, v, p,
+			          "'%s' is not a multicast address (like 239.1.1.1 or ff05::100)",
 			          nsl_p_quote(b, v->text));
 		} else {
 			x->has_remote = true;
 			x->group = true;
 			if (!nsl_p_member(obj, "dev"))
-				nsl_p_err(c, v, p, "a multicast group needs 'dev' (the interface it is joined on)");
+				nsl_p_err(c, v, p,
+				          "a multicast group needs 'dev' (the interface it is "
+				          "joined on)");
 		}
 	}
 	if ((v = nsl_p_get(obj, "local", J_STRING))) {
@@ -269,7 +264,8 @@ static void parse_bond(struct pctx *c, struct nsl_iface *f, const struct nsl_dno
 		bc->xmit_hash = r;
 	if ((v = nsl_p_get(obj, "ports", J_ARRAY))) {
 		nsl_p_path_key(p, path, "ports");
-		bc->ports = nsl_p_oom(c, nsl_arena_array(c->a, v->n ? v->n : 1, sizeof(*bc->ports)));
+		bc->ports =
+		    nsl_p_oom(c, nsl_arena_array(c->a, v->n ? v->n : 1, sizeof(*bc->ports)));
 		if (!bc->ports)
 			return;
 		for (uint32_t k = 0; k < v->n; k++) {
@@ -282,7 +278,8 @@ static void parse_bond(struct pctx *c, struct nsl_iface *f, const struct nsl_dno
 			else if (!nsl_ifname_valid(e->text))
 				nsl_p_ifname_err(c, e, false, ep, "interface name", e->text);
 			else
-				nsl_fmt(bc->ports[bc->n_ports++], sizeof(*bc->ports), "%s", e->text);
+				nsl_fmt(bc->ports[bc->n_ports++], sizeof(*bc->ports), "%s",
+				        e->text);
 		}
 	}
 }
@@ -297,7 +294,8 @@ static void parse_upper(struct pctx *c, struct nsl_iface *f, const struct nsl_dn
 
 	f->mode = mac ? MACVLAN_MODE_BRIDGE : IPVLAN_MODE_L2;
 	if (mac)
-		r = pick(c, obj, "mode", path, "macvlan mode", mac_modes, NSL_ARRAY_SIZE(mac_modes));
+		r = pick(c, obj, "mode", path, "macvlan mode", mac_modes,
+		         NSL_ARRAY_SIZE(mac_modes));
 	else
 		r = pick(c, obj, "mode", path, "ipvlan mode", ip_modes, NSL_ARRAY_SIZE(ip_modes));
 	if (r >= 0)
@@ -341,14 +339,16 @@ void nsl_p_iface_kind(struct pctx *c, struct nsl_iface *f, const struct nsl_dnod
 		}
 		if (!k) {
 			if (!strcmp(v->text, "veth"))
-				nsl_p_err(c, v, p, "a veth is made by \"links\": its ends need no kind");
+				nsl_p_err(c, v, p,
+				          "a veth is made by \"links\": its ends need no kind");
 			else if (!strcmp(v->text, "bridge"))
 				nsl_p_err(c, v, p, "bridges are made under the node's \"bridges\"");
 			else if ((hint = nsl_p_suggest(v->text, names, NSL_ARRAY_SIZE(names))))
-				nsl_p_err(c, v, p,
-				          "unknown kind '%s' (did you mean '%s'? kinds: dummy, vlan, "
-				          "vxlan, macvlan, ipvlan, vrf, bond)",
-				          nsl_p_quote(b, v->text), hint);
+				nsl_p_err(
+				    c, v, p,
+				    "unknown kind '%s' (did you mean '%s'? kinds: dummy, vlan, "
+				    "vxlan, macvlan, ipvlan, vrf, bond)",
+				    nsl_p_quote(b, v->text), hint);
 			else
 				nsl_p_err(c, v, p,
 				          "unknown kind '%s' (kinds: dummy, vlan, vxlan, macvlan, "
@@ -357,7 +357,8 @@ void nsl_p_iface_kind(struct pctx *c, struct nsl_iface *f, const struct nsl_dnod
 			return;
 		}
 		if (host && k->kind != NSL_IFACE_VXLAN) {
-			nsl_p_err(c, v, p, "the host's interfaces are ends of links or of kind vxlan");
+			nsl_p_err(c, v, p,
+			          "the host's interfaces are ends of links or of kind vxlan");
 			return;
 		}
 		if (!host && !strcmp(f->name, "lo")) {
@@ -406,19 +407,22 @@ void nsl_p_iface_kind(struct pctx *c, struct nsl_iface *f, const struct nsl_dnod
 		if ((v = nsl_p_get(obj, "table", J_INT))) {
 			nsl_p_path_key(p, path, "table");
 			if (nsl_p_int(c, v, p, 1, UINT32_MAX, &i)) {
-				if (i == NSL_TABLE_DEFAULT || i == NSL_TABLE_MAIN || i == NSL_TABLE_LOCAL)
-					nsl_p_err(c, v, p,
-					          "table %lld is the kernel's %s table: a VRF needs a "
-					          "table of its own",
-					          (long long)i,
-					          i == NSL_TABLE_MAIN    ? "main"
-					          : i == NSL_TABLE_LOCAL ? "local"
-					                                 : "default");
+				if (i == NSL_TABLE_DEFAULT || i == NSL_TABLE_MAIN ||
+				    i == NSL_TABLE_LOCAL)
+					nsl_p_err(
+					    c, v, p,
+					    "table %lld is the kernel's %s table: a VRF needs a "
+					    "table of its own",
+					    (long long)i,
+					    i == NSL_TABLE_MAIN    ? "main"
+					    : i == NSL_TABLE_LOCAL ? "local"
+					                           : "default");
 				else
 					f->table = (uint32_t)i;
 			}
 		} else if (!nsl_p_member(obj, "table")) {
-			nsl_p_err(c, obj, path, "a vrf needs 'table' (its routing table, a number)");
+			nsl_p_err(c, obj, path,
+			          "a vrf needs 'table' (its routing table, a number)");
 		}
 		break;
 	case NSL_IFACE_BOND:

@@ -31,8 +31,7 @@ static void parse_iface(struct pctx *c, struct nsl_iface *f, const struct nsl_dn
 	int64_t mtu;
 	bool lo = !host && !strcmp(f->name, "lo");
 
-	if (host ? !nsl_p_check_object(c, obj, path, nsl_p_host_iface_keys,
-	                               nsl_p_n_host_iface_keys)
+	if (host ? !nsl_p_check_object(c, obj, path, nsl_p_host_iface_keys, nsl_p_n_host_iface_keys)
 	         : !nsl_p_check_object(c, obj, path, nsl_p_iface_keys, nsl_p_n_iface_keys))
 		return;
 	if ((v = nsl_p_get(obj, "addresses", J_ARRAY))) {

@@ -9,8 +9,8 @@
 struct pool_spec {
 	const char *name;
 	int family;
-	uint8_t block;        /* default */
-	uint8_t min, max;     /* of "prefix"; 0: no "prefix" */
+	uint8_t block;    /* default */
+	uint8_t min, max; /* of "prefix"; 0: no "prefix" */
 };
 
 static const struct pool_spec specs[NSL_POOLS] = {
@@ -58,10 +58,11 @@ static void parse_pool(struct pctx *c, enum nsl_pool_id id, const struct nsl_dno
 				char kp[PATH_LEN];
 
 				nsl_p_path_key(kp, path, "prefix");
-				nsl_p_err_key(c, nsl_p_member(v, "prefix"), kp,
-				              "a loopback gets one address (/%u): this pool takes no "
-				              "'prefix'",
-				              sp->block);
+				nsl_p_err_key(
+				    c, nsl_p_member(v, "prefix"), kp,
+				    "a loopback gets one address (/%u): this pool takes no "
+				    "'prefix'",
+				    sp->block);
 				return;
 			}
 			if (!nsl_p_get_int(c, v, "prefix", path, sp->min, sp->max, &len))
@@ -78,8 +79,8 @@ static void parse_pool(struct pctx *c, enum nsl_pool_id id, const struct nsl_dno
 		const char *other = specs[sp->family == AF_INET ? id + 1 : id - 1].name;
 
 		nsl_p_err(c, sv, p, "'%s' is %s: pool %s is for %s (%s goes in %s)",
-		          nsl_p_quote(b, sv->text), sp->family == AF_INET ? "IPv6" : "IPv4", sp->name,
-		          sp->family == AF_INET ? "IPv4" : "IPv6",
+		          nsl_p_quote(b, sv->text), sp->family == AF_INET ? "IPv6" : "IPv4",
+		          sp->name, sp->family == AF_INET ? "IPv4" : "IPv6",
 		          sp->family == AF_INET ? "IPv6" : "IPv4", other);
 		return;
 	}
@@ -127,8 +128,8 @@ void nsl_p_pools(struct pctx *c, const struct nsl_dnode *obj)
 	}
 }
 
-static void mgmt_subnet(struct pctx *c, const struct nsl_dnode *obj, const char *key,
-                        int family, bool *has, struct nsl_prefix *ret)
+static void mgmt_subnet(struct pctx *c, const struct nsl_dnode *obj, const char *key, int family,
+                        bool *has, struct nsl_prefix *ret)
 {
 	const char *s = nsl_p_get_text(c, obj, key, "mgmt");
 	unsigned max = family == AF_INET ? 30 : 126;
@@ -145,7 +146,8 @@ static void mgmt_subnet(struct pctx *c, const struct nsl_dnode *obj, const char 
 		          family == AF_INET ? "IPv4; IPv6 goes in subnet6" : "IPv6");
 	else if (ret->len > max)
 		nsl_p_err(c, nsl_p_member(obj, key), p,
-		          "%s holds no host besides the gateway (at most /%u)", nsl_p_quote(b, s), max);
+		          "%s holds no host besides the gateway (at most /%u)", nsl_p_quote(b, s),
+		          max);
 	else
 		*has = true;
 }

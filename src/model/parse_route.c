@@ -25,16 +25,18 @@ static void parse_table(struct pctx *c, const struct nsl_dnode *obj, const char 
 		if (!nsl_p_int(c, v, p, 1, UINT32_MAX, &i))
 			return;
 		if (i == NSL_TABLE_LOCAL)
-			nsl_p_err(c, v, p, "table 255 is the kernel's local table: it holds the "
-			                   "kernel's own routes");
+			nsl_p_err(c, v, p,
+			          "table 255 is the kernel's local table: it holds the "
+			          "kernel's own routes");
 		else
 			*ret = (uint32_t)i;
 	} else if (v->kind == NSL_D_STRING) {
 		if (!strcmp(v->text, "local"))
 			nsl_p_err(c, v, p, "the local table holds the kernel's own routes");
 		else if (strlen(v->text) > NSL_NAME_MAX || !nsl_name_valid(v->text))
-			nsl_p_err(c, v, p, "invalid table name '%s' (a number, main, default, a VRF of "
-			                   "the node or a name from its \"tables\")",
+			nsl_p_err(c, v, p,
+			          "invalid table name '%s' (a number, main, default, a VRF of "
+			          "the node or a name from its \"tables\")",
 			          nsl_p_quote(b, v->text));
 		else
 			nsl_fmt(name, NSL_NAME_MAX + 1, "%s", v->text);
@@ -137,7 +139,8 @@ static bool parse_route(struct pctx *c, const struct nsl_dnode *v, const char *p
 			nsl_p_err(c, nsl_p_member(v, "type"), kp,
 			          "unknown route type '%s' (%s%s%sunicast, blackhole, unreachable, "
 			          "prohibit, throw)",
-			          s, hint ? "did you mean '" : "", hint ? hint : "", hint ? "'? " : "");
+			          s, hint ? "did you mean '" : "", hint ? hint : "",
+			          hint ? "'? " : "");
 			return false;
 		}
 		r->type = (enum nsl_route_type)type;
@@ -161,8 +164,9 @@ static bool parse_route(struct pctx *c, const struct nsl_dnode *v, const char *p
 		r->table_is_vrf = true;
 		if (nsl_p_member(v, "table")) {
 			nsl_p_path_key(kp, p, "vrf");
-			nsl_p_err_key(c, nsl_p_member(v, "vrf"), kp,
-			              "give 'vrf' or 'table', not both (a VRF's routes are in its table)");
+			nsl_p_err_key(
+			    c, nsl_p_member(v, "vrf"), kp,
+			    "give 'vrf' or 'table', not both (a VRF's routes are in its table)");
 		}
 	}
 	to = nsl_p_get_text(c, v, "to", p);
@@ -216,8 +220,9 @@ static bool parse_route(struct pctx *c, const struct nsl_dnode *v, const char *p
 		    !check_gateway(c, &nv->kids[i], ip, r, &r->nexthops[i].via))
 			return false;
 		if (r->to.ip.family == AF_INET6 && !r->nexthops[i].has_via) {
-			nsl_p_err(c, &nv->kids[i], ip,
-			          "an IPv6 multipath route needs a gateway ('via') in every next hop");
+			nsl_p_err(
+			    c, &nv->kids[i], ip,
+			    "an IPv6 multipath route needs a gateway ('via') in every next hop");
 			return false;
 		}
 	}
@@ -230,12 +235,11 @@ static bool parse_route(struct pctx *c, const struct nsl_dnode *v, const char *p
 	return true;
 }
 
-void nsl_p_routes(struct pctx *c, struct nsl_node *n, const struct nsl_dnode *arr,
-                  const char *path)
+void nsl_p_routes(struct pctx *c, struct nsl_node *n, const struct nsl_dnode *arr, const char *path)
 {
 	static const struct key_spec keys[] = {
-	    {"to", J_STRING},      {"via", J_STRING},   {"dev", J_STRING},
-	    {"metric", J_INT},     {"src", J_STRING},   {"nexthops", J_ARRAY},
+	    {"to", J_STRING},           {"via", J_STRING}, {"dev", J_STRING},
+	    {"metric", J_INT},          {"src", J_STRING}, {"nexthops", J_ARRAY},
 	    {"table", J_INT_OR_STRING}, {"vrf", J_STRING}, {"type", J_STRING},
 	};
 
@@ -304,22 +308,22 @@ static bool parse_fwmark(struct pctx *c, const struct nsl_dnode *v, const char *
 		return true;
 	}
 	slash = strchr(v->text, '/');
-	if (!mark_number(v->text, slash ? (size_t)(slash - v->text) : strlen(v->text), &r->fwmark) ||
+	if (!mark_number(v->text, slash ? (size_t)(slash - v->text) : strlen(v->text),
+	                 &r->fwmark) ||
 	    (slash && !mark_number(slash + 1, strlen(slash + 1), &r->fwmask))) {
-		nsl_p_err(c, v, path,
-		          "invalid fwmark '%s' (a number, or MARK/MASK like 0x10/0xff)",
+		nsl_p_err(c, v, path, "invalid fwmark '%s' (a number, or MARK/MASK like 0x10/0xff)",
 		          nsl_p_quote(b, v->text));
 		return false;
 	}
 	return true;
 }
 
-void nsl_p_rules(struct pctx *c, struct nsl_node *n, const struct nsl_dnode *arr,
-                 const char *path)
+void nsl_p_rules(struct pctx *c, struct nsl_node *n, const struct nsl_dnode *arr, const char *path)
 {
 	static const struct key_spec keys[] = {
-	    {"from", J_STRING},          {"to", J_STRING},       {"iif", J_STRING},
-	    {"oif", J_STRING},           {"fwmark", J_INT_OR_STRING}, {"table", J_INT_OR_STRING},
+	    {"from", J_STRING},          {"to", J_STRING},
+	    {"iif", J_STRING},           {"oif", J_STRING},
+	    {"fwmark", J_INT_OR_STRING}, {"table", J_INT_OR_STRING},
 	    {"priority", J_INT},         {"family", J_STRING},
 	};
 
@@ -339,7 +343,8 @@ void nsl_p_rules(struct pctx *c, struct nsl_node *n, const struct nsl_dnode *arr
 			continue;
 		if ((s = nsl_p_get_text(c, v, "from", p))) {
 			nsl_p_path_key(kp, p, "from");
-			r.has_from = nsl_p_network(c, nsl_p_member(v, "from"), s, kp, true, &r.from);
+			r.has_from =
+			    nsl_p_network(c, nsl_p_member(v, "from"), s, kp, true, &r.from);
 		}
 		if ((s = nsl_p_get_text(c, v, "to", p))) {
 			nsl_p_path_key(kp, p, "to");
@@ -347,7 +352,8 @@ void nsl_p_rules(struct pctx *c, struct nsl_node *n, const struct nsl_dnode *arr
 		}
 		nsl_p_get_ifname(c, v, "iif", p, r.iif);
 		nsl_p_get_ifname(c, v, "oif", p, r.oif);
-		if ((m = nsl_p_member(v, "fwmark")) && (m->kind == NSL_D_NUMBER || m->kind == NSL_D_STRING)) {
+		if ((m = nsl_p_member(v, "fwmark")) &&
+		    (m->kind == NSL_D_NUMBER || m->kind == NSL_D_STRING)) {
 			nsl_p_path_key(kp, p, "fwmark");
 			r.has_fwmark = parse_fwmark(c, m, kp, &r);
 		}
@@ -365,16 +371,18 @@ void nsl_p_rules(struct pctx *c, struct nsl_node *n, const struct nsl_dnode *arr
 			else if (!strcmp(s, "ipv6"))
 				r.family = AF_INET6;
 			else
-				nsl_p_err(c, nsl_p_member(v, "family"), kp,
-				          "unknown family '%s' (ipv4 or ipv6; without it, a rule with no "
-				          "address is made for both)",
-				          s);
+				nsl_p_err(
+				    c, nsl_p_member(v, "family"), kp,
+				    "unknown family '%s' (ipv4 or ipv6; without it, a rule with no "
+				    "address is made for both)",
+				    s);
 		}
 		if (c->errors != before)
 			continue;
 		if (r.has_from && r.has_to && r.from.ip.family != r.to.ip.family) {
 			nsl_p_path_key(kp, p, "to");
-			nsl_p_err(c, nsl_p_member(v, "to"), kp, "'from' and 'to' are of different families");
+			nsl_p_err(c, nsl_p_member(v, "to"), kp,
+			          "'from' and 'to' are of different families");
 			continue;
 		}
 		if (r.has_from || r.has_to) {
@@ -383,7 +391,8 @@ void nsl_p_rules(struct pctx *c, struct nsl_node *n, const struct nsl_dnode *arr
 			if (r.family != AF_UNSPEC && r.family != fam) {
 				nsl_p_path_key(kp, p, "family");
 				nsl_p_err(c, nsl_p_member(v, "family"), kp,
-				          "the rule's addresses are %s", fam == AF_INET ? "IPv4" : "IPv6");
+				          "the rule's addresses are %s",
+				          fam == AF_INET ? "IPv4" : "IPv6");
 				continue;
 			}
 			r.family = fam;
@@ -392,8 +401,7 @@ void nsl_p_rules(struct pctx *c, struct nsl_node *n, const struct nsl_dnode *arr
 	}
 }
 
-void nsl_p_tables(struct pctx *c, struct nsl_node *n, const struct nsl_dnode *obj,
-                  const char *path)
+void nsl_p_tables(struct pctx *c, struct nsl_node *n, const struct nsl_dnode *obj, const char *path)
 {
 	static const char *const reserved[] = {"main", "local", "default", "all", "unspec"};
 
@@ -428,7 +436,9 @@ void nsl_p_tables(struct pctx *c, struct nsl_node *n, const struct nsl_dnode *ob
 			continue;
 		if (id == NSL_TABLE_DEFAULT || id == NSL_TABLE_MAIN || id == NSL_TABLE_LOCAL) {
 			nsl_p_err(c, v, p, "table %lld is the kernel's %s table", (long long)id,
-			          id == NSL_TABLE_MAIN ? "main" : id == NSL_TABLE_LOCAL ? "local" : "default");
+			          id == NSL_TABLE_MAIN    ? "main"
+			          : id == NSL_TABLE_LOCAL ? "local"
+			                                  : "default");
 			continue;
 		}
 		nsl_fmt(n->tables[n->n_tables].name, sizeof(n->tables->name), "%s", v->key);

@@ -222,9 +222,8 @@ static void parse_host(struct pctx *c, const struct nsl_dnode *obj)
 static void parse_root(struct pctx *c, const struct nsl_dnode *root)
 {
 	static const struct key_spec keys[] = {
-	    {"name", J_STRING}, {"description", J_STRING}, {"nodes", J_OBJECT},
-	    {"links", J_ARRAY}, {"host", J_OBJECT},        {"pools", J_OBJECT},
-	    {"mgmt", J_OBJECT},
+	    {"name", J_STRING}, {"description", J_STRING}, {"nodes", J_OBJECT}, {"links", J_ARRAY},
+	    {"host", J_OBJECT}, {"pools", J_OBJECT},       {"mgmt", J_OBJECT},
 	};
 	const struct nsl_dnode *v;
 	char b[QUOTE_LEN];

@@ -252,7 +252,8 @@ bool nsl_p_check_object(struct pctx *c, const struct nsl_dnode *obj, const char 
 				break;
 		if (i == n_keys) {
 			const char *hint = nsl_p_suggest(
-			    ch->key, names, n_keys < NSL_ARRAY_SIZE(names) ? n_keys : NSL_ARRAY_SIZE(names));
+			    ch->key, names,
+			    n_keys < NSL_ARRAY_SIZE(names) ? n_keys : NSL_ARRAY_SIZE(names));
 
 			if (hint)
 				nsl_p_err_key(c, ch, p, "unknown key '%s' (did you mean '%s'?)",

@@ -299,8 +299,8 @@ static int bridge_iface(const struct nsl_node *n, int bridge)
  * the management interface, macvlans on host devices. */
 static bool exists_early(const struct nsl_iface *f)
 {
-	return f->kind == NSL_IFACE_VETH || f->kind == NSL_IFACE_DEVICE || f->kind == NSL_IFACE_LO ||
-	       f->kind == NSL_IFACE_MGMT || f->device[0];
+	return f->kind == NSL_IFACE_VETH || f->kind == NSL_IFACE_DEVICE ||
+	       f->kind == NSL_IFACE_LO || f->kind == NSL_IFACE_MGMT || f->device[0];
 }
 
 /* Bridges, then interfaces of a kind, each after the interface it sits on (a vlan after its
@@ -494,7 +494,8 @@ static bool carrier(const struct nsl_topology *t, int node, const struct nsl_nod
 			if (n->bridges[br].stp)
 				return false; /* its ports forward when STP says so */
 			for (size_t k = 0; k < n->n_ifaces; k++)
-				if (n->ifaces[k].bridge == (int)br && carrier(t, node, n, &n->ifaces[k]))
+				if (n->ifaces[k].bridge == (int)br &&
+				    carrier(t, node, n, &n->ifaces[k]))
 					return true;
 		}
 		return false;

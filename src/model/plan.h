@@ -78,8 +78,8 @@ struct nsl_op {
 		} host_end;
 		struct {
 			int lower;      /* CREATE: the node's iface it sits on, -1 none */
-			bool from_host; /* a macvlan/ipvlan on a host device: made from the host, born
-			                 * in the node */
+			bool from_host; /* a macvlan/ipvlan on a host device: made from the host,
+			                 * born in the node */
 		} create;
 		struct {
 			int *nh_ifaces; /* ROUTE: each next hop's device (iface index, -1 none) */

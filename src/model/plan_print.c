@@ -205,7 +205,8 @@ static void put_create(const struct nsl_plan *p, const struct nsl_op *op, const 
 		if (f->bonding.lacp_rate >= 0)
 			fprintf(out, " lacp_rate %s", f->bonding.lacp_rate ? "fast" : "slow");
 		if (f->bonding.xmit_hash >= 0)
-			fprintf(out, " xmit_hash_policy %s", nsl_bond_hash_name(f->bonding.xmit_hash));
+			fprintf(out, " xmit_hash_policy %s",
+			        nsl_bond_hash_name(f->bonding.xmit_hash));
 		break;
 	default:
 		break;
@@ -264,7 +265,8 @@ static void put_details(const struct nsl_plan *p, const struct nsl_op *op, FILE 
 			put_create(p, op, f, out);
 		else
 			fputs("bridge stp off", out);
-		fprintf(out, ", random MAC, DAD off, %salias nslab:%s", f->up ? "up, " : "", p->lab);
+		fprintf(out, ", random MAC, DAD off, %salias nslab:%s", f->up ? "up, " : "",
+		        p->lab);
 		break;
 	case NSL_OP_CREATE:
 		put_create(p, op, f, out);

@@ -103,7 +103,7 @@ struct nsl_vxlan {
 	uint32_t vni;
 	uint16_t port; /* UDP destination port, 4789 unless written */
 	bool has_remote;
-	bool group;          /* remote is a multicast group */
+	bool group;           /* remote is a multicast group */
 	struct nsl_ip remote; /* "remote" or "group" */
 	bool has_local;
 	struct nsl_ip local;
@@ -121,9 +121,9 @@ enum nsl_bond_mode {
 
 struct nsl_bond_cfg {
 	enum nsl_bond_mode mode;
-	uint32_t miimon;   /* ms, 100 unless written */
-	int lacp_rate;     /* -1 the kernel's (slow), 0 slow, 1 fast */
-	int xmit_hash;     /* -1 the kernel's (layer2), else IFLA_BOND_XMIT_HASH_POLICY's value */
+	uint32_t miimon; /* ms, 100 unless written */
+	int lacp_rate;   /* -1 the kernel's (slow), 0 slow, 1 fast */
+	int xmit_hash;   /* -1 the kernel's (layer2), else IFLA_BOND_XMIT_HASH_POLICY's value */
 	char (*ports)[NSL_IFNAME_MAX + 1];
 	size_t n_ports;
 };
@@ -157,18 +157,19 @@ struct nsl_iface {
 
 	enum nsl_iface_kind declared; /* from "kind"; UNKNOWN for entries without one */
 	bool addrs_given;             /* "addresses" is written (even []): pools leave it alone */
-	uint8_t *addr_pool; /* per address: 0 written, else enum nsl_pool_id + 1; NULL: all written */
-	size_t n_pool;      /* the last n_pool addresses come from pools (validation) */
+	uint8_t
+	    *addr_pool; /* per address: 0 written, else enum nsl_pool_id + 1; NULL: all written */
+	size_t n_pool;  /* the last n_pool addresses come from pools (validation) */
 	/* vlan, macvlan, ipvlan: the node's interface it sits on; vxlan: its "dev" ("" none) */
 	char parent[NSL_IFNAME_MAX + 1];
 	char vrf[NSL_IFNAME_MAX + 1]; /* the VRF it is enslaved to ("" none) */
 	int lower;                    /* index of parent in the same ifaces, -1 (validation) */
 	int master_vrf;               /* index of the VRF's entry, -1 (validation) */
-	int bond;                     /* index of the bond's entry it is a port of, -1 (validation) */
+	int bond; /* index of the bond's entry it is a port of, -1 (validation) */
 	uint16_t vlan_id;
-	bool vlan_8021ad;   /* "protocol": "802.1ad" (QinQ) */
-	uint32_t mode;      /* macvlan: MACVLAN_MODE_*; ipvlan: IPVLAN_MODE_* */
-	uint32_t table;     /* vrf */
+	bool vlan_8021ad; /* "protocol": "802.1ad" (QinQ) */
+	uint32_t mode;    /* macvlan: MACVLAN_MODE_*; ipvlan: IPVLAN_MODE_* */
+	uint32_t table;   /* vrf */
 	struct nsl_vxlan vxlan;
 	struct nsl_bond_cfg bonding;
 };
@@ -203,7 +204,7 @@ struct nsl_route {
 	struct nsl_prefix to; /* "default" becomes len 0 of via's family */
 	bool is_default;
 	bool has_via;
-	struct nsl_ip via; /* its family may differ from to's: an IPv4 route via IPv6 */
+	struct nsl_ip via;            /* its family may differ from to's: an IPv4 route via IPv6 */
 	char dev[NSL_IFNAME_MAX + 1]; /* "" if none */
 	bool has_metric;
 	uint32_t metric;
@@ -212,9 +213,9 @@ struct nsl_route {
 	enum nsl_route_type type;
 	struct nsl_nexthop *nexthops; /* "nexthops": a multipath route (via and dev unused) */
 	size_t n_nexthops;
-	uint32_t table;                 /* NSL_TABLE_MAIN unless written (resolved by validation) */
+	uint32_t table; /* NSL_TABLE_MAIN unless written (resolved by validation) */
 	char table_name[NSL_NAME_MAX + 1]; /* "table" as a name, or "vrf" ("" when a number) */
-	bool table_is_vrf;               /* written as "vrf" */
+	bool table_is_vrf;                 /* written as "vrf" */
 };
 
 /* A policy routing rule; AF_UNSPEC: one for each family. */
@@ -325,7 +326,7 @@ struct nsl_mgmt {
 	bool set;
 	bool has4, has6;
 	struct nsl_prefix subnet, subnet6;
-	struct nsl_prefix gw4, gw6;  /* the host bridge's: first address of each subnet */
+	struct nsl_prefix gw4, gw6;      /* the host bridge's: first address of each subnet */
 	char bridge[NSL_IFNAME_MAX + 1]; /* "" : the plan names it after the lab */
 	char iface[NSL_IFNAME_MAX + 1];  /* in each node, "mgmt0" unless written */
 };

@@ -243,18 +243,20 @@ static void check_bridges(struct vctx *c, int node)
 			nsl_fmt(p, sizeof(p), "nodes.%s.bridges.%s.ports[%zu]", n->name, br->name,
 			        i);
 			if (!f || f->kind == NSL_IFACE_UNKNOWN) {
-				nsl_v_err(c, p,
-				          "node %s has no interface '%s' (a port is an interface of "
-				          "the same node: a link end, a moved device, a bond...)",
-				          n->name, br->ports[i]);
+				nsl_v_err(
+				    c, p,
+				    "node %s has no interface '%s' (a port is an interface of "
+				    "the same node: a link end, a moved device, a bond...)",
+				    n->name, br->ports[i]);
 			} else if (f->kind == NSL_IFACE_LO) {
 				nsl_v_err(c, p, "lo cannot be a bridge port");
 			} else if (f->kind == NSL_IFACE_BRIDGE) {
 				nsl_v_err(c, p, "'%s' is a bridge; bridges do not nest", f->name);
 			} else if (f->kind == NSL_IFACE_VRF || f->kind == NSL_IFACE_MGMT) {
 				nsl_v_err(c, p, "'%s' is %s: it cannot be a bridge port", f->name,
-				          f->kind == NSL_IFACE_VRF ? "a VRF"
-				                                   : "the management network's interface");
+				          f->kind == NSL_IFACE_VRF
+				              ? "a VRF"
+				              : "the management network's interface");
 			} else if (f->bridge == (int)b) {
 				nsl_v_err(c, p, "'%s' is listed twice", f->name);
 			} else if (f->bridge >= 0) {
@@ -321,16 +323,18 @@ static void check_devices(struct vctx *c)
 				continue;
 			nsl_fmt(p, sizeof(p), "nodes.%s.interfaces.%s.device", n->name, f->name);
 			if ((e = lookup(c, NS_DEVICE, f->device)))
-				nsl_v_err(c, p,
-				          "host device '%s' is moved into nodes.%s.interfaces.%s: a "
-				          "%s needs it in the host",
-				          f->device, t->nodes[e->owner].name, e->f->name,
-				          nsl_iface_kind_name(f->kind));
+				nsl_v_err(
+				    c, p,
+				    "host device '%s' is moved into nodes.%s.interfaces.%s: a "
+				    "%s needs it in the host",
+				    f->device, t->nodes[e->owner].name, e->f->name,
+				    nsl_iface_kind_name(f->kind));
 			else if ((e = lookup(c, NS_HOST_END, f->device)))
-				nsl_v_err(c, p,
-				          "'%s' is the host end of links[%d]: a %s sits on an interface "
-				          "the host already has",
-				          f->device, e->owner, nsl_iface_kind_name(f->kind));
+				nsl_v_err(
+				    c, p,
+				    "'%s' is the host end of links[%d]: a %s sits on an interface "
+				    "the host already has",
+				    f->device, e->owner, nsl_iface_kind_name(f->kind));
 		}
 	}
 }

@@ -96,14 +96,16 @@ static void check_loops(struct vctx *c, int node, const char *owner)
 			bool first = true;
 
 			/* report at the loop's member that comes first */
-			for (int j = n->ifaces[i].lower; j >= 0 && (size_t)j != i; j = n->ifaces[j].lower)
+			for (int j = n->ifaces[i].lower; j >= 0 && (size_t)j != i;
+			     j = n->ifaces[j].lower)
 				first &= (size_t)j > i;
 			if (first) {
 				nsl_fmt(p, sizeof(p), "%s.interfaces.%s", owner, n->ifaces[i].name);
-				nsl_v_err_key(c, p,
-				              "%s sits on an interface that sits on %s: the stack has "
-				              "no bottom",
-				              n->ifaces[i].name, n->ifaces[i].name);
+				nsl_v_err_key(
+				    c, p,
+				    "%s sits on an interface that sits on %s: the stack has "
+				    "no bottom",
+				    n->ifaces[i].name, n->ifaces[i].name);
 			}
 		}
 	}
@@ -130,7 +132,8 @@ static void check_bond(struct vctx *c, int node, struct nsl_iface *bond, const c
 
 		nsl_fmt(p, sizeof(p), "%s.interfaces.%s.ports[%zu]", owner, bond->name, i);
 		if (!f || f->kind == NSL_IFACE_UNKNOWN) {
-			nsl_v_err(c, p, "node %s has no interface '%s'", n->name, bond->bonding.ports[i]);
+			nsl_v_err(c, p, "node %s has no interface '%s'", n->name,
+			          bond->bonding.ports[i]);
 		} else if (f == bond) {
 			nsl_v_err(c, p, "a bond cannot be its own port");
 		} else if (f->kind == NSL_IFACE_LO || f->kind == NSL_IFACE_BRIDGE ||
@@ -146,11 +149,14 @@ static void check_bond(struct vctx *c, int node, struct nsl_iface *bond, const c
 			nsl_v_err(c, p, "'%s' is already a port of bridge %s", f->name,
 			          n->bridges[f->bridge].name);
 		} else if (f->vrf[0]) {
-			nsl_v_err(c, p, "'%s' joins VRF %s: a bond port has no VRF of its own (the bond can)",
-			          f->name, f->vrf);
+			nsl_v_err(
+			    c, p,
+			    "'%s' joins VRF %s: a bond port has no VRF of its own (the bond can)",
+			    f->name, f->vrf);
 		} else if (f->addrs_given && f->n_addrs) {
-			nsl_v_err(c, p, "'%s' has addresses: a bond port has none of its own (give them "
-			                "to the bond)",
+			nsl_v_err(c, p,
+			          "'%s' has addresses: a bond port has none of its own (give them "
+			          "to the bond)",
 			          f->name);
 		} else if (!f->up) {
 			nsl_v_err(c, p, "'%s' is down ('up': false): a bond brings its ports up",
@@ -172,10 +178,11 @@ static void check_vrf(struct vctx *c, int node, struct nsl_iface *f, const char 
 	nsl_fmt(p, sizeof(p), "%s.interfaces.%s.vrf", owner, f->name);
 	v = nsl_v_iface(c, node, f->vrf);
 	if (!v || v->kind != NSL_IFACE_VRF) {
-		nsl_v_err(c, p, "node %s has no VRF '%s' (an interface of \"kind\": \"vrf\")", n->name,
-		          f->vrf);
+		nsl_v_err(c, p, "node %s has no VRF '%s' (an interface of \"kind\": \"vrf\")",
+		          n->name, f->vrf);
 	} else if (f->bridge >= 0) {
-		nsl_v_err(c, p, "%s is a port of bridge %s: the bridge joins the VRF, not its ports",
+		nsl_v_err(c, p,
+		          "%s is a port of bridge %s: the bridge joins the VRF, not its ports",
 		          f->name, n->bridges[f->bridge].name);
 	} else if (f->bond >= 0) {
 		nsl_v_err(c, p, "%s is a port of bond %s: the bond joins the VRF, not its ports",
@@ -212,8 +219,8 @@ static void check_unique(struct vctx *c, int node, const char *owner)
 			    (a->vxlan.has_remote ? a->vxlan.remote.family : AF_INET) ==
 			        (b->vxlan.has_remote ? b->vxlan.remote.family : AF_INET)) {
 				nsl_fmt(p, sizeof(p), "%s.interfaces.%s.vni", owner, a->name);
-				nsl_v_err(c, p, "VNI %u on port %u is vxlan %s's already", a->vxlan.vni,
-				          a->vxlan.port, b->name);
+				nsl_v_err(c, p, "VNI %u on port %u is vxlan %s's already",
+				          a->vxlan.vni, a->vxlan.port, b->name);
 				break;
 			}
 		}
@@ -230,7 +237,8 @@ void nsl_v_kinds(struct vctx *c, int node)
 		struct nsl_iface *f = &n->ifaces[i];
 
 		if (f->kind == NSL_IFACE_VLAN || f->kind == NSL_IFACE_VXLAN ||
-		    ((f->kind == NSL_IFACE_MACVLAN || f->kind == NSL_IFACE_IPVLAN) && !f->device[0]))
+		    ((f->kind == NSL_IFACE_MACVLAN || f->kind == NSL_IFACE_IPVLAN) &&
+		     !f->device[0]))
 			check_lower(c, node, f, owner);
 		if (f->kind == NSL_IFACE_BOND)
 			check_bond(c, node, f, owner);
@@ -261,7 +269,7 @@ void nsl_v_vxlan_local(struct vctx *c, int node)
 		if (found)
 			continue;
 		nsl_fmt(p, sizeof(p), "nodes.%s.interfaces.%s.local", n->name, ifaces[i].name);
-		nsl_v_err(c, p, "%s is not an address of node %s", nsl_ip_str(&x->local, b, sizeof(b)),
-		          n->name);
+		nsl_v_err(c, p, "%s is not an address of node %s",
+		          nsl_ip_str(&x->local, b, sizeof(b)), n->name);
 	}
 }

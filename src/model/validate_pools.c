@@ -138,10 +138,7 @@ static struct nsl_prefix host_of(const struct nsl_prefix *b, u128 off)
 
 /* Addresses a block of length len holds for interfaces: all of a /31 or /127 (RFC 3021,
  * RFC 6164), else all but the subnet's own (and IPv4's broadcast). */
-static u128 first_host(int family, unsigned len)
-{
-	return len >= bits_of(family) - 1 ? 0 : 1;
-}
+static u128 first_host(int family, unsigned len) { return len >= bits_of(family) - 1 ? 0 : 1; }
 
 static u128 hosts(int family, unsigned len)
 {
@@ -167,8 +164,8 @@ static int number_links(struct numbering *nb)
 			continue;
 		f[0] = nsl_v_iface(nb->c, k->ends[0].node, k->ends[0].ifname);
 		f[1] = nsl_v_iface(nb->c, k->ends[1].node, k->ends[1].ifname);
-		if (!f[0] || !f[1] || f[0]->kind != NSL_IFACE_VETH || f[1]->kind != NSL_IFACE_VETH ||
-		    f[0]->link != (int)l || f[1]->link != (int)l)
+		if (!f[0] || !f[1] || f[0]->kind != NSL_IFACE_VETH ||
+		    f[1]->kind != NSL_IFACE_VETH || f[0]->link != (int)l || f[1]->link != (int)l)
 			continue; /* refused already */
 		if (f[0]->addrs_given || f[1]->addrs_given || f[0]->bridge >= 0 ||
 		    f[1]->bridge >= 0 || f[0]->bond >= 0 || f[1]->bond >= 0)
@@ -231,7 +228,8 @@ static int number_lan(struct numbering *nb, struct lan_bridge *br, size_t n_br, 
 	/* a LAN whose bridges write addresses is the file's own */
 	for (size_t i = 0; i < n_br; i++) {
 		const struct nsl_node *n = &c->t->nodes[br[i].node];
-		const struct nsl_iface *f = nsl_v_iface(c, br[i].node, n->bridges[br[i].bridge].name);
+		const struct nsl_iface *f =
+		    nsl_v_iface(c, br[i].node, n->bridges[br[i].bridge].name);
 
 		if (find(br, i) == root && f && f->addrs_given)
 			return 0;
@@ -276,11 +274,13 @@ static int number_lan(struct numbering *nb, struct lan_bridge *br, size_t n_br, 
 					if (off >= max) {
 						char pp[PATH_LEN], buf[64];
 
-						nsl_fmt(pp, sizeof(pp), "pools.%s", nsl_pool_name(ids[k]));
-						nsl_v_err(c, pp,
-						          "the LAN of %s has more interfaces than a %s "
-						          "holds",
-						          who, nsl_prefix_str(&b, buf, sizeof(buf)));
+						nsl_fmt(pp, sizeof(pp), "pools.%s",
+						        nsl_pool_name(ids[k]));
+						nsl_v_err(
+						    c, pp,
+						    "the LAN of %s has more interfaces than a %s "
+						    "holds",
+						    who, nsl_prefix_str(&b, buf, sizeof(buf)));
 						goto next_pool;
 					}
 					a = host_of(&b, off++);
@@ -472,10 +472,12 @@ static void mgmt_overlaps(struct vctx *c, const char *key, const struct nsl_pref
 			for (size_t a = 0; a < f->n_addrs; a++)
 				if ((!f->addr_pool || !f->addr_pool[a]) &&
 				    nsl_prefix_contains(subnet, &f->addrs[a].ip)) {
-					nsl_v_err(c, p, "%s holds %s, an address of nodes.%s.interfaces.%s",
-					          nsl_prefix_str(subnet, b1, sizeof(b1)),
-					          nsl_ip_str(&f->addrs[a].ip, b2, sizeof(b2)),
-					          t->nodes[i].name, f->name);
+					nsl_v_err(
+					    c, p,
+					    "%s holds %s, an address of nodes.%s.interfaces.%s",
+					    nsl_prefix_str(subnet, b1, sizeof(b1)),
+					    nsl_ip_str(&f->addrs[a].ip, b2, sizeof(b2)),
+					    t->nodes[i].name, f->name);
 					return;
 				}
 		}
@@ -513,7 +515,8 @@ int nsl_v_mgmt(struct vctx *c)
 		if (hosts(subnets[s]->ip.family, subnets[s]->len) < (u128)t->n_nodes + 1) {
 			char b[64];
 
-			nsl_v_err(c, p, "%s holds fewer addresses than the host and the %zu nodes need",
+			nsl_v_err(c, p,
+			          "%s holds fewer addresses than the host and the %zu nodes need",
 			          nsl_prefix_str(subnets[s], b, sizeof(b)), t->n_nodes);
 			ok = false;
 			continue;

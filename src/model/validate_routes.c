@@ -328,7 +328,8 @@ int nsl_v_routes(struct vctx *c, int node)
 		nsl_fmt(p, sizeof(p), "nodes.%s.routes[%zu].to", n->name, keys[i].i);
 		nsl_v_err(c, p, "same destination %s and metric %u as routes[%zu]%s%s",
 		          nsl_prefix_str(&keys[i].r->to, b, sizeof(b)), keys[i].metric,
-		          keys[first].i, keys[i].r->table != NSL_TABLE_MAIN ? ", in the same table" : "",
+		          keys[first].i,
+		          keys[i].r->table != NSL_TABLE_MAIN ? ", in the same table" : "",
 		          metric_hint(keys[i].r, keys[first].r));
 	}
 	r = 0;
@@ -376,7 +377,8 @@ void nsl_v_tables(struct vctx *c, int node)
 
 		if (f && f->kind == NSL_IFACE_VRF) {
 			nsl_fmt(p, sizeof(p), "nodes.%s.tables.%s", n->name, n->tables[i].name);
-			nsl_v_err_key(c, p, "'%s' is a VRF of the node: its table has that name already",
+			nsl_v_err_key(c, p,
+			              "'%s' is a VRF of the node: its table has that name already",
 			              n->tables[i].name);
 		}
 	}
@@ -392,13 +394,15 @@ void nsl_v_tables(struct vctx *c, int node)
 		nsl_fmt(p, sizeof(p), "nodes.%s.routes[%zu].%s", n->name, i,
 		        rt->table_is_vrf ? "vrf" : "table");
 		if (rt->table_is_vrf)
-			nsl_v_err(c, p, "node %s has no VRF '%s' (an interface of \"kind\": \"vrf\")",
+			nsl_v_err(c, p,
+			          "node %s has no VRF '%s' (an interface of \"kind\": \"vrf\")",
 			          n->name, rt->table_name);
 		else
-			nsl_v_err(c, p,
-			          "unknown table '%s' (a number, main, default, a VRF of node %s or a "
-			          "name from its \"tables\")",
-			          rt->table_name, n->name);
+			nsl_v_err(
+			    c, p,
+			    "unknown table '%s' (a number, main, default, a VRF of node %s or a "
+			    "name from its \"tables\")",
+			    rt->table_name, n->name);
 	}
 	for (size_t i = 0; i < n->n_rules; i++) {
 		struct nsl_rule *ru = &n->rules[i];

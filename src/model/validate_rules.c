@@ -88,7 +88,8 @@ int nsl_v_rules(struct vctx *c, int node)
 				continue;
 			f = nsl_v_iface(c, node, names[s]);
 			if (!f || f->kind == NSL_IFACE_UNKNOWN) {
-				nsl_fmt(p, sizeof(p), "nodes.%s.rules[%zu].%s", n->name, i, keys_of[s]);
+				nsl_fmt(p, sizeof(p), "nodes.%s.rules[%zu].%s", n->name, i,
+				        keys_of[s]);
 				nsl_v_err(c, p, "node %s has no interface '%s'", n->name, names[s]);
 			}
 		}

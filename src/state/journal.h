@@ -14,6 +14,9 @@
  *   hostsysctl-orig KEY VALUE            an original value inherited from a lab that went
  *                                        down first (see teardown)
  *   hostnft TABLE                        the host nft table, created carrying our mark
+ *   hostdev NAME KIND MAC                a device made in the host (a bridge, a vxlan) with
+ *                                        that MAC: ours if it carries alias nslab:LAB, or it
+ *                                        is of that kind with that MAC
  *   committed                            up finished: the holders outlive it
  *
  * Strings are escaped (%XX for blanks, '%' and anything not printable); "%" alone is the
@@ -40,6 +43,7 @@ enum nsl_rec_kind {
 	NSL_REC_HOSTSYSCTL_ORIG,
 	NSL_REC_HOSTNFT,
 	NSL_REC_COMMITTED,
+	NSL_REC_HOSTDEV,
 };
 
 /* Strings point into the parsed text (or the caller's memory when formatting). */
@@ -72,6 +76,10 @@ struct nsl_rec {
 		struct {
 			const char *name;
 		} hostnft;
+		struct {
+			const char *name, *kind; /* kind: "bridge", "vxlan" (IFLA_INFO_KIND) */
+			uint8_t mac[6];
+		} hostdev;
 		struct {
 			const char *key, *value;
 			uint64_t time; /* when it was set: orders labs that set one key */
