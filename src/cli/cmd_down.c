@@ -4,12 +4,16 @@
 
 #include "cli/cli.h"
 #include "engine/down.h"
+#include "engine/fault.h"
 
 static int down_one(const char *lab)
 {
 	struct nsl_err err = {0};
 	int rc = nsl_down(lab, &err);
 
+	/* Tests count the steps of a teardown to inject a fault at each one. */
+	if (getenv("NSLAB_COUNT_STEPS"))
+		fprintf(stderr, "nslab: %lu steps\n", nsl_steps_taken());
 	if (rc < 0) {
 		nsl_cli_error("down %s: %s", lab, err.msg);
 		return NSL_EXIT_FAIL;

@@ -90,7 +90,7 @@ static int settle(struct nsl_apply *a, struct nsl_err *err)
  * is told by the namespace that caused it. */
 static int socket_for(struct nsl_apply *a, int node, struct nsl_nl **ret, struct nsl_err *err)
 {
-	struct nsl_nl *nl = node == NSL_PLAN_HOST ? a->host : &a->nls[node];
+	struct nsl_nl *nl = node == NSL_PLAN_HOST ? a->host : &a->nodes[node].nl;
 	int rc;
 
 	if (a->pending && a->pending != nl) {
@@ -99,7 +99,7 @@ static int socket_for(struct nsl_apply *a, int node, struct nsl_nl **ret, struct
 			return rc;
 	}
 	if (nl->fd < 0) {
-		rc = nsl_nl_open(nl, a->hs.h[node].netns_fd, err);
+		rc = nsl_nl_open(nl, a->nodes[node].netns_fd, err);
 		if (rc < 0)
 			return blame(a, node, rc, err);
 	}
@@ -119,20 +119,20 @@ static void assign_ifindexes(struct nsl_apply *a)
 	const struct nsl_topology *t = topo(a);
 	int counter = 1;
 
-	for (size_t i = 0; i < a->hs.n; i++)
-		if (a->hs.h[i].max_ifindex > counter)
-			counter = a->hs.h[i].max_ifindex;
+	for (size_t i = 0; i < t->n_nodes; i++)
+		if (a->nodes[i].max_ifindex > counter)
+			counter = a->nodes[i].max_ifindex;
 	for (size_t i = 0; i < t->n_nodes; i++)
 		for (size_t k = 0; k < t->nodes[i].n_ifaces; k++) {
 			const struct nsl_iface *f = &t->nodes[i].ifaces[k];
 			const struct nsl_device_fact *d;
 			if (f->kind == NSL_IFACE_LO) {
-				a->ifindex[i][k] = 1;
+				a->nodes[i].ifindex[k] = 1;
 				continue;
 			}
 			d = nsl_host_device(a->facts, (int)i, (int)k);
 			if (d) {
-				a->ifindex[i][k] =
+				a->nodes[i].ifindex[k] =
 				    d->info.ifindex; /* it keeps its index when it moves */
 				continue;
 			}
@@ -144,7 +144,7 @@ static void assign_ifindexes(struct nsl_apply *a)
 					taken |= a->facts->devs[x].node == (int)i &&
 					         a->facts->devs[x].info.ifindex == counter;
 			} while (taken);
-			a->ifindex[i][k] = counter;
+			a->nodes[i].ifindex[k] = counter;
 		}
 	a->indexed = true;
 }
@@ -155,7 +155,7 @@ static int ifindex_of(struct nsl_apply *a, int node, int iface)
 		assign_ifindexes(a);
 	if (iface < 0)
 		return 0;
-	return node == NSL_PLAN_HOST ? a->host_ifindex[iface] : a->ifindex[node][iface];
+	return node == NSL_PLAN_HOST ? a->host_ifindex[iface] : a->nodes[node].ifindex[iface];
 }
 
 /* ---- holders and their names ---- */
@@ -193,6 +193,16 @@ static int do_nodes(struct nsl_apply *a, size_t from, size_t to, struct nsl_err 
 		}
 	}
 	rc = nsl_holders_spawn(specs, limit, &a->hs, err);
+	for (size_t i = 0; rc == 0 && i < limit; i++) {
+		struct nsl_node_rt *rt = &a->nodes[a->plan->ops[from + i].node];
+		const struct nsl_holder *h = &a->hs.h[i];
+		rt->pid = h->pid;
+		rt->pidfd = h->pidfd;
+		rt->start_time = h->start_time;
+		rt->netns_fd = h->netns_fd;
+		rt->netns = h->netns;
+		rt->max_ifindex = h->max_ifindex;
+	}
 	return rc < 0 ? rc : step_rc;
 }
 
@@ -216,7 +226,7 @@ static int do_binds(struct nsl_apply *a, size_t from, size_t to, struct nsl_err 
 	 * that /run/netns/LAB.NODE is ours when teardown comes. */
 	for (size_t i = 0; i < n; i++) {
 		int node = a->plan->ops[from + i].node;
-		const struct nsl_holder *h = &a->hs.h[node];
+		const struct nsl_node_rt *h = &a->nodes[node];
 		recs[i].kind = NSL_REC_NODE;
 		recs[i].node.name = topo(a)->nodes[node].name;
 		recs[i].node.pid = h->pid;
@@ -231,7 +241,8 @@ static int do_binds(struct nsl_apply *a, size_t from, size_t to, struct nsl_err 
 		nsl_fmt(path, sizeof(path), NSL_NETNS_DIR "/%s.%s", lab(a), node_name(a, node));
 		rc = nsl_step(path, err);
 		if (rc == 0)
-			rc = blame(a, node, nsl_netns_bind(a->hs.h[node].netns_fd, path, err), err);
+			rc =
+			    blame(a, node, nsl_netns_bind(a->nodes[node].netns_fd, path, err), err);
 	}
 	return rc;
 }
@@ -270,7 +281,7 @@ static int do_device(struct nsl_apply *a, const struct nsl_op *op, struct nsl_er
 	struct nsl_link_change c = {.ifindex = d->info.ifindex,
 	                            .up = 0,
 	                            .new_name = f->name,
-	                            .netns_fd = a->hs.h[op->node].netns_fd,
+	                            .netns_fd = a->nodes[op->node].netns_fd,
 	                            .alias = mark};
 	struct nsl_nl *nl;
 	rc = socket_for(a, NSL_PLAN_HOST, &nl, err);
@@ -291,7 +302,7 @@ static int do_veth(struct nsl_apply *a, const struct nsl_op *op, struct nsl_err 
 		e[s] = (struct nsl_veth_end){
 		    .name = f->name, .mtu = pe->mtu, .mac = pe->mac, .up = pe->up, .netns_fd = -1};
 		if (pe->node != NSL_PLAN_HOST) {
-			e[s].netns_fd = a->hs.h[pe->node].netns_fd;
+			e[s].netns_fd = a->nodes[pe->node].netns_fd;
 			e[s].ifindex = ifindex_of(a, pe->node, pe->iface);
 		}
 	}
@@ -433,7 +444,7 @@ static int do_sysctl(struct nsl_apply *a, const struct nsl_op *op, struct nsl_er
 
 	if (rc < 0)
 		return rc;
-	rc = nsl_netns_call(a->hs.h[op->node].netns_fd, write_iface_sysctl, &w);
+	rc = nsl_netns_call(a->nodes[op->node].netns_fd, write_iface_sysctl, &w);
 	if (rc < 0)
 		return blame(
 		    a, op->node,
@@ -451,7 +462,7 @@ static int do_nat(struct nsl_apply *a, const struct nsl_op *op, struct nsl_err *
 		return rc;
 	if (op->node != NSL_PLAN_HOST) {
 		const struct nsl_node *n = &t->nodes[op->node];
-		rc = nsl_nft_apply(a->hs.h[op->node].netns_fd, NSL_NFT_NODE_TABLE, NULL, n->nat,
+		rc = nsl_nft_apply(a->nodes[op->node].netns_fd, NSL_NFT_NODE_TABLE, NULL, n->nat,
 		                   n->n_nat, err);
 		return blame(a, op->node, rc, err);
 	}
@@ -508,7 +519,7 @@ static int do_exec(struct nsl_apply *a, const struct nsl_op *op, struct nsl_err 
 		if (a->log_fd < 0)
 			return nsl_err_set(err, errno, "exec log: %m");
 	}
-	return nsl_exec_at_up(a->hs.h[op->node].pidfd, n, op->item, a->log_fd, err);
+	return nsl_exec_at_up(a->nodes[op->node].pidfd, n, op->item, a->log_fd, err);
 }
 
 static int do_wait(struct nsl_apply *a, size_t from, size_t to, struct nsl_err *err)
@@ -556,13 +567,15 @@ static int write_state(struct nsl_apply *a, struct nsl_err *err)
 
 	nsl_fmt(s.name, sizeof(s.name), "%s", lab(a));
 	s.topology = abs ? abs : t->file;
+	nsl_fmt(s.sha256, sizeof(s.sha256), "%s", t->sha256);
+	s.generation = 1;
 	s.n_nodes = t->n_nodes;
 	s.nodes = calloc(t->n_nodes + 1, sizeof(*s.nodes));
 	if (!s.nodes)
 		return nsl_err_set(err, ENOMEM, "out of memory");
 	for (size_t i = 0; i < t->n_nodes; i++) {
 		struct nsl_labstate_node *sn = &s.nodes[i];
-		const struct nsl_holder *h = &a->hs.h[i];
+		const struct nsl_node_rt *h = &a->nodes[i];
 		nsl_fmt(sn->name, sizeof(sn->name), "%s", t->nodes[i].name);
 		nsl_fmt(sn->hostname, sizeof(sn->hostname), "%s", t->nodes[i].hostname);
 		sn->pid = h->pid;
@@ -574,6 +587,9 @@ static int write_state(struct nsl_apply *a, struct nsl_err *err)
 	}
 	rc = nsl_labstate_format(&s, &text, err);
 	free(s.nodes);
+	/* The text the lab was built from, as it was read: what a later apply compares with. */
+	if (rc == 0)
+		rc = nsl_state_write_file(a->sd, "topology", t->text, t->text_len, err);
 	return rc < 0 ? rc : nsl_state_write_file(a->sd, "state.json", text, strlen(text), err);
 }
 
@@ -642,15 +658,14 @@ static int alloc_tables(struct nsl_apply *a, struct nsl_err *err)
 {
 	const struct nsl_topology *t = topo(a);
 
-	a->nls = calloc(t->n_nodes + 1, sizeof(*a->nls));
-	a->ifindex = calloc(t->n_nodes + 1, sizeof(*a->ifindex));
+	a->nodes = calloc(t->n_nodes + 1, sizeof(*a->nodes));
 	a->host_ifindex = calloc(a->plan->n_host_ifaces + 1, sizeof(int));
-	if (!a->nls || !a->ifindex || !a->host_ifindex)
+	if (!a->nodes || !a->host_ifindex)
 		return nsl_err_set(err, ENOMEM, "out of memory");
 	for (size_t i = 0; i < t->n_nodes; i++) {
-		a->nls[i].fd = -1;
-		a->ifindex[i] = calloc(t->nodes[i].n_ifaces + 1, sizeof(int));
-		if (!a->ifindex[i])
+		a->nodes[i].pidfd = a->nodes[i].netns_fd = a->nodes[i].nl.fd = -1;
+		a->nodes[i].ifindex = calloc(t->nodes[i].n_ifaces + 1, sizeof(int));
+		if (!a->nodes[i].ifindex)
 			return nsl_err_set(err, ENOMEM, "out of memory");
 	}
 	return 0;
@@ -703,18 +718,17 @@ void nsl_apply_free(struct nsl_apply *a)
 {
 	const struct nsl_topology *t = topo(a);
 
+	/* The pidfds and namespace fds of the nodes started here are the holders'. */
 	nsl_holders_free(&a->hs);
-	for (size_t i = 0; a->nls && i < t->n_nodes; i++)
-		nsl_nl_close(&a->nls[i]);
-	for (size_t i = 0; a->ifindex && i < t->n_nodes; i++)
-		free(a->ifindex[i]);
-	free(a->nls);
-	free(a->ifindex);
+	for (size_t i = 0; a->nodes && i < t->n_nodes; i++) {
+		nsl_nl_close(&a->nodes[i].nl);
+		free(a->nodes[i].ifindex);
+	}
+	free(a->nodes);
 	free(a->host_ifindex);
 	if (a->log_fd >= 0)
 		close(a->log_fd);
-	a->nls = NULL;
-	a->ifindex = NULL;
+	a->nodes = NULL;
 	a->host_ifindex = NULL;
 	a->log_fd = -1;
 }

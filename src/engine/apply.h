@@ -27,6 +27,19 @@ enum nsl_phase {
 };
 extern const char *const nsl_phase_names[NSL_PHASES];
 
+/* A node at run time: its holder, its namespace, its interfaces' indexes, its socket. Filled
+ * when its holder starts (or, for a lab that is up, from the lab's state). */
+struct nsl_node_rt {
+	pid_t pid;
+	int pidfd;
+	uint64_t start_time;
+	int netns_fd;
+	struct nsl_ns_id netns;
+	int max_ifindex; /* the highest interface index its namespace was born with */
+	int *ifindex;    /* [iface] */
+	struct nsl_nl nl;
+};
+
 struct nsl_apply {
 	const struct nsl_plan *plan;
 	const struct nsl_host_facts *facts;
@@ -35,10 +48,9 @@ struct nsl_apply {
 	uint64_t phase_ns[NSL_PHASES];
 
 	/* Run time, filled by nsl_apply; released by nsl_apply_free. */
-	struct nsl_holders hs;
-	struct nsl_nl *nls; /* per node, opened at its first request */
-	int **ifindex;      /* [node][iface] */
-	int *host_ifindex;  /* [host iface] */
+	struct nsl_holders hs;     /* the holders this run started */
+	struct nsl_node_rt *nodes; /* [node] */
+	int *host_ifindex;         /* [host iface] */
 	bool indexed;
 	struct nsl_nl *pending; /* the socket whose requests are not acknowledged yet */
 	int pending_node;

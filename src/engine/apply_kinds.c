@@ -23,7 +23,7 @@ int nsl_apply_create(struct nsl_apply *a, const struct nsl_op *op, struct nsl_er
 
 	if (op->create.from_host) {
 		/* the lower device is the host's: sent from there, born in the node */
-		s.netns_fd = a->hs.h[op->node].netns_fd;
+		s.netns_fd = a->nodes[op->node].netns_fd;
 		s.link = nsl_host_lower(a->facts, op->node, op->iface);
 		if (!s.link)
 			return nsl_err_set(err, ENODEV, "%s %s: host device %s not checked",

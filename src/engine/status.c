@@ -89,6 +89,8 @@ int nsl_status_lab(const char *lab, cJSON **ret, struct nsl_err *err)
 	}
 	cJSON_AddStringToObject(o, "state", "up");
 	cJSON_AddStringToObject(o, "topology", st.topology);
+	cJSON_AddStringToObject(o, "topology_sha256", st.sha256);
+	cJSON_AddNumberToObject(o, "generation", st.generation);
 	nodes = cJSON_AddArrayToObject(o, "nodes");
 	for (size_t i = 0; i < st.n_nodes; i++) {
 		const struct nsl_labstate_node *n = &st.nodes[i];

@@ -37,17 +37,26 @@ bool nsl_ns_id_eq(const struct nsl_ns_id *a, const struct nsl_ns_id *b)
 	return a->dev == b->dev && a->ino == b->ino;
 }
 
-static bool same_as(const char *path, const struct nsl_ns_id *id)
-{
-	struct stat st;
-
-	return stat(path, &st) == 0 && (uint64_t)st.st_dev == id->dev &&
-	       (uint64_t)st.st_ino == id->ino;
-}
-
 bool nsl_netns_is_host(const struct nsl_ns_id *id)
 {
-	return same_as("/proc/self/ns/net", id) || same_as("/proc/1/ns/net", id);
+	/* Ours and PID 1's, read once: teardown asks for every namespace of a lab. */
+	static struct nsl_ns_id host[2];
+	static int known = -1;
+
+	if (known < 0) {
+		const char *paths[2] = {"/proc/self/ns/net", "/proc/1/ns/net"};
+		known = 0;
+		for (int i = 0; i < 2; i++) {
+			struct stat st;
+			if (stat(paths[i], &st) == 0)
+				host[known++] =
+				    (struct nsl_ns_id){(uint64_t)st.st_dev, (uint64_t)st.st_ino};
+		}
+	}
+	for (int i = 0; i < known; i++)
+		if (nsl_ns_id_eq(&host[i], id))
+			return true;
+	return false;
 }
 
 int nsl_netns_call(int netns_fd, int (*fn)(void *arg), void *arg)

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "base/arena.h"
+#include "base/sha256.h"
 #include "model/parse.h"
 
 #define NODES_MAX 4096
@@ -338,6 +339,14 @@ static int parse_with_dir(const char *file_name, const char *dir, const char *te
 		nsl_arena_free(c.a);
 		return -EINVAL;
 	}
+	/* The text itself, and its digest: the version of the file a lab runs (status, apply). */
+	c.t->text = nsl_arena_strndup(c.a, text, len);
+	if (!c.t->text) {
+		nsl_arena_free(c.a);
+		return -ENOMEM;
+	}
+	c.t->text_len = len;
+	nsl_sha256_hex(text, len, c.t->sha256);
 	if (nsl_topology_format(file_name, text, len) == NSL_FORMAT_YAML)
 		r = nsl_doc_read_yaml(c.a, text, len, diags, &root);
 	else

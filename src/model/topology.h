@@ -348,6 +348,9 @@ struct nsl_topology {
 	struct nsl_mgmt mgmt;
 	const struct nsl_dnode *doc; /* the file as read, for the places of problems; NULL if
 	                              * the topology was not read from text */
+	char *text;                  /* the text it was read from */
+	size_t text_len;
+	char sha256[65]; /* of the text: which version of the file this is */
 };
 
 /* Parse a topology from JSON or YAML text (file_name names it in messages, anchors

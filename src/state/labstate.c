@@ -23,6 +23,8 @@ int nsl_labstate_format(const struct nsl_labstate *s, char **ret, struct nsl_err
 	ok = ok && cJSON_AddNumberToObject(root, "version", NSL_LABSTATE_VERSION);
 	ok = ok && cJSON_AddStringToObject(root, "name", s->name);
 	ok = ok && cJSON_AddStringToObject(root, "topology", s->topology ? s->topology : "");
+	ok = ok && cJSON_AddStringToObject(root, "topology_sha256", s->sha256);
+	ok = ok && cJSON_AddNumberToObject(root, "generation", s->generation);
 	nodes = ok ? cJSON_AddArrayToObject(root, "nodes") : NULL;
 	ok = ok && nodes;
 	for (size_t i = 0; ok && i < s->n_nodes; i++) {
@@ -116,6 +118,13 @@ int nsl_labstate_parse(const char *text, struct nsl_labstate *ret, struct nsl_er
 		rc = nsl_err_set(err, EBADMSG, "state.json is damaged");
 		goto out;
 	}
+	const cJSON *gen = cJSON_GetObjectItemCaseSensitive(root, "generation");
+	if (!copy(ret->sha256, sizeof(ret->sha256), get_str(root, "topology_sha256")) ||
+	    !cJSON_IsNumber(gen) || gen->valuedouble < 0 || gen->valuedouble > UINT32_MAX) {
+		rc = nsl_err_set(err, EBADMSG, "state.json is damaged");
+		goto out;
+	}
+	ret->generation = (unsigned)gen->valuedouble;
 	ret->nodes = calloc((size_t)cJSON_GetArraySize(nodes) + 1, sizeof(*ret->nodes));
 	if (!ret->nodes) {
 		rc = nsl_err_set(err, ENOMEM, "out of memory");

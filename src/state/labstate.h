@@ -25,7 +25,9 @@ struct nsl_labstate_node {
 struct nsl_labstate {
 	int version;
 	char name[NSL_NAME_MAX + 1];
-	char *topology; /* absolute path of the file it was built from */
+	char *topology;  /* absolute path of the file it was built from */
+	char sha256[65]; /* of that file's text as it was read (a copy is in the lab's directory) */
+	unsigned generation; /* 1 after up, one more after each apply */
 	struct nsl_labstate_node *nodes;
 	size_t n_nodes;
 };

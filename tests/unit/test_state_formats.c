@@ -178,6 +178,8 @@ static void test_labstate_round_trip(void **state)
 	struct nsl_labstate s = {.version = NSL_LABSTATE_VERSION,
 	                         .name = "demo",
 	                         .topology = "/t/demo.json",
+	                         .sha256 = "ab12",
+	                         .generation = 3,
 	                         .nodes = nodes,
 	                         .n_nodes = 2},
 	                    back;
@@ -189,6 +191,8 @@ static void test_labstate_round_trip(void **state)
 	assert_int_equal(nsl_labstate_parse(text, &back, &err), 0);
 	assert_string_equal(back.name, "demo");
 	assert_string_equal(back.topology, "/t/demo.json");
+	assert_string_equal(back.sha256, "ab12");
+	assert_int_equal(back.generation, 3);
 	assert_int_equal(back.n_nodes, 2);
 	assert_true(back.nodes[0].start_time == 18446744073709551615ull);
 	assert_true(back.nodes[1].netns_ino == 4026532002ull);
@@ -203,8 +207,11 @@ static void test_labstate_round_trip(void **state)
 	    nsl_labstate_parse("{\"version\": 9, \"name\": \"x\", \"nodes\": []}", &back, &err),
 	    -EPROTONOSUPPORT);
 	assert_int_equal(
-	    nsl_labstate_parse("{\"version\": 1, \"name\": \"x\", \"nodes\": [{}]}", &back, &err),
+	    nsl_labstate_parse("{\"version\": 1, \"name\": \"x\", \"topology\": \"t\", "
+	                       "\"topology_sha256\": \"0\", \"generation\": 1, \"nodes\": [{}]}",
+	                       &back, &err),
 	    -EBADMSG);
+	assert_non_null(strstr(err.msg, "node 0"));
 	assert_int_equal(nsl_labstate_parse("not json", &back, &err), -EBADMSG);
 }
 
