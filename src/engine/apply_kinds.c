@@ -129,8 +129,9 @@ int nsl_apply_host_dev(struct nsl_apply *a, const struct nsl_op *op, struct nsl_
 			                       err);
 	}
 	nsl_mark(mark, sizeof(mark), a->plan->lab, NULL);
+	/* a bridge comes up now, a vxlan when the lab is addressed (a link op of the plan) */
 	struct nsl_link_change c = {
-	    .ifindex = li.ifindex, .up = f->up ? 1 : -1, .netns_fd = -1, .alias = mark};
+	    .ifindex = li.ifindex, .up = bridge && f->up ? 1 : -1, .netns_fd = -1, .alias = mark};
 	nsl_fmt(what, sizeof(what), "host interface %s", f->name);
 	rc = nsl_apply_socket(a, NSL_PLAN_HOST, &nl, err);
 	if (rc == 0)

@@ -359,8 +359,9 @@ static void plan_node_config(struct builder *b, int i)
 			master = f->bond;
 		else if (f->master_vrf >= 0)
 			master = f->master_vrf;
-		/* a bond takes its ports down and brings them up itself */
-		if (f->up && f->bond < 0 &&
+		/* a bond takes its ports down and brings them up itself; a vxlan comes up last
+		 * (plan_vxlans_up) */
+		if (f->up && f->bond < 0 && f->kind != NSL_IFACE_VXLAN &&
 		    !((f->kind == NSL_IFACE_VETH || f->kind == NSL_IFACE_MGMT) && born_up(t, i, f)))
 			up = 1;
 		bool dev = f->kind == NSL_IFACE_DEVICE;
@@ -451,6 +452,44 @@ static void plan_host(struct builder *b)
 	}
 }
 
+/* VXLANs come up once every node and the host have their addresses and routes and what
+ * carries them runs: a VXLAN that is up sends at once (IPv6 reports of the overlay, in UDP to
+ * its remote), and a neighbour the underlay asked for while the far end was down, or its
+ * queue not yet running, answers a second late; from the host, a packet to a remote the lab
+ * does not route yet would take the host's default route out of the machine. */
+static bool has_vxlans(const struct nsl_topology *t)
+{
+	for (size_t i = 0; i < t->n_nodes; i++)
+		for (size_t k = 0; k < t->nodes[i].n_ifaces; k++)
+			if (t->nodes[i].ifaces[k].kind == NSL_IFACE_VXLAN)
+				return true;
+	for (size_t k = 0; k < t->host.n_ifaces; k++)
+		if (t->host.ifaces[k].kind == NSL_IFACE_VXLAN)
+			return true;
+	return false;
+}
+
+static void plan_vxlans_up(struct builder *b)
+{
+	const struct nsl_topology *t = b->p->t;
+	struct nsl_op *op;
+
+	for (size_t i = 0; i < t->n_nodes; i++)
+		for (size_t k = 0; k < t->nodes[i].n_ifaces; k++)
+			if (t->nodes[i].ifaces[k].kind == NSL_IFACE_VXLAN &&
+			    t->nodes[i].ifaces[k].up &&
+			    (op = add(b, NSL_OP_LINK, (int)i, (int)k, -1))) {
+				op->link.up = 1;
+				op->link.master = -1;
+			}
+	for (size_t k = 0; k < t->host.n_ifaces; k++)
+		if (t->host.ifaces[k].kind == NSL_IFACE_VXLAN && t->host.ifaces[k].up &&
+		    (op = add(b, NSL_OP_LINK, NSL_PLAN_HOST, (int)k, -1))) {
+			op->link.up = 1;
+			op->link.master = -1;
+		}
+}
+
 /* Is the other end of this veth meant to be up? */
 static bool peer_up(const struct nsl_topology *t, const struct nsl_iface *f, int node)
 {
@@ -467,16 +506,17 @@ static bool peer_up(const struct nsl_topology *t, const struct nsl_iface *f, int
 /* Whether an interface will have a carrier once up is done (a moved device is taken to have
  * one: its cable is the outside world's business). */
 static bool carrier(const struct nsl_topology *t, int node, const struct nsl_node *n,
-                    const struct nsl_iface *f)
+                    const struct nsl_iface *f, bool vx)
 {
 	if (!f->up)
 		return false;
 	switch (f->kind) {
 	case NSL_IFACE_VETH:
 		return peer_up(t, f, node);
+	case NSL_IFACE_VXLAN:
+		return vx;
 	case NSL_IFACE_DEVICE:
 	case NSL_IFACE_DUMMY:
-	case NSL_IFACE_VXLAN:
 	case NSL_IFACE_MGMT:
 		return true;
 	case NSL_IFACE_VLAN:
@@ -484,7 +524,7 @@ static bool carrier(const struct nsl_topology *t, int node, const struct nsl_nod
 	case NSL_IFACE_IPVLAN:
 		if (f->device[0])
 			return true;
-		return n && f->lower >= 0 && carrier(t, node, n, &n->ifaces[f->lower]);
+		return n && f->lower >= 0 && carrier(t, node, n, &n->ifaces[f->lower], vx);
 	case NSL_IFACE_BRIDGE:
 		if (!n)
 			return true; /* the management network's, whose ports are up */
@@ -495,14 +535,14 @@ static bool carrier(const struct nsl_topology *t, int node, const struct nsl_nod
 				return false; /* its ports forward when STP says so */
 			for (size_t k = 0; k < n->n_ifaces; k++)
 				if (n->ifaces[k].bridge == (int)br &&
-				    carrier(t, node, n, &n->ifaces[k]))
+				    carrier(t, node, n, &n->ifaces[k], vx))
 					return true;
 		}
 		return false;
 	case NSL_IFACE_BOND: {
 		int self = (int)(f - n->ifaces);
 		for (size_t k = 0; k < n->n_ifaces; k++)
-			if (n->ifaces[k].bond == self && carrier(t, node, n, &n->ifaces[k]))
+			if (n->ifaces[k].bond == self && carrier(t, node, n, &n->ifaces[k], vx))
 				return true;
 		return false;
 	}
@@ -518,7 +558,7 @@ static bool carrier(const struct nsl_topology *t, int node, const struct nsl_nod
  * no IPv6 link-local address of their own). A dummy, a vxlan or a VRF is up when set up; a
  * moved device's carrier, and a macvlan's on a host device, is the outside world's. */
 static bool should_run(const struct nsl_topology *t, int node, const struct nsl_node *n,
-                       const struct nsl_iface *f)
+                       const struct nsl_iface *f, bool vx)
 {
 	if (f->bond >= 0)
 		return false; /* a bond port has no IPv6 of its own: its bond is waited for */
@@ -528,10 +568,10 @@ static bool should_run(const struct nsl_topology *t, int node, const struct nsl_
 	case NSL_IFACE_BOND:
 	case NSL_IFACE_MGMT:
 	case NSL_IFACE_VLAN:
-		return carrier(t, node, n, f);
+		return carrier(t, node, n, f, vx);
 	case NSL_IFACE_MACVLAN:
 	case NSL_IFACE_IPVLAN:
-		return !f->device[0] && carrier(t, node, n, f);
+		return !f->device[0] && carrier(t, node, n, f, vx);
 	default:
 		return false;
 	}
@@ -545,7 +585,9 @@ static bool node_ipv6(const struct nsl_node *n)
 	return true;
 }
 
-static void plan_wait(struct builder *b, int node)
+/* The wait of a namespace: stage 0 everything (a lab without VXLANs), 1 what runs without
+ * VXLANs, 2 what runs only once they are up. */
+static void plan_wait(struct builder *b, int node, int stage)
 {
 	const struct nsl_topology *t = b->p->t;
 	const struct nsl_node *n = node == NSL_PLAN_HOST ? NULL : &t->nodes[node];
@@ -558,9 +600,13 @@ static void plan_wait(struct builder *b, int node)
 		b->oom = true;
 		return;
 	}
-	for (size_t i = 0; i < count; i++)
-		if (should_run(t, node == NSL_PLAN_HOST ? NSL_ENDPOINT_HOST : node, n, &ifaces[i]))
+	int nd = node == NSL_PLAN_HOST ? NSL_ENDPOINT_HOST : node;
+	for (size_t i = 0; i < count; i++) {
+		bool with = should_run(t, nd, n, &ifaces[i], true);
+		bool without = with && should_run(t, nd, n, &ifaces[i], false);
+		if (stage == 0 ? with : stage == 1 ? without : with && !without)
 			list[k++] = (int)i;
+	}
 	if (!k)
 		return; /* nothing of the lab to wait for here */
 	op = add(b, NSL_OP_WAIT, node, -1, -1);
@@ -590,12 +636,20 @@ int nsl_plan_build(const struct nsl_topology *t, const char *lab, struct nsl_pla
 	for (size_t i = 0; i < t->n_nodes; i++)
 		plan_node_config(&b, (int)i);
 	plan_host(&b);
+	/* VXLANs come up once what carries them runs (plan_vxlans_up) */
+	bool vxlans = has_vxlans(t);
+	if (vxlans) {
+		for (size_t i = 0; i < t->n_nodes; i++)
+			plan_wait(&b, (int)i, 1);
+		plan_wait(&b, NSL_PLAN_HOST, 1);
+		plan_vxlans_up(&b);
+	}
 	for (size_t i = 0; i < t->n_nodes; i++)
 		for (size_t c = 0; c < t->nodes[i].n_exec; c++)
 			add(&b, NSL_OP_EXEC, (int)i, -1, (int)c);
 	for (size_t i = 0; i < t->n_nodes; i++)
-		plan_wait(&b, (int)i);
-	plan_wait(&b, NSL_PLAN_HOST);
+		plan_wait(&b, (int)i, vxlans ? 2 : 0);
+	plan_wait(&b, NSL_PLAN_HOST, vxlans ? 2 : 0);
 	add(&b, NSL_OP_COMMIT, NSL_PLAN_HOST, -1, -1);
 	if (b.oom) {
 		nsl_plan_free(ret);
