@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "engine/apply_impl.h"
+#include "engine/fault.h"
 #include "engine/marks.h"
 #include "kernel/sysctl.h"
 
@@ -118,6 +119,11 @@ int nsl_apply_host_dev(struct nsl_apply *a, const struct nsl_op *op, struct nsl_
 	if (rc < 0)
 		return nsl_apply_blame(a, NSL_PLAN_HOST, rc, err);
 	a->host_ifindex[op->iface] = li.ifindex;
+	/* a step between its birth and its mark: until the mark, the MAC proves it ours */
+	nsl_fmt(what, sizeof(what), "host %s %s: mark", r.hostdev.kind, f->name);
+	rc = nsl_step(what, err);
+	if (rc < 0)
+		return rc;
 	/* the host's DAD would keep its link-local address tentative for seconds */
 	if (access("/proc/sys/net/ipv6", F_OK) == 0) {
 		rc = nsl_sysctl_iface_write("ipv6", f->name, "accept_dad", "0");

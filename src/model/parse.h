@@ -25,6 +25,7 @@ struct seen_addr {
 	size_t order;
 	char *path;
 	const struct nsl_dnode *at;
+	const char *domain; /* the VRF of its interface ("" none): VRFs may reuse addresses */
 };
 
 struct pctx {
@@ -81,9 +82,10 @@ bool nsl_p_get_ifname(struct pctx *c, const struct nsl_dnode *obj, const char *k
 void nsl_p_ifname_err(struct pctx *c, const struct nsl_dnode *at, bool key, const char *path,
                       const char *what, const char *name);
 
-/* An array of interface addresses appended to *addrs (each remembered for duplicates). */
+/* An array of interface addresses appended to f's (each remembered for duplicates, in the
+ * domain of f's VRF, read when the whole file is parsed). */
 void nsl_p_addrs(struct pctx *c, const struct nsl_dnode *arr, const char *path,
-                 struct nsl_prefix **addrs, size_t *n_addrs);
+                 struct nsl_iface *f);
 /* A route destination or NAT source: a network, so host bits must be clear. */
 bool nsl_p_network(struct pctx *c, const struct nsl_dnode *at, const char *s, const char *path,
                    bool bare_ok, struct nsl_prefix *ret);

@@ -37,7 +37,7 @@ static void parse_iface(struct pctx *c, struct nsl_iface *f, const struct nsl_dn
 	if ((v = nsl_p_get(obj, "addresses", J_ARRAY))) {
 		f->addrs_given = true;
 		nsl_p_path_key(p, path, "addresses");
-		nsl_p_addrs(c, v, p, &f->addrs, &f->n_addrs);
+		nsl_p_addrs(c, v, p, f);
 	}
 	if (nsl_p_get_int(c, obj, "mtu", path, 68, 65535, &mtu))
 		f->mtu = (uint32_t)mtu;
@@ -197,7 +197,7 @@ static void parse_bridges(struct pctx *c, struct nsl_node *n, const struct nsl_d
 			if (!f)
 				f = iface_new(n->ifaces, &n->n_ifaces, br->name);
 			nsl_p_path_key(pp, p, "addresses");
-			nsl_p_addrs(c, v, pp, &f->addrs, &f->n_addrs);
+			nsl_p_addrs(c, v, pp, f);
 		}
 	}
 	free(sorted);

@@ -394,7 +394,7 @@ bool nsl_p_get_ifname(struct pctx *c, const struct nsl_dnode *obj, const char *k
 /* ---- addresses ---- */
 
 static void remember_addr(struct pctx *c, const struct nsl_ip *ip, const char *path,
-                          const struct nsl_dnode *at)
+                          const struct nsl_dnode *at, const char *domain)
 {
 	struct seen_addr *s;
 
@@ -408,6 +408,7 @@ static void remember_addr(struct pctx *c, const struct nsl_ip *ip, const char *p
 		return;
 	s->ip = *ip;
 	s->at = at;
+	s->domain = domain;
 	s->order = c->n_seen++;
 }
 
@@ -418,6 +419,8 @@ static int seen_cmp(const void *x, const void *y)
 
 	if (!r)
 		r = memcmp(a->ip.bytes, b->ip.bytes, sizeof(a->ip.bytes));
+	if (!r)
+		r = strcmp(a->domain, b->domain);
 	if (!r)
 		r = a->order < b->order ? -1 : a->order > b->order;
 	return r;
@@ -435,7 +438,8 @@ void nsl_p_check_dup_addrs(struct pctx *c)
 		return;
 	qsort(c->seen, c->n_seen, sizeof(*c->seen), seen_cmp);
 	for (i = 1, start = 0; i < c->n_seen; i++) {
-		if (nsl_ip_equal(&c->seen[i].ip, &c->seen[start].ip))
+		if (nsl_ip_equal(&c->seen[i].ip, &c->seen[start].ip) &&
+		    !strcmp(c->seen[i].domain, c->seen[start].domain))
 			first[c->seen[i].order] = c->seen[start].path;
 		else
 			start = i;
@@ -462,8 +466,10 @@ void nsl_p_check_dup_addrs(struct pctx *c)
 }
 
 void nsl_p_addrs(struct pctx *c, const struct nsl_dnode *arr, const char *path,
-                 struct nsl_prefix **addrs, size_t *n_addrs)
+                 struct nsl_iface *f)
 {
+	struct nsl_prefix **addrs = &f->addrs;
+	size_t *n_addrs = &f->n_addrs;
 	size_t n = arr->n;
 	struct nsl_prefix *p;
 
@@ -503,7 +509,7 @@ void nsl_p_addrs(struct pctx *c, const struct nsl_dnode *arr, const char *path,
 			          nsl_p_quote(b, v->text));
 			continue;
 		}
-		remember_addr(c, &pf.ip, ip, v);
+		remember_addr(c, &pf.ip, ip, v, f->vrf);
 		p[(*n_addrs)++] = pf;
 	}
 }
