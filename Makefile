@@ -23,7 +23,13 @@ KERNEL_OBJS := $(KERNEL_SRCS:src/%.c=$(BUILD)/obj/%.o)
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all check unit e2e kernel-tests asan-check install clean asan valgrind fuzz bench format
+# What `make lint` checks: the C sources' format, and every shell script (by name or by its
+# #! line) with shellcheck.
+FORMAT_SRCS = $(wildcard src/*/*.[ch] tests/unit/*.c tests/kernel/*.c tests/fuzz/*.c)
+SHELL_SCRIPTS = $(sort $(wildcard scripts/*.sh tests/*/*.sh bench/*.sh) .ci/run \
+	$(shell grep -rlIE '^\#! *(/usr)?/bin/(env +)?(ba|da)?sh( |$$)' scripts tests bench .ci 2>/dev/null))
+
+.PHONY: all check unit unit-build unit-unprivileged lint e2e kernel-tests asan-check install clean asan valgrind fuzz bench format
 all: $(BUILD)/nslab
 
 $(BUILD)/obj/%.o: src/%.c $(HEADERS)
@@ -37,26 +43,43 @@ $(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJS) $(HEADERS) $(wildcard tests/unit/*
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -DNSL_SRCDIR='"$(CURDIR)"' $(LDFLAGS) -o $@ $< $(CORE_OBJS) $(LDLIBS) -lcmocka
 
+unit-build: $(UNIT_BINS)
+
 unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
 
+# The unit tests as nobody (root runs this): no root needed, nothing written but their own
+# temporary files (scripts/unit-unprivileged.sh says how).
+unit-unprivileged:
+	scripts/unit-unprivileged.sh
+
+lint:
+	clang-format --dry-run --Werror $(FORMAT_SRCS)
+	shellcheck -x $(SHELL_SCRIPTS)
+	@echo "lint: clean ($(words $(FORMAT_SRCS)) C files, $(words $(SHELL_SCRIPTS)) shell scripts)"
+
+# E2E_STRICT=1: a skipped test is a failure (make check sets it: scripts/install-deps.sh
+# installs every tool a test needs).
 E2E_QUICK ?= 0
+E2E_STRICT ?= 0
 e2e: $(BUILD)/nslab
-	E2E_QUICK=$(E2E_QUICK) NSLAB=$(CURDIR)/$(BUILD)/nslab tests/e2e/run.sh
+	E2E_QUICK=$(E2E_QUICK) E2E_STRICT=$(E2E_STRICT) NSLAB=$(CURDIR)/$(BUILD)/nslab tests/e2e/run.sh
 
 # Kernel-facing modules tested alone, in throwaway namespaces (root).
 kernel-tests:
 	BUILD=$(BUILD) tests/kernel/run.sh
 
-# Every test: unit, kernel and end-to-end tests (root), then the sanitizer pass, valgrind on
-# the unit tests, and 30 s of fuzzing the parser.
-check: unit kernel-tests e2e
-	$(MAKE) BUILD=build-asan asan-check
+# Every test: lint, unit tests (as root and as nobody), kernel and end-to-end tests (root; no
+# test may be skipped), then the sanitizer pass, valgrind on the unit tests, and 30 s of
+# fuzzing the parser.
+check: lint unit unit-unprivileged kernel-tests
+	$(MAKE) e2e E2E_STRICT=1
+	$(MAKE) BUILD=build-asan asan-check E2E_STRICT=1
 	$(MAKE) valgrind
 	$(MAKE) fuzz FUZZ_SECONDS=30
 
 asan-check:
-	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" unit e2e E2E_QUICK=1
+	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" unit e2e E2E_QUICK=1 E2E_STRICT=$(E2E_STRICT)
 
 valgrind: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite $$t >/dev/null; echo "valgrind clean: $$t"; done
@@ -69,7 +92,7 @@ install: $(BUILD)/nslab
 	install -D -m 0755 $(BUILD)/nslab $(DESTDIR)$(PREFIX)/bin/nslab
 
 format:
-	clang-format -i src/*/*.[ch] tests/unit/*.c
+	clang-format -i $(FORMAT_SRCS)
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -93,6 +93,7 @@ holder_pids() { # LAB
 # ---- cleanup ----
 
 cleaning=0
+# shellcheck disable=SC2317 # run by the EXIT trap (shellcheck does not follow traps)
 cleanup() {
 	[ "$BASHPID" = "$$" ] || return 0 # only the main shell cleans up, never a subshell
 	[ "$cleaning" = 1 ] && return
@@ -114,6 +115,7 @@ cleanup() {
 # interrupts; the ip script alone is stopped at once (SIGTERM via timeit), since cleanup removes
 # its namespaces anyway. Then cleanup runs from the EXIT trap.
 INTERRUPTED=0 CHILD="" KILLABLE=0
+# shellcheck disable=SC2317 # run by the INT and TERM traps
 on_signal() {
 	[ "$BASHPID" = "$$" ] || exit 130
 	[ "$INTERRUPTED" = 1 ] && return
@@ -149,6 +151,7 @@ step() {
 # stamp: PIDs on stdin -> "PID STARTTIME" for those alive, so that a PID reused later by
 # another process is not taken for one of our holders.
 starttime() { sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | awk '{ print $20 }'; }
+# shellcheck disable=SC2317 # used by live_holders only, which cleanup (the EXIT trap) reaches
 pstate() { sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1; }
 stamp() {
 	local p t
@@ -157,6 +160,7 @@ stamp() {
 	done
 }
 # Our holders still alive (zombies hold nothing: PID 1 of this host does not reap them).
+# shellcheck disable=SC2317 # reached from cleanup, which the EXIT trap runs
 live_holders() {
 	local p t st
 	while read -r p t; do
@@ -166,9 +170,10 @@ live_holders() {
 	done <"$HOLDERS"
 }
 
+# shellcheck disable=SC2317 # reached from cleanup, which the EXIT trap runs
 leftovers() {
-	local live="" i f
-	for i in 1 2 3 4 5 6 7 8 9 10; do # holders die asynchronously: up to 2 s
+	local live="" f
+	for _ in 1 2 3 4 5 6 7 8 9 10; do # holders die asynchronously: up to 2 s
 		live=$(live_holders)
 		[ -z "$live" ] && break
 		sleep 0.2
@@ -280,7 +285,7 @@ for c in "${CASES[@]}"; do
 done
 
 # memory at the largest chain: nslab, alternating with the floor cycles above
-MEMN=$(for n in $SIZES; do echo "$n"; done | sort -n | tail -1)
+MEMN=$(tr -s ' ' '\n' <<<"$SIZES" | sort -n | tail -1)
 printf 'memory chain-%s ...' "$MEMN"
 for ((r = 1; r <= $(reps_for "$MEMN"); r++)); do
 	run_nslab_mem "$MEMN"

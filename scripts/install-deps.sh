@@ -1,11 +1,18 @@
 #!/bin/sh
-# Installs what nslab needs to build and to run its tests, on Debian 12 (run as root).
+# Installs what nslab needs to build and to run its tests, on Debian 12 (run as root): every
+# tool a test uses, so that no test is skipped (make check counts a skip as a failure).
+#   build:       build-essential pkg-config, the libraries' -dev packages, libcmocka-dev
+#   e2e tests:   iproute2 (ip, tc), iputils-ping, nftables (nft: labs' NAT, the residue check),
+#                tcpdump (test_nat), iperf3 (test_rate), graphviz (dot: test_graph), jq,
+#                procps (ps, sysctl, pgrep), util-linux (setpriv, flock, unshare), coreutils
+#   make check:  valgrind, clang + libclang-rt-14-dev (libFuzzer), clang-format and shellcheck
+#                (make lint)
 set -eu
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
 	build-essential pkg-config ca-certificates \
 	libnl-3-dev libnl-route-3-dev libcjson-dev libyaml-dev libnftnl-dev libmnl-dev libcmocka-dev \
-	iproute2 iputils-ping nftables tcpdump iperf3 jq procps util-linux \
-	valgrind clang libclang-rt-14-dev >/dev/null
+	iproute2 iputils-ping nftables tcpdump iperf3 graphviz jq procps util-linux coreutils \
+	valgrind clang libclang-rt-14-dev clang-format shellcheck >/dev/null
 echo "install-deps: done"

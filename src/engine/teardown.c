@@ -362,11 +362,22 @@ static uint64_t set_time(const struct nsl_journal *j, const char *key, const cha
 	return 0;
 }
 
+/* Whether a journal says its teardown already handled KEY. */
+static bool sysctl_done(const struct nsl_journal *j, const char *key)
+{
+	for (size_t i = 0; i < j->n; i++)
+		if (j->recs[i].kind == NSL_REC_HOSTSYSCTL_DONE &&
+		    !strcmp(j->recs[i].sysctl.key, key))
+			return true;
+	return false;
+}
+
 /* Each key gets back the value it had before this lab set it, unless a lab that is still up
  * set it later: that lab recorded our value as its "old" one, so it inherits our original
- * instead (a hostsysctl-orig record in its journal) and the key keeps its value. All under
- * the root lock, our own journal read again inside it: an original handed to us by a lab that
- * went down a moment ago is in it. */
+ * instead (a hostsysctl-orig record in its journal) and the key keeps its value. A lab whose
+ * teardown already handled the key (hostsysctl-done) is no heir: it restored what it had
+ * found, which was ours. All under the root lock, our own journal read again inside it: an
+ * original handed to us by a lab that went down a moment ago is in it. */
 static int restore_sysctls(struct td *td, struct nsl_err *err)
 {
 	struct nsl_journal j = {0};
@@ -384,8 +395,9 @@ static int restore_sysctls(struct td *td, struct nsl_err *err)
 		const char *old = NULL, *heir = NULL;
 		uint64_t ours, heir_time = 0;
 		if (r->kind != NSL_REC_HOSTSYSCTL ||
-		    set_time(&j, r->sysctl.key, NULL) != r->sysctl.time)
-			continue; /* each key once: at its first record */
+		    set_time(&j, r->sysctl.key, NULL) != r->sysctl.time ||
+		    sysctl_done(&j, r->sysctl.key))
+			continue; /* each key once: at its first record, unless handled before */
 		ours = set_time(&j, r->sysctl.key, &old);
 		for (size_t k = 0; k < j.n; k++)
 			if (j.recs[k].kind == NSL_REC_HOSTSYSCTL_ORIG &&
@@ -397,7 +409,8 @@ static int restore_sysctls(struct td *td, struct nsl_err *err)
 			if (!strcmp(others[o], td->lab) ||
 			    nsl_journal_read_other(td->sd, others[o], &oj, NULL) <= 0)
 				continue;
-			t = set_time(&oj, r->sysctl.key, NULL);
+			t = sysctl_done(&oj, r->sysctl.key) ? 0
+			                                    : set_time(&oj, r->sysctl.key, NULL);
 			nsl_journal_free(&oj);
 			if (t > ours && (!heir || t < heir_time)) {
 				heir = others[o];
@@ -407,15 +420,19 @@ static int restore_sysctls(struct td *td, struct nsl_err *err)
 		rc = nsl_step("host sysctl", err);
 		if (rc < 0)
 			break;
+		bool handed = false;
 		if (heir) {
 			struct nsl_rec orig = {.kind = NSL_REC_HOSTSYSCTL_ORIG};
 			orig.sysctl.key = r->sysctl.key;
 			orig.sysctl.value = old;
-			if (nsl_journal_append_other(td->sd, heir, &orig, NULL) == 0)
-				continue;
+			handed = nsl_journal_append_other(td->sd, heir, &orig, NULL) == 0;
 		}
 		/* Best effort: the key may be gone with its interface. */
-		(void)!nsl_sysctl_write(r->sysctl.key, old, NULL);
+		if (!handed)
+			(void)!nsl_sysctl_write(r->sysctl.key, old, NULL);
+		struct nsl_rec done = {.kind = NSL_REC_HOSTSYSCTL_DONE};
+		done.sysctl.key = r->sysctl.key;
+		rc = nsl_journal_append(td->sd, &done, 1, err);
 	}
 	nsl_strv_free(others, n_others);
 	nsl_journal_free(&j);

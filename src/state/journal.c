@@ -159,6 +159,10 @@ int nsl_rec_format(const struct nsl_rec *r, char *buf, size_t size)
 		put_str(&o, r->sysctl.key);
 		put_str(&o, r->sysctl.value);
 		break;
+	case NSL_REC_HOSTSYSCTL_DONE:
+		put(&o, "hostsysctl-done");
+		put_str(&o, r->sysctl.key);
+		break;
 	case NSL_REC_COMMITTED:
 		put(&o, "committed");
 		break;
@@ -330,6 +334,10 @@ static bool parse_line(struct pctx *c, char *line, struct nsl_rec *r)
 			return true;
 		}
 		return n == 3 && str(f[1], &r->sysctl.key) && str(f[2], &r->sysctl.value);
+	}
+	if (!strcmp(f[0], "hostsysctl-done") && n == 2) {
+		r->kind = NSL_REC_HOSTSYSCTL_DONE;
+		return str(f[1], &r->sysctl.key);
 	}
 	if (!strcmp(f[0], "committed") && n == 1) {
 		r->kind = NSL_REC_COMMITTED;

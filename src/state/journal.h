@@ -13,6 +13,8 @@
  *   hostsysctl KEY TIME VALUE            a host sysctl about to be set, and its old value
  *   hostsysctl-orig KEY VALUE            an original value inherited from a lab that went
  *                                        down first (see teardown)
+ *   hostsysctl-done KEY                  teardown handled KEY (restored it, or handed its
+ *                                        original on): no lab hands an original to this one
  *   hostnft TABLE                        the host nft table, created carrying our mark
  *   hostdev NAME KIND MAC                a device made in the host (a bridge, a vxlan) with
  *                                        that MAC: ours if it carries alias nslab:LAB, or it
@@ -41,6 +43,7 @@ enum nsl_rec_kind {
 	NSL_REC_HOSTLINK,
 	NSL_REC_HOSTSYSCTL,
 	NSL_REC_HOSTSYSCTL_ORIG,
+	NSL_REC_HOSTSYSCTL_DONE,
 	NSL_REC_HOSTNFT,
 	NSL_REC_COMMITTED,
 	NSL_REC_HOSTDEV,

@@ -9,7 +9,13 @@
 #
 # Assertions are soft: they print "not ok: ..." and the test goes on, so one run shows every
 # broken behaviour; `die` (and the helpers that set a lab up) stop the test at once.
-# `skip REASON` exits 77.
+# `skip REASON` exits 77. A failure counts even when it happens in a subshell (a pipeline, a
+# command substitution): each is also written to $T_TMP/.failed.
+#
+# A crash is never a refusal: an exit status of 124 (a time limit hit) or 128+N (killed by
+# signal N) fails assert_fail, assert_rc_fail and ping_fails, and fails the test whenever
+# nslab itself (any command but exec, whose status is its command's) ends so through `nsl`.
+# assert_status N accepts exactly N, so a test that expects 137 says so.
 
 set -u
 set -o pipefail
@@ -50,11 +56,13 @@ not_ok() {
 	E2E_CHECKS=$((E2E_CHECKS + 1))
 	E2E_FAILED=1
 	echo "not ok ($(_where)): $*"
+	echo "not ok ($(_where)): $*" >>"$T_TMP/.failed"
 }
 
 die() {
 	E2E_FAILED=1
 	echo "FATAL ($(_where)): $*"
+	echo "FATAL ($(_where)): $*" >>"$T_TMP/.failed"
 	exit 1
 }
 
@@ -72,6 +80,31 @@ note() {
 need() {
 	local c
 	for c; do command -v "$c" >/dev/null || skip "$c is not installed"; done
+}
+
+# ---- exit statuses ----
+
+# crashed RC: RC is what a hang or a crash looks like: 124 (`timeout` ended it) or 128+N
+# (killed by signal N).
+crashed() {
+	[ "$1" = 124 ] || [ "$1" -ge 128 ]
+}
+
+# failed_cleanly RC: a refusal: non-zero, and not a hang or a crash.
+failed_cleanly() {
+	[ "$1" != 0 ] && ! crashed "$1"
+}
+
+# rc_what RC: "exit 1", "timed out (exit 124)", "killed by SIGSEGV (exit 139)".
+rc_what() {
+	local sig
+	if [ "$1" = 124 ]; then
+		echo "timed out (exit 124)"
+	elif [ "$1" -ge 128 ] && sig=$(kill -l "$(($1 - 128))" 2>/dev/null); then
+		echo "killed by SIG$sig (exit $1)"
+	else
+		echo "exit $1"
+	fi
 }
 
 # ---- running things ----
@@ -98,9 +131,18 @@ _cmd() {
 }
 
 # nsl ARG...: nslab, bounded: a hung nslab shows as exit 124 after E2E_CMD_TIMEOUT seconds
-# (default 60) instead of stalling the test until the runner's limit.
+# (default 60) instead of stalling the test until the runner's limit. nslab hung or killed
+# by a signal fails the test, whatever the caller expects (exec excepted: its status is its
+# command's).
 nsl() {
+	local st
 	timeout --foreground -k 5 "${E2E_CMD_TIMEOUT:-60}" "$NSLAB" "$@"
+	st=$?
+	if [ "${1:-}" != exec ] && crashed "$st"; then
+		# Our stdout may be captured: the failure goes to the file too.
+		not_ok "nslab $(_cmd "$@"): $(rc_what "$st")" >&2
+	fi
+	return "$st"
 }
 
 # assert_ok CMD...: CMD exits 0. Leaves $rc, $out, $err.
@@ -116,20 +158,40 @@ assert_ok() {
 	return 1
 }
 
-# assert_fail CMD...: CMD exits non-zero.
+# assert_fail CMD...: CMD fails cleanly: exits non-zero, but neither hangs nor crashes.
 assert_fail() {
 	run "$@"
-	if [ "$rc" != 0 ]; then
+	if failed_cleanly "$rc"; then
 		ok "$(_cmd "$@") fails (exit $rc)"
 		return 0
 	fi
-	not_ok "$(_cmd "$@"): exit 0, expected a failure"
+	if [ "$rc" = 0 ]; then
+		not_ok "$(_cmd "$@"): exit 0, expected a failure"
+	else
+		not_ok "$(_cmd "$@"): $(rc_what "$rc"), expected a clean failure"
+	fi
 	_show "$out" stdout
 	_show "$err" stderr
 	return 1
 }
 
-# assert_status N CMD...: CMD exits N.
+# assert_rc_fail WHAT: the last `run` ($rc) failed cleanly (see assert_fail).
+assert_rc_fail() {
+	if failed_cleanly "$rc"; then
+		ok "$1 fails (exit $rc)"
+		return 0
+	fi
+	if [ "$rc" = 0 ]; then
+		not_ok "$1: exit 0, expected a failure"
+	else
+		not_ok "$1: $(rc_what "$rc"), expected a clean failure"
+	fi
+	_show "$out" stdout
+	_show "$err" stderr
+	return 1
+}
+
+# assert_status N CMD...: CMD exits N (a status of 124 or above 128 only when N says so).
 assert_status() {
 	local want=$1
 	shift
@@ -138,7 +200,7 @@ assert_status() {
 		ok "$(_cmd "$@") exits $want"
 		return 0
 	fi
-	not_ok "$(_cmd "$@"): exit $rc, expected $want"
+	not_ok "$(_cmd "$@"): $(rc_what "$rc"), expected $want"
 	_show "$out" stdout
 	_show "$err" stderr
 	return 1
@@ -210,6 +272,20 @@ assert_jq() {
 	return 1
 }
 
+# as_nobody CMD...: CMD as the unprivileged user (uid and gid 65534, no groups, no
+# capabilities). Files it reads must be readable by anyone: put copies in $T_TMP (mode 0755).
+as_nobody() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --no-new-privs -- "$@"
+}
+
+# nobody_nslab: the path of a copy of nslab that the unprivileged user can run (the tree
+# itself may not be readable by others).
+nobody_nslab() {
+	local c=$T_TMP/nslab
+	[ -x "$c" ] || install -m 0755 "$NSLAB" "$c" || die "cannot copy $NSLAB to $c"
+	echo "$c"
+}
+
 # ---- labs ----
 
 # lab_name: a fresh lab name (recorded: the EXIT trap downs it and checks it is gone).
@@ -221,10 +297,12 @@ lab_name() {
 	echo "$n"
 }
 
-# write_topo NAME < JSON: stores the topology in $T_TMP and prints its path.
+# write_topo NAME < JSON: stores the topology in $T_TMP and prints its path. The host
+# sysctls it names are watched from now on (they must be back at the end).
 write_topo() {
 	local f=$T_TMP/$1.json
 	cat >"$f"
+	rsd_watch_topology "$E2E_SNAP" "$f"
 	echo "$f"
 }
 
@@ -237,11 +315,12 @@ lab_record() {
 lab_up() {
 	local lab=$1
 	shift
+	rsd_watch_topology "$E2E_SNAP" "$1"
 	E2E_CMD_TIMEOUT=${E2E_UP_TIMEOUT:-120} run nsl up "$@"
 	if [ "$rc" != 0 ]; then
 		_show "$out" stdout
 		_show "$err" stderr
-		die "nslab up $*: exit $rc"
+		die "nslab up $*: $(rc_what "$rc")"
 	fi
 	ok "nslab up $* ($lab)"
 	[ -z "$err" ] || _show "$err" "up stderr"
@@ -253,7 +332,8 @@ lab_down() {
 	E2E_CMD_TIMEOUT=${E2E_UP_TIMEOUT:-120} assert_ok nsl down "$@"
 }
 
-# lab_gone LAB: nothing of LAB is left (polls, like the final residue check).
+# lab_gone LAB: nothing of LAB is left (polls, like the final residue check). Names the test
+# made itself under /run/netns/LAB.* go in RSD_NOT_OURS.
 lab_gone() {
 	local r
 	if r=$(rsd_poll rsd_lab_traces "$E2E_SNAP" "$1"); then
@@ -301,16 +381,22 @@ ping_ok() {
 	return 1
 }
 
-# ping_fails LAB NODE ADDR [PING ARG...]
+# ping_fails LAB NODE ADDR [PING ARG...]: ping ran and got no answer (exit 1) or could not
+# send (exit 2); nslab failing (125), a hang or a crash is not "does not reach".
 ping_fails() {
 	local lab=$1 node=$2 addr=$3
 	shift 3
 	run nx "$lab" "$node" ping -n -c1 -W1 "$@" "$addr"
-	if [ "$rc" != 0 ]; then
-		ok "$lab.$node does not reach $addr $*"
+	case $rc in
+	1 | 2)
+		ok "$lab.$node does not reach $addr $* (ping exit $rc)"
 		return 0
-	fi
-	not_ok "$lab.$node reaches $addr $*, expected not to"
+		;;
+	0) not_ok "$lab.$node reaches $addr $*, expected not to" ;;
+	*) not_ok "$lab.$node: ping $addr $*: $(rc_what "$rc"), expected ping's 1 or 2" ;;
+	esac
+	_show "$out" stdout
+	_show "$err" stderr
 	return 1
 }
 
@@ -405,6 +491,12 @@ _e2e_exit() {
 		echo "not ok (cleanup): the test left the residue above"
 		E2E_FAILED=1
 	fi
+	# Every failure, those of subshells and of captured commands included.
+	if [ -s "$T_TMP/.failed" ]; then
+		E2E_FAILED=1
+		echo "== failures of this test:"
+		sed 's/^/    /' "$T_TMP/.failed"
+	fi
 	rm -rf "$T_TMP"
 	if [ "$E2E_FAILED" != 0 ]; then
 		rc=1
@@ -418,7 +510,8 @@ _e2e_exit() {
 # ---- setup ----
 
 [ "$(id -u)" = 0 ] || { echo "FATAL: the end-to-end tests need root"; exit 1; }
-for _c in ip jq timeout; do
+# The residue check needs every one of these: a check that cannot run is not a pass.
+for _c in ip jq timeout nft sysctl find awk setpriv; do
 	command -v "$_c" >/dev/null || { echo "FATAL: $_c is not installed"; exit 1; }
 done
 unset _c
@@ -426,8 +519,13 @@ unset _c
 
 T_TMP=$(mktemp -d /tmp/nslab-e2e.XXXXXX)
 chmod 0755 "$T_TMP" # validate runs as nobody too
+# Everything this test starts (nslab, its holders, what runs in the nodes) inherits this: the
+# residue check tells its processes from other people's.
+export NSLAB_E2E_RUN=$T_TMP
+RSD_MARK=NSLAB_E2E_RUN=$T_TMP
 : >"$T_TMP/.labs"
 : >"$T_TMP/.defer"
+: >"$T_TMP/.failed"
 E2E_SNAP=$T_TMP/.snapshot
 residue_snapshot
 trap _e2e_exit EXIT

@@ -10,6 +10,10 @@
 # E2E_QUICK=1: only the tests marked by a line "# quick" (the sanitizer build runs these).
 # NSLAB: the binary under test (default build/nslab, relative to the repository).
 # E2E_VERBOSE=1: print every test's output, not only a failing one's.
+# E2E_STRICT=1: a skipped test counts as failed (make check: scripts/install-deps.sh installs
+# every tool a test needs, so nothing may be skipped).
+# RESIDUE_STRICT=1: a new network namespace held by any process is residue, not only one held
+# by a process of the test (CI sets it: nothing else runs there; see scripts/residue.sh).
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -72,6 +76,10 @@ for t in "${tests[@]}"; do
 		reason=$(sed -n 's/^SKIP: //p' "$log" | tail -n 1)
 		echo "SKIP $name: ${reason:-no reason given}"
 		skipped=$((skipped + 1))
+		if [ "${E2E_STRICT:-0}" = 1 ]; then
+			echo "    (E2E_STRICT=1: a skip is a failure)"
+			fail=$((fail + 1))
+		fi
 		;;
 	*)
 		[ "$rc" = 124 ] && echo "    (timed out after ${E2E_TIMEOUT:-300}s)" >>"$log"

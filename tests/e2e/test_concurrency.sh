@@ -63,12 +63,12 @@ for round in 1 2 3 4 5; do
 	ra=$?
 	wait "$pb"
 	rb=$?
-	if [ "$ra" = 0 ] && [ "$rb" != 0 ]; then
+	if [ "$ra" = 0 ] && failed_cleanly "$rb"; then
 		loser=b
-	elif [ "$rb" = 0 ] && [ "$ra" != 0 ]; then
+	elif [ "$rb" = 0 ] && failed_cleanly "$ra"; then
 		loser=a
 	else
-		not_ok "round $round: two concurrent ups of $LAB exit $ra and $rb: expected exactly one 0"
+		not_ok "round $round: two concurrent ups of $LAB: $(rc_what "$ra") and $(rc_what "$rb"): expected one 0 and one clean failure"
 		_show "$(cat "$T_TMP/a.err")" "a stderr"
 		_show "$(cat "$T_TMP/b.err")" "b stderr"
 		lab_down "$LAB"
@@ -156,6 +156,7 @@ for round in $(seq 1 8); do
 	if [ "$ru" != 0 ]; then
 		# Allowed only as a clean failure (down tore down what up was building).
 		note "$what: up exits $ru: $(head -n 2 "$T_TMP/u.err")"
+		failed_cleanly "$ru" || not_ok "$what: up: $(rc_what "$ru")"
 		assert_not_contains "$(cat "$T_TMP/u.err")" "rollback incomplete" "$what: up stderr"
 	fi
 	if [ -e "/run/nslab/$L3" ]; then

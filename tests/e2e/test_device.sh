@@ -43,7 +43,7 @@ EOF
 lab_up "$LAB" "$F"
 
 run ip link show dev "$DEV"
-assert_true "$DEV is gone from the host while the lab is up" [ "$rc" != 0 ]
+assert_rc_fail "ip link show dev $DEV ($DEV is gone from the host while the lab is up)"
 assert_ok ip -n "$LAB.r1" -j addr show dev wan0
 assert_jq "$out" '.[0].addr_info | any(.local == "10.78.0.1" and .prefixlen == 24) and any(.local == "fd42:78::1" and .prefixlen == 64)' \
 	"wan0 in r1 has the topology's addresses"
@@ -72,6 +72,6 @@ F2=$(write_topo nodevice <<EOF
 EOF
 )
 run nsl up "$F2"
-assert_true "up with a missing device fails (exit $rc)" [ "$rc" != 0 ]
+assert_rc_fail "up with a missing device"
 assert_contains "$err" "nodes.r1.interfaces.wan0.device" "up with a missing device: stderr"
 lab_gone "$LAB"

@@ -27,7 +27,7 @@ ping_ok "$LAB" h1 10.6.0.2
 pids=$(lab_pids "$LAB")
 ino=$(stat -L -c %i "/run/netns/$LAB.h1")
 run nsl up "$F"
-assert_true "up of a lab that is up fails (exit $rc)" [ "$rc" != 0 ]
+assert_rc_fail "up of a lab that is up"
 assert_true "and says why on stderr" [ -n "$err" ]
 _show "$err" stderr
 assert_eq "$pids" "$(lab_pids "$LAB")" "holders after the refused up"

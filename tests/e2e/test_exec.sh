@@ -5,6 +5,7 @@
 # quick
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
+need ps
 
 LAB=$(lab_name)
 F=$(write_topo exec <<EOF
@@ -102,10 +103,8 @@ for ns in net pid mnt uts; do
 	assert_eq "$(stat -L -c %i "/proc/${holder:-0}/ns/$ns")" "$out" "$ns namespace of the command = the holder's"
 done
 assert_ok nsl exec -l "$LAB" h1 -- sh -c 'kill -0 $$; kill -0 1 && ! kill -0 '"$$"' 2>/dev/null'
-if command -v ps >/dev/null; then
-	assert_ok nsl exec -l "$LAB" h1 -- ps -e -o pid=
-	assert_match "$out" '(^|[[:space:]])1($|[[:space:]])' "ps -e in h1 lists PID 1"
-fi
+assert_ok nsl exec -l "$LAB" h1 -- ps -e -o pid=
+assert_match "$out" '(^|[[:space:]])1($|[[:space:]])' "ps -e in h1 lists PID 1"
 
 # NET: /sys/class/net and ip link show the node's interfaces only.
 assert_ok nsl exec -l "$LAB" h1 -- ls /sys/class/net

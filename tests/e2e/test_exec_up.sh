@@ -65,7 +65,7 @@ F2=$(write_topo execfail <<EOF
 EOF
 )
 run nsl up "$F2"
-assert_true "up with a failing exec fails (exit $rc)" [ "$rc" != 0 ]
+assert_rc_fail "up with a failing exec"
 assert_contains "$err" "h1" "up with a failing exec: stderr"
 assert_true "the command after the failing one did not run" test ! -e "$D/never"
 lab_gone "$LAB"
@@ -76,5 +76,5 @@ F3=$(write_topo execmissing <<EOF
 EOF
 )
 run nsl up "$F3"
-assert_true "up with a missing exec command fails (exit $rc)" [ "$rc" != 0 ]
+assert_rc_fail "up with a missing exec command"
 lab_gone "$LAB"

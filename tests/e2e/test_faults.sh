@@ -127,7 +127,7 @@ run timeout 120 env NSLAB_COUNT_STEPS=1 "$NSLAB" up "$F"
 [ "$rc" = 0 ] || { _show "$err" stderr; die "up of the fault lab fails without a fault (exit $rc)"; }
 lab_record "$LAB"
 N=$(sed -n 's/^nslab: \([0-9][0-9]*\) steps$/\1/p' <<<"$err" | tail -n 1)
-[ -n "$N" ] && [ "$N" -gt 0 ] || die "NSLAB_COUNT_STEPS printed no step count: $err"
+if [ -z "$N" ] || [ "$N" -le 0 ]; then die "NSLAB_COUNT_STEPS printed no step count: $err"; fi
 ok "up counts $N steps"
 assert_eq "$new_sysctl" "$(sysctl -n "$SYSCTL")" "host $SYSCTL while up"
 assert_true "the exec daemon runs in h2" daemon_runs
@@ -144,8 +144,7 @@ foreign_procs | grep -E "^[0-9]+ (sleep sleep $MARK|nslab-holder .* up $F|sh sh 
 for ((k = 1; k <= N; k++)); do
 	run timeout 120 env NSLAB_FAIL_STEP=$k "$NSLAB" up "$F"
 	bad=""
-	[ "$rc" != 0 ] || bad+=" exit 0;"
-	[ "$rc" != 124 ] || bad+=" timed out;"
+	failed_cleanly "$rc" || bad+=" $(rc_what "$rc"), expected a clean failure;"
 	[[ $err == *"injected fault"* ]] || bad+=" stderr lacks 'injected fault';"
 	[[ $err != *"rollback incomplete"* ]] || bad+=" rollback incomplete;"
 	[ "$(sysctl -n "$SYSCTL")" = "$old_sysctl" ] || bad+=" $SYSCTL=$(sysctl -n "$SYSCTL");"

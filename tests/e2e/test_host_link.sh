@@ -39,4 +39,4 @@ ping_ok "$LAB" h1 fd42:9::1
 lab_down "$LAB"
 lab_gone "$LAB"
 run ip link show dev "$HIF"
-assert_true "host end $HIF is gone after down" [ "$rc" != 0 ]
+assert_rc_fail "ip link show dev $HIF (the host end is gone after down)"

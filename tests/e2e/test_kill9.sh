@@ -151,12 +151,12 @@ fi
 { wait "$ipx_pid"; } 2>/dev/null
 assert_eq 137 "$?" "status of the 'ip netns exec $L2.b sleep' that down killed"
 run ip -j link show dev "$HIF2"
-assert_true "host end $HIF2 is gone" [ "$rc" != 0 ]
+assert_rc_fail "ip link show dev $HIF2 (the host end is gone)"
 run ip -j link show dev "$DEV"
 assert_true "moved device $DEV is home under its name" [ "$rc" = 0 ]
 assert_jq "$out" '.[0].ifalias // "" | startswith("nslab") | not' "$DEV alias after down"
 run nft list table inet "nslab-$L2"
-assert_true "host table inet nslab-$L2 is gone" [ "$rc" != 0 ]
+assert_rc_fail "nft list table inet nslab-$L2 (the host table is gone)"
 assert_status 0 timeout 60 "$NSLAB" down "$L2"
 
 # ---- 3. down kills what `ip netns exec` started in a lab that has its state ----

@@ -7,16 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 
 LAB=$(lab_name)
-as_nobody=()
-if command -v setpriv >/dev/null; then
-	as_nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
-elif command -v runuser >/dev/null; then
-	as_nobody=(runuser -u nobody --)
-fi
-if [ ${#as_nobody[@]} -gt 0 ] && ! "${as_nobody[@]}" test -x "$NSLAB"; then
-	note "nobody cannot run $NSLAB: unprivileged validate not checked"
-	as_nobody=()
-fi
+NOBODY_NSLAB=$(nobody_nslab) # validate needs no root: checked as nobody too, on copies
 
 GOOD=$(write_topo good <<EOF
 {
@@ -57,13 +48,16 @@ EOF
 )
 
 assert_ok nsl validate "$GOOD"
-[ ${#as_nobody[@]} -gt 0 ] && assert_ok "${as_nobody[@]}" "$NSLAB" validate "$GOOD"
+chmod 0644 "$GOOD"
+assert_ok as_nobody "$NOBODY_NSLAB" validate "$GOOD"
 shopt -s nullglob
 examples=("$E2E_ROOT"/topologies/*.json "$E2E_ROOT"/topologies/*.yaml)
-[ ${#examples[@]} -gt 0 ] || note "topologies/ holds no example to validate"
+assert_true "topologies/ holds examples to validate" [ ${#examples[@]} -gt 0 ]
+mkdir -m 0755 "$T_TMP/examples"
 for f in "${examples[@]}"; do
 	assert_ok nsl validate "$f"
-	[ ${#as_nobody[@]} -gt 0 ] && assert_ok "${as_nobody[@]}" "$NSLAB" validate "$f"
+	install -m 0644 "$f" "$T_TMP/examples/"
+	assert_ok as_nobody "$NOBODY_NSLAB" validate "$T_TMP/examples/$(basename "$f")"
 done
 
 # bad NAME FRAGMENT... < JSON: validate fails, names the file and each fragment; up fails too.
@@ -72,28 +66,29 @@ bad() {
 	shift
 	f=$(write_topo "bad-$name")
 	run nsl validate "$f"
-	assert_true "validate $name fails cleanly (exit $rc)" test "$rc" != 0 -a "$rc" -lt 125
+	assert_true "validate $name fails cleanly ($(rc_what "$rc"), expected 1-123)" test "$rc" != 0 -a "$rc" -lt 124
 	assert_contains "$err" "bad-$name.json" "validate $name: stderr"
 	local frag
 	for frag; do
 		[ -n "$frag" ] || continue
 		assert_contains "$err" "$frag" "validate $name: stderr"
 	done
-	[ ${#as_nobody[@]} -gt 0 ] && assert_fail "${as_nobody[@]}" "$NSLAB" validate "$f"
+	chmod 0644 "$f"
+	assert_fail as_nobody "$NOBODY_NSLAB" validate "$f"
 	run nsl up "$f"
-	assert_true "up $name fails (exit $rc)" [ "$rc" != 0 ]
+	assert_rc_fail "up $name"
 	assert_true "up $name says why" [ -n "$err" ]
 	lab_gone "$LAB"
 }
 
 printf '{\n  "name": "%s",\n  "nodes": {\n    "h1": { "interfaces": { } },,\n  }\n}\n' "$LAB" >"$T_TMP/bad-syntax.json"
 run nsl validate "$T_TMP/bad-syntax.json"
-assert_true "validate of malformed JSON fails (exit $rc)" [ "$rc" != 0 ]
+assert_rc_fail "validate of malformed JSON"
 assert_contains "$err" "bad-syntax.json" "syntax error: stderr"
 assert_contains "$err" "bad-syntax.json:4:33: invalid JSON: unexpected ',' (expected a key in double quotes)" \
 	"syntax error: stderr (line 4, column 33, what was expected)"
 run nsl up "$T_TMP/bad-syntax.json"
-assert_true "up of malformed JSON fails" [ "$rc" != 0 ]
+assert_rc_fail "up of malformed JSON"
 
 # A YAML twin of a good file validates to the same model (validate --show).
 GOOD_YAML=$T_TMP/good.yaml
@@ -213,7 +208,7 @@ F=$(write_topo unbuildable <<EOF
 EOF
 )
 run nsl up "$F"
-assert_true "up with an unreachable gateway fails (exit $rc)" [ "$rc" != 0 ]
+assert_rc_fail "up with an unreachable gateway"
 assert_contains "$err" "10.7.99.1" "up with an unreachable gateway: stderr"
 lab_gone "$LAB"
 assert_status 0 nsl down "$LAB"
