@@ -465,8 +465,7 @@ void nsl_p_check_dup_addrs(struct pctx *c)
 	free(first);
 }
 
-void nsl_p_addrs(struct pctx *c, const struct nsl_dnode *arr, const char *path,
-                 struct nsl_iface *f)
+void nsl_p_addrs(struct pctx *c, const struct nsl_dnode *arr, const char *path, struct nsl_iface *f)
 {
 	struct nsl_prefix **addrs = &f->addrs;
 	size_t *n_addrs = &f->n_addrs;
