@@ -19,6 +19,7 @@
 #include "state/labstate.h"
 
 #define READY_TIMEOUT_MS 10000
+#define READY_LACP_TIMEOUT_MS 30000 /* LACP agrees in seconds (more under emulation) */
 
 const char *const nsl_phase_names[NSL_PHASES] = {
     "holders", "netns binds", "devices", "links", "nodes", "host", "exec", "ready", "commit",
@@ -533,7 +534,7 @@ static int do_wait(struct nsl_apply *a, size_t from, size_t to, struct nsl_err *
 	if (rc < 0)
 		return rc;
 	for (size_t i = from; i < to; i++)
-		total += a->plan->ops[i].wait.n;
+		total += a->plan->ops[i].wait.n + a->plan->ops[i].wait.n_lacp;
 	idx = calloc(total + 1, sizeof(int));
 	if (!ns || !idx)
 		return nsl_err_set(err, ENOMEM, "out of memory");
@@ -553,9 +554,17 @@ static int do_wait(struct nsl_apply *a, size_t from, size_t to, struct nsl_err *
 		                                      access("/proc/sys/net/ipv6", F_OK) == 0};
 		for (size_t k = 0; k < op->wait.n; k++)
 			idx[used++] = ifindex_of(a, op->node, op->wait.ifaces[k]);
+		ns[i].lacp = idx + used;
+		ns[i].n_lacp = op->wait.n_lacp;
+		for (size_t k = 0; k < op->wait.n_lacp; k++)
+			idx[used++] = ifindex_of(a, op->node, op->wait.lacp[k]);
 	}
 	rc = settle(a, err);
-	return rc < 0 ? rc : nsl_ready_wait(ns, n, READY_TIMEOUT_MS, err);
+	bool lacp = false;
+	for (size_t i = 0; i < n; i++)
+		lacp |= ns[i].n_lacp > 0;
+	return rc < 0 ? rc
+	              : nsl_ready_wait(ns, n, lacp ? READY_LACP_TIMEOUT_MS : READY_TIMEOUT_MS, err);
 }
 
 static int write_state(struct nsl_apply *a, struct nsl_err *err)

@@ -102,6 +102,7 @@ struct nsl_link_info {
 	bool has_link_netnsid; /* a veth's peer lives in the namespace of this nsid */
 	int link_netnsid;
 	int link_ifindex; /* its index there */
+	int lacp_state;   /* a bond port's LACP actor state (AD_STATE_* bits), -1 none */
 };
 /* By name (ifindex 0) or by index. -ENODEV when absent. */
 int nsl_nl_link_get(struct nsl_nl *nl, int ifindex, const char *name, struct nsl_link_info *ret,

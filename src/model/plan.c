@@ -585,6 +585,45 @@ static bool node_ipv6(const struct nsl_node *n)
 	return true;
 }
 
+/* Ports of the node's 802.3ad bonds whose veth peers are ports of 802.3ad bonds too: their
+ * traffic flows once LACP has them collecting and distributing (a port without an LACP
+ * partner is used as it is). The list ends with -1; NULL when out of memory. */
+static bool lacp_bond_port(const struct nsl_topology *t, int node, const struct nsl_iface *f)
+{
+	const struct nsl_node *n = &t->nodes[node];
+
+	return f->bond >= 0 && f->up && n->ifaces[f->bond].kind == NSL_IFACE_BOND &&
+	       n->ifaces[f->bond].up && n->ifaces[f->bond].bonding.mode == NSL_BOND_8023AD;
+}
+
+static int *lacp_ports(struct builder *b, int node)
+{
+	const struct nsl_topology *t = b->p->t;
+	const struct nsl_node *n = &t->nodes[node];
+	int *list = nsl_arena_array(b->p->arena, n->n_ifaces + 1, sizeof(int));
+	size_t k = 0;
+
+	if (!list) {
+		b->oom = true;
+		return NULL;
+	}
+	for (size_t i = 0; i < n->n_ifaces; i++) {
+		const struct nsl_iface *f = &n->ifaces[i];
+		if (f->kind != NSL_IFACE_VETH || !lacp_bond_port(t, node, f))
+			continue;
+		const struct nsl_link *lk = &t->links[f->link];
+		const struct nsl_endpoint *ep =
+		    &lk->ends[lk->ends[0].node == node && !strcmp(lk->ends[0].ifname, f->name)];
+		const struct nsl_iface *p = ep->node == NSL_ENDPOINT_HOST
+		                                ? NULL
+		                                : nsl_node_iface(&t->nodes[ep->node], ep->ifname);
+		if (p && lacp_bond_port(t, ep->node, p))
+			list[k++] = (int)i;
+	}
+	list[k] = -1;
+	return list;
+}
+
 /* The wait of a namespace: stage 0 everything (a lab without VXLANs), 1 what runs without
  * VXLANs, 2 what runs only once they are up. */
 static void plan_wait(struct builder *b, int node, int stage)
@@ -607,13 +646,19 @@ static void plan_wait(struct builder *b, int node, int stage)
 		if (stage == 0 ? with : stage == 1 ? without : with && !without)
 			list[k++] = (int)i;
 	}
-	if (!k)
+	int *lacp = stage < 2 && n ? lacp_ports(b, node) : NULL;
+	size_t n_lacp = 0;
+	while (lacp && lacp[n_lacp] >= 0)
+		n_lacp++;
+	if (!k && !n_lacp)
 		return; /* nothing of the lab to wait for here */
 	op = add(b, NSL_OP_WAIT, node, -1, -1);
 	if (!op)
 		return;
 	op->wait.ifaces = list;
 	op->wait.n = k;
+	op->wait.lacp = lacp;
+	op->wait.n_lacp = n_lacp;
 	op->wait.ipv6 = n ? node_ipv6(n) : true;
 }
 

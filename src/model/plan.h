@@ -97,7 +97,9 @@ struct nsl_op {
 		struct {
 			int *ifaces; /* WAIT: interfaces that must run */
 			size_t n;
-			bool ipv6; /* and have their link-local address, none tentative */
+			bool ipv6;     /* and have their link-local address, none tentative */
+			int *lacp;     /* ports of 802.3ad bonds facing LACP: collecting and */
+			size_t n_lacp; /* distributing */
 		} wait;
 		uint64_t rate; /* RATE: bytes per second */
 	};

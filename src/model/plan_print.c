@@ -336,7 +336,14 @@ static void put_details(const struct nsl_plan *p, const struct nsl_op *op, FILE 
 		const struct nsl_iface *list = n ? n->ifaces : p->host_ifaces;
 		for (size_t i = 0; i < op->wait.n; i++)
 			fprintf(out, "%s%s", i ? " " : "", list[op->wait.ifaces[i]].name);
-		fputs(op->wait.ipv6 ? " running, IPv6 link-local usable" : " running", out);
+		if (op->wait.n)
+			fputs(op->wait.ipv6 ? " running, IPv6 link-local usable" : " running", out);
+		for (size_t i = 0; i < op->wait.n_lacp; i++)
+			fprintf(out, "%s%s",
+			        i            ? " "
+			        : op->wait.n ? "; LACP distributing on "
+			                     : "LACP distributing on ",
+			        list[op->wait.lacp[i]].name);
 		break;
 	}
 	case NSL_OP_COMMIT:
