@@ -197,6 +197,7 @@ static void parse_bridges(struct pctx *c, struct nsl_node *n, const struct nsl_d
 			if (!f)
 				f = iface_new(n->ifaces, &n->n_ifaces, br->name);
 			nsl_p_path_key(pp, p, "addresses");
+			f->addrs_given = true;
 			nsl_p_addrs(c, v, pp, f);
 		}
 	}

@@ -265,8 +265,8 @@ static void put_details(const struct nsl_plan *p, const struct nsl_op *op, FILE 
 			put_create(p, op, f, out);
 		else
 			fputs("bridge stp off", out);
-		fprintf(out, ", random MAC, DAD off, %salias nslab:%s", f->up ? "up, " : "",
-		        p->lab);
+		fprintf(out, ", random MAC, DAD off, %salias nslab:%s",
+		        f->up && f->kind == NSL_IFACE_BRIDGE ? "up, " : "", p->lab);
 		break;
 	case NSL_OP_CREATE:
 		put_create(p, op, f, out);
