@@ -218,20 +218,23 @@ static struct nsl_iface *far_end(struct vctx *c, int node, const struct nsl_ifac
 	return ep->node == NSL_ENDPOINT_HOST ? NULL : nsl_v_iface(c, ep->node, ep->ifname);
 }
 
-static int number_lan(struct numbering *nb, struct lan_bridge *br, size_t n_br, size_t root)
+/* One LAN: its bridges are br[m[0]], br[m[1]]... (m[0] is its root), in file order. */
+static int number_lan(struct numbering *nb, struct lan_bridge *br, const size_t *m, size_t n_m)
 {
+	size_t root = m[0];
 	struct vctx *c = nb->c;
 	static const enum nsl_pool_id ids[] = {NSL_POOL_LAN, NSL_POOL_LAN6};
 	const struct nsl_node *rn = &c->t->nodes[br[root].node];
 	char who[96];
 
 	/* a LAN whose bridges write addresses is the file's own */
-	for (size_t i = 0; i < n_br; i++) {
+	for (size_t j = 0; j < n_m; j++) {
+		size_t i = m[j];
 		const struct nsl_node *n = &c->t->nodes[br[i].node];
 		const struct nsl_iface *f =
 		    nsl_v_iface(c, br[i].node, n->bridges[br[i].bridge].name);
 
-		if (find(br, i) == root && f && f->addrs_given)
+		if (f && f->addrs_given)
 			return 0;
 	}
 	nsl_fmt(who, sizeof(who), "nodes.%s.bridges.%s", rn->name,
@@ -247,12 +250,11 @@ static int number_lan(struct numbering *nb, struct lan_bridge *br, size_t n_br, 
 		max = off + hosts(b.ip.family, b.len);
 		/* the bridges first, then the far ends of their ports */
 		for (int pass = 0; pass < 2; pass++)
-			for (size_t i = 0; i < n_br; i++) {
+			for (size_t j = 0; j < n_m; j++) {
+				size_t i = m[j];
 				struct nsl_node *n = &c->t->nodes[br[i].node];
 				const struct nsl_bridge *bd = &n->bridges[br[i].bridge];
 
-				if (find(br, i) != root)
-					continue;
 				for (size_t p = 0; p < (pass ? bd->n_ports : 1); p++) {
 					struct nsl_iface *f;
 					struct nsl_prefix a;
@@ -296,22 +298,27 @@ static int number_lan(struct numbering *nb, struct lan_bridge *br, size_t n_br, 
 static int number_lans(struct numbering *nb)
 {
 	struct nsl_topology *t = nb->c->t;
-	struct lan_bridge *br;
-	size_t n_br = 0, *first;
+	struct lan_bridge *br = NULL;
+	size_t n_br = 0, *first, *start = NULL, *members = NULL, *count = NULL, *placed = NULL;
 	int r = 0;
 
 	if (!t->pools[NSL_POOL_LAN].set && !t->pools[NSL_POOL_LAN6].set)
 		return 0;
 	first = calloc(t->n_nodes + 1, sizeof(*first));
+	if (!first)
+		return -ENOMEM;
 	for (size_t i = 0; i < t->n_nodes; i++) {
 		first[i] = n_br;
 		n_br += t->nodes[i].n_bridges;
 	}
 	br = calloc(n_br + 1, sizeof(*br));
-	if (!first || !br) {
-		free(first);
-		free(br);
-		return -ENOMEM;
+	start = calloc(n_br + 1, sizeof(*start));
+	members = calloc(n_br + 1, sizeof(*members));
+	count = calloc(n_br + 1, sizeof(*count));
+	placed = calloc(n_br + 1, sizeof(*placed));
+	if (!br || !start || !members || !count || !placed) {
+		r = -ENOMEM;
+		goto out;
 	}
 	for (size_t i = 0, k = 0; i < t->n_nodes; i++)
 		for (size_t b = 0; b < t->nodes[i].n_bridges; b++, k++)
@@ -335,11 +342,28 @@ static int number_lans(struct numbering *nb)
 		else if (y < x)
 			br[x].parent = y;
 	}
+	/* each LAN's bridges together, in file order: a counting sort by root; the group of a
+	 * root r is members[start[r]], ... members[start[r] + count[r] - 1] */
+	for (size_t i = 0; i < n_br; i++)
+		count[find(br, i)]++;
+	for (size_t i = 0, sum = 0; i < n_br; i++) {
+		start[i] = sum;
+		sum += count[i];
+	}
+	for (size_t i = 0; i < n_br; i++) {
+		size_t root = find(br, i);
+		members[start[root] + placed[root]++] = i;
+	}
 	for (size_t i = 0; i < n_br && !r; i++)
 		if (find(br, i) == i)
-			r = number_lan(nb, br, n_br, i);
+			r = number_lan(nb, br, members + start[i], count[i]);
+out:
 	free(first);
 	free(br);
+	free(start);
+	free(members);
+	free(count);
+	free(placed);
 	return r;
 }
 
