@@ -12,7 +12,7 @@
 #define QUOTE_LEN 96
 #define TEXT_MAX 4096 /* paths, sysctl values, env values */
 
-enum jtype { J_STRING, J_INT, J_BOOL, J_OBJECT, J_ARRAY, J_INT_OR_STRING };
+enum jtype { J_STRING, J_INT, J_BOOL, J_OBJECT, J_ARRAY, J_INT_OR_STRING, J_BOOL_OR_OBJECT };
 
 struct key_spec {
 	const char *name;
@@ -121,5 +121,8 @@ void nsl_p_tables(struct pctx *c, struct nsl_node *n, const struct nsl_dnode *ob
 /* "pools" and "mgmt" (parse_pools.c). */
 void nsl_p_pools(struct pctx *c, const struct nsl_dnode *obj);
 void nsl_p_mgmt(struct pctx *c, const struct nsl_dnode *obj);
+/* A node's "mgmt": false (none), or {address, address6} of its own. */
+void nsl_p_node_mgmt(struct pctx *c, struct nsl_node *n, const struct nsl_dnode *v,
+                     const char *path);
 
 #endif

@@ -621,10 +621,11 @@ static bool hostname_valid(const char *s)
 void nsl_p_node(struct pctx *c, struct nsl_node *n, const struct nsl_dnode *obj, const char *path)
 {
 	static const struct key_spec keys[] = {
-	    {"description", J_STRING}, {"hostname", J_STRING}, {"interfaces", J_OBJECT},
-	    {"bridges", J_OBJECT},     {"routes", J_ARRAY},    {"sysctls", J_OBJECT},
-	    {"nat", J_ARRAY},          {"exec", J_ARRAY},      {"mounts", J_ARRAY},
-	    {"env", J_OBJECT},         {"rules", J_ARRAY},     {"tables", J_OBJECT},
+	    {"description", J_STRING},  {"hostname", J_STRING}, {"interfaces", J_OBJECT},
+	    {"bridges", J_OBJECT},      {"routes", J_ARRAY},    {"sysctls", J_OBJECT},
+	    {"nat", J_ARRAY},           {"exec", J_ARRAY},      {"mounts", J_ARRAY},
+	    {"env", J_OBJECT},          {"rules", J_ARRAY},     {"tables", J_OBJECT},
+	    {"mgmt", J_BOOL_OR_OBJECT},
 	};
 	const struct nsl_dnode *v, *br;
 	char p[PATH_LEN], b[QUOTE_LEN];
@@ -663,6 +664,10 @@ void nsl_p_node(struct pctx *c, struct nsl_node *n, const struct nsl_dnode *obj,
 	if ((v = nsl_p_get(obj, "tables", J_OBJECT))) {
 		nsl_p_path_key(p, path, "tables");
 		nsl_p_tables(c, n, v, p);
+	}
+	if ((v = nsl_p_get(obj, "mgmt", J_BOOL_OR_OBJECT))) {
+		nsl_p_path_key(p, path, "mgmt");
+		nsl_p_node_mgmt(c, n, v, p);
 	}
 	if ((v = nsl_p_get(obj, "sysctls", J_OBJECT))) {
 		nsl_p_path_key(p, path, "sysctls");

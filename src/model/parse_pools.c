@@ -177,3 +177,41 @@ void nsl_p_mgmt(struct pctx *c, const struct nsl_dnode *obj)
 	}
 	m->set = m->has4 || m->has6;
 }
+
+void nsl_p_node_mgmt(struct pctx *c, struct nsl_node *n, const struct nsl_dnode *v,
+                     const char *path)
+{
+	static const struct key_spec keys[] = {
+	    {"address", J_STRING},
+	    {"address6", J_STRING},
+	};
+	static const char *const names[] = {"address", "address6"};
+	bool *has[] = {&n->has_mgmt4, &n->has_mgmt6};
+	struct nsl_ip *ip[] = {&n->mgmt4, &n->mgmt6};
+	char p[PATH_LEN];
+
+	if (v->kind == NSL_D_BOOL) {
+		if (v->boolean)
+			nsl_p_err(c, v, path,
+			          "true is the default: write false (no management interface) or "
+			          "{\"address\": ...}");
+		n->no_mgmt = !v->boolean;
+		return;
+	}
+	if (!nsl_p_check_object(c, v, path, keys, NSL_ARRAY_SIZE(keys)))
+		return;
+	for (int k = 0; k < 2; k++) {
+		const char *s = nsl_p_get_text(c, v, names[k], path);
+
+		if (!s)
+			continue;
+		nsl_p_path_key(p, path, names[k]);
+		if (!nsl_p_ip(c, nsl_p_member(v, names[k]), s, p, ip[k]))
+			continue;
+		if (ip[k]->family != (k ? AF_INET6 : AF_INET))
+			nsl_p_err(c, nsl_p_member(v, names[k]), p, "'%s' is not an %s address", s,
+			          k ? "IPv6" : "IPv4");
+		else
+			*has[k] = true;
+	}
+}

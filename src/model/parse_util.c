@@ -101,6 +101,8 @@ static const char *type_name(enum jtype t)
 		return "array";
 	case J_INT_OR_STRING:
 		return "integer or string";
+	case J_BOOL_OR_OBJECT:
+		return "false or object";
 	}
 	return "?";
 }
@@ -168,6 +170,8 @@ static bool type_ok(const struct nsl_dnode *v, enum jtype t)
 		return v->kind == NSL_D_ARRAY;
 	case J_INT_OR_STRING:
 		return v->kind == NSL_D_NUMBER || v->kind == NSL_D_STRING;
+	case J_BOOL_OR_OBJECT:
+		return v->kind == NSL_D_BOOL || v->kind == NSL_D_OBJECT;
 	}
 	return false;
 }

@@ -85,6 +85,8 @@ static int plan_host_ifaces(struct nsl_plan *p)
 	if (!m->set)
 		return 0;
 	for (size_t i = 0; i <= t->n_nodes; i++) {
+		if (i > 0 && t->nodes[i - 1].no_mgmt)
+			continue; /* "mgmt": false: no port for it */
 		struct nsl_iface *f = &arr[p->n_host_ifaces++];
 
 		memset(f, 0, sizeof(*f));
@@ -245,10 +247,13 @@ static void plan_links(struct builder *b)
 		struct nsl_op *op = add(b, NSL_OP_HOST_DEV, NSL_PLAN_HOST, b->p->mgmt_bridge, -1);
 		if (op)
 			op->undo = NSL_UNDO_HOSTDEV;
+		int port = b->p->mgmt_bridge;
 		for (size_t i = 0; i < t->n_nodes; i++) {
 			const struct nsl_iface *f = nsl_node_iface(&t->nodes[i], t->mgmt.iface);
+			if (t->nodes[i].no_mgmt || !f || f->kind != NSL_IFACE_MGMT)
+				continue;
 			op = add(b, NSL_OP_VETH, NSL_PLAN_HOST, -1, -1);
-			if (!op || !f)
+			if (!op)
 				return;
 			op->undo = NSL_UNDO_HOSTLINK;
 			op->veth[0] = (struct nsl_op_end){.node = (int)i,
@@ -256,8 +261,7 @@ static void plan_links(struct builder *b)
 			                                  .mtu = f->mtu,
 			                                  .mac = f->has_mac ? f->mac : NULL,
 			                                  .up = f->up};
-			op->veth[1] = (struct nsl_op_end){.node = NSL_PLAN_HOST,
-			                                  .iface = b->p->mgmt_bridge + 1 + (int)i};
+			op->veth[1] = (struct nsl_op_end){.node = NSL_PLAN_HOST, .iface = ++port};
 		}
 	}
 	for (size_t k = 0; k < b->p->n_host_ifaces; k++) {

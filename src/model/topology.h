@@ -289,6 +289,9 @@ struct nsl_node {
 	size_t n_rules;
 	struct nsl_table_name *tables;
 	size_t n_tables;
+	bool no_mgmt;              /* "mgmt": false: no interface on the management network */
+	bool has_mgmt4, has_mgmt6; /* "mgmt": {address, address6}: its own there */
+	struct nsl_ip mgmt4, mgmt6;
 };
 
 struct nsl_endpoint {

@@ -518,6 +518,59 @@ static void mgmt_overlaps(struct vctx *c, const char *key, const struct nsl_pref
 	}
 }
 
+/* The offset of ip in net (ip inside net). */
+static u128 offset_in(const struct nsl_prefix *net, const struct nsl_ip *ip)
+{
+	unsigned nbytes = bits_of(ip->family) / 8;
+	u128 off = 0;
+
+	for (unsigned i = 0; i < nbytes; i++)
+		off = off << 8 | (uint8_t)(ip->bytes[i] & ~net->ip.bytes[i]);
+	return off;
+}
+
+static int u128_cmp(const void *x, const void *y)
+{
+	const u128 *a = x, *b = y;
+
+	return *a < *b ? -1 : *a > *b;
+}
+
+/* A node's own address on the management network ("nodes.N.mgmt"): in the subnet, a host
+ * address, not the host's, not another node's (taken: the sorted offsets so far). */
+static bool own_mgmt(struct vctx *c, const struct nsl_node *n, int s, u128 *ret)
+{
+	const struct nsl_mgmt *m = &c->t->mgmt;
+	const struct nsl_prefix *net = s ? &m->subnet6 : &m->subnet;
+	const struct nsl_ip *ip = s ? &n->mgmt6 : &n->mgmt4;
+	char p[PATH_LEN], b[64], nb[64];
+	u128 off;
+
+	nsl_fmt(p, sizeof(p), "nodes.%s.mgmt.%s", n->name, s ? "address6" : "address");
+	if (!(s ? m->has6 : m->has4)) {
+		nsl_v_err(c, p, "the management network has no %s",
+		          s ? "IPv6 subnet (mgmt.subnet6)" : "IPv4 subnet (mgmt.subnet)");
+		return false;
+	}
+	if (!nsl_prefix_contains(net, ip)) {
+		nsl_v_err(c, p, "%s is not in the management subnet %s",
+		          nsl_ip_str(ip, b, sizeof(b)), nsl_prefix_str(net, nb, sizeof(nb)));
+		return false;
+	}
+	off = offset_in(net, ip);
+	if (off == 1) {
+		nsl_v_err(c, p, "%s is the host's (the gateway)", nsl_ip_str(ip, b, sizeof(b)));
+		return false;
+	}
+	if (off < first_host(ip->family, net->len) || off > hosts(ip->family, net->len)) {
+		nsl_v_err(c, p, "%s is not a host address of %s", nsl_ip_str(ip, b, sizeof(b)),
+		          nsl_prefix_str(net, nb, sizeof(nb)));
+		return false;
+	}
+	*ret = off;
+	return true;
+}
+
 int nsl_v_mgmt(struct vctx *c)
 {
 	struct nsl_topology *t = c->t;
@@ -525,33 +578,82 @@ int nsl_v_mgmt(struct vctx *c)
 	const struct nsl_prefix *subnets[2] = {&m->subnet, &m->subnet6};
 	struct nsl_prefix *gws[2] = {&m->gw4, &m->gw6};
 	bool has[2] = {m->has4, m->has6};
-	bool ok = true;
+	u128 *taken[2] = {NULL, NULL}, *own = NULL;
+	size_t n_taken[2] = {0, 0}, members = 0;
+	bool ok[2] = {true, true};
+	int r = -ENOMEM;
 
-	if (!m->set)
+	if (!m->set) {
+		for (size_t i = 0; i < t->n_nodes; i++)
+			if (t->nodes[i].has_mgmt4 || t->nodes[i].has_mgmt6) {
+				char p[PATH_LEN];
+
+				nsl_fmt(p, sizeof(p), "nodes.%s.mgmt", t->nodes[i].name);
+				nsl_v_err(c, p, "the lab has no management network (\"mgmt\")");
+			}
 		return 0;
+	}
+	taken[0] = calloc(t->n_nodes + 1, sizeof(u128));
+	taken[1] = calloc(t->n_nodes + 1, sizeof(u128));
+	own = calloc(2 * t->n_nodes + 1, sizeof(u128));
+	if (!taken[0] || !taken[1] || !own)
+		goto out;
+	/* the nodes' own addresses first: the others are numbered around them */
+	for (size_t i = 0; i < t->n_nodes; i++) {
+		const struct nsl_node *n = &t->nodes[i];
+		bool mine[2] = {n->has_mgmt4, n->has_mgmt6};
+
+		members += !n->no_mgmt;
+		for (int s = 0; s < 2; s++) {
+			u128 off;
+
+			if (!mine[s] || n->no_mgmt || !own_mgmt(c, n, s, &off)) {
+				ok[s] &= !mine[s] || n->no_mgmt;
+				continue;
+			}
+			for (size_t k = 0; k < n_taken[s]; k++)
+				if (taken[s][k] == off) {
+					char p[PATH_LEN], b[64];
+
+					nsl_fmt(p, sizeof(p), "nodes.%s.mgmt.%s", n->name,
+					        s ? "address6" : "address");
+					nsl_v_err(
+					    c, p, "%s is another node's already",
+					    nsl_ip_str(s ? &n->mgmt6 : &n->mgmt4, b, sizeof(b)));
+					ok[s] = false;
+				}
+			own[2 * i + (size_t)s] = off;
+			taken[s][n_taken[s]++] = off;
+		}
+	}
 	for (int s = 0; s < 2; s++) {
 		char p[PATH_LEN];
 
+		qsort(taken[s], n_taken[s], sizeof(u128), u128_cmp);
 		if (!has[s])
 			continue;
 		mgmt_overlaps(c, s ? "subnet6" : "subnet", subnets[s]);
 		nsl_fmt(p, sizeof(p), "mgmt.%s", s ? "subnet6" : "subnet");
-		if (hosts(subnets[s]->ip.family, subnets[s]->len) < (u128)t->n_nodes + 1) {
+		if (hosts(subnets[s]->ip.family, subnets[s]->len) < (u128)members + 1) {
 			char b[64];
 
 			nsl_v_err(c, p,
 			          "%s holds fewer addresses than the host and the %zu nodes need",
-			          nsl_prefix_str(subnets[s], b, sizeof(b)), t->n_nodes);
-			ok = false;
+			          nsl_prefix_str(subnets[s], b, sizeof(b)), members);
+			ok[s] = false;
 			continue;
 		}
 		*gws[s] = host_of(subnets[s], 1);
 	}
+	u128 next[2] = {2, 2};
+	size_t skip[2] = {0, 0};
 	for (size_t i = 0; i < t->n_nodes; i++) {
 		struct nsl_node *n = &t->nodes[i];
 		struct nsl_iface *f = nsl_v_iface(c, (int)i, m->iface);
 		char p[PATH_LEN];
 
+		if (n->no_mgmt)
+			continue;
 		if (f && f->declared != NSL_IFACE_MGMT) {
 			const struct nsl_dnode *at;
 
@@ -569,15 +671,33 @@ int nsl_v_mgmt(struct vctx *c)
 			f = nsl_v_iface_add(c, (int)i, n->ifaces, &n->n_ifaces, m->iface);
 		f->declared = f->kind = NSL_IFACE_MGMT;
 		f->addrs_given = true;
-		for (int s = 0; ok && s < 2; s++) {
+		for (int s = 0; s < 2; s++) {
+			bool mine = s ? n->has_mgmt6 : n->has_mgmt4;
 			struct nsl_prefix a;
+			u128 off;
 
-			if (!has[s])
+			if (!has[s] || !ok[s])
 				continue;
-			a = host_of(subnets[s], (u128)i + 2);
+			if (mine) {
+				off = own[2 * i + (size_t)s];
+			} else {
+				/* the next offset no node took for itself */
+				while (skip[s] < n_taken[s] && taken[s][skip[s]] <= next[s]) {
+					if (taken[s][skip[s]] == next[s])
+						next[s]++;
+					skip[s]++;
+				}
+				off = next[s]++;
+			}
+			a = host_of(subnets[s], off);
 			if (append(c, f, &a, NSL_POOL_MGMT) < 0)
-				return -ENOMEM;
+				goto out;
 		}
 	}
-	return 0;
+	r = 0;
+out:
+	free(taken[0]);
+	free(taken[1]);
+	free(own);
+	return r;
 }

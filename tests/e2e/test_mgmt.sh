@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The management network ("mgmt"): a bridge in the host, marked as the lab's, with the first
 # address of the subnet; in every node an interface on it with the next addresses in node
-# order. The host reaches every node and every node the host and each other. A second lab of
+# order (a node may have its own, or none). The host reaches every node and every node the host
+# and each other. A second lab of
 # the same file (--name) gets its own bridge, but its subnet is the first lab's: refused before
 # anything is built. down leaves nothing.
 # quick
@@ -22,6 +23,8 @@ nodes:
   c:
     interfaces:
       eth0: {addresses: [10.224.0.1/24]}
+  d: {mgmt: {address: 10.223.0.200}}
+  e: {mgmt: false}
 links:
   - endpoints: [c:eth0, b:eth0]
 EOF
@@ -36,11 +39,14 @@ br=$(jq -r --arg m "nslab:$LAB" '.[] | select(.ifalias == $m and .linkinfo.info_
 assert_eq 1 "$(grep -c . <<<"$br")" "one marked bridge in the host ($br)"
 assert_jq "$(ip -j addr show dev "$br")" \
 	'[.[0].addr_info[] | select(.scope == "global") | "\(.local)/\(.prefixlen)"] == ["10.223.0.1/24", "fd42:223::1/64"]' "the bridge's addresses"
-assert_eq 3 "$(jq --arg m "nslab:$LAB" --arg b "$br" '[.[] | select(.ifalias == $m and .master == $b)] | length' <<<"$links")" \
-	"three marked host ends on the bridge"
+assert_eq 4 "$(jq --arg m "nslab:$LAB" --arg b "$br" '[.[] | select(.ifalias == $m and .master == $b)] | length' <<<"$links")" \
+	"four marked host ends on the bridge (e has none)"
 assert_jq "$(ip -n "$LAB.c" -j addr show mgmt0)" \
 	'[.[0].addr_info[] | select(.scope == "global") | .local] == ["10.223.0.4", "fd42:223::4"]' "c's mgmt0 (the third node)"
-for ip in 10.223.0.2 10.223.0.3 10.223.0.4 fd42:223::2; do
+assert_jq "$(ip -n "$LAB.d" -j addr show mgmt0)" \
+	'[.[0].addr_info[] | select(.scope == "global") | .local] == ["10.223.0.200", "fd42:223::5"]' "d's own address, and the next IPv6 one"
+assert_jq "$(ip -n "$LAB.e" -j link show)" 'all(.[]; .ifname != "mgmt0")' "e has no mgmt0"
+for ip in 10.223.0.2 10.223.0.3 10.223.0.4 10.223.0.200 fd42:223::2; do
 	assert_ok ping -n -c1 -W2 "$ip"
 done
 ping_ok "$LAB" a 10.223.0.1
@@ -63,7 +69,7 @@ G=$T_TMP/taken.yaml
 TAKEN=nslmg$((RANDOM % 10000))
 ip link add "$TAKEN" type veth peer name "${TAKEN}p" || die "cannot create $TAKEN"
 defer ip link del "$TAKEN"
-sed -e "s/^name: .*/name: $LAB2/" -e "s|^mgmt: .*|mgmt: {subnet: 10.225.0.0/24, bridge: $TAKEN}|" "$F" >"$G"
+sed -e "s/^name: .*/name: $LAB2/" -e "s|^mgmt: .*|mgmt: {subnet: 10.225.0.0/24, bridge: $TAKEN}|" -e "s/10.223.0.200/10.225.0.200/" "$F" >"$G"
 assert_fail nsl up "$G"
 assert_contains "$err" "mgmt: the host already has an interface named '$TAKEN' (the management network's bridge)"
 lab_gone "$LAB2"

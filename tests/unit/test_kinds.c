@@ -340,12 +340,38 @@ static void test_vrf_reuse(void **state)
 	done(&res);
 }
 
+/* Nodes' own management addresses, and a node without one: the others are numbered around. */
+static void test_mgmt_own(void **state)
+{
+	static const char text[] = "name: m\n"
+	                           "mgmt: {subnet: 10.23.0.0/29, subnet6: 'fd23::/64'}\n"
+	                           "nodes:\n"
+	                           "  a: {mgmt: {address: 10.23.0.3}}\n"
+	                           "  b: {}\n"
+	                           "  c: {mgmt: false}\n"
+	                           "  d: {mgmt: {address6: 'fd23::99'}}\n"
+	                           "  e: {}\n";
+	struct result res;
+
+	(void)state;
+	load(&res, "m.yaml", text);
+	assert_string_equal(addrs(iface(&res, "a", "mgmt0")), "10.23.0.3/29 fd23::2/64");
+	assert_string_equal(addrs(iface(&res, "b", "mgmt0")), "10.23.0.2/29 fd23::3/64");
+	assert_null(nsl_node_iface(node(&res, "c"), "mgmt0"));
+	assert_string_equal(addrs(iface(&res, "d", "mgmt0")), "10.23.0.4/29 fd23::99/64");
+	assert_string_equal(addrs(iface(&res, "e", "mgmt0")), "10.23.0.5/29 fd23::4/64");
+	assert_int_equal(nsl_topology_validate(res.t, &res.d), 0);
+	assert_string_equal(addrs(iface(&res, "e", "mgmt0")), "10.23.0.5/29 fd23::4/64");
+	done(&res);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_kinds),           cmocka_unit_test(test_routes),
 	    cmocka_unit_test(test_pools),           cmocka_unit_test(test_pools_ipv6_p2p),
 	    cmocka_unit_test(test_pools_exhausted), cmocka_unit_test(test_vrf_reuse),
+	    cmocka_unit_test(test_mgmt_own),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
