@@ -77,3 +77,10 @@ lab_gone "$LAB2"
 lab_down "$LAB"
 lab_gone "$LAB"
 assert_jq "$(ip -j -d link show)" "all(.[]; .ifalias != \"nslab:$LAB\")" "no marked link left in the host"
+
+# the state lost: down finds the bridge and its ports by their mark
+lab_up "$LAB" "$F"
+rm -rf "/run/nslab/$LAB"
+lab_down "$LAB"
+lab_gone "$LAB"
+assert_jq "$(ip -j -d link show)" "all(.[]; .ifalias != \"nslab:$LAB\")" "no marked link left after a down without state"
