@@ -12,6 +12,8 @@
 #include "engine/marks.h"
 #include "kernel/sysctl.h"
 
+static int host_index(struct nsl_apply *a, const char *name, struct nsl_err *err);
+
 int nsl_apply_create(struct nsl_apply *a, const struct nsl_op *op, struct nsl_err *err)
 {
 	const struct nsl_iface *f = nsl_plan_iface(a->plan, op->node, op->iface);
@@ -22,7 +24,21 @@ int nsl_apply_create(struct nsl_apply *a, const struct nsl_op *op, struct nsl_er
 	struct nsl_nl *nl;
 	int rc;
 
-	if (op->create.from_host) {
+	if (op->create.from_host && f->kind == NSL_IFACE_VXLAN) {
+		/* its underlay is the host's: sent from there (its socket stays), born in the
+		 * node */
+		s.netns_fd = a->nodes[op->node].netns_fd;
+		rc = 0;
+		if (f->parent[0]) {
+			rc = nsl_apply_settle(a, err);
+			if (rc == 0)
+				rc = host_index(a, f->parent, err);
+			s.vxlan_dev = rc > 0 ? rc : 0;
+			rc = rc > 0 ? 0 : rc;
+		}
+		if (rc == 0)
+			rc = nsl_apply_socket(a, NSL_PLAN_HOST, &nl, err);
+	} else if (op->create.from_host) {
 		/* the lower device is the host's: sent from there, born in the node */
 		s.netns_fd = a->nodes[op->node].netns_fd;
 		s.link = nsl_host_lower(a->facts, op->node, op->iface);

@@ -278,6 +278,33 @@ int nsl_host_lower(const struct nsl_host_facts *f, int node, int iface)
 	return 0;
 }
 
+/* A VXLAN's dev in the host: a host end of the lab, or an interface the host has. */
+static int check_vxlan_dev(const struct nsl_topology *t, struct nsl_nl *host, const char *node,
+                           const struct nsl_iface *f, struct nsl_err *err)
+{
+	struct nsl_link_info li;
+	int rc;
+
+	if (!f->parent[0])
+		return 0;
+	for (size_t j = 0; j < t->host.n_ifaces; j++)
+		if (t->host.ifaces[j].kind == NSL_IFACE_VETH &&
+		    !strcmp(t->host.ifaces[j].name, f->parent))
+			return 0;
+	rc = nsl_nl_link_get(host, 0, f->parent, &li, err);
+	if (rc != 0)
+		return rc < 0 ? rc : 0;
+	if (!node)
+		return nsl_err_set(err, ENODEV,
+		                   "host.interfaces.%s.dev: no such host interface '%s'", f->name,
+		                   f->parent);
+	return nsl_err_set(
+	    err, ENODEV,
+	    "nodes.%s.interfaces.%s.dev: no such host interface '%s' (its underlay is "
+	    "the host's)",
+	    node, f->name, f->parent);
+}
+
 int nsl_host_check_plan(const struct nsl_plan *p, struct nsl_nl *host, struct nsl_err *err)
 {
 	const struct nsl_topology *t = p->t;
@@ -315,26 +342,17 @@ int nsl_host_check_plan(const struct nsl_plan *p, struct nsl_nl *host, struct ns
 					    nsl_prefix_str(&f->addrs[a], buf, sizeof(buf)),
 					    nsl_prefix_str(&routes[r], rb, sizeof(rb)));
 	}
-	/* a host VXLAN's dev: a host end of the lab, or an interface the host has */
-	for (size_t k = 0; k < t->host.n_ifaces; k++) {
-		const struct nsl_iface *f = &t->host.ifaces[k];
-		struct nsl_link_info li;
-		bool ours = false;
-		if (f->kind != NSL_IFACE_VXLAN || !f->parent[0])
-			continue;
-		for (size_t j = 0; j < t->host.n_ifaces; j++)
-			ours |= t->host.ifaces[j].kind == NSL_IFACE_VETH &&
-			        !strcmp(t->host.ifaces[j].name, f->parent);
-		if (ours)
-			continue;
-		rc = nsl_nl_link_get(host, 0, f->parent, &li, err);
-		if (rc < 0)
+	/* a host VXLAN's dev, or a node VXLAN's whose underlay is the host */
+	for (size_t k = 0; k < t->host.n_ifaces; k++)
+		if (t->host.ifaces[k].kind == NSL_IFACE_VXLAN &&
+		    (rc = check_vxlan_dev(t, host, NULL, &t->host.ifaces[k], err)) < 0)
 			return rc;
-		if (rc == 0)
-			return nsl_err_set(err, ENODEV,
-			                   "host.interfaces.%s.dev: no such host interface '%s'",
-			                   f->name, f->parent);
-	}
+	for (size_t i = 0; i < t->n_nodes; i++)
+		for (size_t k = 0; k < t->nodes[i].n_ifaces; k++)
+			if (t->nodes[i].ifaces[k].vxlan.host_underlay &&
+			    (rc = check_vxlan_dev(t, host, t->nodes[i].name, &t->nodes[i].ifaces[k],
+			                          err)) < 0)
+				return rc;
 	return 0;
 }
 

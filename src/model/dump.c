@@ -79,6 +79,8 @@ static void kind_details(const struct nsl_iface *f, const struct nsl_iface *all,
 			fputs(" dev ", out);
 			word(f->parent, out);
 		}
+		if (f->vxlan.host_underlay)
+			fputs(" underlay host", out);
 		break;
 	case NSL_IFACE_MACVLAN:
 	case NSL_IFACE_IPVLAN:

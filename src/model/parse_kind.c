@@ -23,6 +23,7 @@ const struct key_spec nsl_p_iface_keys[] = {
     {"mode", J_STRING},      {"table", J_INT},
     {"ports", J_ARRAY},      {"miimon", J_INT},
     {"lacp_rate", J_STRING}, {"xmit_hash_policy", J_STRING},
+    {"underlay", J_STRING},
 };
 const size_t nsl_p_n_iface_keys = NSL_ARRAY_SIZE(nsl_p_iface_keys);
 
@@ -46,7 +47,9 @@ struct kind_spec {
 static const struct kind_spec kinds[] = {
     {"dummy", NSL_IFACE_DUMMY, {NULL}},
     {"vlan", NSL_IFACE_VLAN, {"parent", "id", "protocol", NULL}},
-    {"vxlan", NSL_IFACE_VXLAN, {"vni", "remote", "group", "local", "port", "dev", NULL}},
+    {"vxlan",
+     NSL_IFACE_VXLAN,
+     {"vni", "remote", "group", "local", "port", "dev", "underlay", NULL}},
     {"macvlan", NSL_IFACE_MACVLAN, {"device", "parent", "mode", NULL}},
     {"ipvlan", NSL_IFACE_IPVLAN, {"device", "parent", "mode", NULL}},
     {"vrf", NSL_IFACE_VRF, {"table", NULL}},
@@ -231,6 +234,17 @@ static void parse_vxlan(struct pctx *c, struct nsl_iface *f, const struct nsl_dn
 		}
 	}
 	nsl_p_get_ifname(c, obj, "dev", path, f->parent);
+	if ((v = nsl_p_get(obj, "underlay", J_STRING))) {
+		nsl_p_path_key(p, path, "underlay");
+		if (!strcmp(v->text, "host"))
+			x->host_underlay = true;
+		else if (strcmp(v->text, "node"))
+			nsl_p_err(
+			    c, v, p,
+			    "unknown underlay '%s' (\"node\", the default: the node's own network; "
+			    "\"host\": the host's)",
+			    nsl_p_quote(b, v->text));
+	}
 }
 
 static void parse_bond(struct pctx *c, struct nsl_iface *f, const struct nsl_dnode *obj,

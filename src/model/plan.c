@@ -272,6 +272,19 @@ static void plan_links(struct builder *b)
 		if (op)
 			op->host_end.master = f->kind == NSL_IFACE_MGMT ? f->bridge : -1;
 	}
+	/* VXLANs of nodes whose underlay is the host's: sent from the host (their socket is
+	 * there), born in their nodes, once the host ends they may be bound to exist */
+	for (size_t i = 0; i < t->n_nodes; i++)
+		for (size_t k = 0; k < t->nodes[i].n_ifaces; k++) {
+			const struct nsl_iface *f = &t->nodes[i].ifaces[k];
+			if (f->kind == NSL_IFACE_VXLAN && f->vxlan.host_underlay) {
+				struct nsl_op *op = add(b, NSL_OP_CREATE, (int)i, (int)k, -1);
+				if (op) {
+					op->create.lower = -1;
+					op->create.from_host = true;
+				}
+			}
+		}
 	/* the host's VXLANs, once the host ends they may be bound to exist */
 	for (size_t k = 0; k < t->host.n_ifaces; k++)
 		if (t->host.ifaces[k].kind == NSL_IFACE_VXLAN) {
@@ -304,7 +317,8 @@ static int bridge_iface(const struct nsl_node *n, int bridge)
 static bool exists_early(const struct nsl_iface *f)
 {
 	return f->kind == NSL_IFACE_VETH || f->kind == NSL_IFACE_DEVICE ||
-	       f->kind == NSL_IFACE_LO || f->kind == NSL_IFACE_MGMT || f->device[0];
+	       f->kind == NSL_IFACE_LO || f->kind == NSL_IFACE_MGMT || f->device[0] ||
+	       f->vxlan.host_underlay;
 }
 
 /* Bridges, then interfaces of a kind, each after the interface it sits on (a vlan after its

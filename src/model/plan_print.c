@@ -190,6 +190,8 @@ static void put_create(const struct nsl_plan *p, const struct nsl_op *op, const 
 			fprintf(out, " local %s", nsl_ip_str(&f->vxlan.local, a, sizeof(a)));
 		if (f->parent[0])
 			fprintf(out, " dev %s", f->parent);
+		if (op->create.from_host)
+			fputs(", sent from the host (its underlay)", out);
 		break;
 	case NSL_IFACE_MACVLAN:
 	case NSL_IFACE_IPVLAN:

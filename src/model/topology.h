@@ -107,6 +107,8 @@ struct nsl_vxlan {
 	struct nsl_ip remote; /* "remote" or "group" */
 	bool has_local;
 	struct nsl_ip local;
+	bool host_underlay; /* "underlay": "host": made from the host, its UDP socket there and the
+	                     * device in the node (containerlab's vxlan links); dev is the host's */
 };
 
 enum nsl_bond_mode {

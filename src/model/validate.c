@@ -578,6 +578,7 @@ int nsl_topology_validate(struct nsl_topology *t, struct nsl_diags *diags)
 		check_bridges(&c, (int)i);
 	for (size_t i = 0; i < t->n_nodes; i++)
 		nsl_v_kinds(&c, (int)i);
+	nsl_v_host_vxlans(&c);
 	r = nsl_v_mgmt(&c);
 	if (!r)
 		r = nsl_v_pools(&c);

@@ -40,6 +40,8 @@ void nsl_v_tables(struct vctx *c, int node);
 int nsl_v_rules(struct vctx *c, int node);
 /* Interfaces of a kind (validate_kinds.c): parents, VRFs, bonds; after links and bridges. */
 void nsl_v_kinds(struct vctx *c, int node);
+/* VXLANs whose sockets are in the host: one VNI and port once among them. */
+void nsl_v_host_vxlans(struct vctx *c);
 /* A vxlan's local address is its node's (after the pools numbered everything). */
 void nsl_v_vxlan_local(struct vctx *c, int node);
 /* The management network's interfaces, then the pools' addresses (validate_pools.c):

@@ -214,7 +214,8 @@ static void check_unique(struct vctx *c, int node, const char *owner)
 				nsl_v_err(c, p, "table %u is VRF %s's already", a->table, b->name);
 				break;
 			}
-			if (a->kind == NSL_IFACE_VXLAN && a->vxlan.vni == b->vxlan.vni &&
+			if (a->kind == NSL_IFACE_VXLAN && !a->vxlan.host_underlay &&
+			    !b->vxlan.host_underlay && a->vxlan.vni == b->vxlan.vni &&
 			    a->vxlan.port == b->vxlan.port &&
 			    (a->vxlan.has_remote ? a->vxlan.remote.family : AF_INET) ==
 			        (b->vxlan.has_remote ? b->vxlan.remote.family : AF_INET)) {
@@ -236,7 +237,8 @@ void nsl_v_kinds(struct vctx *c, int node)
 	for (size_t i = 0; i < n->n_ifaces; i++) {
 		struct nsl_iface *f = &n->ifaces[i];
 
-		if (f->kind == NSL_IFACE_VLAN || f->kind == NSL_IFACE_VXLAN ||
+		if (f->kind == NSL_IFACE_VLAN ||
+		    (f->kind == NSL_IFACE_VXLAN && !f->vxlan.host_underlay) ||
 		    ((f->kind == NSL_IFACE_MACVLAN || f->kind == NSL_IFACE_IPVLAN) &&
 		     !f->device[0]))
 			check_lower(c, node, f, owner);
@@ -261,7 +263,7 @@ void nsl_v_vxlan_local(struct vctx *c, int node)
 		char p[PATH_LEN], b[64];
 		bool found = false;
 
-		if (ifaces[i].kind != NSL_IFACE_VXLAN || !x->has_local || !n)
+		if (ifaces[i].kind != NSL_IFACE_VXLAN || !x->has_local || !n || x->host_underlay)
 			continue; /* the host's own addresses are not known here */
 		for (size_t k = 0; k < count && !found; k++)
 			for (size_t a = 0; a < ifaces[k].n_addrs && !found; a++)
@@ -272,4 +274,57 @@ void nsl_v_vxlan_local(struct vctx *c, int node)
 		nsl_v_err(c, p, "%s is not an address of node %s",
 		          nsl_ip_str(&x->local, b, sizeof(b)), n->name);
 	}
+}
+
+/* VXLANs whose UDP sockets live in the host (the host's own, and nodes' with "underlay":
+ * "host"): one VNI on one port and family once among them all, as within one node. */
+void nsl_v_host_vxlans(struct vctx *c)
+{
+	const struct nsl_topology *t = c->t;
+	struct seen {
+		const struct nsl_iface *f;
+		const char *owner;
+	} * all;
+	size_t n = 0, cap = t->host.n_ifaces;
+
+	for (size_t i = 0; i < t->n_nodes; i++)
+		for (size_t k = 0; k < t->nodes[i].n_ifaces; k++)
+			cap += t->nodes[i].ifaces[k].vxlan.host_underlay;
+	if (cap < 2)
+		return;
+	all = calloc(cap, sizeof(*all));
+	if (!all)
+		return; /* the kernel will say it */
+	for (size_t k = 0; k < t->host.n_ifaces; k++)
+		if (t->host.ifaces[k].kind == NSL_IFACE_VXLAN)
+			all[n++] = (struct seen){&t->host.ifaces[k], NULL};
+	for (size_t i = 0; i < t->n_nodes; i++)
+		for (size_t k = 0; k < t->nodes[i].n_ifaces; k++)
+			if (t->nodes[i].ifaces[k].kind == NSL_IFACE_VXLAN &&
+			    t->nodes[i].ifaces[k].vxlan.host_underlay)
+				all[n++] = (struct seen){&t->nodes[i].ifaces[k], t->nodes[i].name};
+	/* few of them: pairs */
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < i; j++) {
+			const struct nsl_vxlan *a = &all[i].f->vxlan, *b = &all[j].f->vxlan;
+			char p[PATH_LEN];
+
+			if (a->vni != b->vni || a->port != b->port ||
+			    (a->has_remote ? a->remote.family : AF_INET) !=
+			        (b->has_remote ? b->remote.family : AF_INET))
+				continue;
+			if (all[i].owner)
+				nsl_fmt(p, sizeof(p), "nodes.%s.interfaces.%s.vni", all[i].owner,
+				        all[i].f->name);
+			else
+				nsl_fmt(p, sizeof(p), "host.interfaces.%s.vni", all[i].f->name);
+			nsl_v_err(
+			    c, p,
+			    "VNI %u on port %u is taken in the host already (by %s%s%s, whose "
+			    "UDP socket is there too)",
+			    a->vni, a->port, all[j].owner ? all[j].owner : "host",
+			    all[j].owner ? ":" : " interface ", all[j].f->name);
+			break;
+		}
+	free(all);
 }

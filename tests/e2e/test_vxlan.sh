@@ -2,7 +2,8 @@
 # VXLAN: an overlay between two nodes over an underlay link (unicast remote, and a multicast
 # group among three nodes on a bridge), a VXLAN bridged with a LAN port (an L2 overlay), and
 # a VXLAN from the host towards a node over a host link: the host's end is marked as the
-# lab's and gone after down. Traffic is checked to cross the tunnel (UDP 4789 on the
+# lab's and gone after down; a node's VXLAN whose underlay is the host's (its socket in the
+# host, the device in the node: nothing of it left in the host). Traffic is checked to cross the tunnel (UDP 4789 on the
 # underlay, counters of the VXLAN devices).
 # quick
 # shellcheck source=lib.sh
@@ -22,6 +23,10 @@ nodes:
       eth1: {addresses: [10.231.1.1/24]}
       vx0: {kind: vxlan, vni: 4242, remote: 10.231.0.2, local: 10.231.0.1, dev: eth0, addresses: [10.232.0.1/24, "fd42:232::1/64"]}
       vx1: {kind: vxlan, vni: 43, remote: 10.231.1.254, dev: eth1, port: 4790, addresses: [10.233.0.1/24]}
+      vx2: {kind: vxlan, vni: 44, remote: 10.231.1.254, dev: eth1, addresses: [10.233.5.1/24]}
+  u:
+    interfaces:
+      vxu: {kind: vxlan, vni: 44, remote: 10.231.1.1, underlay: host, dev: $HIF, addresses: [10.233.5.2/24]}
   b:
     interfaces:
       eth0: {addresses: [10.231.0.2/30]}
@@ -89,6 +94,12 @@ hv=$(ip -j -d link show "$HVX")
 assert_jq "$hv" ".[0].ifalias == \"nslab:$LAB\" and .[0].linkinfo.info_kind == \"vxlan\" and .[0].linkinfo.info_data.id == 43 and .[0].linkinfo.info_data.port == 4790" "the host's VXLAN, marked as the lab's"
 assert_ok ping -n -c1 -W2 -I "$HVX" 10.233.0.1
 ping_ok "$LAB" a 10.233.0.254
+
+# ---- a node's VXLAN over the host's network ----
+assert_jq "$(ip -n "$LAB.u" -j -d link show vxu)" '.[0].linkinfo.info_kind == "vxlan" and .[0].linkinfo.info_data.id == 44' "u:vxu is in u"
+assert_jq "$(ip -j link show)" 'all(.[]; .ifname != "vxu")' "nothing of u:vxu in the host"
+ping_ok "$LAB" u 10.233.5.1
+ping_ok "$LAB" a 10.233.5.2
 
 lab_down "$LAB"
 lab_gone "$LAB"

@@ -71,6 +71,8 @@ static const char kinds_yaml[] = "name: k\n"
                                  "      vx0: {kind: vxlan, vni: 100, remote: 10.0.0.2, dev: eth0}\n"
                                  "      vx6: {kind: vxlan, vni: 100, group: 'ff05::42', dev: eth0, "
                                  "port: 8472}\n"
+                                 "      vxh: {kind: vxlan, vni: 100, remote: 192.0.2.9, dev: "
+                                 "enp1s0, underlay: host}\n"
                                  "      bond0: {kind: bond, mode: 802.3ad, lacp_rate: fast, ports: "
                                  "[b1, b2], miimon: 50}\n"
                                  "      ab: {kind: bond, mode: active-backup, ports: [b3]}\n"
@@ -113,6 +115,10 @@ static void test_kinds(void **state)
 	assert_true(f->vxlan.group);
 	assert_int_equal(f->vxlan.remote.family, AF_INET6);
 	assert_int_equal(f->vxlan.port, 8472);
+	f = iface(&res, "a", "vxh");
+	assert_true(f->vxlan.host_underlay);
+	assert_string_equal(f->parent, "enp1s0"); /* the host's: no lower in the node */
+	assert_int_equal(f->lower, -1);
 	f = iface(&res, "a", "bond0");
 	assert_int_equal(f->bonding.mode, NSL_BOND_8023AD);
 	assert_int_equal(f->bonding.lacp_rate, 1);
