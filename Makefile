@@ -1,6 +1,17 @@
-# nslab build. `make` builds build/nslab; `make check` runs every test.
+# nslab build. `make` builds build/nslab and its man pages; `make check` runs every test;
+# `make install` (PREFIX, DESTDIR) installs the binary, the man pages, the shell completion
+# and the examples; `make deb` builds the Debian package under build/deb/.
 PREFIX ?= /usr/local
 DESTDIR ?=
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/nslab
+# Where bash-completion (2.x: $$XDG_DATA_DIRS/bash-completion/completions) and zsh (Debian:
+# vendor-completions under /usr, site-functions under /usr/local) look.
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(if $(filter /usr,$(PREFIX)),$(PREFIX)/share/zsh/vendor-completions,$(PREFIX)/share/zsh/site-functions)
+# One version, the Debian changelog's: `nslab --version` prints it.
+VERSION := $(shell head -n 1 debian/changelog | cut -d ' ' -f 2 | tr -d '()')
 CC ?= cc
 BUILD ?= build
 PKGS := libnl-3.0 libnl-route-3.0 libcjson yaml-0.1 libnftnl libmnl
@@ -9,6 +20,7 @@ PKG_LIBS := $(shell pkg-config --libs $(PKGS))
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter -Wno-format-truncation
 override CFLAGS += -std=gnu11 $(WARN) -Isrc $(PKG_CFLAGS) -D_GNU_SOURCE
+override CPPFLAGS += -DNSL_VERSION='"$(VERSION)"'
 LDLIBS += $(PKG_LIBS)
 
 # The layers, one folder each (see the README's map). The pure core (base, model, and the
@@ -24,24 +36,37 @@ UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 # What `make lint` checks: the C sources' format, and every shell script (by name or by its
-# #! line) with shellcheck.
+# #! line) with shellcheck, the completion scripts included.
 FORMAT_SRCS = $(wildcard src/*/*.[ch] tests/unit/*.c tests/kernel/*.c tests/fuzz/*.c)
-SHELL_SCRIPTS = $(sort $(wildcard scripts/*.sh tests/*/*.sh bench/*.sh) .ci/run \
+SHELL_SCRIPTS = $(sort $(wildcard scripts/*.sh tests/*/*.sh bench/*.sh) .ci/run completion/nslab.bash \
 	$(shell grep -rlIE '^\#! *(/usr)?/bin/(env +)?(ba|da)?sh( |$$)' scripts tests bench .ci 2>/dev/null))
 
-.PHONY: all check unit unit-build unit-unprivileged lint e2e kernel-tests asan-check install clean asan valgrind fuzz bench format
-all: $(BUILD)/nslab
+# Man pages, written in scdoc (doc/*.scd): build/man/nslab.1, build/man/nslab-topology.5.
+MAN_SRCS := $(wildcard doc/*.scd)
+MANS := $(MAN_SRCS:doc/%.scd=$(BUILD)/man/%)
+
+.PHONY: all man check unit unit-build unit-unprivileged lint e2e kernel-tests asan-check install uninstall clean asan valgrind fuzz bench format deb docs-check pkg-check
+all: $(BUILD)/nslab man
+
+man: $(MANS)
+
+$(BUILD)/man/%: doc/%.scd
+	@mkdir -p $(dir $@)
+	@command -v scdoc >/dev/null || { echo "scdoc is needed for the man pages (Debian: apt-get install scdoc; scripts/install-deps.sh installs it)" >&2; exit 1; }
+	scdoc <$< >$@.tmp && mv $@.tmp $@
 
 $(BUILD)/obj/%.o: src/%.c $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/obj/cli/main.o: debian/changelog
 
 $(BUILD)/nslab: $(CORE_OBJS) $(KERNEL_OBJS) $(BUILD)/obj/cli/main.o
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJS) $(HEADERS) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -DNSL_SRCDIR='"$(CURDIR)"' $(LDFLAGS) -o $@ $< $(CORE_OBJS) $(LDLIBS) -lcmocka
+	$(CC) $(CPPFLAGS) $(CFLAGS) -DNSL_SRCDIR='"$(CURDIR)"' $(LDFLAGS) -o $@ $< $(CORE_OBJS) $(LDLIBS) -lcmocka
 
 unit-build: $(UNIT_BINS)
 
@@ -69,14 +94,30 @@ e2e: $(BUILD)/nslab
 kernel-tests:
 	BUILD=$(BUILD) tests/kernel/run.sh
 
-# Every test: lint, unit tests (as root and as nobody), kernel and end-to-end tests (root; no
-# test may be skipped), then the sanitizer pass, valgrind on the unit tests, and 30 s of
-# fuzzing the parser.
-check: lint unit unit-unprivileged kernel-tests
+# Every test: lint, unit tests (as root and as nobody), the docs against the code, kernel and
+# end-to-end tests (root; no test may be skipped), then the sanitizer pass, valgrind on the
+# unit tests, 30 s of fuzzing the parser, and the Debian package built, linted and installed
+# in a fresh Debian root.
+check: lint unit unit-unprivileged docs-check kernel-tests
 	$(MAKE) e2e E2E_STRICT=1
 	$(MAKE) BUILD=build-asan asan-check E2E_STRICT=1
 	$(MAKE) valgrind
 	$(MAKE) fuzz FUZZ_SECONDS=30
+	$(MAKE) pkg-check
+
+# The README and the man pages against the code: every command, flag and topology key in
+# both (tests/docs/check.sh); the man pages render; the shell completion (tests/docs/).
+docs-check: $(BUILD)/nslab man
+	NSLAB=$(CURDIR)/$(BUILD)/nslab BUILD=$(BUILD) tests/docs/run.sh
+
+# The Debian package, built out of tree under build/deb/ (scripts/build-deb.sh).
+deb:
+	scripts/build-deb.sh
+
+# The package as a user gets it (root): built, lintian clean of errors, installed with its
+# dependencies in a fresh Debian root, then used there (tests/pkg/test_deb.sh).
+pkg-check:
+	tests/pkg/test_deb.sh
 
 asan-check:
 	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" unit e2e E2E_QUICK=1 E2E_STRICT=$(E2E_STRICT)
@@ -88,8 +129,21 @@ valgrind: $(UNIT_BINS)
 bench: $(BUILD)/nslab
 	NSLAB=$(CURDIR)/$(BUILD)/nslab bench/run.sh
 
-install: $(BUILD)/nslab
-	install -D -m 0755 $(BUILD)/nslab $(DESTDIR)$(PREFIX)/bin/nslab
+install: $(BUILD)/nslab man
+	install -D -m 0755 $(BUILD)/nslab $(DESTDIR)$(BINDIR)/nslab
+	install -D -m 0644 $(BUILD)/man/nslab.1 $(DESTDIR)$(MANDIR)/man1/nslab.1
+	install -D -m 0644 $(BUILD)/man/nslab-topology.5 $(DESTDIR)$(MANDIR)/man5/nslab-topology.5
+	install -D -m 0644 completion/nslab.bash $(DESTDIR)$(BASHCOMPDIR)/nslab
+	install -D -m 0644 completion/_nslab $(DESTDIR)$(ZSHCOMPDIR)/_nslab
+	install -d $(DESTDIR)$(DOCDIR)/examples
+	install -m 0644 topologies/*.json topologies/*.yaml $(DESTDIR)$(DOCDIR)/examples/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/nslab $(DESTDIR)$(MANDIR)/man1/nslab.1 \
+		$(DESTDIR)$(MANDIR)/man5/nslab-topology.5 $(DESTDIR)$(BASHCOMPDIR)/nslab \
+		$(DESTDIR)$(ZSHCOMPDIR)/_nslab
+	rm -rf $(DESTDIR)$(DOCDIR)/examples
+	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null
 
 format:
 	clang-format -i $(FORMAT_SRCS)

@@ -1,5 +1,6 @@
 #!/bin/sh
-# The main job on a shipped example: up, a few pings across the routed lab, status, down.
+# The main job on a shipped example: up, a few pings across the routed lab, status, the
+# topology's checks, down.
 set -eu
 cd "$(dirname "$0")/.."
 NSLAB=${NSLAB:-build/nslab}
@@ -12,3 +13,4 @@ $NSLAB exec h1 ping -c 2 -W 1 fd42:9::3      # and IPv6 to h3
 $NSLAB exec h2 cat /tmp/h2                   # written by h2's exec at up, in h2's own /tmp
 $NSLAB exec h2 hostname                      # "server"
 $NSLAB status
+$NSLAB test "$LAB"                           # the checks of topologies/demo.json, as TAP

@@ -14,5 +14,8 @@ apt-get install -y -qq --no-install-recommends \
 	build-essential pkg-config ca-certificates \
 	libnl-3-dev libnl-route-3-dev libcjson-dev libyaml-dev libnftnl-dev libmnl-dev libcmocka-dev \
 	iproute2 iputils-ping nftables tcpdump iperf3 graphviz jq procps util-linux coreutils \
-	valgrind clang libclang-rt-14-dev clang-format shellcheck >/dev/null
+	perl libxml2-utils \
+	valgrind clang libclang-rt-14-dev clang-format shellcheck \
+	scdoc man-db bash-completion zsh tmux \
+	debhelper dpkg-dev lintian debootstrap >/dev/null
 echo "install-deps: done"

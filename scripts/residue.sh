@@ -290,15 +290,17 @@ rsd_new_netns() {
 
 # rsd_lab_traces FILE LAB...: what is left of these labs: processes in the namespaces their
 # holders had (as recorded in FILE), state, netns, aliased links, nft table. Names listed in
-# RSD_NOT_OURS (blank-separated, e.g. "LAB.vpn", made by the test itself) are not counted.
+# RSD_NOT_OURS (blank-separated, e.g. "LAB.vpn", made by the test itself) are not counted, nor
+# the processes in RSD_NOT_OURS_PIDS (a test's own foreign processes: the kernel reuses the
+# inode of a namespace that died, so a namespace made after the lab's may carry its number).
 rsd_lab_traces() {
 	local snap=$1 lab l
 	shift
 	[ $# -gt 0 ] || return 0
 	find /proc/[0-9]*/ns/ -maxdepth 1 \( -name net -o -name pid \) -printf '%h %l\n' 2>/dev/null |
-		awk -v labs=" $* " '
+		awk -v labs=" $* " -v skip=" ${RSD_NOT_OURS_PIDS:-} " '
 			NR == FNR { if ($1 == "holder" && index(labs, " " $2 " ")) want[$3] = $2; next }
-			{ split($1, p, "/"); if ((t = $2) in want)
+			{ split($1, p, "/"); if (index(skip, " " p[3] " ")) next; if ((t = $2) in want)
 				{ st = ""; f = "/proc/" p[3] "/stat"; getline st < f; close(f)
 				  sub(/^.*\) /, "", st); if (st ~ /^[ZX]/) next   # a zombie holds nothing
 				  c = ""; f = "/proc/" p[3] "/comm"; getline c < f; close(f)

@@ -3,17 +3,18 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/output.h"
 #include "engine/status.h"
 
 void nsl_cli_error(const char *fmt, ...)
 {
+	char msg[2048];
 	va_list ap;
 
-	fputs("nslab: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	nsl_cli_problem(NULL, NULL, 0, 0, msg);
 }
 
 bool nsl_cli_is_help(const char *arg) { return !strcmp(arg, "--help") || !strcmp(arg, "-h"); }
@@ -24,7 +25,7 @@ struct nsl_topology *nsl_cli_load(const char *path)
 	struct nsl_topology *t = NULL;
 
 	if (nsl_topology_load(path, &t, &d) < 0 || nsl_topology_validate(t, &d) < 0) {
-		nsl_diags_print(&d, stderr);
+		nsl_cli_diags(&d);
 		nsl_diags_clear(&d);
 		nsl_topology_free(t);
 		return NULL;

@@ -9,8 +9,14 @@
 
 /* Exit statuses shared by every command (the README's table). */
 #define NSL_EXIT_OK 0
-#define NSL_EXIT_FAIL 1  /* the command failed; nothing was left behind */
-#define NSL_EXIT_USAGE 2 /* bad command line */
+#define NSL_EXIT_FAIL 1    /* the command failed; nothing was left behind */
+#define NSL_EXIT_USAGE 2   /* bad command line */
+#define NSL_EXIT_NSLAB 125 /* exec, wait, test, run: nslab itself failed (lab not up...) */
+
+/* Exit statuses of `nslab exec` (the command's own status otherwise, 128+N for signal N). */
+#define NSL_EXIT_EXEC_NSLAB 125    /* nslab itself failed: no command ran */
+#define NSL_EXIT_EXEC_CANNOT 126   /* the command exists and cannot be executed */
+#define NSL_EXIT_EXEC_NOTFOUND 127 /* the command was not found */
 
 struct nsl_command {
 	const char *name;
@@ -25,8 +31,29 @@ int nsl_cmd_exec(int argc, char **argv);
 int nsl_cmd_status(int argc, char **argv);
 int nsl_cmd_validate(int argc, char **argv);
 int nsl_cmd_graph(int argc, char **argv);
+int nsl_cmd_complete(int argc, char **argv); /* hidden: for the shell completion scripts */
+int nsl_cmd_test(int argc, char **argv);
+int nsl_cmd_wait(int argc, char **argv);
+int nsl_cmd_run(int argc, char **argv);
 
-/* Prints "nslab: " + message to stderr. */
+/* `nslab test` and `nslab run --test` (cmd_test.c). */
+struct nsl_test_opts {
+	const char *junit; /* --junit FILE */
+	bool json;         /* --json: JSON on stdout instead of TAP */
+	unsigned jobs;     /* -j N: checks at a time (0: the default) */
+};
+/* Run t's checks against lab LAB (topo: the file, for reports); prints TAP or JSON and writes
+ * JUnit; the exit status (0 all passed, 1 some did not, 125 could not run, 128+N signal). */
+int nsl_cli_test(const struct nsl_topology *t, const char *lab, const char *topo,
+                 const struct nsl_test_opts *o);
+/* A test option at argv[*i] (consuming its value): true if it was one; *bad when its value is
+ * wrong (printed). */
+bool nsl_cli_test_option(int argc, char **argv, int *i, struct nsl_test_opts *o, bool *bad);
+/* SIGINT, SIGTERM and SIGHUP set nsl_interrupted (to the signal's number), or back to the
+ * defaults. */
+void nsl_cli_catch_signals(bool on);
+
+/* Prints "nslab: " + message to stderr; with --json, one object of the document's errors. */
 void nsl_cli_error(const char *fmt, ...) NSL_PRINTF(1, 2);
 /* Prints a command's usage line and summary to stdout (main.c has the table). */
 void nsl_cli_usage(const char *cmd);

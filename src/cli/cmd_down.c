@@ -3,14 +3,18 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/output.h"
 #include "engine/down.h"
 #include "engine/fault.h"
 
 static int down_one(const char *lab)
 {
+	struct nsl_cli_progress progress;
 	struct nsl_err err = {0};
-	int rc = nsl_down(lab, &err);
+	uint64_t t0 = nsl_now_ns();
+	int rc = nsl_down_progress(lab, nsl_cli_progress_start(&progress, "down %s", lab), &err);
 
+	nsl_cli_progress_end(&progress);
 	/* Tests count the steps of a teardown to inject a fault at each one. */
 	if (getenv("NSLAB_COUNT_STEPS"))
 		fprintf(stderr, "nslab: %lu steps\n", nsl_steps_taken());
@@ -19,7 +23,9 @@ static int down_one(const char *lab)
 		return NSL_EXIT_FAIL;
 	}
 	if (rc == 1)
-		fprintf(stderr, "nslab: lab %s is not up; nothing to do\n", lab);
+		nsl_cli_info("lab %s is not up; nothing to do", lab);
+	else
+		nsl_cli_note("lab %s down in %.0f ms", lab, (double)(nsl_now_ns() - t0) / 1e6);
 	return NSL_EXIT_OK;
 }
 
@@ -50,7 +56,7 @@ int nsl_cmd_down(int argc, char **argv)
 	if (nsl_cli_labs(&labs, &n) < 0)
 		return NSL_EXIT_FAIL;
 	if (argc == 1 && n == 0)
-		fprintf(stderr, "nslab: no lab is up; nothing to do\n");
+		nsl_cli_info("no lab is up; nothing to do");
 	if (argc == 1 && n > 1) {
 		nsl_cli_error("down: %zu labs are up: name one, or use --all", n);
 		nsl_strv_free(labs, n);

@@ -3,9 +3,10 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/output.h"
 #include "engine/exec.h"
 
-#define EXIT_NSLAB 125
+#define EXIT_NSLAB NSL_EXIT_EXEC_NSLAB
 
 /* "demo.h1": a lab and a node (node names have no dots). */
 static bool split_lab_node(const char *arg, char *lab, size_t size, const char **node)
@@ -43,6 +44,8 @@ int nsl_cmd_exec(int argc, char **argv)
 		} else if (!strncmp(argv[i], "--lab=", 6)) {
 			if (nsl_cli_lab_arg(argv[i] + 6, false, lab, sizeof(lab)) < 0)
 				return EXIT_NSLAB;
+		} else if (nsl_cli_common_opt(argv[i])) {
+			continue; /* -q, -v: nslab's own, before NODE only */
 		} else if (argv[i][0] == '-') {
 			nsl_cli_error("exec: unknown option '%s'", argv[i]);
 			return EXIT_NSLAB;
@@ -75,6 +78,7 @@ int nsl_cmd_exec(int argc, char **argv)
 		nsl_cli_error("exec: %s", err.msg);
 		return EXIT_NSLAB;
 	}
+	nsl_cli_note("exec in %s.%s (holder %d): %s", lab, node, (int)ref.pid, argv[i]);
 	rc = nsl_node_run(&ref, argv + i, getcwd(cwd, sizeof(cwd)), &err);
 	nsl_node_ref_free(&ref);
 	if (rc < 0) {

@@ -9,6 +9,7 @@
 #include <cjson/cJSON.h>
 
 #include "cli/cli.h"
+#include "cli/output.h"
 #include "engine/status.h"
 
 static void print_text(const cJSON *labs)
@@ -52,7 +53,6 @@ int nsl_cmd_status(int argc, char **argv)
 {
 	char **labs = NULL, lab[NSL_NAME_MAX + 1];
 	size_t n = 0;
-	bool json = false;
 	const char *only = NULL;
 	struct nsl_err err = {0};
 	cJSON *root, *arr;
@@ -63,7 +63,7 @@ int nsl_cmd_status(int argc, char **argv)
 			nsl_cli_usage("status");
 			return NSL_EXIT_OK;
 		} else if (!strcmp(argv[i], "--json"))
-			json = true;
+			nsl_cli_json_begin("status");
 		else if (argv[i][0] != '-' && !only)
 			only = argv[i];
 		else {
@@ -88,9 +88,9 @@ int nsl_cmd_status(int argc, char **argv)
 	} else if (nsl_cli_labs(&labs, &n) < 0) {
 		return NSL_EXIT_FAIL;
 	}
-	root = cJSON_CreateObject();
-	cJSON_AddNumberToObject(root, "version", NSL_STATUS_VERSION);
-	arr = cJSON_AddArrayToObject(root, "labs");
+	/* --json: the labs go into the document main.c prints; else into one of our own. */
+	root = nsl_cli_json() ? NULL : cJSON_CreateObject();
+	arr = cJSON_AddArrayToObject(root ? root : nsl_cli_json_doc(), "labs");
 	for (size_t i = 0; i < n; i++) {
 		cJSON *o = NULL;
 		int rc = nsl_status_lab(labs[i], &o, &err);
@@ -105,14 +105,9 @@ int nsl_cmd_status(int argc, char **argv)
 		}
 	}
 	nsl_strv_free(labs, n);
-	if (ret == NSL_EXIT_OK && json) {
-		char *s = cJSON_Print(root);
-		if (s)
-			printf("%s\n", s);
-		free(s);
-	} else if (ret == NSL_EXIT_OK) {
+	/* --quiet: the exit status says it all (0: the lab, or every lab, is up). */
+	if (ret == NSL_EXIT_OK && root && nsl_cli_verbosity() != NSL_QUIET)
 		print_text(arr);
-	}
 	cJSON_Delete(root);
 	return ret;
 }

@@ -12,6 +12,7 @@
 #include "engine/exec_up.h"
 #include "engine/fault.h"
 #include "engine/marks.h"
+#include "engine/probe.h"
 #include "engine/ready.h"
 #include "kernel/nft.h"
 #include "kernel/ns.h"
@@ -23,6 +24,10 @@
 
 const char *const nsl_phase_names[NSL_PHASES] = {
     "holders", "netns binds", "devices", "links", "nodes", "host", "exec", "ready", "commit",
+};
+
+const char *const nsl_phase_progress[NSL_PHASES] = {
+    "nodes", "names", "devices", "links", "interfaces", "host", "exec", "ready", "commit",
 };
 
 static enum nsl_phase phase_of(const struct nsl_op *op)
@@ -40,6 +45,7 @@ static enum nsl_phase phase_of(const struct nsl_op *op)
 	case NSL_OP_EXEC:
 		return NSL_PHASE_EXEC;
 	case NSL_OP_WAIT:
+	case NSL_OP_READY:
 		return NSL_PHASE_READY;
 	case NSL_OP_COMMIT:
 		return NSL_PHASE_COMMIT;
@@ -161,6 +167,13 @@ static int ifindex_of(struct nsl_apply *a, int node, int iface)
 
 /* ---- holders and their names ---- */
 
+static void holders_progress(void *arg, size_t started, size_t total)
+{
+	struct nsl_apply *a = arg;
+
+	nsl_progress_report(a->progress, nsl_phase_progress[NSL_PHASE_HOLDERS], started, total);
+}
+
 static int do_nodes(struct nsl_apply *a, size_t from, size_t to, struct nsl_err *err)
 {
 	const struct nsl_topology *t = topo(a);
@@ -193,6 +206,8 @@ static int do_nodes(struct nsl_apply *a, size_t from, size_t to, struct nsl_err 
 			break;
 		}
 	}
+	a->hs.progress = holders_progress;
+	a->hs.progress_arg = a;
 	rc = nsl_holders_spawn(specs, limit, &a->hs, err);
 	for (size_t i = 0; rc == 0 && i < limit; i++) {
 		struct nsl_node_rt *rt = &a->nodes[a->plan->ops[from + i].node];
@@ -244,6 +259,7 @@ static int do_binds(struct nsl_apply *a, size_t from, size_t to, struct nsl_err 
 		if (rc == 0)
 			rc =
 			    blame(a, node, nsl_netns_bind(a->nodes[node].netns_fd, path, err), err);
+		nsl_progress_report(a->progress, nsl_phase_progress[NSL_PHASE_BINDS], i + 1, n);
 	}
 	return rc;
 }
@@ -564,7 +580,62 @@ static int do_wait(struct nsl_apply *a, size_t from, size_t to, struct nsl_err *
 	for (size_t i = 0; i < n; i++)
 		lacp |= ns[i].n_lacp > 0;
 	return rc < 0 ? rc
-	              : nsl_ready_wait(ns, n, lacp ? READY_LACP_TIMEOUT_MS : READY_TIMEOUT_MS, err);
+	              : nsl_ready_wait(ns, n, lacp ? READY_LACP_TIMEOUT_MS : READY_TIMEOUT_MS,
+	                               a->progress, nsl_phase_progress[NSL_PHASE_READY], err);
+}
+
+/* Ready commands of a batch, every node at once: each re-run in its node every `interval`
+ * until it exits 0, for at most `timeout` (no attempt outlives it). */
+static int do_ready(struct nsl_apply *a, size_t from, size_t to, struct nsl_err *err)
+{
+	const struct nsl_topology *t = topo(a);
+	size_t n = to - from;
+	_cleanup_free_ struct nsl_check *checks = calloc(n + 1, sizeof(*checks));
+	_cleanup_free_ struct nsl_probe *probes = calloc(n + 1, sizeof(*probes));
+	int rc = settle(a, err);
+
+	if (rc < 0)
+		return rc;
+	if (!checks || !probes)
+		return nsl_err_set(err, ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		const struct nsl_op *op = &a->plan->ops[from + i];
+		const struct nsl_node *nd = &t->nodes[op->node];
+		rc = nsl_step("ready", err);
+		if (rc < 0)
+			return blame(a, op->node, rc, err);
+		checks[i] = (struct nsl_check){.kind = NSL_CHECK_CMD,
+		                               .node = op->node,
+		                               .cmd = nd->ready.cmd,
+		                               .within_ms = nd->ready.timeout_ms,
+		                               .interval_ms = nd->ready.interval_ms,
+		                               .timeout_ms = nd->ready.timeout_ms};
+		nsl_fmt(checks[i].node_name, sizeof(checks[i].node_name), "%s", nd->name);
+		probes[i] = (struct nsl_probe){.check = &checks[i],
+		                               .node = nd->name,
+		                               .pidfd = a->nodes[op->node].pidfd,
+		                               .netns_fd = a->nodes[op->node].netns_fd,
+		                               .env = nd->env,
+		                               .after = -1,
+		                               .hard_deadline = true};
+	}
+	rc = nsl_probes_run(probes, n, 0, NULL, NULL, err);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		const struct nsl_probe *p = &probes[i];
+		char cmd[256], tail[512], took[32];
+		if (p->verdict == NSL_VERDICT_PASS)
+			continue;
+		nsl_argv_str(&checks[i].cmd, cmd, sizeof(cmd));
+		nsl_text_tail(p->output ? p->output : "", p->output_len, tail, sizeof(tail));
+		nsl_ms_str(took, sizeof(took), checks[i].within_ms);
+		rc = nsl_err_set(err, p->verdict == NSL_VERDICT_ERROR ? EIO : ETIMEDOUT,
+		                 "node %s: not ready within %s (%u attempt%s): ready command `%s` "
+		                 "%s%s%s",
+		                 p->node, took, p->attempts, p->attempts == 1 ? "" : "s", cmd,
+		                 p->saw, tail[0] ? "; its last output ends with:\n" : "", tail);
+	}
+	nsl_probes_free(probes, n);
+	return rc;
 }
 
 static int write_state(struct nsl_apply *a, struct nsl_err *err)
@@ -689,10 +760,15 @@ int nsl_apply(struct nsl_apply *a, struct nsl_err *err)
 	a->log_fd = -1;
 	a->pending = NULL;
 	rc = alloc_tables(a, err);
+	for (size_t i = 0; i < p->n; i++)
+		a->phase_total[phase_of(&p->ops[i])]++;
 	for (size_t i = 0; rc == 0 && i < p->n;) {
 		const struct nsl_op *op = &p->ops[i];
+		enum nsl_phase ph = phase_of(op);
 		uint64_t t0 = nsl_now_ns();
 		size_t next = i + 1;
+		nsl_progress_report(a->progress, nsl_phase_progress[ph], a->phase_done[ph],
+		                    a->phase_total[ph]);
 		switch (op->kind) {
 		case NSL_OP_NODE:
 			next = run_end(p, i);
@@ -710,10 +786,15 @@ int nsl_apply(struct nsl_apply *a, struct nsl_err *err)
 			next = run_end(p, i);
 			rc = do_wait(a, i, next, err);
 			break;
+		case NSL_OP_READY:
+			next = run_end(p, i);
+			rc = do_ready(a, i, next, err);
+			break;
 		default:
 			rc = do_one(a, op, err);
 		}
-		a->phase_ns[phase_of(op)] += nsl_now_ns() - t0;
+		a->phase_ns[ph] += nsl_now_ns() - t0;
+		a->phase_done[ph] += next - i;
 		i = next;
 	}
 	if (rc == 0)

@@ -7,6 +7,7 @@
 #define NSL_APPLY_H
 
 #include "engine/hostcheck.h"
+#include "engine/progress.h"
 #include "kernel/holder.h"
 #include "kernel/netlink.h"
 #include "model/plan.h"
@@ -26,6 +27,8 @@ enum nsl_phase {
 	NSL_PHASES
 };
 extern const char *const nsl_phase_names[NSL_PHASES];
+/* The same phases as a person watching a long `up` sees them: "nodes 412/1000". */
+extern const char *const nsl_phase_progress[NSL_PHASES];
 
 /* A node at run time: its holder, its namespace, its interfaces' indexes, its socket. Filled
  * when its holder starts (or, for a lab that is up, from the lab's state). */
@@ -46,6 +49,7 @@ struct nsl_apply {
 	struct nsl_statedir *sd;
 	struct nsl_nl *host; /* a route-netlink socket in the host */
 	uint64_t phase_ns[NSL_PHASES];
+	struct nsl_progress_sink *progress; /* NULL: no reports */
 
 	/* Run time, filled by nsl_apply; released by nsl_apply_free. */
 	struct nsl_holders hs;     /* the holders this run started */
@@ -55,6 +59,7 @@ struct nsl_apply {
 	struct nsl_nl *pending; /* the socket whose requests are not acknowledged yet */
 	int pending_node;
 	int log_fd;
+	size_t phase_done[NSL_PHASES], phase_total[NSL_PHASES]; /* operations, for progress */
 };
 
 int nsl_apply(struct nsl_apply *a, struct nsl_err *err) NSL_MUST_USE;

@@ -3,7 +3,9 @@
 #include "engine/teardown.h"
 #include "state/statedir.h"
 
-int nsl_down(const char *lab, struct nsl_err *err)
+int nsl_down(const char *lab, struct nsl_err *err) { return nsl_down_progress(lab, NULL, err); }
+
+int nsl_down_progress(const char *lab, struct nsl_progress_sink *progress, struct nsl_err *err)
 {
 	struct nsl_statedir sd;
 	int rc;
@@ -18,17 +20,17 @@ int nsl_down(const char *lab, struct nsl_err *err)
 		rc = nsl_state_create(&sd, lab, err);
 		if (rc == -EEXIST) { /* an up just began: its lab, its lock; take our turn */
 			nsl_state_close(&sd);
-			return nsl_down(lab, err);
+			return nsl_down_progress(lab, progress, err);
 		}
 		if (rc == 0)
-			rc = nsl_teardown_marks(&sd, err);
+			rc = nsl_teardown_marks(&sd, progress, err);
 		if (sd.lab_fd >= 0)
 			(void)!nsl_state_remove(&sd, NULL);
 		nsl_state_close(&sd);
 		return rc < 0 ? rc : rc == 0 ? 1 : 0;
 	}
 	if (rc > 0)
-		rc = nsl_teardown(&sd, err);
+		rc = nsl_teardown(&sd, progress, err);
 	if (rc == 0)
 		rc = nsl_state_remove(&sd, err);
 	nsl_state_close(&sd);

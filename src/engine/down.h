@@ -3,8 +3,12 @@
 #define NSL_DOWN_H
 
 #include "base/util.h"
+#include "engine/progress.h"
 
 /* 0 done, 1 the lab was not up (nothing of it found). */
 int nsl_down(const char *lab, struct nsl_err *err) NSL_MUST_USE;
+/* The same, reporting the teardown's phases and counts to progress (may be NULL). */
+int nsl_down_progress(const char *lab, struct nsl_progress_sink *progress,
+                      struct nsl_err *err) NSL_MUST_USE;
 
 #endif

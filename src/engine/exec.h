@@ -17,9 +17,9 @@ struct nsl_node_ref {
 int nsl_node_find(const char *lab, const char *node, struct nsl_node_ref *ret,
                   struct nsl_err *err) NSL_MUST_USE;
 void nsl_node_ref_free(struct nsl_node_ref *r);
-/* Join the node's net, mount, UTS and PID (for children) namespaces, fork, exec argv with
- * default signal dispositions, an empty mask and only fds 0-2; forward signals; return the
- * exit status (128+N on signal N), or a negative errno for an nslab error. */
+/* Run argv in the node (spawn door: its net, mount, UTS and PID namespaces, default signal
+ * dispositions, an empty mask, only fds 0-2, ours), forward signals, wait; return the exit
+ * status (128+N on signal N), or a negative errno for an nslab error. */
 int nsl_node_run(const struct nsl_node_ref *r, char **argv, const char *cwd, struct nsl_err *err);
 
 #endif

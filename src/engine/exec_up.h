@@ -10,5 +10,7 @@
  * end of the log. Daemons it starts live on in the node. */
 int nsl_exec_at_up(int pidfd, const struct nsl_node *node, size_t index, int log_fd,
                    struct nsl_err *err) NSL_MUST_USE;
+/* The end of a log file into buf, trailing newlines cut. */
+void nsl_log_tail(int log_fd, char *buf, size_t size);
 
 #endif

@@ -18,6 +18,7 @@ void nsl_steps_begin(enum nsl_step_kind kind);
 int nsl_step(const char *what, struct nsl_err *err) NSL_MUST_USE;
 unsigned long nsl_steps_taken(void);
 
+/* Non-zero once interrupted: the signal's number. */
 extern volatile sig_atomic_t nsl_interrupted;
 
 #endif

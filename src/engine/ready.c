@@ -69,7 +69,8 @@ static int ns_ready(const struct nsl_ready_ns *ns, struct nsl_err *err)
 	return ready;
 }
 
-int nsl_ready_wait(struct nsl_ready_ns *ns, size_t n, int timeout_ms, struct nsl_err *err)
+int nsl_ready_wait(struct nsl_ready_ns *ns, size_t n, int timeout_ms,
+                   struct nsl_progress_sink *progress, const char *phase, struct nsl_err *err)
 {
 	uint64_t deadline = nsl_now_ns() + (uint64_t)timeout_ms * 1000000ull;
 	size_t pending = n;
@@ -86,6 +87,7 @@ int nsl_ready_wait(struct nsl_ready_ns *ns, size_t n, int timeout_ms, struct nsl
 				ns[still++] = ns[p];
 		}
 		pending = still;
+		nsl_progress_report(progress, phase, n - pending, n);
 		if (!pending)
 			return 0;
 		if (nsl_now_ns() > deadline)

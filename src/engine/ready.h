@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 
+#include "engine/progress.h"
 #include "kernel/netlink.h"
 
 /* One namespace to watch. */
@@ -20,8 +21,10 @@ struct nsl_ready_ns {
 	size_t n_lacp;
 };
 
-/* Poll until all are ready, at most timeout_ms; -ETIMEDOUT names the first not ready. */
+/* Poll until all are ready, at most timeout_ms; -ETIMEDOUT names the first not ready. Each
+ * pass reports how many namespaces are ready to progress (may be NULL) as phase. */
 int nsl_ready_wait(struct nsl_ready_ns *ns, size_t n, int timeout_ms,
+                   struct nsl_progress_sink *progress, const char *phase,
                    struct nsl_err *err) NSL_MUST_USE;
 
 #endif

@@ -38,7 +38,10 @@ struct td {
 	int *killed; /* pidfds of processes killed, waited for at the end */
 	size_t n_killed;
 	struct nsl_err *err;
+	struct nsl_progress_sink *progress;
 };
+
+#define WAIT_CHUNK 64 /* processes waited for between two progress reports */
 
 static void keep_first(struct td *td, int rc, struct nsl_err *e)
 {
@@ -238,6 +241,7 @@ static void kill_and_unbind(struct td *td)
 	for (size_t i = 0; all && i < n_fds; i++)
 		all[n_all++] = fds[i];
 	free(fds);
+	nsl_progress_report(td->progress, "processes", 0, n_all);
 	for (size_t i = 0; i < n_all; i++)
 		(void)nsl_pidfd_kill(all[i], SIGKILL);
 	td->killed = all;
@@ -248,6 +252,7 @@ static void kill_and_unbind(struct td *td)
 	}
 	/* Names free: the bind goes only if it is the namespace we know (a name proves nothing). */
 	for (size_t i = 0; i < td->n_ns; i++) {
+		nsl_progress_report(td->progress, "names", i, td->n_ns);
 		char path[sizeof(NSL_NETNS_DIR) + 2 * NSL_NAME_MAX + 4];
 		struct nsl_ns_id id;
 		int fd;
@@ -444,8 +449,16 @@ static int restore_sysctls(struct td *td, struct nsl_err *err)
 
 static void td_close(struct td *td)
 {
+	uint64_t deadline = nsl_now_ns() + WAIT_GONE_MS * 1000000ull;
+
 	/* Done when the processes are gone. */
-	nsl_pidfds_kill_wait(td->killed, td->n_killed, WAIT_GONE_MS);
+	for (size_t i = 0; i < td->n_killed; i += WAIT_CHUNK) {
+		size_t k = td->n_killed - i < WAIT_CHUNK ? td->n_killed - i : WAIT_CHUNK;
+		uint64_t now = nsl_now_ns();
+		nsl_progress_report(td->progress, "exit", i, td->n_killed);
+		nsl_pidfds_kill_wait(td->killed + i, k,
+		                     now < deadline ? (int)((deadline - now) / 1000000) : 0);
+	}
 	free(td->killed);
 	for (size_t i = 0; i < td->n_ns; i++) {
 		if (td->ns[i].fd >= 0)
@@ -457,11 +470,12 @@ static void td_close(struct td *td)
 	nsl_nl_close(&td->host);
 }
 
-int nsl_teardown(struct nsl_statedir *sd, struct nsl_err *err)
+int nsl_teardown(struct nsl_statedir *sd, struct nsl_progress_sink *progress, struct nsl_err *err)
 {
-	struct td td = {.sd = sd, .lab = sd->lab, .err = err};
+	struct td td = {.sd = sd, .lab = sd->lab, .err = err, .progress = progress};
 	struct nsl_journal j;
 	bool hostnft = false;
+	size_t n_devices = 0, n_hostlinks = 0, done = 0;
 	struct nsl_err e;
 	int rc;
 
@@ -488,11 +502,16 @@ int nsl_teardown(struct nsl_statedir *sd, struct nsl_err *err)
 		n->want_ino = r->node.netns_ino;
 		ns_open_journaled(&td, n, r->node.pid, r->node.start_time);
 	}
+	for (size_t i = 0; i < j.n; i++) {
+		n_devices += j.recs[i].kind == NSL_REC_DEVICE;
+		n_hostlinks += j.recs[i].kind == NSL_REC_HOSTLINK;
+	}
 	/* 2. Moved devices home, last moved first, while their namespaces still exist. */
 	for (size_t i = j.n; i-- > 0;) {
 		const struct nsl_rec *r = &j.recs[i];
 		if (r->kind != NSL_REC_DEVICE)
 			continue;
+		nsl_progress_report(progress, "devices", done++, n_devices);
 		struct device_home d = {.node = r->device.node,
 		                        .key = r->device.key,
 		                        .orig = r->device.orig,
@@ -513,8 +532,10 @@ int nsl_teardown(struct nsl_statedir *sd, struct nsl_err *err)
 		kill_and_unbind(&td);
 	/* 5. Host ends (the kernel would take its time) and devices made in the host, by name and
 	 * proof (mark, peer, MAC), then whatever carries the mark. */
+	done = 0;
 	for (size_t i = 0; !td.first && i < j.n; i++)
 		if (j.recs[i].kind == NSL_REC_HOSTLINK) {
+			nsl_progress_report(progress, "host links", done++, n_hostlinks);
 			rc = nsl_step("host link", &e);
 			if (rc == 0)
 				rc = delete_host_link(&td, j.recs[i].hostlink.name,
@@ -530,6 +551,7 @@ int nsl_teardown(struct nsl_statedir *sd, struct nsl_err *err)
 		}
 	if (!td.first)
 		keep_first(&td, delete_marked_host_links(&td, &e), &e);
+	nsl_progress_report(progress, "host", 0, 0);
 	/* 6. The host's nft table (a delete waits for a grace period: only when there may be
 	 * one), 7. host sysctls. */
 	if (!td.first && hostnft)
@@ -583,9 +605,10 @@ static void find_marked_namespaces(struct td *td)
 		closedir(d);
 }
 
-int nsl_teardown_marks(struct nsl_statedir *sd, struct nsl_err *err)
+int nsl_teardown_marks(struct nsl_statedir *sd, struct nsl_progress_sink *progress,
+                       struct nsl_err *err)
 {
-	struct td td = {.sd = sd, .lab = sd->lab, .err = err};
+	struct td td = {.sd = sd, .lab = sd->lab, .err = err, .progress = progress};
 	struct nsl_err e;
 	bool found;
 	int rc;

@@ -8,13 +8,18 @@
 #ifndef NSL_TEARDOWN_H
 #define NSL_TEARDOWN_H
 
+#include "engine/progress.h"
 #include "state/statedir.h"
 
 /* Undo everything of the lab whose directory sd has open and locked, from its journal.
- * Returns when the lab's names are free again. Does not remove the state directory. */
-int nsl_teardown(struct nsl_statedir *sd, struct nsl_err *err) NSL_MUST_USE;
+ * Returns when the lab's names are free again. Does not remove the state directory. Phases
+ * and counts go to progress (may be NULL): "devices", "processes", "names", "host links",
+ * "host", "exit" (processes gone). */
+int nsl_teardown(struct nsl_statedir *sd, struct nsl_progress_sink *progress,
+                 struct nsl_err *err) NSL_MUST_USE;
 /* The same when the lab's state was lost (sd: a directory of our own, locked, to keep an `up`
  * of that lab out meanwhile): marks only. 1 if anything of the lab was found, 0 if not. */
-int nsl_teardown_marks(struct nsl_statedir *sd, struct nsl_err *err) NSL_MUST_USE;
+int nsl_teardown_marks(struct nsl_statedir *sd, struct nsl_progress_sink *progress,
+                       struct nsl_err *err) NSL_MUST_USE;
 
 #endif

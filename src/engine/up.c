@@ -8,8 +8,7 @@
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	nsl_interrupted = 1;
+	nsl_interrupted = sig; /* non-zero: which one, for callers that exit 128+N */
 }
 
 static void rollback(struct nsl_apply *a, struct nsl_statedir *sd, struct nsl_err *err)
@@ -17,8 +16,9 @@ static void rollback(struct nsl_apply *a, struct nsl_statedir *sd, struct nsl_er
 	struct nsl_err terr = {0};
 
 	/* Kill what we started, then undo the journal, the same way down does. */
+	nsl_progress_report(a->progress, "rollback", 0, 0);
 	nsl_apply_abort(a);
-	if (nsl_teardown(sd, &terr) < 0 || nsl_state_remove(sd, &terr) < 0)
+	if (nsl_teardown(sd, a->progress, &terr) < 0 || nsl_state_remove(sd, &terr) < 0)
 		nsl_err_prefix(err, "(rollback incomplete: %s)", terr.msg);
 }
 
@@ -60,11 +60,17 @@ int nsl_up(const struct nsl_topology *t, const struct nsl_up_opts *o, struct nsl
 		rc = nsl_state_root(&sd, err);
 	if (rc == 0)
 		rc = nsl_state_create(&sd, lab, err);
+	if (rc == 0 && o->on_state)
+		o->on_state(o->arg, sd.lab_fd);
 	if (rc == 0) {
 		struct nsl_rec header = {.kind = NSL_REC_HEADER};
 		header.header.lab = lab;
 		header.header.topology = t->file;
-		a = (struct nsl_apply){.plan = &plan, .facts = &facts, .sd = &sd, .host = &host};
+		a = (struct nsl_apply){.plan = &plan,
+		                       .facts = &facts,
+		                       .sd = &sd,
+		                       .host = &host,
+		                       .progress = o->progress};
 		rc = nsl_journal_append(&sd, &header, 1, err);
 		if (rc == 0)
 			rc = nsl_apply(&a, err);

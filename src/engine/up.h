@@ -9,6 +9,11 @@ struct nsl_up_opts {
 	const char *name;     /* --name, or NULL for the topology's */
 	uint64_t *phase_ns;   /* if set: NSL_PHASES entries, time spent in each phase */
 	unsigned long *steps; /* if set: how many steps up took (what NSLAB_FAIL_STEP counts) */
+	struct nsl_progress_sink *progress; /* if set: phases and counts, and the rollback's */
+	/* if set: called once the lab's state directory is created and locked, before anything
+	 * else (`nslab run` tells its reaper which directory is the lab's) */
+	void (*on_state)(void *arg, int lab_fd);
+	void *arg;
 };
 
 /* Plan, check the host, create the lab's state, apply the plan, commit. On any failure (or

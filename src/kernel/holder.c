@@ -250,6 +250,7 @@ struct spawner {
 	int ready_w, life_r;
 	int error;        /* errno of a failed clone */
 	size_t failed_at; /* its spec */
+	bool report;      /* this process's share: call hs->progress */
 };
 
 static void spawn_range(struct spawner *sp)
@@ -266,6 +267,10 @@ static void spawn_range(struct spawner *sp)
 			holder_main(&sp->specs[i], (int)i, sp->ready_w, sp->life_r);
 		sp->hs->h[i].pid = pid;
 		sp->hs->h[i].pidfd = pidfd;
+		/* The helper clones the other share at about the same pace. */
+		if (sp->report && sp->hs->progress)
+			sp->hs->progress(sp->hs->progress_arg, i + 1 < sp->to ? i + 1 : sp->to,
+			                 sp->to);
 	}
 }
 
@@ -429,7 +434,8 @@ static int spawn_all(const struct nsl_holder_spec *specs, size_t n, struct nsl_h
 	     .to = n,
 	     .step = 2,
 	     .ready_w = ready[1],
-	     .life_r = life[0]},
+	     .life_r = life[0],
+	     .report = true},
 	    {.specs = specs,
 	     .hs = hs,
 	     .from = 1,
@@ -498,10 +504,14 @@ fail:
 int nsl_holders_spawn(const struct nsl_holder_spec *specs, size_t n, struct nsl_holders *hs,
                       struct nsl_err *err)
 {
+	void (*progress)(void *, size_t, size_t) = hs->progress;
+	void *progress_arg = hs->progress_arg;
 	struct nsl_mntns_saved saved;
 	int rc;
 
 	memset(hs, 0, sizeof(*hs));
+	hs->progress = progress;
+	hs->progress_arg = progress_arg;
 	hs->lifeline_w = -1;
 	hs->h = calloc(n ? n : 1, sizeof(*hs->h));
 	if (!hs->h)

@@ -36,6 +36,10 @@ struct nsl_holders {
 	struct nsl_holder *h; /* one per spec, in order */
 	size_t n;
 	int lifeline_w; /* write end: one byte per holder commits it */
+	/* Set by the caller before nsl_holders_spawn (or left NULL): called in this process
+	 * while holders are cloned, with about how many are started so far. */
+	void (*progress)(void *arg, size_t started, size_t total);
+	void *progress_arg;
 };
 
 /* Start a holder for each spec and wait until every one is ready. On failure, every holder

@@ -126,6 +126,23 @@ int nsl_nl_route_prefixes(struct nsl_nl *nl, struct nsl_prefix **ret, size_t *re
  * says): 1 with *ret, 0 if it has none. */
 int nsl_nl_netns_id(struct nsl_nl *nl, int netns_fd, int *ret, struct nsl_err *err) NSL_MUST_USE;
 
+/* Routes of one family, as the kernel holds them (netlink_dump.c): each with its next hops,
+ * from the route itself, its multipath list or its nexthop object. table 0: every table. */
+#define NSL_ROUTE_HOPS 16
+struct nsl_route_hop {
+	struct nsl_ip gw; /* family 0: none */
+	int oif;          /* 0: none */
+};
+struct nsl_route_info {
+	struct nsl_prefix dst;
+	uint32_t table, metric, nh_id;
+	unsigned char type, protocol; /* RTN_*, RTPROT_* */
+	struct nsl_route_hop hops[NSL_ROUTE_HOPS];
+	size_t n_hops;
+};
+int nsl_nl_route_list(struct nsl_nl *nl, int family, uint32_t table, struct nsl_route_info **ret,
+                      size_t *ret_n, struct nsl_err *err) NSL_MUST_USE;
+
 /* Every link of the socket's namespace; caller frees *ret. */
 int nsl_nl_link_list(struct nsl_nl *nl, struct nsl_link_info **ret, size_t *ret_n,
                      struct nsl_err *err) NSL_MUST_USE;

@@ -223,14 +223,19 @@ void nsl_netns_unbind(const char *path)
 int nsl_mntns_enter_template(struct nsl_mntns_saved *s)
 {
 	s->mnt = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	/* setns into a mount namespace resets root and cwd to its root: both come back after,
+	 * the root too, so that nslab run in a chroot stays in it. */
+	s->root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	s->cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (s->mnt < 0 || s->cwd < 0 || unshare(CLONE_NEWNS) < 0) {
+	if (s->mnt < 0 || s->root < 0 || s->cwd < 0 || unshare(CLONE_NEWNS) < 0) {
 		int e = errno;
 		if (s->mnt >= 0)
 			close(s->mnt);
+		if (s->root >= 0)
+			close(s->root);
 		if (s->cwd >= 0)
 			close(s->cwd);
-		s->mnt = s->cwd = -1;
+		s->mnt = s->root = s->cwd = -1;
 		return -e;
 	}
 	/* Private first: the detach below must not propagate back to the host. */
@@ -243,10 +248,13 @@ void nsl_mntns_leave(struct nsl_mntns_saved *s)
 {
 	if (s->mnt < 0)
 		return;
-	/* Binding namespaces in our private copy would hide them from everyone: never go on. */
-	if (setns(s->mnt, CLONE_NEWNS) < 0 || fchdir(s->cwd) < 0)
+	/* Binding namespaces in our private copy would hide them from everyone, and going on
+	 * outside a chroot we were in would act on the wrong tree: never go on. */
+	if (setns(s->mnt, CLONE_NEWNS) < 0 || fchdir(s->root) < 0 || chroot(".") < 0 ||
+	    fchdir(s->cwd) < 0)
 		abort();
 	close(s->mnt);
+	close(s->root);
 	close(s->cwd);
-	s->mnt = s->cwd = -1;
+	s->mnt = s->root = s->cwd = -1;
 }

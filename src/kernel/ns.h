@@ -48,7 +48,7 @@ void nsl_netns_unbind(const char *path);
 /* Holders are cloned from a private template mount namespace that lacks /run/netns, so a
  * clone does not copy other labs' binds; the caller comes back with nsl_mntns_leave. */
 struct nsl_mntns_saved {
-	int mnt, cwd;
+	int mnt, root, cwd;
 };
 int nsl_mntns_enter_template(struct nsl_mntns_saved *s) NSL_MUST_USE;
 void nsl_mntns_leave(struct nsl_mntns_saved *s);

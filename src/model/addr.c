@@ -264,3 +264,45 @@ uint32_t nsl_route_metric(const struct nsl_route *r)
 		return r->has_metric && r->metric ? r->metric : 1024;
 	return r->has_metric ? r->metric : 0;
 }
+
+bool nsl_duration_parse(const char *s, uint64_t *ret_ms)
+{
+	static const struct {
+		const char *unit;
+		uint64_t us; /* microseconds in one */
+	} units[] = {{"ms", 1000ull}, {"s", 1000000ull}, {"m", 60000000ull}, {"h", 3600000000ull}};
+	uint64_t whole = 0, frac = 0, scale = 1;
+	const char *p = s;
+
+	if (!s || *s < '0' || *s > '9')
+		return false;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (whole > 1000000000ull)
+			return false;
+		whole = whole * 10 + (uint64_t)(*p - '0');
+	}
+	if (*p == '.') {
+		p++;
+		if (*p < '0' || *p > '9')
+			return false;
+		for (; *p >= '0' && *p <= '9'; p++) {
+			if (scale >= 1000000000ull)
+				return false; /* more digits than any unit needs */
+			frac = frac * 10 + (uint64_t)(*p - '0');
+			scale *= 10;
+		}
+	}
+	for (size_t i = 0; i < NSL_ARRAY_SIZE(units); i++) {
+		uint64_t us;
+		if (strcmp(p, units[i].unit))
+			continue;
+		us = whole * units[i].us;
+		/* the fraction must come to whole milliseconds */
+		if ((frac * units[i].us) % (scale * 1000))
+			return false;
+		us += frac * units[i].us / scale;
+		*ret_ms = us / 1000;
+		return true;
+	}
+	return false;
+}

@@ -311,6 +311,20 @@ static void node(const struct nsl_topology *t, int idx, const struct nsl_node *n
 		}
 		fputc('\n', out);
 	}
+	if (n->has_ready) {
+		fputs("  ready", out);
+		for (size_t a = 0; a < n->ready.cmd.argc; a++) {
+			fputc(' ', out);
+			word(n->ready.cmd.argv[a], out);
+		}
+		fprintf(out, " every %ums for at most %ums\n", n->ready.interval_ms,
+		        n->ready.timeout_ms);
+	}
+	for (size_t i = 0; i < n->n_after; i++) {
+		fputs("  after ", out);
+		word(t->nodes[n->after[i]].name, out);
+		fputc('\n', out);
+	}
 }
 
 void nsl_topology_dump(const struct nsl_topology *t, FILE *out)
@@ -364,5 +378,13 @@ void nsl_topology_dump(const struct nsl_topology *t, FILE *out)
 		ifaces(t, NSL_ENDPOINT_HOST, t->host.ifaces, t->host.n_ifaces, NULL, out);
 		nats(t->host.nat, t->host.n_nat, out);
 		sysctls(t->host.sysctls, t->host.n_sysctls, out);
+	}
+	for (size_t i = 0; i < t->n_checks; i++) {
+		char what[1024];
+
+		nsl_check_describe(&t->checks[i], what, sizeof(what));
+		fprintf(out, "test tests[%zu] ", i);
+		word(t->checks[i].name, out);
+		fprintf(out, "%s: %s\n", t->checks[i].named ? "" : " (default name)", what);
 	}
 }

@@ -103,6 +103,13 @@ void nsl_p_nat(struct pctx *c, struct nsl_nat **ret, size_t *n_ret, const struct
                const char *path);
 void nsl_p_sysctls(struct pctx *c, struct nsl_sysctl **ret, size_t *n_ret,
                    const struct nsl_dnode *obj, const char *path);
+/* A command's argv (non-empty strings, the kernel's limits); false if refused. */
+bool nsl_p_argv(struct pctx *c, const struct nsl_dnode *v, const char *path, struct nsl_argv *ret);
+
+/* Readiness, ordering and checks (parse_tests.c). */
+void nsl_p_ready(struct pctx *c, struct nsl_node *n, const struct nsl_dnode *obj, const char *path);
+void nsl_p_after(struct pctx *c, struct nsl_node *n, const struct nsl_dnode *arr, const char *path);
+void nsl_p_tests(struct pctx *c, const struct nsl_dnode *arr);
 
 /* The keys an interface entry may have (of any kind), for nsl_p_check_object. */
 extern const struct key_spec nsl_p_iface_keys[];

@@ -372,6 +372,54 @@ void nsl_p_sysctls(struct pctx *c, struct nsl_sysctl **ret, size_t *n_ret,
 	}
 }
 
+bool nsl_p_argv(struct pctx *c, const struct nsl_dnode *v, const char *p, struct nsl_argv *ret)
+{
+	unsigned before = c->errors;
+	size_t bytes = 0;
+	char **argv;
+
+	if (v->kind != NSL_D_ARRAY) {
+		nsl_p_type_err(c, v, p, "array of strings (a command's argv)");
+		return false;
+	}
+	if (!v->n) {
+		nsl_p_err(c, v, p, "empty command");
+		return false;
+	}
+	argv = nsl_p_oom(c, nsl_arena_array(c->a, (size_t)v->n + 1, sizeof(*argv)));
+	if (!argv)
+		return false;
+	for (uint32_t j = 0; j < v->n; j++) {
+		const struct nsl_dnode *e = &v->kids[j];
+		char ep[PATH_LEN];
+		size_t len;
+
+		nsl_p_path_idx(ep, p, j);
+		if (e->kind != NSL_D_STRING) {
+			nsl_p_type_err(c, e, ep, "string");
+			continue;
+		}
+		len = strlen(e->text);
+		bytes += len + 1;
+		if (!len)
+			nsl_p_err(c, e, ep, "empty string");
+		else if (len > NSL_EXEC_ARG_MAX)
+			nsl_p_err(c, e, ep,
+			          "%zu bytes: the kernel takes at most %u in one argument", len,
+			          NSL_EXEC_ARG_MAX);
+		else if (!nsl_p_oom(c, argv[j] = nsl_arena_strdup(c->a, e->text)))
+			return false;
+	}
+	if (c->errors == before && bytes > NSL_EXEC_BYTES_MAX)
+		nsl_p_err(c, v, p, "the command has %zu bytes of arguments: at most %u", bytes,
+		          NSL_EXEC_BYTES_MAX);
+	if (c->errors != before)
+		return false;
+	ret->argv = argv;
+	ret->argc = v->n;
+	return true;
+}
+
 static void parse_exec(struct pctx *c, struct nsl_node *n, const struct nsl_dnode *arr,
                        const char *path)
 {
@@ -379,52 +427,11 @@ static void parse_exec(struct pctx *c, struct nsl_node *n, const struct nsl_dnod
 	if (!n->exec)
 		return;
 	for (uint32_t i = 0; i < arr->n; i++) {
-		const struct nsl_dnode *v = &arr->kids[i];
 		char p[PATH_LEN];
-		unsigned before = c->errors;
-		size_t bytes = 0;
-		char **argv;
 
 		nsl_p_path_idx(p, path, i);
-		if (v->kind != NSL_D_ARRAY) {
-			nsl_p_type_err(c, v, p, "array of strings (a command's argv)");
-			continue;
-		}
-		if (!v->n) {
-			nsl_p_err(c, v, p, "empty command");
-			continue;
-		}
-		argv = nsl_p_oom(c, nsl_arena_array(c->a, (size_t)v->n + 1, sizeof(*argv)));
-		if (!argv)
-			return;
-		for (uint32_t j = 0; j < v->n; j++) {
-			const struct nsl_dnode *e = &v->kids[j];
-			char ep[PATH_LEN];
-			size_t len;
-
-			nsl_p_path_idx(ep, p, j);
-			if (e->kind != NSL_D_STRING) {
-				nsl_p_type_err(c, e, ep, "string");
-				continue;
-			}
-			len = strlen(e->text);
-			bytes += len + 1;
-			if (!len)
-				nsl_p_err(c, e, ep, "empty string");
-			else if (len > NSL_EXEC_ARG_MAX)
-				nsl_p_err(c, e, ep,
-				          "%zu bytes: the kernel takes at most %u in one argument",
-				          len, NSL_EXEC_ARG_MAX);
-			else if (!nsl_p_oom(c, argv[j] = nsl_arena_strdup(c->a, e->text)))
-				return;
-		}
-		if (c->errors == before && bytes > NSL_EXEC_BYTES_MAX)
-			nsl_p_err(c, v, p, "the command has %zu bytes of arguments: at most %u",
-			          bytes, NSL_EXEC_BYTES_MAX);
-		if (c->errors != before)
-			continue;
-		n->exec[n->n_exec].argv = argv;
-		n->exec[n->n_exec++].argc = v->n;
+		if (nsl_p_argv(c, &arr->kids[i], p, &n->exec[n->n_exec]))
+			n->n_exec++;
 	}
 }
 
@@ -621,11 +628,11 @@ static bool hostname_valid(const char *s)
 void nsl_p_node(struct pctx *c, struct nsl_node *n, const struct nsl_dnode *obj, const char *path)
 {
 	static const struct key_spec keys[] = {
-	    {"description", J_STRING},  {"hostname", J_STRING}, {"interfaces", J_OBJECT},
-	    {"bridges", J_OBJECT},      {"routes", J_ARRAY},    {"sysctls", J_OBJECT},
-	    {"nat", J_ARRAY},           {"exec", J_ARRAY},      {"mounts", J_ARRAY},
-	    {"env", J_OBJECT},          {"rules", J_ARRAY},     {"tables", J_OBJECT},
-	    {"mgmt", J_BOOL_OR_OBJECT},
+	    {"description", J_STRING}, {"hostname", J_STRING}, {"interfaces", J_OBJECT},
+	    {"bridges", J_OBJECT},     {"routes", J_ARRAY},    {"sysctls", J_OBJECT},
+	    {"nat", J_ARRAY},          {"exec", J_ARRAY},      {"mounts", J_ARRAY},
+	    {"env", J_OBJECT},         {"ready", J_OBJECT},    {"after", J_ARRAY},
+	    {"rules", J_ARRAY},        {"tables", J_OBJECT},   {"mgmt", J_BOOL_OR_OBJECT},
 	};
 	const struct nsl_dnode *v, *br;
 	char p[PATH_LEN], b[QUOTE_LEN];
@@ -688,5 +695,13 @@ void nsl_p_node(struct pctx *c, struct nsl_node *n, const struct nsl_dnode *obj,
 	if ((v = nsl_p_get(obj, "env", J_OBJECT))) {
 		nsl_p_path_key(p, path, "env");
 		parse_env(c, n, v, p);
+	}
+	if ((v = nsl_p_get(obj, "ready", J_OBJECT))) {
+		nsl_p_path_key(p, path, "ready");
+		nsl_p_ready(c, n, v, p);
+	}
+	if ((v = nsl_p_get(obj, "after", J_ARRAY))) {
+		nsl_p_path_key(p, path, "after");
+		nsl_p_after(c, n, v, p);
 	}
 }

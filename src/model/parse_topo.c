@@ -224,7 +224,7 @@ static void parse_root(struct pctx *c, const struct nsl_dnode *root)
 {
 	static const struct key_spec keys[] = {
 	    {"name", J_STRING}, {"description", J_STRING}, {"nodes", J_OBJECT}, {"links", J_ARRAY},
-	    {"host", J_OBJECT}, {"pools", J_OBJECT},       {"mgmt", J_OBJECT},
+	    {"host", J_OBJECT}, {"tests", J_ARRAY},        {"pools", J_OBJECT},   {"mgmt", J_OBJECT},
 	};
 	const struct nsl_dnode *v;
 	char b[QUOTE_LEN];
@@ -257,6 +257,8 @@ static void parse_root(struct pctx *c, const struct nsl_dnode *root)
 		nsl_p_pools(c, v);
 	if (!c->oom && (v = nsl_p_get(root, "mgmt", J_OBJECT)))
 		nsl_p_mgmt(c, v);
+	if (!c->oom && (v = nsl_p_get(root, "tests", J_ARRAY)))
+		nsl_p_tests(c, v);
 	if (!c->oom)
 		nsl_p_check_dup_addrs(c);
 }

@@ -143,6 +143,10 @@ static const char *type_hint(const struct nsl_dnode *v, const char *want)
 	if (v->kind == NSL_D_STRING && !strcmp(want, "integer") && v->text[0] &&
 	    nsl_doc_number(&num, v->text, false))
 		return " (a quoted number is a string: leave the quotes out)";
+	if (v->kind == NSL_D_NUMBER && !strcmp(want, "string") && v->key &&
+	    (!strcmp(v->key, "within") || !strcmp(v->key, "interval") ||
+	     !strcmp(v->key, "timeout")))
+		return " (a duration is a string with its unit: \"20s\", \"100ms\")";
 	if (v->kind == NSL_D_NULL && !strcmp(want, "object"))
 		return " (write {} for an empty one)";
 	if (v->kind == NSL_D_NULL && !strcmp(want, "array"))

@@ -2,7 +2,8 @@
  * the order `up` works in: holders (namespaces born together) -> netns names -> moved devices
  * -> veths (both ends born in place) -> host ends -> per node: bridges, interface state,
  * addresses, routes, rates, late sysctls, NAT -> the host's addresses, rates, sysctls, NAT ->
- * exec -> wait until usable -> commit. */
+ * exec (in waves: a node's exec after the readiness of the nodes it is `after`) -> wait until
+ * usable -> the readiness of the rest -> commit. */
 #include <arpa/inet.h>
 #include <string.h>
 
@@ -13,6 +14,7 @@ struct builder {
 	struct nsl_plan *p;
 	size_t cap;
 	bool oom;
+	const int *last_ready; /* per node: the wave that waits for its readiness, -1 none */
 };
 
 static struct nsl_op *add(struct builder *b, enum nsl_op_kind kind, int node, int iface, int item)
@@ -680,6 +682,81 @@ static void plan_wait(struct builder *b, int node, int stage)
 	op->wait.ipv6 = n ? node_ipv6(n) : true;
 }
 
+/* The wave of each node: 0 without `after`, else one more than the latest node it waits for.
+ * The model is validated (no cycle); a cycle all the same counts as wave 0, never a loop. */
+static void waves(const struct nsl_topology *t, int *wave, size_t *stack, size_t *next)
+{
+	for (size_t i = 0; i < t->n_nodes; i++)
+		wave[i] = -1;
+	for (size_t root = 0; root < t->n_nodes; root++) {
+		size_t depth = 0;
+		if (wave[root] >= 0)
+			continue;
+		stack[depth++] = root;
+		next[root] = 0;
+		wave[root] = -2; /* on the path */
+		while (depth) {
+			size_t u = stack[depth - 1];
+			const struct nsl_node *n = &t->nodes[u];
+			if (next[u] < n->n_after) {
+				int v = n->after[next[u]++];
+				if (v >= 0 && wave[v] == -1) {
+					wave[v] = -2;
+					next[v] = 0;
+					stack[depth++] = (size_t)v;
+				}
+				continue;
+			}
+			int w = 0;
+			for (size_t k = 0; k < n->n_after; k++)
+				if (n->after[k] >= 0 && wave[n->after[k]] >= w)
+					w = wave[n->after[k]] + 1;
+			wave[u] = w;
+			depth--;
+		}
+	}
+}
+
+static void plan_exec(struct builder *b)
+{
+	const struct nsl_topology *t = b->p->t;
+	size_t n = t->n_nodes;
+	int *wave = nsl_arena_array(b->p->arena, n + 1, sizeof(int));
+	int *need = nsl_arena_array(b->p->arena, n + 1, sizeof(int));
+	size_t *stack = nsl_arena_array(b->p->arena, n + 1, sizeof(size_t));
+	size_t *next = nsl_arena_array(b->p->arena, n + 1, sizeof(size_t));
+	int last = 0;
+
+	if (!wave || !need || !stack || !next) {
+		b->oom = true;
+		return;
+	}
+	waves(t, wave, stack, next);
+	/* A node's readiness is waited for just before the first wave that needs it; the
+	 * readiness nothing waits for comes last, all at once (see nsl_plan_build). */
+	for (size_t i = 0; i < n; i++)
+		need[i] = -1;
+	for (size_t i = 0; i < n; i++) {
+		if (wave[i] > last)
+			last = wave[i];
+		for (size_t k = 0; k < t->nodes[i].n_after; k++) {
+			int d = t->nodes[i].after[k];
+			if (d >= 0 && (need[d] < 0 || need[d] > wave[i]))
+				need[d] = wave[i];
+		}
+	}
+	for (int w = 0; w <= last; w++) {
+		for (size_t i = 0; w > 0 && i < n; i++)
+			if (t->nodes[i].has_ready && need[i] == w)
+				add(b, NSL_OP_READY, (int)i, -1, -1);
+		for (size_t i = 0; i < n; i++)
+			for (size_t c = 0; wave[i] == w && c < t->nodes[i].n_exec; c++)
+				add(b, NSL_OP_EXEC, (int)i, -1, (int)c);
+	}
+	/* Kept for the final batch: who is ready last. */
+	b->last_ready = need;
+}
+
 int nsl_plan_build(const struct nsl_topology *t, const char *lab, struct nsl_plan *ret)
 {
 	struct builder b = {.p = ret};
@@ -707,12 +784,14 @@ int nsl_plan_build(const struct nsl_topology *t, const char *lab, struct nsl_pla
 		plan_wait(&b, NSL_PLAN_HOST, 1);
 		plan_vxlans_up(&b);
 	}
-	for (size_t i = 0; i < t->n_nodes; i++)
-		for (size_t c = 0; c < t->nodes[i].n_exec; c++)
-			add(&b, NSL_OP_EXEC, (int)i, -1, (int)c);
+	plan_exec(&b);
 	for (size_t i = 0; i < t->n_nodes; i++)
 		plan_wait(&b, (int)i, vxlans ? 2 : 0);
 	plan_wait(&b, NSL_PLAN_HOST, vxlans ? 2 : 0);
+	/* Readiness nobody waits for: once the links run, every node at once. */
+	for (size_t i = 0; b.last_ready && i < t->n_nodes; i++)
+		if (t->nodes[i].has_ready && b.last_ready[i] < 0)
+			add(&b, NSL_OP_READY, (int)i, -1, -1);
 	add(&b, NSL_OP_COMMIT, NSL_PLAN_HOST, -1, -1);
 	if (b.oom) {
 		nsl_plan_free(ret);

@@ -34,6 +34,8 @@ enum nsl_op_kind {
 	NSL_OP_NAT,      /* the nft table of a node or of the host */
 	NSL_OP_HOST_SYSCTL, /* a sysctl of the host */
 	NSL_OP_EXEC,        /* a command of a node's exec list */
+	NSL_OP_READY,       /* a node's ready command, re-run until it exits 0 (a run of these
+	                     * is one batch: every node checked at once) */
 	NSL_OP_WAIT,        /* links running and addresses usable, in one namespace */
 	NSL_OP_COMMIT,      /* state written; holders outlive nslab from now on */
 };

@@ -42,6 +42,8 @@ static const char *kind_name(enum nsl_op_kind k)
 		return "sysctl";
 	case NSL_OP_EXEC:
 		return "exec";
+	case NSL_OP_READY:
+		return "ready";
 	case NSL_OP_WAIT:
 		return "wait";
 	case NSL_OP_COMMIT:
@@ -332,6 +334,22 @@ static void put_details(const struct nsl_plan *p, const struct nsl_op *op, FILE 
 				fputc(' ', out);
 			put_arg(a->argv[i], out);
 		}
+		for (size_t i = 0; i < n->n_after; i++)
+			fprintf(out, "%s%s", i ? ", " : "  (after ", t->nodes[n->after[i]].name);
+		if (n->n_after)
+			fputc(')', out);
+		break;
+	}
+	case NSL_OP_READY: {
+		const struct nsl_argv *a = &n->ready.cmd;
+		fputs("until ", out);
+		for (size_t i = 0; i < a->argc; i++) {
+			if (i)
+				fputc(' ', out);
+			put_arg(a->argv[i], out);
+		}
+		fprintf(out, " exits 0: every %ums, at most %ums", n->ready.interval_ms,
+		        n->ready.timeout_ms);
 		break;
 	}
 	case NSL_OP_WAIT: {

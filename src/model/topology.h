@@ -268,6 +268,13 @@ struct nsl_mount {
 	bool read_only;
 };
 
+/* Readiness: a command re-run in the node until it exits 0 (see nsl_node.ready). */
+struct nsl_ready {
+	struct nsl_argv cmd;
+	uint32_t interval_ms; /* between attempts, default 100 */
+	uint32_t timeout_ms;  /* the node is not ready in time after this, default 30000 */
+};
+
 struct nsl_node {
 	char name[NSL_NAME_MAX + 1];
 	char hostname[65];
@@ -294,6 +301,11 @@ struct nsl_node {
 	bool no_mgmt;              /* "mgmt": false: no interface on the management network */
 	bool has_mgmt4, has_mgmt6; /* "mgmt": {address, address6}: its own there */
 	struct nsl_ip mgmt4, mgmt6;
+	bool has_ready;
+	struct nsl_ready ready;
+	char **after_names; /* "after": nodes whose readiness this node's exec waits for */
+	int *after;         /* their indices (validation) */
+	size_t n_after;
 };
 
 struct nsl_endpoint {
@@ -336,6 +348,57 @@ struct nsl_mgmt {
 	char iface[NSL_IFNAME_MAX + 1];  /* in each node, "mgmt0" unless written */
 };
 
+/* ---- checks: the top-level "tests" list (parse_tests.c, validate_tests.c, checks.c) ---- */
+
+enum nsl_check_kind {
+	NSL_CHECK_PING,    /* an ICMP/ICMPv6 echo is answered */
+	NSL_CHECK_NO_PING, /* no echo is answered */
+	NSL_CHECK_CONNECT, /* a TCP port accepts, or a UDP port replies */
+	NSL_CHECK_ROUTE,   /* a route is in the node's table */
+	NSL_CHECK_CMD,     /* a command exits with a status, its output matching a regex */
+};
+
+#define NSL_CHECK_NAME_MAX 256
+#define NSL_DURATION_MAX_MS 3600000u /* durations: at most an hour */
+
+struct nsl_check {
+	char *name; /* as written, or what it checks ("h1 ping 10.0.2.2") */
+	bool named; /* the name was written */
+	enum nsl_check_kind kind;
+	char node_name[NSL_NAME_MAX + 1]; /* "from" or "node" */
+	bool from_key;                    /* it was written as "from" */
+	int node;                         /* its index (validation) */
+	struct nsl_ip ip;                 /* PING, NO_PING, CONNECT: the target */
+	uint32_t count;                   /* PING, NO_PING: echo requests, default 1 */
+	uint16_t port;                    /* CONNECT */
+	int proto;                        /* CONNECT: IPPROTO_TCP (default) or IPPROTO_UDP */
+	struct nsl_prefix route;          /* ROUTE: the destination */
+	bool has_via;
+	struct nsl_ip via;            /* ROUTE: a gateway it must have */
+	char dev[NSL_IFNAME_MAX + 1]; /* ROUTE: an interface it must leave by, "" any */
+	uint32_t table;               /* ROUTE: default 254 (main) */
+	struct nsl_argv cmd;          /* CMD */
+	int status;                   /* CMD: the expected exit status, default 0 */
+	char *match;                  /* CMD: an extended regex its output must match */
+	uint32_t within_ms;           /* retry until it holds, this long; 0: one attempt */
+	uint32_t interval_ms;         /* between attempts, default 100 */
+	uint32_t timeout_ms;          /* one attempt at most, default: the kind's */
+};
+
+/* "100ms", "20s", "1.5s", "2m", "1h" -> milliseconds; false on anything else. */
+bool nsl_duration_parse(const char *s, uint64_t *ret_ms);
+/* Default values of checks. */
+#define NSL_READY_INTERVAL_MS 100
+#define NSL_READY_TIMEOUT_MS 30000
+#define NSL_CHECK_INTERVAL_MS 100
+/* The timeout of one attempt of a check: as written, else the kind's default. */
+uint32_t nsl_check_timeout_ms(const struct nsl_check *c);
+const char *nsl_check_kind_name(enum nsl_check_kind k);
+/* What a check does, as one line ("ping 10.0.2.2 from h1, 1 request, 1 s timeout"). */
+void nsl_check_describe(const struct nsl_check *c, char *buf, size_t size);
+/* A command as a shell would read it, into buf (cut with "..." when too long). */
+void nsl_argv_str(const struct nsl_argv *a, char *buf, size_t size);
+
 struct nsl_arena;
 struct nsl_dnode;
 
@@ -351,6 +414,8 @@ struct nsl_topology {
 	struct nsl_host host;
 	struct nsl_pool pools[NSL_POOLS];
 	struct nsl_mgmt mgmt;
+	struct nsl_check *checks; /* "tests" */
+	size_t n_checks;
 	const struct nsl_dnode *doc; /* the file as read, for the places of problems; NULL if
 	                              * the topology was not read from text */
 	char *text;                  /* the text it was read from */

@@ -618,6 +618,8 @@ int nsl_topology_validate(struct nsl_topology *t, struct nsl_diags *diags)
 	}
 	check_mtu(&c, "host", t->host.ifaces, t->host.n_ifaces);
 	check_sysctls(&c, NSL_ENDPOINT_HOST, "host", t->host.sysctls, t->host.n_sysctls);
+	if (!r)
+		r = nsl_v_tests(&c);
 	free(c.tab);
 	if (r)
 		return r;

@@ -50,7 +50,8 @@ assert_eq "$(stat -L -c %i "/proc/${h1:-0}/ns/net")" "$(stat -L -c %i "/proc/${p
 	"the daemon lives in h1's network namespace"
 lab_down "$LAB"
 lab_gone "$LAB"
-assert_true "the daemon is gone after down" wait_for 2 test -z "$(sleep_pids "$S1")"
+no_sleeps() { [ -z "$(sleep_pids "$1")" ]; }
+assert_true "the daemon is gone after down" wait_for 2 no_sleeps "$S1"
 
 # A failing command: up fails; the daemon started before it is killed; nothing is left.
 S2=$((S1 + 1))
@@ -69,7 +70,7 @@ assert_rc_fail "up with a failing exec"
 assert_contains "$err" "h1" "up with a failing exec: stderr"
 assert_true "the command after the failing one did not run" test ! -e "$D/never"
 lab_gone "$LAB"
-assert_true "the daemon of the failed up is gone" wait_for 2 test -z "$(sleep_pids "$S2")"
+assert_true "the daemon of the failed up is gone" wait_for 2 no_sleeps "$S2"
 # A command that does not exist fails up as well.
 F3=$(write_topo execmissing <<EOF
 { "name": "$LAB", "nodes": { "h1": { "exec": [ ["no-such-command-e2e"] ] } } }

@@ -58,6 +58,27 @@ run_graph "$T_TMP/bad.json"
 assert_rc_fail "graph of a bad file"
 assert_contains "$err" "bad.json" "graph of a bad file: stderr"
 
+# Mermaid: the same picture as a flowchart (one edge per link, nodes by id with their names in
+# the labels), as --format mermaid and as --mermaid; DOT stays the default.
+run_graph --format mermaid "$F"
+assert_eq 0 "$rc" "graph --format mermaid exit status"
+mm=$out
+run_graph --mermaid "$F"
+assert_eq "$mm" "$out" "--mermaid is --format mermaid"
+run_graph --format dot "$F"
+assert_eq "$dot" "$out" "--format dot is the default"
+assert_match "$mm" $'(^|\n)flowchart LR\n' "a Mermaid flowchart"
+for n in alpha bravo charlie delta; do
+	assert_match "$mm" $'\n  n[0-9]+[[(]+"'"$n<br/>" "Mermaid node $n"
+done
+assert_match "$mm" $'\n  hostns\\{\\{"host"\\}\\}' "Mermaid host"
+assert_eq 5 "$(grep -c -- ' ---|"' <<<"$mm")" "Mermaid edges"
+assert_contains "$mm" 'alpha:eth0 10.8.0.1/24<br/>bravo:eth0' "Mermaid edge label: both ends, addresses"
+assert_contains "$mm" "(switch)" "charlie is a switch"
+run_graph --format svg "$F"
+assert_eq 2 "$rc" "graph --format svg: a usage error"
+assert_contains "$err" "unknown format 'svg'" "graph --format svg: stderr"
+
 # Graphviz itself reads it (last: a missing dot skips only this).
 need dot
 assert_ok dot -Tsvg -o /dev/null <<<"$dot"

@@ -58,6 +58,7 @@ foreign_netns() {
 	pid=$!
 	wait_for 5 grep -qx sleep "/proc/$pid/comm" || die "the sleep in $name did not start"
 	FPID[$name]=$pid
+	RSD_NOT_OURS_PIDS="${RSD_NOT_OURS_PIDS:-} $pid"
 	FSTART[$name]=$(starttime "$pid")
 	FINO[$name]=$(stat -L -c %i "/run/netns/$name")
 	defer kill_same "$pid" "${FSTART[$name]}"
@@ -153,6 +154,7 @@ unshared() { # a namespace that only its process holds, and symlinks to both
 	wait_for 5 grep -qx sleep "/proc/$UPID/comm" || die "unshare --net sleep did not start"
 	USTART=$(starttime "$UPID")
 	defer kill_same "$UPID" "$USTART"
+	RSD_NOT_OURS_PIDS="${RSD_NOT_OURS_PIDS:-} $UPID"
 	UNS=$(readlink "/proc/$UPID/ns/net")
 	rm -f "/run/netns/$LAB.y" "/run/netns/$LAB.z"
 	ln -s "/run/netns/$OTHER" "/run/netns/$LAB.y"
@@ -275,7 +277,8 @@ assert_true "$LAB.h2 is gone" [ ! -e "/run/netns/$LAB.h2" ]
 run ip link show dev "$HIF"
 assert_rc_fail "ip link show dev $HIF (the lab's host end is gone)"
 lab_gone "$LAB"
-assert_true "the exec's sleep is gone" wait_for 2 test -z "$(pgrep -f -x "sleep $EXMARK")"
+no_exec_sleep() { ! pgrep -f -x "sleep $EXMARK" >/dev/null; }
+assert_true "the exec's sleep is gone" wait_for 2 no_exec_sleep
 
 # And a lab of that name comes up again beside a foreign namespace, and goes.
 foreign_renew "$LAB.vpn"

@@ -1,0 +1,152 @@
+/* Running a command (see spawn.h). Into a node: the parent points its children's PID
+ * namespace at the holder's (setns of CLONE_NEWPID changes only where children are born),
+ * clones the child with a pidfd, then points it back; the child joins the node's network,
+ * mount and UTS namespaces itself. So the command is a child of ours, in the node's PID
+ * namespace, and never runs a line of nslab in a namespace it should not be in. */
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "kernel/proc.h"
+#include "kernel/spawn.h"
+
+static __attribute__((noreturn)) void child_fail(int code, const char *what, int e)
+{
+	dprintf(2, "nslab: %s: %s\n", what, strerror(e));
+	_exit(code);
+}
+
+static __attribute__((noreturn)) void child(const struct nsl_spawn *s, pid_t parent)
+{
+	int fds[3] = {s->fd_in, s->fd_out, s->fd_err}, nul = -1;
+
+	/* The command's stdio first (above 2, then into place), so that what fails next is
+	 * told on its own stderr. */
+	for (int i = 0; i < 3; i++) {
+		if (fds[i] < 0) {
+			if (nul < 0)
+				nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+			if (nul < 0)
+				_exit(125);
+			fds[i] = nul;
+		}
+		fds[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 3);
+		if (fds[i] < 0)
+			_exit(125);
+	}
+	for (int i = 0; i < 3; i++)
+		if (dup2(fds[i], i) < 0)
+			_exit(125);
+	if (s->new_session)
+		setsid();
+	if (s->parent_death_signal) {
+		prctl(PR_SET_PDEATHSIG, s->parent_death_signal);
+		/* (in a node, our parent is outside the PID namespace: getppid() says 0) */
+		if (s->holder_pidfd < 0 && getppid() != parent)
+			_exit(125); /* the parent is already gone */
+	}
+	if (s->holder_pidfd >= 0 &&
+	    setns(s->holder_pidfd, CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWUTS) < 0)
+		child_fail(125, "enter the node's namespaces", errno);
+	/* The command starts clean: default signals, empty mask, fds 0-2 only. */
+	nsl_proc_reset_for_exec();
+	/* Joining a mount namespace moved us to its root: back where we were if the node
+	 * sees that directory too. */
+	if (!s->cwd || chdir(s->cwd) < 0)
+		if (chdir("/") < 0)
+			child_fail(125, "chdir /", errno);
+	for (size_t i = 0; s->env && s->env[i]; i++)
+		putenv(s->env[i]);
+	execvp(s->argv[0], s->argv);
+	int e = errno;
+	dprintf(2, "nslab: exec %s: %s\n", s->argv[0], strerror(e));
+	_exit(e == ENOENT ? 127 : 126);
+}
+
+int nsl_spawn(const struct nsl_spawn *s, struct nsl_child *ret, struct nsl_err *err)
+{
+	struct clone_args ca = {.flags = CLONE_PIDFD, .exit_signal = SIGCHLD};
+	_cleanup_close_ int self = -1;
+	pid_t parent = getpid(), pid;
+	int pidfd = -1, e;
+
+	ret->pid = 0;
+	ret->pidfd = -1;
+	ret->session = false;
+	if (!s->argv || !s->argv[0])
+		return nsl_err_set(err, EINVAL, "no command");
+	if (s->holder_pidfd >= 0) {
+		self = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+		if (self < 0)
+			return nsl_err_set(err, errno, "open our PID namespace: %m");
+		if (setns(s->holder_pidfd, CLONE_NEWPID) < 0)
+			return nsl_err_set(err, errno, "enter the node's PID namespace: %s",
+			                   errno == ESRCH ? "its holder is gone" : strerror(errno));
+	}
+	ca.pidfd = (uint64_t)(uintptr_t)&pidfd;
+	pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+	if (pid == 0)
+		child(s, parent);
+	e = errno;
+	/* Our own active namespace is always one we may return to; staying would put every
+	 * later child of ours in a node. */
+	if (self >= 0 && setns(self, CLONE_NEWPID) < 0)
+		abort();
+	if (pid < 0)
+		return nsl_err_set(err, e, "start %s: %s", s->argv[0], strerror(e));
+	ret->pid = pid;
+	ret->pidfd = pidfd;
+	ret->session = s->new_session;
+	return 0;
+}
+
+int nsl_child_wait(struct nsl_child *c, int timeout_ms, int *ret_status)
+{
+	struct pollfd p = {.fd = c->pidfd, .events = POLLIN};
+	siginfo_t si;
+	int rc;
+
+	if (c->pidfd < 0 || c->pid <= 0)
+		return -ECHILD;
+	rc = poll(&p, 1, timeout_ms);
+	if (rc < 0)
+		return errno == EINTR ? 0 : -errno;
+	if (rc == 0)
+		return 0;
+	memset(&si, 0, sizeof(si));
+	while (waitid(P_PIDFD, (id_t)c->pidfd, &si, WEXITED) < 0)
+		if (errno != EINTR)
+			return -errno;
+	c->pid = 0;
+	*ret_status = si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
+	return 1;
+}
+
+void nsl_child_kill(struct nsl_child *c)
+{
+	siginfo_t si;
+
+	if (c->pid <= 0 || c->pidfd < 0)
+		return;
+	/* Not reaped yet: the PID and its process group are still the child's. */
+	if (c->session)
+		kill(-c->pid, SIGKILL);
+	(void)nsl_pidfd_kill(c->pidfd, SIGKILL);
+	while (waitid(P_PIDFD, (id_t)c->pidfd, &si, WEXITED) < 0 && errno == EINTR)
+		;
+	c->pid = 0;
+}
+
+void nsl_child_close(struct nsl_child *c)
+{
+	if (c->pidfd >= 0)
+		close(c->pidfd);
+	c->pidfd = -1;
+}
