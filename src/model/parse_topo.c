@@ -224,7 +224,7 @@ static void parse_root(struct pctx *c, const struct nsl_dnode *root)
 {
 	static const struct key_spec keys[] = {
 	    {"name", J_STRING}, {"description", J_STRING}, {"nodes", J_OBJECT}, {"links", J_ARRAY},
-	    {"host", J_OBJECT}, {"tests", J_ARRAY},        {"pools", J_OBJECT},   {"mgmt", J_OBJECT},
+	    {"host", J_OBJECT}, {"tests", J_ARRAY},        {"pools", J_OBJECT}, {"mgmt", J_OBJECT},
 	};
 	const struct nsl_dnode *v;
 	char b[QUOTE_LEN];
