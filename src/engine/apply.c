@@ -120,7 +120,12 @@ static int socket_for(struct nsl_apply *a, int node, struct nsl_nl **ret, struct
  * namespace was born with (a new namespace is not always empty: tunnel modules put fallback
  * devices in each), and never a moved device's own. Numbered across the lab, not per node: a
  * veth whose index equals its peer's is taken by the kernel's link watcher for a non-urgent
- * event, and its operstate then comes up to a second late. lo is 1 everywhere. */
+ * event, and its operstate then comes up to a second late. lo is 1 everywhere.
+ * Above the host's indexes too, and the devices the lab makes in the host (host ends, the
+ * management network, host VXLANs) get theirs from the same count: before Linux 6.3 the
+ * kernel looks up the index a creation request names in the namespace of the socket that
+ * sends it (the host's, for veths and macvlans born in nodes), and says EEXIST when a host
+ * interface has it. */
 static void assign_ifindexes(struct nsl_apply *a)
 {
 	const struct nsl_topology *t = topo(a);
@@ -129,6 +134,8 @@ static void assign_ifindexes(struct nsl_apply *a)
 	for (size_t i = 0; i < t->n_nodes; i++)
 		if (a->nodes[i].max_ifindex > counter)
 			counter = a->nodes[i].max_ifindex;
+	if (a->facts->host_max_ifindex > counter)
+		counter = a->facts->host_max_ifindex;
 	for (size_t i = 0; i < t->n_nodes; i++)
 		for (size_t k = 0; k < t->nodes[i].n_ifaces; k++) {
 			const struct nsl_iface *f = &t->nodes[i].ifaces[k];
@@ -153,6 +160,8 @@ static void assign_ifindexes(struct nsl_apply *a)
 			} while (taken);
 			a->nodes[i].ifindex[k] = counter;
 		}
+	for (size_t k = 0; k < a->plan->n_host_ifaces; k++)
+		a->host_ifindex[k] = ++counter;
 	a->indexed = true;
 }
 
@@ -318,10 +327,9 @@ static int do_veth(struct nsl_apply *a, const struct nsl_op *op, struct nsl_err 
 		const struct nsl_iface *f = nsl_plan_iface(a->plan, pe->node, pe->iface);
 		e[s] = (struct nsl_veth_end){
 		    .name = f->name, .mtu = pe->mtu, .mac = pe->mac, .up = pe->up, .netns_fd = -1};
-		if (pe->node != NSL_PLAN_HOST) {
+		if (pe->node != NSL_PLAN_HOST)
 			e[s].netns_fd = a->nodes[pe->node].netns_fd;
-			e[s].ifindex = ifindex_of(a, pe->node, pe->iface);
-		}
+		e[s].ifindex = ifindex_of(a, pe->node, pe->iface);
 	}
 	if (op->undo == NSL_UNDO_HOSTLINK) {
 		struct nsl_rec r = {.kind = NSL_REC_HOSTLINK};

@@ -81,9 +81,10 @@ static int host_index(struct nsl_apply *a, const char *name, struct nsl_err *err
 	struct nsl_link_info li;
 	int rc;
 
+	/* the lab's host interfaces have the indexes it chose (they exist by now) */
 	for (size_t k = 0; k < a->plan->n_host_ifaces; k++)
-		if (!strcmp(a->plan->host_ifaces[k].name, name) && a->host_ifindex[k])
-			return a->host_ifindex[k];
+		if (!strcmp(a->plan->host_ifaces[k].name, name))
+			return nsl_apply_ifindex(a, NSL_PLAN_HOST, (int)k);
 	rc = nsl_nl_link_get(a->host, 0, name, &li, err);
 	if (rc == 0)
 		rc = nsl_err_set(err, ENODEV, "host interface %s: not found", name);
@@ -120,9 +121,11 @@ int nsl_apply_host_dev(struct nsl_apply *a, const struct nsl_op *op, struct nsl_
 	if (rc == 0)
 		rc = nsl_apply_socket(a, NSL_PLAN_HOST, &nl, err);
 	if (rc == 0 && bridge)
-		rc = nsl_nl_bridge_add(nl, f->name, 0, false, f->mtu, mac, err);
+		rc = nsl_nl_bridge_add(nl, f->name, nsl_apply_ifindex(a, NSL_PLAN_HOST, op->iface),
+		                       false, f->mtu, mac, err);
 	else if (rc == 0) {
 		s.mac = mac;
+		s.ifindex = nsl_apply_ifindex(a, NSL_PLAN_HOST, op->iface);
 		rc = nsl_nl_link_add(nl, &s, err);
 	}
 	if (rc == 0)

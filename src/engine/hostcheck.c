@@ -253,6 +253,19 @@ int nsl_host_check(const struct nsl_topology *t, const char *lab, struct nsl_nl 
 				rc = check_lower(t, (int)i, (int)k, host, ret, err);
 	if (rc < 0)
 		return rc;
+	/* The host's interface indexes: those the lab picks lie above them (before Linux 6.3,
+	 * the kernel looks up the index a creation request names in the namespace of the socket
+	 * that sends it, the host's, not in the one the device is made in). */
+	{
+		_cleanup_free_ struct nsl_link_info *links = NULL;
+		size_t n_links = 0;
+		rc = nsl_nl_link_list(host, &links, &n_links, err);
+		if (rc < 0)
+			return rc;
+		for (size_t l = 0; l < n_links; l++)
+			if (links[l].ifindex > ret->host_max_ifindex)
+				ret->host_max_ifindex = links[l].ifindex;
+	}
 	/* Names of ours that someone already has: refuse now, before a rollback could take them
 	 * for ours. */
 	rc = check_names_free(t, lab, err);

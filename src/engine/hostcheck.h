@@ -27,6 +27,7 @@ struct nsl_host_facts {
 	size_t n_devs;
 	struct nsl_lower_fact *lowers;
 	size_t n_lowers, cap_lowers;
+	int host_max_ifindex; /* the highest interface index in the host before up */
 };
 
 /* Errors name the JSON path where one applies; the caller says which file. */
