@@ -45,7 +45,7 @@ SHELL_SCRIPTS = $(sort $(wildcard scripts/*.sh tests/*/*.sh bench/*.sh) .ci/run 
 MAN_SRCS := $(wildcard doc/*.scd)
 MANS := $(MAN_SRCS:doc/%.scd=$(BUILD)/man/%)
 
-.PHONY: all man check unit unit-build unit-unprivileged lint e2e kernel-tests asan-check install uninstall clean asan valgrind fuzz bench format deb docs-check pkg-check
+.PHONY: all man check unit unit-build unit-unprivileged lint e2e kernel-tests asan-check install uninstall clean asan valgrind fuzz bench format deb docs-check pkg-check vm-check
 all: $(BUILD)/nslab man
 
 man: $(MANS)
@@ -90,20 +90,28 @@ E2E_STRICT ?= 0
 e2e: $(BUILD)/nslab
 	E2E_QUICK=$(E2E_QUICK) E2E_STRICT=$(E2E_STRICT) NSLAB=$(CURDIR)/$(BUILD)/nslab tests/e2e/run.sh
 
+# The VM lane: the e2e tests (VM_TESTS: names, default all) inside a VM that boots Debian's own
+# kernel (linux-image-amd64, with netem, 802.1Q, VRF, dummy, GRE... as modules) under qemu, on
+# this machine's root file system. See tests/vm/run.sh.
+VM_TESTS ?=
+vm-check: $(BUILD)/nslab
+	NSLAB=$(CURDIR)/$(BUILD)/nslab tests/vm/run.sh tests/e2e/run.sh $(VM_TESTS)
+
 # Kernel-facing modules tested alone, in throwaway namespaces (root).
 kernel-tests:
 	BUILD=$(BUILD) tests/kernel/run.sh
 
 # Every test: lint, unit tests (as root and as nobody), the docs against the code, kernel and
 # end-to-end tests (root; no test may be skipped), then the sanitizer pass, valgrind on the
-# unit tests, 30 s of fuzzing the parser, and the Debian package built, linted and installed
-# in a fresh Debian root.
+# unit tests, 30 s of fuzzing the parser, the Debian package built, linted and installed in a
+# fresh Debian root, and the e2e tests again on Debian's own kernel (the VM lane).
 check: lint unit unit-unprivileged docs-check kernel-tests
 	$(MAKE) e2e E2E_STRICT=1
 	$(MAKE) BUILD=build-asan asan-check E2E_STRICT=1
 	$(MAKE) valgrind
 	$(MAKE) fuzz FUZZ_SECONDS=30
 	$(MAKE) pkg-check
+	$(MAKE) vm-check
 
 # The README and the man pages against the code: every command, flag and topology key in
 # both (tests/docs/check.sh); the man pages render; the shell completion (tests/docs/).

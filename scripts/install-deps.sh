@@ -18,4 +18,10 @@ apt-get install -y -qq --no-install-recommends \
 	valgrind clang libclang-rt-14-dev clang-format shellcheck \
 	scdoc man-db bash-completion zsh tmux \
 	debhelper dpkg-dev lintian debootstrap >/dev/null
+# The VM lane (make vm-check, tests/vm/run.sh): Debian's own kernel, with netem, 802.1Q, VRF,
+# dummy, GRE... as modules, booted under qemu. The kernel's postinst also builds an initrd
+# with initramfs-tools (about 30 MB in /boot): harmless, and not used (the lane builds
+# its own tiny initramfs from busybox-static).
+apt-get install -y -qq --no-install-recommends \
+	qemu-system-x86 linux-image-amd64 busybox-static cpio kmod binutils >/dev/null
 echo "install-deps: done"

@@ -124,8 +124,8 @@ static int socket_for(struct nsl_apply *a, int node, struct nsl_nl **ret, struct
  * Above the host's indexes too, and the devices the lab makes in the host (host ends, the
  * management network, host VXLANs) get theirs from the same count: before Linux 6.3 the
  * kernel looks up the index a creation request names in the namespace of the socket that
- * sends it (the host's, for veths and macvlans born in nodes), and says EEXIST when a host
- * interface has it. */
+ * sends it, and says EEXIST when an interface there has it; macvlans, ipvlans and VXLANs born
+ * in nodes from the host are sent from the host (veths from their first end's namespace). */
 static void assign_ifindexes(struct nsl_apply *a)
 {
 	const struct nsl_topology *t = topo(a);
@@ -322,14 +322,29 @@ static int do_veth(struct nsl_apply *a, const struct nsl_op *op, struct nsl_err 
 	struct nsl_nl *nl;
 	int rc;
 
+	/* Sent from the first end's own namespace: the kernel (6.1 at least) checks a requested
+	 * index in the namespace of the socket that creates the device, whatever namespace it is
+	 * born in, and the host's indexes are not ours to know. The peer's index is checked in
+	 * its own namespace. */
 	for (int s = 0; s < 2; s++) {
 		const struct nsl_op_end *pe = &op->veth[s];
 		const struct nsl_iface *f = nsl_plan_iface(a->plan, pe->node, pe->iface);
 		e[s] = (struct nsl_veth_end){
 		    .name = f->name, .mtu = pe->mtu, .mac = pe->mac, .up = pe->up, .netns_fd = -1};
-		if (pe->node != NSL_PLAN_HOST)
-			e[s].netns_fd = a->nodes[pe->node].netns_fd;
+		/* every end at the index the lab chose, the host's too (see assign_ifindexes) */
 		e[s].ifindex = ifindex_of(a, pe->node, pe->iface);
+		if (s == 0)
+			continue; /* born in the socket's namespace */
+		if (pe->node != NSL_PLAN_HOST) {
+			e[s].netns_fd = a->nodes[pe->node].netns_fd;
+		} else {
+			if (a->host_netns_fd < 0 &&
+			    (a->host_netns_fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)) <
+			        0)
+				return nsl_err_set(err, errno,
+				                   "open the host's network namespace: %m");
+			e[s].netns_fd = a->host_netns_fd;
+		}
 	}
 	if (op->undo == NSL_UNDO_HOSTLINK) {
 		struct nsl_rec r = {.kind = NSL_REC_HOSTLINK};
@@ -339,7 +354,7 @@ static int do_veth(struct nsl_apply *a, const struct nsl_op *op, struct nsl_err 
 		if (rc < 0)
 			return rc;
 	}
-	rc = socket_for(a, NSL_PLAN_HOST, &nl, err);
+	rc = socket_for(a, op->veth[0].node, &nl, err);
 	return rc < 0 ? rc : nsl_nl_veth_add(nl, &e[0], &e[1], err);
 }
 
@@ -764,8 +779,6 @@ int nsl_apply(struct nsl_apply *a, struct nsl_err *err)
 	const struct nsl_plan *p = a->plan;
 	int rc;
 
-	a->hs.lifeline_w = -1;
-	a->log_fd = -1;
 	a->pending = NULL;
 	rc = alloc_tables(a, err);
 	for (size_t i = 0; i < p->n; i++)
@@ -810,6 +823,20 @@ int nsl_apply(struct nsl_apply *a, struct nsl_err *err)
 	return rc;
 }
 
+void nsl_apply_init(struct nsl_apply *a, const struct nsl_plan *plan,
+                    const struct nsl_host_facts *facts, struct nsl_statedir *sd,
+                    struct nsl_nl *host)
+{
+	memset(a, 0, sizeof(*a));
+	a->plan = plan;
+	a->facts = facts;
+	a->sd = sd;
+	a->host = host;
+	a->hs.lifeline_w = -1;
+	a->log_fd = -1;
+	a->host_netns_fd = -1;
+}
+
 void nsl_apply_abort(struct nsl_apply *a) { nsl_holders_kill(&a->hs); }
 
 void nsl_apply_free(struct nsl_apply *a)
@@ -826,6 +853,9 @@ void nsl_apply_free(struct nsl_apply *a)
 	free(a->host_ifindex);
 	if (a->log_fd >= 0)
 		close(a->log_fd);
+	if (a->host_netns_fd >= 0)
+		close(a->host_netns_fd);
+	a->host_netns_fd = -1;
 	a->nodes = NULL;
 	a->host_ifindex = NULL;
 	a->log_fd = -1;

@@ -59,9 +59,14 @@ struct nsl_apply {
 	struct nsl_nl *pending; /* the socket whose requests are not acknowledged yet */
 	int pending_node;
 	int log_fd;
+	int host_netns_fd; /* the host's network namespace, for veth peers born there */
 	size_t phase_done[NSL_PHASES], phase_total[NSL_PHASES]; /* operations, for progress */
 };
 
+/* Ready an executor (every fd it may hold closed, so that abort and free are always safe). */
+void nsl_apply_init(struct nsl_apply *a, const struct nsl_plan *plan,
+                    const struct nsl_host_facts *facts, struct nsl_statedir *sd,
+                    struct nsl_nl *host);
 int nsl_apply(struct nsl_apply *a, struct nsl_err *err) NSL_MUST_USE;
 /* Kill the holders started (before commit: the lab is being rolled back). */
 void nsl_apply_abort(struct nsl_apply *a);

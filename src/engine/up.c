@@ -66,11 +66,8 @@ int nsl_up(const struct nsl_topology *t, const struct nsl_up_opts *o, struct nsl
 		struct nsl_rec header = {.kind = NSL_REC_HEADER};
 		header.header.lab = lab;
 		header.header.topology = t->file;
-		a = (struct nsl_apply){.plan = &plan,
-		                       .facts = &facts,
-		                       .sd = &sd,
-		                       .host = &host,
-		                       .progress = o->progress};
+		nsl_apply_init(&a, &plan, &facts, &sd, &host);
+		a.progress = o->progress;
 		rc = nsl_journal_append(&sd, &header, 1, err);
 		if (rc == 0)
 			rc = nsl_apply(&a, err);

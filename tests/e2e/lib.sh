@@ -68,6 +68,10 @@ die() {
 
 skip() {
 	[ "$E2E_FAILED" = 0 ] || die "skip requested after failures: $*"
+	if [ "${E2E_NO_SKIP:-0}" = 1 ]; then
+		not_ok "would skip, but E2E_NO_SKIP=1: $*"
+		exit 1
+	fi
 	echo "SKIP: $*"
 	exit 77
 }
@@ -80,6 +84,97 @@ note() {
 need() {
 	local c
 	for c; do command -v "$c" >/dev/null || skip "$c is not installed"; done
+}
+
+# ---- kernel features ----
+
+# need_kernel FEATURE...: skip (with the reason) unless the running kernel has every FEATURE.
+# Each is probed for real in a throwaway network namespace of its own (unshare -n), after a
+# `modprobe` of its module (harmless where the module is built in or absent). Call it at the
+# top of a test, before the test creates anything: when loading a module adds devices to the
+# host (the tunnel modules' fallback devices: sit0, gre0, ...), the residue snapshot is
+# retaken so that they do not count as the test's residue.
+# FEATUREs: netem tbf 8021q (or vlan) vrf dummy gre (ip_gre) sit ip6tnl (ip6_tunnel) ipvlan
+# macvlan bond (bonding) bridge veth vxlan wireguard nft-nat.
+need_kernel() {
+	local f
+	for f; do
+		have_kernel "$f" || skip_kernel "kernel $(uname -r) lacks $f: $E2E_KERNEL_WHY"
+	done
+}
+
+# skip_kernel REASON: skip because the running kernel lacks a feature. Unlike other skips,
+# E2E_STRICT=1 lets it pass as a skip (the host lane's kernel may lack features); E2E_NO_SKIP=1
+# (the VM lane) does not.
+skip_kernel() {
+	echo "SKIP-KIND: kernel"
+	skip "$@"
+}
+
+# have_kernel FEATURE: like need_kernel, for one FEATURE, without skipping: 0 if the kernel
+# has it, else 1 with the reason in $E2E_KERNEL_WHY.
+E2E_KERNEL_WHY=""
+have_kernel() {
+	local f=$1 mod probe before after
+	E2E_KERNEL_WHY=""
+	case $f in
+	netem) mod=sch_netem probe='tc qdisc add dev lo root netem delay 1ms' ;;
+	tbf) mod=sch_tbf probe='tc qdisc add dev lo root tbf rate 1mbit burst 32kbit latency 400ms' ;;
+	8021q | vlan) mod=8021q probe='ip link add kp0 type veth peer name kp1 && ip link add link kp0 name kp0.7 type vlan id 7' ;;
+	vrf) mod=vrf probe='ip link add kp0 type vrf table 77' ;;
+	dummy) mod="dummy numdummies=0" probe='ip link add kp0 type dummy' ;;
+	gre | ip_gre) mod=ip_gre probe='ip link add kp0 type gre local 10.251.0.1 remote 10.251.0.2' ;;
+	sit) mod=sit probe='ip link add kp0 type sit local 10.251.0.1 remote 10.251.0.2' ;;
+	ip6tnl | ip6_tunnel) mod=ip6_tunnel probe='ip link add kp0 type ip6tnl local 2001:db8:251::1 remote 2001:db8:251::2' ;;
+	ipvlan) mod=ipvlan probe='ip link add kp0 type veth peer name kp1 && ip link add kp2 link kp0 type ipvlan mode l2' ;;
+	macvlan) mod=macvlan probe='ip link add kp0 type veth peer name kp1 && ip link add kp2 link kp0 type macvlan mode bridge' ;;
+	bond | bonding) mod="bonding max_bonds=0" probe='ip link add kp0 type bond' ;;
+	bridge) mod=bridge probe='ip link add kp0 type bridge' ;;
+	veth) mod=veth probe='ip link add kp0 type veth peer name kp1' ;;
+	vxlan) mod=vxlan probe='ip link add kp0 type vxlan id 7 dstport 4789 local 10.251.0.1' ;;
+	wireguard) mod=wireguard probe='ip link add kp0 type wireguard' ;;
+	nft-nat) mod="nft_chain_nat" probe='printf "%s\n" "table inet kp { chain p { type nat hook postrouting priority 100; masquerade; } }" | nft -f -' ;;
+	*) die "need_kernel: unknown feature '$f'" ;;
+	esac
+	command -v unshare >/dev/null || die "need_kernel: unshare (util-linux) is not installed"
+	before=$(_e2e_modules)
+	# shellcheck disable=SC2086 # the module and its parameters
+	command -v modprobe >/dev/null && modprobe -q $mod 2>/dev/null
+	local ok=0
+	if ! E2E_KERNEL_WHY=$(unshare -n sh -c "$probe" 2>&1); then
+		ok=1
+		E2E_KERNEL_WHY=$(printf '%s' "${E2E_KERNEL_WHY:-the probe failed}" | head -n 1)
+		E2E_KERNEL_WHY="$probe: $E2E_KERNEL_WHY"
+	else
+		E2E_KERNEL_WHY=""
+	fi
+	after=$(_e2e_modules)
+	if [ "$before" != "$after" ]; then
+		note "$f: modules loaded: $(comm -13 <(echo "$before") <(echo "$after") | tr '\n' ' ')"
+		_e2e_resnapshot
+	fi
+	return "$ok"
+}
+
+# The kernel's loaded modules, sorted.
+_e2e_modules() {
+	[ -r /proc/modules ] && cut -d' ' -f1 /proc/modules | LC_ALL=C sort
+}
+
+# After a module was loaded (it may add host devices, such as the tunnel modules' fallback
+# devices, and sysctls), the residue snapshot is taken again; the labs, holders and watched
+# sysctls recorded so far are kept (a watched key keeps its first value).
+_e2e_resnapshot() {
+	rsd_snapshot "$E2E_SNAP.now" || die "cannot take the host's state"
+	{
+		cat "$E2E_SNAP.now"
+		awk -F'\t' 'NR == FNR { if ($1 == "sysctl") have[substr($2, 1, index($2, "=") - 1)] = 1; next }
+			$1 == "lab" || $1 == "holder" { print; next }
+			$1 == "sysctl" && !(substr($2, 1, index($2, "=") - 1) in have) { print }' \
+			"$E2E_SNAP.now" "$E2E_SNAP"
+	} >"$E2E_SNAP.new" || die "cannot carry the snapshot over"
+	rm -f "$E2E_SNAP.now"
+	mv "$E2E_SNAP.new" "$E2E_SNAP" || die "cannot replace the residue snapshot"
 }
 
 # ---- exit statuses ----
@@ -105,6 +200,15 @@ rc_what() {
 	else
 		echo "exit $1"
 	fi
+}
+
+# born_with IFNAME...: the interfaces a node should show, sorted, blank-separated: those a new
+# network namespace is born with on this kernel (lo, and with sit, ip_gre, ip6_tunnel loaded,
+# their fallback devices: a new namespace is not always empty) and the given ones.
+# shellcheck disable=SC2120 # called with no interface too: the namespace's own only
+born_with() {
+	{ unshare -n ip -o link show 2>/dev/null | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }'
+	  printf '%s\n' lo "$@"; } | grep -v '^$' | sort -u | tr '\n' ' ' | sed 's/ $//'
 }
 
 # ---- running things ----

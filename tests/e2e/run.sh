@@ -4,16 +4,24 @@
 # Each tests/e2e/test_*.sh (or each TEST given: a path or a name like "routed") runs in its own
 # bash process, under a time limit (E2E_TIMEOUT seconds, default 300), one at a time: the suite
 # holds /run/lock/nslab-e2e.lock so that two runs never see each other's labs as residue.
-# Prints one line per test: "PASS name", "FAIL name" (followed by the test's output) or
-# "SKIP name: reason", then "N passed, N failed, N skipped". Exit 1 if any failed.
+# Prints one line per test: "PASS name (time)", "FAIL name" (followed by the test's output) or
+# "SKIP name (time): reason", then the suite's time and "N passed, N failed, N skipped". Exit 1
+# if any failed.
 #
 # E2E_QUICK=1: only the tests marked by a line "# quick" (the sanitizer build runs these).
+# E2E_LANE=vm: without the tests marked by a line "# lane: host (why)": those that behave the
+# same on every kernel and cost the VM lane (tests/vm/run.sh, under emulation) too much time.
+# They are named in the output; given by name, they run.
 # NSLAB: the binary under test (default build/nslab, relative to the repository).
 # E2E_VERBOSE=1: print every test's output, not only a failing one's.
 # E2E_STRICT=1: a skipped test counts as failed (make check: scripts/install-deps.sh installs
-# every tool a test needs, so nothing may be skipped).
+# every tool a test needs, so nothing may be skipped), unless it skipped for a kernel feature
+# the running kernel lacks (need_kernel in lib.sh: the CI host's kernel has no netem, ...).
+# E2E_NO_SKIP=1: every skip is a failure, kernel features included (the VM lane on Debian's
+# kernel sets it: there, every kernel feature a test needs is present).
 # RESIDUE_STRICT=1: a new network namespace held by any process is residue, not only one held
 # by a process of the test (CI sets it: nothing else runs there; see scripts/residue.sh).
+# The first line names the kernel the run is on (uname -r): the lane shows in every log.
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -28,7 +36,7 @@ for c in ip jq timeout flock; do
 	fi
 done
 
-tests=()
+tests=() left_out=()
 if [ $# -gt 0 ]; then
 	for t; do
 		case $t in
@@ -41,6 +49,10 @@ else
 	for t in "$here"/test_*.sh; do
 		[ -e "$t" ] || continue
 		if [ "${E2E_QUICK:-0}" = 1 ] && ! grep -qx '# quick' "$t"; then continue; fi
+		if [ "${E2E_LANE:-host}" = vm ] && grep -q '^# lane: host' "$t"; then
+			left_out+=("$(basename "$t" .sh | sed 's/^test_//')")
+			continue
+		fi
 		tests+=("$t")
 	done
 fi
@@ -51,9 +63,12 @@ if ! flock -w 600 9; then
 	exit 1
 fi
 
+echo "e2e: kernel $(uname -r)$([ "${E2E_NO_SKIP:-0}" = 1 ] && echo ', E2E_NO_SKIP=1: a skip fails')"
+[ ${#left_out[@]} = 0 ] || echo "e2e: left out of the ${E2E_LANE:-host} lane (# lane: host): ${left_out[*]}"
 log=$(mktemp /tmp/nslab-e2e-log.XXXXXX)
 trap 'rm -f "$log"' EXIT
 pass=0 fail=0 skipped=0
+suite_start=$EPOCHREALTIME
 for t in "${tests[@]}"; do
 	name=$(basename "$t" .sh)
 	name=${name#test_}
@@ -69,12 +84,18 @@ for t in "${tests[@]}"; do
 	secs=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
 	case $rc in
 	0)
-		echo "PASS $name"
+		echo "PASS $name (${secs}s)"
 		pass=$((pass + 1))
 		;;
 	77)
 		reason=$(sed -n 's/^SKIP: //p' "$log" | tail -n 1)
-		echo "SKIP $name: ${reason:-no reason given}"
+		if [ "${E2E_NO_SKIP:-0}" = 1 ]; then
+			echo "FAIL $name"
+			echo "    skipped, but E2E_NO_SKIP=1: ${reason:-no reason given}"
+			fail=$((fail + 1))
+			continue
+		fi
+		echo "SKIP $name (${secs}s): ${reason:-no reason given}"
 		skipped=$((skipped + 1))
 		if [ "${E2E_STRICT:-0}" = 1 ] && ! grep -qx 'SKIP-KIND: kernel' "$log"; then
 			echo "    (E2E_STRICT=1: a skip is a failure)"
@@ -92,5 +113,6 @@ for t in "${tests[@]}"; do
 	esac
 	[ "${E2E_VERBOSE:-0}" = 1 ] && sed 's/^/    /' "$log"
 done
+echo "e2e: $(awk -v a="$suite_start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }') s on kernel $(uname -r)"
 echo "$pass passed, $fail failed, $skipped skipped"
 [ "$fail" = 0 ]

@@ -6,8 +6,6 @@
 # and one on a host interface (a veth this test makes) both reach their segment.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
-# shellcheck source=need_kernel.sh
-declare -F need_kernel >/dev/null || . "$(dirname "$0")/need_kernel.sh"
 need_kernel bonding dummy ipvlan
 
 LAB=$(lab_name)

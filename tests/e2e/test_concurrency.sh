@@ -3,6 +3,7 @@
 # message and changes nothing; the winner's lab works. Eight labs of different names up in
 # parallel, pinged, downed in parallel, for several cycles. `up` and `down` of one lab racing:
 # both exit as they should and the lab is either whole (state, holders, pings) or wholly gone.
+# lane: host (nslab's own locking; left out of the VM lane for time)
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 

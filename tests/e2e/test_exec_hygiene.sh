@@ -6,6 +6,7 @@
 # Issue 10, item 7: the command line of `nslab exec`: options after NODE belong to the
 # command (`nslab exec h1 grep -v --help` runs grep); `-l LAB` names a lab even when a file
 # of that name is in the current directory.
+# lane: host (descriptors and signals of exec'd commands; left out of the VM lane for time)
 # quick
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # graph: DOT on stdout, every node and every link (one edge each, parallel links included),
 # without root; a bad file fails.
+# lane: host (no kernel: DOT output; left out of the VM lane for time)
 # quick
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"

@@ -3,6 +3,7 @@
 # time: the host's original value comes back, every time. The key is harmless: the IPv6 hop
 # limit of a veth made here (set to a value of its own first, so that a kernel default does
 # not pass for it). Many rounds, both orders of up, the downs started in both orders.
+# lane: host (the host sysctls journal; left out of the VM lane for time)
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 

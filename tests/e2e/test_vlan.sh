@@ -6,8 +6,6 @@
 # router on a stick routes between the VLANs; an 802.1ad (QinQ) outer tag is made as written.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
-# shellcheck source=need_kernel.sh
-declare -F need_kernel >/dev/null || . "$(dirname "$0")/need_kernel.sh"
 need_kernel 8021q
 need tcpdump
 

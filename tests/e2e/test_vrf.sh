@@ -6,8 +6,6 @@
 # their members are as written; a VRF's unreachable default ends its table.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
-# shellcheck source=need_kernel.sh
-declare -F need_kernel >/dev/null || . "$(dirname "$0")/need_kernel.sh"
 need_kernel vrf
 
 LAB=$(lab_name)
