@@ -256,6 +256,31 @@ static int entries(struct nsl_lab_rt *l, const struct nsl_end_ref *a, const stru
 	return 0;
 }
 
+/* The device index of each next hop of a multipath route (0: none named): 1 and *ret (the
+ * caller frees it), 0 when a device is gone, negative on errors. */
+static int nexthop_indexes(struct nsl_nl *nl, const struct nsl_route *rt, int **ret,
+                           struct nsl_err *err)
+{
+	int *nh = calloc(rt->n_nexthops, sizeof(*nh));
+	int rc = 1;
+
+	if (!nh)
+		return nsl_err_set(err, ENOMEM, "out of memory");
+	for (size_t h = 0; rc > 0 && h < rt->n_nexthops; h++) {
+		struct nsl_link_info li = {.ifindex = 0};
+		if (!rt->nexthops[h].dev[0])
+			continue;
+		rc = nsl_nl_link_get(nl, 0, rt->nexthops[h].dev, &li, err);
+		nh[h] = li.ifindex;
+	}
+	if (rc <= 0) {
+		free(nh);
+		return rc;
+	}
+	*ret = nh;
+	return 1;
+}
+
 /* What setting an interface down took with it, put back from the topology: its IPv6
  * addresses (IPv4 ones stay) and the node's routes through it (a route waiting for another
  * link that is down comes back with that one). Already there is fine. */
@@ -280,7 +305,14 @@ static int restore(const struct nsl_lab_rt *l, const struct nsl_end_ref *e, stru
 			if (rc <= 0)
 				continue; /* gone: nothing of ours to put back */
 		}
-		rc = nsl_nl_route_add(nl, rt, li.ifindex, err);
+		int *nh = NULL;
+		if (rt->n_nexthops) {
+			rc = nexthop_indexes(nl, rt, &nh, err);
+			if (rc <= 0)
+				continue; /* a next hop's device is gone, or an error */
+		}
+		rc = nsl_nl_route_add(nl, rt, li.ifindex, nh, err);
+		free(nh);
 		if (rc == 0)
 			rc = nsl_nl_flush(nl, err);
 		if (rc == -EEXIST || rc == -ENETUNREACH || rc == -ENETDOWN || rc == -EHOSTUNREACH)

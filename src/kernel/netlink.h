@@ -65,8 +65,25 @@ int nsl_nl_link_del(struct nsl_nl *nl, int ifindex, const char *name,
                     struct nsl_err *err) NSL_MUST_USE;
 int nsl_nl_addr_add(struct nsl_nl *nl, int ifindex, const char *ifname, const struct nsl_prefix *p,
                     struct nsl_err *err) NSL_MUST_USE;
+/* A route of any type, in its table: single (via/dev, dev's index ifindex) or multipath
+ * (next hop h's device index nh_ifindex[h], 0 none). */
 int nsl_nl_route_add(struct nsl_nl *nl, const struct nsl_route *r, int ifindex,
-                     struct nsl_err *err) NSL_MUST_USE;
+                     const int *nh_ifindex, struct nsl_err *err) NSL_MUST_USE;
+/* A policy rule, of one family (AF_INET or AF_INET6). */
+int nsl_nl_rule_add(struct nsl_nl *nl, const struct nsl_rule *r, int family,
+                    struct nsl_err *err) NSL_MUST_USE;
+/* An interface of a kind (f->kind: dummy, vlan, vxlan, macvlan, ipvlan, vrf, bond), made
+ * with f's name, MTU and kind parameters. */
+struct nsl_link_spec {
+	const struct nsl_iface *f;
+	int ifindex;        /* 0: the kernel's choice */
+	int netns_fd;       /* -1: born in the socket's namespace */
+	int link;           /* IFLA_LINK: the lower device's index in the socket's namespace */
+	int vxlan_dev;      /* a vxlan's dev, its index in the socket's namespace; 0 none */
+	const uint8_t *mac; /* NULL: the kernel's */
+};
+int nsl_nl_link_add(struct nsl_nl *nl, const struct nsl_link_spec *s,
+                    struct nsl_err *err) NSL_MUST_USE;
 /* What leaves an interface (netlink_qdisc.c): its root qdisc. replace false: created where
  * the interface has none (up); true: one atomic replace of whatever is there (a change in
  * place for the same kind). nsl_nl_tbf_add is nsl_nl_tbf_set at up. */
@@ -106,6 +123,7 @@ struct nsl_link_info {
 	bool has_link_netnsid; /* a veth's peer lives in the namespace of this nsid */
 	int link_netnsid;
 	int link_ifindex; /* its index there */
+	int lacp_state;   /* a bond port's LACP actor state (AD_STATE_* bits), -1 none */
 };
 /* By name (ifindex 0) or by index. -ENODEV when absent. */
 int nsl_nl_link_get(struct nsl_nl *nl, int ifindex, const char *name, struct nsl_link_info *ret,

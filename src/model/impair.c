@@ -361,11 +361,18 @@ static void check_not_end(struct vctx *c, int node, const struct nsl_iface *ifac
 		if (!ifaces[i].impair.set || ifaces[i].kind == NSL_IFACE_VETH ||
 		    ifaces[i].kind == NSL_IFACE_UNKNOWN)
 			continue;
+		const char *kind = nsl_iface_kind_name(ifaces[i].kind);
+		char what[64];
+		if (kind)
+			nsl_fmt(what, sizeof(what), "an interface of kind %s", kind);
+		else
+			nsl_fmt(what, sizeof(what), "%s",
+			        ifaces[i].kind == NSL_IFACE_LO       ? "the loopback"
+			        : ifaces[i].kind == NSL_IFACE_BRIDGE ? "a bridge"
+			        : ifaces[i].kind == NSL_IFACE_MGMT   ? "the management interface"
+			                                             : "a moved device");
 		iface_path(c->t, node, ifaces[i].name, p, sizeof(p));
-		nsl_v_err_key(c, p, "only an end of a link can be impaired (this is %s)",
-		              ifaces[i].kind == NSL_IFACE_LO       ? "the loopback"
-		              : ifaces[i].kind == NSL_IFACE_BRIDGE ? "a bridge"
-		                                                   : "a moved device");
+		nsl_v_err_key(c, p, "only an end of a link can be impaired (this is %s)", what);
 	}
 }
 

@@ -225,8 +225,8 @@ static void parse_host(struct pctx *c, const struct nsl_dnode *obj)
 static void parse_root(struct pctx *c, const struct nsl_dnode *root)
 {
 	static const struct key_spec keys[] = {
-	    {"name", J_STRING}, {"description", J_STRING}, {"nodes", J_OBJECT},
-	    {"links", J_ARRAY}, {"host", J_OBJECT},        {"tests", J_ARRAY},
+	    {"name", J_STRING}, {"description", J_STRING}, {"nodes", J_OBJECT}, {"links", J_ARRAY},
+	    {"host", J_OBJECT}, {"tests", J_ARRAY},        {"pools", J_OBJECT}, {"mgmt", J_OBJECT},
 	};
 	const struct nsl_dnode *v;
 	char b[QUOTE_LEN];
@@ -255,6 +255,10 @@ static void parse_root(struct pctx *c, const struct nsl_dnode *root)
 		parse_links(c, v);
 	if (!c->oom && (v = nsl_p_get(root, "host", J_OBJECT)))
 		parse_host(c, v);
+	if (!c->oom && (v = nsl_p_get(root, "pools", J_OBJECT)))
+		nsl_p_pools(c, v);
+	if (!c->oom && (v = nsl_p_get(root, "mgmt", J_OBJECT)))
+		nsl_p_mgmt(c, v);
 	if (!c->oom && (v = nsl_p_get(root, "tests", J_ARRAY)))
 		nsl_p_tests(c, v);
 	if (!c->oom)

@@ -16,6 +16,9 @@
  *   hostsysctl-done KEY                  teardown handled KEY (restored it, or handed its
  *                                        original on): no lab hands an original to this one
  *   hostnft TABLE                        the host nft table, created carrying our mark
+ *   hostdev NAME KIND MAC                a device made in the host (a bridge, a vxlan) with
+ *                                        that MAC: ours if it carries alias nslab:LAB, or it
+ *                                        is of that kind with that MAC
  *   committed                            up finished: the holders outlive it
  *
  * Strings are escaped (%XX for blanks, '%' and anything not printable); "%" alone is the
@@ -43,6 +46,7 @@ enum nsl_rec_kind {
 	NSL_REC_HOSTSYSCTL_DONE,
 	NSL_REC_HOSTNFT,
 	NSL_REC_COMMITTED,
+	NSL_REC_HOSTDEV,
 };
 
 /* Strings point into the parsed text (or the caller's memory when formatting). */
@@ -75,6 +79,10 @@ struct nsl_rec {
 		struct {
 			const char *name;
 		} hostnft;
+		struct {
+			const char *name, *kind; /* kind: "bridge", "vxlan" (IFLA_INFO_KIND) */
+			uint8_t mac[6];
+		} hostdev;
 		struct {
 			const char *key, *value;
 			uint64_t time; /* when it was set: orders labs that set one key */

@@ -35,7 +35,7 @@ static void test_journal_round_trip(void **state)
 	struct nsl_prefix addrs[2];
 	struct nsl_journal j;
 	struct nsl_err err = {0};
-	struct nsl_rec recs[9] = {
+	struct nsl_rec recs[10] = {
 	    {.kind = NSL_REC_HEADER, .header = {.lab = "demo", .topology = "/my labs/t 1.json"}},
 	    {.kind = NSL_REC_NODE,
 	     .node = {.name = "r1",
@@ -54,6 +54,10 @@ static void test_journal_round_trip(void **state)
 	    {.kind = NSL_REC_HOSTNFT, .hostnft = {.name = "nslab-demo"}},
 	    {.kind = NSL_REC_HOSTSYSCTL_DONE, .sysctl = {.key = "net.ipv4.ip_forward"}},
 	    {.kind = NSL_REC_COMMITTED},
+	    {.kind = NSL_REC_HOSTDEV,
+	     .hostdev = {.name = "mgmt-demo",
+	                 .kind = "bridge",
+	                 .mac = {2, 0x5e, 0, 0xab, 0xcd, 0x1}}},
 	};
 
 	(void)state;
@@ -70,9 +74,9 @@ static void test_journal_round_trip(void **state)
 	recs[2].device.addrs = addrs;
 	recs[2].device.n_addrs = 2;
 
-	char *text = format_all(recs, 9);
+	char *text = format_all(recs, 10);
 	assert_int_equal(nsl_journal_parse(text, &j, &err), 0);
-	assert_int_equal(j.n, 9);
+	assert_int_equal(j.n, 10);
 	assert_int_equal(j.version, NSL_JOURNAL_VERSION);
 	assert_string_equal(j.recs[0].header.topology, "/my labs/t 1.json");
 	assert_int_equal(j.recs[1].node.pid, 4242);
@@ -93,6 +97,10 @@ static void test_journal_round_trip(void **state)
 	assert_int_equal(j.recs[7].kind, NSL_REC_HOSTSYSCTL_DONE);
 	assert_string_equal(j.recs[7].sysctl.key, "net.ipv4.ip_forward");
 	assert_int_equal(j.recs[8].kind, NSL_REC_COMMITTED);
+	assert_int_equal(j.recs[9].kind, NSL_REC_HOSTDEV);
+	assert_string_equal(j.recs[9].hostdev.name, "mgmt-demo");
+	assert_string_equal(j.recs[9].hostdev.kind, "bridge");
+	assert_memory_equal(j.recs[9].hostdev.mac, "\x02\x5e\x00\xab\xcd\x01", 6);
 	nsl_journal_free(&j);
 }
 
