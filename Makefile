@@ -14,7 +14,7 @@ ZSHCOMPDIR ?= $(if $(filter /usr,$(PREFIX)),$(PREFIX)/share/zsh/vendor-completio
 VERSION := $(shell head -n 1 debian/changelog | cut -d ' ' -f 2 | tr -d '()')
 CC ?= cc
 BUILD ?= build
-PKGS := libnl-3.0 libnl-route-3.0 libcjson yaml-0.1 libnftnl libmnl
+PKGS := libnl-3.0 libnl-route-3.0 libcjson yaml-0.1 libnftnl libmnl libpcap
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS := $(shell pkg-config --libs $(PKGS))
 CFLAGS ?= -O2 -g
@@ -25,7 +25,8 @@ LDLIBS += $(PKG_LIBS)
 
 # The layers, one folder each (see the README's map). The pure core (base, model, and the
 # on-disk formats of state: no kernel, no root) is all the unit tests link.
-CORE_SRCS := $(sort $(wildcard src/base/*.c src/model/*.c)) src/state/journal.c src/state/labstate.c
+CORE_SRCS := $(sort $(wildcard src/base/*.c src/model/*.c)) src/state/journal.c src/state/labstate.c \
+	src/state/runtime.c
 ALL_SRCS := $(sort $(wildcard src/*/*.c))
 HEADERS := $(wildcard src/*/*.h)
 KERNEL_SRCS := $(filter-out $(CORE_SRCS) src/cli/main.c,$(ALL_SRCS))

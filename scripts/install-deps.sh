@@ -14,7 +14,7 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
 	build-essential pkg-config ca-certificates \
-	libnl-3-dev libnl-route-3-dev libcjson-dev libyaml-dev libnftnl-dev libmnl-dev libcmocka-dev \
+	libnl-3-dev libnl-route-3-dev libcjson-dev libyaml-dev libnftnl-dev libmnl-dev libpcap-dev libcmocka-dev \
 	iproute2 iputils-ping nftables tcpdump iperf3 graphviz jq procps util-linux coreutils \
 	uidmap slirp4netns passwd perl libxml2-utils \
 	valgrind clang libclang-rt-14-dev clang-format shellcheck \

@@ -95,3 +95,35 @@ int nsl_cli_only_lab(char *buf, size_t size)
 	nsl_strv_free(labs, n);
 	return 0;
 }
+
+int nsl_cli_end_lab(const char *cmd, char *lab, size_t size, char **specs, size_t n)
+{
+	char named[NSL_NAME_MAX + 1] = "";
+
+	for (size_t i = 0; i < n; i++) {
+		char *colon = strchr(specs[i], ':'), *dot = strchr(specs[i], '.');
+		size_t len;
+		if (!dot || (colon && dot > colon))
+			continue; /* NODE:IF (an interface's name may hold dots) */
+		len = (size_t)(dot - specs[i]);
+		if (len > NSL_NAME_MAX || len >= size) {
+			nsl_cli_error("%s: '%s': no lab has so long a name", cmd, specs[i]);
+			return -EINVAL;
+		}
+		char this[NSL_NAME_MAX + 1];
+		memcpy(this, specs[i], len);
+		this[len] = 0;
+		if (!nsl_name_valid(this) || (named[0] && strcmp(named, this)) ||
+		    (lab[0] && strcmp(lab, this))) {
+			nsl_cli_error("%s: '%s' names another lab than the others", cmd, specs[i]);
+			return -EINVAL;
+		}
+		snprintf(named, sizeof(named), "%s", this);
+		memmove(specs[i], dot + 1, strlen(dot + 1) + 1);
+	}
+	if (!lab[0] && named[0])
+		snprintf(lab, size, "%s", named);
+	if (!lab[0])
+		return nsl_cli_only_lab(lab, size);
+	return 0;
+}

@@ -35,6 +35,9 @@ int nsl_cmd_complete(int argc, char **argv); /* hidden: for the shell completion
 int nsl_cmd_test(int argc, char **argv);
 int nsl_cmd_wait(int argc, char **argv);
 int nsl_cmd_run(int argc, char **argv);
+int nsl_cmd_link(int argc, char **argv);
+int nsl_cmd_impair(int argc, char **argv);
+int nsl_cmd_capture(int argc, char **argv);
 
 /* `nslab test` and `nslab run --test` (cmd_test.c). */
 struct nsl_test_opts {
@@ -72,4 +75,8 @@ int nsl_cli_lab_arg(const char *arg, bool file_ok, char *buf, size_t size);
 int nsl_cli_labs(char ***ret, size_t *ret_n);
 /* The lab to use when none is named: the only one that is up. */
 int nsl_cli_only_lab(char *buf, size_t size);
+/* The lab of commands that name interfaces as NODE:IF: lab (from -l) if set, else the one
+ * that "LAB.NODE:IF" names (all alike; the "LAB." is cut off in place), else the only lab
+ * that is up. Prints the problem; -EINVAL. */
+int nsl_cli_end_lab(const char *cmd, char *lab, size_t size, char **specs, size_t n);
 #endif

@@ -12,6 +12,24 @@
 #include "cli/output.h"
 #include "engine/status.h"
 
+/* Carrier lost, a link nslab took down, what the packets leaving it get. */
+static void print_runtime(const cJSON *f)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(f, "impair"), *k;
+
+	if (cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(f, "carrier")) &&
+	    !strcmp(cJSON_GetObjectItemCaseSensitive(f, "state")->valuestring, "up"))
+		printf("  no-carrier");
+	if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(f, "link")))
+		printf("  (link down)");
+	if (cJSON_IsObject(v) && cJSON_GetArraySize(v)) {
+		printf("  impair");
+		cJSON_ArrayForEach(k, v) printf(" %s %s", k->string, k->valuestring);
+	}
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(f, "change_pending")))
+		printf("  (a change was cut short)");
+}
+
 static void print_text(const cJSON *labs)
 {
 	const cJSON *lab, *node, *f, *a;
@@ -43,6 +61,7 @@ static void print_text(const cJSON *labs)
 				cJSON_ArrayForEach(a,
 				                   cJSON_GetObjectItemCaseSensitive(f, "addresses"))
 				    printf(" %s", a->valuestring);
+				print_runtime(f);
 				printf("\n");
 			}
 		}

@@ -41,7 +41,8 @@ static int dry_run(const struct nsl_topology *t, const char *lab)
 static cJSON *built(const struct nsl_topology *t)
 {
 	size_t bridges = 0, devices = 0, addrs = 0, routes = 0, nat = 0,
-	       sysctls = t->host.n_sysctls, exec = 0, mounts = 0, rates = 0, host_links = 0;
+	       sysctls = t->host.n_sysctls, exec = 0, mounts = 0, rates = 0, host_links = 0,
+	       impairs = 0;
 	cJSON *o = cJSON_CreateObject();
 
 	for (size_t i = 0; i < t->n_nodes; i++) {
@@ -53,12 +54,19 @@ static cJSON *built(const struct nsl_topology *t)
 		exec += n->n_exec;
 		mounts += n->n_mounts;
 		for (size_t f = 0; f < n->n_ifaces; f++) {
+			struct nsl_impair im;
 			addrs += n->ifaces[f].n_addrs;
 			devices += n->ifaces[f].device[0] != 0;
+			nsl_iface_impair(t, &n->ifaces[f], &im);
+			impairs += nsl_impair_qdisc(&im) == NSL_QDISC_NETEM;
 		}
 	}
-	for (size_t f = 0; f < t->host.n_ifaces; f++)
+	for (size_t f = 0; f < t->host.n_ifaces; f++) {
+		struct nsl_impair im;
 		addrs += t->host.ifaces[f].n_addrs;
+		nsl_iface_impair(t, &t->host.ifaces[f], &im);
+		impairs += nsl_impair_qdisc(&im) == NSL_QDISC_NETEM;
+	}
 	nat += t->host.n_nat;
 	for (size_t l = 0; l < t->n_links; l++) {
 		rates += t->links[l].rate != 0;
@@ -75,6 +83,7 @@ static cJSON *built(const struct nsl_topology *t)
 	cJSON_AddNumberToObject(o, "nat", (double)nat);
 	cJSON_AddNumberToObject(o, "sysctls", (double)sysctls);
 	cJSON_AddNumberToObject(o, "rates", (double)rates);
+	cJSON_AddNumberToObject(o, "impairments", (double)impairs); /* link ends with netem */
 	cJSON_AddNumberToObject(o, "mounts", (double)mounts);
 	cJSON_AddNumberToObject(o, "exec", (double)exec);
 	return o;

@@ -17,6 +17,13 @@ static const struct nsl_command commands[] = {
      "run a command inside a node"},
     {"status", nsl_cmd_status, "status [LAB] [--json]",
      "what is up: labs, nodes, holders, interfaces"},
+    {"link", nsl_cmd_link, "link [-l LAB] NODE:IF down|up",
+     "take a link down (its other end loses its carrier) or bring it back"},
+    {"impair", nsl_cmd_impair,
+     "impair [-l LAB] NODE:IF... [--delay T --loss P ...] | --clear | --reset",
+     "change (or show) what the packets leaving an interface get, in place"},
+    {"capture", nsl_cmd_capture, "capture [-l LAB] NODE:IF... [-w FILE|DIR|-] [-c N] [-p] [FILTER]",
+     "capture packets on interfaces of nodes into pcap files"},
     {"validate", nsl_cmd_validate, "validate [--show] [--root | --rootless] [--json] TOPO",
      "check a topology (no root, no kernel) for a lab of this user (root's, or a rootless one) "
      "or of the one named; --show prints the model"},

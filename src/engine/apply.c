@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "engine/apply.h"
+#include "engine/apply_impl.h"
 #include "engine/exec_up.h"
 #include "engine/fault.h"
 #include "engine/marks.h"
@@ -20,6 +21,7 @@
 #include "state/labstate.h"
 
 #define READY_TIMEOUT_MS 10000
+#define READY_LACP_TIMEOUT_MS 30000 /* LACP agrees in seconds (more under emulation) */
 
 const char *const nsl_phase_names[NSL_PHASES] = {
     "holders", "netns binds", "devices", "links", "nodes", "host", "exec", "ready", "commit",
@@ -119,7 +121,12 @@ static int socket_for(struct nsl_apply *a, int node, struct nsl_nl **ret, struct
  * namespace was born with (a new namespace is not always empty: tunnel modules put fallback
  * devices in each), and never a moved device's own. Numbered across the lab, not per node: a
  * veth whose index equals its peer's is taken by the kernel's link watcher for a non-urgent
- * event, and its operstate then comes up to a second late. lo is 1 everywhere. */
+ * event, and its operstate then comes up to a second late. lo is 1 everywhere.
+ * Above the host's indexes too, and the devices the lab makes in the host (host ends, the
+ * management network, host VXLANs) get theirs from the same count: before Linux 6.3 the
+ * kernel looks up the index a creation request names in the namespace of the socket that
+ * sends it, and says EEXIST when an interface there has it; macvlans, ipvlans and VXLANs born
+ * in nodes from the host are sent from the host (veths from their first end's namespace). */
 static void assign_ifindexes(struct nsl_apply *a)
 {
 	const struct nsl_topology *t = topo(a);
@@ -128,6 +135,8 @@ static void assign_ifindexes(struct nsl_apply *a)
 	for (size_t i = 0; i < t->n_nodes; i++)
 		if (a->nodes[i].max_ifindex > counter)
 			counter = a->nodes[i].max_ifindex;
+	if (a->facts->host_max_ifindex > counter)
+		counter = a->facts->host_max_ifindex;
 	for (size_t i = 0; i < t->n_nodes; i++)
 		for (size_t k = 0; k < t->nodes[i].n_ifaces; k++) {
 			const struct nsl_iface *f = &t->nodes[i].ifaces[k];
@@ -152,6 +161,8 @@ static void assign_ifindexes(struct nsl_apply *a)
 			} while (taken);
 			a->nodes[i].ifindex[k] = counter;
 		}
+	for (size_t k = 0; k < a->plan->n_host_ifaces; k++)
+		a->host_ifindex[k] = ++counter;
 	a->indexed = true;
 }
 
@@ -325,8 +336,8 @@ static int do_veth(struct nsl_apply *a, const struct nsl_op *op, struct nsl_err 
 		const struct nsl_iface *f = nsl_plan_iface(a->plan, pe->node, pe->iface);
 		e[s] = (struct nsl_veth_end){
 		    .name = f->name, .mtu = pe->mtu, .mac = pe->mac, .up = pe->up, .netns_fd = -1};
-		if (pe->node != NSL_PLAN_HOST)
-			e[s].ifindex = ifindex_of(a, pe->node, pe->iface);
+		/* every end at the index the lab chose, the host's too (see assign_ifindexes) */
+		e[s].ifindex = ifindex_of(a, pe->node, pe->iface);
 		if (s == 0)
 			continue; /* born in the socket's namespace */
 		if (pe->node != NSL_PLAN_HOST) {
@@ -380,6 +391,8 @@ static int do_host_end(struct nsl_apply *a, const struct nsl_op *op, struct nsl_
 	nsl_mark(mark, sizeof(mark), lab(a), NULL);
 	struct nsl_link_change c = {
 	    .ifindex = li.ifindex, .up = f->up ? 1 : -1, .netns_fd = -1, .alias = mark};
+	if (op->host_end.master >= 0)
+		c.master = a->host_ifindex[op->host_end.master];
 	nsl_fmt(what, sizeof(what), "host interface %s", f->name);
 	struct nsl_nl *nl;
 	rc = socket_for(a, NSL_PLAN_HOST, &nl, err);
@@ -418,11 +431,25 @@ static int do_request(struct nsl_apply *a, const struct nsl_op *op, struct nsl_e
 	case NSL_OP_ADDR:
 		rc = nsl_nl_addr_add(nl, ifindex, f->name, &f->addrs[op->item], err);
 		break;
-	case NSL_OP_ROUTE:
-		rc = nsl_nl_route_add(nl, &t->nodes[op->node].routes[op->item], ifindex, err);
+	case NSL_OP_ROUTE: {
+		const struct nsl_route *r = &t->nodes[op->node].routes[op->item];
+		_cleanup_free_ int *nh = calloc(r->n_nexthops + 1, sizeof(int));
+		if (!nh)
+			return nsl_err_set(err, ENOMEM, "out of memory");
+		for (size_t h = 0; h < r->n_nexthops; h++)
+			nh[h] = ifindex_of(a, op->node, op->route.nh_ifaces[h]);
+		rc = nsl_nl_route_add(nl, r, ifindex, nh, err);
+		break;
+	}
+	case NSL_OP_RULE:
+		rc = nsl_nl_rule_add(nl, &t->nodes[op->node].rules[op->item], op->rule.family, err);
 		break;
 	case NSL_OP_RATE:
 		rc = nsl_nl_tbf_add(nl, ifindex, f->name, op->rate, err);
+		break;
+	case NSL_OP_IMPAIR:
+		rc = nsl_nl_netem_set(nl, ifindex, f->name, &op->impair.im, op->impair.limit, false,
+		                      err);
 		break;
 	default:
 		rc = nsl_err_set(err, EINVAL, "plan: operation %d is no request", op->kind);
@@ -555,7 +582,7 @@ static int do_wait(struct nsl_apply *a, size_t from, size_t to, struct nsl_err *
 	if (rc < 0)
 		return rc;
 	for (size_t i = from; i < to; i++)
-		total += a->plan->ops[i].wait.n;
+		total += a->plan->ops[i].wait.n + a->plan->ops[i].wait.n_lacp;
 	idx = calloc(total + 1, sizeof(int));
 	if (!ns || !idx)
 		return nsl_err_set(err, ENOMEM, "out of memory");
@@ -575,11 +602,18 @@ static int do_wait(struct nsl_apply *a, size_t from, size_t to, struct nsl_err *
 		                                      access("/proc/sys/net/ipv6", F_OK) == 0};
 		for (size_t k = 0; k < op->wait.n; k++)
 			idx[used++] = ifindex_of(a, op->node, op->wait.ifaces[k]);
+		ns[i].lacp = idx + used;
+		ns[i].n_lacp = op->wait.n_lacp;
+		for (size_t k = 0; k < op->wait.n_lacp; k++)
+			idx[used++] = ifindex_of(a, op->node, op->wait.lacp[k]);
 	}
 	rc = settle(a, err);
+	bool lacp = false;
+	for (size_t i = 0; i < n; i++)
+		lacp |= ns[i].n_lacp > 0;
 	return rc < 0 ? rc
-	              : nsl_ready_wait(ns, n, READY_TIMEOUT_MS, a->progress,
-	                               nsl_phase_progress[NSL_PHASE_READY], err);
+	              : nsl_ready_wait(ns, n, lacp ? READY_LACP_TIMEOUT_MS : READY_TIMEOUT_MS,
+	                               a->progress, nsl_phase_progress[NSL_PHASE_READY], err);
 }
 
 /* Ready commands of a batch, every node at once: each re-run in its node every `interval`
@@ -722,6 +756,10 @@ static int do_one(struct nsl_apply *a, const struct nsl_op *op, struct nsl_err *
 		return do_veth(a, op, err);
 	case NSL_OP_HOST_END:
 		return do_host_end(a, op, err);
+	case NSL_OP_HOST_DEV:
+		return nsl_apply_host_dev(a, op, err);
+	case NSL_OP_CREATE:
+		return nsl_apply_create(a, op, err);
 	case NSL_OP_SYSCTL:
 		return do_sysctl(a, op, err);
 	case NSL_OP_NAT:
@@ -740,7 +778,7 @@ static int alloc_tables(struct nsl_apply *a, struct nsl_err *err)
 	const struct nsl_topology *t = topo(a);
 
 	a->nodes = calloc(t->n_nodes + 1, sizeof(*a->nodes));
-	a->host_ifindex = calloc(t->host.n_ifaces + 1, sizeof(int));
+	a->host_ifindex = calloc(a->plan->n_host_ifaces + 1, sizeof(int));
 	if (!a->nodes || !a->host_ifindex)
 		return nsl_err_set(err, ENOMEM, "out of memory");
 	for (size_t i = 0; i < t->n_nodes; i++) {
@@ -842,4 +880,28 @@ void nsl_apply_free(struct nsl_apply *a)
 	a->nodes = NULL;
 	a->host_ifindex = NULL;
 	a->log_fd = -1;
+}
+
+/* ---- for the other rooms of the executor (apply_impl.h) ---- */
+
+int nsl_apply_socket(struct nsl_apply *a, int node, struct nsl_nl **ret, struct nsl_err *err)
+{
+	return socket_for(a, node, ret, err);
+}
+
+int nsl_apply_settle(struct nsl_apply *a, struct nsl_err *err) { return settle(a, err); }
+
+int nsl_apply_ifindex(struct nsl_apply *a, int node, int iface)
+{
+	return ifindex_of(a, node, iface);
+}
+
+int nsl_apply_journal(struct nsl_apply *a, const struct nsl_rec *r, struct nsl_err *err)
+{
+	return journal(a, r, 1, err);
+}
+
+int nsl_apply_blame(struct nsl_apply *a, int node, int rc, struct nsl_err *err)
+{
+	return blame(a, node, rc, err);
 }

@@ -20,10 +20,14 @@ static unsigned long env_step(const char *name)
 
 void nsl_steps_begin(enum nsl_step_kind kind)
 {
+	static const char *const fail[] = {"NSLAB_FAIL_STEP", "NSLAB_FAIL_DOWN_STEP",
+	                                   "NSLAB_FAIL_RUNTIME_STEP"};
+	static const char *const stop[] = {"NSLAB_STOP_STEP", NULL, "NSLAB_STOP_RUNTIME_STEP"};
+
 	current = kind;
 	taken = 0;
-	fail_at = env_step(kind == NSL_STEPS_UP ? "NSLAB_FAIL_STEP" : "NSLAB_FAIL_DOWN_STEP");
-	stop_at = kind == NSL_STEPS_UP ? env_step("NSLAB_STOP_STEP") : 0;
+	fail_at = env_step(fail[kind]);
+	stop_at = stop[kind] ? env_step(stop[kind]) : 0;
 }
 
 int nsl_step(const char *what, struct nsl_err *err)
@@ -38,7 +42,10 @@ int nsl_step(const char *what, struct nsl_err *err)
 		return nsl_err_set(err, EINTR, "interrupted");
 	if (fail_at && taken == fail_at)
 		return nsl_err_set(err, EIO, "%s: injected fault at %s step %lu", what,
-		                   current == NSL_STEPS_UP ? "up" : "down", taken);
+		                   current == NSL_STEPS_UP     ? "up"
+		                   : current == NSL_STEPS_DOWN ? "down"
+		                                               : "runtime",
+		                   taken);
 	return 0;
 }
 

@@ -1,7 +1,8 @@
 /* Steps, faults and interruption. Every change `up` makes and every action of a teardown is a
  * step; tests make the k-th step fail (NSLAB_FAIL_STEP=k for up, NSLAB_FAIL_DOWN_STEP=k for
- * teardown) or stop the process just before it (NSLAB_STOP_STEP=k: SIGSTOP, so a test can
- * kill -9 it at a known point). NSLAB_COUNT_STEPS makes up report how many steps it took. A
+ * teardown, NSLAB_FAIL_RUNTIME_STEP=k for `link` and `impair`) or stop the process just
+ * before it (NSLAB_STOP_STEP=k, NSLAB_STOP_RUNTIME_STEP=k: SIGSTOP, so a test can kill -9
+ * it at a known point). NSLAB_COUNT_STEPS makes up report how many steps it took. A
  * SIGINT, SIGTERM or SIGHUP during up sets nsl_interrupted, checked at every step. */
 #ifndef NSL_FAULT_H
 #define NSL_FAULT_H
@@ -10,7 +11,7 @@
 
 #include "base/util.h"
 
-enum nsl_step_kind { NSL_STEPS_UP, NSL_STEPS_DOWN };
+enum nsl_step_kind { NSL_STEPS_UP, NSL_STEPS_DOWN, NSL_STEPS_RUNTIME };
 
 /* Read the environment and reset the count. */
 void nsl_steps_begin(enum nsl_step_kind kind);

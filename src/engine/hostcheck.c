@@ -14,6 +14,7 @@
 #include "state/statedir.h"
 
 #include "engine/marks.h"
+#include "model/plan.h"
 
 /* What nslab needs of the kernel, the oldest that has it all: clone3 with CLONE_PIDFD and
  * pidfd_open (5.3), setns on a pidfd (5.8), close_range (5.9), nft table comments (5.10). */
@@ -78,6 +79,68 @@ static int check_fds(const struct nsl_topology *t, struct nsl_err *err)
 	return 0;
 }
 
+/* Whether f's packets need the qdisc `want`; its JSON path if so. */
+static bool end_needs(const struct nsl_topology *t, const char *owner, const struct nsl_iface *f,
+                      enum nsl_qdisc want, char *path, size_t size)
+{
+	struct nsl_impair im;
+
+	nsl_iface_impair(t, f, &im);
+	if (nsl_impair_qdisc(&im) != want)
+		return false;
+	if (f->impair.set)
+		nsl_fmt(path, size, "%s.interfaces.%s.impair", owner, f->name);
+	else if (want == NSL_QDISC_TBF && t->links[f->link].rate)
+		nsl_fmt(path, size, "links[%d].rate", f->link);
+	else
+		nsl_fmt(path, size, "links[%d].impair", f->link);
+	return true;
+}
+
+/* The first link end whose packets need the qdisc `want`, as a JSON path; false if none. */
+static bool needs_qdisc(const struct nsl_topology *t, enum nsl_qdisc want, char *path, size_t size)
+{
+	char owner[NSL_NAME_MAX + 8];
+
+	for (size_t i = 0; i < t->n_nodes; i++) {
+		nsl_fmt(owner, sizeof(owner), "nodes.%s", t->nodes[i].name);
+		for (size_t k = 0; k < t->nodes[i].n_ifaces; k++)
+			if (end_needs(t, owner, &t->nodes[i].ifaces[k], want, path, size))
+				return true;
+	}
+	for (size_t k = 0; k < t->host.n_ifaces; k++)
+		if (end_needs(t, "host", &t->host.ifaces[k], want, path, size))
+			return true;
+	return false;
+}
+
+/* netem for impairments, tbf for rates: before anything is built. */
+static int check_qdiscs(const struct nsl_topology *t, struct nsl_err *err)
+{
+	static const struct {
+		enum nsl_qdisc q;
+		const char *kind, *what;
+	} need[] = {{NSL_QDISC_NETEM, "netem", "impairments"}, {NSL_QDISC_TBF, "tbf", "rates"}};
+	struct utsname u;
+
+	for (size_t i = 0; i < NSL_ARRAY_SIZE(need); i++) {
+		char path[2 * NSL_NAME_MAX + 64];
+		int rc;
+		if (!needs_qdisc(t, need[i].q, path, sizeof(path)))
+			continue;
+		rc = nsl_nl_qdisc_probe(need[i].kind, err);
+		if (rc < 0)
+			return rc;
+		if (rc == 0)
+			return nsl_err_set(err, EOPNOTSUPP,
+			                   "%s: %s need the kernel's %s qdisc (module sch_%s), and "
+			                   "kernel %s has none",
+			                   path, need[i].what, need[i].kind, need[i].kind,
+			                   uname(&u) == 0 ? u.release : "(unknown)");
+	}
+	return 0;
+}
+
 static int check_device(const struct nsl_node *n, const struct nsl_iface *f, struct nsl_nl *host,
                         struct nsl_device_fact *d, struct nsl_err *err)
 {
@@ -116,6 +179,40 @@ static int check_device(const struct nsl_node *n, const struct nsl_iface *f, str
 		      d->addrs[a].scope == RT_SCOPE_LINK))
 			d->addrs[k++] = d->addrs[a];
 	d->n_addrs = k;
+	return 0;
+}
+
+/* A macvlan's or ipvlan's host device: there, not lo, no lab's. */
+static int check_lower(const struct nsl_topology *t, int node, int iface, struct nsl_nl *host,
+                       struct nsl_host_facts *ret, struct nsl_err *err)
+{
+	const struct nsl_node *n = &t->nodes[node];
+	const struct nsl_iface *f = &n->ifaces[iface];
+	struct nsl_lower_fact *l;
+	struct nsl_link_info li;
+	int rc;
+
+	if (!nsl_grow(&ret->lowers, &ret->cap_lowers, ret->n_lowers, sizeof(*ret->lowers)))
+		return nsl_err_set(err, ENOMEM, "out of memory");
+	rc = nsl_nl_link_get(host, 0, f->device, &li, err);
+	if (rc < 0)
+		return rc;
+	if (rc == 0)
+		return nsl_err_set(err, ENODEV,
+		                   "nodes.%s.interfaces.%s.device: no such host interface '%s'",
+		                   n->name, f->name, f->device);
+	if (li.ifindex == 1 || (li.flags & IFF_LOOPBACK))
+		return nsl_err_set(err, EINVAL,
+		                   "nodes.%s.interfaces.%s.device: a %s cannot sit on the loopback",
+		                   n->name, f->name, nsl_iface_kind_name(f->kind));
+	if (!strncmp(li.alias, NSL_MARK_PREFIX, strlen(NSL_MARK_PREFIX)))
+		return nsl_err_set(
+		    err, EBUSY, "nodes.%s.interfaces.%s.device: '%s' belongs to an nslab lab (%s)",
+		    n->name, f->name, f->device, li.alias);
+	l = &ret->lowers[ret->n_lowers++];
+	l->node = node;
+	l->iface = iface;
+	l->ifindex = li.ifindex;
 	return 0;
 }
 
@@ -195,6 +292,8 @@ int nsl_host_check(const struct nsl_topology *t, const char *lab, const struct n
 		rc = check_ns_limits(t, sd->rootless, err);
 	if (rc == 0)
 		rc = check_fds(t, err);
+	if (rc == 0)
+		rc = check_qdiscs(t, err);
 	if (rc < 0)
 		return rc;
 	for (size_t i = 0; i < t->n_nodes; i++)
@@ -216,6 +315,26 @@ int nsl_host_check(const struct nsl_topology *t, const char *lab, const struct n
 				return rc;
 		}
 	}
+	for (size_t i = 0; i < t->n_nodes && rc == 0; i++)
+		for (size_t k = 0; k < t->nodes[i].n_ifaces && rc == 0; k++)
+			if (t->nodes[i].ifaces[k].kind != NSL_IFACE_DEVICE &&
+			    t->nodes[i].ifaces[k].device[0])
+				rc = check_lower(t, (int)i, (int)k, host, ret, err);
+	if (rc < 0)
+		return rc;
+	/* The host's interface indexes: those the lab picks lie above them (before Linux 6.3,
+	 * the kernel looks up the index a creation request names in the namespace of the socket
+	 * that sends it, the host's, not in the one the device is made in). */
+	{
+		_cleanup_free_ struct nsl_link_info *links = NULL;
+		size_t n_links = 0;
+		rc = nsl_nl_link_list(host, &links, &n_links, err);
+		if (rc < 0)
+			return rc;
+		for (size_t l = 0; l < n_links; l++)
+			if (links[l].ifindex > ret->host_max_ifindex)
+				ret->host_max_ifindex = links[l].ifindex;
+	}
 	/* Names of ours that someone already has: refuse now, before a rollback could take them
 	 * for ours. */
 	rc = check_names_free(t, lab, sd, err);
@@ -230,7 +349,94 @@ void nsl_host_facts_free(struct nsl_host_facts *f)
 	for (size_t d = 0; f->devs && d < f->n_devs; d++)
 		free(f->devs[d].addrs);
 	free(f->devs);
+	free(f->lowers);
 	memset(f, 0, sizeof(*f));
+}
+
+int nsl_host_lower(const struct nsl_host_facts *f, int node, int iface)
+{
+	for (size_t l = 0; l < f->n_lowers; l++)
+		if (f->lowers[l].node == node && f->lowers[l].iface == iface)
+			return f->lowers[l].ifindex;
+	return 0;
+}
+
+/* A VXLAN's dev in the host: a host end of the lab, or an interface the host has. */
+static int check_vxlan_dev(const struct nsl_topology *t, struct nsl_nl *host, const char *node,
+                           const struct nsl_iface *f, struct nsl_err *err)
+{
+	struct nsl_link_info li;
+	int rc;
+
+	if (!f->parent[0])
+		return 0;
+	for (size_t j = 0; j < t->host.n_ifaces; j++)
+		if (t->host.ifaces[j].kind == NSL_IFACE_VETH &&
+		    !strcmp(t->host.ifaces[j].name, f->parent))
+			return 0;
+	rc = nsl_nl_link_get(host, 0, f->parent, &li, err);
+	if (rc != 0)
+		return rc < 0 ? rc : 0;
+	if (!node)
+		return nsl_err_set(err, ENODEV,
+		                   "host.interfaces.%s.dev: no such host interface '%s'", f->name,
+		                   f->parent);
+	return nsl_err_set(
+	    err, ENODEV,
+	    "nodes.%s.interfaces.%s.dev: no such host interface '%s' (its underlay is "
+	    "the host's)",
+	    node, f->name, f->parent);
+}
+
+int nsl_host_check_plan(const struct nsl_plan *p, struct nsl_nl *host, struct nsl_err *err)
+{
+	const struct nsl_topology *t = p->t;
+	_cleanup_free_ struct nsl_prefix *routes = NULL;
+	size_t n_routes = 0;
+	int rc;
+
+	if (p->n_host_ifaces > t->host.n_ifaces) {
+		rc = nsl_nl_route_prefixes(host, &routes, &n_routes, err);
+		if (rc < 0)
+			return rc;
+	}
+	for (size_t k = t->host.n_ifaces; k < p->n_host_ifaces; k++) {
+		const struct nsl_iface *f = &p->host_ifaces[k];
+		struct nsl_link_info li;
+		char buf[64], rb[64];
+		rc = nsl_nl_link_get(host, 0, f->name, &li, err);
+		if (rc < 0)
+			return rc;
+		if (rc > 0)
+			return nsl_err_set(
+			    err, EEXIST,
+			    "mgmt: the host already has an interface named '%s' (the "
+			    "management network's %s); give another \"bridge\" or "
+			    "lab name",
+			    f->name, f->kind == NSL_IFACE_BRIDGE ? "bridge" : "port");
+		for (size_t a = 0; a < f->n_addrs; a++)
+			for (size_t r = 0; r < n_routes; r++)
+				if (routes[r].ip.family == f->addrs[a].ip.family &&
+				    !everywhere_route(&routes[r]) &&
+				    nsl_prefix_overlap(&routes[r], &f->addrs[a]))
+					return nsl_err_set(
+					    err, EADDRINUSE,
+					    "mgmt: %s overlaps the host's subnet %s",
+					    nsl_prefix_str(&f->addrs[a], buf, sizeof(buf)),
+					    nsl_prefix_str(&routes[r], rb, sizeof(rb)));
+	}
+	/* a host VXLAN's dev, or a node VXLAN's whose underlay is the host */
+	for (size_t k = 0; k < t->host.n_ifaces; k++)
+		if (t->host.ifaces[k].kind == NSL_IFACE_VXLAN &&
+		    (rc = check_vxlan_dev(t, host, NULL, &t->host.ifaces[k], err)) < 0)
+			return rc;
+	for (size_t i = 0; i < t->n_nodes; i++)
+		for (size_t k = 0; k < t->nodes[i].n_ifaces; k++)
+			if (t->nodes[i].ifaces[k].vxlan.host_underlay &&
+			    (rc = check_vxlan_dev(t, host, t->nodes[i].name, &t->nodes[i].ifaces[k],
+			                          err)) < 0)
+				return rc;
+	return 0;
 }
 
 const struct nsl_device_fact *nsl_host_device(const struct nsl_host_facts *f, int node, int iface)

@@ -11,6 +11,7 @@
 #ifndef IF_OPER_UP
 #define IF_OPER_UP 6 /* RFC 2863, <linux/if.h> */
 #endif
+#define LACP_FLOWING 0x30 /* AD_STATE_COLLECTING | AD_STATE_DISTRIBUTING (802.3ad) */
 #ifndef IFF_LOWER_UP
 #define IFF_LOWER_UP 0x10000 /* <linux/if.h>, which clashes with <net/if.h> */
 #endif
@@ -21,16 +22,26 @@ static int ns_ready(const struct nsl_ready_ns *ns, struct nsl_err *err)
 	_cleanup_free_ struct nsl_link_info *links = NULL;
 	_cleanup_free_ struct nsl_addr_info *addrs = NULL;
 	size_t n_links = 0, n_addrs = 0;
-	int rc, ready = 1;
+	int rc = 0, ready = 1;
 
 	/* The kernel adds the link-local address only once its link watcher has set the
 	 * operstate and activated the qdisc: with IPv6, the addresses say it all. */
 	if (ns->ipv6)
 		rc = nsl_nl_addr_list(ns->nl, 0, &addrs, &n_addrs, err);
-	else
+	if (rc == 0 && (!ns->ipv6 || ns->n_lacp))
 		rc = nsl_nl_link_list(ns->nl, &links, &n_links, err);
 	if (rc < 0)
 		return rc;
+	/* LACP: both ends agree the port carries traffic */
+	for (size_t i = 0; i < ns->n_lacp; i++) {
+		bool on = false;
+		for (size_t l = 0; l < n_links; l++)
+			if (links[l].ifindex == ns->lacp[i])
+				on = links[l].lacp_state >= 0 &&
+				     (links[l].lacp_state & LACP_FLOWING) == LACP_FLOWING;
+		if (!on)
+			return 0;
+	}
 	/* Only the lab's interfaces: the host may have tentative addresses of its own forever
 	 * (an IPv6 address on a cable-less NIC). */
 	for (size_t a = 0; a < n_addrs; a++) {
@@ -43,7 +54,8 @@ static int ns_ready(const struct nsl_ready_ns *ns, struct nsl_err *err)
 	}
 	for (size_t i = 0; ready && i < ns->n; i++) {
 		bool running = ns->ipv6, lladdr = !ns->ipv6;
-		for (size_t l = 0; l < n_links; l++)
+		/* with IPv6 the link dump is for LACP only */
+		for (size_t l = 0; !ns->ipv6 && l < n_links; l++)
 			if (links[l].ifindex == ns->ifindex[i])
 				running = (links[l].flags & (IFF_UP | IFF_LOWER_UP)) ==
 				              (IFF_UP | IFF_LOWER_UP) &&
@@ -79,10 +91,10 @@ int nsl_ready_wait(struct nsl_ready_ns *ns, size_t n, int timeout_ms,
 		if (!pending)
 			return 0;
 		if (nsl_now_ns() > deadline)
-			return nsl_err_set(
-			    err, ETIMEDOUT,
-			    "%s: links not up, or IPv6 addresses still tentative, after %d s",
-			    ns[0].name, timeout_ms / 1000);
+			return nsl_err_set(err, ETIMEDOUT,
+			                   "%s: links not up, IPv6 addresses still tentative or "
+			                   "LACP not agreed, after %d s",
+			                   ns[0].name, timeout_ms / 1000);
 		if (nsl_interrupted)
 			return nsl_err_set(err, EINTR, "interrupted");
 		struct timespec ts = {0, 1000000};

@@ -17,6 +17,8 @@ struct nsl_ready_ns {
 	const int *ifindex;
 	size_t n;
 	bool ipv6;
+	const int *lacp; /* bond ports that must be collecting and distributing (LACP) */
+	size_t n_lacp;
 };
 
 /* Poll until all are ready, at most timeout_ms; -ETIMEDOUT names the first not ready. Each

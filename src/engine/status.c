@@ -12,7 +12,55 @@
 #include "kernel/ns.h"
 #include "kernel/proc.h"
 #include "state/labstate.h"
+#include "state/runtime.h"
 #include "state/statedir.h"
+
+#ifndef IFF_LOWER_UP
+#define IFF_LOWER_UP 0x10000 /* <linux/if.h> */
+#endif
+
+static const char *const operstates[] = {"unknown", "notpresent", "down", "lowerlayerdown",
+                                         "testing", "dormant",    "up"};
+
+/* An impairment as the topology writes one: its non-zero keys. */
+static cJSON *impair_json(const struct nsl_impair *im)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	for (unsigned k = 0; o && k < NSL_IMP_KEYS; k++) {
+		char v[32];
+		if (nsl_impair_value(im, 1u << k))
+			cJSON_AddStringToObject(o, nsl_impair_keys[k],
+			                        nsl_impair_value_str(im, 1u << k, v, sizeof(v)));
+	}
+	return o;
+}
+
+/* What the kernel does to the packets leaving an interface and what `nslab link` and
+ * `nslab impair` did to it. */
+static void iface_runtime(cJSON *o, const struct nsl_link_info *li, const struct nsl_qdisc_info *q,
+                          size_t n_q, const struct nsl_runtime *rt, const char *node)
+{
+	const struct nsl_runtime_iface *r =
+	    rt ? nsl_runtime_iface((struct nsl_runtime *)rt, node, li->name, false) : NULL;
+
+	cJSON_AddBoolToObject(o, "carrier", (li->flags & IFF_LOWER_UP) != 0);
+	cJSON_AddStringToObject(
+	    o, "operstate",
+	    li->operstate < NSL_ARRAY_SIZE(operstates) ? operstates[li->operstate] : "unknown");
+	for (size_t i = 0; i < n_q; i++) {
+		if (q[i].ifindex != li->ifindex)
+			continue;
+		if (!strcmp(q[i].kind, "netem") || !strcmp(q[i].kind, "tbf")) {
+			cJSON_AddItemToObject(o, "impair", impair_json(&q[i].impair));
+			cJSON_AddStringToObject(o, "qdisc", q[i].kind);
+		}
+	}
+	if (r && r->link_down)
+		cJSON_AddStringToObject(o, "link", "down");
+	if (r && r->pending)
+		cJSON_AddBoolToObject(o, "change_pending", true);
+}
 
 /* The node's network namespace: its bind (root) or its holder's own (a rootless lab's binds
  * are in the lab's mount namespace); 1 with *ret_fd and *ret_id, 0 if there is none. */
@@ -37,8 +85,10 @@ static int node_netns(const struct nsl_statedir *sd, const struct nsl_labstate_n
 }
 
 static cJSON *node_interfaces(const struct nsl_statedir *sd, const struct nsl_labstate_node *n,
-                              int pidfd)
+                              int pidfd, const struct nsl_runtime *rt)
 {
+	_cleanup_free_ struct nsl_qdisc_info *qd = NULL;
+	size_t n_qd = 0;
 	_cleanup_free_ struct nsl_link_info *links = NULL;
 	_cleanup_free_ struct nsl_addr_info *addrs = NULL;
 	size_t n_links = 0, n_addrs = 0;
@@ -52,8 +102,9 @@ static cJSON *node_interfaces(const struct nsl_statedir *sd, const struct nsl_la
 	if (!arr || node_netns(sd, n, pidfd, &fd, &id) <= 0)
 		return arr;
 	if (id.ino == n->netns_ino && id.dev == n->netns_dev && nsl_nl_open(&nl, fd, &err) == 0) {
-		if (nsl_nl_link_list(&nl, &links, &n_links, &err) == 0)
-			(void)!nsl_nl_addr_list(&nl, 0, &addrs, &n_addrs, &err);
+		if (nsl_nl_link_list(&nl, &links, &n_links, &err) == 0 &&
+		    nsl_nl_addr_list(&nl, 0, &addrs, &n_addrs, &err) == 0)
+			(void)!nsl_nl_qdisc_list(&nl, &qd, &n_qd, &err);
 		nsl_nl_close(&nl);
 	}
 	close(fd);
@@ -72,6 +123,7 @@ static cJSON *node_interfaces(const struct nsl_statedir *sd, const struct nsl_la
 		}
 		if (links[i].kind[0])
 			cJSON_AddStringToObject(o, "kind", links[i].kind);
+		iface_runtime(o, &links[i], qd, n_qd, rt, n->name);
 		a = cJSON_AddArrayToObject(o, "addresses");
 		for (size_t k = 0; k < n_addrs; k++) {
 			char buf[64];
@@ -85,7 +137,7 @@ static cJSON *node_interfaces(const struct nsl_statedir *sd, const struct nsl_la
 }
 
 static cJSON *lab_object(const struct nsl_statedir *sd, const struct nsl_labstate *st,
-                         const int *pidfds)
+                         const int *pidfds, const struct nsl_runtime *rt)
 {
 	cJSON *o = cJSON_CreateObject(), *nodes;
 
@@ -118,15 +170,17 @@ static cJSON *lab_object(const struct nsl_statedir *sd, const struct nsl_labstat
 		cJSON_AddBoolToObject(no, "alive", pidfds[i] >= 0);
 		cJSON_AddStringToObject(no, "netns", ns);
 		cJSON_AddStringToObject(no, "hostname", n->hostname);
-		cJSON_AddItemToObject(no, "interfaces", node_interfaces(sd, n, pidfds[i]));
+		cJSON_AddItemToObject(no, "interfaces", node_interfaces(sd, n, pidfds[i], rt));
 	}
+	if (rt)
+		cJSON_AddNumberToObject(o, "runtime_changes", rt->changes);
 	return o;
 }
 
 /* A rootless lab's interfaces can be read only from inside its user namespace: a child joins
  * it (through a holder that is alive), builds the lab's object and hands it over as text. */
 static cJSON *lab_object_rootless(const struct nsl_statedir *sd, const struct nsl_labstate *st,
-                                  const int *pidfds)
+                                  const int *pidfds, const struct nsl_runtime *rt)
 {
 	_cleanup_free_ char *text = NULL;
 	size_t len = 0, cap = 0;
@@ -137,18 +191,18 @@ static cJSON *lab_object_rootless(const struct nsl_statedir *sd, const struct ns
 	for (size_t i = 0; holder < 0 && i < st->n_nodes; i++)
 		holder = pidfds[i];
 	if (holder < 0 || pipe2(p, O_CLOEXEC) < 0)
-		return lab_object(sd, st, pidfds);
+		return lab_object(sd, st, pidfds, rt);
 	pid = fork();
 	if (pid < 0) {
 		close(p[0]);
 		close(p[1]);
-		return lab_object(sd, st, pidfds);
+		return lab_object(sd, st, pidfds, rt);
 	}
 	if (pid == 0) {
 		char *s = NULL;
 		close(p[0]);
 		if (nsl_rootless_join_holder(holder, NULL) == 0 &&
-		    (o = lab_object(sd, st, pidfds)) != NULL)
+		    (o = lab_object(sd, st, pidfds, rt)) != NULL)
 			s = cJSON_PrintUnformatted(o);
 		for (size_t off = 0, n = s ? strlen(s) : 0; off < n;) {
 			ssize_t w = write(p[1], s + off, n - off);
@@ -181,15 +235,17 @@ static cJSON *lab_object_rootless(const struct nsl_statedir *sd, const struct ns
 	if (text)
 		text[len] = 0;
 	if (!text || !WIFEXITED(status) || WEXITSTATUS(status) || !(o = cJSON_Parse(text)))
-		return lab_object(sd, st, pidfds); /* the lab without its interfaces */
+		return lab_object(sd, st, pidfds, rt); /* the lab without its interfaces */
 	return o;
 }
 
 int nsl_status_lab(const char *lab, cJSON **ret, struct nsl_err *err)
 {
 	struct nsl_statedir sd;
-	_cleanup_free_ char *text = NULL;
+	_cleanup_free_ char *text = NULL, *rtext = NULL;
 	_cleanup_free_ int *pidfds = NULL;
+	struct nsl_runtime rt = {0};
+	bool have_rt = false;
 	struct nsl_labstate st;
 	cJSON *o;
 	int rc;
@@ -200,10 +256,13 @@ int nsl_status_lab(const char *lab, cJSON **ret, struct nsl_err *err)
 		rc = nsl_state_open(&sd, lab, false, err);
 	if (rc > 0)
 		rc = nsl_state_read_file(&sd, "state.json", &text, err) < 0 ? -EIO : 1;
+	if (rc > 0 && nsl_state_read_file(&sd, "runtime.json", &rtext, NULL) > 0)
+		have_rt = nsl_runtime_parse(rtext, &rt, NULL) == 0;
 	nsl_state_close(&sd);
 	if (rc <= 0)
 		return rc;
 	if (!text || nsl_labstate_parse(text, &st, NULL) < 0) {
+		nsl_runtime_free(&rt);
 		o = cJSON_CreateObject();
 		if (!o)
 			return nsl_err_set(err, ENOMEM, "out of memory");
@@ -214,6 +273,7 @@ int nsl_status_lab(const char *lab, cJSON **ret, struct nsl_err *err)
 	}
 	pidfds = calloc(st.n_nodes + 1, sizeof(int));
 	if (!pidfds) {
+		nsl_runtime_free(&rt);
 		nsl_labstate_free(&st);
 		return nsl_err_set(err, ENOMEM, "out of memory");
 	}
@@ -221,10 +281,12 @@ int nsl_status_lab(const char *lab, cJSON **ret, struct nsl_err *err)
 		pidfds[i] = nsl_proc_pidfd(st.nodes[i].pid, st.nodes[i].start_time);
 		pidfds[i] = pidfds[i] < 0 ? -1 : pidfds[i];
 	}
-	o = sd.rootless ? lab_object_rootless(&sd, &st, pidfds) : lab_object(&sd, &st, pidfds);
+	o = sd.rootless ? lab_object_rootless(&sd, &st, pidfds, have_rt ? &rt : NULL)
+	                : lab_object(&sd, &st, pidfds, have_rt ? &rt : NULL);
 	for (size_t i = 0; i < st.n_nodes; i++)
 		if (pidfds[i] >= 0)
 			close(pidfds[i]);
+	nsl_runtime_free(&rt);
 	nsl_labstate_free(&st);
 	if (!o)
 		return nsl_err_set(err, ENOMEM, "out of memory");

@@ -326,6 +326,26 @@ static int delete_host_link(struct td *td, const char *name, const char *node, s
 	return rc == -ENODEV ? 0 : rc;
 }
 
+/* A device made in the host (hostdev record): ours if it carries the lab's mark, or (up died
+ * before marking it) it is of the recorded kind with the MAC up chose at random for it. */
+static int delete_host_dev(struct td *td, const struct nsl_rec *r, struct nsl_err *err)
+{
+	char mark[NSL_MARK_MAX];
+	struct nsl_link_info li;
+	int rc = nsl_nl_link_get(&td->host, 0, r->hostdev.name, &li, err);
+
+	if (rc <= 0)
+		return rc;
+	nsl_mark(mark, sizeof(mark), td->lab, NULL);
+	if (strcmp(li.alias, mark) &&
+	    (strcmp(li.kind, r->hostdev.kind) || !li.has_mac || memcmp(li.mac, r->hostdev.mac, 6)))
+		return 0;
+	rc = nsl_nl_link_del(&td->host, li.ifindex, li.name, err);
+	if (rc == 0)
+		rc = nsl_nl_flush(&td->host, err);
+	return rc == -ENODEV ? 0 : rc;
+}
+
 /* Host ends carrying the lab's mark, whatever the journal says. */
 static int delete_marked_host_links(struct td *td, struct nsl_err *err)
 {
@@ -564,7 +584,8 @@ int nsl_teardown(struct nsl_statedir *sd, struct nsl_progress_sink *progress, st
 	/* 3. Every process in the lab's namespaces, holders first; 4. the names. */
 	if (!td.first)
 		kill_and_unbind(&td);
-	/* 5. Host ends (the kernel would take its time), by name and by mark. */
+	/* 5. Host ends (the kernel would take its time) and devices made in the host, by name and
+	 * proof (mark, peer, MAC), then whatever carries the mark. */
 	done = 0;
 	for (size_t i = 0; !td.first && !td.rootless && i < j.n; i++)
 		if (j.recs[i].kind == NSL_REC_HOSTLINK) {
@@ -573,6 +594,13 @@ int nsl_teardown(struct nsl_statedir *sd, struct nsl_progress_sink *progress, st
 			if (rc == 0)
 				rc = delete_host_link(&td, j.recs[i].hostlink.name,
 				                      j.recs[i].hostlink.node, &e);
+			keep_first(&td, rc, &e);
+		}
+	for (size_t i = 0; !td.first && !td.rootless && i < j.n; i++)
+		if (j.recs[i].kind == NSL_REC_HOSTDEV) {
+			rc = nsl_step("host device", &e);
+			if (rc == 0)
+				rc = delete_host_dev(&td, &j.recs[i], &e);
 			keep_first(&td, rc, &e);
 		}
 	if (!td.first && !td.rootless)

@@ -155,6 +155,8 @@ int nsl_up(const struct nsl_topology *t, const struct nsl_up_opts *o, struct nsl
 		rc = nsl_nl_open(&host, -1, err);
 	if (rc == 0) {
 		rc = nsl_host_check(t, lab, &sd, &host, &facts, err);
+		if (rc == 0)
+			rc = nsl_host_check_plan(&plan, &host, err);
 		if (rc < 0) /* these name a JSON path: say which file */
 			nsl_err_prefix(err, "%s", t->file);
 	}

@@ -65,11 +65,49 @@ int nsl_nl_link_del(struct nsl_nl *nl, int ifindex, const char *name,
                     struct nsl_err *err) NSL_MUST_USE;
 int nsl_nl_addr_add(struct nsl_nl *nl, int ifindex, const char *ifname, const struct nsl_prefix *p,
                     struct nsl_err *err) NSL_MUST_USE;
+/* A route of any type, in its table: single (via/dev, dev's index ifindex) or multipath
+ * (next hop h's device index nh_ifindex[h], 0 none). */
 int nsl_nl_route_add(struct nsl_nl *nl, const struct nsl_route *r, int ifindex,
-                     struct nsl_err *err) NSL_MUST_USE;
-/* Token bucket on an interface's root. */
+                     const int *nh_ifindex, struct nsl_err *err) NSL_MUST_USE;
+/* A policy rule, of one family (AF_INET or AF_INET6). */
+int nsl_nl_rule_add(struct nsl_nl *nl, const struct nsl_rule *r, int family,
+                    struct nsl_err *err) NSL_MUST_USE;
+/* An interface of a kind (f->kind: dummy, vlan, vxlan, macvlan, ipvlan, vrf, bond), made
+ * with f's name, MTU and kind parameters. */
+struct nsl_link_spec {
+	const struct nsl_iface *f;
+	int ifindex;        /* 0: the kernel's choice */
+	int netns_fd;       /* -1: born in the socket's namespace */
+	int link;           /* IFLA_LINK: the lower device's index in the socket's namespace */
+	int vxlan_dev;      /* a vxlan's dev, its index in the socket's namespace; 0 none */
+	const uint8_t *mac; /* NULL: the kernel's */
+};
+int nsl_nl_link_add(struct nsl_nl *nl, const struct nsl_link_spec *s,
+                    struct nsl_err *err) NSL_MUST_USE;
+/* What leaves an interface (netlink_qdisc.c): its root qdisc. replace false: created where
+ * the interface has none (up); true: one atomic replace of whatever is there (a change in
+ * place for the same kind). nsl_nl_tbf_add is nsl_nl_tbf_set at up. */
 int nsl_nl_tbf_add(struct nsl_nl *nl, int ifindex, const char *ifname, uint64_t bytes_per_sec,
                    struct nsl_err *err) NSL_MUST_USE;
+int nsl_nl_tbf_set(struct nsl_nl *nl, int ifindex, const char *ifname, uint64_t bytes_per_sec,
+                   bool replace, struct nsl_err *err) NSL_MUST_USE;
+int nsl_nl_netem_set(struct nsl_nl *nl, int ifindex, const char *ifname,
+                     const struct nsl_impair *im, uint32_t limit, bool replace,
+                     struct nsl_err *err) NSL_MUST_USE;
+/* Back to the kernel's default qdisc (synchronous; none to remove is no error). */
+int nsl_nl_qdisc_clear(struct nsl_nl *nl, int ifindex, const char *ifname,
+                       struct nsl_err *err) NSL_MUST_USE;
+/* The root qdiscs of the socket's namespace, netem's and tbf's read back as impairments. */
+struct nsl_qdisc_info {
+	int ifindex;
+	char kind[16];
+	struct nsl_impair impair;
+};
+int nsl_nl_qdisc_list(struct nsl_nl *nl, struct nsl_qdisc_info **ret, size_t *ret_n,
+                      struct nsl_err *err) NSL_MUST_USE;
+/* Whether the kernel has the qdisc "netem" or "tbf": 1 yes, 0 no (tried in a throwaway
+ * namespace, which loads its module where the kernel can), negative on other errors. */
+int nsl_nl_qdisc_probe(const char *kind, struct nsl_err *err) NSL_MUST_USE;
 
 /* Synchronous look-ups (flushes first). */
 struct nsl_link_info {
@@ -85,6 +123,7 @@ struct nsl_link_info {
 	bool has_link_netnsid; /* a veth's peer lives in the namespace of this nsid */
 	int link_netnsid;
 	int link_ifindex; /* its index there */
+	int lacp_state;   /* a bond port's LACP actor state (AD_STATE_* bits), -1 none */
 };
 /* By name (ifindex 0) or by index. -ENODEV when absent. */
 int nsl_nl_link_get(struct nsl_nl *nl, int ifindex, const char *name, struct nsl_link_info *ret,

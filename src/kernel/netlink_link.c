@@ -158,6 +158,7 @@ static int parse_link(const struct nlmsghdr *h, void *arg)
 		return -EINVAL;
 	memset(li, 0, sizeof(*li));
 	li->ifindex = ifi->ifi_index;
+	li->lacp_state = -1;
 	li->flags = ifi->ifi_flags;
 	if (tb[IFLA_IFNAME])
 		nla_strlcpy(li->name, tb[IFLA_IFNAME], sizeof(li->name));
@@ -182,6 +183,14 @@ static int parse_link(const struct nlmsghdr *h, void *arg)
 		if (nla_parse_nested(li_tb, IFLA_INFO_MAX, tb[IFLA_LINKINFO], NULL) == 0 &&
 		    li_tb[IFLA_INFO_KIND])
 			nla_strlcpy(li->kind, li_tb[IFLA_INFO_KIND], sizeof(li->kind));
+		/* a bond port: where LACP is with it */
+		struct nlattr *sd[IFLA_BOND_SLAVE_MAX + 1];
+		if (li_tb[IFLA_INFO_SLAVE_KIND] && li_tb[IFLA_INFO_SLAVE_DATA] &&
+		    !strcmp(nla_get_string(li_tb[IFLA_INFO_SLAVE_KIND]), "bond") &&
+		    nla_parse_nested(sd, IFLA_BOND_SLAVE_MAX, li_tb[IFLA_INFO_SLAVE_DATA], NULL) ==
+		        0 &&
+		    sd[IFLA_BOND_SLAVE_AD_ACTOR_OPER_PORT_STATE])
+			li->lacp_state = nla_get_u8(sd[IFLA_BOND_SLAVE_AD_ACTOR_OPER_PORT_STATE]);
 	}
 	return 0;
 }

@@ -1,5 +1,6 @@
-/* The route-netlink door: addresses, routes, qdiscs, and what the host's routes say. */
+/* The route-netlink door: addresses, routes, and what the host's routes say. */
 #include <arpa/inet.h>
+#include <linux/fib_rules.h>
 #include <linux/nexthop.h>
 #include <linux/pkt_sched.h>
 #include <linux/rtnetlink.h>
@@ -12,8 +13,6 @@
 #include <netlink/attr.h>
 #include <netlink/msg.h>
 #include <netlink/route/addr.h>
-#include <netlink/route/qdisc.h>
-#include <netlink/route/qdisc/tbf.h>
 #include <netlink/route/route.h>
 
 #include "kernel/netlink_impl.h"
@@ -56,87 +55,139 @@ int nsl_nl_addr_add(struct nsl_nl *nl, int ifindex, const char *ifname, const st
 	                   ifname);
 }
 
-int nsl_nl_route_add(struct nsl_nl *nl, const struct nsl_route *r, int ifindex, struct nsl_err *err)
+/* A gateway: RTA_GATEWAY in the route's family, RTA_VIA for an IPv6 gateway of an IPv4 route. */
+static int put_gateway(struct nl_msg *msg, int family, const struct nsl_ip *via)
 {
-	struct rtnl_route *rt = rtnl_route_alloc();
-	struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
-	struct nl_addr *dst = to_nl_addr(&r->to.ip, r->to.len);
-	struct nl_addr *gw = NULL, *src = NULL;
-	struct nl_msg *msg = NULL;
-	char what[160], a[64], b[64];
-	int rc = -ENOMEM;
-
-	nsl_fmt(what, sizeof(what), "route %s%s%s%s%s",
-	        r->is_default ? "default" : nsl_prefix_str(&r->to, a, sizeof(a)),
-	        r->has_via ? " via " : "", r->has_via ? nsl_ip_str(&r->via, b, sizeof(b)) : "",
-	        r->dev[0] ? " dev " : "", r->dev);
-	if (!rt || !nh || !dst)
-		goto out;
-	rtnl_route_set_family(rt, (uint8_t)r->to.ip.family);
-	rtnl_route_set_table(rt, RT_TABLE_MAIN);
-	rtnl_route_set_protocol(rt, RTPROT_STATIC);
-	rtnl_route_set_type(rt, RTN_UNICAST);
-	rtnl_route_set_scope(rt, r->has_via ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK);
-	if (rtnl_route_set_dst(rt, dst) < 0)
-		goto out;
-	if (r->has_metric)
-		rtnl_route_set_priority(rt, r->metric);
-	if (r->has_src) {
-		src = to_nl_addr(&r->src, r->src.family == AF_INET ? 32 : 128);
-		if (!src || rtnl_route_set_pref_src(rt, src) < 0)
-			goto out;
-	}
-	if (r->has_via) {
-		gw = to_nl_addr(&r->via, r->via.family == AF_INET ? 32 : 128);
-		if (!gw)
-			goto out;
-		rtnl_route_nh_set_gateway(nh, gw);
-	}
-	if (ifindex > 0)
-		rtnl_route_nh_set_ifindex(nh, ifindex);
-	rtnl_route_add_nexthop(rt, nh);
-	nh = NULL;
-	rc = rtnl_route_build_add_request(rt, NLM_F_CREATE | NLM_F_EXCL, &msg);
-out:
-	if (nh)
-		rtnl_route_nh_free(nh);
-	nl_addr_put(dst);
-	nl_addr_put(gw);
-	nl_addr_put(src);
-	rtnl_route_put(rt);
-	if (rc < 0)
-		return nsl_err_set(err, ENOMEM, "%s: cannot build request", what);
-	return nsl_nl_send(nl, msg, err, "%s", what);
+	if (via->family == family)
+		return nla_put(msg, RTA_GATEWAY, family == AF_INET ? 4 : 16, via->bytes);
+	struct {
+		uint16_t family;
+		uint8_t addr[16];
+	} __attribute__((packed)) v = {.family = (uint16_t)via->family};
+	memcpy(v.addr, via->bytes, 16);
+	return nla_put(msg, RTA_VIA, (int)sizeof(v.family) + (via->family == AF_INET ? 4 : 16), &v);
 }
 
-int nsl_nl_tbf_add(struct nsl_nl *nl, int ifindex, const char *ifname, uint64_t bytes_per_sec,
-                   struct nsl_err *err)
+static int put_multipath(struct nl_msg *msg, const struct nsl_route *r, const int *nh_ifindex)
 {
-	struct rtnl_qdisc *q = rtnl_qdisc_alloc();
-	struct nl_msg *msg = NULL;
-	int rc = -ENOMEM;
-	/* Bucket: enough for 10 ms at the rate, never less than a few full frames. */
-	uint64_t bucket = bytes_per_sec / 100;
+	struct nlattr *mp = nla_nest_start(msg, RTA_MULTIPATH);
 
-	if (bucket < 16384)
-		bucket = 16384;
-	if (bytes_per_sec > INT32_MAX)
-		return nsl_err_set(err, ERANGE, "rate on %s: above what tbf takes (%d bytes/s)",
-		                   ifname, INT32_MAX);
-	if (q) {
-		rtnl_tc_set_ifindex(TC_CAST(q), ifindex);
-		rtnl_tc_set_parent(TC_CAST(q), TC_H_ROOT);
-		rtnl_tc_set_handle(TC_CAST(q), TC_HANDLE(1, 0));
-		if (rtnl_tc_set_kind(TC_CAST(q), "tbf") == 0) {
-			rtnl_qdisc_tbf_set_rate(q, (int)bytes_per_sec, (int)bucket, 0);
-			rtnl_qdisc_tbf_set_limit_by_latency(q, 50000); /* 50 ms of queue */
-			rc = rtnl_qdisc_build_add_request(q, NLM_F_CREATE | NLM_F_EXCL, &msg);
-		}
+	if (!mp)
+		return -ENOMEM;
+	for (size_t h = 0; h < r->n_nexthops; h++) {
+		const struct nsl_nexthop *nh = &r->nexthops[h];
+		struct rtnexthop *rtnh = nlmsg_reserve(msg, sizeof(*rtnh), NLMSG_ALIGNTO);
+
+		if (!rtnh)
+			return -ENOMEM;
+		memset(rtnh, 0, sizeof(*rtnh));
+		rtnh->rtnh_hops = (unsigned char)(nh->weight - 1);
+		rtnh->rtnh_ifindex = nh_ifindex ? nh_ifindex[h] : 0;
+		if (nh->has_via && put_gateway(msg, r->to.ip.family, &nh->via) < 0)
+			return -ENOMEM;
+		rtnh->rtnh_len =
+		    (unsigned short)((char *)nlmsg_tail(nlmsg_hdr(msg)) - (char *)rtnh);
 	}
-	rtnl_qdisc_put(q);
-	if (rc < 0)
-		return nsl_err_set(err, ENOMEM, "rate on %s: cannot build request", ifname);
-	return nsl_nl_send(nl, msg, err, "rate limit on %s", ifname);
+	nla_nest_end(msg, mp);
+	return 0;
+}
+
+static const unsigned char route_types[] = {
+    [NSL_RT_UNICAST] = RTN_UNICAST,
+    [NSL_RT_BLACKHOLE] = RTN_BLACKHOLE,
+    [NSL_RT_UNREACHABLE] = RTN_UNREACHABLE,
+    [NSL_RT_PROHIBIT] = RTN_PROHIBIT,
+    [NSL_RT_THROW] = RTN_THROW,
+};
+
+int nsl_nl_route_add(struct nsl_nl *nl, const struct nsl_route *r, int ifindex,
+                     const int *nh_ifindex, struct nsl_err *err)
+{
+	static const char *const names[] = {"", "blackhole ", "unreachable ", "prohibit ",
+	                                    "throw "};
+	bool gw = r->has_via;
+	struct rtmsg rtm = {
+	    .rtm_family = (unsigned char)r->to.ip.family,
+	    .rtm_dst_len = r->to.len,
+	    .rtm_table = r->table < 256 ? (unsigned char)r->table : RT_TABLE_UNSPEC,
+	    .rtm_protocol = RTPROT_STATIC,
+	    .rtm_type = route_types[r->type],
+	};
+	struct nl_msg *msg = nlmsg_alloc_simple(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
+	char what[160], a[64], b[64];
+	int bytes = r->to.ip.family == AF_INET ? 4 : 16;
+
+	for (size_t h = 0; h < r->n_nexthops; h++)
+		gw |= r->nexthops[h].has_via;
+	/* a route through a device alone reaches its link only */
+	rtm.rtm_scope = r->type == NSL_RT_UNICAST && !gw ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE;
+	nsl_fmt(what, sizeof(what), "route %s%s%s%s%s%s%s", names[r->type],
+	        r->is_default ? "default" : nsl_prefix_str(&r->to, a, sizeof(a)),
+	        r->has_via ? " via " : "", r->has_via ? nsl_ip_str(&r->via, b, sizeof(b)) : "",
+	        r->dev[0] ? " dev " : "", r->dev, r->n_nexthops ? " (multipath)" : "");
+	if (r->table != RT_TABLE_MAIN) {
+		size_t len = strlen(what);
+		nsl_fmt(what + len, sizeof(what) - len, " table %u", r->table);
+	}
+	if (!msg || nlmsg_append(msg, &rtm, sizeof(rtm), NLMSG_ALIGNTO) < 0)
+		goto oom;
+	if (nla_put_u32(msg, RTA_TABLE, r->table) < 0)
+		goto oom;
+	if (r->to.len && nla_put(msg, RTA_DST, bytes, r->to.ip.bytes) < 0)
+		goto oom;
+	if (r->has_metric && nla_put_u32(msg, RTA_PRIORITY, r->metric) < 0)
+		goto oom;
+	if (r->has_src && nla_put(msg, RTA_PREFSRC, bytes, r->src.bytes) < 0)
+		goto oom;
+	if (r->has_via && put_gateway(msg, r->to.ip.family, &r->via) < 0)
+		goto oom;
+	if (ifindex > 0 && nla_put_u32(msg, RTA_OIF, (uint32_t)ifindex) < 0)
+		goto oom;
+	if (r->n_nexthops && put_multipath(msg, r, nh_ifindex) < 0)
+		goto oom;
+	return nsl_nl_send(nl, msg, err, "%s", what);
+oom:
+	nlmsg_free(msg);
+	return nsl_err_set(err, ENOMEM, "%s: cannot build request", what);
+}
+
+int nsl_nl_rule_add(struct nsl_nl *nl, const struct nsl_rule *r, int family, struct nsl_err *err)
+{
+	struct fib_rule_hdr frh = {
+	    .family = (unsigned char)family,
+	    .action = FR_ACT_TO_TBL,
+	    .table = r->table < 256 ? (unsigned char)r->table : RT_TABLE_UNSPEC,
+	    .src_len = r->has_from ? r->from.len : 0,
+	    .dst_len = r->has_to ? r->to.len : 0,
+	};
+	struct nl_msg *msg = nlmsg_alloc_simple(RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL);
+	int bytes = family == AF_INET ? 4 : 16;
+	char what[160], a[64];
+
+	nsl_fmt(what, sizeof(what), "rule%s%s lookup %u (%s)", r->has_from ? " from " : "",
+	        r->has_from ? nsl_prefix_str(&r->from, a, sizeof(a)) : "", r->table,
+	        family == AF_INET ? "IPv4" : "IPv6");
+	if (!msg || nlmsg_append(msg, &frh, sizeof(frh), NLMSG_ALIGNTO) < 0)
+		goto oom;
+	if (nla_put_u32(msg, FRA_TABLE, r->table) < 0)
+		goto oom;
+	if (r->has_priority && nla_put_u32(msg, FRA_PRIORITY, r->priority) < 0)
+		goto oom;
+	if (r->has_from && nla_put(msg, FRA_SRC, bytes, r->from.ip.bytes) < 0)
+		goto oom;
+	if (r->has_to && nla_put(msg, FRA_DST, bytes, r->to.ip.bytes) < 0)
+		goto oom;
+	if (r->iif[0] && nla_put_string(msg, FRA_IIFNAME, r->iif) < 0)
+		goto oom;
+	if (r->oif[0] && nla_put_string(msg, FRA_OIFNAME, r->oif) < 0)
+		goto oom;
+	if (r->has_fwmark && (nla_put_u32(msg, FRA_FWMARK, r->fwmark) < 0 ||
+	                      nla_put_u32(msg, FRA_FWMASK, r->fwmask) < 0))
+		goto oom;
+	return nsl_nl_send(nl, msg, err, "%s", what);
+oom:
+	nlmsg_free(msg);
+	return nsl_err_set(err, ENOMEM, "%s: cannot build request", what);
 }
 
 /* ---- look-ups: one request, read until its answer is complete ---- */

@@ -162,6 +162,22 @@ static int socket_helped(int netns_fd, const struct socket_args *a)
 	return fd;
 }
 
+int nsl_netns_new(void)
+{
+	_cleanup_close_ int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	int fd, e;
+
+	if (self < 0)
+		return -errno;
+	if (unshare(CLONE_NEWNET) < 0)
+		return -errno;
+	fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	e = errno;
+	if (setns(self, CLONE_NEWNET) < 0)
+		abort(); /* see nsl_netns_call */
+	return fd < 0 ? -e : fd;
+}
+
 int nsl_netns_socket(int netns_fd, int domain, int type, int protocol, struct nsl_err *err)
 {
 	struct socket_args a = {domain, type, protocol};

@@ -24,6 +24,9 @@ bool nsl_netns_is_host(const struct nsl_ns_id *id);
 
 /* Call fn(arg) inside the network namespace of netns_fd (-1: here), then come back. */
 int nsl_netns_call(int netns_fd, int (*fn)(void *arg), void *arg);
+/* An fd of a new, empty network namespace (ours stays ours): gone when the fd and whatever
+ * was made in it are closed. -errno on failure. */
+int nsl_netns_new(void);
 /* A socket created inside the network namespace of netns_fd (-1: here). */
 int nsl_netns_socket(int netns_fd, int domain, int type, int protocol, struct nsl_err *err);
 

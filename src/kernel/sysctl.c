@@ -77,3 +77,27 @@ int nsl_sysctl_iface_write(const char *family, const char *ifname, const char *l
 		return -ENAMETOOLONG;
 	return nsl_file_write(path, value);
 }
+
+int nsl_sysctl_iface_read_int(const char *family, const char *ifname, const char *leaf, int *ret)
+{
+	char path[256], buf[32];
+	_cleanup_close_ int fd = -1;
+	ssize_t n;
+	uint64_t v;
+
+	if (!nsl_fmt(path, sizeof(path), "/proc/sys/net/%s/conf/%s/%s", family, ifname, leaf))
+		return -ENAMETOOLONG;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n < 0)
+		return -errno;
+	buf[n] = 0;
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		buf[--n] = 0;
+	if (!nsl_parse_u64(buf, INT32_MAX, &v))
+		return -EBADMSG;
+	*ret = (int)v;
+	return 0;
+}

@@ -16,5 +16,9 @@ int nsl_sysctl_read(const char *key, char **ret, struct nsl_err *err) NSL_MUST_U
 /* The same for a per-interface key given as family ("ipv4"/"ipv6"), interface and leaf. */
 int nsl_sysctl_iface_write(const char *family, const char *ifname, const char *leaf,
                            const char *value) NSL_MUST_USE;
+/* A per-interface integer (not negative): 0 with *ret, or -errno (-ENOENT: no such key, or no such
+ * family). */
+int nsl_sysctl_iface_read_int(const char *family, const char *ifname, const char *leaf,
+                              int *ret) NSL_MUST_USE;
 
 #endif

@@ -48,9 +48,94 @@ static const char *kind_name(enum nsl_iface_kind k)
 		return "bridge";
 	case NSL_IFACE_LO:
 		return "loopback";
+	case NSL_IFACE_MGMT:
+		return "mgmt";
 	default:
-		return "unknown";
+		return nsl_iface_kind_name(k) ? nsl_iface_kind_name(k) : "unknown";
 	}
+}
+
+/* What an interface of a kind is made with. */
+static void kind_details(const struct nsl_iface *f, const struct nsl_iface *all, FILE *out)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	switch (f->kind) {
+	case NSL_IFACE_VLAN:
+		fputs(" parent ", out);
+		word(f->parent, out);
+		fprintf(out, " id %u protocol %s", f->vlan_id,
+		        f->vlan_8021ad ? "802.1ad" : "802.1Q");
+		break;
+	case NSL_IFACE_VXLAN:
+		fprintf(out, " vni %u", f->vxlan.vni);
+		if (f->vxlan.has_remote)
+			fprintf(out, " %s %s", f->vxlan.group ? "group" : "remote",
+			        nsl_ip_str(&f->vxlan.remote, buf, sizeof(buf)));
+		if (f->vxlan.has_local)
+			fprintf(out, " local %s", nsl_ip_str(&f->vxlan.local, buf, sizeof(buf)));
+		fprintf(out, " port %u", f->vxlan.port);
+		if (f->parent[0]) {
+			fputs(" dev ", out);
+			word(f->parent, out);
+		}
+		if (f->vxlan.host_underlay)
+			fputs(" underlay host", out);
+		break;
+	case NSL_IFACE_MACVLAN:
+	case NSL_IFACE_IPVLAN:
+		fputs(f->device[0] ? " on-host " : " parent ", out);
+		word(f->device[0] ? f->device : f->parent, out);
+		fprintf(out, " mode %s", nsl_iface_mode_name(f));
+		break;
+	case NSL_IFACE_VRF:
+		fprintf(out, " table %u", f->table);
+		break;
+	case NSL_IFACE_BOND:
+		fprintf(out, " mode %s miimon %u", nsl_iface_mode_name(f), f->bonding.miimon);
+		if (f->bonding.lacp_rate >= 0)
+			fprintf(out, " lacp_rate %s", f->bonding.lacp_rate ? "fast" : "slow");
+		if (f->bonding.xmit_hash >= 0)
+			fprintf(out, " xmit_hash_policy %s",
+			        nsl_bond_hash_name(f->bonding.xmit_hash));
+		fputs(" ports", out);
+		for (size_t i = 0; i < f->bonding.n_ports; i++) {
+			fputc(' ', out);
+			word(f->bonding.ports[i], out);
+		}
+		break;
+	default:
+		break;
+	}
+	if (f->master_vrf >= 0 && all) {
+		fputs(" vrf ", out);
+		word(all[f->master_vrf].name, out);
+	}
+	if (f->bond >= 0 && all) {
+		fputs(" port-of ", out);
+		word(all[f->bond].name, out);
+	}
+}
+
+/* What the packets leaving a link end get (its link's and its own impairments merged, the
+ * link's rate with them), non-zero keys only. */
+static void impair(const struct nsl_topology *t, const struct nsl_iface *f, FILE *out)
+{
+	struct nsl_impair im;
+	const char *sep = "    impair";
+
+	nsl_iface_impair(t, f, &im);
+	if (nsl_impair_qdisc(&im) == NSL_QDISC_NONE)
+		return;
+	for (unsigned k = 0; k < NSL_IMP_KEYS; k++) {
+		char v[32];
+		if (!nsl_impair_value(&im, 1u << k))
+			continue;
+		fprintf(out, "%s %s %s", sep, nsl_impair_keys[k],
+		        nsl_impair_value_str(&im, 1u << k, v, sizeof(v)));
+		sep = "";
+	}
+	fputc('\n', out);
 }
 
 static void ifaces(const struct nsl_topology *t, int owner, const struct nsl_iface *f, size_t n,
@@ -74,7 +159,7 @@ static void ifaces(const struct nsl_topology *t, int owner, const struct nsl_ifa
 			fputc(':', out);
 			word(peer->ifname, out);
 		}
-		if (f->device[0]) {
+		if (f->device[0] && f->kind == NSL_IFACE_DEVICE) {
 			fputs(" from-host ", out);
 			word(f->device, out);
 		}
@@ -90,11 +175,79 @@ static void ifaces(const struct nsl_topology *t, int owner, const struct nsl_ifa
 			fputs(" port-of ", out);
 			word(bridges[f->bridge].name, out);
 		}
+		kind_details(f, f - i, out);
 		fputc('\n', out);
-		for (size_t a = 0; a < f->n_addrs; a++)
-			fprintf(out, "    address %s\n",
+		for (size_t a = 0; a < f->n_addrs; a++) {
+			fprintf(out, "    address %s",
 			        nsl_prefix_str(&f->addrs[a], buf, sizeof(buf)));
+			if (f->addr_pool && f->addr_pool[a])
+				fprintf(out, " (pool %s)",
+				        nsl_pool_name((enum nsl_pool_id)(f->addr_pool[a] - 1)));
+			fputc('\n', out);
+		}
+		impair(t, f, out);
 	}
+}
+
+static void route(const struct nsl_route *r, FILE *out)
+{
+	static const char *const types[] = {"", "blackhole ", "unreachable ", "prohibit ",
+	                                    "throw "};
+	char b1[INET6_ADDRSTRLEN + 8], b2[INET6_ADDRSTRLEN];
+
+	fprintf(out, "  route %s%s", types[r->type], nsl_prefix_str(&r->to, b1, sizeof(b1)));
+	if (r->table != NSL_TABLE_MAIN)
+		fprintf(out, " table %u", r->table);
+	if (r->has_via)
+		fprintf(out, " via %s", nsl_ip_str(&r->via, b2, sizeof(b2)));
+	if (r->dev[0]) {
+		fputs(" dev ", out);
+		word(r->dev, out);
+	}
+	for (size_t h = 0; h < r->n_nexthops; h++) {
+		const struct nsl_nexthop *nh = &r->nexthops[h];
+
+		fputs(" nexthop", out);
+		if (nh->has_via)
+			fprintf(out, " via %s", nsl_ip_str(&nh->via, b2, sizeof(b2)));
+		if (nh->dev[0]) {
+			fputs(" dev ", out);
+			word(nh->dev, out);
+		}
+		fprintf(out, " weight %u", nh->weight);
+	}
+	if (r->has_src)
+		fprintf(out, " src %s", nsl_ip_str(&r->src, b2, sizeof(b2)));
+	fprintf(out, " metric %u%s\n", nsl_route_metric(r), r->has_metric ? "" : " (default)");
+}
+
+static void rule(const struct nsl_rule *r, FILE *out)
+{
+	char b[INET6_ADDRSTRLEN + 8];
+
+	fprintf(out, "  rule %s",
+	        r->family == AF_INET    ? "ipv4"
+	        : r->family == AF_INET6 ? "ipv6"
+	                                : "ipv4+ipv6");
+	if (r->has_priority)
+		fprintf(out, " priority %u", r->priority);
+	else
+		fputs(" priority (the kernel's)", out);
+	if (r->has_from)
+		fprintf(out, " from %s", nsl_prefix_str(&r->from, b, sizeof(b)));
+	if (r->has_to)
+		fprintf(out, " to %s", nsl_prefix_str(&r->to, b, sizeof(b)));
+	if (r->iif[0]) {
+		fputs(" iif ", out);
+		word(r->iif, out);
+	}
+	if (r->oif[0]) {
+		fputs(" oif ", out);
+		word(r->oif, out);
+	}
+	if (r->has_fwmark)
+		fprintf(out, " fwmark 0x%x/0x%x", r->fwmark, r->fwmask);
+	fprintf(out, " table %u\n", r->table);
 }
 
 static void nats(const struct nsl_nat *r, size_t n, FILE *out)
@@ -129,7 +282,6 @@ static void sysctls(const struct nsl_sysctl *s, size_t n, FILE *out)
 
 static void node(const struct nsl_topology *t, int idx, const struct nsl_node *n, FILE *out)
 {
-	char b1[INET6_ADDRSTRLEN + 8], b2[INET6_ADDRSTRLEN];
 
 	fputs("node ", out);
 	word(n->name, out);
@@ -147,21 +299,12 @@ static void node(const struct nsl_topology *t, int idx, const struct nsl_node *n
 		}
 		fputc('\n', out);
 	}
-	for (size_t i = 0; i < n->n_routes; i++) {
-		const struct nsl_route *r = &n->routes[i];
-
-		fprintf(out, "  route %s", nsl_prefix_str(&r->to, b1, sizeof(b1)));
-		if (r->has_via)
-			fprintf(out, " via %s", nsl_ip_str(&r->via, b2, sizeof(b2)));
-		if (r->dev[0]) {
-			fputs(" dev ", out);
-			word(r->dev, out);
-		}
-		if (r->has_src)
-			fprintf(out, " src %s", nsl_ip_str(&r->src, b2, sizeof(b2)));
-		fprintf(out, " metric %u%s\n", nsl_route_metric(r),
-		        r->has_metric ? "" : " (default)");
-	}
+	for (size_t i = 0; i < n->n_tables; i++)
+		fprintf(out, "  table %s = %u\n", n->tables[i].name, n->tables[i].id);
+	for (size_t i = 0; i < n->n_routes; i++)
+		route(&n->routes[i], out);
+	for (size_t i = 0; i < n->n_rules; i++)
+		rule(&n->rules[i], out);
 	sysctls(n->sysctls, n->n_sysctls, out);
 	nats(n->nat, n->n_nat, out);
 	for (size_t i = 0; i < n->n_mounts; i++) {
@@ -208,9 +351,30 @@ static void node(const struct nsl_topology *t, int idx, const struct nsl_node *n
 
 void nsl_topology_dump(const struct nsl_topology *t, FILE *out)
 {
+	char b1[INET6_ADDRSTRLEN + 8];
+
 	fputs("lab ", out);
 	word(t->name[0] ? t->name : "(unnamed)", out);
 	fputc('\n', out);
+	for (int i = 0; i < NSL_POOLS; i++)
+		if (t->pools[i].set)
+			fprintf(out, "pool %s %s blocks /%u\n", nsl_pool_name((enum nsl_pool_id)i),
+			        nsl_prefix_str(&t->pools[i].net, b1, sizeof(b1)),
+			        t->pools[i].block);
+	if (t->mgmt.set) {
+		fputs("mgmt bridge ", out);
+		if (t->mgmt.bridge[0])
+			word(t->mgmt.bridge, out);
+		else
+			fputs("(named after the lab)", out);
+		fputs(" interface ", out);
+		word(t->mgmt.iface, out);
+		if (t->mgmt.has4)
+			fprintf(out, " gateway %s", nsl_prefix_str(&t->mgmt.gw4, b1, sizeof(b1)));
+		if (t->mgmt.has6)
+			fprintf(out, " gateway %s", nsl_prefix_str(&t->mgmt.gw6, b1, sizeof(b1)));
+		fputc('\n', out);
+	}
 	for (size_t i = 0; i < t->n_nodes; i++)
 		node(t, (int)i, &t->nodes[i], out);
 	for (size_t l = 0; l < t->n_links; l++) {

@@ -12,7 +12,7 @@
 #define QUOTE_LEN 96
 #define TEXT_MAX 4096 /* paths, sysctl values, env values */
 
-enum jtype { J_STRING, J_INT, J_BOOL, J_OBJECT, J_ARRAY };
+enum jtype { J_STRING, J_INT, J_BOOL, J_OBJECT, J_ARRAY, J_INT_OR_STRING, J_BOOL_OR_OBJECT };
 
 struct key_spec {
 	const char *name;
@@ -25,6 +25,7 @@ struct seen_addr {
 	size_t order;
 	char *path;
 	const struct nsl_dnode *at;
+	const char *domain; /* the VRF of its interface ("" none): VRFs may reuse addresses */
 };
 
 struct pctx {
@@ -81,9 +82,10 @@ bool nsl_p_get_ifname(struct pctx *c, const struct nsl_dnode *obj, const char *k
 void nsl_p_ifname_err(struct pctx *c, const struct nsl_dnode *at, bool key, const char *path,
                       const char *what, const char *name);
 
-/* An array of interface addresses appended to *addrs (each remembered for duplicates). */
+/* An array of interface addresses appended to f's (each remembered for duplicates, in the
+ * domain of f's VRF, read when the whole file is parsed). */
 void nsl_p_addrs(struct pctx *c, const struct nsl_dnode *arr, const char *path,
-                 struct nsl_prefix **addrs, size_t *n_addrs);
+                 struct nsl_iface *f);
 /* A route destination or NAT source: a network, so host bits must be clear. */
 bool nsl_p_network(struct pctx *c, const struct nsl_dnode *at, const char *s, const char *path,
                    bool bare_ok, struct nsl_prefix *ret);
@@ -92,6 +94,10 @@ bool nsl_p_ip(struct pctx *c, const struct nsl_dnode *at, const char *s, const c
               struct nsl_ip *ret);
 /* Same address twice in the lab, host side included: reported at the later place. */
 void nsl_p_check_dup_addrs(struct pctx *c);
+
+/* An `impair` object (impair.c): each value checked on its own. */
+void nsl_p_impair(struct pctx *c, const struct nsl_dnode *obj, const char *path,
+                  struct nsl_impair *ret);
 
 /* A node's parts (parse_node.c) and those the host shares. */
 void nsl_p_node(struct pctx *c, struct nsl_node *n, const struct nsl_dnode *obj, const char *path);
@@ -108,5 +114,26 @@ bool nsl_p_argv(struct pctx *c, const struct nsl_dnode *v, const char *path, str
 void nsl_p_ready(struct pctx *c, struct nsl_node *n, const struct nsl_dnode *obj, const char *path);
 void nsl_p_after(struct pctx *c, struct nsl_node *n, const struct nsl_dnode *arr, const char *path);
 void nsl_p_tests(struct pctx *c, const struct nsl_dnode *arr);
+
+/* The keys an interface entry may have (of any kind), for nsl_p_check_object. */
+extern const struct key_spec nsl_p_iface_keys[];
+extern const size_t nsl_p_n_iface_keys;
+extern const struct key_spec nsl_p_host_iface_keys[];
+extern const size_t nsl_p_n_host_iface_keys;
+/* "kind" and the keys of that kind, "vrf" (parse_kind.c); after the common keys were read. */
+void nsl_p_iface_kind(struct pctx *c, struct nsl_iface *f, const struct nsl_dnode *obj,
+                      const char *path, bool host);
+/* Routes, rules, table names of a node (parse_route.c). */
+void nsl_p_routes(struct pctx *c, struct nsl_node *n, const struct nsl_dnode *arr,
+                  const char *path);
+void nsl_p_rules(struct pctx *c, struct nsl_node *n, const struct nsl_dnode *arr, const char *path);
+void nsl_p_tables(struct pctx *c, struct nsl_node *n, const struct nsl_dnode *obj,
+                  const char *path);
+/* "pools" and "mgmt" (parse_pools.c). */
+void nsl_p_pools(struct pctx *c, const struct nsl_dnode *obj);
+void nsl_p_mgmt(struct pctx *c, const struct nsl_dnode *obj);
+/* A node's "mgmt": false (none), or {address, address6} of its own. */
+void nsl_p_node_mgmt(struct pctx *c, struct nsl_node *n, const struct nsl_dnode *v,
+                     const char *path);
 
 #endif

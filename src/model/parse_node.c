@@ -17,32 +17,27 @@ static struct nsl_iface *iface_new(struct nsl_iface *arr, size_t *n, const char 
 	f->up = true;
 	f->link = -1;
 	f->bridge = -1;
+	f->lower = -1;
+	f->master_vrf = -1;
+	f->bond = -1;
 	return f;
 }
 
 static void parse_iface(struct pctx *c, struct nsl_iface *f, const struct nsl_dnode *obj,
                         const char *path, bool host)
 {
-	static const struct key_spec keys[] = {
-	    {"addresses", J_ARRAY}, {"mtu", J_INT},       {"mac", J_STRING},
-	    {"up", J_BOOL},         {"device", J_STRING},
-	};
-	static const struct key_spec host_keys[] = {
-	    {"addresses", J_ARRAY},
-	    {"mtu", J_INT},
-	    {"mac", J_STRING},
-	};
 	const struct nsl_dnode *v;
 	char p[PATH_LEN], b[QUOTE_LEN];
 	int64_t mtu;
 	bool lo = !host && !strcmp(f->name, "lo");
 
-	if (host ? !nsl_p_check_object(c, obj, path, host_keys, NSL_ARRAY_SIZE(host_keys))
-	         : !nsl_p_check_object(c, obj, path, keys, NSL_ARRAY_SIZE(keys)))
+	if (host ? !nsl_p_check_object(c, obj, path, nsl_p_host_iface_keys, nsl_p_n_host_iface_keys)
+	         : !nsl_p_check_object(c, obj, path, nsl_p_iface_keys, nsl_p_n_iface_keys))
 		return;
 	if ((v = nsl_p_get(obj, "addresses", J_ARRAY))) {
+		f->addrs_given = true;
 		nsl_p_path_key(p, path, "addresses");
-		nsl_p_addrs(c, v, p, &f->addrs, &f->n_addrs);
+		nsl_p_addrs(c, v, p, f);
 	}
 	if (nsl_p_get_int(c, obj, "mtu", path, 68, 65535, &mtu))
 		f->mtu = (uint32_t)mtu;
@@ -66,14 +61,25 @@ static void parse_iface(struct pctx *c, struct nsl_iface *f, const struct nsl_dn
 			f->up = true;
 		}
 	}
+	if ((v = nsl_p_get(obj, "impair", J_OBJECT))) {
+		nsl_p_path_key(p, path, "impair");
+		nsl_p_impair(c, v, p, &f->impair);
+	}
 	if ((v = nsl_p_get(obj, "device", J_STRING))) {
+		/* a macvlan's or ipvlan's device stays in the host: it sits on it */
+		const struct nsl_dnode *k = nsl_p_get(obj, "kind", J_STRING);
+		bool on = k && (!strcmp(k->text, "macvlan") || !strcmp(k->text, "ipvlan"));
+
 		nsl_p_path_key(p, path, "device");
 		if (lo)
 			nsl_p_err(c, v, p, "lo cannot be a moved device");
 		else if (nsl_p_get_ifname(c, obj, "device", path, f->device) &&
-		         !strcmp(f->device, "lo"))
+		         !strcmp(f->device, "lo") && on)
+			nsl_p_err(c, v, p, "a %s cannot sit on the host's lo", k->text);
+		else if (!strcmp(f->device, "lo"))
 			nsl_p_err(c, v, p, "the host's lo cannot be moved");
 	}
+	nsl_p_iface_kind(c, f, obj, path, host);
 }
 
 void nsl_p_ifaces(struct pctx *c, const struct nsl_dnode *obj, const char *path, size_t extra,
@@ -195,83 +201,11 @@ static void parse_bridges(struct pctx *c, struct nsl_node *n, const struct nsl_d
 			if (!f)
 				f = iface_new(n->ifaces, &n->n_ifaces, br->name);
 			nsl_p_path_key(pp, p, "addresses");
-			nsl_p_addrs(c, v, pp, &f->addrs, &f->n_addrs);
+			f->addrs_given = true;
+			nsl_p_addrs(c, v, pp, f);
 		}
 	}
 	free(sorted);
-}
-
-static void parse_routes(struct pctx *c, struct nsl_node *n, const struct nsl_dnode *arr,
-                         const char *path)
-{
-	static const struct key_spec keys[] = {
-	    {"to", J_STRING},  {"via", J_STRING}, {"dev", J_STRING},
-	    {"metric", J_INT}, {"src", J_STRING},
-	};
-
-	n->routes = nsl_p_oom(c, nsl_arena_array(c->a, arr->n ? arr->n : 1, sizeof(*n->routes)));
-	if (!n->routes)
-		return;
-	for (uint32_t i = 0; i < arr->n; i++) {
-		const struct nsl_dnode *v = &arr->kids[i], *tv;
-		struct nsl_route r = {0};
-		char p[PATH_LEN], kp[PATH_LEN];
-		const char *to, *s;
-		unsigned before = c->errors;
-		int64_t metric;
-
-		nsl_p_path_idx(p, path, i);
-		if (!nsl_p_check_object(c, v, p, keys, NSL_ARRAY_SIZE(keys)))
-			continue;
-		if ((s = nsl_p_get_text(c, v, "via", p))) {
-			nsl_p_path_key(kp, p, "via");
-			r.has_via = nsl_p_ip(c, nsl_p_member(v, "via"), s, kp, &r.via);
-		}
-		nsl_p_get_ifname(c, v, "dev", p, r.dev);
-		if (nsl_p_get_int(c, v, "metric", p, 0, UINT32_MAX, &metric)) {
-			r.has_metric = true;
-			r.metric = (uint32_t)metric;
-		}
-		if ((s = nsl_p_get_text(c, v, "src", p))) {
-			nsl_p_path_key(kp, p, "src");
-			r.has_src = nsl_p_ip(c, nsl_p_member(v, "src"), s, kp, &r.src);
-		}
-		to = nsl_p_get_text(c, v, "to", p);
-		tv = nsl_p_member(v, "to");
-		nsl_p_path_key(kp, p, "to");
-		if (!tv)
-			nsl_p_err(c, v, p, "missing 'to' (a CIDR or \"default\")");
-		if (!nsl_p_member(v, "via") && !nsl_p_member(v, "dev"))
-			nsl_p_err(c, v, p, "a route needs 'via', 'dev' or both");
-		if (!to || c->errors != before)
-			continue;
-		if (!strcmp(to, "default")) {
-			if (!r.has_via) {
-				nsl_p_err(
-				    c, tv, kp,
-				    "a default route needs 'via' (its family picks IPv4 or IPv6)");
-				continue;
-			}
-			r.is_default = true;
-			r.to.ip.family = r.via.family;
-			r.to.len = 0;
-		} else if (!nsl_p_network(c, tv, to, kp, true, &r.to)) {
-			continue;
-		}
-		if (r.has_via && r.via.family != r.to.ip.family) {
-			nsl_p_path_key(kp, p, "via");
-			nsl_p_err(c, nsl_p_member(v, "via"), kp,
-			          "gateway family does not match the destination's");
-			continue;
-		}
-		if (r.has_src && r.src.family != r.to.ip.family) {
-			nsl_p_path_key(kp, p, "src");
-			nsl_p_err(c, nsl_p_member(v, "src"), kp,
-			          "source family does not match the destination's");
-			continue;
-		}
-		n->routes[n->n_routes++] = r;
-	}
 }
 
 void nsl_p_nat(struct pctx *c, struct nsl_nat **ret, size_t *n_ret, const struct nsl_dnode *arr,
@@ -702,6 +636,7 @@ void nsl_p_node(struct pctx *c, struct nsl_node *n, const struct nsl_dnode *obj,
 	    {"bridges", J_OBJECT},     {"routes", J_ARRAY},    {"sysctls", J_OBJECT},
 	    {"nat", J_ARRAY},          {"exec", J_ARRAY},      {"mounts", J_ARRAY},
 	    {"env", J_OBJECT},         {"ready", J_OBJECT},    {"after", J_ARRAY},
+	    {"rules", J_ARRAY},        {"tables", J_OBJECT},   {"mgmt", J_BOOL_OR_OBJECT},
 	};
 	const struct nsl_dnode *v, *br;
 	char p[PATH_LEN], b[QUOTE_LEN];
@@ -731,7 +666,19 @@ void nsl_p_node(struct pctx *c, struct nsl_node *n, const struct nsl_dnode *obj,
 	}
 	if ((v = nsl_p_get(obj, "routes", J_ARRAY))) {
 		nsl_p_path_key(p, path, "routes");
-		parse_routes(c, n, v, p);
+		nsl_p_routes(c, n, v, p);
+	}
+	if ((v = nsl_p_get(obj, "rules", J_ARRAY))) {
+		nsl_p_path_key(p, path, "rules");
+		nsl_p_rules(c, n, v, p);
+	}
+	if ((v = nsl_p_get(obj, "tables", J_OBJECT))) {
+		nsl_p_path_key(p, path, "tables");
+		nsl_p_tables(c, n, v, p);
+	}
+	if ((v = nsl_p_get(obj, "mgmt", J_BOOL_OR_OBJECT))) {
+		nsl_p_path_key(p, path, "mgmt");
+		nsl_p_node_mgmt(c, n, v, p);
 	}
 	if ((v = nsl_p_get(obj, "sysctls", J_OBJECT))) {
 		nsl_p_path_key(p, path, "sysctls");

@@ -138,9 +138,7 @@ static void parse_endpoint(struct pctx *c, const struct nsl_dnode *v, const char
 static void parse_links(struct pctx *c, const struct nsl_dnode *arr)
 {
 	static const struct key_spec keys[] = {
-	    {"endpoints", J_ARRAY},
-	    {"mtu", J_INT},
-	    {"rate", J_STRING},
+	    {"endpoints", J_ARRAY},    {"mtu", J_INT}, {"rate", J_STRING}, {"impair", J_OBJECT},
 	    {"description", J_STRING},
 	};
 	struct nsl_topology *t = c->t;
@@ -196,6 +194,10 @@ static void parse_links(struct pctx *c, const struct nsl_dnode *arr)
 				    nsl_p_quote(b, rv->text), (unsigned long long)l->rate,
 				    NSL_RATE_MAX);
 		}
+		if ((rv = nsl_p_get(v, "impair", J_OBJECT))) {
+			nsl_p_path_key(kp, p, "impair");
+			nsl_p_impair(c, rv, kp, &l->impair);
+		}
 		t->n_links++;
 	}
 }
@@ -233,8 +235,8 @@ static void parse_host(struct pctx *c, const struct nsl_dnode *obj)
 static void parse_root(struct pctx *c, const struct nsl_dnode *root)
 {
 	static const struct key_spec keys[] = {
-	    {"name", J_STRING}, {"description", J_STRING}, {"nodes", J_OBJECT},
-	    {"links", J_ARRAY}, {"host", J_OBJECT},        {"tests", J_ARRAY},
+	    {"name", J_STRING}, {"description", J_STRING}, {"nodes", J_OBJECT}, {"links", J_ARRAY},
+	    {"host", J_OBJECT}, {"tests", J_ARRAY},        {"pools", J_OBJECT}, {"mgmt", J_OBJECT},
 	};
 	const struct nsl_dnode *v;
 	char b[QUOTE_LEN];
@@ -263,6 +265,10 @@ static void parse_root(struct pctx *c, const struct nsl_dnode *root)
 		parse_links(c, v);
 	if (!c->oom && (v = nsl_p_get(root, "host", J_OBJECT)))
 		parse_host(c, v);
+	if (!c->oom && (v = nsl_p_get(root, "pools", J_OBJECT)))
+		nsl_p_pools(c, v);
+	if (!c->oom && (v = nsl_p_get(root, "mgmt", J_OBJECT)))
+		nsl_p_mgmt(c, v);
 	if (!c->oom && (v = nsl_p_get(root, "tests", J_ARRAY)))
 		nsl_p_tests(c, v);
 	if (!c->oom)

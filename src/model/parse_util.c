@@ -99,6 +99,10 @@ static const char *type_name(enum jtype t)
 		return "object";
 	case J_ARRAY:
 		return "array";
+	case J_INT_OR_STRING:
+		return "integer or string";
+	case J_BOOL_OR_OBJECT:
+		return "false or object";
 	}
 	return "?";
 }
@@ -168,6 +172,10 @@ static bool type_ok(const struct nsl_dnode *v, enum jtype t)
 		return v->kind == NSL_D_OBJECT;
 	case J_ARRAY:
 		return v->kind == NSL_D_ARRAY;
+	case J_INT_OR_STRING:
+		return v->kind == NSL_D_NUMBER || v->kind == NSL_D_STRING;
+	case J_BOOL_OR_OBJECT:
+		return v->kind == NSL_D_BOOL || v->kind == NSL_D_OBJECT;
 	}
 	return false;
 }
@@ -230,7 +238,7 @@ const char *nsl_p_suggest(const char *s, const char *const *names, size_t n)
 bool nsl_p_check_object(struct pctx *c, const struct nsl_dnode *obj, const char *path,
                         const struct key_spec *keys, size_t n_keys)
 {
-	const char *names[32];
+	const char *names[40];
 
 	if (obj->kind != NSL_D_OBJECT) {
 		nsl_p_type_err(c, obj, path, "object");
@@ -251,7 +259,9 @@ bool nsl_p_check_object(struct pctx *c, const struct nsl_dnode *obj, const char 
 			if (!strcmp(ch->key, keys[i].name))
 				break;
 		if (i == n_keys) {
-			const char *hint = nsl_p_suggest(ch->key, names, n_keys);
+			const char *hint = nsl_p_suggest(
+			    ch->key, names,
+			    n_keys < NSL_ARRAY_SIZE(names) ? n_keys : NSL_ARRAY_SIZE(names));
 
 			if (hint)
 				nsl_p_err_key(c, ch, p, "unknown key '%s' (did you mean '%s'?)",
@@ -392,7 +402,7 @@ bool nsl_p_get_ifname(struct pctx *c, const struct nsl_dnode *obj, const char *k
 /* ---- addresses ---- */
 
 static void remember_addr(struct pctx *c, const struct nsl_ip *ip, const char *path,
-                          const struct nsl_dnode *at)
+                          const struct nsl_dnode *at, const char *domain)
 {
 	struct seen_addr *s;
 
@@ -406,6 +416,7 @@ static void remember_addr(struct pctx *c, const struct nsl_ip *ip, const char *p
 		return;
 	s->ip = *ip;
 	s->at = at;
+	s->domain = domain;
 	s->order = c->n_seen++;
 }
 
@@ -416,6 +427,8 @@ static int seen_cmp(const void *x, const void *y)
 
 	if (!r)
 		r = memcmp(a->ip.bytes, b->ip.bytes, sizeof(a->ip.bytes));
+	if (!r)
+		r = strcmp(a->domain, b->domain);
 	if (!r)
 		r = a->order < b->order ? -1 : a->order > b->order;
 	return r;
@@ -433,7 +446,8 @@ void nsl_p_check_dup_addrs(struct pctx *c)
 		return;
 	qsort(c->seen, c->n_seen, sizeof(*c->seen), seen_cmp);
 	for (i = 1, start = 0; i < c->n_seen; i++) {
-		if (nsl_ip_equal(&c->seen[i].ip, &c->seen[start].ip))
+		if (nsl_ip_equal(&c->seen[i].ip, &c->seen[start].ip) &&
+		    !strcmp(c->seen[i].domain, c->seen[start].domain))
 			first[c->seen[i].order] = c->seen[start].path;
 		else
 			start = i;
@@ -459,9 +473,10 @@ void nsl_p_check_dup_addrs(struct pctx *c)
 	free(first);
 }
 
-void nsl_p_addrs(struct pctx *c, const struct nsl_dnode *arr, const char *path,
-                 struct nsl_prefix **addrs, size_t *n_addrs)
+void nsl_p_addrs(struct pctx *c, const struct nsl_dnode *arr, const char *path, struct nsl_iface *f)
 {
+	struct nsl_prefix **addrs = &f->addrs;
+	size_t *n_addrs = &f->n_addrs;
 	size_t n = arr->n;
 	struct nsl_prefix *p;
 
@@ -501,7 +516,7 @@ void nsl_p_addrs(struct pctx *c, const struct nsl_dnode *arr, const char *path,
 			          nsl_p_quote(b, v->text));
 			continue;
 		}
-		remember_addr(c, &pf.ip, ip, v);
+		remember_addr(c, &pf.ip, ip, v, f->vrf);
 		p[(*n_addrs)++] = pf;
 	}
 }

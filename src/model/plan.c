@@ -1,9 +1,9 @@
 /* Model -> plan. Pure: no kernel, no I/O but the printer's FILE. The order of operations is
  * the order `up` works in: holders (namespaces born together) -> netns names -> moved devices
  * -> veths (both ends born in place) -> host ends -> per node: bridges, interface state,
- * addresses, routes, rates, late sysctls, NAT -> the host's addresses, rates, sysctls, NAT ->
- * exec (in waves: a node's exec after the readiness of the nodes it is `after`) -> wait until
- * usable -> the readiness of the rest -> commit. */
+ * addresses, routes, rates and impairments, late sysctls, NAT -> the host's addresses, rates,
+ * sysctls, NAT -> exec (in waves: a node's exec after the readiness of the nodes it is `after`) ->
+ * wait until usable -> the readiness of the rest -> commit. */
 #include <arpa/inet.h>
 #include <string.h>
 
@@ -41,8 +41,76 @@ const struct nsl_iface *nsl_plan_iface(const struct nsl_plan *p, int node, int i
 	if (iface < 0)
 		return NULL;
 	if (node == NSL_PLAN_HOST)
-		return &p->t->host.ifaces[iface];
+		return &p->host_ifaces[iface];
 	return &p->t->nodes[node].ifaces[iface];
+}
+
+static uint32_t fnv1a(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+void nsl_plan_mgmt_names(const struct nsl_topology *t, const char *lab, int node, char *buf,
+                         size_t size)
+{
+	uint32_t h = fnv1a(lab);
+
+	if (node >= 0)
+		nsl_fmt(buf, size, "mg%06x-%d", h & 0xffffff, node);
+	else if (t->mgmt.bridge[0])
+		nsl_fmt(buf, size, "%s", t->mgmt.bridge);
+	else if (strlen(lab) <= NSL_IFNAME_MAX - 5)
+		nsl_fmt(buf, size, "mgmt-%s", lab);
+	else
+		nsl_fmt(buf, size, "mgmt-%.3s%07x", lab, h & 0xfffffff);
+}
+
+/* The host's interfaces as the lab makes them (struct nsl_plan). */
+static int plan_host_ifaces(struct nsl_plan *p)
+{
+	const struct nsl_topology *t = p->t;
+	const struct nsl_mgmt *m = &t->mgmt;
+	size_t n = t->host.n_ifaces + (m->set ? t->n_nodes + 1 : 0);
+	struct nsl_iface *arr = nsl_arena_array(p->arena, n + 1, sizeof(*arr));
+
+	if (!arr)
+		return -ENOMEM;
+	if (t->host.n_ifaces)
+		memcpy(arr, t->host.ifaces, t->host.n_ifaces * sizeof(*arr));
+	p->host_ifaces = arr;
+	p->n_host_ifaces = t->host.n_ifaces;
+	p->mgmt_bridge = -1;
+	if (!m->set)
+		return 0;
+	for (size_t i = 0; i <= t->n_nodes; i++) {
+		if (i > 0 && t->nodes[i - 1].no_mgmt)
+			continue; /* "mgmt": false: no port for it */
+		struct nsl_iface *f = &arr[p->n_host_ifaces++];
+
+		memset(f, 0, sizeof(*f));
+		f->up = true;
+		f->link = f->bridge = f->lower = f->master_vrf = f->bond = -1;
+		nsl_plan_mgmt_names(t, p->lab, i == 0 ? -1 : (int)i - 1, f->name, sizeof(f->name));
+		if (i == 0) {
+			f->kind = NSL_IFACE_BRIDGE;
+			p->mgmt_bridge = (int)(f - arr);
+			f->addrs = nsl_arena_array(p->arena, 2, sizeof(*f->addrs));
+			if (!f->addrs)
+				return -ENOMEM;
+			if (m->has4)
+				f->addrs[f->n_addrs++] = m->gw4;
+			if (m->has6)
+				f->addrs[f->n_addrs++] = m->gw6;
+		} else {
+			f->kind = NSL_IFACE_MGMT;
+			f->bridge = p->mgmt_bridge;
+		}
+	}
+	return 0;
 }
 
 size_t nsl_sysctl_iface_scope(const struct nsl_node *n, const char *key, int *ret_iface)
@@ -157,22 +225,87 @@ static void plan_links(struct builder *b)
 			e->mac = f && f->has_mac ? f->mac : NULL;
 			/* A bridge port goes up in its node after it joined the bridge; a host end
 			 * after its DAD setting; the peer cannot be set up in this message. */
-			e->up = s == 0 && f && e->node != NSL_PLAN_HOST && f->up && f->bridge < 0;
+			e->up = s == 0 && f && e->node != NSL_PLAN_HOST && f->up && f->bridge < 0 &&
+			        f->bond < 0;
 		}
 		if (op->veth[1].node == NSL_PLAN_HOST)
 			op->undo = NSL_UNDO_HOSTLINK;
 	}
+	/* macvlans and ipvlans on host devices: sent from the host, born in their nodes */
+	for (size_t i = 0; i < t->n_nodes; i++)
+		for (size_t k = 0; k < t->nodes[i].n_ifaces; k++) {
+			const struct nsl_iface *f = &t->nodes[i].ifaces[k];
+			if ((f->kind == NSL_IFACE_MACVLAN || f->kind == NSL_IFACE_IPVLAN) &&
+			    f->device[0]) {
+				struct nsl_op *op = add(b, NSL_OP_CREATE, (int)i, (int)k, -1);
+				if (op) {
+					op->create.lower = -1;
+					op->create.from_host = true;
+				}
+			}
+		}
+	/* the management network: its bridge in the host, then a veth from each node to it */
+	if (b->p->mgmt_bridge >= 0) {
+		struct nsl_op *op = add(b, NSL_OP_HOST_DEV, NSL_PLAN_HOST, b->p->mgmt_bridge, -1);
+		if (op)
+			op->undo = NSL_UNDO_HOSTDEV;
+		int port = b->p->mgmt_bridge;
+		for (size_t i = 0; i < t->n_nodes; i++) {
+			const struct nsl_iface *f = nsl_node_iface(&t->nodes[i], t->mgmt.iface);
+			if (t->nodes[i].no_mgmt || !f || f->kind != NSL_IFACE_MGMT)
+				continue;
+			op = add(b, NSL_OP_VETH, NSL_PLAN_HOST, -1, -1);
+			if (!op)
+				return;
+			op->undo = NSL_UNDO_HOSTLINK;
+			op->veth[0] = (struct nsl_op_end){.node = (int)i,
+			                                  .iface = (int)(f - t->nodes[i].ifaces),
+			                                  .mtu = f->mtu,
+			                                  .mac = f->has_mac ? f->mac : NULL,
+			                                  .up = f->up};
+			op->veth[1] = (struct nsl_op_end){.node = NSL_PLAN_HOST, .iface = ++port};
+		}
+	}
+	for (size_t k = 0; k < b->p->n_host_ifaces; k++) {
+		const struct nsl_iface *f = &b->p->host_ifaces[k];
+		if (f->kind != NSL_IFACE_VETH && f->kind != NSL_IFACE_MGMT)
+			continue;
+		struct nsl_op *op = add(b, NSL_OP_HOST_END, NSL_PLAN_HOST, (int)k, -1);
+		if (op)
+			op->host_end.master = f->kind == NSL_IFACE_MGMT ? f->bridge : -1;
+	}
+	/* VXLANs of nodes whose underlay is the host's: sent from the host (their socket is
+	 * there), born in their nodes, once the host ends they may be bound to exist */
+	for (size_t i = 0; i < t->n_nodes; i++)
+		for (size_t k = 0; k < t->nodes[i].n_ifaces; k++) {
+			const struct nsl_iface *f = &t->nodes[i].ifaces[k];
+			if (f->kind == NSL_IFACE_VXLAN && f->vxlan.host_underlay) {
+				struct nsl_op *op = add(b, NSL_OP_CREATE, (int)i, (int)k, -1);
+				if (op) {
+					op->create.lower = -1;
+					op->create.from_host = true;
+				}
+			}
+		}
+	/* the host's VXLANs, once the host ends they may be bound to exist */
 	for (size_t k = 0; k < t->host.n_ifaces; k++)
-		add(b, NSL_OP_HOST_END, NSL_PLAN_HOST, (int)k, -1);
+		if (t->host.ifaces[k].kind == NSL_IFACE_VXLAN) {
+			struct nsl_op *op = add(b, NSL_OP_HOST_DEV, NSL_PLAN_HOST, (int)k, -1);
+			if (op)
+				op->undo = NSL_UNDO_HOSTDEV;
+		}
 }
 
 /* Is this end already up from its creation message? */
 static bool born_up(const struct nsl_topology *t, int node, const struct nsl_iface *f)
 {
+	if (f->kind == NSL_IFACE_MGMT)
+		return f->up; /* the node's end is created first */
 	const struct nsl_link *lk = &t->links[f->link];
 	const struct nsl_endpoint *ep = &lk->ends[first_end(lk)];
 
-	return f->up && f->bridge < 0 && ep->node == node && !strcmp(ep->ifname, f->name);
+	return f->up && f->bridge < 0 && f->bond < 0 && ep->node == node &&
+	       !strcmp(ep->ifname, f->name);
 }
 
 static int bridge_iface(const struct nsl_node *n, int bridge)
@@ -181,14 +314,86 @@ static int bridge_iface(const struct nsl_node *n, int bridge)
 	return f ? (int)(f - n->ifaces) : -1;
 }
 
+/* What leaves a link end goes through: a token bucket for a rate alone, netem for anything
+ * else (carrying the rate too), nothing when the topology asks nothing. */
+static void plan_shaping(struct builder *b, int node, int k, const struct nsl_iface *f)
+{
+	struct nsl_impair im;
+	struct nsl_op *op;
+
+	nsl_iface_impair(b->p->t, f, &im);
+	switch (nsl_impair_qdisc(&im)) {
+	case NSL_QDISC_TBF:
+		op = add(b, NSL_OP_RATE, node, k, f->link);
+		if (op)
+			op->rate = im.rate;
+		break;
+	case NSL_QDISC_NETEM:
+		op = add(b, NSL_OP_IMPAIR, node, k, f->link);
+		if (op) {
+			op->impair.im = im;
+			op->impair.limit = nsl_impair_limit(&im);
+		}
+		break;
+	case NSL_QDISC_NONE:
+		break;
+	}
+}
+
+/* Whether an interface exists before the node's own batch: link ends, moved devices, lo,
+ * the management interface, macvlans on host devices. */
+static bool exists_early(const struct nsl_iface *f)
+{
+	return f->kind == NSL_IFACE_VETH || f->kind == NSL_IFACE_DEVICE ||
+	       f->kind == NSL_IFACE_LO || f->kind == NSL_IFACE_MGMT || f->device[0] ||
+	       f->vxlan.host_underlay;
+}
+
+/* Bridges, then interfaces of a kind, each after the interface it sits on (a vlan after its
+ * parent, a vxlan after its dev). Enslaving waits for the link ops, after every creation: a
+ * VRF exists before its members join it, a bond before its ports. Passes over the node's
+ * interfaces, each emitting what became possible: O(n * depth). */
+static void plan_creates(struct builder *b, int i)
+{
+	const struct nsl_node *n = &b->p->t->nodes[i];
+	bool *made = calloc(n->n_ifaces + 1, sizeof(*made));
+	bool progress = true;
+
+	if (!made) {
+		b->oom = true;
+		return;
+	}
+	for (size_t br = 0; br < n->n_bridges; br++) {
+		int k = bridge_iface(n, (int)br);
+		add(b, NSL_OP_BRIDGE, i, k, (int)br);
+		if (k >= 0)
+			made[k] = true;
+	}
+	for (size_t k = 0; k < n->n_ifaces; k++)
+		made[k] |= exists_early(&n->ifaces[k]);
+	while (progress) {
+		progress = false;
+		for (size_t k = 0; k < n->n_ifaces; k++) {
+			const struct nsl_iface *f = &n->ifaces[k];
+			struct nsl_op *op;
+			if (made[k] || (f->lower >= 0 && !made[f->lower]))
+				continue;
+			op = add(b, NSL_OP_CREATE, i, (int)k, -1);
+			if (op)
+				op->create.lower = f->lower;
+			made[k] = progress = true;
+		}
+	}
+	free(made);
+}
+
 static void plan_node_config(struct builder *b, int i)
 {
 	const struct nsl_topology *t = b->p->t;
 	const struct nsl_node *n = &t->nodes[i];
 	struct nsl_op *op;
 
-	for (size_t br = 0; br < n->n_bridges; br++)
-		add(b, NSL_OP_BRIDGE, i, bridge_iface(n, (int)br), (int)br);
+	plan_creates(b, i);
 	for (size_t k = 0; k < n->n_ifaces; k++) {
 		const struct nsl_iface *f = &n->ifaces[k];
 		int up = -1, master = -1;
@@ -196,7 +401,14 @@ static void plan_node_config(struct builder *b, int i)
 			continue;
 		if (f->bridge >= 0)
 			master = bridge_iface(n, f->bridge);
-		if (f->up && !(f->kind == NSL_IFACE_VETH && born_up(t, i, f)))
+		else if (f->bond >= 0)
+			master = f->bond;
+		else if (f->master_vrf >= 0)
+			master = f->master_vrf;
+		/* a bond takes its ports down and brings them up itself; a vxlan comes up last
+		 * (plan_vxlans_up) */
+		if (f->up && f->bond < 0 && f->kind != NSL_IFACE_VXLAN &&
+		    !((f->kind == NSL_IFACE_VETH || f->kind == NSL_IFACE_MGMT) && born_up(t, i, f)))
 			up = 1;
 		bool dev = f->kind == NSL_IFACE_DEVICE;
 		if (up < 0 && master < 0 && !(dev && (f->mtu || f->has_mac)))
@@ -213,18 +425,31 @@ static void plan_node_config(struct builder *b, int i)
 		for (size_t a = 0; a < n->ifaces[k].n_addrs; a++)
 			add(b, NSL_OP_ADDR, i, (int)k, (int)a);
 	for (size_t r = 0; r < n->n_routes; r++) {
-		const struct nsl_iface *dev =
-		    n->routes[r].dev[0] ? nsl_node_iface(n, n->routes[r].dev) : NULL;
-		add(b, NSL_OP_ROUTE, i, dev ? (int)(dev - n->ifaces) : -1, (int)r);
-	}
-	for (size_t k = 0; k < n->n_ifaces; k++) {
-		const struct nsl_iface *f = &n->ifaces[k];
-		if (f->kind == NSL_IFACE_VETH && t->links[f->link].rate) {
-			op = add(b, NSL_OP_RATE, i, (int)k, f->link);
-			if (op)
-				op->rate = t->links[f->link].rate;
+		const struct nsl_route *rt = &n->routes[r];
+		const struct nsl_iface *dev = rt->dev[0] ? nsl_node_iface(n, rt->dev) : NULL;
+		op = add(b, NSL_OP_ROUTE, i, dev ? (int)(dev - n->ifaces) : -1, (int)r);
+		if (!op || !rt->n_nexthops)
+			continue;
+		op->route.nh_ifaces = nsl_arena_array(b->p->arena, rt->n_nexthops, sizeof(int));
+		if (!op->route.nh_ifaces) {
+			b->oom = true;
+			return;
+		}
+		for (size_t h = 0; h < rt->n_nexthops; h++) {
+			const struct nsl_iface *d =
+			    rt->nexthops[h].dev[0] ? nsl_node_iface(n, rt->nexthops[h].dev) : NULL;
+			op->route.nh_ifaces[h] = d ? (int)(d - n->ifaces) : -1;
 		}
 	}
+	for (size_t r = 0; r < n->n_rules; r++)
+		for (int fam = AF_INET; fam <= AF_INET6; fam += AF_INET6 - AF_INET)
+			if (n->rules[r].family == AF_UNSPEC || n->rules[r].family == fam) {
+				op = add(b, NSL_OP_RULE, i, -1, (int)r);
+				if (op)
+					op->rule.family = fam;
+			}
+	for (size_t k = 0; k < n->n_ifaces; k++)
+		plan_shaping(b, i, (int)k, &n->ifaces[k]);
 	for (size_t s = 0; s < n->n_sysctls; s++) {
 		int iface = -1;
 		size_t scope = nsl_sysctl_iface_scope(n, n->sysctls[s].key, &iface);
@@ -244,17 +469,11 @@ static void plan_host(struct builder *b)
 	const struct nsl_host *h = &t->host;
 	struct nsl_op *op;
 
-	for (size_t k = 0; k < h->n_ifaces; k++)
-		for (size_t a = 0; a < h->ifaces[k].n_addrs; a++)
+	for (size_t k = 0; k < b->p->n_host_ifaces; k++)
+		for (size_t a = 0; a < b->p->host_ifaces[k].n_addrs; a++)
 			add(b, NSL_OP_ADDR, NSL_PLAN_HOST, (int)k, (int)a);
-	for (size_t k = 0; k < h->n_ifaces; k++) {
-		const struct nsl_iface *f = &h->ifaces[k];
-		if (f->link >= 0 && t->links[f->link].rate) {
-			op = add(b, NSL_OP_RATE, NSL_PLAN_HOST, (int)k, f->link);
-			if (op)
-				op->rate = t->links[f->link].rate;
-		}
-	}
+	for (size_t k = 0; k < h->n_ifaces; k++)
+		plan_shaping(b, NSL_PLAN_HOST, (int)k, &h->ifaces[k]);
 	for (size_t s = 0; s < h->n_sysctls; s++) {
 		op = add(b, NSL_OP_HOST_SYSCTL, NSL_PLAN_HOST, -1, (int)s);
 		if (op)
@@ -265,6 +484,44 @@ static void plan_host(struct builder *b)
 		if (op)
 			op->undo = NSL_UNDO_HOSTNFT;
 	}
+}
+
+/* VXLANs come up once every node and the host have their addresses and routes and what
+ * carries them runs: a VXLAN that is up sends at once (IPv6 reports of the overlay, in UDP to
+ * its remote), and a neighbour the underlay asked for while the far end was down, or its
+ * queue not yet running, answers a second late; from the host, a packet to a remote the lab
+ * does not route yet would take the host's default route out of the machine. */
+static bool has_vxlans(const struct nsl_topology *t)
+{
+	for (size_t i = 0; i < t->n_nodes; i++)
+		for (size_t k = 0; k < t->nodes[i].n_ifaces; k++)
+			if (t->nodes[i].ifaces[k].kind == NSL_IFACE_VXLAN)
+				return true;
+	for (size_t k = 0; k < t->host.n_ifaces; k++)
+		if (t->host.ifaces[k].kind == NSL_IFACE_VXLAN)
+			return true;
+	return false;
+}
+
+static void plan_vxlans_up(struct builder *b)
+{
+	const struct nsl_topology *t = b->p->t;
+	struct nsl_op *op;
+
+	for (size_t i = 0; i < t->n_nodes; i++)
+		for (size_t k = 0; k < t->nodes[i].n_ifaces; k++)
+			if (t->nodes[i].ifaces[k].kind == NSL_IFACE_VXLAN &&
+			    t->nodes[i].ifaces[k].up &&
+			    (op = add(b, NSL_OP_LINK, (int)i, (int)k, -1))) {
+				op->link.up = 1;
+				op->link.master = -1;
+			}
+	for (size_t k = 0; k < t->host.n_ifaces; k++)
+		if (t->host.ifaces[k].kind == NSL_IFACE_VXLAN && t->host.ifaces[k].up &&
+		    (op = add(b, NSL_OP_LINK, NSL_PLAN_HOST, (int)k, -1))) {
+			op->link.up = 1;
+			op->link.master = -1;
+		}
 }
 
 /* Is the other end of this veth meant to be up? */
@@ -280,32 +537,81 @@ static bool peer_up(const struct nsl_topology *t, const struct nsl_iface *f, int
 	return !p || p->up;
 }
 
-/* Interfaces whose readiness up promises: veths with both ends up, bridges without STP that
- * have a port up. (A moved device's carrier is the outside world's business.) */
-static bool should_run(const struct nsl_topology *t, int node, const struct nsl_node *n,
-                       const struct nsl_iface *f)
+/* Whether an interface will have a carrier once up is done (a moved device is taken to have
+ * one: its cable is the outside world's business). */
+static bool carrier(const struct nsl_topology *t, int node, const struct nsl_node *n,
+                    const struct nsl_iface *f, bool vx)
 {
 	if (!f->up)
 		return false;
-	if (f->kind == NSL_IFACE_VETH)
+	switch (f->kind) {
+	case NSL_IFACE_VETH:
 		return peer_up(t, f, node);
-	if (f->kind != NSL_IFACE_BRIDGE || !n)
+	case NSL_IFACE_VXLAN:
+		return vx;
+	case NSL_IFACE_DEVICE:
+	case NSL_IFACE_DUMMY:
+	case NSL_IFACE_MGMT:
+		return true;
+	case NSL_IFACE_VLAN:
+	case NSL_IFACE_MACVLAN:
+	case NSL_IFACE_IPVLAN:
+		if (f->device[0])
+			return true;
+		return n && f->lower >= 0 && carrier(t, node, n, &n->ifaces[f->lower], vx);
+	case NSL_IFACE_BRIDGE:
+		if (!n)
+			return true; /* the management network's, whose ports are up */
+		for (size_t br = 0; br < n->n_bridges; br++) {
+			if (strcmp(n->bridges[br].name, f->name))
+				continue;
+			if (n->bridges[br].stp)
+				return false; /* its ports forward when STP says so */
+			for (size_t k = 0; k < n->n_ifaces; k++)
+				if (n->ifaces[k].bridge == (int)br &&
+				    carrier(t, node, n, &n->ifaces[k], vx))
+					return true;
+		}
 		return false;
-	for (size_t br = 0; br < n->n_bridges; br++) {
-		if (strcmp(n->bridges[br].name, f->name))
-			continue;
-		if (n->bridges[br].stp)
-			return false;
+	case NSL_IFACE_BOND: {
+		int self = (int)(f - n->ifaces);
 		for (size_t k = 0; k < n->n_ifaces; k++)
-			if (n->ifaces[k].bridge == (int)br && n->ifaces[k].up &&
-			    (n->ifaces[k].kind != NSL_IFACE_VETH ||
-			     peer_up(t, &n->ifaces[k], node)))
+			if (n->ifaces[k].bond == self && carrier(t, node, n, &n->ifaces[k], vx))
 				return true;
+		return false;
 	}
-	return false;
+	default:
+		return false;
+	}
 }
 
-static bool node_ipv6(const struct nsl_node *n)
+/* Interfaces whose readiness up promises: those whose carrier comes from elsewhere and so
+ * comes late (the kernel's link watcher): veths with both ends up, bridges without STP and
+ * bonds that have a port with a carrier, vlans, macvlans and ipvlans over such interfaces of
+ * the node, the management network (not bond ports: the bond is waited for, and they have
+ * no IPv6 link-local address of their own). A dummy, a vxlan or a VRF is up when set up; a
+ * moved device's carrier, and a macvlan's on a host device, is the outside world's. */
+static bool should_run(const struct nsl_topology *t, int node, const struct nsl_node *n,
+                       const struct nsl_iface *f, bool vx)
+{
+	if (f->bond >= 0)
+		return false; /* a bond port has no IPv6 of its own: its bond is waited for */
+	switch (f->kind) {
+	case NSL_IFACE_VETH:
+	case NSL_IFACE_BRIDGE:
+	case NSL_IFACE_BOND:
+	case NSL_IFACE_MGMT:
+	case NSL_IFACE_VLAN:
+		return carrier(t, node, n, f, vx);
+	case NSL_IFACE_MACVLAN:
+	case NSL_IFACE_IPVLAN:
+		return !f->device[0] && carrier(t, node, n, f, vx);
+	default:
+		return false;
+	}
+}
+
+bool nsl_node_ipv6(const struct nsl_node *n)
 {
 	for (size_t s = 0; s < n->n_sysctls; s++)
 		if (strstr(n->sysctls[s].key, "disable_ipv6") && strcmp(n->sysctls[s].value, "0"))
@@ -313,12 +619,53 @@ static bool node_ipv6(const struct nsl_node *n)
 	return true;
 }
 
-static void plan_wait(struct builder *b, int node)
+/* Ports of the node's 802.3ad bonds whose veth peers are ports of 802.3ad bonds too: their
+ * traffic flows once LACP has them collecting and distributing (a port without an LACP
+ * partner is used as it is). The list ends with -1; NULL when out of memory. */
+static bool lacp_bond_port(const struct nsl_topology *t, int node, const struct nsl_iface *f)
+{
+	const struct nsl_node *n = &t->nodes[node];
+
+	return f->bond >= 0 && f->up && n->ifaces[f->bond].kind == NSL_IFACE_BOND &&
+	       n->ifaces[f->bond].up && n->ifaces[f->bond].bonding.mode == NSL_BOND_8023AD;
+}
+
+static int *lacp_ports(struct builder *b, int node)
+{
+	const struct nsl_topology *t = b->p->t;
+	const struct nsl_node *n = &t->nodes[node];
+	int *list = nsl_arena_array(b->p->arena, n->n_ifaces + 1, sizeof(int));
+	size_t k = 0;
+
+	if (!list) {
+		b->oom = true;
+		return NULL;
+	}
+	for (size_t i = 0; i < n->n_ifaces; i++) {
+		const struct nsl_iface *f = &n->ifaces[i];
+		if (f->kind != NSL_IFACE_VETH || !lacp_bond_port(t, node, f))
+			continue;
+		const struct nsl_link *lk = &t->links[f->link];
+		const struct nsl_endpoint *ep =
+		    &lk->ends[lk->ends[0].node == node && !strcmp(lk->ends[0].ifname, f->name)];
+		const struct nsl_iface *p = ep->node == NSL_ENDPOINT_HOST
+		                                ? NULL
+		                                : nsl_node_iface(&t->nodes[ep->node], ep->ifname);
+		if (p && lacp_bond_port(t, ep->node, p))
+			list[k++] = (int)i;
+	}
+	list[k] = -1;
+	return list;
+}
+
+/* The wait of a namespace: stage 0 everything (a lab without VXLANs), 1 what runs without
+ * VXLANs, 2 what runs only once they are up. */
+static void plan_wait(struct builder *b, int node, int stage)
 {
 	const struct nsl_topology *t = b->p->t;
 	const struct nsl_node *n = node == NSL_PLAN_HOST ? NULL : &t->nodes[node];
-	const struct nsl_iface *ifaces = n ? n->ifaces : t->host.ifaces;
-	size_t count = n ? n->n_ifaces : t->host.n_ifaces, k = 0;
+	const struct nsl_iface *ifaces = n ? n->ifaces : b->p->host_ifaces;
+	size_t count = n ? n->n_ifaces : b->p->n_host_ifaces, k = 0;
 	int *list = nsl_arena_array(b->p->arena, count + 1, sizeof(int));
 	struct nsl_op *op;
 
@@ -326,17 +673,27 @@ static void plan_wait(struct builder *b, int node)
 		b->oom = true;
 		return;
 	}
-	for (size_t i = 0; i < count; i++)
-		if (should_run(t, node == NSL_PLAN_HOST ? NSL_ENDPOINT_HOST : node, n, &ifaces[i]))
+	int nd = node == NSL_PLAN_HOST ? NSL_ENDPOINT_HOST : node;
+	for (size_t i = 0; i < count; i++) {
+		bool with = should_run(t, nd, n, &ifaces[i], true);
+		bool without = with && should_run(t, nd, n, &ifaces[i], false);
+		if (stage == 0 ? with : stage == 1 ? without : with && !without)
 			list[k++] = (int)i;
-	if (!k)
+	}
+	int *lacp = stage < 2 && n ? lacp_ports(b, node) : NULL;
+	size_t n_lacp = 0;
+	while (lacp && lacp[n_lacp] >= 0)
+		n_lacp++;
+	if (!k && !n_lacp)
 		return; /* nothing of the lab to wait for here */
 	op = add(b, NSL_OP_WAIT, node, -1, -1);
 	if (!op)
 		return;
 	op->wait.ifaces = list;
 	op->wait.n = k;
-	op->wait.ipv6 = n ? node_ipv6(n) : true;
+	op->wait.lacp = lacp;
+	op->wait.n_lacp = n_lacp;
+	op->wait.ipv6 = n ? nsl_node_ipv6(n) : true;
 }
 
 /* The wave of each node: 0 without `after`, else one more than the latest node it waits for.
@@ -424,15 +781,27 @@ int nsl_plan_build(const struct nsl_topology *t, const char *lab, struct nsl_pla
 	ret->arena = nsl_arena_new();
 	if (!ret->arena)
 		return -ENOMEM;
+	if (plan_host_ifaces(ret) < 0) {
+		nsl_plan_free(ret);
+		return -ENOMEM;
+	}
 	plan_nodes(&b);
 	plan_links(&b);
 	for (size_t i = 0; i < t->n_nodes; i++)
 		plan_node_config(&b, (int)i);
 	plan_host(&b);
+	/* VXLANs come up once what carries them runs (plan_vxlans_up) */
+	bool vxlans = has_vxlans(t);
+	if (vxlans) {
+		for (size_t i = 0; i < t->n_nodes; i++)
+			plan_wait(&b, (int)i, 1);
+		plan_wait(&b, NSL_PLAN_HOST, 1);
+		plan_vxlans_up(&b);
+	}
 	plan_exec(&b);
 	for (size_t i = 0; i < t->n_nodes; i++)
-		plan_wait(&b, (int)i);
-	plan_wait(&b, NSL_PLAN_HOST);
+		plan_wait(&b, (int)i, vxlans ? 2 : 0);
+	plan_wait(&b, NSL_PLAN_HOST, vxlans ? 2 : 0);
 	/* Readiness nobody waits for: once the links run, every node at once. */
 	for (size_t i = 0; b.last_ready && i < t->n_nodes; i++)
 		if (t->nodes[i].has_ready && b.last_ready[i] < 0)

@@ -22,11 +22,15 @@ enum nsl_op_kind {
 	NSL_OP_DEVICE,   /* move a host device into the node, renamed */
 	NSL_OP_VETH,     /* one link: a veth pair, both ends born in their namespaces */
 	NSL_OP_HOST_END, /* a host end of a link: DAD off, up, marked as the lab's */
+	NSL_OP_HOST_DEV, /* a device made in the host (mgmt bridge, vxlan): DAD off, marked, up */
+	NSL_OP_CREATE,   /* an interface of a kind (dummy, vlan, vxlan, macvlan, vrf, bond...) */
 	NSL_OP_BRIDGE,   /* a bridge of a node */
 	NSL_OP_LINK,     /* an interface: master, MTU and MAC (moved devices), admin state */
 	NSL_OP_ADDR,     /* an address */
 	NSL_OP_ROUTE,    /* a route */
-	NSL_OP_RATE,     /* a token bucket on an interface */
+	NSL_OP_RULE,     /* a policy routing rule, of one family */
+	NSL_OP_RATE,     /* a token bucket on an interface: a rate and no other impairment */
+	NSL_OP_IMPAIR,   /* netem on an interface: its impairment, with its rate */
 	NSL_OP_SYSCTL,   /* a per-interface sysctl of a node, once the interface exists */
 	NSL_OP_NAT,      /* the nft table of a node or of the host */
 	NSL_OP_HOST_SYSCTL, /* a sysctl of the host */
@@ -46,6 +50,7 @@ enum nsl_undo {
 	NSL_UNDO_HOSTLINK,   /* a host end, deleted at teardown if it carries our mark */
 	NSL_UNDO_HOSTSYSCTL, /* the old value */
 	NSL_UNDO_HOSTNFT,    /* the host table, deleted at teardown if it carries our mark */
+	NSL_UNDO_HOSTDEV,    /* a host device: its name, kind and MAC (ours if they match) */
 };
 
 /* One end of a veth, as it is born. */
@@ -67,10 +72,24 @@ struct nsl_op {
 		struct nsl_op_end veth[2]; /* VETH: [0] is created first */
 		struct {
 			int up;     /* -1 leave, 0 down, 1 up */
-			int master; /* iface index of its bridge, -1 none */
+			int master; /* iface index of its bridge, bond or VRF, -1 none */
 			uint32_t mtu;
 			const uint8_t *mac;
 		} link;
+		struct {
+			int master; /* HOST_END: the host bridge it joins (a host iface), -1 none */
+		} host_end;
+		struct {
+			int lower;      /* CREATE: the node's iface it sits on, -1 none */
+			bool from_host; /* a macvlan/ipvlan on a host device: made from the host,
+			                 * born in the node */
+		} create;
+		struct {
+			int *nh_ifaces; /* ROUTE: each next hop's device (iface index, -1 none) */
+		} route;
+		struct {
+			int family; /* RULE: AF_INET or AF_INET6 */
+		} rule;
 		struct {
 			const struct nsl_sysctl **early; /* NODE: written by the holder */
 			size_t n_early;
@@ -81,9 +100,15 @@ struct nsl_op {
 		struct {
 			int *ifaces; /* WAIT: interfaces that must run */
 			size_t n;
-			bool ipv6; /* and have their link-local address, none tentative */
+			bool ipv6;     /* and have their link-local address, none tentative */
+			int *lacp;     /* ports of 802.3ad bonds facing LACP: collecting and */
+			size_t n_lacp; /* distributing */
 		} wait;
 		uint64_t rate; /* RATE: bytes per second */
+		struct {
+			struct nsl_impair im; /* what leaves the interface gets */
+			uint32_t limit;       /* netem's queue, packets */
+		} impair;
 	};
 };
 
@@ -93,6 +118,11 @@ struct nsl_plan {
 	struct nsl_op *ops;
 	size_t n;
 	struct nsl_arena *arena; /* every array of the plan */
+	/* The host's interfaces as the lab makes them: the topology's (same indexes), then the
+	 * management network's bridge and its ports, named after the lab. */
+	struct nsl_iface *host_ifaces;
+	size_t n_host_ifaces;
+	int mgmt_bridge; /* its index in host_ifaces, -1 none */
 };
 
 /* The plan of `up` for a validated model under the lab name `lab`. 0 or -ENOMEM. */
@@ -101,6 +131,14 @@ int nsl_plan_build(const struct nsl_topology *t, const char *lab,
 void nsl_plan_free(struct nsl_plan *p);
 /* Human-readable, stable text: one line per operation (golden-file tested). */
 void nsl_plan_print(const struct nsl_plan *p, FILE *out);
+
+/* Whether a node keeps IPv6 on (its sysctls do not turn it off): links wait for their
+ * link-local addresses. */
+bool nsl_node_ipv6(const struct nsl_node *n);
+/* The name of the management network's bridge in the host, and of its port for node i:
+ * mgmt.bridge, else derived from the lab's name ("mgmt-LAB", or a hash when long). */
+void nsl_plan_mgmt_names(const struct nsl_topology *t, const char *lab, int node, char *buf,
+                         size_t size);
 
 /* The interface of a node (or the host) an operation names. */
 const struct nsl_iface *nsl_plan_iface(const struct nsl_plan *p, int node, int iface);

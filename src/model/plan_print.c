@@ -18,6 +18,10 @@ static const char *kind_name(enum nsl_op_kind k)
 		return "veth";
 	case NSL_OP_HOST_END:
 		return "host-end";
+	case NSL_OP_HOST_DEV:
+		return "host-dev";
+	case NSL_OP_CREATE:
+		return "create";
 	case NSL_OP_BRIDGE:
 		return "bridge";
 	case NSL_OP_LINK:
@@ -26,8 +30,12 @@ static const char *kind_name(enum nsl_op_kind k)
 		return "addr";
 	case NSL_OP_ROUTE:
 		return "route";
+	case NSL_OP_RULE:
+		return "rule";
 	case NSL_OP_RATE:
 		return "rate";
+	case NSL_OP_IMPAIR:
+		return "impair";
 	case NSL_OP_SYSCTL:
 		return "sysctl";
 	case NSL_OP_NAT:
@@ -59,6 +67,8 @@ static const char *undo_name(enum nsl_undo u)
 		return "old value";
 	case NSL_UNDO_HOSTNFT:
 		return "host table";
+	case NSL_UNDO_HOSTDEV:
+		return "host device";
 	case NSL_UNDO_NONE:
 		break;
 	}
@@ -115,19 +125,104 @@ static void put_mac(const char *sep, const uint8_t *m, FILE *out)
 
 static void put_route(const struct nsl_route *r, FILE *out)
 {
+	static const char *const types[] = {"", "blackhole ", "unreachable ", "prohibit ",
+	                                    "throw "};
 	char a[64];
 
+	fputs(types[r->type], out);
 	fputs(r->is_default ? "default" : nsl_prefix_str(&r->to, a, sizeof(a)), out);
 	if (r->is_default)
 		fputs(r->to.ip.family == AF_INET6 ? " (ipv6)" : " (ipv4)", out);
+	if (r->table != NSL_TABLE_MAIN)
+		fprintf(out, " table %u", r->table);
 	if (r->has_via)
 		fprintf(out, " via %s", nsl_ip_str(&r->via, a, sizeof(a)));
 	if (r->dev[0])
 		fprintf(out, " dev %s", r->dev);
+	for (size_t h = 0; h < r->n_nexthops; h++) {
+		fputs(" nexthop", out);
+		if (r->nexthops[h].has_via)
+			fprintf(out, " via %s", nsl_ip_str(&r->nexthops[h].via, a, sizeof(a)));
+		if (r->nexthops[h].dev[0])
+			fprintf(out, " dev %s", r->nexthops[h].dev);
+		fprintf(out, " weight %u", r->nexthops[h].weight);
+	}
 	if (r->has_metric)
 		fprintf(out, " metric %u", r->metric);
 	if (r->has_src)
 		fprintf(out, " src %s", nsl_ip_str(&r->src, a, sizeof(a)));
+}
+
+static void put_rule(const struct nsl_rule *r, int family, FILE *out)
+{
+	char a[64];
+
+	fputs(family == AF_INET ? "ipv4" : "ipv6", out);
+	if (r->has_priority)
+		fprintf(out, " priority %u", r->priority);
+	if (r->has_from)
+		fprintf(out, " from %s", nsl_prefix_str(&r->from, a, sizeof(a)));
+	if (r->has_to)
+		fprintf(out, " to %s", nsl_prefix_str(&r->to, a, sizeof(a)));
+	if (r->iif[0])
+		fprintf(out, " iif %s", r->iif);
+	if (r->oif[0])
+		fprintf(out, " oif %s", r->oif);
+	if (r->has_fwmark)
+		fprintf(out, " fwmark 0x%x/0x%x", r->fwmark, r->fwmask);
+	fprintf(out, " table %u", r->table);
+}
+
+/* What an interface of a kind is made with. */
+static void put_create(const struct nsl_plan *p, const struct nsl_op *op, const struct nsl_iface *f,
+                       FILE *out)
+{
+	const struct nsl_node *n = op->node == NSL_PLAN_HOST ? NULL : &p->t->nodes[op->node];
+	char a[64];
+
+	fputs(nsl_iface_kind_name(f->kind), out);
+	switch (f->kind) {
+	case NSL_IFACE_VLAN:
+		fprintf(out, " id %u%s", f->vlan_id, f->vlan_8021ad ? " 802.1ad" : "");
+		break;
+	case NSL_IFACE_VXLAN:
+		fprintf(out, " vni %u port %u", f->vxlan.vni, f->vxlan.port);
+		if (f->vxlan.has_remote)
+			fprintf(out, " %s %s", f->vxlan.group ? "group" : "remote",
+			        nsl_ip_str(&f->vxlan.remote, a, sizeof(a)));
+		if (f->vxlan.has_local)
+			fprintf(out, " local %s", nsl_ip_str(&f->vxlan.local, a, sizeof(a)));
+		if (f->parent[0])
+			fprintf(out, " dev %s", f->parent);
+		if (op->create.from_host)
+			fputs(", sent from the host (its underlay)", out);
+		break;
+	case NSL_IFACE_MACVLAN:
+	case NSL_IFACE_IPVLAN:
+		fprintf(out, " mode %s", nsl_iface_mode_name(f));
+		if (op->create.from_host)
+			fprintf(out, " on host device %s, sent from the host", f->device);
+		break;
+	case NSL_IFACE_VRF:
+		fprintf(out, " table %u", f->table);
+		break;
+	case NSL_IFACE_BOND:
+		fprintf(out, " mode %s miimon %u", nsl_iface_mode_name(f), f->bonding.miimon);
+		if (f->bonding.lacp_rate >= 0)
+			fprintf(out, " lacp_rate %s", f->bonding.lacp_rate ? "fast" : "slow");
+		if (f->bonding.xmit_hash >= 0)
+			fprintf(out, " xmit_hash_policy %s",
+			        nsl_bond_hash_name(f->bonding.xmit_hash));
+		break;
+	default:
+		break;
+	}
+	if (op->create.lower >= 0 && n && f->kind != NSL_IFACE_VXLAN)
+		fprintf(out, " on %s", n->ifaces[op->create.lower].name);
+	if (f->mtu)
+		fprintf(out, " mtu %u", f->mtu);
+	if (f->has_mac)
+		put_mac(" ", f->mac, out);
 }
 
 static void put_details(const struct nsl_plan *p, const struct nsl_op *op, FILE *out)
@@ -168,6 +263,22 @@ static void put_details(const struct nsl_plan *p, const struct nsl_op *op, FILE 
 		break;
 	case NSL_OP_HOST_END:
 		fprintf(out, "DAD off, %salias nslab:%s", f->up ? "up, " : "", p->lab);
+		if (op->host_end.master >= 0)
+			fprintf(out, ", master %s", p->host_ifaces[op->host_end.master].name);
+		break;
+	case NSL_OP_HOST_DEV:
+		if (f->kind == NSL_IFACE_VXLAN)
+			put_create(p, op, f, out);
+		else
+			fputs("bridge stp off", out);
+		fprintf(out, ", random MAC, DAD off, %salias nslab:%s",
+		        f->up && f->kind == NSL_IFACE_BRIDGE ? "up, " : "", p->lab);
+		break;
+	case NSL_OP_CREATE:
+		put_create(p, op, f, out);
+		break;
+	case NSL_OP_RULE:
+		put_rule(&n->rules[op->item], op->rule.family, out);
 		break;
 	case NSL_OP_BRIDGE:
 		fprintf(out, "stp %s", n->bridges[op->item].stp ? "on" : "off");
@@ -202,6 +313,18 @@ static void put_details(const struct nsl_plan *p, const struct nsl_op *op, FILE 
 		break;
 	case NSL_OP_RATE:
 		fprintf(out, "token bucket %llu bytes/s", (unsigned long long)op->rate);
+		break;
+	case NSL_OP_IMPAIR:
+		fputs("netem", out);
+		for (unsigned k = 0; k < NSL_IMP_KEYS; k++) {
+			const struct nsl_impair *im = &op->impair.im;
+			char v[32];
+			if (!nsl_impair_value(im, 1u << k))
+				continue;
+			fprintf(out, " %s %s", nsl_impair_keys[k],
+			        nsl_impair_value_str(im, 1u << k, v, sizeof(v)));
+		}
+		fprintf(out, ", limit %u packets", op->impair.limit);
 		break;
 	case NSL_OP_SYSCTL:
 		fprintf(out, "%s=%s", n->sysctls[op->item].key, n->sysctls[op->item].value);
@@ -244,10 +367,17 @@ static void put_details(const struct nsl_plan *p, const struct nsl_op *op, FILE 
 		break;
 	}
 	case NSL_OP_WAIT: {
-		const struct nsl_iface *list = n ? n->ifaces : t->host.ifaces;
+		const struct nsl_iface *list = n ? n->ifaces : p->host_ifaces;
 		for (size_t i = 0; i < op->wait.n; i++)
 			fprintf(out, "%s%s", i ? " " : "", list[op->wait.ifaces[i]].name);
-		fputs(op->wait.ipv6 ? " running, IPv6 link-local usable" : " running", out);
+		if (op->wait.n)
+			fputs(op->wait.ipv6 ? " running, IPv6 link-local usable" : " running", out);
+		for (size_t i = 0; i < op->wait.n_lacp; i++)
+			fprintf(out, "%s%s",
+			        i            ? " "
+			        : op->wait.n ? "; LACP distributing on "
+			                     : "LACP distributing on ",
+			        list[op->wait.lacp[i]].name);
 		break;
 	}
 	case NSL_OP_COMMIT:
@@ -264,8 +394,10 @@ void nsl_plan_print(const struct nsl_plan *p, FILE *out)
 		const struct nsl_op *op = &p->ops[i];
 		const char *undo = undo_name(op->undo);
 		char at[2 * NSL_NAME_MAX + 8];
-		if (op->kind == NSL_OP_VETH)
+		if (op->kind == NSL_OP_VETH && op->item >= 0)
 			nsl_fmt(at, sizeof(at), "links[%d]", op->item);
+		else if (op->kind == NSL_OP_VETH)
+			nsl_fmt(at, sizeof(at), "mgmt");
 		else if (op->kind == NSL_OP_COMMIT)
 			at[0] = 0;
 		else

@@ -72,6 +72,59 @@ const char *nsl_ip_str(const struct nsl_ip *ip, char *buf, size_t size);
 /* "100mbit", "1gbit", "512kbit", "10mbps" (bytes), plain bits/s; false on junk or 0. */
 bool nsl_rate_parse(const char *s, uint64_t *ret_bytes_per_sec);
 
+/* ---- impairments: what netem (or tbf, for a rate alone) does to the packets leaving an
+ * interface; parsed, merged, chosen and written back as text in impair.c ---- */
+
+#define NSL_PERCENT_ONE 1000000000u     /* 100% in an impairment's probabilities */
+#define NSL_IMPAIR_TIME_MAX 60000000ull /* delay and jitter: at most 60 s, in us */
+
+enum nsl_impair_key {
+	NSL_IMP_DELAY = 1 << 0,
+	NSL_IMP_JITTER = 1 << 1,
+	NSL_IMP_LOSS = 1 << 2,
+	NSL_IMP_DUPLICATE = 1 << 3,
+	NSL_IMP_CORRUPT = 1 << 4,
+	NSL_IMP_REORDER = 1 << 5,
+	NSL_IMP_RATE = 1 << 6,
+};
+#define NSL_IMP_KEYS 7
+
+struct nsl_impair {
+	unsigned set;             /* NSL_IMP_* written (a 0 written overrides, unset does not) */
+	uint64_t delay, jitter;   /* microseconds */
+	uint32_t loss, duplicate; /* probabilities: NSL_PERCENT_ONE is 100% */
+	uint32_t corrupt, reorder;
+	uint64_t rate; /* bytes per second, 0: none */
+};
+
+/* What carries an impairment: netem when anything but a rate is non-zero (the rate goes
+ * with it), a token bucket (tbf) for a rate alone, nothing when all is zero. */
+enum nsl_qdisc { NSL_QDISC_NONE, NSL_QDISC_TBF, NSL_QDISC_NETEM };
+
+/* The key names, in the order of the bits ("delay", "jitter", ... "rate"). */
+extern const char *const nsl_impair_keys[NSL_IMP_KEYS];
+/* One value as the topology writes it: key is NSL_IMP_*; false with *ret_why (a static
+ * text: what is wrong and what is expected) on anything else. */
+bool nsl_impair_parse_value(unsigned key, const char *s, struct nsl_impair *im,
+                            const char **ret_why);
+/* "20ms" "1.5s" "250us"; "1%" "0.1%"; "10mbit": the shortest exact text of a value. */
+const char *nsl_time_str(uint64_t us, char *buf, size_t size);
+const char *nsl_percent_str(uint32_t p, char *buf, size_t size);
+const char *nsl_rate_str(uint64_t bytes_per_sec, char *buf, size_t size);
+/* The value of one key (0: none), and its text. */
+uint64_t nsl_impair_value(const struct nsl_impair *im, unsigned key);
+const char *nsl_impair_value_str(const struct nsl_impair *im, unsigned key, char *buf, size_t size);
+/* over's keys that are set replace base's. */
+void nsl_impair_merge(struct nsl_impair *base, const struct nsl_impair *over);
+/* What a combination of values breaks of netem's rules ("jitter needs a delay"), with the key
+ * it is about; NULL if none. */
+const char *nsl_impair_check(const struct nsl_impair *im, unsigned *ret_key);
+enum nsl_qdisc nsl_impair_qdisc(const struct nsl_impair *im);
+/* netem's queue, in packets: the bandwidth-delay product of delay + jitter + 100 ms at the
+ * rate (1 Gbit/s without one), in 1500-byte packets, at least 1000 (netem's default). */
+uint32_t nsl_impair_limit(const struct nsl_impair *im);
+bool nsl_impair_equal(const struct nsl_impair *a, const struct nsl_impair *b);
+
 /* ---- the model ---- */
 
 enum nsl_iface_kind {
@@ -80,7 +133,69 @@ enum nsl_iface_kind {
 	NSL_IFACE_DEVICE,      /* a host device moved in */
 	NSL_IFACE_BRIDGE,      /* a bridge of this node */
 	NSL_IFACE_LO,
+	/* declared with "kind" under interfaces */
+	NSL_IFACE_DUMMY,
+	NSL_IFACE_VLAN,    /* 802.1Q (or 802.1ad) sub-interface of parent */
+	NSL_IFACE_VXLAN,   /* in a node, or in the host (host.interfaces) */
+	NSL_IFACE_MACVLAN, /* on a host device (device) or on an interface of the node (parent) */
+	NSL_IFACE_IPVLAN,  /* likewise */
+	NSL_IFACE_VRF,
+	NSL_IFACE_BOND,
+	NSL_IFACE_MGMT, /* an end of the management network's veths (mgmt) */
 };
+
+struct nsl_iface;
+/* The name of a kind as written in "kind" (and printed), NULL for the implicit ones. */
+const char *nsl_iface_kind_name(enum nsl_iface_kind k);
+/* As written: the "mode" of a macvlan, ipvlan or bond; a bond's "xmit_hash_policy"
+ * (NULL when not written). */
+const char *nsl_iface_mode_name(const struct nsl_iface *f);
+const char *nsl_bond_hash_name(int xmit_hash);
+
+struct nsl_vxlan {
+	uint32_t vni;
+	uint16_t port; /* UDP destination port, 4789 unless written */
+	bool has_remote;
+	bool group;           /* remote is a multicast group */
+	struct nsl_ip remote; /* "remote" or "group" */
+	bool has_local;
+	struct nsl_ip local;
+	bool host_underlay; /* "underlay": "host": made from the host, its UDP socket there and the
+	                     * device in the node (containerlab's vxlan links); dev is the host's */
+};
+
+enum nsl_bond_mode {
+	NSL_BOND_BALANCE_RR, /* the kernel's numbers (IFLA_BOND_MODE) */
+	NSL_BOND_ACTIVE_BACKUP,
+	NSL_BOND_BALANCE_XOR,
+	NSL_BOND_BROADCAST,
+	NSL_BOND_8023AD,
+	NSL_BOND_BALANCE_TLB,
+	NSL_BOND_BALANCE_ALB,
+};
+
+struct nsl_bond_cfg {
+	enum nsl_bond_mode mode;
+	uint32_t miimon; /* ms, 100 unless written */
+	int lacp_rate;   /* -1 the kernel's (slow), 0 slow, 1 fast */
+	int xmit_hash;   /* -1 the kernel's (layer2), else IFLA_BOND_XMIT_HASH_POLICY's value */
+	char (*ports)[NSL_IFNAME_MAX + 1];
+	size_t n_ports;
+};
+
+/* Where an address of an interface comes from (nsl_iface.addr_pool). */
+enum nsl_pool_id {
+	NSL_POOL_P2P,
+	NSL_POOL_P2P6,
+	NSL_POOL_LAN,
+	NSL_POOL_LAN6,
+	NSL_POOL_LOOPBACK,
+	NSL_POOL_LOOPBACK6,
+	NSL_POOLS,
+	NSL_POOL_MGMT = NSL_POOLS, /* the management network's subnet */
+};
+/* "p2p", "lan6", ..., "mgmt". */
+const char *nsl_pool_name(enum nsl_pool_id id);
 
 struct nsl_iface {
 	char name[NSL_IFNAME_MAX + 1];
@@ -93,7 +208,26 @@ struct nsl_iface {
 	bool up;                         /* default true */
 	char device[NSL_IFNAME_MAX + 1]; /* host device to move in, "" if none */
 	int link;                        /* index in topology links, -1 if none (validation) */
+	struct nsl_impair impair;        /* of the packets it sends: over its link's, key by key */
 	int bridge; /* index of the bridge this is a port of, -1 (validation) */
+
+	enum nsl_iface_kind declared; /* from "kind"; UNKNOWN for entries without one */
+	bool addrs_given;             /* "addresses" is written (even []): pools leave it alone */
+	uint8_t
+	    *addr_pool; /* per address: 0 written, else enum nsl_pool_id + 1; NULL: all written */
+	size_t n_pool;  /* the last n_pool addresses come from pools (validation) */
+	/* vlan, macvlan, ipvlan: the node's interface it sits on; vxlan: its "dev" ("" none) */
+	char parent[NSL_IFNAME_MAX + 1];
+	char vrf[NSL_IFNAME_MAX + 1]; /* the VRF it is enslaved to ("" none) */
+	int lower;                    /* index of parent in the same ifaces, -1 (validation) */
+	int master_vrf;               /* index of the VRF's entry, -1 (validation) */
+	int bond; /* index of the bond's entry it is a port of, -1 (validation) */
+	uint16_t vlan_id;
+	bool vlan_8021ad; /* "protocol": "802.1ad" (QinQ) */
+	uint32_t mode;    /* macvlan: MACVLAN_MODE_*; ipvlan: IPVLAN_MODE_* */
+	uint32_t table;   /* vrf */
+	struct nsl_vxlan vxlan;
+	struct nsl_bond_cfg bonding;
 };
 
 struct nsl_bridge {
@@ -103,16 +237,61 @@ struct nsl_bridge {
 	bool stp;
 };
 
+enum nsl_route_type {
+	NSL_RT_UNICAST, /* through via and/or dev, or nexthops */
+	NSL_RT_BLACKHOLE,
+	NSL_RT_UNREACHABLE,
+	NSL_RT_PROHIBIT,
+	NSL_RT_THROW,
+};
+
+struct nsl_nexthop {
+	bool has_via;
+	struct nsl_ip via; /* an IPv6 next hop of an IPv4 route goes as RTA_VIA */
+	char dev[NSL_IFNAME_MAX + 1];
+	uint16_t weight; /* 1-256 */
+};
+
+#define NSL_TABLE_DEFAULT 253
+#define NSL_TABLE_MAIN 254
+#define NSL_TABLE_LOCAL 255
+
 struct nsl_route {
 	struct nsl_prefix to; /* "default" becomes len 0 of via's family */
 	bool is_default;
 	bool has_via;
-	struct nsl_ip via;
+	struct nsl_ip via;            /* its family may differ from to's: an IPv4 route via IPv6 */
 	char dev[NSL_IFNAME_MAX + 1]; /* "" if none */
 	bool has_metric;
 	uint32_t metric;
 	bool has_src;
 	struct nsl_ip src;
+	enum nsl_route_type type;
+	struct nsl_nexthop *nexthops; /* "nexthops": a multipath route (via and dev unused) */
+	size_t n_nexthops;
+	uint32_t table; /* NSL_TABLE_MAIN unless written (resolved by validation) */
+	char table_name[NSL_NAME_MAX + 1]; /* "table" as a name, or "vrf" ("" when a number) */
+	bool table_is_vrf;                 /* written as "vrf" */
+};
+
+/* A policy routing rule; AF_UNSPEC: one for each family. */
+struct nsl_rule {
+	int family;
+	bool has_from, has_to;
+	struct nsl_prefix from, to;
+	char iif[NSL_IFNAME_MAX + 1], oif[NSL_IFNAME_MAX + 1];
+	bool has_fwmark;
+	uint32_t fwmark, fwmask; /* mask 0xffffffff unless written */
+	uint32_t table;          /* resolved by validation */
+	char table_name[NSL_NAME_MAX + 1];
+	bool has_priority;
+	uint32_t priority;
+};
+
+/* A name of a routing table of a node ("tables"). */
+struct nsl_table_name {
+	char name[NSL_NAME_MAX + 1];
+	uint32_t id;
 };
 
 enum nsl_nat_to { NSL_NAT_MASQUERADE, NSL_NAT_ADDRESS, NSL_NAT_RANGE };
@@ -169,6 +348,13 @@ struct nsl_node {
 	size_t n_mounts;
 	char **env; /* "KEY=VALUE", NULL-terminated, may be NULL */
 	size_t n_env;
+	struct nsl_rule *rules;
+	size_t n_rules;
+	struct nsl_table_name *tables;
+	size_t n_tables;
+	bool no_mgmt;              /* "mgmt": false: no interface on the management network */
+	bool has_mgmt4, has_mgmt6; /* "mgmt": {address, address6}: its own there */
+	struct nsl_ip mgmt4, mgmt6;
 	bool has_ready;
 	struct nsl_ready ready;
 	char **after_names; /* "after": nodes whose readiness this node's exec waits for */
@@ -184,8 +370,9 @@ struct nsl_endpoint {
 
 struct nsl_link {
 	struct nsl_endpoint ends[2];
-	uint32_t mtu;  /* 0: kernel default; interfaces.X.mtu overrides per end */
-	uint64_t rate; /* bytes per second, 0: none */
+	uint32_t mtu;             /* 0: kernel default; interfaces.X.mtu overrides per end */
+	uint64_t rate;            /* bytes per second, 0: none */
+	struct nsl_impair impair; /* both directions; an end's own impair overrides it */
 };
 
 /* A rootless lab's way out ("host": {"uplink": ...}): the lab's keeper's network namespace
@@ -202,6 +389,25 @@ struct nsl_host {
 	struct nsl_sysctl *sysctls;
 	size_t n_sysctls;
 	enum nsl_uplink uplink;
+};
+
+/* Address pools ("pools"): links, bridges and each node's lo without "addresses" get theirs
+ * from these (validation numbers them, in file order). */
+struct nsl_pool {
+	bool set;
+	struct nsl_prefix net; /* host bits clear */
+	uint8_t block;         /* the prefix length of what each link or bridge gets */
+};
+
+/* The management network ("mgmt"): a bridge in the host (named by the plan after the lab),
+ * and in every node an interface on it, its addresses from the subnets in node order. */
+struct nsl_mgmt {
+	bool set;
+	bool has4, has6;
+	struct nsl_prefix subnet, subnet6;
+	struct nsl_prefix gw4, gw6;      /* the host bridge's: first address of each subnet */
+	char bridge[NSL_IFNAME_MAX + 1]; /* "" : the plan names it after the lab */
+	char iface[NSL_IFNAME_MAX + 1];  /* in each node, "mgmt0" unless written */
 };
 
 /* ---- checks: the top-level "tests" list (parse_tests.c, validate_tests.c, checks.c) ---- */
@@ -268,6 +474,8 @@ struct nsl_topology {
 	struct nsl_link *links;
 	size_t n_links;
 	struct nsl_host host;
+	struct nsl_pool pools[NSL_POOLS];
+	struct nsl_mgmt mgmt;
 	struct nsl_check *checks; /* "tests" */
 	size_t n_checks;
 	const struct nsl_dnode *doc; /* the file as read, for the places of problems; NULL if
@@ -311,6 +519,12 @@ enum nsl_format nsl_topology_format(const char *file_name, const char *text, siz
 /* The metric the kernel gives a route: as written, else 0 (IPv4) or 1024 (IPv6); for IPv6
  * also 1024 when written 0, as the kernel reads it. */
 uint32_t nsl_route_metric(const struct nsl_route *r);
+
+/* The impairment of the packets leaving an interface, as the topology says: its link's
+ * `impair`, its own `impair` over it key by key, and the link's `rate` (validation refuses
+ * both rates on one link). All zero for what is no link end. */
+void nsl_iface_impair(const struct nsl_topology *t, const struct nsl_iface *f,
+                      struct nsl_impair *ret);
 
 /* Find a node by name, -1 if none. */
 int nsl_topology_node(const struct nsl_topology *t, const char *name);

@@ -91,13 +91,19 @@ static const char *end_node_name(const struct nsl_topology *t, int node)
 
 static void iface_reset(struct nsl_iface *f)
 {
-	f->kind = NSL_IFACE_UNKNOWN;
+	f->kind = f->declared;
 	f->link = -1;
 	f->bridge = -1;
+	f->lower = -1;
+	f->master_vrf = -1;
+	f->bond = -1;
+	/* addresses from pools are given again */
+	f->n_addrs -= f->n_pool;
+	f->n_pool = 0;
 }
 
-static struct nsl_iface *iface_add(struct vctx *c, int node, struct nsl_iface *arr, size_t *n,
-                                   const char *name)
+struct nsl_iface *nsl_v_iface_add(struct vctx *c, int node, struct nsl_iface *arr, size_t *n,
+                                  const char *name)
 {
 	struct nsl_iface *f = &arr[(*n)++];
 	bool fresh;
@@ -125,8 +131,14 @@ static const char *kind_what(const struct nsl_iface *f, char *buf, size_t size)
 	case NSL_IFACE_LO:
 		nsl_fmt(buf, size, "the loopback");
 		break;
+	case NSL_IFACE_MGMT:
+		nsl_fmt(buf, size, "the management network's interface");
+		break;
 	default:
-		nsl_fmt(buf, size, "in use");
+		if (nsl_iface_kind_name(f->kind))
+			nsl_fmt(buf, size, "an interface of kind %s", nsl_iface_kind_name(f->kind));
+		else
+			nsl_fmt(buf, size, "in use");
 	}
 	return buf;
 }
@@ -186,7 +198,7 @@ static void check_link_ends(struct vctx *c)
 			}
 			f = nsl_v_iface(c, ep->node, ep->ifname);
 			if (!f)
-				f = iface_add(c, ep->node, *arr, n, ep->ifname);
+				f = nsl_v_iface_add(c, ep->node, *arr, n, ep->ifname);
 			if (f->kind != NSL_IFACE_UNKNOWN) {
 				nsl_v_err(c, p, "%s:%s is already %s", end_node_name(t, ep->node),
 				          ep->ifname, kind_what(f, what, sizeof(what)));
@@ -212,7 +224,7 @@ static void check_bridges(struct vctx *c, int node)
 
 		nsl_fmt(p, sizeof(p), "nodes.%s.bridges.%s", n->name, br->name);
 		if (!f)
-			f = iface_add(c, node, n->ifaces, &n->n_ifaces, br->name);
+			f = nsl_v_iface_add(c, node, n->ifaces, &n->n_ifaces, br->name);
 		if (f->kind != NSL_IFACE_UNKNOWN) {
 			nsl_v_err_key(c, p, "%s is already %s", br->name,
 			              kind_what(f, what, sizeof(what)));
@@ -231,14 +243,20 @@ static void check_bridges(struct vctx *c, int node)
 			nsl_fmt(p, sizeof(p), "nodes.%s.bridges.%s.ports[%zu]", n->name, br->name,
 			        i);
 			if (!f || f->kind == NSL_IFACE_UNKNOWN) {
-				nsl_v_err(c, p,
-				          "node %s has no interface '%s' (a port is a link end or "
-				          "a moved device of the same node)",
-				          n->name, br->ports[i]);
+				nsl_v_err(
+				    c, p,
+				    "node %s has no interface '%s' (a port is an interface of "
+				    "the same node: a link end, a moved device, a bond...)",
+				    n->name, br->ports[i]);
 			} else if (f->kind == NSL_IFACE_LO) {
 				nsl_v_err(c, p, "lo cannot be a bridge port");
 			} else if (f->kind == NSL_IFACE_BRIDGE) {
 				nsl_v_err(c, p, "'%s' is a bridge; bridges do not nest", f->name);
+			} else if (f->kind == NSL_IFACE_VRF || f->kind == NSL_IFACE_MGMT) {
+				nsl_v_err(c, p, "'%s' is %s: it cannot be a bridge port", f->name,
+				          f->kind == NSL_IFACE_VRF
+				              ? "a VRF"
+				              : "the management network's interface");
 			} else if (f->bridge == (int)b) {
 				nsl_v_err(c, p, "'%s' is listed twice", f->name);
 			} else if (f->bridge >= 0) {
@@ -254,6 +272,7 @@ static void check_bridges(struct vctx *c, int node)
 static void check_devices(struct vctx *c)
 {
 	struct nsl_topology *t = c->t;
+	size_t lowers = 0;
 	bool fresh;
 
 	for (size_t l = 0; l < t->n_links; l++)
@@ -272,6 +291,10 @@ static void check_devices(struct vctx *c)
 			if (!f->device[0])
 				continue;
 			nsl_fmt(p, sizeof(p), "nodes.%s.interfaces.%s.device", n->name, f->name);
+			if (f->declared == NSL_IFACE_MACVLAN || f->declared == NSL_IFACE_IPVLAN) {
+				lowers++;
+				continue; /* it stays in the host: checked below */
+			}
 			/* the same host device moved into two places */
 			e = insert(c, NS_DEVICE, f->device, f, (int)a, &fresh);
 			if (!fresh)
@@ -285,6 +308,33 @@ static void check_devices(struct vctx *c)
 				          f->device, e->owner);
 			/* a device even when refused, so nothing else reports it again */
 			f->kind = NSL_IFACE_DEVICE;
+		}
+	}
+	/* a macvlan's or ipvlan's host device stays in the host, where up finds it */
+	for (size_t a = 0; lowers && a < t->n_nodes; a++) {
+		struct nsl_node *n = &t->nodes[a];
+
+		for (size_t i = 0; i < n->n_ifaces; i++) {
+			struct nsl_iface *f = &n->ifaces[i];
+			struct entry *e;
+			char p[PATH_LEN];
+
+			if (!f->device[0] || f->kind == NSL_IFACE_DEVICE)
+				continue;
+			nsl_fmt(p, sizeof(p), "nodes.%s.interfaces.%s.device", n->name, f->name);
+			if ((e = lookup(c, NS_DEVICE, f->device)))
+				nsl_v_err(
+				    c, p,
+				    "host device '%s' is moved into nodes.%s.interfaces.%s: a "
+				    "%s needs it in the host",
+				    f->device, t->nodes[e->owner].name, e->f->name,
+				    nsl_iface_kind_name(f->kind));
+			else if ((e = lookup(c, NS_HOST_END, f->device)))
+				nsl_v_err(
+				    c, p,
+				    "'%s' is the host end of links[%d]: a %s sits on an interface "
+				    "the host already has",
+				    f->device, e->owner, nsl_iface_kind_name(f->kind));
 		}
 	}
 }
@@ -485,8 +535,8 @@ int nsl_topology_validate(struct nsl_topology *t, struct nsl_diags *diags)
 	for (size_t i = 0; i < t->n_nodes && !r; i++) {
 		struct nsl_node *n = &t->nodes[i];
 
-		r = grow_ifaces(t, &n->ifaces, n->n_ifaces, extra[i] + 1 + n->n_bridges);
-		total += (n->n_ifaces + extra[i] + 1 + n->n_bridges) * 2; /* + devices */
+		r = grow_ifaces(t, &n->ifaces, n->n_ifaces, extra[i] + 2 + n->n_bridges);
+		total += (n->n_ifaces + extra[i] + 2 + n->n_bridges) * 2; /* + devices */
 	}
 	free(extra);
 	if (r)
@@ -517,7 +567,7 @@ int nsl_topology_validate(struct nsl_topology *t, struct nsl_diags *diags)
 		}
 		lo = nsl_v_iface(&c, (int)i, "lo");
 		if (!lo)
-			lo = iface_add(&c, (int)i, n->ifaces, &n->n_ifaces, "lo");
+			lo = nsl_v_iface_add(&c, (int)i, n->ifaces, &n->n_ifaces, "lo");
 		lo->kind = NSL_IFACE_LO;
 		lo->up = true;
 	}
@@ -526,6 +576,12 @@ int nsl_topology_validate(struct nsl_topology *t, struct nsl_diags *diags)
 	check_link_ends(&c);
 	for (size_t i = 0; i < t->n_nodes; i++)
 		check_bridges(&c, (int)i);
+	for (size_t i = 0; i < t->n_nodes; i++)
+		nsl_v_kinds(&c, (int)i);
+	nsl_v_host_vxlans(&c);
+	r = nsl_v_mgmt(&c);
+	if (!r)
+		r = nsl_v_pools(&c);
 
 	for (size_t i = 0; i < t->n_nodes && !r; i++) {
 		struct nsl_node *n = &t->nodes[i];
@@ -537,11 +593,16 @@ int nsl_topology_validate(struct nsl_topology *t, struct nsl_diags *diags)
 			if (n->ifaces[j].kind != NSL_IFACE_UNKNOWN)
 				continue;
 			nsl_fmt(p, sizeof(p), "nodes.%s.interfaces.%s", n->name, n->ifaces[j].name);
-			nsl_v_err_key(&c, p, "no link, device or bridge gives this interface");
+			nsl_v_err_key(&c, p,
+			              "no link, device, bridge or \"kind\" gives this interface");
 		}
 		nsl_fmt(owner, sizeof(owner), "nodes.%s", n->name);
 		check_mtu(&c, owner, n->ifaces, n->n_ifaces);
+		nsl_v_vxlan_local(&c, (int)i);
+		nsl_v_tables(&c, (int)i);
 		r = nsl_v_routes(&c, (int)i);
+		if (!r)
+			r = nsl_v_rules(&c, (int)i);
 		check_nat(&c, (int)i, n->nat, n->n_nat);
 		check_sysctls(&c, (int)i, owner, n->sysctls, n->n_sysctls);
 		if (!r)
@@ -556,6 +617,7 @@ int nsl_topology_validate(struct nsl_topology *t, struct nsl_diags *diags)
 		nsl_v_err_key(&c, p, "no link has this host end");
 	}
 	check_mtu(&c, "host", t->host.ifaces, t->host.n_ifaces);
+	nsl_v_impairs(&c);
 	check_sysctls(&c, NSL_ENDPOINT_HOST, "host", t->host.sysctls, t->host.n_sysctls);
 	if (!r)
 		r = nsl_v_tests(&c);

@@ -11,7 +11,8 @@
 struct net {
 	struct nsl_prefix p; /* host bits cleared */
 	size_t iface;        /* index in the node's ifaces */
-	bool route;          /* the kernel makes a route for it in the main table */
+	bool route;          /* the kernel makes a route for it, in table */
+	uint32_t table;      /* main, or the table of the VRF the interface is in */
 };
 
 static int net_cmp(const void *x, const void *y)
@@ -87,8 +88,10 @@ struct rkey {
 static int rkey_cmp(const void *x, const void *y)
 {
 	const struct rkey *a = x, *b = y;
-	int r = a->r->to.ip.family - b->r->to.ip.family;
+	int r = a->r->table < b->r->table ? -1 : a->r->table > b->r->table;
 
+	if (!r)
+		r = a->r->to.ip.family - b->r->to.ip.family;
 	if (!r)
 		r = (int)a->r->to.len - (int)b->r->to.len;
 	if (!r)
@@ -105,10 +108,25 @@ static bool is_link_local6(const struct nsl_ip *ip)
 	return ip->family == AF_INET6 && ip->bytes[0] == 0xfe && (ip->bytes[1] & 0xc0) == 0x80;
 }
 
-/* Whether the gateway is on a subnet of an interface that is up (dev, when given): the
- * kernel refuses a gateway it cannot reach directly. O(prefix lengths * log n). */
+/* The net of prefix p (on iface, when not SIZE_MAX) that a lookup in table can use: the
+ * table's own, or main's (the kernel falls back to a full lookup), NULL if none. */
+static const struct net *net_usable(const struct net *nets, size_t n, const struct nsl_prefix *p,
+                                    size_t iface, uint32_t table)
+{
+	const struct net *e = net_find(nets, n, p, SIZE_MAX);
+
+	for (; e && e < nets + n && prefix_eq(&e->p, p); e++)
+		if (iface != SIZE_MAX ? e->iface == iface
+		                      : e->table == table || e->table == NSL_TABLE_MAIN)
+			return e;
+	return NULL;
+}
+
+/* Whether the gateway is on a subnet of an interface that is up (dev, when given) and whose
+ * connected routes a lookup in table finds: the kernel refuses a gateway it cannot reach
+ * directly. O(prefix lengths * log n). */
 static bool gateway_reachable(const struct net *nets, size_t n, const uint8_t *lens, size_t iface,
-                              const struct nsl_ip *via)
+                              uint32_t table, const struct nsl_ip *via)
 {
 	unsigned max = via->family == AF_INET ? 32 : 128;
 
@@ -118,7 +136,7 @@ static bool gateway_reachable(const struct net *nets, size_t n, const uint8_t *l
 		if (!lens[len])
 			continue;
 		mask(&p);
-		if (net_find(nets, n, &p, iface))
+		if (net_usable(nets, n, &p, iface, table))
 			return true;
 	}
 	return false;
@@ -132,6 +150,77 @@ static const char *metric_hint(const struct nsl_route *a, const struct nsl_route
 		           ? ""
 		           : " (no metric, or 0, is 1024 for IPv6)";
 	return a->has_metric && b->has_metric ? "" : " (no metric is 0 for IPv4)";
+}
+
+/* The table an interface's connected routes go to: its VRF's, else main. */
+static uint32_t iface_table(const struct nsl_node *n, const struct nsl_iface *f)
+{
+	if (f->kind == NSL_IFACE_VRF)
+		return f->table;
+	if (f->master_vrf >= 0)
+		return n->ifaces[f->master_vrf].table;
+	return NSL_TABLE_MAIN;
+}
+
+struct route_ctx {
+	struct vctx *c;
+	struct nsl_node *n;
+	int node;
+	const struct net *nets;
+	size_t n_nets;
+	const struct nsl_ip *addrs;
+	size_t n_addrs;
+	uint8_t (*lens)[129];
+};
+
+/* One way out of a route: its device (exists, up), its gateway (not ours, reachable). path
+ * is the route's or the next hop's. False when something was reported. */
+static bool check_hop(const struct route_ctx *x, const struct nsl_route *rt, const char *path,
+                      bool has_via, const struct nsl_ip *via, const char *devname)
+{
+	struct vctx *c = x->c;
+	struct nsl_node *n = x->n;
+	struct nsl_iface *dev = devname[0] ? nsl_v_iface(c, x->node, devname) : NULL;
+	size_t dev_i = dev ? (size_t)(dev - n->ifaces) : SIZE_MAX;
+	char p[PATH_LEN], b[INET6_ADDRSTRLEN + 8];
+
+	if (devname[0] && (!dev || dev->kind == NSL_IFACE_UNKNOWN)) {
+		nsl_fmt(p, sizeof(p), "%s.dev", path);
+		nsl_v_err(c, p, "node %s has no interface '%s'", n->name, devname);
+		return false;
+	}
+	if (dev && !dev->up) {
+		nsl_fmt(p, sizeof(p), "%s.dev", path);
+		nsl_v_err(c, p,
+		          "interface %s is down ('up': false): the kernel takes no route "
+		          "through it",
+		          devname);
+		return false;
+	}
+	if (!has_via)
+		return true;
+	nsl_fmt(p, sizeof(p), "%s.via", path);
+	if (bsearch(via, x->addrs, x->n_addrs, sizeof(*x->addrs), ip_cmp)) {
+		nsl_v_err(c, p, "%s is this node's own address", nsl_ip_str(via, b, sizeof(b)));
+		return false;
+	}
+	if (is_link_local6(via)) {
+		if (devname[0])
+			return true;
+		nsl_v_err(c, p, "a link-local gateway needs 'dev'");
+		return false;
+	}
+	if (!gateway_reachable(x->nets, x->n_nets, x->lens[via->family == AF_INET6], dev_i,
+	                       rt->table, via)) {
+		nsl_v_err(c, p, "gateway %s is on no subnet of %s%s%s that is up%s",
+		          nsl_ip_str(via, b, sizeof(b)), devname[0] ? "interface " : "node ",
+		          devname[0] ? devname : n->name, devname[0] ? "" : "'s interfaces",
+		          rt->table != NSL_TABLE_MAIN && !devname[0]
+		              ? " (and in main or this route's table)"
+		              : "");
+		return false;
+	}
+	return true;
 }
 
 int nsl_v_routes(struct vctx *c, int node)
@@ -165,7 +254,8 @@ int nsl_v_routes(struct vctx *c, int node)
 			e->p = f->addrs[j];
 			mask(&e->p);
 			e->iface = i;
-			/* IPv4: a prefix route in main unless /32 (lo's go to the local table);
+			e->table = iface_table(n, f);
+			/* IPv4: a prefix route unless /32 (lo's go to the local table);
 			 * IPv6: a route for every address, lo's too, metric 256 */
 			e->route = f->addrs[j].ip.family == AF_INET6 ||
 			           (f->kind != NSL_IFACE_LO && f->addrs[j].len < 32);
@@ -178,59 +268,44 @@ int nsl_v_routes(struct vctx *c, int node)
 	nets[n_nets].p.ip.bytes[15] = 1;
 	nets[n_nets].p.len = 128;
 	nets[n_nets].iface = SIZE_MAX - 1;
+	nets[n_nets].table = NSL_TABLE_MAIN;
 	nets[n_nets++].route = true;
 	qsort(nets, n_nets, sizeof(*nets), net_cmp);
 	qsort(addrs, n_addrs, sizeof(*addrs), ip_cmp);
 
+	struct route_ctx x = {c, n, node, nets, n_nets, addrs, n_addrs, lens};
 	for (size_t i = 0; i < n->n_routes; i++) {
 		struct nsl_route *rt = &n->routes[i];
 		char p[PATH_LEN], b[INET6_ADDRSTRLEN + 8];
-		struct nsl_iface *dev = rt->dev[0] ? nsl_v_iface(c, node, rt->dev) : NULL;
-		size_t dev_i = dev ? (size_t)(dev - n->ifaces) : SIZE_MAX;
 		uint32_t metric = nsl_route_metric(rt);
 		const struct net *conn;
 
 		keys[i] = (struct rkey){rt, i, metric};
-		if (rt->dev[0] && (!dev || dev->kind == NSL_IFACE_UNKNOWN)) {
-			nsl_fmt(p, sizeof(p), "nodes.%s.routes[%zu].dev", n->name, i);
-			nsl_v_err(c, p, "node %s has no interface '%s'", n->name, rt->dev);
+		nsl_fmt(p, sizeof(p), "nodes.%s.routes[%zu]", n->name, i);
+		if (rt->type == NSL_RT_UNICAST && !rt->n_nexthops &&
+		    !check_hop(&x, rt, p, rt->has_via, &rt->via, rt->dev))
 			continue;
-		}
-		if (dev && !dev->up) {
-			nsl_fmt(p, sizeof(p), "nodes.%s.routes[%zu].dev", n->name, i);
-			nsl_v_err(c, p,
-			          "interface %s is down ('up': false): the kernel takes no route "
-			          "through it",
-			          rt->dev);
-			continue;
-		}
-		nsl_fmt(p, sizeof(p), "nodes.%s.routes[%zu].via", n->name, i);
-		if (rt->has_via && bsearch(&rt->via, addrs, n_addrs, sizeof(*addrs), ip_cmp)) {
-			nsl_v_err(c, p, "%s is this node's own address",
-			          nsl_ip_str(&rt->via, b, sizeof(b)));
-		} else if (rt->has_via && is_link_local6(&rt->via)) {
-			if (!rt->dev[0])
-				nsl_v_err(c, p, "a link-local gateway needs 'dev'");
-		} else if (rt->has_via &&
-		           !gateway_reachable(nets, n_nets, lens[rt->via.family == AF_INET6], dev_i,
-		                              &rt->via)) {
-			nsl_v_err(
-			    c, p, "gateway %s is on no subnet of %s%s%s that is up",
-			    nsl_ip_str(&rt->via, b, sizeof(b)), rt->dev[0] ? "interface " : "node ",
-			    rt->dev[0] ? rt->dev : n->name, rt->dev[0] ? "" : "'s interfaces");
+		for (size_t h = 0; h < rt->n_nexthops; h++) {
+			char hp[PATH_LEN];
+
+			nsl_fmt(hp, sizeof(hp), "%s.nexthops[%zu]", p, h);
+			check_hop(&x, rt, hp, rt->nexthops[h].has_via, &rt->nexthops[h].via,
+			          rt->nexthops[h].dev);
 		}
 		if (rt->has_src && !bsearch(&rt->src, addrs, n_addrs, sizeof(*addrs), ip_cmp)) {
 			nsl_fmt(p, sizeof(p), "nodes.%s.routes[%zu].src", n->name, i);
 			nsl_v_err(c, p, "%s is not an address of node %s",
 			          nsl_ip_str(&rt->src, b, sizeof(b)), n->name);
 		}
-		/* the kernel made a route to each connected subnet: a second one with the same
-		 * metric is refused (EEXIST), whatever its gateway or device */
+		/* the kernel made a route to each connected subnet, in the table of its
+		 * interface: a second one with the same metric is refused (EEXIST), whatever
+		 * its gateway, device or type */
 		conn = net_find(nets, n_nets, &rt->to, SIZE_MAX);
-		while (conn && !conn->route && conn + 1 < nets + n_nets &&
-		       prefix_eq(&conn[1].p, &rt->to))
+		while (conn && conn < nets + n_nets && prefix_eq(&conn->p, &rt->to) &&
+		       !(conn->route && conn->table == rt->table))
 			conn++;
-		if (conn && conn->route && metric == (rt->to.ip.family == AF_INET6 ? 256u : 0u)) {
+		if (conn && conn < nets + n_nets && prefix_eq(&conn->p, &rt->to) &&
+		    metric == (rt->to.ip.family == AF_INET6 ? 256u : 0u)) {
 			nsl_fmt(p, sizeof(p), "nodes.%s.routes[%zu].to", n->name, i);
 			nsl_v_err(c, p,
 			          "%s is the subnet of %s: the kernel has that route already, with "
@@ -251,9 +326,11 @@ int nsl_v_routes(struct vctx *c, int node)
 			continue;
 		}
 		nsl_fmt(p, sizeof(p), "nodes.%s.routes[%zu].to", n->name, keys[i].i);
-		nsl_v_err(c, p, "same destination %s and metric %u as routes[%zu]%s",
+		nsl_v_err(c, p, "same destination %s and metric %u as routes[%zu]%s%s",
 		          nsl_prefix_str(&keys[i].r->to, b, sizeof(b)), keys[i].metric,
-		          keys[first].i, metric_hint(keys[i].r, keys[first].r));
+		          keys[first].i,
+		          keys[i].r->table != NSL_TABLE_MAIN ? ", in the same table" : "",
+		          metric_hint(keys[i].r, keys[first].r));
 	}
 	r = 0;
 out:
@@ -261,4 +338,84 @@ out:
 	free(addrs);
 	free(keys);
 	return r;
+}
+
+/* ---- table names ---- */
+
+/* The number a table name stands for in node n: 0 when it names nothing. */
+static uint32_t table_by_name(const struct vctx *c, int node, const char *name, bool vrf_only)
+{
+	const struct nsl_node *n = &c->t->nodes[node];
+	const struct nsl_iface *f;
+
+	if (!vrf_only) {
+		if (!strcmp(name, "main"))
+			return NSL_TABLE_MAIN;
+		if (!strcmp(name, "default"))
+			return NSL_TABLE_DEFAULT;
+	}
+	f = strlen(name) <= NSL_IFNAME_MAX ? nsl_v_iface(c, node, name) : NULL;
+	if (f && f->kind == NSL_IFACE_VRF)
+		return f->table;
+	if (vrf_only)
+		return 0;
+	for (size_t i = 0; i < n->n_tables; i++)
+		if (!strcmp(n->tables[i].name, name))
+			return n->tables[i].id;
+	return 0;
+}
+
+void nsl_v_tables(struct vctx *c, int node)
+{
+	struct nsl_node *n = &c->t->nodes[node];
+	char p[PATH_LEN];
+
+	for (size_t i = 0; i < n->n_tables; i++) {
+		const struct nsl_iface *f = strlen(n->tables[i].name) <= NSL_IFNAME_MAX
+		                                ? nsl_v_iface(c, node, n->tables[i].name)
+		                                : NULL;
+
+		if (f && f->kind == NSL_IFACE_VRF) {
+			nsl_fmt(p, sizeof(p), "nodes.%s.tables.%s", n->name, n->tables[i].name);
+			nsl_v_err_key(c, p,
+			              "'%s' is a VRF of the node: its table has that name already",
+			              n->tables[i].name);
+		}
+	}
+	for (size_t i = 0; i < n->n_routes; i++) {
+		struct nsl_route *rt = &n->routes[i];
+
+		if (!rt->table_name[0])
+			continue;
+		rt->table = table_by_name(c, node, rt->table_name, rt->table_is_vrf);
+		if (rt->table)
+			continue;
+		rt->table = NSL_TABLE_MAIN; /* refused: checked as if in main */
+		nsl_fmt(p, sizeof(p), "nodes.%s.routes[%zu].%s", n->name, i,
+		        rt->table_is_vrf ? "vrf" : "table");
+		if (rt->table_is_vrf)
+			nsl_v_err(c, p,
+			          "node %s has no VRF '%s' (an interface of \"kind\": \"vrf\")",
+			          n->name, rt->table_name);
+		else
+			nsl_v_err(
+			    c, p,
+			    "unknown table '%s' (a number, main, default, a VRF of node %s or a "
+			    "name from its \"tables\")",
+			    rt->table_name, n->name);
+	}
+	for (size_t i = 0; i < n->n_rules; i++) {
+		struct nsl_rule *ru = &n->rules[i];
+
+		if (!ru->table_name[0])
+			continue;
+		ru->table = table_by_name(c, node, ru->table_name, false);
+		if (ru->table)
+			continue;
+		nsl_fmt(p, sizeof(p), "nodes.%s.rules[%zu].table", n->name, i);
+		nsl_v_err(c, p,
+		          "unknown table '%s' (a number, main, default, a VRF of node %s or a "
+		          "name from its \"tables\")",
+		          ru->table_name, n->name);
+	}
 }

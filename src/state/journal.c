@@ -136,6 +136,14 @@ int nsl_rec_format(const struct nsl_rec *r, char *buf, size_t size)
 		put_str(&o, r->hostlink.name);
 		put_str(&o, r->hostlink.node);
 		break;
+	case NSL_REC_HOSTDEV: {
+		const uint8_t *m = r->hostdev.mac;
+		put(&o, "hostdev");
+		put_str(&o, r->hostdev.name);
+		put_str(&o, r->hostdev.kind);
+		put(&o, " %02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+		break;
+	}
 	case NSL_REC_HOSTNFT:
 		put(&o, "hostnft");
 		put_str(&o, r->hostnft.name);
@@ -303,6 +311,11 @@ static bool parse_line(struct pctx *c, char *line, struct nsl_rec *r)
 	if (!strcmp(f[0], "hostlink") && n == 3) {
 		r->kind = NSL_REC_HOSTLINK;
 		return str(f[1], &r->hostlink.name) && str(f[2], &r->hostlink.node);
+	}
+	if (!strcmp(f[0], "hostdev") && n == 4) {
+		r->kind = NSL_REC_HOSTDEV;
+		return str(f[1], &r->hostdev.name) && str(f[2], &r->hostdev.kind) &&
+		       mac(f[3], r->hostdev.mac);
 	}
 	if (!strcmp(f[0], "hostnft") && n == 2) {
 		r->kind = NSL_REC_HOSTNFT;

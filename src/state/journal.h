@@ -20,6 +20,9 @@
  *   hostsysctl-done KEY                  teardown handled KEY (restored it, or handed its
  *                                        original on): no lab hands an original to this one
  *   hostnft TABLE                        the host nft table, created carrying our mark
+ *   hostdev NAME KIND MAC                a device made in the host (a bridge, a vxlan) with
+ *                                        that MAC: ours if it carries alias nslab:LAB, or it
+ *                                        is of that kind with that MAC
  *   committed                            up finished: the holders outlive it
  *
  * Strings are escaped (%XX for blanks, '%' and anything not printable); "%" alone is the
@@ -47,6 +50,7 @@ enum nsl_rec_kind {
 	NSL_REC_HOSTSYSCTL_DONE,
 	NSL_REC_HOSTNFT,
 	NSL_REC_COMMITTED,
+	NSL_REC_HOSTDEV,
 	NSL_REC_KEEPER,
 	NSL_REC_UPLINK,
 };
@@ -81,6 +85,10 @@ struct nsl_rec {
 		struct {
 			const char *name;
 		} hostnft;
+		struct {
+			const char *name, *kind; /* kind: "bridge", "vxlan" (IFLA_INFO_KIND) */
+			uint8_t mac[6];
+		} hostdev;
 		struct {
 			pid_t pid;
 			uint64_t start_time;

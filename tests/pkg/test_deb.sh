@@ -94,7 +94,7 @@ fi
 
 # ---- 3. control data and contents ----
 depends=$(dpkg-deb -f "$deb" Depends)
-for lib in libnl-3-200 libnl-route-3-200 libcjson1 libyaml-0-2 libnftnl11 libmnl0 libc6; do
+for lib in libnl-3-200 libnl-route-3-200 libcjson1 libyaml-0-2 libnftnl11 libmnl0 libpcap0.8 libc6; do
 	if grep -qE "(^|, )$lib( |,|$)" <<<"$depends"; then ok "Depends: $lib"; else not_ok "Depends lacks $lib: $depends"; fi
 done
 if [ "$(dpkg-deb -f "$deb" Version)" = "$version" ]; then ok "Version $version"; else

@@ -44,6 +44,48 @@ static struct nsl_topology *load(const char *path)
 	return t;
 }
 
+/* The index of the first op of kind made for (node, iface) (a creation), p->n if none. */
+static size_t made_at(const struct nsl_plan *p, int node, int iface)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		const struct nsl_op *op = &p->ops[i];
+		if ((op->kind == NSL_OP_CREATE || op->kind == NSL_OP_BRIDGE ||
+		     op->kind == NSL_OP_HOST_DEV) &&
+		    op->node == node && op->iface == iface)
+			return i;
+	}
+	return p->n;
+}
+
+/* Creation before use: a kind after the interface it sits on, a master (bridge, bond, VRF)
+ * before it takes ports; bond ports never set up by nslab (the bond does it, and enslaving
+ * an up port fails); VXLANs up only after a wait (what carries them runs). */
+static void check_order(const struct nsl_plan *p)
+{
+	bool waited = false;
+
+	for (size_t i = 0; i < p->n; i++) {
+		const struct nsl_op *op = &p->ops[i];
+		const struct nsl_iface *f = nsl_plan_iface(p, op->node, op->iface);
+
+		waited |= op->kind == NSL_OP_WAIT;
+		if (op->kind == NSL_OP_CREATE && op->create.lower >= 0) {
+			const struct nsl_iface *l = nsl_plan_iface(p, op->node, op->create.lower);
+			size_t at = made_at(p, op->node, op->create.lower);
+			if (l->kind != NSL_IFACE_VETH && l->kind != NSL_IFACE_DEVICE)
+				assert_true(at < i);
+		}
+		if (op->kind != NSL_OP_LINK)
+			continue;
+		if (op->link.master >= 0)
+			assert_true(made_at(p, op->node, op->link.master) < i);
+		if (f && f->bond >= 0)
+			assert_int_equal(op->link.up, -1);
+		if (f && f->kind == NSL_IFACE_VXLAN && op->link.up > 0)
+			assert_true(waited);
+	}
+}
+
 /* What the executor relies on: holders first and in node order, then binds; undo records on
  * exactly the operations that change the host; commit last. */
 static void check_invariants(const struct nsl_plan *p)
@@ -78,6 +120,10 @@ static void check_invariants(const struct nsl_plan *p)
 			assert_int_equal(op->undo, op->node == NSL_PLAN_HOST ? NSL_UNDO_HOSTNFT
 			                                                     : NSL_UNDO_NONE);
 			break;
+		case NSL_OP_HOST_DEV:
+			assert_int_equal(op->node, NSL_PLAN_HOST);
+			assert_int_equal(op->undo, NSL_UNDO_HOSTDEV);
+			break;
 		case NSL_OP_NODE:
 		case NSL_OP_BIND:
 			break;
@@ -85,6 +131,7 @@ static void check_invariants(const struct nsl_plan *p)
 			assert_int_equal(op->undo, NSL_UNDO_NONE);
 		}
 	}
+	check_order(p);
 }
 
 static void check_golden(const char *topo, const char *golden)

@@ -12,6 +12,7 @@
 #include "base/subid.h"
 #include "state/journal.h"
 #include "state/labstate.h"
+#include "state/runtime.h"
 
 static char *format_all(const struct nsl_rec *recs, size_t n)
 {
@@ -35,7 +36,7 @@ static void test_journal_round_trip(void **state)
 	struct nsl_prefix addrs[2];
 	struct nsl_journal j;
 	struct nsl_err err = {0};
-	struct nsl_rec recs[11] = {
+	struct nsl_rec recs[12] = {
 	    {.kind = NSL_REC_HEADER, .header = {.lab = "demo", .topology = "/my labs/t 1.json"}},
 	    {.kind = NSL_REC_NODE,
 	     .node = {.name = "r1",
@@ -60,6 +61,10 @@ static void test_journal_round_trip(void **state)
 	                .userns_dev = 4,
 	                .userns_ino = 4026531837ull}},
 	    {.kind = NSL_REC_UPLINK, .uplink = {.pid = 78, .start_time = 12345678901ull}},
+	    {.kind = NSL_REC_HOSTDEV,
+	     .hostdev = {.name = "mgmt-demo",
+	                 .kind = "bridge",
+	                 .mac = {2, 0x5e, 0, 0xab, 0xcd, 0x1}}},
 	};
 
 	(void)state;
@@ -76,9 +81,9 @@ static void test_journal_round_trip(void **state)
 	recs[2].device.addrs = addrs;
 	recs[2].device.n_addrs = 2;
 
-	char *text = format_all(recs, 11);
+	char *text = format_all(recs, 12);
 	assert_int_equal(nsl_journal_parse(text, &j, &err), 0);
-	assert_int_equal(j.n, 11);
+	assert_int_equal(j.n, 12);
 	assert_int_equal(j.version, NSL_JOURNAL_VERSION);
 	assert_string_equal(j.recs[0].header.topology, "/my labs/t 1.json");
 	assert_int_equal(j.recs[1].node.pid, 4242);
@@ -107,6 +112,10 @@ static void test_journal_round_trip(void **state)
 	assert_int_equal(j.recs[10].kind, NSL_REC_UPLINK);
 	assert_int_equal(j.recs[10].uplink.pid, 78);
 	assert_true(j.recs[10].uplink.start_time == 12345678901ull);
+	assert_int_equal(j.recs[11].kind, NSL_REC_HOSTDEV);
+	assert_string_equal(j.recs[11].hostdev.name, "mgmt-demo");
+	assert_string_equal(j.recs[11].hostdev.kind, "bridge");
+	assert_memory_equal(j.recs[11].hostdev.mac, "\x02\x5e\x00\xab\xcd\x01", 6);
 	nsl_journal_free(&j);
 }
 
@@ -284,6 +293,80 @@ static void test_subid(void **state)
 	assert_false(nsl_subid_find("alic:1:1\nalicee:1:1\n:1:1\n", "alice", 1, &r));
 }
 
+/* runtime.json: every field back as it was, impairments exactly (the smallest steps of each
+ * unit, 100%, the top rate), an emptied impairment told from none; damage and newer
+ * versions refused. */
+static void test_runtime_round_trip(void **state)
+{
+	struct nsl_runtime r = {.version = NSL_RUNTIME_VERSION, .changes = 7}, back;
+	struct nsl_runtime_iface *f;
+	struct nsl_err err = {0};
+	char *text = NULL, *again = NULL;
+
+	(void)state;
+	f = nsl_runtime_iface(&r, "r1", "eth0", true);
+	assert_non_null(f);
+	f->link_down = f->admin_down = true;
+	f->has_impair = true;
+	f->impair = (struct nsl_impair){.delay = 1500001,
+	                                .jitter = 1,
+	                                .loss = 1,
+	                                .duplicate = NSL_PERCENT_ONE,
+	                                .corrupt = 12345678,
+	                                .reorder = 250000000,
+	                                .rate = NSL_RATE_MAX};
+	f = nsl_runtime_iface(&r, "r2", "eth0", true);
+	assert_int_equal(f->skip_linkdown[0], -1);
+	f->link_down = true;
+	f->skip_linkdown[0] = 0;
+	f->skip_linkdown[1] = 1;
+	f = nsl_runtime_iface(&r, "host", "lab.0", true);
+	f->link_down = true;
+	f->has_impair = true; /* cleared: an impairment of nothing */
+	f->pending = true;
+	f = nsl_runtime_iface(&r, "r2", "eth1", true);
+	assert_ptr_equal(nsl_runtime_iface(&r, "r2", "eth1", false), f);
+	assert_null(nsl_runtime_iface(&r, "r2", "eth2", false));
+	assert_int_equal(r.n, 4);
+
+	assert_int_equal(nsl_runtime_format(&r, &text, &err), 0);
+	assert_int_equal(nsl_runtime_parse(text, &back, &err), 0);
+	assert_int_equal(back.n, 4);
+	assert_int_equal(back.changes, 7);
+	for (size_t i = 0; i < 4; i++) {
+		const struct nsl_runtime_iface *a = &r.ifaces[i], *b = &back.ifaces[i];
+		assert_string_equal(a->node, b->node);
+		assert_string_equal(a->name, b->name);
+		assert_int_equal(a->link_down, b->link_down);
+		assert_int_equal(a->admin_down, b->admin_down);
+		assert_int_equal(a->has_impair, b->has_impair);
+		assert_int_equal(a->pending, b->pending);
+		assert_int_equal(a->skip_linkdown[0], b->skip_linkdown[0]);
+		assert_int_equal(a->skip_linkdown[1], b->skip_linkdown[1]);
+		assert_true(nsl_impair_equal(&a->impair, &b->impair));
+	}
+	assert_int_equal(nsl_runtime_format(&back, &again, &err), 0);
+	assert_string_equal(text, again);
+	nsl_runtime_free(&back);
+	nsl_runtime_free(&r);
+	free(text);
+	free(again);
+
+	assert_int_equal(
+	    nsl_runtime_parse("{\"version\": 2, \"changes\": 0, \"interfaces\": []}", &back, &err),
+	    -EPROTONOSUPPORT);
+	assert_non_null(strstr(err.msg, "newer"));
+	assert_int_equal(nsl_runtime_parse("{\"version\": 1, \"changes\": 1, \"interfaces\": "
+	                                   "[{\"node\": \"a\", \"interface\": \"e\", "
+	                                   "\"link_down\": false, \"admin_down\": false, "
+	                                   "\"pending\": false, \"impair\": {\"delay\": \"20\"}}]}",
+	                                   &back, &err),
+	                 -EBADMSG);
+	assert_non_null(strstr(err.msg, "interface 0"));
+	assert_int_equal(nsl_runtime_parse("{\"version\": 1}", &back, &err), -EBADMSG);
+	assert_int_equal(nsl_runtime_parse("", &back, &err), -EBADMSG);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -292,6 +375,7 @@ int main(void)
 	    cmocka_unit_test(test_journal_refusals),
 	    cmocka_unit_test(test_labstate_round_trip),
 	    cmocka_unit_test(test_subid),
+	    cmocka_unit_test(test_runtime_round_trip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -127,9 +127,11 @@ static void test_dump(void **state)
 	    "    exec: [ [sh, -c, \"echo \\\"hi\\\"\"] ]\n"
 	    "  s:\n"
 	    "    bridges: { br0: { ports: [p1], stp: true } }\n"
+	    "    interfaces: { p2: { impair: { delay: 1.5s, loss: 0%, rate: 2mbit } } }\n"
 	    "links:\n"
 	    "  - { endpoints: [a:eth0, s:p1], mtu: 1400, rate: 1mbit }\n"
-	    "  - { endpoints: [host:lab0, s:p2] }\n";
+	    "  - endpoints: [host:lab0, s:p2]\n"
+	    "    impair: { delay: 20ms, jitter: 250us, loss: \"0.1%\", reorder: \"25%\" }\n";
 	static const char want[] =
 	    "lab d\n"
 	    "node a\n"
@@ -137,6 +139,7 @@ static void test_dump(void **state)
 	    "  interface eth0 veth links[0] peer s:p1 up mtu 1400 mac 02:00:00:00:00:0a\n"
 	    "    address 10.1.0.1/24\n"
 	    "    address fd42::1/64\n"
+	    "    impair rate 1mbit\n"
 	    "  interface wan device from-host enp7s0 down mtu default\n"
 	    "  interface lo loopback up mtu default\n"
 	    "  route 10.9.0.0/16 via 10.1.0.2 metric 7\n"
@@ -151,15 +154,18 @@ static void test_dump(void **state)
 	    "  exec sh -c \"echo \\\"hi\\\"\"\n"
 	    "node s\n"
 	    "  hostname s\n"
+	    "  interface p2 veth links[1] peer host:lab0 up mtu default\n"
+	    "    impair delay 1.5s jitter 250us reorder 25% rate 2mbit\n"
 	    "  interface lo loopback up mtu default\n"
 	    "  interface p1 veth links[0] peer a:eth0 up mtu 1400 port-of br0\n"
-	    "  interface p2 veth links[1] peer host:lab0 up mtu default\n"
+	    "    impair rate 1mbit\n"
 	    "  interface br0 bridge up mtu default\n"
 	    "  bridge br0 stp on ports p1\n"
 	    "link links[0] a:eth0 s:p1 mtu 1400 rate 125000 bytes/s\n"
 	    "link links[1] host:lab0 s:p2\n"
 	    "host\n"
-	    "  interface lab0 veth links[1] peer s:p2 up mtu default\n";
+	    "  interface lab0 veth links[1] peer s:p2 up mtu default\n"
+	    "    impair delay 20ms jitter 250us loss 0.1% reorder 25%\n";
 	struct nsl_diags d = {0};
 	struct nsl_topology *t = NULL;
 	char *out = NULL;

@@ -179,10 +179,10 @@ static void test_all_collected(void **state)
 	assert_int_equal(res.r, -EINVAL);
 	assert_int_equal(res.d.n, 4);
 	/* each at its place: keys for names, values for values */
-	assert_non_null(
-	    strstr(res.out, "v.json:1:33: nodes.a.interfaces.x: no link, device or bridge"));
-	assert_non_null(
-	    strstr(res.out, "v.json:1:42: nodes.a.interfaces.y: no link, device or bridge"));
+	assert_non_null(strstr(
+	    res.out, "v.json:1:33: nodes.a.interfaces.x: no link, device, bridge or \"kind\""));
+	assert_non_null(strstr(
+	    res.out, "v.json:1:42: nodes.a.interfaces.y: no link, device, bridge or \"kind\""));
 	assert_non_null(
 	    strstr(res.out, "v.json:1:91: nodes.a.routes[0].dev: node a has no interface 'z'"));
 	assert_non_null(strstr(

@@ -1,0 +1,26 @@
+/* The executor's rooms: apply.c (the loop, holders, veths, host ends, requests, state) shares
+ * these with apply_kinds.c (interfaces of a kind, devices made in the host). Not for callers
+ * of the executor. */
+#ifndef NSL_APPLY_IMPL_H
+#define NSL_APPLY_IMPL_H
+
+#include "engine/apply.h"
+#include "state/journal.h"
+
+/* The batched socket of a namespace (NSL_PLAN_HOST: the host's); the previous namespace's
+ * requests settle first. */
+int nsl_apply_socket(struct nsl_apply *a, int node, struct nsl_nl **ret, struct nsl_err *err);
+/* Read the ACKs of the pending socket. */
+int nsl_apply_settle(struct nsl_apply *a, struct nsl_err *err);
+/* The index nslab gives a node's interface (0 for iface -1); the host's, once known. */
+int nsl_apply_ifindex(struct nsl_apply *a, int node, int iface);
+/* One journal record, written before the change it undoes (a fault-injection step). */
+int nsl_apply_journal(struct nsl_apply *a, const struct nsl_rec *r, struct nsl_err *err);
+/* "node r1: " or "host: " in front of an error. */
+int nsl_apply_blame(struct nsl_apply *a, int node, int rc, struct nsl_err *err);
+
+/* apply_kinds.c */
+int nsl_apply_create(struct nsl_apply *a, const struct nsl_op *op, struct nsl_err *err);
+int nsl_apply_host_dev(struct nsl_apply *a, const struct nsl_op *op, struct nsl_err *err);
+
+#endif
