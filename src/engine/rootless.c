@@ -10,6 +10,7 @@
 #include "engine/rootless.h"
 #include "kernel/nft.h"
 #include "kernel/ns.h"
+#include "kernel/proc.h"
 #include "kernel/sysctl.h"
 
 void nsl_lab_netns_path(const struct nsl_statedir *sd, const char *node, char *buf, size_t size)
@@ -108,4 +109,33 @@ int nsl_rootless_join_holder(int pidfd, struct nsl_err *err)
 	if (setns(pidfd, CLONE_NEWUSER | CLONE_NEWNET) < 0)
 		return nsl_err_set(err, errno, "enter the lab's user namespace: %m");
 	return 0;
+}
+
+int nsl_rootless_join_lab(const struct nsl_statedir *sd, const struct nsl_labstate_keeper *k,
+                          struct nsl_err *err)
+{
+	struct nsl_keeper kp = {.pidfd = -1, .lifeline_w = -1, .uplink.pidfd = -1};
+	struct nsl_ns_id want = {.dev = k->userns_dev, .ino = k->userns_ino}, id;
+	int fd, rc;
+
+	if (k->pid <= 0)
+		return nsl_err_set(err, EPROTO, "a rootless lab whose state names no keeper");
+	if (nsl_keeper_open(k->pid, k->start_time, &kp) <= 0)
+		return nsl_err_set(err, ESRCH, "its keeper (pid %d) is gone; run 'nslab down %s'",
+		                   (int)k->pid, sd->lab);
+	/* The keeper the state names owns the user namespace the state recorded. */
+	fd = nsl_proc_open_ns(kp.pidfd, kp.pid, "user");
+	rc = fd < 0 ? fd : nsl_ns_id_of_fd(fd, &id);
+	if (fd >= 0)
+		close(fd);
+	if (rc == 0 && !nsl_ns_id_eq(&id, &want))
+		rc = -ESTALE;
+	if (rc < 0)
+		rc = nsl_err_set(
+		    err, -rc, "its keeper (pid %d) is not in the user namespace the lab recorded",
+		    (int)k->pid);
+	else
+		rc = nsl_keeper_join(&kp, err);
+	nsl_keeper_free(&kp);
+	return rc;
 }

@@ -8,6 +8,7 @@
 
 #include "kernel/keeper.h"
 #include "kernel/netlink.h"
+#include "state/labstate.h"
 #include "state/statedir.h"
 
 /* Where a node's network namespace is bound: /run/netns/LAB.NODE, or ROOT/LAB/netns/NODE. */
@@ -23,6 +24,14 @@ int nsl_rootless_enter(struct nsl_statedir *sd, struct nsl_keeper *k, enum nsl_u
                        struct nsl_nl *inner, struct nsl_err *err) NSL_MUST_USE;
 /* The directory of the lab's binds, made before the first bind. */
 int nsl_rootless_netns_dir(struct nsl_statedir *sd, struct nsl_err *err) NSL_MUST_USE;
+
+/* Join, for good, the user, mount and network namespaces of a rootless lab's keeper (the
+ * state's: its PID and start time, through a pidfd, and its user namespace the one recorded):
+ * from then on the caller sees the lab as root sees its own (the binds under ROOT/LAB/netns/,
+ * the lab's host) and may change it (`nslab link`, `impair`, `capture`). The caller must be
+ * single threaded; its descriptors (the lab's lock) stay. */
+int nsl_rootless_join_lab(const struct nsl_statedir *sd, const struct nsl_labstate_keeper *k,
+                          struct nsl_err *err) NSL_MUST_USE;
 
 /* Join, for good, the user and network namespaces of a holder of a rootless lab (pidfd): from
  * then on the caller may enter the lab's other namespaces and come back (a status reading the

@@ -7,6 +7,7 @@
 #include "engine/fault.h"
 #include "engine/marks.h"
 #include "engine/ready.h"
+#include "engine/rootless.h"
 #include "engine/runtime.h"
 #include "kernel/netlink.h"
 #include "kernel/ns.h"
@@ -42,6 +43,13 @@ int nsl_lab_rt_open(const char *lab, struct nsl_lab_rt *l, struct nsl_err *err)
 	if (rc < 0)
 		goto fail;
 	l->have_st = true;
+	/* A rootless lab is changed from inside: its keeper's namespaces, where its binds and
+	 * its host are, and where the lab's user is root. */
+	if (l->sd.rootless) {
+		rc = nsl_rootless_join_lab(&l->sd, &l->st.keeper, err);
+		if (rc < 0)
+			goto fail;
+	}
 	rc = nsl_state_read_file(&l->sd, "topology", &topo, err);
 	if (rc == 0)
 		rc = nsl_err_set(err, ENOENT,
@@ -159,7 +167,7 @@ int nsl_lab_rt_netns(const struct nsl_lab_rt *l, int node, int *ret_netns, int *
                      struct nsl_err *err)
 {
 	const struct nsl_labstate_node *n;
-	char path[sizeof(NSL_NETNS_DIR) + 2 * NSL_NAME_MAX + 4];
+	char path[PATH_MAX];
 	struct nsl_ns_id id;
 	int fd = -1, pidfd;
 
@@ -177,7 +185,7 @@ int nsl_lab_rt_netns(const struct nsl_lab_rt *l, int node, int *ret_netns, int *
 		    "node %s of lab %s: its holder (pid %d) is gone; run 'nslab down "
 		    "%s'",
 		    n->name, l->sd.lab, (int)n->pid, l->sd.lab);
-	nsl_fmt(path, sizeof(path), NSL_NETNS_DIR "/%s.%s", l->sd.lab, n->name);
+	nsl_lab_netns_path(&l->sd, n->name, path, sizeof(path));
 	/* The bind, if it is the namespace the state names: a name alone proves nothing. */
 	if (nsl_netns_open_bound(path, &fd, &id) <= 0 || id.dev != n->netns_dev ||
 	    id.ino != n->netns_ino) {

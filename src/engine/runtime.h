@@ -25,7 +25,9 @@ struct nsl_lab_rt {
 	bool have_st;
 };
 
-/* Open a lab that is up, its lock held exclusively; 0, or an error that says why not. */
+/* Open a lab that is up, its lock held exclusively; 0, or an error that says why not. A
+ * rootless lab's is opened from inside: the caller joins its keeper's namespaces for good
+ * (engine/rootless.h). */
 int nsl_lab_rt_open(const char *lab, struct nsl_lab_rt *ret, struct nsl_err *err) NSL_MUST_USE;
 void nsl_lab_rt_close(struct nsl_lab_rt *l);
 
@@ -44,7 +46,8 @@ const char *nsl_end_name(const struct nsl_lab_rt *l, const struct nsl_end_ref *e
 void nsl_end_peer(const struct nsl_lab_rt *l, const struct nsl_end_ref *e, struct nsl_end_ref *ret);
 
 /* A node's namespace, proven to be the lab's: its holder alive (pid + start time), the bind
- * /run/netns/LAB.NODE the namespace the state recorded. node NSL_ENDPOINT_HOST: -1 for both. */
+ * /run/netns/LAB.NODE (a rootless lab's: ROOT/LAB/netns/NODE) the namespace the state
+ * recorded. node NSL_ENDPOINT_HOST: -1 for both. */
 int nsl_lab_rt_netns(const struct nsl_lab_rt *l, int node, int *ret_netns, int *ret_pidfd,
                      struct nsl_err *err) NSL_MUST_USE;
 

@@ -50,14 +50,28 @@ static void tell_progress(void *arg, const struct nsl_progress *p)
 	(void)!send(worker_sock, &w, sizeof(w), MSG_NOSIGNAL);
 }
 
+/* The lab's host is the keeper's network namespace (its uplink's interface is there): the
+ * indexes the lab picks lie above its interfaces' too (see assign_ifindexes in apply.c). */
+static int above_lab_host(struct nsl_nl *inner, struct nsl_host_facts *facts, struct nsl_err *err)
+{
+	_cleanup_free_ struct nsl_link_info *links = NULL;
+	size_t n = 0;
+	int rc = nsl_nl_link_list(inner, &links, &n, err);
+
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		if (links[i].ifindex > facts->host_max_ifindex)
+			facts->host_max_ifindex = links[i].ifindex;
+	return rc;
+}
+
 /* A rootless lab is built from inside its keeper's namespaces, which a process may join but
  * never leave: a worker of ours joins them and applies the plan (and rolls back), so that the
  * caller stays where it was (`nslab run` starts its command in the host afterwards). The
  * worker dies with us (a killed up is a killed up: the keeper and the holders die with it).
  * A signal we get is passed on to it. */
 static int apply_rootless(struct nsl_apply *a, struct nsl_statedir *sd, struct nsl_keeper *k,
-                          struct nsl_nl *inner, enum nsl_uplink uplink, unsigned long *steps,
-                          struct nsl_err *err)
+                          struct nsl_nl *inner, struct nsl_host_facts *facts,
+                          enum nsl_uplink uplink, unsigned long *steps, struct nsl_err *err)
 {
 	struct nsl_progress_sink *sink = a->progress, relay = {.fn = tell_progress};
 	struct worked w = {0};
@@ -85,6 +99,8 @@ static int apply_rootless(struct nsl_apply *a, struct nsl_statedir *sd, struct n
 		if (sink)
 			a->progress = &relay;
 		w.rc = nsl_rootless_enter(sd, k, uplink, inner, &w.err);
+		if (w.rc == 0)
+			w.rc = above_lab_host(inner, facts, &w.err);
 		a->phase_ns[NSL_PHASE_HOLDERS] += nsl_now_ns() - t0;
 		if (w.rc == 0)
 			w.rc = nsl_apply(a, &w.err);
@@ -155,7 +171,9 @@ int nsl_up(const struct nsl_topology *t, const struct nsl_up_opts *o, struct nsl
 		rc = nsl_nl_open(&host, -1, err);
 	if (rc == 0) {
 		rc = nsl_host_check(t, lab, &sd, &host, &facts, err);
-		if (rc == 0)
+		/* A rootless lab's host devices (the management network, host VXLANs) are made in
+		 * its own host, which is new: validate checked them against it. */
+		if (rc == 0 && !sd.rootless)
 			rc = nsl_host_check_plan(&plan, &host, err);
 		if (rc < 0) /* these name a JSON path: say which file */
 			nsl_err_prefix(err, "%s", t->file);
@@ -179,7 +197,8 @@ int nsl_up(const struct nsl_topology *t, const struct nsl_up_opts *o, struct nsl
 		rc = nsl_journal_append(&sd, &header, 1, err);
 		if (rc == 0 && sd.rootless) {
 			/* Rootless: from here on, inside the lab's own namespaces. */
-			rc = apply_rootless(&a, &sd, &keeper, &inner, t->host.uplink, &steps, err);
+			rc = apply_rootless(&a, &sd, &keeper, &inner, &facts, t->host.uplink,
+			                    &steps, err);
 		} else if (rc == 0) {
 			rc = nsl_apply(&a, err);
 			if (rc < 0)

@@ -266,25 +266,13 @@ int nsl_nl_qdisc_list(struct nsl_nl *nl, struct nsl_qdisc_info **ret, size_t *re
 
 /* ---- does the kernel have it ---- */
 
-int nsl_nl_qdisc_probe(const char *kind, struct nsl_err *err)
+static int probe_here(void *arg, struct nsl_err *err)
 {
-	char path[64];
+	const char *kind = arg;
 	struct nsl_nl nl = {.fd = -1};
 	struct nsl_impair im = {.delay = 1000};
-	_cleanup_close_ int ns = -1;
-	int rc;
+	int rc = nsl_nl_open(&nl, -1, err);
 
-	/* Loaded (or built in with parameters): nothing to try. */
-	nsl_fmt(path, sizeof(path), "/sys/module/sch_%s", kind);
-	if (access(path, F_OK) == 0)
-		return 1;
-	/* Else one on the lo of a throwaway namespace; the kernel loads the module on the way
-	 * if it can. */
-	ns = nsl_netns_new();
-	if (ns < 0)
-		return nsl_err_set(err, -ns, "a namespace to probe for %s: %s", kind,
-		                   strerror(-ns));
-	rc = nsl_nl_open(&nl, ns, err);
 	if (rc == 0) {
 		if (!strcmp(kind, "netem"))
 			rc = nsl_nl_netem_set(&nl, 1, "lo", &im, 1000, false, err);
@@ -297,4 +285,21 @@ int nsl_nl_qdisc_probe(const char *kind, struct nsl_err *err)
 	if (rc == -ENOENT || rc == -EOPNOTSUPP)
 		return 0; /* "Specified qdisc kind is unknown." */
 	return rc < 0 ? rc : 1;
+}
+
+int nsl_nl_qdisc_probe(const char *kind, struct nsl_err *err)
+{
+	char path[64];
+	int rc;
+
+	/* Loaded (or built in with parameters): nothing to try. */
+	nsl_fmt(path, sizeof(path), "/sys/module/sch_%s", kind);
+	if (access(path, F_OK) == 0)
+		return 1;
+	/* Else one on the lo of a throwaway namespace (a user's: in a user namespace of its
+	 * own); the kernel loads the module on the way if it can. */
+	rc = nsl_netns_call_throwaway(probe_here, (void *)kind, err);
+	if (rc < 0)
+		nsl_err_prefix(err, "probe for the %s qdisc", kind);
+	return rc;
 }

@@ -162,20 +162,48 @@ static int socket_helped(int netns_fd, const struct socket_args *a)
 	return fd;
 }
 
-int nsl_netns_new(void)
+int nsl_netns_call_throwaway(int (*fn)(void *arg, struct nsl_err *err), void *arg,
+                             struct nsl_err *err)
 {
-	_cleanup_close_ int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	int fd, e;
+	struct {
+		int32_t rc;
+		struct nsl_err err;
+	} r = {0};
+	int p[2], status = 0;
+	ssize_t n;
+	pid_t pid;
 
-	if (self < 0)
-		return -errno;
-	if (unshare(CLONE_NEWNET) < 0)
-		return -errno;
-	fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	e = errno;
-	if (setns(self, CLONE_NEWNET) < 0)
-		abort(); /* see nsl_netns_call */
-	return fd < 0 ? -e : fd;
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return nsl_err_set(err, errno, "pipe: %m");
+	pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		close(p[0]);
+		close(p[1]);
+		return nsl_err_set(err, e, "fork: %s", strerror(e));
+	}
+	if (pid == 0) {
+		close(p[0]);
+		if (unshare(CLONE_NEWNET) < 0 &&
+		    (errno != EPERM || unshare(CLONE_NEWUSER | CLONE_NEWNET) < 0))
+			r.rc = nsl_err_set(&r.err, errno, "a throwaway network namespace: %m");
+		else
+			r.rc = fn(arg, &r.err);
+		_exit(write(p[1], &r, sizeof(r)) == (ssize_t)sizeof(r) ? 0 : 1);
+	}
+	close(p[1]);
+	do
+		n = read(p[0], &r, sizeof(r));
+	while (n < 0 && errno == EINTR);
+	close(p[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (n != (ssize_t)sizeof(r))
+		return nsl_err_set(err, EIO, "the child that probes the kernel died (status %d)",
+		                   status);
+	if (r.rc < 0)
+		*err = r.err;
+	return r.rc;
 }
 
 int nsl_netns_socket(int netns_fd, int domain, int type, int protocol, struct nsl_err *err)

@@ -24,9 +24,12 @@ bool nsl_netns_is_host(const struct nsl_ns_id *id);
 
 /* Call fn(arg) inside the network namespace of netns_fd (-1: here), then come back. */
 int nsl_netns_call(int netns_fd, int (*fn)(void *arg), void *arg);
-/* An fd of a new, empty network namespace (ours stays ours): gone when the fd and whatever
- * was made in it are closed. -errno on failure. */
-int nsl_netns_new(void);
+/* Call fn(arg, err) in a child of ours inside a new, empty network namespace that dies with
+ * it, and hand back its result and error: for a probe of the kernel. A caller that may not
+ * make a network namespace (a user) gets one inside a new user namespace of the child's own,
+ * where it has every power over that network namespace and none outside. */
+int nsl_netns_call_throwaway(int (*fn)(void *arg, struct nsl_err *err), void *arg,
+                             struct nsl_err *err);
 /* A socket created inside the network namespace of netns_fd (-1: here). */
 int nsl_netns_socket(int netns_fd, int domain, int type, int protocol, struct nsl_err *err);
 

@@ -2,8 +2,10 @@
  * topology.h). A user other than root owns the lab's namespaces and nothing of the host: every
  * key that would change the host's network namespace is refused, each where it is written,
  * with the reason; unless the lab has an uplink, and with it a host of its own (its keeper's
- * network namespace), where host ends, host interfaces, the host's NAT and sysctls live. Pure,
- * like the rest of validation: the caller says whose lab it is. */
+ * network namespace), where host ends, host interfaces (VXLANs too), the management network,
+ * VXLANs whose underlay is the host's, the host's NAT and sysctls live. Moved devices, and
+ * macvlans and ipvlans on host devices, need the real host: refused. Pure, like the rest of
+ * validation: the caller says whose lab it is. */
 #include <string.h>
 
 #include "model/topology.h"
@@ -11,6 +13,26 @@
 
 #define WHY "a rootless lab owns its nodes' namespaces, nothing of the host"
 #define OR_UPLINK "needs root, or a host of the lab's own: \"host\": {\"uplink\": \"slirp4netns\"}"
+
+/* A VXLAN made in a rootless lab's own host (a host VXLAN, or a node's whose underlay is the
+ * host's): its dev must be there, a host end of the lab or the uplink's interface. */
+static void check_host_dev(struct vctx *c, const char *owner, const struct nsl_iface *f)
+{
+	const struct nsl_topology *t = c->t;
+	char p[PATH_LEN];
+
+	if (!f->parent[0] || !strcmp(f->parent, NSL_UPLINK_IFNAME))
+		return;
+	for (size_t j = 0; j < t->host.n_ifaces; j++)
+		if (t->host.ifaces[j].kind == NSL_IFACE_VETH &&
+		    !strcmp(t->host.ifaces[j].name, f->parent))
+			return;
+	nsl_fmt(p, sizeof(p), "%s.%s.dev", owner, f->name);
+	nsl_v_err(c, p,
+	          "'%s' is not in the lab's host (a rootless lab's host has its host ends and "
+	          "'%s' only)",
+	          f->parent, NSL_UPLINK_IFNAME);
+}
 
 static void check_rootless(struct vctx *c)
 {
@@ -26,15 +48,34 @@ static void check_rootless(struct vctx *c)
 			}
 	if (t->host.n_ifaces && !uplink)
 		nsl_v_err_key(c, "host.interfaces", "a host interface " OR_UPLINK);
+	if (t->mgmt.set && !uplink)
+		nsl_v_err_key(c, "mgmt",
+		              "a management network (a bridge in the host, a port of it for each "
+		              "node) " OR_UPLINK);
 	for (size_t i = 0; i < t->n_nodes; i++) {
 		const struct nsl_node *n = &t->nodes[i];
 		for (size_t k = 0; k < n->n_ifaces; k++) {
-			if (!n->ifaces[k].device[0])
+			const struct nsl_iface *f = &n->ifaces[k];
+			if (f->declared == NSL_IFACE_VXLAN && f->vxlan.host_underlay && !uplink) {
+				nsl_fmt(p, sizeof(p), "nodes.%s.interfaces.%s.underlay", n->name,
+				        f->name);
+				nsl_v_err(c, p, "a VXLAN whose underlay is the host's " OR_UPLINK);
+			}
+			if (!f->device[0])
 				continue;
-			nsl_fmt(p, sizeof(p), "nodes.%s.interfaces.%s.device", n->name,
-			        n->ifaces[k].name);
-			nsl_v_err(c, p, "moving host device '%s' into a node needs root: " WHY,
-			          n->ifaces[k].device);
+			nsl_fmt(p, sizeof(p), "nodes.%s.interfaces.%s.device", n->name, f->name);
+			if (f->declared == NSL_IFACE_MACVLAN || f->declared == NSL_IFACE_IPVLAN)
+				nsl_v_err(
+				    c, p,
+				    "%s on host device '%s' needs root (it is made from the "
+				    "host, on the host's interface): " WHY "; give it a \"parent\" "
+				    "of the node",
+				    f->declared == NSL_IFACE_MACVLAN ? "a macvlan" : "an ipvlan",
+				    f->device);
+			else
+				nsl_v_err(c, p,
+				          "moving host device '%s' into a node needs root: " WHY,
+				          f->device);
 		}
 	}
 	if (t->host.n_nat && !uplink)
@@ -45,9 +86,28 @@ static void check_rootless(struct vctx *c)
 		              "a sysctl of the host " OR_UPLINK " (a node's own \"sysctls\" work)");
 	if (!uplink)
 		return;
+	/* The lab's host is a network namespace of its own: the host ends of its links and the
+	 * uplink's interface are all it has. */
+	for (size_t k = 0; k < t->host.n_ifaces; k++)
+		if (t->host.ifaces[k].kind == NSL_IFACE_VXLAN)
+			check_host_dev(c, "host.interfaces", &t->host.ifaces[k]);
+	for (size_t i = 0; i < t->n_nodes; i++)
+		for (size_t k = 0; k < t->nodes[i].n_ifaces; k++)
+			if (t->nodes[i].ifaces[k].vxlan.host_underlay) {
+				nsl_fmt(p, sizeof(p), "nodes.%s.interfaces", t->nodes[i].name);
+				check_host_dev(c, p, &t->nodes[i].ifaces[k]);
+			}
+	if (t->mgmt.set && !strcmp(t->mgmt.bridge, NSL_UPLINK_IFNAME))
+		nsl_v_err(c, "mgmt.bridge", "'%s' is the uplink's interface in the lab's host",
+		          NSL_UPLINK_IFNAME);
 	/* The lab's host has the uplink's interface and network. */
 	struct nsl_prefix net;
 	(void)nsl_prefix_parse(NSL_UPLINK_PREFIX, &net);
+	if (t->mgmt.set && t->mgmt.has4 && nsl_prefix_overlap(&t->mgmt.subnet, &net)) {
+		char b[64];
+		nsl_v_err(c, "mgmt.subnet", "%s overlaps the uplink's network " NSL_UPLINK_PREFIX,
+		          nsl_prefix_str(&t->mgmt.subnet, b, sizeof(b)));
+	}
 	for (size_t k = 0; k < t->host.n_ifaces; k++) {
 		const struct nsl_iface *f = &t->host.ifaces[k];
 		char b[64];

@@ -96,8 +96,11 @@ assert_rc_fail "up of malformed JSON"
 HOSTY=$(write_topo hosty <<EOF
 {
   "name": "$LAB",
+  "mgmt": { "subnet": "10.7.4.0/24" },
   "nodes": {
-    "r1": { "interfaces": { "wan0": { "device": "nslnodev0" }, "up0": { "addresses": ["10.7.3.2/24"] } } }
+    "r1": { "interfaces": { "wan0": { "device": "nslnodev0" }, "up0": { "addresses": ["10.7.3.2/24"] } } },
+    "r2": { "interfaces": { "mv0": { "kind": "macvlan", "device": "nslnodev1" },
+                            "vx0": { "kind": "vxlan", "vni": 9, "remote": "10.7.3.1", "underlay": "host" } } }
   },
   "links": [ { "endpoints": ["r1:up0", "host:nslhy0"] } ],
   "host": {
@@ -111,11 +114,14 @@ EOF
 assert_ok nsl validate --root "$HOSTY"
 assert_status 1 nsl validate --rootless "$HOSTY"
 for line in \
-	"hosty.json:4:49: nodes.r1.interfaces.wan0.device: moving host device 'nslnodev0' into a node needs root" \
-	"hosty.json:6:40: links[0].endpoints[1]: a host end of a link needs root" \
-	"hosty.json:8:5: host.interfaces: a host interface needs root" \
-	"hosty.json:9:5: host.nat: NAT in the host needs root" \
-	"hosty.json:10:5: host.sysctls: a sysctl of the host needs root"; do
+	"hosty.json:5:49: nodes.r1.interfaces.wan0.device: moving host device 'nslnodev0' into a node needs root" \
+	"hosty.json:6:67: nodes.r2.interfaces.mv0.device: a macvlan on host device 'nslnodev1' needs root" \
+	"hosty.json:7:99: nodes.r2.interfaces.vx0.underlay: a VXLAN whose underlay is the host's needs root, or a host of the lab's own" \
+	"hosty.json:3:3: mgmt: a management network (a bridge in the host, a port of it for each node) needs root, or a host of the lab's own" \
+	"hosty.json:9:40: links[0].endpoints[1]: a host end of a link needs root" \
+	"hosty.json:11:5: host.interfaces: a host interface needs root" \
+	"hosty.json:12:5: host.nat: NAT in the host needs root" \
+	"hosty.json:13:5: host.sysctls: a sysctl of the host needs root"; do
 	assert_contains "$err" "$line" "validate --rootless"
 done
 if rootless; then
@@ -124,6 +130,7 @@ if rootless; then
 	run nsl up "$HOSTY"
 	assert_eq 1 "$rc" "exit of up as a user of a lab with host keys"
 	assert_contains "$err" "host.nat: NAT in the host needs root" "up as a user"
+	assert_contains "$err" "mgmt: a management network" "up as a user"
 	lab_gone "$LAB"
 else
 	assert_ok nsl validate "$HOSTY"

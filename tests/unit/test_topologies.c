@@ -1,6 +1,7 @@
 /* Every topology shipped in topologies/ parses and validates, JSON and YAML alike, for root
- * and for a rootless lab (each runs as a user too); each
- * X.json with an X.yaml twin gives the very same model (compared by their dumps). */
+ * and for a rootless lab (each runs as a user too), but for its management network, which
+ * needs root (or an uplink: the README's "Rootless labs"; fabric has one); each X.json with an
+ * X.yaml twin gives the very same model (compared by their dumps). */
 #include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -30,6 +31,11 @@ static char *check_one(const char *path)
 	assert_int_equal(r, 0);
 	assert_int_equal(d.n, 0);
 	r = nsl_topology_check_for(t, true, &d);
+	if (r != 0 && t->mgmt.set && t->host.uplink == NSL_UPLINK_NONE && d.n == 1 &&
+	    !strcmp(d.items[0].path, "mgmt")) {
+		nsl_diags_clear(&d);
+		r = 0;
+	}
 	if (r == 0)
 		r = nsl_topology_check_for(t, false, &d);
 	if (r != 0)

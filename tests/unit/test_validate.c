@@ -296,7 +296,8 @@ static void test_exec_limits(void **state)
 }
 
 /* host.uplink: a rootless lab's host of its own. Rootless, it allows host ends, interfaces,
- * NAT and sysctls (not moved devices, not the uplink's name or network); root refuses it. */
+ * NAT and sysctls, the management network and VXLANs there (not moved devices, not the
+ * uplink's name or network); root refuses it. */
 static void test_uplink(void **state)
 {
 	static const char text[] =
@@ -342,6 +343,36 @@ static void test_uplink(void **state)
 	                       "host.interfaces.uplink0.addresses[0]: 10.0.2.1/25 overlaps the "
 	                       "uplink's network 10.0.2.0/24"));
 	assert_non_null(strstr(out, "nodes.a.interfaces.w.device: moving host device 'eth9'"));
+	free(out);
+	done(&res);
+
+	/* The lab's own host takes the management network, host VXLANs over its host ends and
+	 * VXLANs whose underlay is the host's; without an uplink all three are refused. */
+	static const char hostish[] =
+	    "{\"mgmt\": {\"subnet\": \"172.30.0.0/24\"},"
+	    " \"nodes\": {\"a\": {\"interfaces\": {\"up0\": {\"addresses\": [\"10.9.0.2/24\"]},"
+	    " \"vx0\": {\"kind\": \"vxlan\", \"vni\": 5, \"remote\": \"10.9.0.1\","
+	    " \"underlay\": \"host\", \"dev\": \"lab0\"}}}},"
+	    " \"links\": [{\"endpoints\": [\"a:up0\", \"host:lab0\"]}],"
+	    " \"host\": {%s\"interfaces\": {\"lab0\": {\"addresses\": [\"10.9.0.1/24\"]},"
+	    " \"vx9\": {\"kind\": \"vxlan\", \"vni\": 9, \"remote\": \"10.9.0.2\","
+	    " \"dev\": \"lab0\"}}}}";
+	char buf[1024];
+	snprintf(buf, sizeof(buf), hostish, "\"uplink\": \"slirp4netns\", ");
+	validate(&res, buf);
+	assert_int_equal(res.r, 0);
+	assert_int_equal(nsl_topology_check_for(res.t, true, &res.d), 0);
+	done(&res);
+	snprintf(buf, sizeof(buf), hostish, "");
+	validate(&res, buf);
+	assert_int_equal(res.r, 0);
+	assert_int_equal(nsl_topology_check_for(res.t, true, &res.d), -EINVAL);
+	m = open_memstream(&out, &len);
+	nsl_diags_print(&res.d, m);
+	fclose(m);
+	assert_non_null(strstr(out, "mgmt: a management network"));
+	assert_non_null(strstr(out, "nodes.a.interfaces.vx0.underlay: a VXLAN whose underlay"));
+	assert_non_null(strstr(out, "host.interfaces: a host interface needs root"));
 	free(out);
 	done(&res);
 
