@@ -179,11 +179,6 @@ int nsl_cmd_capture(int argc, char **argv)
 		free(filter);
 		return NSL_EXIT_USAGE;
 	}
-	if (geteuid() != 0) {
-		nsl_cli_error("capture: needs root");
-		free(filter);
-		return NSL_EXIT_FAIL;
-	}
 	if (nsl_cli_end_lab("capture", lab, sizeof(lab), specs, n) < 0) {
 		free(filter);
 		return NSL_EXIT_FAIL;

@@ -47,10 +47,6 @@ int nsl_cmd_link(int argc, char **argv)
 		nsl_cli_error("link: usage: nslab link [-l LAB] NODE:IF down|up");
 		return NSL_EXIT_USAGE;
 	}
-	if (geteuid() != 0) {
-		nsl_cli_error("link: needs root");
-		return NSL_EXIT_FAIL;
-	}
 	if (nsl_cli_end_lab("link", lab, sizeof(lab), &spec, 1) < 0)
 		return NSL_EXIT_FAIL;
 	rc = nsl_lab_rt_open(lab, &l, &err);

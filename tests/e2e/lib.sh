@@ -423,6 +423,46 @@ ns_ino() {
 	fi
 }
 
+# lab_host: sets $LAB_HOST, what a topology's "host" object starts with so that its host keys
+# (host ends of links, host.interfaces, host VXLANs, host NAT, the management network) are
+# allowed in this run: nothing as root (the host is the host); as a user, a host of the lab's
+# own ("uplink": "slirp4netns", the keeper's network namespace: see hip). As a user, skips
+# without slirp4netns. Call it at the top level of the test (a skip in $(...) would not end it).
+# shellcheck disable=SC2034 # read by the tests
+LAB_HOST=""
+lab_host() {
+	LAB_HOST=""
+	if rootless; then
+		need slirp4netns
+		# shellcheck disable=SC2034 # read by the tests
+		LAB_HOST='"uplink": "slirp4netns", '
+	fi
+}
+
+# hns LAB CMD...: CMD in the lab's host: as root the host itself; as a user, the lab's own
+# host (its keeper's network namespace, entered through its user namespace).
+hns() {
+	local lab=$1 keeper
+	shift
+	if ! rootless; then
+		"$@"
+		return
+	fi
+	keeper=$(nsl status "$lab" --json | jq -r '.labs[0].keeper.pid // empty')
+	[ -n "$keeper" ] || {
+		echo "hns: lab $lab has no keeper" >&2
+		return 1
+	}
+	nsenter --preserve-credentials -U -n -t "$keeper" "$@"
+}
+
+# hip LAB ARG...: `ip ARG...` in the lab's host (see hns).
+hip() {
+	local lab=$1
+	shift
+	hns "$lab" ip "$@"
+}
+
 # as_nobody CMD...: CMD as the unprivileged user (uid and gid 65534, no groups, no
 # capabilities). Files it reads must be readable by anyone: put copies in $T_TMP (mode 0755).
 # In the rootless run we are an unprivileged user already: CMD as is.

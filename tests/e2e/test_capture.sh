@@ -2,13 +2,15 @@
 # nslab capture: packets of a node's interface into a pcap file read back by tcpdump -r (the
 # pings sent, nothing the filter leaves out), to standard output through a pipe, several
 # interfaces into a directory, -c N, Ctrl-C (SIGINT) ending with complete files, a lab going
-# down ending the capture (and leaving nothing), a host end; refusals that write no file.
+# down ending the capture (and leaving nothing), a host end (a user's: in the lab's own
+# host); refusals that write no file.
 # No tcpdump runs in the node: the node below cannot even see one.
 # quick
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 need tcpdump
+lab_host
 LAB=$(lab_name)
 HIF=nslc$((RANDOM % 10000))
 TCPDUMP=$(readlink -f "$(command -v tcpdump)")
@@ -26,7 +28,7 @@ F=$(write_topo capture <<EOF
                            "eth1": { "addresses": ["10.62.1.2/24"] } } }
   },
   "links": [ { "endpoints": ["a:eth0", "b:eth0"] }, { "endpoints": ["host:$HIF", "b:eth1"] } ],
-  "host": { "interfaces": { "$HIF": { "addresses": ["10.62.1.1/24"] } } }
+  "host": { $LAB_HOST"interfaces": { "$HIF": { "addresses": ["10.62.1.1/24"] } } }
 }
 EOF
 )
@@ -84,7 +86,7 @@ done
 
 # ---- the default names; a host end ----
 cap_start "$D/host" "host:$HIF" b:eth1 -c 2 icmp
-run ping -n -c 2 -i 0.1 -W 1 -I "$HIF" 10.62.1.2
+run hns "$LAB" ping -n -c 2 -i 0.1 -W 1 -I "$HIF" 10.62.1.2
 wait "$CAP"
 assert_ok tcpdump -n -r "$D/host.$HIF.pcap"
 assert_contains "$out" "10.62.1.1 > 10.62.1.2: ICMP echo request" "host end capture"

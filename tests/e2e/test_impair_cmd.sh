@@ -20,6 +20,7 @@ have_netem() {
 }
 have_netem || true # before anything is made: a module it loads is no residue
 
+lab_host
 LAB=$(lab_name)
 HIF=nsli$((RANDOM % 10000))
 F=$(write_topo impaircmd <<EOF
@@ -31,7 +32,8 @@ F=$(write_topo impaircmd <<EOF
   },
   "links": [ { "endpoints": ["a:eth0", "b:eth0"], "rate": "10mbit" },
              { "endpoints": ["a:eth1", "b:eth1"] },
-             { "endpoints": ["host:$HIF", "a:eth2"], "impair": { "rate": "3mbit" } } ]
+             { "endpoints": ["host:$HIF", "a:eth2"], "impair": { "rate": "3mbit" } } ],
+  "host": { ${LAB_HOST%, } }
 }
 EOF
 )
@@ -39,7 +41,7 @@ lab_up "$LAB" "$F"
 
 # qdisc NODE IF: the root qdisc, one line of JSON
 qdisc() {
-	tc -n "$LAB.$1" -j qdisc show dev "$2" | jq -c '.[] | select(.root == true)'
+	nns "$LAB.$1" tc -j qdisc show dev "$2" | jq -c '.[] | select(.root == true)'
 }
 # impair_of NODE IF: the impairment status --json shows
 impair_of() {
@@ -60,7 +62,7 @@ assert_jq "$q" '.kind == "tbf" and .options.rate == 2500000' "a:eth0 now 20mbit"
 assert_eq "$(jq -r .handle <<<"$q0")" "$(jq -r .handle <<<"$q")" "the same qdisc, changed in place"
 assert_jq "$(qdisc b eth0)" '.options.rate == 1250000' "b:eth0 (the other direction) untouched"
 assert_jq "$(impair_of a eth0)" '. == {"rate": "20mbit"}' "status shows rate 20mbit"
-assert_jq "$(cat "/run/nslab/$LAB/runtime.json")" \
+assert_jq "$(cat "$E2E_STATE/$LAB/runtime.json")" \
 	'.interfaces[] | select(.node == "a" and .interface == "eth0") | .impair == {"rate": "20mbit"} and .pending == false' \
 	"runtime.json records it, not pending"
 assert_ok nsl impair -l "$LAB" "$LAB.a:eth0" --reset
@@ -76,12 +78,12 @@ assert_ok nsl impair -l "$LAB" a:eth1 --rate 0
 assert_jq "$(qdisc a eth1)" '.kind == "noqueue"' "--rate 0 removes it"
 ping_ok "$LAB" a 10.65.0.2
 
-# ---- a host end (its qdisc in the host) ----
-hq() { tc -j qdisc show dev "$HIF" | jq -c '.[] | select(.root == true)'; }
+# ---- a host end (its qdisc in the host; a user's: in the lab's own host) ----
+hq() { hns "$LAB" tc -j qdisc show dev "$HIF" | jq -c '.[] | select(.root == true)'; }
 assert_jq "$(hq)" '.kind == "tbf" and .options.rate == 375000' "host end: the topology's 3mbit"
 assert_ok nsl impair -l "$LAB" "host:$HIF" --rate 4mbit
 assert_jq "$(hq)" '.kind == "tbf" and .options.rate == 500000' "host end: 4mbit"
-assert_jq "$(tc -n "$LAB.a" -j qdisc show dev eth2)" 'any(.[]; .kind == "tbf" and .options.rate == 375000)' \
+assert_jq "$(nns "$LAB.a" tc -j qdisc show dev eth2)" 'any(.[]; .kind == "tbf" and .options.rate == 375000)' \
 	"a:eth2 (the other direction) untouched"
 
 # ---- refusals: nothing changes ----
@@ -118,7 +120,7 @@ else
 	note "this kernel has no netem: $NETEM_WHY"
 	refuse b:eth0 --delay 10ms
 	assert_contains "$err" "impairments need the kernel's netem qdisc (module sch_netem)" "the message"
-	assert_jq "$(cat "/run/nslab/$LAB/runtime.json")" '[.interfaces[] | select(.pending)] | length == 0' \
+	assert_jq "$(cat "$E2E_STATE/$LAB/runtime.json")" '[.interfaces[] | select(.pending)] | length == 0' \
 		"a refused change is not left pending"
 fi
 lab_down "$LAB"
@@ -136,7 +138,7 @@ EOF
 )
 if have_netem; then
 	lab_up "$LAB2" "$F2"
-	assert_jq "$(tc -n "$LAB2.a" -j qdisc show dev eth0)" 'any(.[]; .kind == "netem")' "up: netem"
+	assert_jq "$(nns "$LAB2.a" tc -j qdisc show dev eth0)" 'any(.[]; .kind == "netem")' "up: netem"
 	lab_down "$LAB2"
 else
 	run nsl up "$F2"

@@ -9,6 +9,7 @@
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
+lab_host
 LAB=$(lab_name)
 HIF=nsll$((RANDOM % 10000))
 F=$(write_topo link <<EOF
@@ -47,7 +48,7 @@ F=$(write_topo link <<EOF
     { "endpoints": ["host:$HIF", "x:eth1"] },
     { "endpoints": ["x:eth2", "q:eth0"] }
   ],
-  "host": { "interfaces": { "$HIF": { "addresses": ["10.61.4.1/24"] } } }
+  "host": { $LAB_HOST"interfaces": { "$HIF": { "addresses": ["10.61.4.1/24"] } } }
 }
 EOF
 )
@@ -60,7 +61,7 @@ iface_json() {
 }
 # tx NODE IF: packets sent on it so far
 tx() {
-	ip -n "$LAB.$1" -j -s link show "$2" | jq '.[0].stats64.tx.packets'
+	nip "$LAB.$1" -j -s link show "$2" | jq '.[0].stats64.tx.packets'
 }
 # pings_via IF: 20 pings from h1's loopback to h2's all answered, all sent on h1's IF
 pings_via() {
@@ -76,8 +77,8 @@ pings_via eth0 "both links up: the metric-10 route"
 
 # ---- down: the end set down, its peer loses its carrier ----
 assert_ok nsl link -l "$LAB" h1:eth0 down
-assert_jq "$(ip -n "$LAB.h1" -j link show eth0)" '.[0].flags | index("UP") | not' "h1:eth0 is set down"
-p=$(ip -n "$LAB.h2" -j link show eth0)
+assert_jq "$(nip "$LAB.h1" -j link show eth0)" '.[0].flags | index("UP") | not' "h1:eth0 is set down"
+p=$(nip "$LAB.h2" -j link show eth0)
 assert_jq "$p" '.[0].flags | index("UP")' "h2:eth0 stays up"
 assert_jq "$p" '.[0].flags | index("NO-CARRIER")' "h2:eth0 lost its carrier"
 assert_jq "$p" '.[0].operstate | IN("DOWN", "LOWERLAYERDOWN")' "h2:eth0 operstate DOWN (6.18) or LOWERLAYERDOWN (6.1)"
@@ -88,7 +89,7 @@ assert_jq "$(iface_json h1 eth0)" '.link == "down" and .state == "down"' "status
 run nsl status "$LAB"
 assert_contains "$out" "no-carrier" "status text"
 assert_contains "$out" "(link down)" "status text"
-assert_jq "$(ip -n "$LAB.h2" -j route show 10.61.9.1)" 'any(.[]; (.flags // []) | index("linkdown"))' \
+assert_jq "$(nip "$LAB.h2" -j route show 10.61.9.1)" 'any(.[]; (.flags // []) | index("linkdown"))' \
 	"h2 marks its route over the dead link linkdown"
 skip_of() {
 	nx "$LAB" h2 cat "/proc/sys/net/$1/conf/eth0/ignore_routes_with_linkdown"
@@ -101,13 +102,13 @@ ping_fails "$LAB" h2 10.61.1.1
 # ---- up: both ends running, what the down took is back ----
 assert_ok nsl link -l "$LAB" h2:eth0 up
 for n in h1 h2; do
-	assert_jq "$(ip -n "$LAB.$n" -j link show eth0)" '.[0].operstate == "UP"' "$n:eth0 running again"
+	assert_jq "$(nip "$LAB.$n" -j link show eth0)" '.[0].operstate == "UP"' "$n:eth0 running again"
 done
-assert_jq "$(ip -n "$LAB.h1" -j route show 10.61.9.2/32)" \
+assert_jq "$(nip "$LAB.h1" -j route show 10.61.9.2/32)" \
 	'any(.[]; .gateway == "10.61.1.2" and .metric == 10)' "h1's metric-10 route is back"
-assert_jq "$(ip -n "$LAB.h1" -j -6 route show fd61:9::/64)" 'any(.[]; .gateway == "fd61:1::2")' \
+assert_jq "$(nip "$LAB.h1" -j -6 route show fd61:9::/64)" 'any(.[]; .gateway == "fd61:1::2")' \
 	"h1's IPv6 route is back"
-assert_jq "$(ip -n "$LAB.h1" -j addr show eth0)" \
+assert_jq "$(nip "$LAB.h1" -j addr show eth0)" \
 	'.[0].addr_info | any(.local == "fd61:1::1") and any(.local == "10.61.1.1")' "h1:eth0 has its addresses again"
 assert_jq "$(iface_json h2 eth0)" '(.link // "") != "down" and .carrier == true' "status: link up again"
 assert_eq 0 "$(skip_of ipv4)" "h2:eth0's setting as it was (IPv4)"
@@ -118,19 +119,19 @@ ping_ok "$LAB" h1 fd61:9::2 -I fd61:1::1
 # ---- a bridge port ----
 ping_ok "$LAB" x 10.61.3.2
 assert_ok nsl link -l "$LAB" sw:p2 down
-assert_jq "$(ip -n "$LAB.y" -j link show eth0)" '.[0].flags | index("NO-CARRIER")' "y:eth0 lost its carrier"
+assert_jq "$(nip "$LAB.y" -j link show eth0)" '.[0].flags | index("NO-CARRIER")' "y:eth0 lost its carrier"
 ping_fails "$LAB" x 10.61.3.2
 assert_ok nsl link -l "$LAB" sw:p2 up
-assert_jq "$(ip -n "$LAB.sw" -j link show p2)" '.[0].master == "br0"' "sw:p2 still a port of br0"
+assert_jq "$(nip "$LAB.sw" -j link show p2)" '.[0].master == "br0"' "sw:p2 still a port of br0"
 ping_ok "$LAB" x 10.61.3.2
 
 # ---- a host end (LAB.NODE:IF names the lab) ----
 assert_ok nsl link "host:$HIF" down -l "$LAB"
-assert_jq "$(ip -j link show "$HIF")" '.[0].flags | index("UP") | not' "host end set down"
-assert_jq "$(ip -n "$LAB.x" -j link show eth1)" '.[0].flags | index("NO-CARRIER")' "x:eth1 lost its carrier"
+assert_jq "$(hip "$LAB" -j link show "$HIF")" '.[0].flags | index("UP") | not' "host end set down"
+assert_jq "$(nip "$LAB.x" -j link show eth1)" '.[0].flags | index("NO-CARRIER")' "x:eth1 lost its carrier"
 assert_ok nsl link "$LAB.x:eth1" up
-assert_jq "$(ip -j link show "$HIF")" '.[0].operstate == "UP"' "host end up again"
-assert_jq "$(ip -j addr show "$HIF")" '.[0].addr_info | any(.local == "10.61.4.1")' "host end keeps its address"
+assert_jq "$(hip "$LAB" -j link show "$HIF")" '.[0].operstate == "UP"' "host end up again"
+assert_jq "$(hip "$LAB" -j addr show "$HIF")" '.[0].addr_info | any(.local == "10.61.4.1")' "host end keeps its address"
 
 # ---- a link whose other end the topology keeps down: up does not wait for it ----
 assert_ok nsl link -l "$LAB" x:eth2 down
@@ -138,8 +139,8 @@ t0=$EPOCHREALTIME
 assert_ok nsl link -l "$LAB" x:eth2 up
 took=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%d", (b - a) * 1000 }')
 assert_true "returns at once: q:eth0 is down by the topology ($took ms)" [ "$took" -lt 5000 ]
-assert_jq "$(ip -n "$LAB.x" -j link show eth2)" '.[0].flags | index("UP")' "x:eth2 up again"
-assert_jq "$(ip -n "$LAB.q" -j link show eth0)" '.[0].flags | index("UP") | not' "q:eth0 stays down, as the topology says"
+assert_jq "$(nip "$LAB.x" -j link show eth2)" '.[0].flags | index("UP")' "x:eth2 up again"
+assert_jq "$(nip "$LAB.q" -j link show eth0)" '.[0].flags | index("UP") | not' "q:eth0 stays down, as the topology says"
 
 # ---- refusals: clean failures, nothing changed ----
 for bad in "h1:lo down" "sw:br0 down" "h1:eth9 down" "nope:eth0 down" "h1:eth0 sideways" "h1 down" "h1:eth0"; do
