@@ -5,6 +5,7 @@
 # nothing, and the host interface under the macvlans is as it was. Then up is killed between
 # the birth of the host bridge and its mark: the bridge is there without the lab's mark, and
 # down still finds it (by the MAC up journaled) and removes it.
+# root-only: the host's own devices (a macvlan's host interface, the management bridge and a host VXLAN in the host itself); test_rootless_uplink injects faults into a rootless lab with them in its own host
 # lane: host (every step of up, a second each under emulation: 10-15 minutes in the VM, where it passed; nothing in it depends on the kernel's version)
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"

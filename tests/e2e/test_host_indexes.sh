@@ -5,6 +5,7 @@
 # Before Linux 6.3 the kernel looks up the index a creation request names in the namespace of
 # the socket that sends it (the host's): a clash there was EEXIST (the VM lane's kernel).
 # quick
+# root-only: host interfaces made at chosen indexes of the host's own (a rootless lab's host is a namespace of its own; the management network and macvlans on host devices are root's)
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 

@@ -66,7 +66,7 @@ assert_jq "$(impair_of b eth0)" '. == {"delay": "20ms", "jitter": "5ms"}' "statu
 assert_jq "$(impair_of b eth1)" '. == {}' "status: b:eth1 overrides its link's delay with 0ms"
 assert_jq "$(impair_of e eth0)" '. == {"delay": "10ms", "rate": "10mbit"}' "status: netem carries the link's rate"
 assert_jq "$(impair_of d eth0)" '. == {}' "status: d:eth0 has no loss (one direction)"
-assert_contains "$(tc -n "$LAB.a" qdisc show dev eth0)" "delay 20ms  5ms" "tc: a:eth0"
+assert_contains "$(nns "$LAB.a" tc qdisc show dev eth0)" "delay 20ms  5ms" "tc: a:eth0"
 
 # ---- delay and jitter, both directions: RTT = two delays of 20ms +- 5ms (uniform) ----
 nx "$LAB" a ping -n -c 200 -i 0.02 10.63.0.2 >"$T_TMP/rtt0" 2>&1
@@ -141,7 +141,7 @@ assert_jq "$(impair_of b eth1)" '. == {"delay": "10ms"}' "status: b:eth1 as chan
 
 # ---- everything netem takes, as tc reads it back ----
 assert_ok nsl impair -l "$LAB" c:eth0 --delay 10ms --reorder 25% --corrupt 0.1% --duplicate 1% --loss 0.5%
-q=$(tc -n "$LAB.c" qdisc show dev eth0)
+q=$(nns "$LAB.c" tc qdisc show dev eth0)
 for want in "delay 10ms" "loss 0.5%" "duplicate 1%" "reorder 25%" "corrupt 0.1%" "gap 1"; do
 	assert_contains "$q" "$want" "tc: c:eth0"
 done

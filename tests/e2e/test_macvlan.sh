@@ -4,9 +4,47 @@
 # (nothing of the lab appears in the host), reach the outside and each other; the host
 # interface is not changed by up nor by down. A macvlan on a missing host interface is
 # refused before anything is built. A macvlan on an interface of its own node works too.
+# As a user (a rootless lab): a macvlan on a host interface is refused by validate and up
+# (nothing built), one on an interface of its own node works.
 # quick
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
+
+if rootless; then
+	LAB=$(lab_name)
+	F=$T_TMP/macvlan.yaml
+	cat >"$F" <<EOF
+name: $LAB
+nodes:
+  n1:
+    interfaces:
+      mv0: {kind: macvlan, device: nslmvnone, addresses: [10.236.0.2/24]}
+  n2:
+    interfaces:
+      eth0: {addresses: []}
+      mv1: {kind: macvlan, parent: eth0, mode: private, addresses: [10.237.0.2/24]}
+  n3:
+    interfaces:
+      eth0: {addresses: [10.237.0.1/24]}
+links:
+  - endpoints: [n2:eth0, n3:eth0]
+EOF
+	want="macvlan.yaml:5:36: nodes.n1.interfaces.mv0.device: a macvlan on host device 'nslmvnone' needs root"
+	assert_status 1 nsl validate "$F"
+	assert_contains "$err" "$want" "validate as a user"
+	assert_fail nsl up "$F"
+	assert_contains "$err" "$want" "up as a user"
+	lab_gone "$LAB"
+	sed -i '/^  n1:/,/mv0: {kind: macvlan, device/d' "$F"
+	lab_up "$LAB" "$F"
+	assert_jq "$(nip "$LAB.n2" -j -d link show mv1)" \
+		'.[0].linkinfo.info_kind == "macvlan" and .[0].linkinfo.info_data.mode == "private" and .[0].link == "eth0"' \
+		"n2:mv1 on eth0, private"
+	ping_ok "$LAB" n3 10.237.0.2
+	lab_down "$LAB"
+	lab_gone "$LAB"
+	exit 0
+fi
 
 LAB=$(lab_name)
 MV=nslmv$((RANDOM % 10000))

@@ -5,6 +5,10 @@
 # and each other. A second lab of
 # the same file (--name) gets its own bridge, but its subnet is the first lab's: refused before
 # anything is built. down leaves nothing.
+# As a user: refused without a host of the lab's own (validate and up, nothing built); with
+# one (an uplink) the bridge is in the lab's host, which reaches every node; a second lab of
+# the same subnet has a host of its own, so it is no clash; down (also without the state)
+# leaves nothing.
 # quick
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -28,6 +32,42 @@ nodes:
 links:
   - endpoints: [c:eth0, b:eth0]
 EOF
+
+if rootless; then
+	want="mgmt.yaml:2:1: mgmt: a management network (a bridge in the host, a port of it for each node) needs root, or a host of the lab's own"
+	assert_status 1 nsl validate "$F"
+	assert_contains "$err" "$want" "validate as a user"
+	assert_fail nsl up "$F"
+	assert_contains "$err" "$want" "up as a user"
+	lab_gone "$LAB"
+	lab_host
+	printf 'host: {uplink: slirp4netns}\n' >>"$F"
+	lab_up "$LAB" "$F"
+	links=$(hip "$LAB" -j -d link show)
+	br=$(jq -r --arg m "nslab:$LAB" '.[] | select(.ifalias == $m and .linkinfo.info_kind == "bridge") | .ifname' <<<"$links")
+	assert_eq 1 "$(grep -c . <<<"$br")" "one marked bridge in the lab's host ($br)"
+	assert_eq 4 "$(jq --arg m "nslab:$LAB" --arg b "$br" '[.[] | select(.ifalias == $m and .master == $b)] | length' <<<"$links")" \
+		"four marked host ends on the bridge (e has none)"
+	assert_jq "$(ip -j link show)" "all(.[]; .ifname != \"$br\")" "nothing of it in the real host"
+	assert_jq "$(nip "$LAB.d" -j addr show mgmt0)" \
+		'[.[0].addr_info[] | select(.scope == "global") | .local] == ["10.223.0.200", "fd42:223::5"]' "d's own address, and the next IPv6 one"
+	for ip in 10.223.0.2 10.223.0.3 10.223.0.4 10.223.0.200 fd42:223::2; do
+		assert_ok hns "$LAB" ping -n -c1 -W2 "$ip"
+	done
+	ping_ok "$LAB" a 10.223.0.1
+	ping_ok "$LAB" a 10.223.0.4
+	lab_up "$LAB2" "$F" --name "$LAB2"
+	ping_ok "$LAB2" a 10.223.0.1
+	lab_down "$LAB2"
+	lab_gone "$LAB2"
+	lab_down "$LAB"
+	lab_gone "$LAB"
+	lab_up "$LAB" "$F"
+	rm -rf "${E2E_STATE:?}/$LAB"
+	lab_down "$LAB"
+	lab_gone "$LAB"
+	exit 0
+fi
 assert_ok nsl validate --show "$F"
 assert_contains "$out" "mgmt bridge (named after the lab) interface mgmt0 gateway 10.223.0.1/24 gateway fd42:223::1/64"
 assert_contains "$out" $'interface mgmt0 mgmt up mtu default\n    address 10.223.0.2/24 (pool mgmt)\n    address fd42:223::2/64 (pool mgmt)'

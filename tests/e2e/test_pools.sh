@@ -79,9 +79,9 @@ assert_contains "$show" "pool lan 10.222.0.0/16 blocks /24"
 
 # ---- up: the kernel has them, status shows them, traffic flows ----
 lab_up "$LAB" "$F"
-assert_jq "$(ip -n "$LAB.r1" -j addr show eth0)" \
+assert_jq "$(nip "$LAB.r1" -j addr show eth0)" \
 	'[.[0].addr_info[] | select(.scope == "global") | "\(.local)/\(.prefixlen)"] == ["10.221.0.1/30", "fd42:221::1/64"]' "r1:eth0 in the kernel"
-assert_jq "$(ip -n "$LAB.h2" -j addr show lo)" \
+assert_jq "$(nip "$LAB.h2" -j addr show lo)" \
 	'[.[0].addr_info[] | "\(.local)/\(.prefixlen)"] | index("10.255.221.6/32") != null' "h2:lo in the kernel"
 run nsl status "$LAB" --json
 assert_jq "$out" '.labs[0].nodes[] | select(.name == "h1") | .interfaces[] | select(.name == "eth0") | .addresses | index("10.222.0.2/24") != null' "status shows h1's pool address"

@@ -4,7 +4,8 @@
 # reaches the host's networks through slirp4netns: a node two hops behind it connects to a
 # server on the host's loopback (10.0.2.2 is the host, for slirp4netns: traffic stays on this
 # machine; r1 masquerades h1, as a router in front of root's host would, the lab's host having
-# no route to h1's network). slirp4netns lives as long as the lab: gone after down, after a
+# no route to h1's network). The lab's host also has the management network's bridge and a
+# VXLAN towards r1, both gone with the lab, after faults too. slirp4netns lives as long as the lab: gone after down, after a
 # kill -9 of up at any moment then down, after a fault at any step of up, and after a down
 # without state.
 # user-only: rootless labs, built by a user (tests/e2e/run.sh --rootless)
@@ -34,15 +35,18 @@ F=$(write_topo uplink <<EOF
     },
     "r1": {
       "sysctls": { "net.ipv4.ip_forward": 1 },
-      "interfaces": { "eth0": { "addresses": ["10.97.1.1/24"] }, "up0": { "addresses": ["10.97.0.2/30"] } },
+      "interfaces": { "eth0": { "addresses": ["10.97.1.1/24"] }, "up0": { "addresses": ["10.97.0.2/30"] },
+                      "vx0": { "kind": "vxlan", "vni": 97, "remote": "10.97.0.1", "dev": "up0", "addresses": ["10.97.3.2/24"] } },
       "routes": [ { "to": "default", "via": "10.97.0.1" } ],
       "nat": [ { "source": "10.97.1.0/24", "out": "up0", "to": "masquerade" } ]
     }
   },
   "links": [ { "endpoints": ["h1:eth0", "r1:eth0"] }, { "endpoints": ["r1:up0", "host:lab0"] } ],
+  "mgmt": { "subnet": "10.97.2.0/24" },
   "host": {
     "uplink": "slirp4netns",
-    "interfaces": { "lab0": { "addresses": ["10.97.0.1/30"] } },
+    "interfaces": { "lab0": { "addresses": ["10.97.0.1/30"] },
+                    "vx97": { "kind": "vxlan", "vni": 97, "remote": "10.97.0.2", "dev": "lab0", "addresses": ["10.97.3.1/24"] } },
     "nat": [ { "source": "10.97.1.0/24", "out": "uplink0", "to": "masquerade" } ],
     "sysctls": { "net.ipv4.conf.all.rp_filter": 0 }
   }
@@ -76,6 +80,12 @@ assert_eq "hello from the host" "$out" "h1, two hops behind the lab's host, reac
 assert_ok nx "$LAB" r1 bash -c "exec 3<>/dev/tcp/10.0.2.2/$PORT && head -n 1 <&3"
 assert_eq "hello from the host" "$out" "r1 reaches the host's loopback"
 ping_ok "$LAB" h1 10.97.0.1
+# The management network and a VXLAN of the host, in the lab's host.
+ping_ok "$LAB" h1 10.97.2.1
+ping_ok "$LAB" r1 10.97.2.2 -I 10.97.2.3
+ping_ok "$LAB" r1 10.97.3.1
+assert_jq "$(hip "$LAB" -j -d link show vx97)" ".[0].ifalias == \"nslab:$LAB\" and .[0].linkinfo.info_kind == \"vxlan\"" \
+	"the lab's host has its VXLAN, marked"
 lab_down "$LAB"
 lab_gone "$LAB"
 assert_true "slirp4netns is gone after down" wait_for 2 no_slirp

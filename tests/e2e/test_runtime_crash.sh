@@ -3,12 +3,14 @@
 # killed -9 between their record and the kernel's change, and between the change and the
 # record's completion: status tells the change was cut short, the next change goes through,
 # and `down` leaves nothing, also with the lab's state lost (a host end set down is still
-# found by its mark). An injected fault before the change leaves the record as it was.
+# found by its mark). An injected fault before the change leaves the record as it was. As a
+# user, the host end is in the lab's own host (an uplink), and goes with the lab.
 # lane: host (nslab's own records and teardown: the same on every kernel; left out of the VM lane for time)
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 need tc
+lab_host
 LAB=$(lab_name)
 HIF=nslk$((RANDOM % 10000))
 F=$(write_topo rtcrash <<EOF
@@ -20,7 +22,7 @@ F=$(write_topo rtcrash <<EOF
   },
   "links": [ { "endpoints": ["a:eth0", "b:eth0"], "rate": "10mbit" },
              { "endpoints": ["host:$HIF", "b:eth1"] } ],
-  "host": { "interfaces": { "$HIF": { "addresses": ["10.64.1.1/24"] } } }
+  "host": { $LAB_HOST"interfaces": { "$HIF": { "addresses": ["10.64.1.1/24"] } } }
 }
 EOF
 )
@@ -48,7 +50,7 @@ pending_of() {
 		'.labs[0].nodes[] | select(.name == $n) | .interfaces[] | select(.name == $i) | .change_pending // false'
 }
 rate_of() {
-	tc -n "$LAB.$1" -j qdisc show dev "$2" | jq '.[] | select(.root == true) | .options.rate // 0'
+	nns "$LAB.$1" tc -j qdisc show dev "$2" | jq '.[] | select(.root == true) | .options.rate // 0'
 }
 
 # ---- a fault before the change: the record as it was ----
@@ -70,7 +72,7 @@ assert_eq false "$(pending_of a eth0)" "and is not pending"
 
 # ---- killed after the change, before its record is complete ----
 crash 3 link -l "$LAB" "host:$HIF" down
-assert_jq "$(ip -j link show "$HIF")" '.[0].flags | index("UP") | not' "the host end was set down"
+assert_jq "$(hip "$LAB" -j link show "$HIF")" '.[0].flags | index("UP") | not' "the host end was set down"
 assert_eq true "$(pending_of b eth1)" "status: pending on the other end too"
 crash 3 impair -l "$LAB" b:eth0 --rate 1mbit
 assert_eq 125000 "$(rate_of b eth0)" "the kernel changed"
@@ -88,7 +90,7 @@ sed -e "s/\"$LAB\"/\"$LAB2\"/" -e "s/$HIF/$HIF2/g" "$F" >"$T_TMP/rtcrash2.json"
 lab_up "$LAB2" "$T_TMP/rtcrash2.json"
 assert_ok nsl link -l "$LAB2" "host:$HIF2" down
 crash 3 impair -l "$LAB2" a:eth0 --rate 2mbit
-rm -rf "/run/nslab/$LAB2"
+rm -rf "${E2E_STATE:?}/$LAB2"
 lab_down "$LAB2"
 lab_gone "$LAB2"
 run ip link show dev "$HIF2"

@@ -75,8 +75,8 @@ EOF
 assert_ok nsl validate "$F"
 lab_up "$LAB" "$F"
 
-assert_jq "$(ip -n "$LAB.sw1" -j -d link show trunk.10)" '.[0].linkinfo.info_kind == "vlan" and .[0].linkinfo.info_data.id == 10 and .[0].linkinfo.info_data.protocol == "802.1Q" and .[0].link == "trunk"' "sw1:trunk.10"
-assert_jq "$(ip -n "$LAB.r" -j -d link show q.100)" '.[0].linkinfo.info_data.protocol == "802.1ad"' "r:q.100 is 802.1ad"
+assert_jq "$(nip "$LAB.sw1" -j -d link show trunk.10)" '.[0].linkinfo.info_kind == "vlan" and .[0].linkinfo.info_data.id == 10 and .[0].linkinfo.info_data.protocol == "802.1Q" and .[0].link == "trunk"' "sw1:trunk.10"
+assert_jq "$(nip "$LAB.r" -j -d link show q.100)" '.[0].linkinfo.info_data.protocol == "802.1ad"' "r:q.100 is 802.1ad"
 
 # VLAN 10 across the trunk; VLAN 20 is another segment, although the subnet is the same
 capture_start "$LAB" sw2 trunk 1 vlan 10 and icmp

@@ -61,13 +61,13 @@ EOF
 assert_ok nsl validate "$F"
 lab_up "$LAB" "$F"
 
-assert_jq "$(ip -n "$LAB.pe1" -j -d link show red)" '.[0].linkinfo.info_kind == "vrf" and .[0].linkinfo.info_data.table == 10' "pe1:red is a VRF on table 10"
-assert_jq "$(ip -n "$LAB.pe1" -j link show c1)" '.[0].master == "red"' "pe1:c1 is in red"
-assert_jq "$(ip -n "$LAB.pe1" -j link show core_b)" '.[0].master == "blue"' "pe1:core_b is in blue"
-assert_jq "$(ip -n "$LAB.pe1" -j route show table 10)" 'any(.[]; .dst == "10.248.2.0/24" and .gateway == "10.249.0.2")' "red's route in table 10"
-assert_jq "$(ip -n "$LAB.pe1" -j route show table 20)" 'any(.[]; .dst == "10.248.2.0/24" and .gateway == "10.249.0.2")' "blue's route in table 20"
-assert_jq "$(ip -n "$LAB.pe1" -j route show table 10 type unreachable)" 'any(.[]; .dst == "default")' "red's unreachable default"
-assert_jq "$(ip -n "$LAB.pe1" -j route show table main)" 'all(.[]; .dst != "10.248.1.0/24")' "the VRFs' subnets are not in main"
+assert_jq "$(nip "$LAB.pe1" -j -d link show red)" '.[0].linkinfo.info_kind == "vrf" and .[0].linkinfo.info_data.table == 10' "pe1:red is a VRF on table 10"
+assert_jq "$(nip "$LAB.pe1" -j link show c1)" '.[0].master == "red"' "pe1:c1 is in red"
+assert_jq "$(nip "$LAB.pe1" -j link show core_b)" '.[0].master == "blue"' "pe1:core_b is in blue"
+assert_jq "$(nip "$LAB.pe1" -j route show table 10)" 'any(.[]; .dst == "10.248.2.0/24" and .gateway == "10.249.0.2")' "red's route in table 10"
+assert_jq "$(nip "$LAB.pe1" -j route show table 20)" 'any(.[]; .dst == "10.248.2.0/24" and .gateway == "10.249.0.2")' "blue's route in table 20"
+assert_jq "$(nip "$LAB.pe1" -j route show table 10 type unreachable)" 'any(.[]; .dst == "default")' "red's unreachable default"
+assert_jq "$(nip "$LAB.pe1" -j route show table main)" 'all(.[]; .dst != "10.248.1.0/24")' "the VRFs' subnets are not in main"
 
 ping_ok "$LAB" red1 10.248.2.2
 ping_ok "$LAB" blue1 10.248.2.3
@@ -80,7 +80,7 @@ ping_fails "$LAB" red1 10.248.2.3
 ping_fails "$LAB" blue1 10.248.2.2
 run nsl exec -l "$LAB" pe1 -- ip vrf exec red ping -n -c1 -W1 10.248.2.3
 assert_true "red does not reach blue2's address from pe1" [ "$rc" != 0 ]
-run ip -n "$LAB.pe1" route get 10.250.0.1 vrf red
+run nip "$LAB.pe1" route get 10.250.0.1 vrf red
 assert_contains "$err" "No route to host" "red's unreachable default"
 
 lab_down "$LAB"

@@ -4,11 +4,13 @@
 # a VXLAN from the host towards a node over a host link: the host's end is marked as the
 # lab's and gone after down; a node's VXLAN whose underlay is the host's (its socket in the
 # host, the device in the node: nothing of it left in the host). Traffic is checked to cross the tunnel (UDP 4789 on the
-# underlay, counters of the VXLAN devices).
+# underlay, counters of the VXLAN devices). As a user, "the host" is the lab's own (an uplink):
+# the host's VXLAN and the node's whose underlay is the host's live there.
 # quick
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 need tcpdump
+lab_host
 
 LAB=$(lab_name)
 HIF=nslvh$((RANDOM % 10000))
@@ -59,6 +61,7 @@ links:
   - endpoints: [m2:eth0, sw:p2]
   - endpoints: [m3:eth0, sw:p3]
 host:
+$(rootless && echo "  uplink: slirp4netns")
   interfaces:
     $HIF: {addresses: [10.231.1.254/24]}
     $HVX: {kind: vxlan, vni: 43, remote: 10.231.1.1, local: 10.231.1.254, dev: $HIF, port: 4790, addresses: [10.233.0.254/24]}
@@ -69,7 +72,7 @@ assert_ok nsl up --dry-run "$F"
 assert_match "$out" "wait +a .*"$'\n'".*link +a:vx0 +up" "VXLANs come up after the underlay's wait"
 lab_up "$LAB" "$F"
 
-vx=$(ip -n "$LAB.a" -j -d link show vx0)
+vx=$(nip "$LAB.a" -j -d link show vx0)
 assert_jq "$vx" '.[0].linkinfo.info_kind == "vxlan" and .[0].linkinfo.info_data.id == 4242 and .[0].linkinfo.info_data.remote == "10.231.0.2" and .[0].linkinfo.info_data.local == "10.231.0.1" and .[0].linkinfo.info_data.port == 4789 and .[0].linkinfo.info_data.link == "eth0"' "a:vx0 as written"
 
 # ---- a to b's bridge over the tunnel, and to h behind it (L2 overlay) ----
@@ -80,24 +83,24 @@ assert_match "$captured" "10.231.0.1.[0-9]+ > 10.231.0.2.4789: VXLAN.*vni 4242" 
 ping_ok "$LAB" a fd42:232::2
 ping_ok "$LAB" a 10.232.0.3
 ping_ok "$LAB" h 10.232.0.1
-tx=$(ip -n "$LAB.a" -j -s link show vx0 | jq '.[0].stats64.tx.packets')
+tx=$(nip "$LAB.a" -j -s link show vx0 | jq '.[0].stats64.tx.packets')
 assert_true "a:vx0 sent packets ($tx)" [ "${tx:-0}" -gt 0 ]
 
 # ---- a multicast group among three nodes ----
 ping_ok "$LAB" m1 10.235.0.2
 ping_ok "$LAB" m1 10.235.0.3
 ping_ok "$LAB" m3 10.235.0.2
-assert_jq "$(ip -n "$LAB.m2" -j -d link show vxm)" '.[0].linkinfo.info_data.group == "239.1.1.77"' "m2:vxm joined group 239.1.1.77"
+assert_jq "$(nip "$LAB.m2" -j -d link show vxm)" '.[0].linkinfo.info_data.group == "239.1.1.77"' "m2:vxm joined group 239.1.1.77"
 
 # ---- from the host ----
-hv=$(ip -j -d link show "$HVX")
+hv=$(hip "$LAB" -j -d link show "$HVX")
 assert_jq "$hv" ".[0].ifalias == \"nslab:$LAB\" and .[0].linkinfo.info_kind == \"vxlan\" and .[0].linkinfo.info_data.id == 43 and .[0].linkinfo.info_data.port == 4790" "the host's VXLAN, marked as the lab's"
-assert_ok ping -n -c1 -W2 -I "$HVX" 10.233.0.1
+assert_ok hns "$LAB" ping -n -c1 -W2 -I "$HVX" 10.233.0.1
 ping_ok "$LAB" a 10.233.0.254
 
 # ---- a node's VXLAN over the host's network ----
-assert_jq "$(ip -n "$LAB.u" -j -d link show vxu)" '.[0].linkinfo.info_kind == "vxlan" and .[0].linkinfo.info_data.id == 44' "u:vxu is in u"
-assert_jq "$(ip -j link show)" 'all(.[]; .ifname != "vxu")' "nothing of u:vxu in the host"
+assert_jq "$(nip "$LAB.u" -j -d link show vxu)" '.[0].linkinfo.info_kind == "vxlan" and .[0].linkinfo.info_data.id == 44' "u:vxu is in u"
+assert_jq "$(hip "$LAB" -j link show)" 'all(.[]; .ifname != "vxu")' "nothing of u:vxu in the (lab's) host"
 ping_ok "$LAB" u 10.233.5.1
 ping_ok "$LAB" a 10.233.5.2
 
