@@ -12,6 +12,8 @@
 static const struct nsl_command commands[] = {
     {"up", nsl_cmd_up, "up TOPO [--name LAB] [--dry-run] [--timing] [--json]",
      "build a lab; on any failure nothing is left"},
+    {"apply", nsl_cmd_apply, "apply TOPO [--name LAB] [--dry-run [--from OLD]] [--recreate]",
+     "change a lab that is up to match its edited topology: only the difference"},
     {"down", nsl_cmd_down, "down [LAB | TOPO | --all]", "tear a lab down (idempotent)"},
     {"exec", nsl_cmd_exec, "exec [-l LAB] NODE|LAB.NODE [--] CMD [ARG...]",
      "run a command inside a node"},
