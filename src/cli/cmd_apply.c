@@ -10,9 +10,10 @@
 #include "engine/change.h"
 #include "engine/lab.h"
 #include "model/diff.h"
+#include "model/doc.h"
 
 /* Why a lab of that name is not up: another lab runs this very file (its name changed). */
-static void not_up(const char *file, const char *lab)
+static void not_up(const struct nsl_topology *to, const char *file, const char *lab)
 {
 	_cleanup_free_ char *abs = realpath(file, NULL);
 	char **labs = NULL;
@@ -28,13 +29,16 @@ static void not_up(const char *file, const char *lab)
 			nsl_lab_close(&l);
 			if (!same)
 				continue;
-			char msg[256];
-			nsl_fmt(msg, sizeof(msg),
-			        "lab %s runs this file under its old name: a lab's name cannot "
-			        "change in "
-			        "place (nslab down %s, then nslab up)",
-			        labs[i], labs[i]);
-			nsl_cli_problem(file, "name", 0, 0, msg);
+			struct nsl_diags d = {.file = file};
+			unsigned line = 0, col = 0;
+			nsl_doc_where(nsl_doc_locate(to->doc, "name"), false, &line, &col);
+			nsl_diags_add_at(
+			    &d, line, col, "name",
+			    "lab %s runs this file under its old name: a lab's name cannot "
+			    "change in place (nslab down %s, then nslab up)",
+			    labs[i], labs[i]);
+			nsl_cli_diags(&d);
+			nsl_diags_clear(&d);
 			nsl_strv_free(labs, n);
 			return;
 		}
@@ -127,7 +131,7 @@ int nsl_cmd_apply(int argc, char **argv)
 		} else {
 			rc = nsl_change_current(lab, &from, &err);
 			if (rc == -ENOENT)
-				not_up(file, lab);
+				not_up(to, file, lab);
 			else if (rc < 0)
 				nsl_cli_error("apply %s: %s", lab, err.msg);
 		}
@@ -155,7 +159,7 @@ int nsl_cmd_apply(int argc, char **argv)
 	if (rc == -EINVAL && refused.n) {
 		nsl_cli_diags(&refused);
 	} else if (rc == -ENOENT) {
-		not_up(file, lab);
+		not_up(to, file, lab);
 	} else if (rc < 0) {
 		char msg[sizeof(err.msg) + 64];
 		nsl_fmt(msg, sizeof(msg), "apply %s: %s", lab, err.msg);

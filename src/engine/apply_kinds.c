@@ -22,8 +22,10 @@ int nsl_apply_create(struct nsl_apply *a, const struct nsl_op *op, struct nsl_er
 	                          .netns_fd = -1,
 	                          .mac = f->has_mac ? f->mac : NULL};
 	struct nsl_nl *nl;
-	int rc;
+	int rc = nsl_apply_predelete(a, op->node, f->name, err);
 
+	if (rc < 0)
+		return rc;
 	if (op->create.from_host && f->kind == NSL_IFACE_VXLAN) {
 		/* its underlay is the host's: sent from there (its socket stays), born in the
 		 * node */

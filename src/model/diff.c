@@ -29,7 +29,12 @@ struct side {
 	bool **iout;   /* [node][iface]: made or removed */
 	bool *hout;    /* [host iface] */
 	int *peer;     /* [node]: the node of that name on the other side, -1 */
-	bool *reroute; /* [node]: an interface of it is made again: its routes are put back */
+	bool *reroute; /* [node]: an interface of it is made again, or loses an address: its
+	                * routes are put back (the kernel drops those through an interface
+	                * that is deleted or loses its last IPv4 address) */
+	bool **readdr; /* [node][iface]: loses an address: the others are put back (the
+	                * kernel drops the secondaries of a primary that goes) */
+	bool *hreaddr; /* [host iface] */
 };
 
 struct ctx {
@@ -103,12 +108,17 @@ static int side_init(struct ctx *c, struct side *s, const struct nsl_plan *p)
 	s->hout = nsl_arena_array(c->a, p->n_host_ifaces + 1, sizeof(bool));
 	s->peer = nsl_arena_array(c->a, t->n_nodes + 1, sizeof(int));
 	s->reroute = nsl_arena_array(c->a, t->n_nodes + 1, sizeof(bool));
+	s->readdr = nsl_arena_array(c->a, t->n_nodes + 1, sizeof(bool *));
+	s->hreaddr = nsl_arena_array(c->a, p->n_host_ifaces + 1, sizeof(bool));
+	if (!s->readdr || !s->hreaddr)
+		return -ENOMEM;
 	if (!s->key || !s->sorted || !s->ident || !s->alive || !s->out || !s->iout || !s->hout ||
 	    !s->peer || !s->reroute)
 		return -ENOMEM;
 	for (size_t i = 0; i < t->n_nodes; i++) {
 		s->iout[i] = nsl_arena_array(c->a, t->nodes[i].n_ifaces + 1, sizeof(bool));
-		if (!s->iout[i])
+		s->readdr[i] = nsl_arena_array(c->a, t->nodes[i].n_ifaces + 1, sizeof(bool));
+		if (!s->iout[i] || !s->readdr[i])
 			return -ENOMEM;
 	}
 	for (size_t i = 0; i < p->n; i++) {
@@ -267,6 +277,13 @@ static bool host_sysctls_eq(const struct nsl_host *a, const struct nsl_host *b)
 
 /* ---- what stays ---- */
 
+static int iface_index(const struct nsl_node *n, const char *name)
+{
+	const struct nsl_iface *f = name[0] ? nsl_node_iface(n, name) : NULL;
+
+	return f ? (int)(f - n->ifaces) : -1;
+}
+
 static void set_iout(struct side *s, int node, int iface)
 {
 	if (iface < 0)
@@ -340,6 +357,38 @@ static void mark_ifaces(struct side *s, const struct side *o)
 	}
 }
 
+/* Interfaces that stay and lose an address (to side). */
+static void mark_readdr(struct ctx *c)
+{
+	const struct side *f = &c->f;
+	struct side *t = &c->t;
+
+	for (size_t j = 0; j < t->t->n_nodes; j++)
+		memset(t->readdr[j], 0, t->t->nodes[j].n_ifaces * sizeof(bool));
+	memset(t->hreaddr, 0, t->p->n_host_ifaces * sizeof(bool));
+	for (size_t x = 0; x < f->p->n; x++) {
+		const struct nsl_op *op = &f->p->ops[x];
+		if (op->kind != NSL_OP_ADDR || has_key(t, f->key[x]) ||
+		    iface_out(f, op->node, op->iface))
+			continue;
+		const char *name = nsl_plan_iface(f->p, op->node, op->iface)->name;
+		if (op->node == NSL_PLAN_HOST) {
+			for (size_t k = 0; k < t->p->n_host_ifaces; k++)
+				if (!strcmp(t->p->host_ifaces[k].name, name))
+					t->hreaddr[k] = true;
+			continue;
+		}
+		int j = f->peer[op->node];
+		if (f->out[op->node] || j < 0)
+			continue;
+		int k = iface_index(&t->t->nodes[j], name);
+		if (k >= 0) {
+			t->readdr[j][k] = true;
+			t->reroute[j] = true;
+		}
+	}
+}
+
 static void mark_nodes(struct ctx *c)
 {
 	for (size_t i = 0; i < c->f.t->n_nodes; i++) {
@@ -352,6 +401,7 @@ static void mark_nodes(struct ctx *c)
 	}
 	mark_ifaces(&c->f, &c->t);
 	mark_ifaces(&c->t, &c->f);
+	mark_readdr(c);
 }
 
 static bool iface_has_ident(const struct side *s, const char *kind, const char *node, const char *x)
@@ -551,13 +601,6 @@ static const char *master_of(const struct nsl_node *n, const struct nsl_iface *f
 	return "";
 }
 
-static int iface_index(const struct nsl_node *n, const char *name)
-{
-	const struct nsl_iface *f = name[0] ? nsl_node_iface(n, name) : NULL;
-
-	return f ? (int)(f - n->ifaces) : -1;
-}
-
 /* Changes in place of node j (to side): interface state and master, the node's sysctls. */
 static void emit_in_place(struct ctx *c, int j)
 {
@@ -685,6 +728,10 @@ static void build_add(struct ctx *c)
 			     (op->link.master >= 0 && iface_out(t, node, op->link.master));
 			break;
 		case NSL_OP_ADDR:
+			in = iface_out(t, node, op->iface) || !twin ||
+			     (node == NSL_PLAN_HOST ? t->hreaddr[op->iface]
+			                            : t->readdr[node][op->iface]);
+			break;
 		case NSL_OP_RATE:
 		case NSL_OP_IMPAIR:
 		case NSL_OP_SYSCTL:
