@@ -495,6 +495,21 @@ static void check_fixed(struct ctx *c)
 			                                 : "move host devices in or out of nodes");
 		}
 	}
+	/* a macvlan or ipvlan on a host device: up checks the device first (hostcheck) */
+	for (size_t x = 0; x < c->t.p->n; x++) {
+		const struct nsl_op *op = &c->t.p->ops[x];
+		if (op->kind != NSL_OP_CREATE || !op->create.from_host ||
+		    !iface_out(&c->t, op->node, op->iface))
+			continue;
+		const struct nsl_iface *f = nsl_plan_iface(c->t.p, op->node, op->iface);
+		if (f->kind != NSL_IFACE_MACVLAN && f->kind != NSL_IFACE_IPVLAN)
+			continue;
+		nsl_fmt(path, sizeof(path), "nodes.%s.interfaces.%s.device",
+		        node_name(&c->t, op->node), f->name);
+		refuse(c, path,
+		       "a %s on host device %s: apply does not make these; down and up the lab",
+		       nsl_iface_kind_name(f->kind), f->device);
+	}
 	if (!host_sysctls_eq(&c->f.t->host, &c->t.t->host))
 		refuse(c, "host.sysctls",
 		       "changed: apply does not change the host's sysctls; down and up the lab");
