@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# quick
 # `nslab apply`: a running lab edited in steps. v1 -> v2 adds a node and its link, a route, a
 # sysctl and a host link's rate change; v2 -> v3 changes a route and an address; v3 -> v1
 # removes the node and its link. After each step: pings and `ip -j` show what the file says,
