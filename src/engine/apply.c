@@ -321,6 +321,13 @@ static int do_device(struct nsl_apply *a, const struct nsl_op *op, struct nsl_er
 	return rc < 0 ? rc : settle(a, err);
 }
 
+const uint8_t *nsl_apply_mac(const struct nsl_apply *a, int node, int iface, const uint8_t *mac)
+{
+	if (mac || !a->change || node == NSL_PLAN_HOST || iface < 0 || !a->nodes[node].keep_mac)
+		return mac;
+	return a->nodes[node].keep_mac[iface];
+}
+
 /* Whether an operation acts in a node that exists already (apply). */
 static bool existing(const struct nsl_apply *a, int node)
 {
@@ -369,8 +376,11 @@ static int do_veth(struct nsl_apply *a, const struct nsl_op *op, struct nsl_err 
 	for (int s = 0; s < 2; s++) {
 		const struct nsl_op_end *pe = &op->veth[s];
 		const struct nsl_iface *f = nsl_plan_iface(a->plan, pe->node, pe->iface);
-		e[s] = (struct nsl_veth_end){
-		    .name = f->name, .mtu = pe->mtu, .mac = pe->mac, .up = pe->up, .netns_fd = -1};
+		e[s] = (struct nsl_veth_end){.name = f->name,
+		                             .mtu = pe->mtu,
+		                             .mac = nsl_apply_mac(a, pe->node, pe->iface, pe->mac),
+		                             .up = pe->up,
+		                             .netns_fd = -1};
 		/* every end at the index the lab chose, the host's too (see assign_ifindexes) */
 		e[s].ifindex = ifindex_of(a, pe->node, pe->iface);
 		if (s == 0)

@@ -41,6 +41,9 @@ struct nsl_node_rt {
 	int max_ifindex; /* the highest interface index its namespace was born with */
 	int *ifindex;    /* [iface] */
 	struct nsl_nl nl;
+	/* apply: [iface] the MAC an interface of a node that exists had before the change (one
+	 * made again keeps it, so its neighbours' caches stay right), NULL none */
+	const uint8_t **keep_mac;
 };
 
 struct nsl_apply {
@@ -77,6 +80,9 @@ struct nsl_saved_sysctl {
 	const char *key; /* the topology's */
 	char *value;
 };
+
+/* The MAC an interface is made with: the topology's, else (apply) the one it had. */
+const uint8_t *nsl_apply_mac(const struct nsl_apply *a, int node, int iface, const uint8_t *mac);
 
 /* Ready an executor (every fd it may hold closed, so that abort and free are always safe). */
 void nsl_apply_init(struct nsl_apply *a, const struct nsl_plan *plan,

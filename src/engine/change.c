@@ -77,7 +77,15 @@ struct rnode {
 	bool alive; /* false: killed (made again, or removed) */
 };
 
+/* An interface of a node that exists, as it was before the change. */
+struct old_mac {
+	char node[NSL_NAME_MAX + 1], ifname[NSL_IFNAME_MAX + 1];
+	uint8_t mac[6];
+};
+
 struct ch {
+	struct old_mac *macs;
+	size_t n_macs, cap_macs;
 	const char *lab;
 	const struct nsl_change_opts *o;
 	bool counted; /* the change's steps are counted (the rest are down steps) */
@@ -156,6 +164,7 @@ static void ch_close(struct ch *c)
 	for (size_t i = 0; i < c->n_nodes; i++)
 		rnode_close(&c->nodes[i]);
 	free(c->nodes);
+	free(c->macs);
 	if (c->have_st)
 		nsl_labstate_free(&c->st);
 	nsl_topology_free(c->old);
@@ -515,8 +524,12 @@ static int run_del(struct ch *c, const struct nsl_plan *p, const struct saved *s
 		const struct nsl_op *op = &p->ops[i];
 		char what[64];
 		int rc;
-		nsl_fmt(what, sizeof(what), "undo in %s",
-		        op->node == NSL_PLAN_HOST ? NSL_HOST_NODE : p->t->nodes[op->node].name);
+		if (op->kind == NSL_OP_VETH && op->item >= 0)
+			nsl_fmt(what, sizeof(what), "undo links[%d]", op->item);
+		else
+			nsl_fmt(what, sizeof(what), "undo in %s",
+			        op->node == NSL_PLAN_HOST ? NSL_HOST_NODE
+			                                  : p->t->nodes[op->node].name);
 		nsl_progress_report(c->progress, "undo", i, p->n);
 		rc = nsl_step(what, err);
 		if (rc == 0)
@@ -531,6 +544,35 @@ static int run_del(struct ch *c, const struct nsl_plan *p, const struct saved *s
 }
 
 /* ---- what comes ---- */
+
+/* The MACs of the interfaces of the nodes that exist, before anything changes. */
+static int save_macs(struct ch *c, struct nsl_err *err)
+{
+	for (size_t i = 0; i < c->n_nodes; i++) {
+		struct rnode *r = &c->nodes[i];
+		_cleanup_free_ struct nsl_link_info *links = NULL;
+		size_t n_links = 0;
+		int rc;
+		if (!r->alive)
+			continue;
+		struct nsl_nl *nl = node_socket(c, r->name, err, &rc);
+		if (rc == 0)
+			rc = nsl_nl_link_list(nl, &links, &n_links, err);
+		for (size_t l = 0; rc == 0 && l < n_links; l++) {
+			if (!links[l].has_mac || !strcmp(links[l].name, "lo"))
+				continue;
+			if (!nsl_grow(&c->macs, &c->cap_macs, c->n_macs, sizeof(*c->macs)))
+				return nsl_err_set(err, ENOMEM, "out of memory");
+			struct old_mac *m = &c->macs[c->n_macs++];
+			nsl_fmt(m->node, sizeof(m->node), "%s", r->name);
+			nsl_fmt(m->ifname, sizeof(m->ifname), "%s", links[l].name);
+			memcpy(m->mac, links[l].mac, 6);
+		}
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
 
 /* The executor readied for plan p (on its topology) in a lab whose nodes exist: their
  * holders, namespaces and the indexes of their interfaces. */
@@ -560,6 +602,17 @@ static int prepare(struct ch *c, struct nsl_apply *a, const struct nsl_plan *p, 
 		if (!r)
 			continue;
 		struct nsl_node_rt *rt = &a->nodes[i];
+		rt->keep_mac = calloc(t->nodes[i].n_ifaces + 1, sizeof(*rt->keep_mac));
+		if (!rt->keep_mac)
+			return nsl_err_set(err, ENOMEM, "out of memory");
+		for (size_t m = 0; m < c->n_macs; m++) {
+			const struct nsl_iface *mf =
+			    !strcmp(c->macs[m].node, r->name)
+			        ? nsl_node_iface(&t->nodes[i], c->macs[m].ifname)
+			        : NULL;
+			if (mf)
+				rt->keep_mac[mf - t->nodes[i].ifaces] = c->macs[m].mac;
+		}
 		rt->pid = r->pid;
 		rt->pidfd = r->pidfd;
 		rt->start_time = r->start_time;
@@ -612,9 +665,12 @@ static int adopt(struct ch *c, struct nsl_apply *a, const bool *made, struct nsl
 /* The executor's fds of nodes that exist are ours: not its to close. */
 static void release(struct nsl_apply *a, const bool *made)
 {
-	for (size_t i = 0; a->nodes && i < a->plan->t->n_nodes; i++)
+	for (size_t i = 0; a->nodes && i < a->plan->t->n_nodes; i++) {
+		free(a->nodes[i].keep_mac);
+		a->nodes[i].keep_mac = NULL;
 		if (!made[i])
 			a->nodes[i].pidfd = a->nodes[i].netns_fd = -1;
+	}
 }
 
 /* ---- the whole ---- */
@@ -759,6 +815,7 @@ static int rollback(struct ch *c, const struct nsl_diff *fwd, struct nsl_apply *
 	rc = nsl_diff_build(to, old, c->lab, &o, &back, NULL);
 	if (rc < 0)
 		return nsl_err_set(err, -rc, "the inverse change: %s", strerror(-rc));
+	nsl_apply_init(&b, &back.add, &facts, &c->sd, &c->host);
 	rc = run_del(c, &back.del, &sv, err);
 	if (rc == 0)
 		rc = prepare(c, &b, &back.add, back.fresh, &facts, err);
@@ -814,6 +871,7 @@ static int change(struct ch *c, const struct nsl_topology *to, const struct nsl_
 		return nsl_err_set(err, EINVAL, "cannot change in place");
 	if (rc < 0)
 		return nsl_err_set(err, -rc, "the change: %s", strerror(-rc));
+	nsl_apply_init(&a, &d.add, &facts, &c->sd, &c->host);
 	sum(res, &d);
 	res->nothing = nsl_diff_empty(&d);
 	if (res->nothing) {
@@ -828,7 +886,9 @@ static int change(struct ch *c, const struct nsl_topology *to, const struct nsl_
 		return rc;
 	}
 	/* 2. what goes; 3. nodes made again are killed, the state written without them */
-	rc = run_del(c, &d.del, NULL, err);
+	rc = save_macs(c, err);
+	if (rc == 0)
+		rc = run_del(c, &d.del, NULL, err);
 	for (size_t i = 0; rc == 0 && i < c->old->n_nodes; i++) {
 		int j = nsl_topology_node(to, c->old->nodes[i].name);
 		if (d.gone[i] && j >= 0 && d.recreated[j])

@@ -397,7 +397,9 @@ static void mark_nodes(struct ctx *c)
 	}
 	for (size_t j = 0; j < c->t.t->n_nodes; j++) {
 		int i = c->t.peer[j];
-		c->t.out[j] = !c->t.alive[j] || i < 0 || c->f.out[i];
+		/* a node that exists and that `from` lacks (a rollback: one the change was to
+		 * remove) stays: what of it the change undid is made again */
+		c->t.out[j] = !c->t.alive[j] || (i >= 0 && c->f.out[i]);
 	}
 	mark_ifaces(&c->f, &c->t);
 	mark_ifaces(&c->t, &c->f);
@@ -623,7 +625,7 @@ static void emit_in_place(struct ctx *c, int j)
 	const struct nsl_node *b = &t->t->nodes[j];
 	struct nsl_plan *add = &c->d->add;
 
-	if (t->out[j])
+	if (t->out[j] || t->peer[j] < 0)
 		return;
 	const struct nsl_node *a = &f->t->nodes[t->peer[j]];
 	for (size_t k = 0; k < b->n_ifaces; k++) {
@@ -763,10 +765,10 @@ static void build_add(struct ctx *c)
 				in = !nat_eq(f->t->host.nat, f->t->host.n_nat, t->t->host.nat,
 				             t->t->host.n_nat);
 			else
-				in =
-				    made || !nat_eq(f->t->nodes[t->peer[node]].nat,
-				                    f->t->nodes[t->peer[node]].n_nat,
-				                    t->t->nodes[node].nat, t->t->nodes[node].n_nat);
+				in = made || t->peer[node] < 0 ||
+				     !nat_eq(f->t->nodes[t->peer[node]].nat,
+				             f->t->nodes[t->peer[node]].n_nat,
+				             t->t->nodes[node].nat, t->t->nodes[node].n_nat);
 			break;
 		case NSL_OP_WAIT:
 			add_wait(c, op);
