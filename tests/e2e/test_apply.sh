@@ -224,6 +224,37 @@ for ((k = 1; k <= N; k++)); do
 done
 ping_ok "$LAB" h1 10.233.2.2
 
+# ---- 6b. and of v2 -> v1 (what goes: a route, a link, a node; in the VM lane r1:eth2 becomes
+# a dummy again): rolled back, the link made again works ----
+assert_ok nsl apply "$V2"
+run env NSLAB_COUNT_STEPS=1 "$NSLAB" apply "$V1"
+N2=$(sed -n 's/^nslab: \([0-9][0-9]*\) steps$/\1/p' <<<"$err" | tail -n 1)
+if [ -z "$N2" ] || [ "$rc" != 0 ]; then die "apply v1 with the step counter: $err"; fi
+assert_ok nsl apply "$V2"
+G=$(generation)
+for ((k = 1; k <= N2; k++)); do
+	run timeout 60 env NSLAB_FAIL_STEP=$k "$NSLAB" apply "$V1"
+	bad=""
+	failed_cleanly "$rc" || bad+=" $(rc_what "$rc"), expected a clean failure;"
+	[[ $err == *"injected fault"* ]] || bad+=" stderr lacks 'injected fault';"
+	[[ $err != *"rollback incomplete"* ]] || bad+=" rollback incomplete;"
+	now=$(snapshot)
+	[ "$now" = "$S2" ] || bad+=" the lab is not as it was;"
+	[ "$(generation)" = "$G" ] || bad+=" generation $(generation), expected $G;"
+	[ "$(daemon_pid)" = "$PID" ] || bad+=" the daemon's PID changed;"
+	nx "$LAB" h1 ping -n -c1 -W1 10.233.99.1 >/dev/null 2>&1 || bad+=" h1 does not reach h3;"
+	if [ -z "$bad" ]; then
+		ok "NSLAB_FAIL_STEP=$k of v2 -> v1: the lab is as it was ($(head -n1 <<<"$err"))"
+	else
+		not_ok "NSLAB_FAIL_STEP=$k of v2 -> v1:$bad"
+		_show "$err" stderr
+		diff <(echo "$S2") <(echo "$now") | head -n 20
+		nsl apply "$V2" >/dev/null 2>&1
+	fi
+done
+assert_ok nsl apply "$V1"
+same_as "$S1" "v1 after the faults of v2 -> v1"
+
 # ---- 7. a killed apply: a second one completes it; or down removes it whole ----
 stopped() { [ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" = T ]; }
 kill_at() { # STEP
