@@ -46,10 +46,13 @@ static void print_text(const cJSON *labs)
 		       cJSON_IsString(topo) ? topo->valuestring : "");
 		cJSON_ArrayForEach(node, cJSON_GetObjectItemCaseSensitive(lab, "nodes"))
 		{
-			printf("  %-16s pid %-7d netns %s%s\n",
+			const cJSON *root = cJSON_GetObjectItemCaseSensitive(node, "root");
+			bool own = cJSON_IsString(root) && strcmp(root->valuestring, "host");
+			printf("  %-16s pid %-7d netns %s%s%s%s\n",
 			       cJSON_GetObjectItemCaseSensitive(node, "name")->valuestring,
 			       cJSON_GetObjectItemCaseSensitive(node, "pid")->valueint,
 			       cJSON_GetObjectItemCaseSensitive(node, "netns")->valuestring,
+			       own ? "  root " : "", own ? root->valuestring : "",
 			       cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(node, "alive"))
 			           ? ""
 			           : "  (holder gone!)");

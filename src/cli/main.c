@@ -12,7 +12,8 @@
 static const struct nsl_command commands[] = {
     {"up", nsl_cmd_up, "up TOPO [--name LAB] [--dry-run] [--timing] [--json]",
      "build a lab; on any failure nothing is left"},
-    {"down", nsl_cmd_down, "down [LAB | TOPO | --all]", "tear a lab down (idempotent)"},
+    {"down", nsl_cmd_down, "down [--keep-fs] [LAB | TOPO | --all]",
+     "tear a lab down (idempotent); --keep-fs keeps the nodes' own file systems"},
     {"exec", nsl_cmd_exec, "exec [-l LAB] NODE|LAB.NODE [--] CMD [ARG...]",
      "run a command inside a node"},
     {"status", nsl_cmd_status, "status [LAB] [--json]",

@@ -289,6 +289,8 @@ int nsl_host_check(const struct nsl_topology *t, const char *lab, struct nsl_nl 
 		rc = check_fds(t, err);
 	if (rc == 0)
 		rc = check_qdiscs(t, err);
+	if (rc == 0)
+		rc = nsl_host_check_nodes(t, err);
 	if (rc < 0)
 		return rc;
 	for (size_t i = 0; i < t->n_nodes; i++)

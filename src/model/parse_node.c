@@ -632,11 +632,13 @@ static bool hostname_valid(const char *s)
 void nsl_p_node(struct pctx *c, struct nsl_node *n, const struct nsl_dnode *obj, const char *path)
 {
 	static const struct key_spec keys[] = {
-	    {"description", J_STRING}, {"hostname", J_STRING}, {"interfaces", J_OBJECT},
-	    {"bridges", J_OBJECT},     {"routes", J_ARRAY},    {"sysctls", J_OBJECT},
-	    {"nat", J_ARRAY},          {"exec", J_ARRAY},      {"mounts", J_ARRAY},
-	    {"env", J_OBJECT},         {"ready", J_OBJECT},    {"after", J_ARRAY},
-	    {"rules", J_ARRAY},        {"tables", J_OBJECT},   {"mgmt", J_BOOL_OR_OBJECT},
+	    {"description", J_STRING}, {"hostname", J_STRING},  {"interfaces", J_OBJECT},
+	    {"bridges", J_OBJECT},     {"routes", J_ARRAY},     {"sysctls", J_OBJECT},
+	    {"nat", J_ARRAY},          {"exec", J_ARRAY},       {"mounts", J_ARRAY},
+	    {"env", J_OBJECT},         {"ready", J_OBJECT},     {"after", J_ARRAY},
+	    {"rules", J_ARRAY},        {"tables", J_OBJECT},    {"mgmt", J_BOOL_OR_OBJECT},
+	    {"rootfs", J_STRING},      {"namespaces", J_ARRAY}, {"time_offsets", J_OBJECT},
+	    {"limits", J_OBJECT},
 	};
 	const struct nsl_dnode *v, *br;
 	char p[PATH_LEN], b[QUOTE_LEN];
@@ -708,4 +710,5 @@ void nsl_p_node(struct pctx *c, struct nsl_node *n, const struct nsl_dnode *obj,
 		nsl_p_path_key(p, path, "after");
 		nsl_p_after(c, n, v, p);
 	}
+	nsl_p_isolation(c, n, obj, path);
 }

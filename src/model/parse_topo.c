@@ -225,8 +225,9 @@ static void parse_host(struct pctx *c, const struct nsl_dnode *obj)
 static void parse_root(struct pctx *c, const struct nsl_dnode *root)
 {
 	static const struct key_spec keys[] = {
-	    {"name", J_STRING}, {"description", J_STRING}, {"nodes", J_OBJECT}, {"links", J_ARRAY},
-	    {"host", J_OBJECT}, {"tests", J_ARRAY},        {"pools", J_OBJECT}, {"mgmt", J_OBJECT},
+	    {"name", J_STRING},  {"description", J_STRING}, {"nodes", J_OBJECT},
+	    {"links", J_ARRAY},  {"host", J_OBJECT},        {"tests", J_ARRAY},
+	    {"pools", J_OBJECT}, {"mgmt", J_OBJECT},        {"rootfs", J_STRING},
 	};
 	const struct nsl_dnode *v;
 	char b[QUOTE_LEN];
@@ -249,8 +250,12 @@ static void parse_root(struct pctx *c, const struct nsl_dnode *root)
 			          "starting with '-')",
 			          nsl_p_quote(b, v->text), NSL_NAME_MAX);
 	}
+	if ((v = nsl_p_get(root, "rootfs", J_STRING)))
+		nsl_p_rootfs(c, v, "rootfs", &c->t->rootfs);
 	if ((v = nsl_p_get(root, "nodes", J_OBJECT)))
 		parse_nodes(c, v);
+	if (!c->oom)
+		nsl_p_rootfs_defaults(c);
 	if (!c->oom && (v = nsl_p_get(root, "links", J_ARRAY)))
 		parse_links(c, v);
 	if (!c->oom && (v = nsl_p_get(root, "host", J_OBJECT)))

@@ -322,6 +322,34 @@ struct nsl_mount {
 	bool read_only;
 };
 
+/* What a node sees as its file system ("rootfs"): the host's own (as before), the host's through
+ * an overlay of the node's own, or a directory tree (read-only, with an overlay on top). */
+enum nsl_rootfs_kind { NSL_ROOTFS_HOST, NSL_ROOTFS_OVERLAY, NSL_ROOTFS_DIR };
+
+struct nsl_rootfs {
+	bool set; /* written (on the node, or at the top level for the lab's default) */
+	enum nsl_rootfs_kind kind;
+	char *dir; /* NSL_ROOTFS_DIR: absolute (resolved against the topology's directory) */
+};
+
+/* Namespaces beyond net, mnt, pid and uts ("namespaces"): bits. */
+#define NSL_NS_IPC 0x1u
+#define NSL_NS_CGROUP 0x2u
+#define NSL_NS_TIME 0x4u
+#define NSL_NS_USER 0x8u
+#define NSL_NS_ALL (NSL_NS_IPC | NSL_NS_CGROUP | NSL_NS_TIME | NSL_NS_USER)
+/* "ipc" -> NSL_NS_IPC, 0 if unknown; and back. */
+unsigned nsl_ns_bit(const char *name);
+const char *nsl_ns_name(unsigned bit);
+
+/* Resource limits through cgroup v2 ("limits"); 0: not limited. */
+struct nsl_limits {
+	bool set;
+	uint64_t memory;    /* bytes: memory.max */
+	uint64_t pids;      /* pids.max */
+	uint32_t cpu_milli; /* thousandths of one CPU: cpu.max */
+};
+
 /* Readiness: a command re-run in the node until it exits 0 (see nsl_node.ready). */
 struct nsl_ready {
 	struct nsl_argv cmd;
@@ -360,6 +388,11 @@ struct nsl_node {
 	char **after_names; /* "after": nodes whose readiness this node's exec waits for */
 	int *after;         /* their indices (validation) */
 	size_t n_after;
+	struct nsl_rootfs rootfs; /* the lab's default when the node writes none */
+	unsigned namespaces;      /* NSL_NS_*: as written, plus ipc with a rootfs */
+	bool has_time_offsets;
+	int64_t time_monotonic, time_boottime; /* seconds, "time_offsets" */
+	struct nsl_limits limits;
 };
 
 struct nsl_endpoint {
@@ -471,6 +504,7 @@ struct nsl_topology {
 	struct nsl_mgmt mgmt;
 	struct nsl_check *checks; /* "tests" */
 	size_t n_checks;
+	struct nsl_rootfs rootfs;    /* "rootfs" at the top level: the nodes' default */
 	const struct nsl_dnode *doc; /* the file as read, for the places of problems; NULL if
 	                              * the topology was not read from text */
 	char *text;                  /* the text it was read from */
@@ -510,6 +544,12 @@ uint32_t nsl_route_metric(const struct nsl_route *r);
  * both rates on one link). All zero for what is no link end. */
 void nsl_iface_impair(const struct nsl_topology *t, const struct nsl_iface *f,
                       struct nsl_impair *ret);
+
+/* The /etc/hosts of every node of the lab (malloc'd; NULL when out of memory): localhost,
+ * then each node's name (and hostname, if another) with its first address (in interface
+ * order, link-local ones skipped; else its own management address); nodes with none are
+ * left out. */
+char *nsl_hosts_text(const struct nsl_topology *t, const char *lab);
 
 /* Find a node by name, -1 if none. */
 int nsl_topology_node(const struct nsl_topology *t, const char *name);

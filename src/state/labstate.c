@@ -40,6 +40,28 @@ int nsl_labstate_format(const struct nsl_labstate *s, char **ret, struct nsl_err
 		ok = ok && add_u64(o, "netns_dev", n->netns_dev);
 		ok = ok && add_u64(o, "netns_inode", n->netns_ino);
 		ok = ok && cJSON_AddStringToObject(o, "hostname", n->hostname);
+		if (ok && n->namespaces) {
+			cJSON *nsa = cJSON_AddArrayToObject(o, "namespaces");
+			ok = nsa != NULL;
+			for (unsigned bit = 1; ok && (bit & NSL_NS_ALL); bit <<= 1)
+				if (n->namespaces & bit)
+					ok = cJSON_AddItemToArray(
+					    nsa, cJSON_CreateString(nsl_ns_name(bit)));
+		}
+		if (ok && n->root)
+			ok = cJSON_AddStringToObject(o, "root", n->root) != NULL;
+		if (ok && n->limits.set) {
+			cJSON *l = cJSON_AddObjectToObject(o, "limits");
+			ok = l != NULL;
+			if (ok && n->limits.memory)
+				ok = add_u64(l, "memory", n->limits.memory);
+			if (ok && n->limits.pids)
+				ok = add_u64(l, "pids", n->limits.pids);
+			if (ok && n->limits.cpu_milli)
+				ok = cJSON_AddNumberToObject(l, "cpu_milli", n->limits.cpu_milli);
+		}
+		if (ok && n->cgroup)
+			ok = cJSON_AddStringToObject(o, "cgroup", n->cgroup) != NULL;
 		if (ok && n->n_env) {
 			env = cJSON_AddArrayToObject(o, "env");
 			ok = env != NULL;
@@ -82,6 +104,36 @@ static bool parse_node(const cJSON *o, struct nsl_labstate_node *n)
 	n->pid = (pid_t)pid->valuedouble;
 	if (env && !cJSON_IsArray(env))
 		return false;
+	/* Older states have none of these: a node on the host's file system, nothing more. */
+	const cJSON *ns = cJSON_GetObjectItemCaseSensitive(o, "namespaces"), *x;
+	const cJSON *lim = cJSON_GetObjectItemCaseSensitive(o, "limits");
+	if (ns && !cJSON_IsArray(ns))
+		return false;
+	cJSON_ArrayForEach(x, ns)
+	{
+		unsigned bit = cJSON_IsString(x) ? nsl_ns_bit(x->valuestring) : 0;
+		if (!bit)
+			return false;
+		n->namespaces |= bit;
+	}
+	if (get_str(o, "root") && !(n->root = strdup(get_str(o, "root"))))
+		return false;
+	if (get_str(o, "cgroup") && !(n->cgroup = strdup(get_str(o, "cgroup"))))
+		return false;
+	if (lim) {
+		const cJSON *cpu = cJSON_GetObjectItemCaseSensitive(lim, "cpu_milli");
+		if (!cJSON_IsObject(lim))
+			return false;
+		n->limits.set = true;
+		if (get_str(lim, "memory") && !get_u64(lim, "memory", &n->limits.memory))
+			return false;
+		if (get_str(lim, "pids") && !get_u64(lim, "pids", &n->limits.pids))
+			return false;
+		if (cpu &&
+		    (!cJSON_IsNumber(cpu) || cpu->valuedouble < 0 || cpu->valuedouble > UINT32_MAX))
+			return false;
+		n->limits.cpu_milli = cpu ? (uint32_t)cpu->valuedouble : 0;
+	}
 	n->env = calloc((size_t)cJSON_GetArraySize(env) + 1, sizeof(char *));
 	if (!n->env)
 		return false;
@@ -149,6 +201,8 @@ void nsl_labstate_free(struct nsl_labstate *s)
 {
 	for (size_t i = 0; s->nodes && i < s->n_nodes; i++) {
 		nsl_strv_free(s->nodes[i].env, s->nodes[i].n_env);
+		free(s->nodes[i].root);
+		free(s->nodes[i].cgroup);
 	}
 	free(s->nodes);
 	free(s->topology);

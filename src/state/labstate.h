@@ -20,6 +20,10 @@ struct nsl_labstate_node {
 	uint64_t netns_dev, netns_ino;
 	char **env; /* "K=V" */
 	size_t n_env;
+	unsigned namespaces;      /* NSL_NS_*: entered by every command run in the node */
+	char *root;               /* "host", "overlay" or the tree (malloc'd; NULL: "host") */
+	struct nsl_limits limits; /* set: the node has a cgroup of its own */
+	char *cgroup;             /* its path (malloc'd), NULL when none */
 };
 
 struct nsl_labstate {
