@@ -48,6 +48,11 @@ static int check_tree(const struct nsl_node *n, struct nsl_err *err)
 
 static int check_namespaces(const struct nsl_node *n, struct nsl_err *err)
 {
+	if (n->namespaces & NSL_NS_USER)
+		return nsl_err_set(err, ENOTSUP,
+		                   "nodes.%s.namespaces: \"user\" is not supported yet by this "
+		                   "nslab",
+		                   n->name);
 	for (unsigned bit = 1; bit & NSL_NS_ALL; bit <<= 1) {
 		char p[64];
 		if (!(n->namespaces & bit))
@@ -94,6 +99,10 @@ static int check_limits(const struct nsl_topology *t, struct nsl_err *err)
 			    "%s (cgroup2) offers %s%s",
 			    n->name, missing, mp, *ctl ? ctl : "none",
 			    *ctl ? "" : " (a hybrid host: the controllers are bound to cgroup v1)");
+		/* Never a limit written and not enforced. */
+		return nsl_err_set(err, ENOTSUP,
+		                   "nodes.%s.limits: limits are not supported yet by this nslab",
+		                   n->name);
 	}
 	return 0;
 }
