@@ -22,6 +22,12 @@ struct nsl_labstate_node {
 	size_t n_env;
 };
 
+/* A node another machine builds (a lab over several hosts). */
+struct nsl_labstate_remote {
+	char name[NSL_NAME_MAX + 1];
+	char host[NSL_NAME_MAX + 1];
+};
+
 struct nsl_labstate {
 	int version;
 	char name[NSL_NAME_MAX + 1];
@@ -30,6 +36,9 @@ struct nsl_labstate {
 	unsigned generation; /* 1 after up, one more after each apply */
 	struct nsl_labstate_node *nodes;
 	size_t n_nodes;
+	char host[NSL_NAME_MAX + 1]; /* a lab over several hosts: the part built here ("" none) */
+	struct nsl_labstate_remote *elsewhere; /* then the nodes of the other hosts */
+	size_t n_elsewhere;
 };
 
 /* Text of a state (malloc'd). */
