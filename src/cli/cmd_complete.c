@@ -1,5 +1,5 @@
-/* nslab __complete labs | nodes [LAB] | ifaces [LAB] | hosts TOPO: candidates for shell completion, one a
- * line (the scripts in completion/ call it; not in the command table: not a command for
+/* nslab __complete labs | nodes [LAB] | ifaces [LAB] | hosts TOPO: candidates for shell completion,
+ * one a line (the scripts in completion/ call it; not in the command table: not a command for
  * people). Silent: a Tab shows nothing rather than an error. Without LAB, nodes lists
  * LAB.NODE of every lab and ifaces the NODE:IF of the only lab up; hosts the "hosts" of a
  * topology file (for --host). */
