@@ -90,9 +90,9 @@ static int open_outputs(struct cap *caps, size_t n, struct nsl_err *err)
 {
 	for (size_t i = 0; i < n; i++) {
 		struct nsl_capture *c = caps[i].c;
-		int dlt = pcap_datalink(caps[i].p);
-		const char *name = pcap_datalink_val_to_name(dlt);
-		const char *desc = pcap_datalink_val_to_description(dlt);
+		int dlt = nsl_pcap.datalink(caps[i].p);
+		const char *name = nsl_pcap.datalink_val_to_name(dlt);
+		const char *desc = nsl_pcap.datalink_val_to_description(dlt);
 		FILE *f;
 		nsl_fmt(c->link_type, sizeof(c->link_type), "%s (%s)", name ? name : "?",
 		        desc ? desc : "?");
@@ -109,11 +109,11 @@ static int open_outputs(struct cap *caps, size_t n, struct nsl_err *err)
 				return nsl_err_set(err, errno, "%s: %m", c->path);
 			}
 		}
-		caps[i].d = pcap_dump_fopen(caps[i].p, f);
+		caps[i].d = nsl_pcap.dump_fopen(caps[i].p, f);
 		if (!caps[i].d) {
 			if (f != stdout)
 				fclose(f);
-			return nsl_err_set(err, EIO, "%s: %s", c->path, pcap_geterr(caps[i].p));
+			return nsl_err_set(err, EIO, "%s: %s", c->path, nsl_pcap.geterr(caps[i].p));
 		}
 	}
 	return 0;
@@ -123,7 +123,7 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
 {
 	struct cap *cap = (struct cap *)user;
 
-	pcap_dump((u_char *)cap->d, h, bytes);
+	nsl_pcap.dump((u_char *)cap->d, h, bytes);
 	cap->c->packets++;
 }
 
@@ -132,12 +132,12 @@ static void drain(struct cap *cap)
 {
 	while (!cap->done) {
 		int max = cap->limit ? (int)(cap->limit - cap->c->packets) : -1;
-		int k = pcap_dispatch(cap->p, max, on_packet, (u_char *)cap);
+		int k = nsl_pcap.dispatch(cap->p, max, on_packet, (u_char *)cap);
 		if (k < 0) {
 			cap->c->end = "the interface went away";
 			cap->done = true;
 		}
-		if (pcap_dump_flush(cap->d) < 0) {
+		if (nsl_pcap.dump_flush(cap->d) < 0) {
 			cap->c->end = "its output was closed";
 			cap->done = true;
 		}
@@ -160,7 +160,7 @@ static void loop(struct cap *caps, size_t n, int sfd)
 		pfd[k++] = (struct pollfd){.fd = sfd, .events = POLLIN};
 		for (size_t i = 0; i < n; i++) {
 			pfd[k++] = (struct pollfd){
-			    .fd = caps[i].done ? -1 : pcap_get_selectable_fd(caps[i].p),
+			    .fd = caps[i].done ? -1 : nsl_pcap.get_selectable_fd(caps[i].p),
 			    .events = POLLIN};
 			pfd[k++] = (struct pollfd){.fd = caps[i].done ? -1 : caps[i].pidfd,
 			                           .events = POLLIN};
@@ -238,12 +238,12 @@ int nsl_capture_run(const char *lab, struct nsl_capture *c, size_t n,
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct pcap_stat st;
-		if (caps[i].p && caps[i].d && pcap_stats(caps[i].p, &st) == 0)
+		if (caps[i].p && caps[i].d && nsl_pcap.stats(caps[i].p, &st) == 0)
 			c[i].dropped = st.ps_drop;
 		if (caps[i].d)
-			pcap_dump_close(caps[i].d);
+			nsl_pcap.dump_close(caps[i].d);
 		if (caps[i].p)
-			pcap_close(caps[i].p);
+			nsl_pcap.close(caps[i].p);
 		if (caps[i].pidfd >= 0)
 			close(caps[i].pidfd);
 	}

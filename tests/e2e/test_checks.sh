@@ -154,7 +154,9 @@ run nsl test "$T_TMP/par.json" --name "$LAB"
 took=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%d", (b - a) * 1000 }')
 assert_eq 0 "$rc" "exit of the parallel checks"
 assert_true "a's two commands ran one after the other (took $took ms)" [ "$took" -ge 2000 ]
-assert_true "everything else ran at once (took $took ms, serially over 7 s)" [ "$took" -lt 3500 ]
+# serially: a's two commands, b's, c's and the three no_pings, over 7 s; at once, a's two
+# (2.2-2.8 s) and the overhead, which grows under emulation (3.6 s seen in the VM lane)
+assert_true "everything else ran at once (took $took ms, serially over 7 s)" [ "$took" -lt 5500 ]
 
 # ---- errors ----
 jq '.nodes.d = {} | .tests = [{"node": "d", "cmd": ["true"]}, {"node": "a", "cmd": ["true"]}] | del(.name)' "$F" >"$T_TMP/other.json"
