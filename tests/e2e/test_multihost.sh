@@ -9,6 +9,7 @@
 # side down and up again while the other stays. Three hosts (IPv6 underlay), each host found
 # another way (--host, NSLAB_HOST, the hostname): a triangle of routers. The residue check
 # runs on every simulated host and on the real one.
+# lane: host (namespaces and VXLAN as on any kernel; about 20 s here, many times that under emulation)
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 need unshare nsenter
