@@ -644,8 +644,24 @@ static int write_state(struct nsl_apply *a, struct nsl_err *err)
 		sn->limits = t->nodes[i].limits;
 		sn->cgroup = (char *)nsl_cgroup_node_path(a, (int)i);
 	}
+	if (t->part >= 0) {
+		nsl_fmt(s.host, sizeof(s.host), "%s", t->hosts[t->part].name);
+		s.elsewhere = calloc(t->n_elsewhere + 1, sizeof(*s.elsewhere));
+		if (!s.elsewhere) {
+			free(s.nodes);
+			return nsl_err_set(err, ENOMEM, "out of memory");
+		}
+		s.n_elsewhere = t->n_elsewhere;
+		for (size_t i = 0; i < t->n_elsewhere; i++) {
+			nsl_fmt(s.elsewhere[i].name, sizeof(s.elsewhere[i].name), "%s",
+			        t->elsewhere[i].name);
+			nsl_fmt(s.elsewhere[i].host, sizeof(s.elsewhere[i].host), "%s",
+			        t->hosts[t->elsewhere[i].host].name);
+		}
+	}
 	rc = nsl_labstate_format(&s, &text, err);
 	free(s.nodes);
+	free(s.elsewhere);
 	/* The text the lab was built from, as it was read: what a later apply compares with. */
 	if (rc == 0)
 		rc = nsl_state_write_file(a->sd, "topology", t->text, t->text_len, err);
