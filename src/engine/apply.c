@@ -9,6 +9,7 @@
 
 #include "engine/apply.h"
 #include "engine/apply_impl.h"
+#include "engine/cgroup_lab.h"
 #include "engine/exec_up.h"
 #include "engine/fault.h"
 #include "engine/marks.h"
@@ -179,62 +180,7 @@ static int ifindex_of(struct nsl_apply *a, int node, int iface)
 	return node == NSL_PLAN_HOST ? a->host_ifindex[iface] : a->nodes[node].ifindex[iface];
 }
 
-/* ---- holders and their names ---- */
-
-static void holders_progress(void *arg, size_t started, size_t total)
-{
-	struct nsl_apply *a = arg;
-
-	nsl_progress_report(a->progress, nsl_phase_progress[NSL_PHASE_HOLDERS], started, total);
-}
-
-static int do_nodes(struct nsl_apply *a, size_t from, size_t to, struct nsl_err *err)
-{
-	const struct nsl_topology *t = topo(a);
-	size_t n = to - from, limit = n;
-	_cleanup_free_ struct nsl_holder_spec *specs = calloc(n + 1, sizeof(*specs));
-	_cleanup_free_ char *marks = calloc(n + 1, NSL_MARK_MAX);
-	int step_rc = 0, rc;
-
-	if (!specs || !marks)
-		return nsl_err_set(err, ENOMEM, "out of memory");
-	for (size_t i = 0; i < n; i++) {
-		const struct nsl_op *op = &a->plan->ops[from + i];
-		const struct nsl_node *nd = &t->nodes[op->node];
-		char *mark = marks + i * NSL_MARK_MAX, what[NSL_NAME_MAX + 32];
-		if (!a->change && op->node != (int)i)
-			return nsl_err_set(err, EINVAL, "plan: holders out of order");
-		nsl_mark(mark, NSL_MARK_MAX, lab(a), nd->name);
-		specs[i] = (struct nsl_holder_spec){.name = nd->name,
-		                                    .hostname = nd->hostname,
-		                                    .mark = mark,
-		                                    .sysctls = op->holder.early,
-		                                    .n_sysctls = op->holder.n_early,
-		                                    .mounts = nd->mounts,
-		                                    .n_mounts = nd->n_mounts};
-		/* A fault decides up front how many holders this run gets to start. */
-		nsl_fmt(what, sizeof(what), "node %s: start holder", nd->name);
-		step_rc = nsl_step(what, err);
-		if (step_rc < 0) {
-			limit = i;
-			break;
-		}
-	}
-	a->hs.progress = holders_progress;
-	a->hs.progress_arg = a;
-	rc = nsl_holders_spawn(specs, limit, &a->hs, err);
-	for (size_t i = 0; rc == 0 && i < limit; i++) {
-		struct nsl_node_rt *rt = &a->nodes[a->plan->ops[from + i].node];
-		const struct nsl_holder *h = &a->hs.h[i];
-		rt->pid = h->pid;
-		rt->pidfd = h->pidfd;
-		rt->start_time = h->start_time;
-		rt->netns_fd = h->netns_fd;
-		rt->netns = h->netns;
-		rt->max_ifindex = h->max_ifindex;
-	}
-	return rc < 0 ? rc : step_rc;
-}
+/* ---- holders' names ---- */
 
 static int do_binds(struct nsl_apply *a, size_t from, size_t to, struct nsl_err *err)
 {
@@ -816,9 +762,31 @@ static int write_state(struct nsl_apply *a, struct nsl_err *err)
 		sn->netns_ino = h->netns.ino;
 		sn->env = t->nodes[i].env;
 		sn->n_env = t->nodes[i].n_env;
+		sn->namespaces = t->nodes[i].namespaces;
+		sn->root = t->nodes[i].rootfs.kind == NSL_ROOTFS_OVERLAY ? (char *)"overlay"
+		           : t->nodes[i].rootfs.kind == NSL_ROOTFS_DIR   ? t->nodes[i].rootfs.dir
+		                                                         : NULL;
+		sn->limits = t->nodes[i].limits;
+		sn->cgroup = (char *)nsl_cgroup_node_path(a, (int)i);
+	}
+	if (t->part >= 0) {
+		nsl_fmt(s.host, sizeof(s.host), "%s", t->hosts[t->part].name);
+		s.elsewhere = calloc(t->n_elsewhere + 1, sizeof(*s.elsewhere));
+		if (!s.elsewhere) {
+			free(s.nodes);
+			return nsl_err_set(err, ENOMEM, "out of memory");
+		}
+		s.n_elsewhere = t->n_elsewhere;
+		for (size_t i = 0; i < t->n_elsewhere; i++) {
+			nsl_fmt(s.elsewhere[i].name, sizeof(s.elsewhere[i].name), "%s",
+			        t->elsewhere[i].name);
+			nsl_fmt(s.elsewhere[i].host, sizeof(s.elsewhere[i].host), "%s",
+			        t->hosts[t->elsewhere[i].host].name);
+		}
 	}
 	rc = nsl_labstate_format(&s, &text, err);
 	free(s.nodes);
+	free(s.elsewhere);
 	/* The text the lab was built from, as it was read: what a later apply compares with. */
 	if (rc == 0)
 		rc = nsl_state_write_file(a->sd, "topology", t->text, t->text_len, err);
@@ -922,7 +890,7 @@ int nsl_apply(struct nsl_apply *a, struct nsl_err *err)
 		switch (op->kind) {
 		case NSL_OP_NODE:
 			next = run_end(p, i);
-			rc = do_nodes(a, i, next, err);
+			rc = nsl_apply_nodes(a, i, next, err);
 			break;
 		case NSL_OP_BIND:
 			next = run_end(p, i);

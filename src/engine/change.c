@@ -250,6 +250,14 @@ static int write_state(struct ch *c, const struct nsl_topology *t, bool new_text
 		sn->netns_ino = r->netns.ino;
 		sn->env = t->nodes[i].env;
 		sn->n_env = t->nodes[i].n_env;
+		sn->namespaces = t->nodes[i].namespaces;
+		sn->root = t->nodes[i].rootfs.kind == NSL_ROOTFS_OVERLAY ? (char *)"overlay"
+		           : t->nodes[i].rootfs.kind == NSL_ROOTFS_DIR   ? t->nodes[i].rootfs.dir
+		                                                         : NULL;
+		sn->limits = t->nodes[i].limits;
+		/* a node that stays keeps its cgroup */
+		const struct nsl_labstate_node *was = nsl_labstate_node(&c->st, sn->name);
+		sn->cgroup = was && was->pid == r->pid ? was->cgroup : NULL;
 	}
 	rc = nsl_labstate_format(&s, &text, err);
 	free(s.nodes);

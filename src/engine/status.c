@@ -114,6 +114,32 @@ static cJSON *node_interfaces(const char *lab, const struct nsl_labstate_node *n
 	return arr;
 }
 
+/* What the node is isolated by: its root, its namespaces, its limits and cgroup. */
+static void node_isolation(cJSON *no, const struct nsl_labstate_node *n)
+{
+	static const char *const always[] = {"net", "mnt", "pid", "uts"};
+	cJSON *ns;
+
+	cJSON_AddStringToObject(no, "root", n->root ? n->root : "host");
+	ns = cJSON_AddArrayToObject(no, "namespaces");
+	for (size_t i = 0; i < NSL_ARRAY_SIZE(always); i++)
+		cJSON_AddItemToArray(ns, cJSON_CreateString(always[i]));
+	for (unsigned bit = 1; bit & NSL_NS_ALL; bit <<= 1)
+		if (n->namespaces & bit)
+			cJSON_AddItemToArray(ns, cJSON_CreateString(nsl_ns_name(bit)));
+	if (n->limits.set) {
+		cJSON *l = cJSON_AddObjectToObject(no, "limits");
+		if (n->limits.memory)
+			cJSON_AddNumberToObject(l, "memory", (double)n->limits.memory);
+		if (n->limits.pids)
+			cJSON_AddNumberToObject(l, "pids", (double)n->limits.pids);
+		if (n->limits.cpu_milli)
+			cJSON_AddNumberToObject(l, "cpu", n->limits.cpu_milli / 1000.0);
+	}
+	if (n->cgroup)
+		cJSON_AddStringToObject(no, "cgroup", n->cgroup);
+}
+
 int nsl_status_lab(const char *lab, cJSON **ret, struct nsl_err *err)
 {
 	struct nsl_statedir sd;
@@ -149,6 +175,8 @@ int nsl_status_lab(const char *lab, cJSON **ret, struct nsl_err *err)
 	cJSON_AddStringToObject(o, "topology", st.topology);
 	cJSON_AddStringToObject(o, "topology_sha256", st.sha256);
 	cJSON_AddNumberToObject(o, "generation", st.generation);
+	if (st.host[0]) /* a lab over several hosts: the part built here */
+		cJSON_AddStringToObject(o, "host", st.host);
 	nodes = cJSON_AddArrayToObject(o, "nodes");
 	for (size_t i = 0; i < st.n_nodes; i++) {
 		const struct nsl_labstate_node *n = &st.nodes[i];
@@ -164,8 +192,20 @@ int nsl_status_lab(const char *lab, cJSON **ret, struct nsl_err *err)
 			close(fd);
 		cJSON_AddStringToObject(no, "netns", ns);
 		cJSON_AddStringToObject(no, "hostname", n->hostname);
+		node_isolation(no, n);
+		if (st.host[0])
+			cJSON_AddStringToObject(no, "host", st.host);
 		cJSON_AddItemToObject(no, "interfaces",
 		                      node_interfaces(lab, n, have_rt ? &rt : NULL));
+	}
+	if (st.host[0]) {
+		cJSON *el = cJSON_AddArrayToObject(o, "elsewhere");
+		for (size_t i = 0; el && i < st.n_elsewhere; i++) {
+			cJSON *no = cJSON_CreateObject();
+			cJSON_AddItemToArray(el, no);
+			cJSON_AddStringToObject(no, "name", st.elsewhere[i].name);
+			cJSON_AddStringToObject(no, "host", st.elsewhere[i].host);
+		}
 	}
 	if (have_rt)
 		cJSON_AddNumberToObject(o, "runtime_changes", rt.changes);

@@ -127,10 +127,26 @@ int nsl_netns_socket(int netns_fd, int domain, int type, int protocol, struct ns
 	              : fd;
 }
 
+int nsl_ns_node_flags(void)
+{
+	static int flags;
+
+	if (!flags) {
+		int f = CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWUTS;
+		if (access("/proc/self/ns/ipc", F_OK) == 0)
+			f |= CLONE_NEWIPC;
+		if (access("/proc/self/ns/cgroup", F_OK) == 0)
+			f |= CLONE_NEWCGROUP;
+		if (access("/proc/self/ns/time", F_OK) == 0)
+			f |= CLONE_NEWTIME;
+		flags = f;
+	}
+	return flags;
+}
+
 int nsl_ns_join_node(int pidfd)
 {
-	return setns(pidfd, CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWPID) < 0 ? -errno
-	                                                                                  : 0;
+	return setns(pidfd, nsl_ns_node_flags() | CLONE_NEWPID) < 0 ? -errno : 0;
 }
 
 static bool is_mount_point(const char *path)

@@ -30,6 +30,11 @@ int nsl_netns_new(void);
 /* A socket created inside the network namespace of netns_fd (-1: here). */
 int nsl_netns_socket(int netns_fd, int domain, int type, int protocol, struct nsl_err *err);
 
+/* The namespaces of a node a command joins (setns on the holder's pidfd), every kind this
+ * kernel has but PID (entered apart) and user: network, mount, UTS, IPC, cgroup, time. Where
+ * the node has no namespace of a kind of its own it shares ours, and joining it changes
+ * nothing: so every command, of every node, joins the same set. */
+int nsl_ns_node_flags(void);
 /* Join, for good, the network, mount, UTS and PID namespaces of the holder behind pidfd (the
  * PID namespace applies to the children forked after). For a process about to run a command
  * in a node. */

@@ -14,6 +14,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include "kernel/ns.h"
 #include "kernel/proc.h"
 #include "kernel/spawn.h"
 
@@ -23,7 +24,7 @@ static __attribute__((noreturn)) void child_fail(int code, const char *what, int
 	_exit(code);
 }
 
-static __attribute__((noreturn)) void child(const struct nsl_spawn *s, pid_t parent)
+static __attribute__((noreturn)) void child(const struct nsl_spawn *s, pid_t parent, int flags)
 {
 	int fds[3] = {s->fd_in, s->fd_out, s->fd_err}, nul = -1;
 
@@ -52,8 +53,8 @@ static __attribute__((noreturn)) void child(const struct nsl_spawn *s, pid_t par
 		if (s->holder_pidfd < 0 && getppid() != parent)
 			_exit(125); /* the parent is already gone */
 	}
-	if (s->holder_pidfd >= 0 &&
-	    setns(s->holder_pidfd, CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWUTS) < 0)
+	/* The one place a command enters a node: every namespace of it at once (ns.h). */
+	if (s->holder_pidfd >= 0 && setns(s->holder_pidfd, flags) < 0)
 		child_fail(125, "enter the node's namespaces", errno);
 	/* The command starts clean: default signals, empty mask, fds 0-2 only. */
 	nsl_proc_reset_for_exec();
@@ -75,7 +76,7 @@ int nsl_spawn(const struct nsl_spawn *s, struct nsl_child *ret, struct nsl_err *
 	struct clone_args ca = {.flags = CLONE_PIDFD, .exit_signal = SIGCHLD};
 	_cleanup_close_ int self = -1;
 	pid_t parent = getpid(), pid;
-	int pidfd = -1, e;
+	int pidfd = -1, e, flags = nsl_ns_node_flags();
 
 	ret->pid = 0;
 	ret->pidfd = -1;
@@ -93,7 +94,7 @@ int nsl_spawn(const struct nsl_spawn *s, struct nsl_child *ret, struct nsl_err *
 	ca.pidfd = (uint64_t)(uintptr_t)&pidfd;
 	pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
 	if (pid == 0)
-		child(s, parent);
+		child(s, parent, flags);
 	e = errno;
 	/* Our own active namespace is always one we may return to; staying would put every
 	 * later child of ours in a node. */

@@ -228,6 +228,16 @@ static const char *node_fixed_change(const struct nsl_node *a, const struct nsl_
 	                      a->ready.interval_ms != b->ready.interval_ms ||
 	                      a->ready.timeout_ms != b->ready.timeout_ms)))
 		return "ready";
+	if (a->rootfs.kind != b->rootfs.kind || !str_eq(a->rootfs.dir, b->rootfs.dir))
+		return "rootfs";
+	if (a->namespaces != b->namespaces)
+		return "namespaces";
+	if (a->has_time_offsets != b->has_time_offsets || a->time_monotonic != b->time_monotonic ||
+	    a->time_boottime != b->time_boottime)
+		return "time_offsets";
+	if (a->limits.set != b->limits.set || a->limits.memory != b->limits.memory ||
+	    a->limits.pids != b->limits.pids || a->limits.cpu_milli != b->limits.cpu_milli)
+		return "limits";
 	if (a->n_after != b->n_after)
 		return "after";
 	for (size_t i = 0; i < a->n_after; i++)
@@ -238,7 +248,8 @@ static const char *node_fixed_change(const struct nsl_node *a, const struct nsl_
 
 static const char *fixed_why(const char *key)
 {
-	if (!strcmp(key, "hostname") || !strcmp(key, "mounts"))
+	if (!strcmp(key, "hostname") || !strcmp(key, "mounts") || !strcmp(key, "rootfs") ||
+	    !strcmp(key, "namespaces") || !strcmp(key, "time_offsets") || !strcmp(key, "limits"))
 		return "is set when the node starts";
 	if (!strcmp(key, "sysctls"))
 		return "cannot go back to the kernel's default in place (write the value you want)";
@@ -512,6 +523,10 @@ static void check_fixed(struct ctx *c)
 		       "a %s on host device %s: apply does not make these; down and up the lab",
 		       nsl_iface_kind_name(f->kind), f->device);
 	}
+	if (c->f.t->n_hosts || c->t.t->n_hosts)
+		refuse(c, "hosts",
+		       "a lab over several hosts: apply changes labs of one host only; down and up "
+		       "the lab");
 	if (!host_sysctls_eq(&c->f.t->host, &c->t.t->host))
 		refuse(c, "host.sysctls",
 		       "changed: apply does not change the host's sysctls; down and up the lab");

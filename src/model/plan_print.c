@@ -399,7 +399,7 @@ static void op_where(const struct nsl_plan *p, const struct nsl_op *op, bool key
 	if (op->kind == NSL_OP_VETH && (op->item < 0 || key))
 		nsl_fmt(at, size, op->item < 0 ? "mgmt" : "link");
 	else if (op->kind == NSL_OP_VETH)
-		nsl_fmt(at, size, "links[%d]", op->item);
+		nsl_fmt(at, size, "links[%d]", p->t->links[op->item].index);
 	else if (op->kind == NSL_OP_COMMIT)
 		at[0] = 0;
 	else
@@ -420,8 +420,14 @@ void nsl_plan_print_op(const struct nsl_plan *p, const struct nsl_op *op, bool k
 
 void nsl_plan_print(const struct nsl_plan *p, FILE *out)
 {
-	fprintf(out, "# plan of lab %s: %zu nodes, %zu links, %zu operations\n", p->lab,
-	        p->t->n_nodes, p->t->n_links, p->n);
+	if (p->t->part >= 0)
+		fprintf(out,
+		        "# plan of lab %s, host %s of %zu: %zu nodes, %zu links, %zu operations\n",
+		        p->lab, p->t->hosts[p->t->part].name, p->t->n_hosts, p->t->n_nodes,
+		        p->t->n_links, p->n);
+	else
+		fprintf(out, "# plan of lab %s: %zu nodes, %zu links, %zu operations\n", p->lab,
+		        p->t->n_nodes, p->t->n_links, p->n);
 	for (size_t i = 0; i < p->n; i++) {
 		const struct nsl_op *op = &p->ops[i];
 		const char *undo = undo_name(op->undo);
