@@ -14,8 +14,9 @@ ZSHCOMPDIR ?= $(if $(filter /usr,$(PREFIX)),$(PREFIX)/share/zsh/vendor-completio
 VERSION := $(shell head -n 1 debian/changelog | cut -d ' ' -f 2 | tr -d '()')
 CC ?= cc
 BUILD ?= build
-PKGS := libnl-3.0 libnl-route-3.0 libcjson yaml-0.1 libnftnl libmnl libpcap
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+PKGS := libnl-3.0 libnl-route-3.0 libcjson yaml-0.1 libnftnl libmnl
+# libpcap: its header at build time, the library loaded by `capture` alone (kernel/pcap_lib.c)
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS)) $(shell pkg-config --cflags-only-I libpcap)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS))
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter -Wno-format-truncation

@@ -4,7 +4,8 @@
 #   build:       build-essential pkg-config, the libraries' -dev packages, libcmocka-dev
 #   e2e tests:   iproute2 (ip, tc), iputils-ping, nftables (nft: labs' NAT, the residue check),
 #                tcpdump (test_nat), iperf3 (test_rate), graphviz (dot: test_graph), jq,
-#                procps (ps, sysctl, pgrep), util-linux (setpriv, flock, unshare), coreutils;
+#                procps (ps, sysctl, pgrep), util-linux (setpriv, flock, unshare), coreutils,
+#                frr and bird2 (the OSPF lab of test_isolation), busybox-static (a rootfs tree);
 #                uidmap (newuidmap: rootless labs with subordinate ids), slirp4netns (a rootless
 #                lab's uplink), passwd (useradd: the rootless run's user)
 #   make check:  valgrind, clang + libclang-rt-14-dev (libFuzzer), clang-format and shellcheck
@@ -16,6 +17,7 @@ apt-get install -y -qq --no-install-recommends \
 	build-essential pkg-config ca-certificates \
 	libnl-3-dev libnl-route-3-dev libcjson-dev libyaml-dev libnftnl-dev libmnl-dev libpcap-dev libcmocka-dev \
 	iproute2 iputils-ping nftables tcpdump iperf3 graphviz jq procps util-linux coreutils \
+	frr bird2 busybox-static \
 	uidmap slirp4netns passwd perl libxml2-utils \
 	valgrind clang libclang-rt-14-dev clang-format shellcheck \
 	scdoc man-db bash-completion zsh tmux \

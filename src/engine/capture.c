@@ -109,9 +109,9 @@ static int open_outputs(struct cap *caps, size_t n, struct nsl_err *err)
 {
 	for (size_t i = 0; i < n; i++) {
 		struct nsl_capture *c = caps[i].c;
-		int dlt = pcap_datalink(caps[i].p);
-		const char *name = pcap_datalink_val_to_name(dlt);
-		const char *desc = pcap_datalink_val_to_description(dlt);
+		int dlt = nsl_pcap.datalink(caps[i].p);
+		const char *name = nsl_pcap.datalink_val_to_name(dlt);
+		const char *desc = nsl_pcap.datalink_val_to_description(dlt);
 		FILE *f;
 		nsl_fmt(c->link_type, sizeof(c->link_type), "%s (%s)", name ? name : "?",
 		        desc ? desc : "?");
@@ -128,11 +128,11 @@ static int open_outputs(struct cap *caps, size_t n, struct nsl_err *err)
 				return nsl_err_set(err, errno, "%s: %m", c->path);
 			}
 		}
-		caps[i].d = pcap_dump_fopen(caps[i].p, f);
+		caps[i].d = nsl_pcap.dump_fopen(caps[i].p, f);
 		if (!caps[i].d) {
 			if (f != stdout)
 				fclose(f);
-			return nsl_err_set(err, EIO, "%s: %s", c->path, pcap_geterr(caps[i].p));
+			return nsl_err_set(err, EIO, "%s: %s", c->path, nsl_pcap.geterr(caps[i].p));
 		}
 	}
 	return 0;
@@ -181,7 +181,7 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
 			cap->done = true;
 		}
 	} else {
-		pcap_dump((u_char *)cap->d, h, bytes);
+		nsl_pcap.dump((u_char *)cap->d, h, bytes);
 	}
 	cap->c->packets++;
 }
@@ -191,12 +191,12 @@ static void drain(struct cap *cap)
 {
 	while (!cap->done) {
 		int max = cap->limit ? (int)(cap->limit - cap->c->packets) : -1;
-		int k = pcap_dispatch(cap->p, max, on_packet, (u_char *)cap);
+		int k = nsl_pcap.dispatch(cap->p, max, on_packet, (u_char *)cap);
 		if (k < 0) {
 			cap->c->end = "the interface went away";
 			cap->done = true;
 		}
-		if (cap->d && pcap_dump_flush(cap->d) < 0) {
+		if (cap->d && nsl_pcap.dump_flush(cap->d) < 0) {
 			cap->c->end = "its output was closed";
 			cap->done = true;
 		}
@@ -219,7 +219,7 @@ static void loop(struct cap *caps, size_t n, int sfd)
 		pfd[k++] = (struct pollfd){.fd = sfd, .events = POLLIN};
 		for (size_t i = 0; i < n; i++) {
 			pfd[k++] = (struct pollfd){
-			    .fd = caps[i].done ? -1 : pcap_get_selectable_fd(caps[i].p),
+			    .fd = caps[i].done ? -1 : nsl_pcap.get_selectable_fd(caps[i].p),
 			    .events = POLLIN};
 			pfd[k++] = (struct pollfd){.fd = caps[i].done ? -1 : caps[i].pidfd,
 			                           .events = POLLIN};
@@ -286,7 +286,7 @@ static void capturer(const char *lab, struct cap *caps, size_t n, const struct n
 		caps[i].relay = fd;
 	m.rc = dlts ? open_all(lab, caps, n, o, &e) : nsl_err_set(&e, ENOMEM, "out of memory");
 	for (size_t i = 0; m.rc == 0 && i < n; i++)
-		dlts[i] = (uint32_t)pcap_datalink(caps[i].p);
+		dlts[i] = (uint32_t)nsl_pcap.datalink(caps[i].p);
 	iov[0] = (struct iovec){&m, sizeof(m)};
 	iov[1] = (struct iovec){&e, sizeof(e)};
 	iov[2] = (struct iovec){dlts, n * sizeof(*dlts)};
@@ -303,7 +303,7 @@ static void capturer(const char *lab, struct cap *caps, size_t n, const struct n
 		end.rc = !caps[i].c->end                                 ? 0
 		         : !strcmp(caps[i].c->end, "its node went down") ? 1
 		                                                         : 2;
-		if (pcap_stats(caps[i].p, &st) == 0)
+		if (nsl_pcap.stats(caps[i].p, &st) == 0)
 			end.dropped = st.ps_drop;
 		struct iovec v = {&end, sizeof(end)};
 		struct msghdr eh = {.msg_iov = &v, .msg_iovlen = 1};
@@ -328,6 +328,9 @@ static int relay_read(pid_t pid, int fd, struct cap *caps, size_t n,
 
 	if (!dlts || !buf)
 		return nsl_err_set(err, ENOMEM, "out of memory");
+	rc = nsl_pcap_load(err); /* the files are written here */
+	if (rc < 0)
+		return rc;
 	if (!read_all(fd, &m, sizeof(m)) || m.type != MSG_OPENED || !read_all(fd, &e, sizeof(e)))
 		return nsl_err_set(err, EIO, "the capturer inside the lab died");
 	if (m.rc < 0) {
@@ -337,7 +340,7 @@ static int relay_read(pid_t pid, int fd, struct cap *caps, size_t n,
 	if (!read_all(fd, dlts, n * sizeof(*dlts)))
 		return nsl_err_set(err, EIO, "the capturer inside the lab died");
 	for (size_t i = 0; i < n; i++) {
-		caps[i].p = pcap_open_dead((int)dlts[i], NSL_SNAPLEN);
+		caps[i].p = nsl_pcap.open_dead((int)dlts[i], NSL_SNAPLEN);
 		if (!caps[i].p)
 			return nsl_err_set(err, ENOMEM, "out of memory");
 	}
@@ -378,9 +381,9 @@ static int relay_read(pid_t pid, int fd, struct cap *caps, size_t n,
 				break;
 			if (cap->done)
 				continue;
-			pcap_dump((u_char *)cap->d, &h, buf);
+			nsl_pcap.dump((u_char *)cap->d, &h, buf);
 			cap->c->packets++;
-			if (pcap_dump_flush(cap->d) < 0) {
+			if (nsl_pcap.dump_flush(cap->d) < 0) {
 				cap->c->end = "its output was closed";
 				cap->done = true;
 				active--;
@@ -495,12 +498,12 @@ int nsl_capture_run(const char *lab, struct nsl_capture *c, size_t n,
 done:
 	for (size_t i = 0; i < n; i++) {
 		struct pcap_stat st;
-		if (caps[i].p && caps[i].d && pcap_stats(caps[i].p, &st) == 0)
+		if (caps[i].p && caps[i].d && nsl_pcap.stats(caps[i].p, &st) == 0)
 			c[i].dropped = st.ps_drop;
 		if (caps[i].d)
-			pcap_dump_close(caps[i].d);
+			nsl_pcap.dump_close(caps[i].d);
 		if (caps[i].p)
-			pcap_close(caps[i].p);
+			nsl_pcap.close(caps[i].p);
 		if (caps[i].pidfd >= 0)
 			close(caps[i].pidfd);
 	}

@@ -11,4 +11,9 @@ int nsl_down(const char *lab, struct nsl_err *err) NSL_MUST_USE;
 int nsl_down_progress(const char *lab, struct nsl_progress_sink *progress,
                       struct nsl_err *err) NSL_MUST_USE;
 
+/* The same; with kept (not NULL), the nodes' file systems (the upper layers of their
+ * overlays, their /etc/hosts) are kept: kept gets where ("" when the lab had none). */
+int nsl_down_keep(const char *lab, struct nsl_progress_sink *progress, char *kept, size_t size,
+                  struct nsl_err *err) NSL_MUST_USE;
+
 #endif

@@ -41,6 +41,10 @@ const struct nsl_device_fact *nsl_host_device(const struct nsl_host_facts *f, in
 /* The host index of the device node's iface (a macvlan, an ipvlan) sits on, 0 if none. */
 int nsl_host_lower(const struct nsl_host_facts *f, int node, int iface);
 
+/* hostcheck_node.c: each node's rootfs tree (a directory with /bin/sh), the namespaces it
+ * asks for (the kernel has them), cgroup v2 with the controllers its limits need. */
+int nsl_host_check_nodes(const struct nsl_topology *t, struct nsl_err *err) NSL_MUST_USE;
+
 struct nsl_plan;
 /* What the plan adds to the host besides the topology's host ends (the management network's
  * bridge and ports): names free, addresses clear of the host's subnets; the host VXLANs' devs

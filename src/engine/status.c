@@ -136,6 +136,32 @@ static cJSON *node_interfaces(const struct nsl_statedir *sd, const struct nsl_la
 	return arr;
 }
 
+/* What the node is isolated by: its root, its namespaces, its limits and cgroup. */
+static void node_isolation(cJSON *no, const struct nsl_labstate_node *n)
+{
+	static const char *const always[] = {"net", "mnt", "pid", "uts"};
+	cJSON *ns;
+
+	cJSON_AddStringToObject(no, "root", n->root ? n->root : "host");
+	ns = cJSON_AddArrayToObject(no, "namespaces");
+	for (size_t i = 0; i < NSL_ARRAY_SIZE(always); i++)
+		cJSON_AddItemToArray(ns, cJSON_CreateString(always[i]));
+	for (unsigned bit = 1; bit & NSL_NS_ALL; bit <<= 1)
+		if (n->namespaces & bit)
+			cJSON_AddItemToArray(ns, cJSON_CreateString(nsl_ns_name(bit)));
+	if (n->limits.set) {
+		cJSON *l = cJSON_AddObjectToObject(no, "limits");
+		if (n->limits.memory)
+			cJSON_AddNumberToObject(l, "memory", (double)n->limits.memory);
+		if (n->limits.pids)
+			cJSON_AddNumberToObject(l, "pids", (double)n->limits.pids);
+		if (n->limits.cpu_milli)
+			cJSON_AddNumberToObject(l, "cpu", n->limits.cpu_milli / 1000.0);
+	}
+	if (n->cgroup)
+		cJSON_AddStringToObject(no, "cgroup", n->cgroup);
+}
+
 static cJSON *lab_object(const struct nsl_statedir *sd, const struct nsl_labstate *st,
                          const int *pidfds, const struct nsl_runtime *rt)
 {
@@ -148,6 +174,8 @@ static cJSON *lab_object(const struct nsl_statedir *sd, const struct nsl_labstat
 	cJSON_AddStringToObject(o, "topology", st->topology);
 	cJSON_AddStringToObject(o, "topology_sha256", st->sha256);
 	cJSON_AddNumberToObject(o, "generation", st->generation);
+	if (st->host[0]) /* a lab over several hosts: the part built here */
+		cJSON_AddStringToObject(o, "host", st->host);
 	cJSON_AddBoolToObject(o, "rootless", sd->rootless);
 	if (st->keeper.pid > 0) {
 		int fd = nsl_proc_pidfd(st->keeper.pid, st->keeper.start_time);
@@ -170,7 +198,19 @@ static cJSON *lab_object(const struct nsl_statedir *sd, const struct nsl_labstat
 		cJSON_AddBoolToObject(no, "alive", pidfds[i] >= 0);
 		cJSON_AddStringToObject(no, "netns", ns);
 		cJSON_AddStringToObject(no, "hostname", n->hostname);
+		node_isolation(no, n);
+		if (st->host[0])
+			cJSON_AddStringToObject(no, "host", st->host);
 		cJSON_AddItemToObject(no, "interfaces", node_interfaces(sd, n, pidfds[i], rt));
+	}
+	if (st->host[0]) {
+		cJSON *el = cJSON_AddArrayToObject(o, "elsewhere");
+		for (size_t i = 0; el && i < st->n_elsewhere; i++) {
+			cJSON *no = cJSON_CreateObject();
+			cJSON_AddItemToArray(el, no);
+			cJSON_AddStringToObject(no, "name", st->elsewhere[i].name);
+			cJSON_AddStringToObject(no, "host", st->elsewhere[i].host);
+		}
 	}
 	if (rt)
 		cJSON_AddNumberToObject(o, "runtime_changes", rt->changes);

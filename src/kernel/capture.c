@@ -18,15 +18,16 @@ static int open_in_ns(void *arg)
 	struct open_args *a = arg;
 
 	a->errbuf[0] = 0;
-	a->p = pcap_create(a->ifname, a->errbuf);
+	a->p = nsl_pcap.create(a->ifname, a->errbuf);
 	if (!a->p)
 		return -ENOMEM;
-	if (pcap_set_snaplen(a->p, NSL_SNAPLEN) != 0 || pcap_set_promisc(a->p, a->promisc) != 0 ||
-	    pcap_set_immediate_mode(a->p, 1) != 0 || pcap_set_timeout(a->p, 100) != 0) {
+	if (nsl_pcap.set_snaplen(a->p, NSL_SNAPLEN) != 0 ||
+	    nsl_pcap.set_promisc(a->p, a->promisc) != 0 ||
+	    nsl_pcap.set_immediate_mode(a->p, 1) != 0 || nsl_pcap.set_timeout(a->p, 100) != 0) {
 		a->status = PCAP_ERROR;
 		return -EINVAL;
 	}
-	a->status = pcap_activate(a->p);
+	a->status = nsl_pcap.activate(a->p);
 	return a->status < 0 ? -EIO : 0;
 }
 
@@ -38,6 +39,9 @@ int nsl_pcap_open(int netns_fd, const char *ifname, bool promisc, const char *fi
 	int rc;
 
 	*ret = NULL;
+	rc = nsl_pcap_load(err);
+	if (rc < 0)
+		return rc;
 	rc = nsl_netns_call(netns_fd, open_in_ns, &a);
 	if (rc < 0 && !a.p)
 		return nsl_err_set(err, -rc, "%s: %s", ifname,
@@ -47,28 +51,30 @@ int nsl_pcap_open(int netns_fd, const char *ifname, bool promisc, const char *fi
 			rc = nsl_err_set(err, ENODEV, "no interface %s", ifname);
 		else
 			rc = nsl_err_set(err, EIO, "%s: %s", ifname,
-			                 a.status == PCAP_ERROR ? pcap_geterr(a.p)
-			                                        : pcap_statustostr(a.status));
-		pcap_close(a.p);
+			                 a.status == PCAP_ERROR ? nsl_pcap.geterr(a.p)
+			                                        : nsl_pcap.statustostr(a.status));
+		nsl_pcap.close(a.p);
 		return rc;
 	}
 	if (filter && *filter) {
-		if (pcap_compile(a.p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
-			rc = nsl_err_set(err, EINVAL, "filter '%s': %s", filter, pcap_geterr(a.p));
-			pcap_close(a.p);
+		if (nsl_pcap.compile(a.p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+			rc = nsl_err_set(err, EINVAL, "filter '%s': %s", filter,
+			                 nsl_pcap.geterr(a.p));
+			nsl_pcap.close(a.p);
 			return rc;
 		}
-		rc = pcap_setfilter(a.p, &prog);
-		pcap_freecode(&prog);
+		rc = nsl_pcap.setfilter(a.p, &prog);
+		nsl_pcap.freecode(&prog);
 		if (rc < 0) {
-			rc = nsl_err_set(err, EINVAL, "filter '%s': %s", filter, pcap_geterr(a.p));
-			pcap_close(a.p);
+			rc = nsl_err_set(err, EINVAL, "filter '%s': %s", filter,
+			                 nsl_pcap.geterr(a.p));
+			nsl_pcap.close(a.p);
 			return rc;
 		}
 	}
-	if (pcap_setnonblock(a.p, 1, a.errbuf) < 0) {
+	if (nsl_pcap.setnonblock(a.p, 1, a.errbuf) < 0) {
 		rc = nsl_err_set(err, EIO, "%s: %s", ifname, a.errbuf);
-		pcap_close(a.p);
+		nsl_pcap.close(a.p);
 		return rc;
 	}
 	*ret = a.p;

@@ -6,7 +6,7 @@
 
 #include <stdbool.h>
 
-#include <pcap/pcap.h>
+#include "kernel/pcap_lib.h"
 
 #include "base/util.h"
 

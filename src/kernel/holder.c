@@ -21,6 +21,7 @@
 #include "kernel/holder.h"
 #include "kernel/mount.h"
 #include "kernel/proc.h"
+#include "kernel/rootfs.h"
 #include "kernel/sysctl.h"
 
 /* What a holder reports: one write, smaller than PIPE_BUF, so never torn. */
@@ -43,6 +44,10 @@ enum holder_step {
 	STEP_MARK,
 	STEP_SYSCTL,
 	STEP_NODE_MOUNT,
+	STEP_TIME,
+	STEP_CGROUPNS,
+	STEP_ROOTFS, /* index: the part (enum nsl_rootfs_part), in the high bits the mount */
+	STEP_OOM,
 };
 
 static const char *step_name(int step)
@@ -62,6 +67,12 @@ static const char *step_name(int step)
 		return "bring lo up";
 	case STEP_MARK:
 		return "mark lo";
+	case STEP_TIME:
+		return "time namespace with its offsets";
+	case STEP_CGROUPNS:
+		return "cgroup namespace";
+	case STEP_OOM:
+		return "keep the holder from the OOM killer";
 	default:
 		return "start";
 	}
@@ -116,6 +127,28 @@ static int highest_ifindex(void)
 	return max;
 }
 
+/* A time namespace for the node's clocks: offsets can be set only before anyone is in it, so
+ * the holder makes it for its children, sets them, then joins it itself. */
+static int time_ns(const struct nsl_holder_spec *s)
+{
+	char buf[96];
+	int fd, rc;
+
+	if (unshare(CLONE_NEWTIME) < 0)
+		return -errno;
+	nsl_fmt(buf, sizeof(buf), "monotonic %lld 0\nboottime %lld 0\n",
+	        (long long)s->time_monotonic, (long long)s->time_boottime);
+	rc = nsl_file_write("/proc/self/timens_offsets", buf);
+	if (rc < 0)
+		return rc;
+	fd = open("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	rc = setns(fd, CLONE_NEWTIME) < 0 ? -errno : 0;
+	close(fd);
+	return rc;
+}
+
 /* Everything a holder does before it is ready; returns the failing step or STEP_READY. */
 static int holder_setup(const struct nsl_holder_spec *s, int *ret_index, int *ret_err)
 {
@@ -129,10 +162,43 @@ static int holder_setup(const struct nsl_holder_spec *s, int *ret_index, int *re
 		}                                                                                  \
 	} while (0)
 
+	/* The holder is the node: the OOM killer takes what runs in it, never the node itself. */
+	if (s->cgroup_fd >= 0)
+		TRY(STEP_OOM, nsl_file_write("/proc/self/oom_score_adj", "-1000"));
+	if (s->namespaces & NSL_NS_TIME)
+		TRY(STEP_TIME, time_ns(s));
+	/* In its cgroup from birth (CLONE_INTO_CGROUP): that cgroup is the node's "/". */
+	if (s->namespaces & NSL_NS_CGROUP)
+		TRY(STEP_CGROUPNS, unshare(CLONE_NEWCGROUP) < 0 ? -errno : 0);
 	/* Private first: later mounts of the host (other nodes' binds) must not reach us. */
 	TRY(STEP_MOUNTS, nsl_mount_private_root());
-	TRY(STEP_PROC, nsl_mount_proc());
-	TRY(STEP_SYS, nsl_mount_sysfs());
+	struct nsl_rootfs_setup r = {.kind = s->rootfs,
+	                             .tree = s->tree,
+	                             .dir = s->dir,
+	                             .hosts = s->hosts,
+	                             .hostname = s->hostname,
+	                             .mounts = s->mounts,
+	                             .n_mounts = s->n_mounts};
+	if (s->rootfs != NSL_ROOTFS_HOST) {
+		int part = 0, idx = 0;
+		rc = nsl_rootfs_enter(&r, &part, &idx);
+		if (rc < 0) {
+			*ret_index = part | idx << 8;
+			*ret_err = rc;
+			return STEP_ROOTFS;
+		}
+	} else {
+		TRY(STEP_PROC, nsl_mount_proc());
+		TRY(STEP_SYS, nsl_mount_sysfs());
+		if (s->dir && s->hosts) {
+			rc = nsl_rootfs_host_files(&r);
+			if (rc < 0) {
+				*ret_index = NSL_RFS_HOSTFILES;
+				*ret_err = rc;
+				return STEP_ROOTFS;
+			}
+		}
+	}
 	TRY(STEP_HOSTNAME, sethostname(s->hostname, strlen(s->hostname)) < 0 ? -errno : 0);
 	/* Addresses must be usable when up returns; users may turn DAD back on by sysctl. */
 	TRY(STEP_DEFAULTS, nsl_file_write("/proc/sys/net/ipv6/conf/all/accept_dad", "0"));
@@ -145,7 +211,7 @@ static int holder_setup(const struct nsl_holder_spec *s, int *ret_index, int *re
 		TRY(STEP_SYSCTL, nsl_sysctl_path(s->sysctls[i]->key, path, sizeof(path)));
 		TRY(STEP_SYSCTL, nsl_file_write(path, s->sysctls[i]->value));
 	}
-	for (size_t i = 0; i < s->n_mounts; i++) {
+	for (size_t i = 0; s->rootfs == NSL_ROOTFS_HOST && i < s->n_mounts; i++) {
 		*ret_index = (int)i;
 		TRY(STEP_NODE_MOUNT, nsl_mount_node(&s->mounts[i]));
 	}
@@ -231,7 +297,7 @@ static __attribute__((noreturn)) void holder_main(const struct nsl_holder_spec *
 	holder_loop(lifeline_r, sfd);
 }
 
-static pid_t clone_holder(int *ret_pidfd)
+static pid_t clone_holder(const struct nsl_holder_spec *s, int *ret_pidfd)
 {
 	struct clone_args ca = {
 	    .flags = CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWPID | CLONE_PIDFD,
@@ -239,6 +305,12 @@ static pid_t clone_holder(int *ret_pidfd)
 	    .exit_signal = SIGCHLD,
 	};
 
+	if (s->namespaces & NSL_NS_IPC)
+		ca.flags |= CLONE_NEWIPC;
+	if (s->cgroup_fd >= 0) {
+		ca.flags |= CLONE_INTO_CGROUP;
+		ca.cgroup = (uint64_t)s->cgroup_fd;
+	}
 	return (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
 }
 
@@ -257,7 +329,7 @@ static void spawn_range(struct spawner *sp)
 {
 	for (size_t i = sp->from; i < sp->to; i += sp->step) {
 		int pidfd = -1;
-		pid_t pid = clone_holder(&pidfd);
+		pid_t pid = clone_holder(&sp->specs[i], &pidfd);
 		if (pid < 0) {
 			sp->error = errno;
 			sp->failed_at = i;
@@ -342,7 +414,7 @@ static int helper_start(struct helper *hp, struct spawner *sp, int lifeline_w)
 		close(lifeline_w); /* holders must see EOF if the parent dies */
 		for (size_t i = sp->from; i < sp->to; i += sp->step) {
 			int pidfd = -1;
-			pid_t pid = clone_holder(&pidfd);
+			pid_t pid = clone_holder(&sp->specs[i], &pidfd);
 			if (pid == 0)
 				holder_main(&sp->specs[i], (int)i, sp->ready_w, sp->life_r);
 			struct spawn_rec r = {(int32_t)i, pid > 0 ? pid : -errno};
@@ -392,6 +464,17 @@ static int report_error(const struct nsl_holder_spec *specs, size_t n, const str
 	if (r->step == STEP_SYSCTL && (size_t)r->index < s->n_sysctls)
 		return nsl_err_set(err, e, "node %s: sysctl %s: %s", s->name,
 		                   s->sysctls[r->index]->key, strerror(e));
+	if (r->step == STEP_ROOTFS && (r->index & 0xff) == NSL_RFS_MOUNT &&
+	    (size_t)(r->index >> 8) < s->n_mounts)
+		return nsl_err_set(err, e, "node %s: mount %s: %s", s->name,
+		                   s->mounts[r->index >> 8].target, strerror(e));
+	if (r->step == STEP_ROOTFS && (r->index & 0xff) == NSL_RFS_SUBMOUNT)
+		return nsl_err_set(err, e, "node %s: %s (the %dth of /proc/self/mountinfo's): %s",
+		                   s->name, nsl_rootfs_part_name(NSL_RFS_SUBMOUNT), r->index >> 8,
+		                   strerror(e));
+	if (r->step == STEP_ROOTFS)
+		return nsl_err_set(err, e, "node %s: %s: %s", s->name,
+		                   nsl_rootfs_part_name(r->index & 0xff), strerror(e));
 	if (r->step == STEP_NODE_MOUNT && (size_t)r->index < s->n_mounts)
 		return nsl_err_set(err, e, "node %s: mount %s: %s", s->name,
 		                   s->mounts[r->index].target, strerror(e));

@@ -230,11 +230,64 @@ int nsl_netns_socket(int netns_fd, int domain, int type, int protocol, struct ns
 	              : fd;
 }
 
-int nsl_ns_join_node(int pidfd, bool user)
+int nsl_ns_node_flags(void)
 {
-	int flags = CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWPID;
+	static int flags;
 
-	return setns(pidfd, flags | (user ? CLONE_NEWUSER : 0)) < 0 ? -errno : 0;
+	if (!flags) {
+		int f = CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWUTS;
+		if (access("/proc/self/ns/ipc", F_OK) == 0)
+			f |= CLONE_NEWIPC;
+		if (access("/proc/self/ns/cgroup", F_OK) == 0)
+			f |= CLONE_NEWCGROUP;
+		if (access("/proc/self/ns/time", F_OK) == 0)
+			f |= CLONE_NEWTIME;
+		flags = f;
+	}
+	return flags;
+}
+
+/* The PID behind a pidfd (its fdinfo's "Pid:"), or -1. */
+static pid_t pidfd_pid(int pidfd)
+{
+	char path[64], line[128];
+	pid_t pid = -1;
+	FILE *f;
+
+	nsl_fmt(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Pid: %d", &pid) == 1)
+			break;
+	fclose(f);
+	return pid;
+}
+
+int nsl_ns_node_flags_of(int pidfd)
+{
+	static const struct {
+		int flag;
+		const char *kind;
+	} shared[] = {{CLONE_NEWIPC, "ipc"}, {CLONE_NEWCGROUP, "cgroup"}, {CLONE_NEWTIME, "time"}};
+	int flags = nsl_ns_node_flags();
+	pid_t pid = pidfd_pid(pidfd);
+
+	for (size_t i = 0; pid > 0 && i < NSL_ARRAY_SIZE(shared); i++) {
+		char path[64];
+		struct stat theirs, ours;
+		if (!(flags & shared[i].flag))
+			continue;
+		nsl_fmt(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, shared[i].kind);
+		if (stat(path, &theirs) < 0)
+			continue;
+		nsl_fmt(path, sizeof(path), "/proc/self/ns/%s", shared[i].kind);
+		if (stat(path, &ours) == 0 && theirs.st_dev == ours.st_dev &&
+		    theirs.st_ino == ours.st_ino)
+			flags &= ~shared[i].flag;
+	}
+	return flags;
 }
 
 static bool is_mount_point(const char *path)

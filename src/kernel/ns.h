@@ -33,11 +33,16 @@ int nsl_netns_call_throwaway(int (*fn)(void *arg, struct nsl_err *err), void *ar
 /* A socket created inside the network namespace of netns_fd (-1: here). */
 int nsl_netns_socket(int netns_fd, int domain, int type, int protocol, struct nsl_err *err);
 
-/* Join, for good, the network, mount, UTS and PID namespaces of the holder behind pidfd (the
- * PID namespace applies to the children forked after), and its user namespace first if user
- * (a rootless lab's node, entered from outside the lab). For a process about to run a
- * command in a node. */
-int nsl_ns_join_node(int pidfd, bool user);
+/* The namespaces of a node a command joins (setns on the holder's pidfd), every kind this
+ * kernel has but PID (entered apart) and user: network, mount, UTS, IPC, cgroup, time. Where
+ * the node has no namespace of a kind of its own it shares ours, and joining it changes
+ * nothing: so every command, of every node, joins the same set. */
+int nsl_ns_node_flags(void);
+/* The same, but for the kinds the holder behind pidfd shares with us (it has no namespace of
+ * that kind of its own): joining those changes nothing, and one owned by a user namespace
+ * we are not root in (the host's, for a rootless lab's node entered from inside the lab's
+ * user namespace) may not be joined at all. */
+int nsl_ns_node_flags_of(int pidfd);
 
 /* Make /run/netns a mount point of its own, shared, as iproute2 does (a small tmpfs where
  * /run is not one). Idempotent; callers serialize it (the state root lock). */

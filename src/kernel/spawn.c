@@ -24,6 +24,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include "kernel/ns.h"
 #include "kernel/proc.h"
 #include "kernel/spawn.h"
 
@@ -33,7 +34,7 @@ static __attribute__((noreturn)) void child_fail(int code, const char *what, int
 	_exit(code);
 }
 
-static __attribute__((noreturn)) void child(const struct nsl_spawn *s, pid_t parent)
+static __attribute__((noreturn)) void child(const struct nsl_spawn *s, pid_t parent, int flags)
 {
 	int fds[3] = {s->fd_in, s->fd_out, s->fd_err}, nul = -1;
 
@@ -62,8 +63,8 @@ static __attribute__((noreturn)) void child(const struct nsl_spawn *s, pid_t par
 		if (s->holder_pidfd < 0 && getppid() != parent)
 			_exit(125); /* the parent is already gone */
 	}
-	if (s->holder_pidfd >= 0 &&
-	    setns(s->holder_pidfd, CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWUTS) < 0)
+	/* The one place a command enters a node: every namespace of it at once (ns.h). */
+	if (s->holder_pidfd >= 0 && setns(s->holder_pidfd, flags) < 0)
 		child_fail(125, "enter the node's namespaces", errno);
 	/* The command starts clean: default signals, empty mask, fds 0-2 only. */
 	nsl_proc_reset_for_exec();
@@ -125,7 +126,8 @@ static int send_pidfd(int sock, const struct helped *h, int fd)
 
 /* The helper: into the lab's user namespace (if not there yet) and the node's PID namespace
  * for children, then the command, a child of the helper's parent. */
-static __attribute__((noreturn)) void helper(const struct nsl_spawn *s, int sock, pid_t parent)
+static __attribute__((noreturn)) void helper(const struct nsl_spawn *s, int sock, pid_t parent,
+                                             int flags)
 {
 	struct clone_args ca = {.flags = CLONE_PIDFD | CLONE_PARENT};
 	struct helped h = {0, 0};
@@ -145,7 +147,7 @@ static __attribute__((noreturn)) void helper(const struct nsl_spawn *s, int sock
 	pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
 	if (pid == 0) {
 		close(sock);
-		child(s, parent);
+		child(s, parent, flags);
 	}
 	h.pid = pid > 0 ? pid : -errno;
 	h.step = 2;
@@ -174,7 +176,7 @@ static int spawn_helped(const struct nsl_spawn *s, struct nsl_child *ret, struct
 	}
 	if (hp == 0) {
 		close(sv[0]);
-		helper(s, sv[1], parent);
+		helper(s, sv[1], parent, nsl_ns_node_flags_of(s->holder_pidfd));
 	}
 	close(sv[1]);
 	do
@@ -206,7 +208,7 @@ int nsl_spawn(const struct nsl_spawn *s, struct nsl_child *ret, struct nsl_err *
 	struct clone_args ca = {.flags = CLONE_PIDFD, .exit_signal = SIGCHLD};
 	_cleanup_close_ int self = -1;
 	pid_t parent = getpid(), pid;
-	int pidfd = -1, e;
+	int pidfd = -1, e, flags = nsl_ns_node_flags();
 
 	ret->pid = 0;
 	ret->pidfd = -1;
@@ -226,7 +228,7 @@ int nsl_spawn(const struct nsl_spawn *s, struct nsl_child *ret, struct nsl_err *
 	ca.pidfd = (uint64_t)(uintptr_t)&pidfd;
 	pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
 	if (pid == 0)
-		child(s, parent);
+		child(s, parent, flags);
 	e = errno;
 	/* Our own active namespace is always one we may return to; staying would put every
 	 * later child of ours in a node. */

@@ -115,6 +115,14 @@ void nsl_p_ready(struct pctx *c, struct nsl_node *n, const struct nsl_dnode *obj
 void nsl_p_after(struct pctx *c, struct nsl_node *n, const struct nsl_dnode *arr, const char *path);
 void nsl_p_tests(struct pctx *c, const struct nsl_dnode *arr);
 
+/* Isolation (parse_isolation.c): "rootfs", "namespaces", "time_offsets", "limits" of a node;
+ * a "rootfs" value; the lab's default rootfs given to the nodes that write none. */
+void nsl_p_isolation(struct pctx *c, struct nsl_node *n, const struct nsl_dnode *obj,
+                     const char *path);
+void nsl_p_rootfs(struct pctx *c, const struct nsl_dnode *v, const char *path,
+                  struct nsl_rootfs *ret);
+void nsl_p_rootfs_defaults(struct pctx *c);
+
 /* The keys an interface entry may have (of any kind), for nsl_p_check_object. */
 extern const struct key_spec nsl_p_iface_keys[];
 extern const size_t nsl_p_n_iface_keys;

@@ -32,6 +32,17 @@ int nsl_labstate_format(const struct nsl_labstate *s, char **ret, struct nsl_err
 		ok = ok && add_u64(k, "userns_dev", s->keeper.userns_dev);
 		ok = ok && add_u64(k, "userns_inode", s->keeper.userns_ino);
 	}
+	if (ok && s->host[0]) {
+		cJSON *el;
+		ok = cJSON_AddStringToObject(root, "host", s->host) &&
+		     (el = cJSON_AddArrayToObject(root, "elsewhere"));
+		for (size_t i = 0; ok && i < s->n_elsewhere; i++) {
+			cJSON *o = cJSON_CreateObject();
+			ok = o && cJSON_AddItemToArray(el, o) &&
+			     cJSON_AddStringToObject(o, "name", s->elsewhere[i].name) &&
+			     cJSON_AddStringToObject(o, "host", s->elsewhere[i].host);
+		}
+	}
 	nodes = ok ? cJSON_AddArrayToObject(root, "nodes") : NULL;
 	ok = ok && nodes;
 	for (size_t i = 0; ok && i < s->n_nodes; i++) {
@@ -47,6 +58,28 @@ int nsl_labstate_format(const struct nsl_labstate *s, char **ret, struct nsl_err
 		ok = ok && add_u64(o, "netns_dev", n->netns_dev);
 		ok = ok && add_u64(o, "netns_inode", n->netns_ino);
 		ok = ok && cJSON_AddStringToObject(o, "hostname", n->hostname);
+		if (ok && n->namespaces) {
+			cJSON *nsa = cJSON_AddArrayToObject(o, "namespaces");
+			ok = nsa != NULL;
+			for (unsigned bit = 1; ok && (bit & NSL_NS_ALL); bit <<= 1)
+				if (n->namespaces & bit)
+					ok = cJSON_AddItemToArray(
+					    nsa, cJSON_CreateString(nsl_ns_name(bit)));
+		}
+		if (ok && n->root)
+			ok = cJSON_AddStringToObject(o, "root", n->root) != NULL;
+		if (ok && n->limits.set) {
+			cJSON *l = cJSON_AddObjectToObject(o, "limits");
+			ok = l != NULL;
+			if (ok && n->limits.memory)
+				ok = add_u64(l, "memory", n->limits.memory);
+			if (ok && n->limits.pids)
+				ok = add_u64(l, "pids", n->limits.pids);
+			if (ok && n->limits.cpu_milli)
+				ok = cJSON_AddNumberToObject(l, "cpu_milli", n->limits.cpu_milli);
+		}
+		if (ok && n->cgroup)
+			ok = cJSON_AddStringToObject(o, "cgroup", n->cgroup) != NULL;
 		if (ok && n->n_env) {
 			env = cJSON_AddArrayToObject(o, "env");
 			ok = env != NULL;
@@ -89,6 +122,36 @@ static bool parse_node(const cJSON *o, struct nsl_labstate_node *n)
 	n->pid = (pid_t)pid->valuedouble;
 	if (env && !cJSON_IsArray(env))
 		return false;
+	/* Older states have none of these: a node on the host's file system, nothing more. */
+	const cJSON *ns = cJSON_GetObjectItemCaseSensitive(o, "namespaces"), *x;
+	const cJSON *lim = cJSON_GetObjectItemCaseSensitive(o, "limits");
+	if (ns && !cJSON_IsArray(ns))
+		return false;
+	cJSON_ArrayForEach(x, ns)
+	{
+		unsigned bit = cJSON_IsString(x) ? nsl_ns_bit(x->valuestring) : 0;
+		if (!bit)
+			return false;
+		n->namespaces |= bit;
+	}
+	if (get_str(o, "root") && !(n->root = strdup(get_str(o, "root"))))
+		return false;
+	if (get_str(o, "cgroup") && !(n->cgroup = strdup(get_str(o, "cgroup"))))
+		return false;
+	if (lim) {
+		const cJSON *cpu = cJSON_GetObjectItemCaseSensitive(lim, "cpu_milli");
+		if (!cJSON_IsObject(lim))
+			return false;
+		n->limits.set = true;
+		if (get_str(lim, "memory") && !get_u64(lim, "memory", &n->limits.memory))
+			return false;
+		if (get_str(lim, "pids") && !get_u64(lim, "pids", &n->limits.pids))
+			return false;
+		if (cpu &&
+		    (!cJSON_IsNumber(cpu) || cpu->valuedouble < 0 || cpu->valuedouble > UINT32_MAX))
+			return false;
+		n->limits.cpu_milli = cpu ? (uint32_t)cpu->valuedouble : 0;
+	}
 	n->env = calloc((size_t)cJSON_GetArraySize(env) + 1, sizeof(char *));
 	if (!n->env)
 		return false;
@@ -145,6 +208,31 @@ int nsl_labstate_parse(const char *text, struct nsl_labstate *ret, struct nsl_er
 		}
 		ret->keeper.pid = (pid_t)kpid->valuedouble;
 	}
+	/* a lab over several hosts: which part this is, where the other nodes are */
+	const cJSON *host = cJSON_GetObjectItemCaseSensitive(root, "host");
+	const cJSON *el = cJSON_GetObjectItemCaseSensitive(root, "elsewhere");
+	if ((host && !copy(ret->host, sizeof(ret->host), get_str(root, "host"))) ||
+	    (el && !cJSON_IsArray(el))) {
+		rc = nsl_err_set(err, EBADMSG, "state.json is damaged");
+		goto out;
+	}
+	if (el) {
+		ret->elsewhere =
+		    calloc((size_t)cJSON_GetArraySize(el) + 1, sizeof(*ret->elsewhere));
+		if (!ret->elsewhere) {
+			rc = nsl_err_set(err, ENOMEM, "out of memory");
+			goto out;
+		}
+		cJSON_ArrayForEach(it, el)
+		{
+			struct nsl_labstate_remote *r = &ret->elsewhere[ret->n_elsewhere++];
+			if (!copy(r->name, sizeof(r->name), get_str(it, "name")) ||
+			    !copy(r->host, sizeof(r->host), get_str(it, "host"))) {
+				rc = nsl_err_set(err, EBADMSG, "state.json is damaged");
+				goto out;
+			}
+		}
+	}
 	ret->nodes = calloc((size_t)cJSON_GetArraySize(nodes) + 1, sizeof(*ret->nodes));
 	if (!ret->nodes) {
 		rc = nsl_err_set(err, ENOMEM, "out of memory");
@@ -169,9 +257,12 @@ void nsl_labstate_free(struct nsl_labstate *s)
 {
 	for (size_t i = 0; s->nodes && i < s->n_nodes; i++) {
 		nsl_strv_free(s->nodes[i].env, s->nodes[i].n_env);
+		free(s->nodes[i].root);
+		free(s->nodes[i].cgroup);
 	}
 	free(s->nodes);
 	free(s->topology);
+	free(s->elsewhere);
 	memset(s, 0, sizeof(*s));
 }
 

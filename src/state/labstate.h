@@ -20,6 +20,16 @@ struct nsl_labstate_node {
 	uint64_t netns_dev, netns_ino;
 	char **env; /* "K=V" */
 	size_t n_env;
+	unsigned namespaces;      /* NSL_NS_*: entered by every command run in the node */
+	char *root;               /* "host", "overlay" or the tree (malloc'd; NULL: "host") */
+	struct nsl_limits limits; /* set: the node has a cgroup of its own */
+	char *cgroup;             /* its path (malloc'd), NULL when none */
+};
+
+/* A node another machine builds (a lab over several hosts). */
+struct nsl_labstate_remote {
+	char name[NSL_NAME_MAX + 1];
+	char host[NSL_NAME_MAX + 1];
 };
 
 /* A rootless lab's keeper: the process that owns the lab's user and mount namespaces. */
@@ -38,6 +48,9 @@ struct nsl_labstate {
 	struct nsl_labstate_node *nodes;
 	size_t n_nodes;
 	struct nsl_labstate_keeper keeper; /* rootless labs only ("keeper" in the file) */
+	char host[NSL_NAME_MAX + 1]; /* a lab over several hosts: the part built here ("" none) */
+	struct nsl_labstate_remote *elsewhere; /* then the nodes of the other hosts */
+	size_t n_elsewhere;
 };
 
 /* Text of a state (malloc'd). */

@@ -17,6 +17,8 @@
 #include "state/journal.h"
 
 #define NSL_RUN_DIR "/run/nslab"
+/* In a lab's directory: one directory per node, its file system's layers and files. */
+#define NSL_FS_DIR "fs"
 
 struct nsl_statedir {
 	int root_fd; /* the root: /run/nslab */

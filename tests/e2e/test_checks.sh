@@ -5,6 +5,7 @@
 # diagnostics), JUnit validated against tests/junit.xsd, JSON read by jq; exit statuses; checks
 # in parallel except one node's commands; Ctrl-C kills what runs; nslab wait.
 # quick
+# lane: host (the check runner's verdicts and reports, TAP, JUnit and JSON: nslab's own logic; left out of the VM lane for time)
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 need prove perl xmllint iperf3
@@ -154,7 +155,9 @@ run nsl test "$T_TMP/par.json" --name "$LAB"
 took=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%d", (b - a) * 1000 }')
 assert_eq 0 "$rc" "exit of the parallel checks"
 assert_true "a's two commands ran one after the other (took $took ms)" [ "$took" -ge 2000 ]
-assert_true "everything else ran at once (took $took ms, serially over 7 s)" [ "$took" -lt 3500 ]
+# serially: a's two commands, b's, c's and the three no_pings, over 7 s; at once, a's two
+# (2.2-2.8 s) and the overhead, which grows under emulation (3.6 s seen in the VM lane)
+assert_true "everything else ran at once (took $took ms, serially over 7 s)" [ "$took" -lt 5500 ]
 
 # ---- errors ----
 jq '.nodes.d = {} | .tests = [{"node": "d", "cmd": ["true"]}, {"node": "a", "cmd": ["true"]}] | del(.name)' "$F" >"$T_TMP/other.json"

@@ -3,6 +3,7 @@
 # person uses it (tmux: keys typed, the screen read back) and through the completion
 # function; `nslab __complete` gives labs and nodes without root (from /run/netns, so also
 # after sudo; a user's own rootless labs from its state) and NODE:IF names with root.
+# lane: host (shell completion of lab, node and interface names; left out of the VM lane for time)
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 need tmux
@@ -30,7 +31,9 @@ run nsl __complete ifaces "$LAB"
 if rootless; then
 	assert_eq "0:" "$rc:$out$err" "__complete ifaces of a rootless lab: nothing, quietly"
 else
-	assert_eq $'alpha:eth0\nalpha:lo\nbravo:eth0\nbravo:lo' "$out" "__complete ifaces"
+	# every interface the node has: its own and what a new namespace is born with on this kernel
+	want=$(for node in alpha bravo; do for i in $(born_with eth0); do echo "$node:$i"; done; done)
+	assert_eq "$want" "$out" "__complete ifaces"
 fi
 if ! rootless && command -v setpriv >/dev/null; then
 	nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)

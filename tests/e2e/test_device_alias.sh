@@ -6,6 +6,7 @@
 # directory lost too, the device must come home; whether its alias does is only noted.
 # The devices are veths made here (a stand-in NIC each, its peer staying in the host).
 # root-only: moves host devices into nodes
+# lane: host (the alias a moved device gets back: nslab's own records; left out of the VM lane for time)
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 

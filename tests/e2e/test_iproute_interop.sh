@@ -3,6 +3,7 @@
 # `nslab status --json` describes the lab as it is in the kernel.
 # quick
 # root-only: ip netns sees /run/netns, and a rootless lab's netns binds live in its own mount namespace
+# lane: host (iproute2 naming of the nodes (ip netns); left out of the VM lane for time)
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 

@@ -10,9 +10,40 @@
 
 # ---- helpers ----
 
-# journal_netns LAB: the network namespace inodes the journal names (holder lines).
+# journal_netns LAB: the network namespace inodes the journal names
+# (node NAME PID START DEV INO).
 journal_netns() {
-	awk '$1 == "holder" { print $5 }' "/run/nslab/$1/journal" 2>/dev/null
+	awk '$1 == "node" && NF == 6 { print $6 }' "/run/nslab/$1/journal" 2>/dev/null
+}
+
+# stopped PID: the process is stopped (SIGSTOP).
+stopped() { [ "$(awk '{ sub(/^.*\) /, ""); print $1 }' "/proc/$1/stat" 2>/dev/null)" = T ]; }
+
+# check_down_after_kill WHAT: down of $LAB succeeds and leaves nothing (inos: the namespaces
+# the journal and /run/netns named before the down).
+check_down_after_kill() {
+	local what=$1 bad="" r p h
+	run timeout 120 "$NSLAB" down "$LAB"
+	[ "$rc" = 0 ] || bad+=" down exits $rc;"
+	r=$(rsd_poll rsd_lab_traces "$E2E_SNAP" "$LAB") || bad+=" lab traces;"
+	# shellcheck disable=SC2086
+	p=$(rsd_poll live_in_netns $inos) || bad+=" live processes;"
+	h=$(ip -j link show | jq -r --arg h "$HIF" '.[] | select(.ifname == $h) | .ifname')
+	[ -z "$h" ] || bad+=" host end $HIF left;"
+	if [ -z "$bad" ]; then
+		ok "$what: down succeeds and leaves nothing"
+	else
+		not_ok "$what:$bad"
+		_show "$err" "down stderr"
+		[ -z "$r" ] || echo "$r"
+		[ -z "$p" ] || echo "$p"
+	fi
+}
+
+# lab_inodes: the network namespaces of $LAB named by its journal and /run/netns.
+lab_inodes() {
+	inos=$(journal_netns "$LAB" | tr '\n' ' ')
+	inos+=" $(for l in /run/netns/"$LAB".*; do [ -e "$l" ] && stat -L -c %i "$l"; done | tr '\n' ' ')"
 }
 
 # live_in_netns INODE...: live (not zombie) processes in one of these network namespaces.
@@ -77,25 +108,34 @@ for round in $(seq 1 10); do
 	kill -9 "$up_pid" 2>/dev/null
 	{ wait "$up_pid"; } 2>/dev/null
 	up_rc=$?
-	inos=$(journal_netns "$LAB" | tr '\n' ' ')
-	inos+=" $(for l in /run/netns/"$LAB".*; do [ -e "$l" ] && stat -L -c %i "$l"; done | tr '\n' ' ')"
-	run timeout 120 "$NSLAB" down "$LAB"
-	bad=""
-	[ "$rc" = 0 ] || bad+=" down exits $rc;"
-	r=$(rsd_poll rsd_lab_traces "$E2E_SNAP" "$LAB") || bad+=" lab traces;"
-	# shellcheck disable=SC2086
-	p=$(rsd_poll live_in_netns $inos) || bad+=" live processes;"
-	h=$(ip -j link show | jq -r --arg h "$HIF" '.[] | select(.ifname == $h) | .ifname')
-	[ -z "$h" ] || bad+=" host end $HIF left;"
-	what="kill -9 of up after ${delay} ms (up $([ "$up_rc" = 137 ] && echo killed || echo "had exited $up_rc"))"
-	if [ -z "$bad" ]; then
-		ok "$what: down succeeds and leaves nothing"
-	else
-		not_ok "$what:$bad"
-		_show "$err" "down stderr"
-		[ -z "$r" ] || echo "$r"
-		[ -z "$p" ] || echo "$p"
+	lab_inodes
+	check_down_after_kill "kill -9 of up after ${delay} ms (up $([ "$up_rc" = 137 ] && echo killed || echo "had exited $up_rc"))"
+done
+
+# ---- 1b. kill -9 of up stopped at known steps (NSLAB_STOP_STEP: SIGSTOP at step k) ----
+
+run timeout 120 env NSLAB_COUNT_STEPS=1 "$NSLAB" up "$F"
+[ "$rc" = 0 ] || die "up with the step counter fails (exit $rc): $err"
+steps=$(sed -n 's/^nslab: \([0-9][0-9]*\) steps$/\1/p' <<<"$err" | tail -n 1)
+if [ -z "$steps" ] || [ "$steps" -le 2 ]; then die "NSLAB_COUNT_STEPS printed no step count: $err"; fi
+lab_down "$LAB"
+lab_gone "$LAB"
+note "up of $N nodes takes $steps steps"
+# The first, the last and steps spread in between (every journal record kind is crossed).
+for k in 1 2 $((steps / 4)) $((steps / 2)) $((steps * 3 / 4)) $((steps - 1)) "$steps"; do
+	NSLAB_STOP_STEP=$k "$NSLAB" up "$F" >/dev/null 2>&1 &
+	up_pid=$!
+	if ! wait_for 60 stopped "$up_pid"; then
+		kill -9 "$up_pid" 2>/dev/null
+		{ wait "$up_pid"; } 2>/dev/null
+		not_ok "up with NSLAB_STOP_STEP=$k never stopped (exit $?)"
+		run timeout 120 "$NSLAB" down "$LAB"
+		continue
 	fi
+	lab_inodes
+	kill -9 "$up_pid"
+	{ wait "$up_pid"; } 2>/dev/null
+	check_down_after_kill "kill -9 of up stopped at step $k of $steps"
 done
 # And the lab comes up again, whole.
 lab_up "$LAB" "$F"

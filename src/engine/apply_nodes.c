@@ -1,0 +1,107 @@
+/* The executor's first operations: the holders, all started at once, each with what it
+ * needs to set its node up from the inside: its file system's directory in the lab's state
+ * (upper layers of its overlays, its /etc/hosts), its cgroup, its namespaces. */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "engine/apply_impl.h"
+#include "engine/cgroup_lab.h"
+#include "engine/fault.h"
+#include "engine/marks.h"
+#include "state/statedir.h"
+
+static void holders_progress(void *arg, size_t started, size_t total)
+{
+	struct nsl_apply *a = arg;
+
+	nsl_progress_report(a->progress, nsl_phase_progress[NSL_PHASE_HOLDERS], started, total);
+}
+
+/* NSL_RUN_DIR/LAB/fs/NODE: the node's own files, gone with the state directory. */
+static int node_dir(struct nsl_apply *a, int fs_fd, const char *node, char **ret,
+                    struct nsl_err *err)
+{
+	if (mkdirat(fs_fd, node, 0700) < 0 && errno != EEXIST)
+		return nsl_err_set(err, errno, "node %s: create its directory: %m", node);
+	if (asprintf(ret, NSL_RUN_DIR "/%s/" NSL_FS_DIR "/%s", a->plan->lab, node) < 0) {
+		*ret = NULL;
+		return nsl_err_set(err, ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+int nsl_apply_nodes(struct nsl_apply *a, size_t from, size_t to, struct nsl_err *err)
+{
+	const struct nsl_topology *t = a->plan->t;
+	size_t n = to - from, limit = n;
+	_cleanup_free_ struct nsl_holder_spec *specs = calloc(n + 1, sizeof(*specs));
+	_cleanup_free_ char *marks = calloc(n + 1, NSL_MARK_MAX);
+	_cleanup_free_ char *hosts = nsl_hosts_text(t, a->plan->lab);
+	_cleanup_free_ char **dirs = calloc(n + 1, sizeof(char *));
+	_cleanup_close_ int fs_fd = -1;
+	int step_rc = 0, rc = 0;
+
+	if (!specs || !marks || !hosts || !dirs)
+		return nsl_err_set(err, ENOMEM, "out of memory");
+	if (mkdirat(a->sd->lab_fd, NSL_FS_DIR, 0700) < 0 && errno != EEXIST)
+		return nsl_err_set(err, errno, "create the nodes' directory: %m");
+	fs_fd = openat(a->sd->lab_fd, NSL_FS_DIR, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fs_fd < 0)
+		return nsl_err_set(err, errno, "open the nodes' directory: %m");
+	rc = nsl_cgroups_create(a, err);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		const struct nsl_op *op = &a->plan->ops[from + i];
+		const struct nsl_node *nd = &t->nodes[op->node];
+		char *mark = marks + i * NSL_MARK_MAX, what[NSL_NAME_MAX + 32];
+		if (!a->change && op->node != (int)i) {
+			rc = nsl_err_set(err, EINVAL, "plan: holders out of order");
+			break;
+		}
+		rc = node_dir(a, fs_fd, nd->name, &dirs[i], err);
+		if (rc < 0)
+			break;
+		nsl_mark(mark, NSL_MARK_MAX, a->plan->lab, nd->name);
+		specs[i] = (struct nsl_holder_spec){.name = nd->name,
+		                                    .hostname = nd->hostname,
+		                                    .mark = mark,
+		                                    .sysctls = op->holder.early,
+		                                    .n_sysctls = op->holder.n_early,
+		                                    .mounts = nd->mounts,
+		                                    .n_mounts = nd->n_mounts,
+		                                    .rootfs = nd->rootfs.kind,
+		                                    .tree = nd->rootfs.dir,
+		                                    .dir = dirs[i],
+		                                    .hosts = hosts,
+		                                    .namespaces = nd->namespaces,
+		                                    .time_monotonic = nd->time_monotonic,
+		                                    .time_boottime = nd->time_boottime,
+		                                    .cgroup_fd = nsl_cgroup_node_fd(a, op->node)};
+		/* A fault decides up front how many holders this run gets to start. */
+		nsl_fmt(what, sizeof(what), "node %s: start holder", nd->name);
+		step_rc = nsl_step(what, err);
+		if (step_rc < 0) {
+			limit = i;
+			break;
+		}
+	}
+	if (rc == 0) {
+		a->hs.progress = holders_progress;
+		a->hs.progress_arg = a;
+		rc = nsl_holders_spawn(specs, limit, &a->hs, err);
+	}
+	for (size_t i = 0; rc == 0 && i < limit; i++) {
+		struct nsl_node_rt *rt = &a->nodes[a->plan->ops[from + i].node];
+		const struct nsl_holder *h = &a->hs.h[i];
+		rt->pid = h->pid;
+		rt->pidfd = h->pidfd;
+		rt->start_time = h->start_time;
+		rt->netns_fd = h->netns_fd;
+		rt->netns = h->netns;
+		rt->max_ifindex = h->max_ifindex;
+	}
+	for (size_t i = 0; i < n; i++)
+		free(dirs[i]);
+	return rc < 0 ? rc : step_rc;
+}
