@@ -144,7 +144,9 @@ int nsl_cmd_apply(int argc, char **argv)
 		return rc;
 	}
 	if (geteuid() != 0) {
-		nsl_cli_error("apply: needs root (CAP_SYS_ADMIN and CAP_NET_ADMIN)");
+		nsl_cli_error("apply: needs root (CAP_SYS_ADMIN and CAP_NET_ADMIN in the host); a "
+		              "rootless lab is changed by down and up (or at run time by link and "
+		              "impair)");
 		nsl_topology_free(to);
 		return NSL_EXIT_FAIL;
 	}

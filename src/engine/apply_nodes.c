@@ -19,13 +19,14 @@ static void holders_progress(void *arg, size_t started, size_t total)
 	nsl_progress_report(a->progress, nsl_phase_progress[NSL_PHASE_HOLDERS], started, total);
 }
 
-/* NSL_RUN_DIR/LAB/fs/NODE: the node's own files, gone with the state directory. */
+/* ROOT/LAB/fs/NODE (ROOT: /run/nslab, or a user's own): the node's own files, gone with the
+ * state directory. */
 static int node_dir(struct nsl_apply *a, int fs_fd, const char *node, char **ret,
                     struct nsl_err *err)
 {
 	if (mkdirat(fs_fd, node, 0700) < 0 && errno != EEXIST)
 		return nsl_err_set(err, errno, "node %s: create its directory: %m", node);
-	if (asprintf(ret, NSL_RUN_DIR "/%s/" NSL_FS_DIR "/%s", a->plan->lab, node) < 0) {
+	if (asprintf(ret, "%s/%s/" NSL_FS_DIR "/%s", a->sd->root, a->plan->lab, node) < 0) {
 		*ret = NULL;
 		return nsl_err_set(err, ENOMEM, "out of memory");
 	}
@@ -74,6 +75,7 @@ int nsl_apply_nodes(struct nsl_apply *a, size_t from, size_t to, struct nsl_err 
 		                                    .tree = nd->rootfs.dir,
 		                                    .dir = dirs[i],
 		                                    .hosts = hosts,
+		                                    .state_root = a->sd->root,
 		                                    .namespaces = nd->namespaces,
 		                                    .time_monotonic = nd->time_monotonic,
 		                                    .time_boottime = nd->time_boottime,

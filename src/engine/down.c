@@ -15,7 +15,7 @@ int nsl_down_progress(const char *lab, struct nsl_progress_sink *progress, struc
 }
 
 /* The nodes' file systems, moved out of the state directory before it goes (same file
- * system: a rename) to NSL_RUN_DIR/LAB.fs.TIME, a name no lab can have. */
+ * system: a rename) to ROOT/LAB.fs.TIME, a name no lab can have. */
 static int keep_fs(struct nsl_statedir *sd, const char *lab, char *kept, size_t size,
                    struct nsl_err *err)
 {
@@ -33,7 +33,7 @@ static int keep_fs(struct nsl_statedir *sd, const char *lab, char *kept, size_t 
 		}
 		return nsl_err_set(err, errno, "keep the nodes' file systems: %m");
 	}
-	nsl_fmt(kept, size, NSL_RUN_DIR "/%s", name);
+	nsl_fmt(kept, size, "%s/%s", sd->root, name);
 	return 0;
 }
 

@@ -176,6 +176,7 @@ static int holder_setup(const struct nsl_holder_spec *s, int *ret_index, int *re
 	                             .tree = s->tree,
 	                             .dir = s->dir,
 	                             .hosts = s->hosts,
+	                             .state_root = s->state_root,
 	                             .hostname = s->hostname,
 	                             .mounts = s->mounts,
 	                             .n_mounts = s->n_mounts};

@@ -27,7 +27,8 @@ struct nsl_holder_spec {
 	const char *tree;
 	const char *dir;
 	const char *hosts;
-	unsigned namespaces; /* NSL_NS_*: more than net, mnt, pid and uts */
+	const char *state_root; /* where the labs' state lives (/run/nslab, or a user's own) */
+	unsigned namespaces;    /* NSL_NS_*: more than net, mnt, pid and uts */
 	int64_t time_monotonic, time_boottime;
 	int cgroup_fd; /* the node's cgroup (born in it), -1: ours */
 };

@@ -218,7 +218,7 @@ static void unescape(char *s)
 
 /* The host's other data mounts, each an overlay of its own at the same place in the root (a
  * file bound alone, or a path overlayfs options cannot carry, read-only instead). */
-static int host_submounts(int rootfd, const char *dir, int *ret_index)
+static int host_submounts(int rootfd, const char *dir, const char *state_root, int *ret_index)
 {
 	FILE *f = fopen("/proc/self/mountinfo", "re");
 	char *line = NULL;
@@ -237,8 +237,8 @@ static int host_submounts(int rootfd, const char *dir, int *ret_index)
 			continue;
 		unescape(mp);
 		if (!strcmp(mp, "/") || under(mp, "/proc") || under(mp, "/sys") ||
-		    under(mp, "/dev") || under(mp, NSL_RUN_DIR) || under(mp, "/run/netns") ||
-		    pseudo_fs(type))
+		    under(mp, "/dev") || under(mp, NSL_RUN_DIR) || under(mp, state_root) ||
+		    under(mp, "/run/netns") || pseudo_fs(type))
 			continue;
 		if (stat(mp, &st) < 0)
 			continue;
@@ -329,6 +329,7 @@ static int user_mount(int rootfd, const struct nsl_mount *m)
 int nsl_rootfs_enter(const struct nsl_rootfs_setup *r, int *ret_part, int *ret_index)
 {
 	char root[PATH_MAX], hn[80];
+	const char *state_root = r->state_root ? r->state_root : NSL_RUN_DIR;
 	int rootfd = -1, rc;
 
 #define TRY(part, expr)                                                                            \
@@ -346,7 +347,7 @@ int nsl_rootfs_enter(const struct nsl_rootfs_setup *r, int *ret_part, int *ret_i
 	rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	TRY(NSL_RFS_OVERLAY, rootfd < 0 ? -errno : 0);
 	if (r->kind == NSL_ROOTFS_OVERLAY)
-		TRY(NSL_RFS_SUBMOUNT, host_submounts(rootfd, r->dir, ret_index));
+		TRY(NSL_RFS_SUBMOUNT, host_submounts(rootfd, r->dir, state_root, ret_index));
 	*ret_index = 0;
 	/* Before anything of the kernel's is mounted in the root: a symlink of the tree at
 	 * /etc/hosts can only lead to the tree's own files. */
@@ -363,7 +364,7 @@ int nsl_rootfs_enter(const struct nsl_rootfs_setup *r, int *ret_part, int *ret_i
 		                          MS_NOSUID | MS_NODEV, "mode=1777"));
 	if (r->kind == NSL_ROOTFS_OVERLAY) {
 		/* Other labs' state, other nodes' layers: not the node's business. */
-		int fd = open_in(rootfd, NSL_RUN_DIR, O_PATH | O_DIRECTORY, 0);
+		int fd = open_in(rootfd, state_root, O_PATH | O_DIRECTORY, 0);
 		if (fd >= 0) {
 			char p[32];
 			fd_path(p, fd);

@@ -17,6 +17,7 @@ struct nsl_rootfs_setup {
 	const char *dir;   /* the node's directory: root/, upper/, work/, m1/... made here */
 	const char *hosts; /* the text of /etc/hosts */
 	const char *hostname;
+	const char *state_root;         /* the labs' state (NULL: /run/nslab): hidden in the node */
 	const struct nsl_mount *mounts; /* the topology's, applied on top */
 	size_t n_mounts;
 };

@@ -8,6 +8,7 @@
  * validation: the caller says whose lab it is. */
 #include <string.h>
 
+#include "model/doc.h"
 #include "model/topology.h"
 #include "model/validate.h"
 
@@ -48,6 +49,32 @@ static void check_rootless(struct vctx *c)
 			}
 	if (t->host.n_ifaces && !uplink)
 		nsl_v_err_key(c, "host.interfaces", "a host interface " OR_UPLINK);
+	/* An overlay over the host's root: the kernel lets no user namespace clone "/" (its
+	 * mounts are locked to it) as an overlay's lower layer. A tree of one's own works. */
+	bool top = false;
+	for (size_t i = 0; i < t->n_nodes; i++) {
+		if (t->nodes[i].rootfs.kind != NSL_ROOTFS_OVERLAY)
+			continue;
+		nsl_fmt(p, sizeof(p), "nodes.%s.rootfs", t->nodes[i].name);
+		const struct nsl_dnode *d = t->doc ? nsl_doc_locate(t->doc, p) : NULL;
+		if (t->doc && !(d && d->key && !strcmp(d->key, "rootfs"))) { /* the lab's default */
+			if (top)
+				continue;
+			top = true;
+			nsl_fmt(p, sizeof(p), "rootfs");
+		}
+		nsl_v_err(c, p,
+		          "\"overlay\" (the host's file system under a layer of the node's own) "
+		          "needs root: the kernel gives a user namespace no overlay over the "
+		          "host's root, whose mounts are locked to it; a directory tree works "
+		          "(\"rootfs\": \"DIR\")");
+	}
+	/* A lab over several hosts: the other machines send its links' VXLANs to this one's
+	 * underlay address, a socket in the real host (an uplink's host cannot be reached). */
+	if (t->n_hosts)
+		nsl_v_err_key(c, "hosts",
+		              "a lab over several hosts needs root: its links between hosts are "
+		              "VXLANs whose sockets are in the host, where the other hosts send");
 	if (t->mgmt.set && !uplink)
 		nsl_v_err_key(c, "mgmt",
 		              "a management network (a bridge in the host, a port of it for each "

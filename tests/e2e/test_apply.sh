@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # quick
+# root-only: apply needs root (a rootless lab is changed by down and up)
 # lane: host (every step of two applies and four killed ones: 15 minutes in the VM (Debian 6.1, with r1:eth2 a dummy in v1), where it passed)
 # `nslab apply`: a running lab edited in steps. v1 -> v2 adds a node and its link, a route, a
 # sysctl and a host link's rate change; v2 -> v3 changes a route and an address; v3 -> v1

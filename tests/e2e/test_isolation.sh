@@ -3,6 +3,9 @@
 # or a busybox tree), /etc/hosts naming every node, more namespaces (ipc, cgroup, time with
 # offsets), down --keep-fs; the shipped OSPF lab (FRR and BIRD, no mounts) leaves the host's
 # files as they were; bad trees and limits without cgroup v2 are refused with their JSON path.
+# As a user: an overlay over the host's root is refused (the kernel gives a user namespace
+# none: the root's mounts are locked to it), and so the OSPF lab; the same lab on the host's
+# file system has its /etc/hosts, hostname and namespaces; busybox trees work as for root.
 # feature: isolation
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -40,10 +43,23 @@ F=$(write_topo iso <<EOF
 EOF
 )
 before=$(snap)
+if rootless; then
+	want="iso.json:3:13: rootfs: \"overlay\" (the host's file system under a layer of the node's own) needs root"
+	assert_status 1 nsl validate "$F"
+	assert_contains "$err" "$want" "validate as a user"
+	assert_fail nsl up "$F"
+	assert_contains "$err" "$want" "up as a user"
+	lab_gone "$LAB"
+	# the rest on the host's file system (nothing written there: a's exec goes)
+	jq 'del(.rootfs) | .nodes.a.exec = [["true"]]' "$F" >"$T_TMP/iso-host.json"
+	F=$T_TMP/iso-host.json
+fi
 lab_up "$LAB" "$F"
-assert_eq a "$(nsl exec -l "$LAB" a cat "/var/lib/nslab-iso-$LAB/f" 2>&1)" "a node's write stays in its root"
-assert_true "the host has none of it" [ ! -e "/var/lib/nslab-iso-$LAB" -a ! -e "/etc/nslab-iso-$LAB" ]
-assert_fail nsl exec -l "$LAB" b cat "/var/lib/nslab-iso-$LAB/f"
+if ! rootless; then
+	assert_eq a "$(nsl exec -l "$LAB" a cat "/var/lib/nslab-iso-$LAB/f" 2>&1)" "a node's write stays in its root"
+	assert_true "the host has none of it" [ ! -e "/var/lib/nslab-iso-$LAB" -a ! -e "/etc/nslab-iso-$LAB" ]
+	assert_fail nsl exec -l "$LAB" b cat "/var/lib/nslab-iso-$LAB/f"
+fi
 assert_eq "10.73.0.2	b" "$(nsl exec -l "$LAB" a grep -P '\tb$' /etc/hosts)" "/etc/hosts names the other node"
 assert_eq "10.73.0.1	a alpha" "$(nsl exec -l "$LAB" b grep -P '\ta alpha$' /etc/hosts)" \
 	"and in a node on the host's file system (bound in the node only)"
@@ -56,15 +72,22 @@ host_up=$(cut -d' ' -f1 /proc/uptime)
 node_up=$(nsl exec -l "$LAB" a cut -d' ' -f1 /proc/uptime)
 assert_true "boottime is 10 days ahead in a ($node_up vs $host_up)" \
 	awk -v n="$node_up" -v h="$host_up" 'BEGIN { exit !(n - h > 863990 && n - h < 864100) }'
-assert_true "a has its own ipc namespace (a rootfs implies it)" \
-	[ "$(nsl exec -l "$LAB" a readlink /proc/self/ns/ipc)" != "$(readlink /proc/self/ns/ipc)" ]
-assert_jq "$(nsl status "$LAB" --json)" \
-	'.labs[0].nodes[0] | .root == "overlay" and (.namespaces | index("time") and index("ipc") and index("cgroup"))' \
-	"status --json shows a's root and namespaces"
-run nsl down --keep-fs "$LAB"
-kept=$out
-assert_true "down --keep-fs prints where (${kept:-nothing})" [ -n "$kept" -a -f "$kept/a/rw/upper/var/lib/nslab-iso-$LAB/f" ]
-[ -n "$kept" ] && case $kept in /run/nslab/"$LAB".fs.*) rm -rf -- "$kept" ;; esac
+if rootless; then
+	assert_jq "$(nsl status "$LAB" --json)" \
+		'.labs[0].nodes[0] | .root == "host" and (.namespaces | index("time") and index("cgroup"))' \
+		"status --json shows a's root and namespaces"
+	lab_down "$LAB"
+else
+	assert_true "a has its own ipc namespace (a rootfs implies it)" \
+		[ "$(nsl exec -l "$LAB" a readlink /proc/self/ns/ipc)" != "$(readlink /proc/self/ns/ipc)" ]
+	assert_jq "$(nsl status "$LAB" --json)" \
+		'.labs[0].nodes[0] | .root == "overlay" and (.namespaces | index("time") and index("ipc") and index("cgroup"))' \
+		"status --json shows a's root and namespaces"
+	run nsl down --keep-fs "$LAB"
+	kept=$out
+	assert_true "down --keep-fs prints where (${kept:-nothing})" [ -n "$kept" -a -f "$kept/a/rw/upper/var/lib/nslab-iso-$LAB/f" ]
+	[ -n "$kept" ] && case $kept in "$E2E_STATE/$LAB".fs.*) rm -rf -- "$kept" ;; esac
+fi
 lab_gone "$LAB"
 assert_true "the host's files are as they were" [ "$before" = "$(snap)" ]
 
@@ -94,7 +117,12 @@ assert_ok nsl exec -l "$LAB2" x ping -c1 -W2 y
 assert_eq "bin dev etc proc sys tmp var" "$(nsl exec -l "$LAB2" x ls / | tr '\n' ' ' | sed 's/ $//')" \
 	"the node's root is the tree, with /dev, /proc, /sys, /tmp"
 assert_ok nsl exec -l "$LAB2" x sh -c 'echo z > /dev/null && test -c /dev/urandom && test -d /dev/pts'
-lab_down "$LAB2"
+run nsl down --keep-fs "$LAB2"
+kept=$out
+assert_true "down --keep-fs prints where, under the state root (${kept:-nothing})" \
+	[ "${kept#"$E2E_STATE/$LAB2".fs.}" != "$kept" -a -f "$kept/x/rw/upper/var/f" ]
+# (overlayfs leaves its work/work mode 0: a user makes it removable first)
+[ -n "$kept" ] && case $kept in "$E2E_STATE/$LAB2".fs.*) chmod -R u+rwx -- "$kept" && rm -rf -- "$kept" ;; esac
 lab_gone "$LAB2"
 assert_eq "$tree_before" "$(cd "$TREE" && find . | sort)" "the tree is unchanged"
 
@@ -123,10 +151,14 @@ else
 	assert_fail nsl up "$F5"
 	assert_contains "$err" "nodes.n.limits: limits need cgroup v2 with the memory controller"
 fi
-assert_true "nothing of $LAB3 was built" [ ! -e "/run/nslab/$LAB3" ]
+assert_true "nothing of $LAB3 was built" [ ! -e "$E2E_STATE/$LAB3" ]
 
 # ---- the shipped OSPF lab: FRR and BIRD, no mounts ----
-if [ -x /usr/lib/frr/zebra ] && command -v bird >/dev/null; then
+if rootless; then
+	run nsl validate "$E2E_ROOT/topologies/ospf-frr-bird.json"
+	assert_contains "$err" "ospf-frr-bird.json:4:13: rootfs: \"overlay\" (the host's file system under a layer of the node's own) needs root" \
+		"the OSPF lab (an overlay over the host's root) is root's"
+elif [ -x /usr/lib/frr/zebra ] && command -v bird >/dev/null; then
 	before=$(snap)
 	LAB4=$(lab_name)
 	E2E_CMD_TIMEOUT=150 assert_ok nsl run --name "$LAB4" "$E2E_ROOT/topologies/ospf-frr-bird.json" --test

@@ -10,6 +10,7 @@
 # another way (--host, NSLAB_HOST, the hostname): a triangle of routers. The residue check
 # runs on every simulated host and on the real one.
 # lane: host (namespaces and VXLAN as on any kernel; about 20 s here, many times that under emulation)
+# root-only: simulates machines with namespaces of the host's (ip netns, nsenter), and a lab over several hosts needs root (its VXLANs' sockets are in the host)
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 need unshare nsenter
