@@ -190,6 +190,13 @@ static enum outcome connect_event(struct attempt *a, uint64_t now)
 		nsl_fmt(p->saw, sizeof(p->saw), "connected after %s", took);
 		return HOLDS;
 	}
+	/* A reset after the handshake is an accepted connection the server then dropped (a
+	 * server busy with another one, as iperf3): a SYN answered by a reset is ECONNREFUSED. */
+	if (e == ECONNRESET || e == EPIPE) {
+		nsl_fmt(p->saw, sizeof(p->saw), "accepted after %s, then reset by the server",
+		        took);
+		return HOLDS;
+	}
 	nsl_fmt(p->saw, sizeof(p->saw), "%s", strerror(e));
 	return FAILS;
 }
