@@ -62,15 +62,22 @@ void nsl_node_ref_free(struct nsl_node_ref *r)
 	r->n_env = 0;
 }
 
-static pid_t child_pid;
+static volatile pid_t child_pid;
+static volatile sig_atomic_t pending_sig;
 
 /* Signals sent to us by someone (not by the terminal, which signals the whole foreground
- * group, the command included) are passed on. */
+ * group, the command included) are passed on; one that comes while the command starts (it may
+ * run before nsl_spawn returns: a rootless lab's is started by a helper) is passed on once we
+ * know its PID. */
 static void forward(int sig, siginfo_t *si, void *uc)
 {
 	(void)uc;
-	if (child_pid > 0 && si->si_code <= 0)
+	if (si->si_code > 0)
+		return;
+	if (child_pid > 0)
 		kill(child_pid, sig);
+	else
+		pending_sig = sig;
 }
 
 int nsl_node_run(const struct nsl_node_ref *r, char **argv, const char *cwd, struct nsl_err *err)
@@ -88,12 +95,15 @@ int nsl_node_run(const struct nsl_node_ref *r, char **argv, const char *cwd, str
 	int status = 0, rc;
 
 	sigemptyset(&sa.sa_mask);
+	pending_sig = 0;
 	for (size_t i = 0; i < NSL_ARRAY_SIZE(sigs); i++)
 		sigaction(sigs[i], &sa, NULL);
 	rc = nsl_spawn(&s, &c, err);
 	if (rc < 0)
 		return rc;
 	child_pid = c.pid;
+	if (pending_sig)
+		kill(c.pid, (int)pending_sig);
 	while ((rc = nsl_child_wait(&c, -1, &status)) == 0)
 		;
 	child_pid = 0;
