@@ -68,6 +68,7 @@ int nsl_up(const struct nsl_topology *t, const struct nsl_up_opts *o, struct nsl
 		header.header.topology = t->file;
 		nsl_apply_init(&a, &plan, &facts, &sd, &host);
 		a.progress = o->progress;
+		a.hs.witness_fd = o->witness_fd;
 		rc = nsl_journal_append(&sd, &header, 1, err);
 		if (rc == 0)
 			rc = nsl_apply(&a, err);

@@ -49,6 +49,11 @@ struct nsl_holders {
 	 * while holders are cloned, with about how many are started so far. */
 	void (*progress)(void *arg, size_t started, size_t total);
 	void *progress_arg;
+	/* Set by the caller before nsl_holders_spawn (or left 0): a descriptor of ours (> 2)
+	 * each holder keeps open until it is committed or gone, so that whoever watches it
+	 * (`nslab run`'s reaper, on its pipe) sees its end only once no uncommitted holder is
+	 * left: a holder the journal does not know yet dies of up's death, but not at once. */
+	int witness_fd;
 };
 
 /* Start a holder for each spec and wait until every one is ready. On failure, every holder
