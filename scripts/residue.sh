@@ -4,6 +4,7 @@
 #   scripts/residue.sh snapshot FILE           record the host's state before a lab
 #   scripts/residue.sh sysctl FILE KEY...      also watch these host sysctls (after snapshot)
 #   scripts/residue.sh record FILE LAB         while LAB is up: remember its holders' namespaces
+#   scripts/residue.sh gone FILE LAB           LAB's down returned (later processes are not its)
 #   scripts/residue.sh compare FILE [LAB...]   after down: list what differs, exit 1 if anything
 #
 # Compared with the snapshot:
@@ -172,6 +173,15 @@ rsd_record() {
 	done
 }
 
+# rsd_gone FILE LAB: LAB's down has returned: now, in clock ticks since boot (what
+# /proc/PID/stat's start time counts). A process started later is in none of its namespaces:
+# the kernel gives a namespace's inode number to the next namespace made once it is freed (the
+# lowest free number), so a later holder (another test's, another user's) may show the number
+# a holder of LAB had; a namespace whose init is gone takes no new process.
+rsd_gone() {
+	printf 'gone\t%s\t%s\n' "$2" "$(awk -v hz="$(getconf CLK_TCK)" '{ printf "%d", $1 * hz }' /proc/uptime)" >>"$1"
+}
+
 # rsd_labs FILE [LAB...]: the labs under test: the given ones and those recorded in FILE.
 rsd_labs() {
 	local snap=$1
@@ -214,7 +224,7 @@ rsd_host_changes() {
 			if (!snapfile) present[w[1]] = 1
 		}
 		FNR == 1 { snapfile = NR == 1 }
-		$1 == "lab" || $1 == "holder" || $1 == "known-netns" { next }
+		$1 == "lab" || $1 == "holder" || $1 == "gone" || $1 == "known-netns" { next }
 		{ if (snapfile) before[$0]++; else after[$0]++ }
 		$1 == "link" { note_link($2) }
 		END {
@@ -299,10 +309,13 @@ rsd_lab_traces() {
 	[ $# -gt 0 ] || return 0
 	find /proc/[0-9]*/ns/ -maxdepth 1 \( -name net -o -name pid \) -printf '%h %l\n' 2>/dev/null |
 		awk -v labs=" $* " -v skip=" ${RSD_NOT_OURS_PIDS:-} " '
-			NR == FNR { if ($1 == "holder" && index(labs, " " $2 " ")) want[$3] = $2; next }
+			NR == FNR { if ($1 == "holder" && index(labs, " " $2 " ")) want[$3] = $2
+				    if ($1 == "gone") gone[$2] = $3; next }
 			{ split($1, p, "/"); if (index(skip, " " p[3] " ")) next; if ((t = $2) in want)
 				{ st = ""; f = "/proc/" p[3] "/stat"; getline st < f; close(f)
 				  sub(/^.*\) /, "", st); if (st ~ /^[ZX]/) next   # a zombie holds nothing
+				  split(st, sf, " ")   # sf[20]: the start time (field 22 of stat)
+				  if (want[t] in gone && sf[20] + 0 > gone[want[t]] + 0) next   # a namespace made later, same number
 				  c = ""; f = "/proc/" p[3] "/comm"; getline c < f; close(f)
 				  printf "  process %s (%s) still in lab %s namespace %s\n", p[3], c, want[t], t } }' \
 			FS='[ \t]' "$snap" FS=' ' - | sort -u
@@ -361,6 +374,7 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 	snapshot) rsd_snapshot "$2" ;;
 	sysctl) rsd_watch_sysctl "${@:2}" ;;
 	record) rsd_record "$2" "${3:?LAB}" ;;
+	gone) rsd_gone "$2" "${3:?LAB}" ;;
 	compare) rsd_compare "${@:2}" ;;
 	*)
 		sed -n '2,7s/^# \{0,1\}//p' "$0" >&2
