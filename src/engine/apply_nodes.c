@@ -1,10 +1,12 @@
 /* The executor's first operations: the holders, all started at once, each with what it
  * needs to set its node up from the inside: its file system's directory in the lab's state
- * (upper layers of its overlays, its /etc/hosts), its cgroup, its namespaces. */
+ * (upper layers of its overlays, its /etc/hostname), the lab's /etc/hosts (one file for every
+ * node), its cgroup, its namespaces. */
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "engine/apply_impl.h"
 #include "engine/cgroup_lab.h"
@@ -17,6 +19,35 @@ static void holders_progress(void *arg, size_t started, size_t total)
 	struct nsl_apply *a = arg;
 
 	nsl_progress_report(a->progress, nsl_phase_progress[NSL_PHASE_HOLDERS], started, total);
+}
+
+/* NSL_RUN_DIR/LAB/hosts: the same text for every node, so written once (a lab of N nodes
+ * writes N lines, not N times N) and bound read-only into each. */
+static int hosts_file(struct nsl_apply *a, char **ret, struct nsl_err *err)
+{
+	_cleanup_free_ char *text = nsl_hosts_text(a->plan->t, a->plan->lab);
+	_cleanup_close_ int fd = -1;
+	size_t len, off = 0;
+
+	if (!text)
+		return nsl_err_set(err, ENOMEM, "out of memory");
+	fd = openat(a->sd->lab_fd, NSL_HOSTS_FILE,
+	            O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return nsl_err_set(err, errno, "create the lab's hosts file: %m");
+	for (len = strlen(text); off < len;) {
+		ssize_t w = write(fd, text + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return nsl_err_set(err, errno, "write the lab's hosts file: %m");
+		off += (size_t)w;
+	}
+	if (asprintf(ret, NSL_RUN_DIR "/%s/" NSL_HOSTS_FILE, a->plan->lab) < 0) {
+		*ret = NULL;
+		return nsl_err_set(err, ENOMEM, "out of memory");
+	}
+	return 0;
 }
 
 /* NSL_RUN_DIR/LAB/fs/NODE: the node's own files, gone with the state directory. */
@@ -38,13 +69,16 @@ int nsl_apply_nodes(struct nsl_apply *a, size_t from, size_t to, struct nsl_err 
 	size_t n = to - from, limit = n;
 	_cleanup_free_ struct nsl_holder_spec *specs = calloc(n + 1, sizeof(*specs));
 	_cleanup_free_ char *marks = calloc(n + 1, NSL_MARK_MAX);
-	_cleanup_free_ char *hosts = nsl_hosts_text(t, a->plan->lab);
+	_cleanup_free_ char *hosts = NULL;
 	_cleanup_free_ char **dirs = calloc(n + 1, sizeof(char *));
 	_cleanup_close_ int fs_fd = -1;
 	int step_rc = 0, rc = 0;
 
-	if (!specs || !marks || !hosts || !dirs)
+	if (!specs || !marks || !dirs)
 		return nsl_err_set(err, ENOMEM, "out of memory");
+	rc = hosts_file(a, &hosts, err);
+	if (rc < 0)
+		return rc;
 	if (mkdirat(a->sd->lab_fd, NSL_FS_DIR, 0700) < 0 && errno != EEXIST)
 		return nsl_err_set(err, errno, "create the nodes' directory: %m");
 	fs_fd = openat(a->sd->lab_fd, NSL_FS_DIR, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -73,7 +107,7 @@ int nsl_apply_nodes(struct nsl_apply *a, size_t from, size_t to, struct nsl_err 
 		                                    .rootfs = nd->rootfs.kind,
 		                                    .tree = nd->rootfs.dir,
 		                                    .dir = dirs[i],
-		                                    .hosts = hosts,
+		                                    .hosts_file = hosts,
 		                                    .namespaces = nd->namespaces,
 		                                    .time_monotonic = nd->time_monotonic,
 		                                    .time_boottime = nd->time_boottime,
