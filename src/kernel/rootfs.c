@@ -408,7 +408,7 @@ static int write_file(const char *path, const char *text)
 int nsl_rootfs_host_files(const struct nsl_rootfs_setup *r)
 {
 	static const char *const names[] = {"hosts", "hostname"};
-	char src[PATH_MAX], dst[32], hn[80];
+	char dst[32], hn[80];
 	struct stat st;
 	int rc;
 
@@ -424,10 +424,9 @@ int nsl_rootfs_host_files(const struct nsl_rootfs_setup *r)
 				    NULL, dst, NULL,
 				    MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL));
 		} else {
-			nsl_fmt(src, sizeof(src), "%s/%s", r->dir, names[i]);
-			rc = write_file(src, hn);
+			rc = write_file(r->hostname_file, hn);
 			if (rc == 0)
-				rc = SYS(mount(src, dst, NULL, MS_BIND, NULL));
+				rc = SYS(mount(r->hostname_file, dst, NULL, MS_BIND, NULL));
 		}
 		if (rc < 0)
 			return rc;

@@ -17,6 +17,7 @@ struct nsl_rootfs_setup {
 	const char *tree;       /* NSL_ROOTFS_DIR: the lower layer */
 	const char *dir;        /* the node's directory: root/, upper/, work/, m1/... made here */
 	const char *hosts_file; /* the lab's /etc/hosts, bound read-only over the node's */
+	const char *hostname_file; /* on the host's file system: /etc/hostname's source */
 	const char *hostname;
 	const struct nsl_mount *mounts; /* the topology's, applied on top */
 	size_t n_mounts;
@@ -42,7 +43,7 @@ const char *nsl_rootfs_part_name(int part);
 int nsl_rootfs_enter(const struct nsl_rootfs_setup *r, int *ret_part, int *ret_index);
 
 /* A node on the host's file system: the lab's /etc/hosts (read-only) and its /etc/hostname
- * (a file written in its directory) bound over the host's (in the node's mount namespace
+ * (written in hostname_file) bound over the host's (in the node's mount namespace
  * only), where the host has them. */
 int nsl_rootfs_host_files(const struct nsl_rootfs_setup *r);
 
