@@ -807,6 +807,7 @@ void nsl_apply_free(struct nsl_apply *a)
 	}
 	free(a->nodes);
 	free(a->host_ifindex);
+	nsl_cgroups_free(a);
 	if (a->log_fd >= 0)
 		close(a->log_fd);
 	if (a->host_netns_fd >= 0)

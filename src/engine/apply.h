@@ -61,6 +61,7 @@ struct nsl_apply {
 	int log_fd;
 	int host_netns_fd; /* the host's network namespace, for veth peers born there */
 	size_t phase_done[NSL_PHASES], phase_total[NSL_PHASES]; /* operations, for progress */
+	struct nsl_cgroups *cg; /* the lab's cgroups (engine/cgroup_lab.c), NULL: none */
 };
 
 /* Ready an executor (every fd it may hold closed, so that abort and free are always safe). */

@@ -124,7 +124,7 @@ F5=$(write_topo lim <<EOF
 { "name": "$LAB3", "nodes": { "n": { "limits": { "memory": "64M" } } } }
 EOF
 )
-if grep -qw memory /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
+if grep -qw memory /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null; then
 	note "cgroup v2 with memory here: limits are tested by test_limits"
 else
 	assert_fail nsl up "$F5"
