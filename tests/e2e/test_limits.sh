@@ -4,7 +4,8 @@
 # command of the node (nslab exec) born in it; a node that allocates past its memory is
 # OOM-killed in that node only (the other node's process lives on), pids.max stops a fork
 # bomb, cpu.max is written; status --json shows the limits and the cgroup; down removes the
-# cgroups, and never one it cannot prove is the lab's (an unmarked nslab-LAB is left alone).
+# cgroups (by their marks when the state is lost), and never one it cannot prove is the lab's
+# (an unmarked nslab-LAB is left alone).
 # Needs cgroup v2 with memory, pids and cpu handed down from its root: the VM lane
 # (tests/vm/guest-init.sh mounts it and enables them); a hybrid cgroup v1 host skips.
 # feature: isolation
@@ -87,3 +88,16 @@ assert_fail nsl up "$F2"
 assert_contains "$err" "cgroup $CG/nslab-$LAB2 exists already"
 assert_true "the unmarked cgroup is left alone" [ -d "$CG/nslab-$LAB2" ]
 assert_true "nothing of $LAB2 is left in /run/nslab" [ ! -e "/run/nslab/$LAB2" ]
+
+# The state lost: down finds the lab's cgroups by their marks alone.
+LAB3=$(lab_name)
+F3=$(write_topo lim3 <<EOF2
+{ "name": "$LAB3", "nodes": { "n": { "limits": { "pids": 16 }, "exec": [["sh", "-c", "sleep 600 >/dev/null 2>&1 &"]] } } }
+EOF2
+)
+lab_up "$LAB3" "$F3"
+assert_true "n's cgroup is there" [ -d "$CG/nslab-$LAB3/n" ]
+assert_ok rm -rf "/run/nslab/$LAB3"
+lab_down "$LAB3"
+assert_true "without its state, down removes the lab's cgroups by their marks" [ ! -e "$CG/nslab-$LAB3" ]
+lab_gone "$LAB3"
