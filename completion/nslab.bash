@@ -11,6 +11,7 @@
 #   NODE      node names of the lab, or LAB.NODE  (nslab __complete nodes [LAB])
 #   NODE:IF   interfaces of the lab's nodes  (nslab __complete ifaces [LAB], root only)
 #   CMD       a command, then its own arguments (exec)
+#   HOST      the "hosts" of the topology file on the line (nslab __complete hosts TOPO)
 # The lab is the one given with -l/--lab, else the one named by a LAB.NODE argument.
 
 # The usage line of a command ("up TOPO [--name LAB] ..."), from `nslab CMD --help`.
@@ -90,6 +91,9 @@ _nslab_fill() {
 		LAB.NODE)
 			[[ -z $lab ]] && _nslab_add "$("$nslab" __complete nodes 2>/dev/null)"
 			;;
+		HOST)
+			[[ -n ${topo:-} ]] && _nslab_add "$("$nslab" __complete hosts "$topo" 2>/dev/null)"
+			;;
 		NODE:IF*)
 			_nslab_add "$("$nslab" __complete ifaces ${lab:+"$lab"} 2>/dev/null)"
 			;;
@@ -133,7 +137,7 @@ _nslab() {
 	mapfile -t positionals < <(_nslab_positionals "$usage")
 
 	# Walk the words typed so far: options (and their arguments), positionals, the lab.
-	local lab="" npos=0 want="" w arg dashdash=0
+	local lab="" topo="" npos=0 want="" w arg dashdash=0
 	for ((i = cmd_at + 1; i < cword; i++)); do
 		w=${words[i]}
 		if [[ -n $want ]]; then
@@ -147,7 +151,8 @@ _nslab() {
 			[[ -n $arg ]] && want=$arg
 			continue
 		fi
-		# A LAB.NODE argument names the lab.
+		# A LAB.NODE argument names the lab; a topology file, the hosts of --host.
+		[[ $w == *.json || $w == *.yaml || $w == *.yml ]] && topo=$w
 		[[ -z $lab && $w == *.* && ${positionals[npos]:-} == *LAB.NODE* ]] && lab=${w%%.*}
 		[[ ${positionals[npos]:-} == LAB* && ${positionals[npos]} != *NODE* ]] && lab=$w
 		if [[ ${positionals[npos]:-} == CMD ]]; then

@@ -1,6 +1,7 @@
 /* Helpers shared by the commands. */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/output.h"
@@ -32,6 +33,79 @@ struct nsl_topology *nsl_cli_load(const char *path)
 	}
 	nsl_diags_clear(&d);
 	return t;
+}
+
+static void host_names(const struct nsl_topology *t, char *buf, size_t size)
+{
+	size_t len;
+
+	buf[0] = '\0';
+	for (size_t h = 0; h < t->n_hosts && (len = strlen(buf)) + 4 < size; h++)
+		snprintf(buf + len, size - len, "%s%s", h ? ", " : "", t->hosts[h].name);
+}
+
+int nsl_cli_part(struct nsl_topology *t, const char *opt, const char *lab, const char *cmd)
+{
+	const char *name = opt, *how = "--host";
+	char list[512], host[256] = "";
+	int h = -1;
+
+	if (!t->n_hosts) {
+		if (!opt)
+			return 0;
+		nsl_cli_error("%s %s: --host %s: the topology has no \"hosts\" (it is built on "
+		              "one machine)",
+		              cmd, t->file, opt);
+		return -EINVAL;
+	}
+	host_names(t, list, sizeof(list));
+	if (!name && getenv("NSLAB_HOST") && getenv("NSLAB_HOST")[0]) {
+		name = getenv("NSLAB_HOST");
+		how = "NSLAB_HOST";
+	}
+	if (name) {
+		h = nsl_topology_host(t, name);
+		if (h < 0) {
+			nsl_cli_error("%s %s: %s %s: no such host in the file (hosts: %s)", cmd,
+			              t->file, how, name, list);
+			return -EINVAL;
+		}
+	} else if (t->n_hosts == 1) {
+		h = 0;
+	} else if (gethostname(host, sizeof(host) - 1) == 0) {
+		host[sizeof(host) - 1] = '\0';
+		h = nsl_topology_host(t, host);
+		char *dot = strchr(host, '.');
+		if (h < 0 && dot) {
+			*dot = '\0';
+			h = nsl_topology_host(t, host);
+		}
+	}
+	if (h < 0) {
+		nsl_cli_error("%s %s: the lab spans hosts %s: say which part this machine builds "
+		              "with --host (or NSLAB_HOST; or name the host after this machine, "
+		              "\"%s\")",
+		              cmd, t->file, list, host);
+		return -EINVAL;
+	}
+	if (nsl_topology_part(t, h, lab ? lab : "") < 0) {
+		nsl_cli_error("%s: out of memory", cmd);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+bool nsl_cli_host_option(int argc, char **argv, int *i, const char **ret)
+{
+	if (!strcmp(argv[*i], "--host") && *i + 1 < argc) {
+		*ret = argv[++*i];
+		return true;
+	}
+	if (!strncmp(argv[*i], "--host=", 7)) {
+		*ret = argv[*i] + 7;
+		return true;
+	}
+	return false;
 }
 
 int nsl_cli_lab_arg(const char *arg, bool file_ok, char *buf, size_t size)

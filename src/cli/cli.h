@@ -27,6 +27,7 @@ struct nsl_command {
 
 int nsl_cmd_up(int argc, char **argv);
 int nsl_cmd_down(int argc, char **argv);
+int nsl_cmd_apply(int argc, char **argv);
 int nsl_cmd_exec(int argc, char **argv);
 int nsl_cmd_status(int argc, char **argv);
 int nsl_cmd_validate(int argc, char **argv);
@@ -64,6 +65,14 @@ void nsl_cli_usage(const char *cmd);
 bool nsl_cli_is_help(const char *arg);
 /* Load and validate a topology, printing every problem; NULL if any. */
 struct nsl_topology *nsl_cli_load(const char *path);
+/* The part of a lab over several hosts ("hosts") this machine builds: --host's (opt), else
+ * $NSLAB_HOST's, else the host named like this machine (its hostname or the hostname's first
+ * label); a file of one host is that host's. t becomes that part (nsl_topology_part), its VNIs
+ * derived under the name lab. A file without "hosts" stays as it is, and --host is refused.
+ * 0, or -EINVAL with the problem printed (cmd names the command). */
+int nsl_cli_part(struct nsl_topology *t, const char *opt, const char *lab, const char *cmd);
+/* --host H or --host=H at argv[*i] (consuming its value): true if it was one. */
+bool nsl_cli_host_option(int argc, char **argv, int *i, const char **ret);
 /* A lab named on the command line: a lab name, or (if files are allowed) a topology file
  * that names its lab, when the argument has a '/' or ends in .json, .yaml or .yml. Prints
  * the problem; -EINVAL. */

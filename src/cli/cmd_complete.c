@@ -1,7 +1,8 @@
-/* nslab __complete labs | nodes [LAB] | ifaces [LAB]: candidates for shell completion, one a
- * line (the scripts in completion/ call it; not in the command table: not a command for
+/* nslab __complete labs | nodes [LAB] | ifaces [LAB] | hosts TOPO: candidates for shell completion,
+ * one a line (the scripts in completion/ call it; not in the command table: not a command for
  * people). Silent: a Tab shows nothing rather than an error. Without LAB, nodes lists
- * LAB.NODE of every lab and ifaces the NODE:IF of the only lab up. */
+ * LAB.NODE of every lab and ifaces the NODE:IF of the only lab up; hosts the "hosts" of a
+ * topology file (for --host). */
 #include <stdio.h>
 #include <string.h>
 
@@ -15,6 +16,16 @@ int nsl_cmd_complete(int argc, char **argv)
 	size_t n = 0;
 	int rc;
 
+	if (!strcmp(what, "hosts") && argc == 3) {
+		struct nsl_diags d = {0};
+		struct nsl_topology *t = NULL;
+		if (nsl_topology_load(argv[2], &t, &d) == 0)
+			for (size_t h = 0; h < t->n_hosts; h++)
+				printf("%s\n", t->hosts[h].name);
+		nsl_topology_free(t);
+		nsl_diags_clear(&d);
+		return NSL_EXIT_OK;
+	}
 	if (argc > 3 || (lab && !nsl_name_valid(lab)))
 		return NSL_EXIT_USAGE;
 	if (!strcmp(what, "labs")) {

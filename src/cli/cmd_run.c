@@ -1,6 +1,6 @@
-/* nslab run TOPO [--name LAB] [--test] [--junit FILE] [--json] [-j N] [--] [CMD...]: up, the
- * checks and/or CMD in the host (NSLAB_LAB set), then down, with the first failure's status.
- * The lab goes whatever happens to run: on Ctrl-C, SIGTERM or SIGHUP run tears it down
+/* nslab run TOPO [--name LAB] [--host HOST] [--test] [--junit FILE] [--json] [-j N] [--] [CMD...]:
+ * up, the checks and/or CMD in the host (NSLAB_LAB set), then down, with the first failure's
+ * status. The lab goes whatever happens to run: on Ctrl-C, SIGTERM or SIGHUP run tears it down
  * itself; when run dies without a word (kill -9), its reaper does. */
 #include <signal.h>
 #include <stdio.h>
@@ -86,8 +86,8 @@ static int host_cmd(char **argv, const char *lab, const char *topo)
 
 static void usage_error(void)
 {
-	nsl_cli_error("run: usage: nslab run TOPO [--name LAB] [--test] [--junit FILE] [--json] "
-	              "[-j N] [--] [CMD...]");
+	nsl_cli_error("run: usage: nslab run TOPO [--name LAB] [--host HOST] [--test] [--junit "
+	              "FILE] [--json] [-j N] [--] [CMD...]");
 }
 
 int nsl_cmd_run(int argc, char **argv)
@@ -95,7 +95,7 @@ int nsl_cmd_run(int argc, char **argv)
 	struct nsl_test_opts to = {0};
 	struct nsl_reaper reaper = {.fd = -1};
 	struct nsl_up_opts uo = {.on_state = nsl_reaper_arm, .arg = &reaper};
-	const char *file = NULL, *lab;
+	const char *file = NULL, *lab, *host = NULL;
 	char **cmd = NULL, topo[4096];
 	bool test = false, bad;
 	struct nsl_err err = {0};
@@ -120,6 +120,8 @@ int nsl_cmd_run(int argc, char **argv)
 			uo.name = argv[++i];
 		} else if (!strncmp(argv[i], "--name=", 7)) {
 			uo.name = argv[i] + 7;
+		} else if (nsl_cli_host_option(argc, argv, &i, &host)) {
+			continue;
 		} else if (nsl_cli_common_opt(argv[i])) {
 			continue; /* -q, -v: ours, before CMD only */
 		} else if (argv[i][0] == '-') {
@@ -159,6 +161,10 @@ int nsl_cmd_run(int argc, char **argv)
 		nsl_cli_error("run %s: the lab has no name: add \"name\" or use --name", file);
 		nsl_topology_free(t);
 		return NSL_EXIT_USAGE;
+	}
+	if (nsl_cli_part(t, host, lab, "run") < 0) {
+		nsl_topology_free(t);
+		return NSL_EXIT_FAIL;
 	}
 	if (!realpath(file, topo))
 		nsl_fmt(topo, sizeof(topo), "%s", file);

@@ -39,17 +39,23 @@ static void print_text(const cJSON *labs)
 	cJSON_ArrayForEach(lab, labs)
 	{
 		const cJSON *topo = cJSON_GetObjectItemCaseSensitive(lab, "topology");
-		printf("lab %s: %s%s%s\n",
+		const cJSON *host = cJSON_GetObjectItemCaseSensitive(lab, "host");
+		printf("lab %s: %s%s%s%s%s\n",
 		       cJSON_GetObjectItemCaseSensitive(lab, "name")->valuestring,
 		       cJSON_GetObjectItemCaseSensitive(lab, "state")->valuestring,
+		       cJSON_IsString(host) ? ", host " : "",
+		       cJSON_IsString(host) ? host->valuestring : "",
 		       cJSON_IsString(topo) ? ", from " : "",
 		       cJSON_IsString(topo) ? topo->valuestring : "");
 		cJSON_ArrayForEach(node, cJSON_GetObjectItemCaseSensitive(lab, "nodes"))
 		{
 			const cJSON *root = cJSON_GetObjectItemCaseSensitive(node, "root");
 			bool own = cJSON_IsString(root) && strcmp(root->valuestring, "host");
-			printf("  %-16s pid %-7d netns %s%s%s%s\n",
+			printf("  %-16s %s%s%spid %-7d netns %s%s%s%s\n",
 			       cJSON_GetObjectItemCaseSensitive(node, "name")->valuestring,
+			       cJSON_IsString(host) ? "host " : "",
+			       cJSON_IsString(host) ? host->valuestring : "",
+			       cJSON_IsString(host) ? "  " : "",
 			       cJSON_GetObjectItemCaseSensitive(node, "pid")->valueint,
 			       cJSON_GetObjectItemCaseSensitive(node, "netns")->valuestring,
 			       own ? "  root " : "", own ? root->valuestring : "",
@@ -68,6 +74,10 @@ static void print_text(const cJSON *labs)
 				printf("\n");
 			}
 		}
+		cJSON_ArrayForEach(node, cJSON_GetObjectItemCaseSensitive(lab, "elsewhere"))
+		    printf("  %-16s host %s  (another machine's part)\n",
+		           cJSON_GetObjectItemCaseSensitive(node, "name")->valuestring,
+		           cJSON_GetObjectItemCaseSensitive(node, "host")->valuestring);
 	}
 }
 

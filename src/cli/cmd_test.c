@@ -146,6 +146,25 @@ static struct nsl_topology *load_text(const char *path, const char *text, size_t
 	return t;
 }
 
+/* A lab over several hosts: the checks of the part built here (the lab says which), of the
+ * nodes of this machine. */
+static int part_of_lab(struct nsl_topology *t, const char *lab, const char *host)
+{
+	char h[NSL_NAME_MAX + 1] = "";
+	struct nsl_err err = {0};
+	struct nsl_lab l;
+
+	if (!t->n_hosts)
+		return 0;
+	if (host)
+		nsl_fmt(h, sizeof(h), "%s", host);
+	else if (nsl_lab_open(lab, false, &l, &err) == 0) {
+		nsl_fmt(h, sizeof(h), "%s", l.host);
+		nsl_lab_close(&l);
+	}
+	return nsl_cli_part(t, h[0] ? h : NULL, lab, "test");
+}
+
 /* -j N */
 static bool parse_jobs(const char *s, unsigned *ret)
 {
@@ -241,6 +260,10 @@ int nsl_cmd_test(int argc, char **argv)
 			nsl_topology_free(t);
 			return NSL_EXIT_USAGE;
 		}
+		if (part_of_lab(t, lab, NULL) < 0) {
+			nsl_topology_free(t);
+			return NSL_EXIT_NSLAB;
+		}
 	} else {
 		struct nsl_lab l;
 		struct nsl_err err = {0};
@@ -267,6 +290,10 @@ int nsl_cmd_test(int argc, char **argv)
 		}
 		/* the text the lab was built from, kept with it; else the file as it is now */
 		t = l.text ? load_text(path, l.text, l.text_len) : nsl_cli_load(path);
+		if (t && part_of_lab(t, lab, l.host) < 0) {
+			nsl_topology_free(t);
+			t = NULL;
+		}
 		nsl_lab_close(&l);
 		if (!t)
 			return NSL_EXIT_NSLAB;

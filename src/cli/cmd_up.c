@@ -1,4 +1,4 @@
-/* nslab up TOPO [--name LAB] [--dry-run] [--timing] [--json] */
+/* nslab up TOPO [--name LAB] [--host HOST] [--dry-run] [--timing] [--json] */
 #include <stdio.h>
 #include <string.h>
 
@@ -121,7 +121,7 @@ int nsl_cmd_up(int argc, char **argv)
 	bool timing = false, plan_only = false;
 	struct nsl_cli_progress progress;
 	struct nsl_err err = {0};
-	const char *file = NULL, *lab;
+	const char *file = NULL, *lab, *host = NULL;
 	struct nsl_topology *t;
 	uint64_t t0 = nsl_now_ns();
 	int rc;
@@ -134,6 +134,8 @@ int nsl_cmd_up(int argc, char **argv)
 			o.name = argv[++i];
 		else if (!strncmp(argv[i], "--name=", 7))
 			o.name = argv[i] + 7;
+		else if (nsl_cli_host_option(argc, argv, &i, &host))
+			;
 		else if (!strcmp(argv[i], "--timing"))
 			timing = true;
 		else if (!strcmp(argv[i], "--json"))
@@ -147,7 +149,8 @@ int nsl_cmd_up(int argc, char **argv)
 			file = argv[i];
 	}
 	if (!file) {
-		nsl_cli_error("up: usage: nslab up TOPO [--name LAB] [--dry-run] [--json]");
+		nsl_cli_error(
+		    "up: usage: nslab up TOPO [--name LAB] [--host HOST] [--dry-run] [--json]");
 		return NSL_EXIT_USAGE;
 	}
 	if (o.name && !nsl_name_valid(o.name)) {
@@ -162,8 +165,14 @@ int nsl_cmd_up(int argc, char **argv)
 	if (!t)
 		return NSL_EXIT_FAIL;
 	lab = o.name ? o.name : t->name;
+	if (nsl_cli_part(t, host, lab, "up") < 0) {
+		nsl_topology_free(t);
+		return NSL_EXIT_FAIL;
+	}
 	if (nsl_cli_json())
 		cJSON_AddStringToObject(nsl_cli_json_doc(), "lab", lab);
+	if (nsl_cli_json() && t->part >= 0)
+		cJSON_AddStringToObject(nsl_cli_json_doc(), "host", t->hosts[t->part].name);
 	if (plan_only) {
 		rc = dry_run(t, lab);
 		nsl_topology_free(t);
@@ -185,7 +194,9 @@ int nsl_cmd_up(int argc, char **argv)
 		nsl_fmt(msg, sizeof(msg), "up %s: %s", lab, err.msg);
 		nsl_cli_problem(t->file, NULL, 0, 0, msg);
 	} else if (nsl_cli_verbosity() != NSL_QUIET && !nsl_cli_json()) {
-		printf("lab %s up: %zu nodes, %zu links in %.0f ms\n", lab, t->n_nodes, t->n_links,
+		printf("lab %s up%s%s%s: %zu nodes, %zu links in %.0f ms\n", lab,
+		       t->part >= 0 ? " (host " : "", t->part >= 0 ? t->hosts[t->part].name : "",
+		       t->part >= 0 ? ")" : "", t->n_nodes, t->n_links,
 		       (double)(nsl_now_ns() - t0) / 1e6);
 	}
 	if (nsl_cli_json())

@@ -10,9 +10,11 @@
 #endif
 
 static const struct nsl_command commands[] = {
-    {"up", nsl_cmd_up, "up TOPO [--name LAB] [--dry-run] [--timing] [--json]",
+    {"up", nsl_cmd_up, "up TOPO [--name LAB] [--host HOST] [--dry-run] [--timing] [--json]",
      "build a lab; on any failure nothing is left"},
-    {"down", nsl_cmd_down, "down [--keep-fs] [LAB | TOPO | --all]",
+    {"apply", nsl_cmd_apply, "apply TOPO [--name LAB] [--dry-run [--from OLD]] [--recreate]",
+     "change a lab that is up to match its edited topology: only the difference"},
+    {"down", nsl_cmd_down, "down [--keep-fs] [LAB | TOPO | --all] [--host HOST]",
      "tear a lab down (idempotent); --keep-fs keeps the nodes' own file systems"},
     {"exec", nsl_cmd_exec, "exec [-l LAB] NODE|LAB.NODE [--] CMD [ARG...]",
      "run a command inside a node"},
@@ -32,7 +34,7 @@ static const struct nsl_command commands[] = {
     {"test", nsl_cmd_test, "test [LAB|TOPO] [--name LAB] [--junit FILE] [--json] [-j N]",
      "run the topology's checks against its lab: TAP on stdout, JUnit XML, JSON"},
     {"run", nsl_cmd_run,
-     "run TOPO [--name LAB] [--test] [--junit FILE] [--json] [-j N] [--] [CMD...]",
+     "run TOPO [--name LAB] [--host HOST] [--test] [--junit FILE] [--json] [-j N] [--] [CMD...]",
      "up, the checks and/or CMD (in the host, NSLAB_LAB set), then down whatever happens"},
     {"wait", nsl_cmd_wait, "wait [--interval D] [--timeout D] [-q] LAB NODE|LAB.NODE [--] CMD...",
      "re-run CMD in the node until it exits 0 (default every 100ms, at most 30s)"},

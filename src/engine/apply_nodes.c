@@ -112,7 +112,7 @@ int nsl_apply_nodes(struct nsl_apply *a, size_t from, size_t to, struct nsl_err 
 		const struct nsl_op *op = &a->plan->ops[from + i];
 		const struct nsl_node *nd = &t->nodes[op->node];
 		char *mark = marks + i * NSL_MARK_MAX, what[NSL_NAME_MAX + 32];
-		if (op->node != (int)i) {
+		if (!a->change && op->node != (int)i) {
 			rc = nsl_err_set(err, EINVAL, "plan: holders out of order");
 			break;
 		}

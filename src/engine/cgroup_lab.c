@@ -83,16 +83,28 @@ int nsl_cgroups_create(struct nsl_apply *a, struct nsl_err *err)
 	nsl_fmt(lab_dir, sizeof(lab_dir), "%s/" NSL_CGROUP_PREFIX "%s", mp, a->plan->lab);
 	nsl_mark(mark, sizeof(mark), a->plan->lab, NULL);
 	subtree_of(t, subtree, sizeof(subtree));
-	rc = make_one(a, lab_dir, mark, subtree, err);
+	/* apply on a lab that is up: the lab's cgroup is there already (and proven ours). */
+	if (nsl_cgroup_marked(lab_dir, mark) == 1) {
+		rc = *subtree ? nsl_cgroup_enable(lab_dir, subtree) : 0;
+		if (rc < 0)
+			rc = nsl_err_set(err, -rc, "enable %s in cgroup %s: %s", subtree, lab_dir,
+			                 strerror(-rc));
+	} else
+		rc = make_one(a, lab_dir, mark, subtree, err);
 	for (size_t i = 0; rc == 0 && i < t->n_nodes; i++) {
 		const struct nsl_node *n = &t->nodes[i];
-		if (!n->limits.set)
+		if (!n->limits.set || (a->change && !(a->made && a->made[i])))
 			continue;
 		if (asprintf(&cg->path[i], "%s/%s", lab_dir, n->name) < 0) {
 			cg->path[i] = NULL;
 			return nsl_err_set(err, ENOMEM, "out of memory");
 		}
 		nsl_mark(mark, sizeof(mark), a->plan->lab, n->name);
+		/* Left by a node of that name that went (apply): ours, empty; made again. */
+		if (nsl_cgroup_marked(cg->path[i], mark) == 1 &&
+		    (rc = nsl_cgroup_remove(cg->path[i])) < 0)
+			return nsl_err_set(err, -rc, "remove cgroup %s: %s", cg->path[i],
+			                   strerror(-rc));
 		rc = make_one(a, cg->path[i], mark, NULL, err);
 		if (rc == 0) {
 			rc = nsl_cgroup_limit(cg->path[i], &n->limits);
@@ -107,6 +119,15 @@ int nsl_cgroups_create(struct nsl_apply *a, struct nsl_err *err)
 		}
 	}
 	return rc;
+}
+
+char *nsl_cgroup_node_path_of(const char *lab, const char *node)
+{
+	char mp[PATH_MAX], ctl[8], *ret;
+
+	if (nsl_cgroup2_find(mp, sizeof(mp), ctl, sizeof(ctl)) <= 0)
+		return NULL;
+	return asprintf(&ret, "%s/" NSL_CGROUP_PREFIX "%s/%s", mp, lab, node) < 0 ? NULL : ret;
 }
 
 int nsl_cgroup_node_fd(struct nsl_apply *a, int node)

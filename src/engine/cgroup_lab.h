@@ -14,6 +14,8 @@ int nsl_cgroup_node_fd(struct nsl_apply *a, int node);
 
 /* Its path, or NULL. */
 const char *nsl_cgroup_node_path(struct nsl_apply *a, int node);
+/* Where a node's cgroup is (malloc'd), NULL without cgroup v2. */
+char *nsl_cgroup_node_path_of(const char *lab, const char *node);
 /* Close and free what nsl_cgroups_create kept (the cgroups stay). */
 void nsl_cgroups_free(struct nsl_apply *a);
 

@@ -87,9 +87,9 @@ static bool end_needs(const struct nsl_topology *t, const char *owner, const str
 	if (f->impair.set)
 		nsl_fmt(path, size, "%s.interfaces.%s.impair", owner, f->name);
 	else if (want == NSL_QDISC_TBF && t->links[f->link].rate)
-		nsl_fmt(path, size, "links[%d].rate", f->link);
+		nsl_fmt(path, size, "links[%d].rate", t->links[f->link].index);
 	else
-		nsl_fmt(path, size, "links[%d].impair", f->link);
+		nsl_fmt(path, size, "links[%d].impair", t->links[f->link].index);
 	return true;
 }
 
@@ -275,6 +275,31 @@ static int check_host_ends(const struct nsl_topology *t, struct nsl_nl *host, st
 	return 0;
 }
 
+/* A lab over several hosts: this machine has the underlay of the part it builds (its VXLANs
+ * send from it, the other hosts send to it). */
+static int check_underlay(const struct nsl_topology *t, struct nsl_nl *host, struct nsl_err *err)
+{
+	_cleanup_free_ struct nsl_addr_info *addrs = NULL;
+	const struct nsl_labhost *h;
+	size_t n = 0;
+	char b[64];
+	int rc;
+
+	if (t->part < 0)
+		return 0;
+	h = &t->hosts[t->part];
+	rc = nsl_nl_addr_list(host, 0, &addrs, &n, err);
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < n; i++)
+		if (nsl_ip_equal(&addrs[i].prefix.ip, &h->underlay))
+			return 0;
+	return nsl_err_set(err, EADDRNOTAVAIL,
+	                   "hosts.%s.underlay: %s is not an address of this machine (is this "
+	                   "host %s? --host or NSLAB_HOST names the part this machine builds)",
+	                   h->name, nsl_ip_str(&h->underlay, b, sizeof(b)), h->name);
+}
+
 int nsl_host_check(const struct nsl_topology *t, const char *lab, struct nsl_nl *host,
                    struct nsl_host_facts *ret, struct nsl_err *err)
 {
@@ -291,6 +316,8 @@ int nsl_host_check(const struct nsl_topology *t, const char *lab, struct nsl_nl 
 		rc = check_qdiscs(t, err);
 	if (rc == 0)
 		rc = nsl_host_check_nodes(t, err);
+	if (rc == 0)
+		rc = check_underlay(t, host, err);
 	if (rc < 0)
 		return rc;
 	for (size_t i = 0; i < t->n_nodes; i++)

@@ -49,6 +49,7 @@ int nsl_lab_open(const char *lab, bool want_text, struct nsl_lab *ret, struct ns
 		return nsl_err_set(err, ENOMEM, "out of memory");
 	}
 	nsl_fmt(ret->name, sizeof(ret->name), "%s", st.name);
+	nsl_fmt(ret->host, sizeof(ret->host), "%s", st.host);
 	ret->topology = st.topology;
 	st.topology = NULL;
 	for (size_t i = 0; i < st.n_nodes; i++) {

@@ -26,6 +26,7 @@ struct nsl_lab {
 	size_t text_len;
 	struct nsl_lab_node *nodes;
 	size_t n_nodes;
+	char host[NSL_NAME_MAX + 1]; /* a lab over several hosts: the part built here ("" none) */
 };
 
 /* Read LAB's state (and, with text, the topology kept with it): -ENOENT (not up), -EAGAIN

@@ -54,6 +54,13 @@ int nsl_lab_rt_open(const char *lab, struct nsl_lab_rt *l, struct nsl_err *err)
 	rc = nsl_topology_parse(l->st.topology, topo, strlen(topo), &l->t, &d);
 	if (rc == 0)
 		rc = nsl_topology_validate(l->t, &d);
+	/* a lab over several hosts: the part built here */
+	if (rc == 0 && l->st.host[0]) {
+		int h = nsl_topology_host(l->t, l->st.host);
+		rc = h < 0 ? -EINVAL : nsl_topology_part(l->t, h, l->st.name);
+		if (rc == -EINVAL)
+			nsl_diags_add(&d, "hosts", "no host %s", l->st.host);
+	}
 	if (rc < 0) {
 		rc =
 		    nsl_err_set(err, EBADMSG, "the topology kept with lab %s does not validate: %s",

@@ -175,6 +175,8 @@ int nsl_status_lab(const char *lab, cJSON **ret, struct nsl_err *err)
 	cJSON_AddStringToObject(o, "topology", st.topology);
 	cJSON_AddStringToObject(o, "topology_sha256", st.sha256);
 	cJSON_AddNumberToObject(o, "generation", st.generation);
+	if (st.host[0]) /* a lab over several hosts: the part built here */
+		cJSON_AddStringToObject(o, "host", st.host);
 	nodes = cJSON_AddArrayToObject(o, "nodes");
 	for (size_t i = 0; i < st.n_nodes; i++) {
 		const struct nsl_labstate_node *n = &st.nodes[i];
@@ -191,8 +193,19 @@ int nsl_status_lab(const char *lab, cJSON **ret, struct nsl_err *err)
 		cJSON_AddStringToObject(no, "netns", ns);
 		cJSON_AddStringToObject(no, "hostname", n->hostname);
 		node_isolation(no, n);
+		if (st.host[0])
+			cJSON_AddStringToObject(no, "host", st.host);
 		cJSON_AddItemToObject(no, "interfaces",
 		                      node_interfaces(lab, n, have_rt ? &rt : NULL));
+	}
+	if (st.host[0]) {
+		cJSON *el = cJSON_AddArrayToObject(o, "elsewhere");
+		for (size_t i = 0; el && i < st.n_elsewhere; i++) {
+			cJSON *no = cJSON_CreateObject();
+			cJSON_AddItemToArray(el, no);
+			cJSON_AddStringToObject(no, "name", st.elsewhere[i].name);
+			cJSON_AddStringToObject(no, "host", st.elsewhere[i].host);
+		}
 	}
 	if (have_rt)
 		cJSON_AddNumberToObject(o, "runtime_changes", rt.changes);

@@ -690,3 +690,56 @@ int nsl_teardown_marks(struct nsl_statedir *sd, struct nsl_progress_sink *progre
 	td_close(&td);
 	return td.first < 0 ? td.first : found;
 }
+
+/* The interfaces of the lab's namespaces that are not moved devices (those go home by their
+ * mark) nor lo: deleted, so that what they are named, and their peers, are free at once. */
+static void delete_links(struct td *td)
+{
+	for (size_t i = 0; i < td->n_ns; i++) {
+		_cleanup_free_ struct nsl_link_info *links = NULL;
+		size_t n_links = 0;
+		struct nsl_err e;
+		struct nsl_nl nl;
+		if (td->ns[i].fd < 0 || nsl_nl_open(&nl, td->ns[i].fd, &e) < 0)
+			continue;
+		if (nsl_nl_link_list(&nl, &links, &n_links, &e) < 0)
+			n_links = 0;
+		nl.tolerate = ENODEV; /* gone with one deleted before it (a peer, a lower) */
+		for (size_t l = 0; l < n_links; l++) {
+			if (links[l].ifindex == 1 || (links[l].flags & IFF_LOOPBACK) ||
+			    nsl_mark_suffix(links[l].alias, td->lab) || !links[l].kind[0])
+				continue;
+			if (nsl_nl_link_del(&nl, links[l].ifindex, links[l].name, &e) < 0)
+				break;
+		}
+		(void)!nsl_nl_flush(&nl, &e);
+		nsl_nl_close(&nl);
+	}
+}
+
+int nsl_teardown_nodes(struct nsl_statedir *sd, const struct nsl_node_ident *nodes, size_t n,
+                       struct nsl_err *err)
+{
+	struct td td = {.sd = sd, .lab = sd->lab, .err = err};
+	int rc = nsl_nl_open(&td.host, -1, err);
+
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		struct lab_ns *ln = ns_add(&td);
+		if (!ln) {
+			td_close(&td);
+			return nsl_err_set(err, ENOMEM, "out of memory");
+		}
+		nsl_fmt(ln->name, sizeof(ln->name), "%s", nodes[i].name);
+		ln->want_dev = nodes[i].netns_dev;
+		ln->want_ino = nodes[i].netns_ino;
+		ns_open_journaled(&td, ln, nodes[i].pid, nodes[i].start_time);
+	}
+	orphan_devices_home(&td);
+	delete_links(&td);
+	if (!td.first)
+		kill_and_unbind(&td);
+	td_close(&td);
+	return td.first;
+}

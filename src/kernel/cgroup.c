@@ -116,6 +116,11 @@ int nsl_cgroup_make(const char *dir, const char *mark, const char *subtree)
 	return rc;
 }
 
+int nsl_cgroup_enable(const char *dir, const char *subtree)
+{
+	return write_in(dir, "cgroup.subtree_control", subtree);
+}
+
 int nsl_cgroup_limit(const char *dir, const struct nsl_limits *l)
 {
 	char buf[64];

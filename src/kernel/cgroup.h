@@ -26,6 +26,8 @@ int nsl_cgroup_read(const char *dir, const char *file, char *buf, size_t size);
  * marked), and enable the controllers for its children ("+memory +pids"); 0, -EEXIST (left as
  * it is), or -errno. */
 int nsl_cgroup_make(const char *dir, const char *mark, const char *subtree);
+/* Enable controllers ("+memory +pids") for the children of an existing cgroup. */
+int nsl_cgroup_enable(const char *dir, const char *subtree);
 /* Write the limits into an existing cgroup. */
 int nsl_cgroup_limit(const char *dir, const struct nsl_limits *l);
 /* Whether dir carries mark (1), another or none (0), or is gone (-ENOENT). */

@@ -307,6 +307,10 @@ void nsl_iface_impair(const struct nsl_topology *t, const struct nsl_iface *f,
                       struct nsl_impair *ret)
 {
 	memset(ret, 0, sizeof(*ret));
+	if (f->kind == NSL_IFACE_VXLAN && f->vxlan.cross) {
+		*ret = f->impair; /* its link's merged in by nsl_topology_part */
+		return;
+	}
 	if (f->kind != NSL_IFACE_VETH || f->link < 0)
 		return;
 	*ret = t->links[f->link].impair;

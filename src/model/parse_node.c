@@ -632,13 +632,13 @@ static bool hostname_valid(const char *s)
 void nsl_p_node(struct pctx *c, struct nsl_node *n, const struct nsl_dnode *obj, const char *path)
 {
 	static const struct key_spec keys[] = {
-	    {"description", J_STRING}, {"hostname", J_STRING},  {"interfaces", J_OBJECT},
-	    {"bridges", J_OBJECT},     {"routes", J_ARRAY},     {"sysctls", J_OBJECT},
-	    {"nat", J_ARRAY},          {"exec", J_ARRAY},       {"mounts", J_ARRAY},
-	    {"env", J_OBJECT},         {"ready", J_OBJECT},     {"after", J_ARRAY},
-	    {"rules", J_ARRAY},        {"tables", J_OBJECT},    {"mgmt", J_BOOL_OR_OBJECT},
-	    {"rootfs", J_STRING},      {"namespaces", J_ARRAY}, {"time_offsets", J_OBJECT},
-	    {"limits", J_OBJECT},
+	    {"description", J_STRING},  {"hostname", J_STRING}, {"interfaces", J_OBJECT},
+	    {"bridges", J_OBJECT},      {"routes", J_ARRAY},    {"sysctls", J_OBJECT},
+	    {"nat", J_ARRAY},           {"exec", J_ARRAY},      {"mounts", J_ARRAY},
+	    {"env", J_OBJECT},          {"ready", J_OBJECT},    {"after", J_ARRAY},
+	    {"rules", J_ARRAY},         {"tables", J_OBJECT},   {"mgmt", J_BOOL_OR_OBJECT},
+	    {"host", J_STRING},         {"rootfs", J_STRING},   {"namespaces", J_ARRAY},
+	    {"time_offsets", J_OBJECT}, {"limits", J_OBJECT},
 	};
 	const struct nsl_dnode *v, *br;
 	char p[PATH_LEN], b[QUOTE_LEN];
@@ -711,4 +711,11 @@ void nsl_p_node(struct pctx *c, struct nsl_node *n, const struct nsl_dnode *obj,
 		nsl_p_after(c, n, v, p);
 	}
 	nsl_p_isolation(c, n, obj, path);
+	if ((v = nsl_p_get(obj, "host", J_STRING))) {
+		nsl_p_path_key(p, path, "host");
+		if (strlen(v->text) > NSL_NAME_MAX || !nsl_name_valid(v->text))
+			nsl_p_err(c, v, p, "invalid host name '%s'", nsl_p_quote(b, v->text));
+		else
+			nsl_fmt(n->host_name, sizeof(n->host_name), "%s", v->text);
+	}
 }

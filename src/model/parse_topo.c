@@ -139,7 +139,7 @@ static void parse_links(struct pctx *c, const struct nsl_dnode *arr)
 {
 	static const struct key_spec keys[] = {
 	    {"endpoints", J_ARRAY},    {"mtu", J_INT}, {"rate", J_STRING}, {"impair", J_OBJECT},
-	    {"description", J_STRING},
+	    {"description", J_STRING}, {"vni", J_INT},
 	};
 	struct nsl_topology *t = c->t;
 
@@ -198,6 +198,11 @@ static void parse_links(struct pctx *c, const struct nsl_dnode *arr)
 			nsl_p_path_key(kp, p, "impair");
 			nsl_p_impair(c, rv, kp, &l->impair);
 		}
+		if (nsl_p_get_int(c, v, "vni", p, 0, 16777215, &mtu)) {
+			l->has_vni = true;
+			l->vni = (uint32_t)mtu;
+		}
+		l->index = (int)i;
 		t->n_links++;
 	}
 }
@@ -222,12 +227,62 @@ static void parse_host(struct pctx *c, const struct nsl_dnode *obj)
 		nsl_p_sysctls(c, &h->sysctls, &h->n_sysctls, v, "host.sysctls");
 }
 
+#define HOSTS_MAX 256
+
+/* "hosts": the machines of a lab that spans several, each with its underlay address. */
+static void parse_hosts(struct pctx *c, const struct nsl_dnode *obj)
+{
+	static const struct key_spec keys[] = {
+	    {"underlay", J_STRING},
+	    {"description", J_STRING},
+	};
+	struct nsl_topology *t = c->t;
+
+	nsl_p_check_dups(c, obj, "hosts");
+	if (obj->n > HOSTS_MAX) {
+		nsl_p_err(c, obj, "hosts", "%u hosts: at most %d are allowed", obj->n, HOSTS_MAX);
+		return;
+	}
+	if (!obj->n) {
+		nsl_p_err(c, obj, "hosts", "no hosts: name at least one, or leave \"hosts\" out");
+		return;
+	}
+	t->hosts = nsl_p_oom(c, nsl_arena_array(c->a, obj->n, sizeof(*t->hosts)));
+	if (!t->hosts)
+		return;
+	for (uint32_t i = 0; i < obj->n; i++) {
+		const struct nsl_dnode *v = &obj->kids[i], *u;
+		struct nsl_labhost *h = &t->hosts[t->n_hosts];
+		char p[PATH_LEN], kp[PATH_LEN], b[QUOTE_LEN];
+
+		if (v->dup)
+			continue; /* reported */
+		nsl_p_path_key(p, "hosts", v->key);
+		if (strlen(v->key) > NSL_NAME_MAX || !nsl_name_valid(v->key))
+			nsl_p_err_key(c, v, p,
+			              "invalid host name '%s' (1 to %d of [A-Za-z0-9_-], not "
+			              "starting with '-')",
+			              nsl_p_quote(b, v->key), NSL_NAME_MAX);
+		nsl_fmt(h->name, sizeof(h->name), "%s", v->key);
+		t->n_hosts++;
+		if (!nsl_p_check_object(c, v, p, keys, NSL_ARRAY_SIZE(keys)))
+			continue;
+		if ((u = nsl_p_get(v, "underlay", J_STRING))) {
+			nsl_p_path_key(kp, p, "underlay");
+			nsl_p_ip(c, u, u->text, kp, &h->underlay);
+		} else if (!nsl_p_member(v, "underlay")) {
+			nsl_p_err(c, v, p,
+			          "a host needs 'underlay' (the address its VXLANs are sent from)");
+		}
+	}
+}
+
 static void parse_root(struct pctx *c, const struct nsl_dnode *root)
 {
 	static const struct key_spec keys[] = {
-	    {"name", J_STRING},  {"description", J_STRING}, {"nodes", J_OBJECT},
-	    {"links", J_ARRAY},  {"host", J_OBJECT},        {"tests", J_ARRAY},
-	    {"pools", J_OBJECT}, {"mgmt", J_OBJECT},        {"rootfs", J_STRING},
+	    {"name", J_STRING},  {"description", J_STRING}, {"nodes", J_OBJECT}, {"links", J_ARRAY},
+	    {"host", J_OBJECT},  {"tests", J_ARRAY},        {"pools", J_OBJECT}, {"mgmt", J_OBJECT},
+	    {"hosts", J_OBJECT}, {"rootfs", J_STRING},
 	};
 	const struct nsl_dnode *v;
 	char b[QUOTE_LEN];
@@ -252,7 +307,9 @@ static void parse_root(struct pctx *c, const struct nsl_dnode *root)
 	}
 	if ((v = nsl_p_get(root, "rootfs", J_STRING)))
 		nsl_p_rootfs(c, v, "rootfs", &c->t->rootfs);
-	if ((v = nsl_p_get(root, "nodes", J_OBJECT)))
+	if ((v = nsl_p_get(root, "hosts", J_OBJECT)))
+		parse_hosts(c, v);
+	if (!c->oom && (v = nsl_p_get(root, "nodes", J_OBJECT)))
 		parse_nodes(c, v);
 	if (!c->oom)
 		nsl_p_rootfs_defaults(c);
@@ -335,6 +392,7 @@ static int parse_with_dir(const char *file_name, const char *dir, const char *te
 		return -ENOMEM;
 	}
 	c.t->arena = c.a;
+	c.t->part = -1;
 	c.t->file = nsl_arena_strdup(c.a, file_name);
 	c.t->dir = dir ? nsl_arena_strdup(c.a, dir) : dir_of(c.a, file_name);
 	if (!c.t->file || !c.t->dir) {

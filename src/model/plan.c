@@ -406,8 +406,10 @@ static void plan_node_config(struct builder *b, int i)
 		else if (f->master_vrf >= 0)
 			master = f->master_vrf;
 		/* a bond takes its ports down and brings them up itself; a vxlan comes up last
-		 * (plan_vxlans_up) */
-		if (f->up && f->bond < 0 && f->kind != NSL_IFACE_VXLAN &&
+		 * (plan_vxlans_up), but for one that carries a link between hosts: its remote is
+		 * the other host's underlay, which the host routes already, and routes through it
+		 * need it up */
+		if (f->up && f->bond < 0 && (f->kind != NSL_IFACE_VXLAN || f->vxlan.cross) &&
 		    !((f->kind == NSL_IFACE_VETH || f->kind == NSL_IFACE_MGMT) && born_up(t, i, f)))
 			up = 1;
 		bool dev = f->kind == NSL_IFACE_DEVICE;
@@ -495,7 +497,8 @@ static bool has_vxlans(const struct nsl_topology *t)
 {
 	for (size_t i = 0; i < t->n_nodes; i++)
 		for (size_t k = 0; k < t->nodes[i].n_ifaces; k++)
-			if (t->nodes[i].ifaces[k].kind == NSL_IFACE_VXLAN)
+			if (t->nodes[i].ifaces[k].kind == NSL_IFACE_VXLAN &&
+			    !t->nodes[i].ifaces[k].vxlan.cross)
 				return true;
 	for (size_t k = 0; k < t->host.n_ifaces; k++)
 		if (t->host.ifaces[k].kind == NSL_IFACE_VXLAN)
@@ -511,7 +514,7 @@ static void plan_vxlans_up(struct builder *b)
 	for (size_t i = 0; i < t->n_nodes; i++)
 		for (size_t k = 0; k < t->nodes[i].n_ifaces; k++)
 			if (t->nodes[i].ifaces[k].kind == NSL_IFACE_VXLAN &&
-			    t->nodes[i].ifaces[k].up &&
+			    t->nodes[i].ifaces[k].up && !t->nodes[i].ifaces[k].vxlan.cross &&
 			    (op = add(b, NSL_OP_LINK, (int)i, (int)k, -1))) {
 				op->link.up = 1;
 				op->link.master = -1;
@@ -548,7 +551,7 @@ static bool carrier(const struct nsl_topology *t, int node, const struct nsl_nod
 	case NSL_IFACE_VETH:
 		return peer_up(t, f, node);
 	case NSL_IFACE_VXLAN:
-		return vx;
+		return vx || f->vxlan.cross; /* a link between hosts' is up with the others */
 	case NSL_IFACE_DEVICE:
 	case NSL_IFACE_DUMMY:
 	case NSL_IFACE_MGMT:

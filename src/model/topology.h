@@ -162,6 +162,8 @@ struct nsl_vxlan {
 	struct nsl_ip local;
 	bool host_underlay; /* "underlay": "host": made from the host, its UDP socket there and the
 	                     * device in the node (containerlab's vxlan links); dev is the host's */
+	bool cross;         /* the end of a link between two hosts (nsl_topology_part): its
+	                     * impairment is in the interface's impair, the link's merged in */
 };
 
 enum nsl_bond_mode {
@@ -393,6 +395,8 @@ struct nsl_node {
 	bool has_time_offsets;
 	int64_t time_monotonic, time_boottime; /* seconds, "time_offsets" */
 	struct nsl_limits limits;
+	char host_name[NSL_NAME_MAX + 1]; /* "host": the machine it sits on ("" the first) */
+	int host;                         /* its index in t->hosts (validation), -1 none */
 };
 
 struct nsl_endpoint {
@@ -406,6 +410,9 @@ struct nsl_link {
 	uint32_t mtu;             /* 0: kernel default; interfaces.X.mtu overrides per end */
 	uint64_t rate;            /* bytes per second, 0: none */
 	struct nsl_impair impair; /* both directions; an end's own impair overrides it */
+	bool has_vni;             /* "vni": a link between hosts, its VXLAN's VNI */
+	uint32_t vni;
+	int index; /* its place in the file's "links" (a host's part keeps some of them) */
 };
 
 struct nsl_host {
@@ -434,6 +441,18 @@ struct nsl_mgmt {
 	struct nsl_prefix gw4, gw6;      /* the host bridge's: first address of each subnet */
 	char bridge[NSL_IFNAME_MAX + 1]; /* "" : the plan names it after the lab */
 	char iface[NSL_IFNAME_MAX + 1];  /* in each node, "mgmt0" unless written */
+};
+
+/* A machine of a lab that spans several ("hosts"): the address its VXLANs are sent from. */
+struct nsl_labhost {
+	char name[NSL_NAME_MAX + 1];
+	struct nsl_ip underlay;
+};
+
+/* A node another machine builds, in the part of one host (nsl_topology_part). */
+struct nsl_elsewhere {
+	char name[NSL_NAME_MAX + 1];
+	int host;
 };
 
 /* ---- checks: the top-level "tests" list (parse_tests.c, validate_tests.c, checks.c) ---- */
@@ -509,7 +528,12 @@ struct nsl_topology {
 	                              * the topology was not read from text */
 	char *text;                  /* the text it was read from */
 	size_t text_len;
-	char sha256[65]; /* of the text: which version of the file this is */
+	char sha256[65];           /* of the text: which version of the file this is */
+	struct nsl_labhost *hosts; /* "hosts": the machines of a lab over several, in file order */
+	size_t n_hosts;
+	int part; /* the host whose part this model is (nsl_topology_part); -1 the whole lab */
+	struct nsl_elsewhere *elsewhere; /* in a part: the nodes of the other hosts */
+	size_t n_elsewhere;
 };
 
 /* Parse a topology from JSON or YAML text (file_name names it in messages, anchors
@@ -550,6 +574,34 @@ void nsl_iface_impair(const struct nsl_topology *t, const struct nsl_iface *f,
  * order, link-local ones skipped; else its own management address); nodes with none are
  * left out. */
 char *nsl_hosts_text(const struct nsl_topology *t, const char *lab);
+/* ---- labs over several hosts (part.c) ---- */
+
+/* The VXLAN header and the outer UDP, IP and Ethernet headers a link between hosts costs. */
+#define NSL_VXLAN_OVERHEAD4 50
+#define NSL_VXLAN_OVERHEAD6 70
+#define NSL_VXLAN_MTU_BASE 1500 /* the underlay's MTU the default MTU of such a link assumes */
+#define NSL_VNI_FIRST 0x1000u   /* derived VNIs: from here to 0xffffff, low ones left to users */
+/* The VNI of a link between hosts, derived from the lab's name and its two ends ("node:if",
+ * in either order): the same on every machine, whatever the order of the file. */
+uint32_t nsl_vni_derive(const char *lab, const char *end_a, const char *end_b);
+/* The VNI of each link (0 for links within one host, or a single host's lab): the written
+ * ones, then the derived ones in link order, each moved on (+1) past VNIs taken in the lab
+ * (written ones, VXLANs whose socket is a host's). ret has t->n_links entries. */
+int nsl_topology_vnis(const struct nsl_topology *t, const char *lab, uint32_t *ret) NSL_MUST_USE;
+/* The MAC of the VXLAN of a link between hosts (unless written): derived from the lab's name
+ * and the end, so that it is the same each time its part comes up. */
+void nsl_cross_mac(const char *lab, const char *node, const char *ifname, uint8_t mac[6]);
+/* The host of that name, -1 if none. */
+int nsl_topology_host(const struct nsl_topology *t, const char *name);
+/* The host a node (or, NSL_ENDPOINT_HOST, the host end of link l) sits on. */
+int nsl_endpoint_host(const struct nsl_topology *t, const struct nsl_link *l, int end);
+/* Turns a validated lab of several hosts into the part host builds, under the lab name lab:
+ * the other hosts' nodes go (named in t->elsewhere), as do links between them and the checks
+ * they run; a link between host and another becomes, on host's side, a VXLAN in the node
+ * (its socket in the host: "underlay": "host") with the link's VNI, remote the other host's
+ * underlay, its MTU NSL_VXLAN_MTU_BASE less the overhead and its MAC nsl_cross_mac's unless
+ * written, its impairment the link's and the end's. Not to be validated again. 0 or -ENOMEM. */
+int nsl_topology_part(struct nsl_topology *t, int host, const char *lab) NSL_MUST_USE;
 
 /* Find a node by name, -1 if none. */
 int nsl_topology_node(const struct nsl_topology *t, const char *name);

@@ -621,6 +621,8 @@ int nsl_topology_validate(struct nsl_topology *t, struct nsl_diags *diags)
 	check_sysctls(&c, NSL_ENDPOINT_HOST, "host", t->host.sysctls, t->host.n_sysctls);
 	if (!r)
 		r = nsl_v_tests(&c);
+	if (!r)
+		nsl_v_hosts(&c);
 	free(c.tab);
 	if (r)
 		return r;

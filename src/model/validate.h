@@ -54,6 +54,9 @@ int nsl_v_pools(struct vctx *c);
 /* The interface entry of a node made by validation (the same as validate.c's). */
 struct nsl_iface *nsl_v_iface_add(struct vctx *c, int node, struct nsl_iface *arr, size_t *n,
                                   const char *name);
+/* Hosts of a lab over several (validate_hosts.c): placement, underlays, links between hosts
+ * and their VNIs; after the tests (`after` is resolved). */
+void nsl_v_hosts(struct vctx *c);
 /* `after` and the checks (validate_tests.c): 0 or -ENOMEM. */
 int nsl_v_tests(struct vctx *c);
 

@@ -25,6 +25,17 @@ int nsl_labstate_format(const struct nsl_labstate *s, char **ret, struct nsl_err
 	ok = ok && cJSON_AddStringToObject(root, "topology", s->topology ? s->topology : "");
 	ok = ok && cJSON_AddStringToObject(root, "topology_sha256", s->sha256);
 	ok = ok && cJSON_AddNumberToObject(root, "generation", s->generation);
+	if (ok && s->host[0]) {
+		cJSON *el;
+		ok = cJSON_AddStringToObject(root, "host", s->host) &&
+		     (el = cJSON_AddArrayToObject(root, "elsewhere"));
+		for (size_t i = 0; ok && i < s->n_elsewhere; i++) {
+			cJSON *o = cJSON_CreateObject();
+			ok = o && cJSON_AddItemToArray(el, o) &&
+			     cJSON_AddStringToObject(o, "name", s->elsewhere[i].name) &&
+			     cJSON_AddStringToObject(o, "host", s->elsewhere[i].host);
+		}
+	}
 	nodes = ok ? cJSON_AddArrayToObject(root, "nodes") : NULL;
 	ok = ok && nodes;
 	for (size_t i = 0; ok && i < s->n_nodes; i++) {
@@ -177,6 +188,31 @@ int nsl_labstate_parse(const char *text, struct nsl_labstate *ret, struct nsl_er
 		goto out;
 	}
 	ret->generation = (unsigned)gen->valuedouble;
+	/* a lab over several hosts: which part this is, where the other nodes are */
+	const cJSON *host = cJSON_GetObjectItemCaseSensitive(root, "host");
+	const cJSON *el = cJSON_GetObjectItemCaseSensitive(root, "elsewhere");
+	if ((host && !copy(ret->host, sizeof(ret->host), get_str(root, "host"))) ||
+	    (el && !cJSON_IsArray(el))) {
+		rc = nsl_err_set(err, EBADMSG, "state.json is damaged");
+		goto out;
+	}
+	if (el) {
+		ret->elsewhere =
+		    calloc((size_t)cJSON_GetArraySize(el) + 1, sizeof(*ret->elsewhere));
+		if (!ret->elsewhere) {
+			rc = nsl_err_set(err, ENOMEM, "out of memory");
+			goto out;
+		}
+		cJSON_ArrayForEach(it, el)
+		{
+			struct nsl_labstate_remote *r = &ret->elsewhere[ret->n_elsewhere++];
+			if (!copy(r->name, sizeof(r->name), get_str(it, "name")) ||
+			    !copy(r->host, sizeof(r->host), get_str(it, "host"))) {
+				rc = nsl_err_set(err, EBADMSG, "state.json is damaged");
+				goto out;
+			}
+		}
+	}
 	ret->nodes = calloc((size_t)cJSON_GetArraySize(nodes) + 1, sizeof(*ret->nodes));
 	if (!ret->nodes) {
 		rc = nsl_err_set(err, ENOMEM, "out of memory");
@@ -206,6 +242,7 @@ void nsl_labstate_free(struct nsl_labstate *s)
 	}
 	free(s->nodes);
 	free(s->topology);
+	free(s->elsewhere);
 	memset(s, 0, sizeof(*s));
 }
 

@@ -26,6 +26,12 @@ struct nsl_labstate_node {
 	char *cgroup;             /* its path (malloc'd), NULL when none */
 };
 
+/* A node another machine builds (a lab over several hosts). */
+struct nsl_labstate_remote {
+	char name[NSL_NAME_MAX + 1];
+	char host[NSL_NAME_MAX + 1];
+};
+
 struct nsl_labstate {
 	int version;
 	char name[NSL_NAME_MAX + 1];
@@ -34,6 +40,9 @@ struct nsl_labstate {
 	unsigned generation; /* 1 after up, one more after each apply */
 	struct nsl_labstate_node *nodes;
 	size_t n_nodes;
+	char host[NSL_NAME_MAX + 1]; /* a lab over several hosts: the part built here ("" none) */
+	struct nsl_labstate_remote *elsewhere; /* then the nodes of the other hosts */
+	size_t n_elsewhere;
 };
 
 /* Text of a state (malloc'd). */

@@ -32,6 +32,7 @@ case "\$1 \${2:-} \${3:-}" in
 "__complete nodes beta") printf 'b1\\n'; exit ;;
 "__complete ifaces alpha") printf 'a1:eth0\\na1:lo\\na2:eth0\\n'; exit ;;
 "__complete ifaces "*) exit ;;
+"__complete hosts a.json") printf 'east\\nwest\\n'; exit ;;
 esac
 exec "$NSLAB" "\$@"
 STUB
@@ -97,7 +98,8 @@ for sh in bash zsh; do
 	expect $sh "$s gr" graph
 	expect $sh "$s -q st" status
 	expect $sh "$s -" -q --quiet -v --verbose -h --help --version
-	expect $sh "$s up --" --name --dry-run --timing --json --quiet --verbose --help
+	expect $sh "$s up --" --name --host --dry-run --timing --json --quiet --verbose --help
+	expect $sh "$s up a.json --host " east west
 	expect $sh "$s graph --format " dot mermaid
 	expect $sh "$s graph --format m" mermaid
 	expect $sh "$s exec " alpha.a1 alpha.a2 beta.b1

@@ -5,6 +5,7 @@
 # diagnostics), JUnit validated against tests/junit.xsd, JSON read by jq; exit statuses; checks
 # in parallel except one node's commands; Ctrl-C kills what runs; nslab wait.
 # quick
+# lane: host (the check runner's verdicts and reports, TAP, JUnit and JSON: nslab's own logic; left out of the VM lane for time)
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 need prove perl xmllint iperf3

@@ -3,6 +3,7 @@
 # person uses it (tmux: keys typed, the screen read back) and through the completion
 # function; `nslab __complete` gives labs and nodes without root (from /run/netns, so also
 # after sudo) and NODE:IF names with root.
+# lane: host (shell completion of lab, node and interface names; left out of the VM lane for time)
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 need tmux

@@ -5,6 +5,7 @@
 # normal down and after `up` was killed with SIGKILL (its journal intact). With the state
 # directory lost too, the device must come home; whether its alias does is only noted.
 # The devices are veths made here (a stand-in NIC each, its peer staying in the host).
+# lane: host (the alias a moved device gets back: nslab's own records; left out of the VM lane for time)
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 

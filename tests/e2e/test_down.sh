@@ -2,6 +2,7 @@
 # down: idempotent (second down exits 0 with a note), by name, by file, --all; up of a lab
 # that is up fails and changes nothing; a name is reusable at once after down.
 # quick
+# lane: host (down's own rules (idempotent, by name, by file, --all); left out of the VM lane for time)
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 

@@ -2,6 +2,7 @@
 # iproute2 sees the nodes as LAB.NODE: ip netns list / exec / identify, ip -n. And
 # `nslab status --json` describes the lab as it is in the kernel.
 # quick
+# lane: host (iproute2 naming of the nodes (ip netns); left out of the VM lane for time)
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 

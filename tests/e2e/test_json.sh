@@ -5,6 +5,7 @@
 # with timings; a runtime failure of up is one error object with the file; a bad command
 # line is answered in JSON too.
 # quick
+# lane: host (--json output formats; left out of the VM lane for time)
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 

@@ -97,6 +97,17 @@ EOF2
 )
 lab_up "$LAB3" "$F3"
 assert_true "n's cgroup is there" [ -d "$CG/nslab-$LAB3/n" ]
+# apply: a node with limits added to the lab that is up gets its own cgroup beside n's.
+F3b=$(write_topo lim3b <<EOF2
+{ "name": "$LAB3", "nodes": { "n": { "limits": { "pids": 16 }, "exec": [["sh", "-c", "sleep 600 >/dev/null 2>&1 &"]] },
+                              "k": { "limits": { "memory": "32M" } } } }
+EOF2
+)
+assert_ok nsl apply "$F3b"
+assert_eq 33554432 "$(cat "$CG/nslab-$LAB3/k/memory.max")" "apply: k's memory.max"
+assert_eq "0::/nslab-$LAB3/k" "$(nsl exec -l "$LAB3" k cat /proc/self/cgroup)" "apply: k's commands run in it"
+assert_jq "$(nsl status "$LAB3" --json)" \
+	".labs[0].nodes[] | select(.name == \"k\") | .cgroup == \"$CG/nslab-$LAB3/k\"" "apply: status shows k's cgroup"
 assert_ok rm -rf "/run/nslab/$LAB3"
 lab_down "$LAB3"
 assert_true "without its state, down removes the lab's cgroups by their marks" [ ! -e "$CG/nslab-$LAB3" ]

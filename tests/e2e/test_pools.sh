@@ -5,6 +5,7 @@
 # numbered links (IPv4 and IPv6) and the LAN. A pool that is too small, or that overlaps
 # another, is refused with its place.
 # quick
+# lane: host (address pools: numbering done before the kernel is touched; left out of the VM lane for time)
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 

@@ -4,6 +4,7 @@
 # with --quiet, nothing but the usual output appears. NSLAB_PROGRESS_AFTER_MS=0 shows the line
 # for a small lab; a lab of 800 nodes shows it with the default half second, when up takes that
 # long.
+# lane: host (the progress line on a terminal; left out of the VM lane for time)
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 need script

@@ -4,6 +4,7 @@
 # names are ready; a node not ready in time fails up with the node, the command and the end
 # of its output, and leaves nothing; a signal during the wait rolls back; --dry-run shows it.
 # quick
+# lane: host (ready commands re-run until they pass: nslab's own scheduling; left out of the VM lane for time)
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 

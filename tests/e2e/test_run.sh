@@ -3,6 +3,7 @@
 # status; every shipped example passes its own checks; the lab goes on SIGINT and SIGTERM, and
 # when run is killed with kill -9 during up, during the checks and during the command (its
 # reaper tears it down); a lab that is not run's is never touched.
+# lane: host (nslab run's sequence and exit statuses; left out of the VM lane for time)
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 need prove

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Two labs from one file with different --name: same node and interface names, both up and
 # working at once; down of one leaves the other intact and working.
+# lane: host (two labs from one file: names and state; left out of the VM lane for time)
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 

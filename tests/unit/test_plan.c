@@ -59,7 +59,8 @@ static size_t made_at(const struct nsl_plan *p, int node, int iface)
 
 /* Creation before use: a kind after the interface it sits on, a master (bridge, bond, VRF)
  * before it takes ports; bond ports never set up by nslab (the bond does it, and enslaving
- * an up port fails); VXLANs up only after a wait (what carries them runs). */
+ * an up port fails); VXLANs up only after a wait (what carries them runs), but those of links
+ * between hosts, before the routes through them. */
 static void check_order(const struct nsl_plan *p)
 {
 	bool waited = false;
@@ -81,8 +82,11 @@ static void check_order(const struct nsl_plan *p)
 			assert_true(made_at(p, op->node, op->link.master) < i);
 		if (f && f->bond >= 0)
 			assert_int_equal(op->link.up, -1);
-		if (f && f->kind == NSL_IFACE_VXLAN && op->link.up > 0)
+		/* (but the VXLAN of a link between hosts: its remote is routed by the host) */
+		if (f && f->kind == NSL_IFACE_VXLAN && !f->vxlan.cross && op->link.up > 0)
 			assert_true(waited);
+		if (f && f->kind == NSL_IFACE_VXLAN && f->vxlan.cross && op->link.up > 0)
+			assert_false(waited);
 	}
 }
 
@@ -134,7 +138,8 @@ static void check_invariants(const struct nsl_plan *p)
 	check_order(p);
 }
 
-static void check_golden(const char *topo, const char *golden)
+/* A lab over several hosts: host's part (-1: the whole lab). */
+static void check_golden(const char *topo, const char *golden, int host)
 {
 	struct nsl_topology *t = load(topo);
 	struct nsl_plan p;
@@ -142,6 +147,8 @@ static void check_golden(const char *topo, const char *golden)
 	size_t n = 0;
 	FILE *m;
 
+	if (host >= 0)
+		assert_int_equal(nsl_topology_part(t, host, t->name), 0);
 	assert_int_equal(nsl_plan_build(t, t->name, &p), 0);
 	check_invariants(&p);
 	m = open_memstream(&text, &n);
@@ -183,13 +190,23 @@ static void each_json(const char *dir, void (*fn)(const char *path, const char *
 	assert_true(found > 0);
 }
 
+/* NAME.plan; for a lab over several hosts, NAME.HOST.plan: each host's part. */
 static void golden_of(const char *path, const char *base)
 {
+	struct nsl_topology *t = load(path);
 	char golden[1024];
 
-	snprintf(golden, sizeof(golden), NSL_SRCDIR "/tests/golden/%.*s.plan",
-	         (int)(strlen(base) - 5), base);
-	check_golden(path, golden);
+	if (!t->n_hosts) {
+		snprintf(golden, sizeof(golden), NSL_SRCDIR "/tests/golden/%.*s.plan",
+		         (int)(strlen(base) - 5), base);
+		check_golden(path, golden, -1);
+	}
+	for (size_t h = 0; h < t->n_hosts; h++) {
+		snprintf(golden, sizeof(golden), NSL_SRCDIR "/tests/golden/%.*s.%s.plan",
+		         (int)(strlen(base) - 5), base, t->hosts[h].name);
+		check_golden(path, golden, (int)h);
+	}
+	nsl_topology_free(t);
 }
 
 static void test_shipped_topologies(void **state)

@@ -209,8 +209,31 @@ static void test_labstate_round_trip(void **state)
 	assert_string_equal(back.nodes[1].env[1], "QUOTE=\"a b\"\\n");
 	assert_ptr_equal(nsl_labstate_node(&back, "h2"), &back.nodes[1]);
 	assert_null(nsl_labstate_node(&back, "h3"));
+	assert_string_equal(back.host, ""); /* a lab of one machine */
+	assert_int_equal(back.n_elsewhere, 0);
 	nsl_labstate_free(&back);
 	free(text);
+
+	/* a host's part of a lab over several: which host, and the others' nodes */
+	struct nsl_labstate_remote el[2] = {{"r2", "b"}, {"s9", "c"}};
+	nsl_fmt(s.host, sizeof(s.host), "a");
+	s.elsewhere = el;
+	s.n_elsewhere = 2;
+	assert_int_equal(nsl_labstate_format(&s, &text, &err), 0);
+	assert_int_equal(nsl_labstate_parse(text, &back, &err), 0);
+	assert_string_equal(back.host, "a");
+	assert_int_equal(back.n_elsewhere, 2);
+	assert_string_equal(back.elsewhere[1].name, "s9");
+	assert_string_equal(back.elsewhere[1].host, "c");
+	nsl_labstate_free(&back);
+	free(text);
+	assert_int_equal(
+	    nsl_labstate_parse("{\"version\": 1, \"name\": \"x\", \"topology\": \"t\", "
+	                       "\"topology_sha256\": \"0\", \"generation\": 1, "
+	                       "\"host\": \"a\", \"elsewhere\": [{\"name\": 1}], "
+	                       "\"nodes\": []}",
+	                       &back, &err),
+	    -EBADMSG);
 
 	assert_int_equal(
 	    nsl_labstate_parse("{\"version\": 9, \"name\": \"x\", \"nodes\": []}", &back, &err),
