@@ -19,7 +19,7 @@
 #   file descriptor (/proc/*/task/*/ns/net, /proc/*/fd/*), that did not exist at the snapshot;
 # - for each LAB (given or recorded): processes still in its holders' network or PID
 #   namespaces, /run/nslab/LAB, /run/netns/LAB.*, links aliased nslab:LAB, nft table
-#   nslab-LAB.
+#   nslab-LAB, cgroup (v2) nslab-LAB.
 # Given the labs under test, other people's labs on the same host are not reported: names
 # under /run/netns that are not LAB.* of one of them (and the namespaces bound there), links
 # aliased nslab:OTHER with their addresses and routes, tables nslab-OTHER.
@@ -303,6 +303,12 @@ rsd_new_netns() {
 # RSD_NOT_OURS (blank-separated, e.g. "LAB.vpn", made by the test itself) are not counted, nor
 # the processes in RSD_NOT_OURS_PIDS (a test's own foreign processes: the kernel reuses the
 # inode of a namespace that died, so a namespace made after the lab's may carry its number).
+# rsd_cgroup2_mounts: where cgroup v2 is mounted (a lab's cgroups are nslab-LAB at its root).
+rsd_cgroup2_mounts() {
+	awk '{ for (i = 7; i <= NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup2") print $5; break } }' \
+		/proc/self/mountinfo | sort -u
+}
+
 rsd_lab_traces() {
 	local snap=$1 lab l
 	shift
@@ -331,6 +337,9 @@ rsd_lab_traces() {
 		if nft list table inet "nslab-$lab" >/dev/null 2>&1; then
 			echo "  nft table left: inet nslab-$lab"
 		fi
+		for l in $(rsd_cgroup2_mounts); do
+			[ -d "$l/nslab-$lab" ] && echo "  cgroup left: $l/nslab-$lab"
+		done
 	done | sort -u
 }
 

@@ -27,6 +27,7 @@ struct nsl_command {
 
 int nsl_cmd_up(int argc, char **argv);
 int nsl_cmd_down(int argc, char **argv);
+int nsl_cmd_apply(int argc, char **argv);
 int nsl_cmd_exec(int argc, char **argv);
 int nsl_cmd_status(int argc, char **argv);
 int nsl_cmd_validate(int argc, char **argv);

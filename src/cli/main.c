@@ -12,6 +12,8 @@
 static const struct nsl_command commands[] = {
     {"up", nsl_cmd_up, "up TOPO [--name LAB] [--host HOST] [--dry-run] [--timing] [--json]",
      "build a lab; on any failure nothing is left"},
+    {"apply", nsl_cmd_apply, "apply TOPO [--name LAB] [--dry-run [--from OLD]] [--recreate]",
+     "change a lab that is up to match its edited topology: only the difference"},
     {"down", nsl_cmd_down, "down [--keep-fs] [LAB | TOPO | --all] [--host HOST]",
      "tear a lab down (idempotent); --keep-fs keeps the nodes' own file systems"},
     {"exec", nsl_cmd_exec, "exec [-l LAB] NODE|LAB.NODE [--] CMD [ARG...]",

@@ -137,10 +137,14 @@ static void assign_ifindexes(struct nsl_apply *a)
 			counter = a->nodes[i].max_ifindex;
 	if (a->facts->host_max_ifindex > counter)
 		counter = a->facts->host_max_ifindex;
+	if (a->max_ifindex > counter)
+		counter = a->max_ifindex;
 	for (size_t i = 0; i < t->n_nodes; i++)
 		for (size_t k = 0; k < t->nodes[i].n_ifaces; k++) {
 			const struct nsl_iface *f = &t->nodes[i].ifaces[k];
 			const struct nsl_device_fact *d;
+			if (a->change && a->nodes[i].ifindex[k])
+				continue; /* it exists: its own */
 			if (f->kind == NSL_IFACE_LO) {
 				a->nodes[i].ifindex[k] = 1;
 				continue;
@@ -162,7 +166,8 @@ static void assign_ifindexes(struct nsl_apply *a)
 			a->nodes[i].ifindex[k] = counter;
 		}
 	for (size_t k = 0; k < a->plan->n_host_ifaces; k++)
-		a->host_ifindex[k] = ++counter;
+		if (!a->change || !a->host_ifindex[k])
+			a->host_ifindex[k] = ++counter;
 	a->indexed = true;
 }
 
@@ -262,6 +267,48 @@ static int do_device(struct nsl_apply *a, const struct nsl_op *op, struct nsl_er
 	return rc < 0 ? rc : settle(a, err);
 }
 
+const uint8_t *nsl_apply_mac(const struct nsl_apply *a, int node, int iface, const uint8_t *mac)
+{
+	if (mac || !a->change || node == NSL_PLAN_HOST || iface < 0 || !a->nodes[node].keep_mac)
+		return mac;
+	return a->nodes[node].keep_mac[iface];
+}
+
+/* Whether an operation acts in a node that exists already (apply). */
+static bool existing(const struct nsl_apply *a, int node)
+{
+	return a->change && (node == NSL_PLAN_HOST || !a->made[node]);
+}
+
+/* apply: an interface about to be made in a node that exists may be there from a change that
+ * was cut short: deleted first (the namespace is the lab's, so is all in it; in the host, only
+ * what carries the lab's mark). */
+int nsl_apply_predelete(struct nsl_apply *a, int node, const char *name, struct nsl_err *err)
+{
+	struct nsl_nl *nl;
+	int rc;
+
+	if (!existing(a, node))
+		return 0;
+	if (node == NSL_PLAN_HOST) {
+		struct nsl_link_info li;
+		char mark[NSL_MARK_MAX];
+		rc = settle(a, err);
+		if (rc == 0)
+			rc = nsl_nl_link_get(a->host, 0, name, &li, err);
+		nsl_mark(mark, sizeof(mark), lab(a), NULL);
+		if (rc <= 0 || strcmp(li.alias, mark))
+			return rc < 0 && rc != -ENODEV ? rc : 0;
+	}
+	rc = socket_for(a, node, &nl, err);
+	if (rc < 0)
+		return rc;
+	nl->tolerate = ENODEV;
+	rc = nsl_nl_link_del(nl, 0, name, err);
+	nl->tolerate = 0;
+	return rc;
+}
+
 static int do_veth(struct nsl_apply *a, const struct nsl_op *op, struct nsl_err *err)
 {
 	struct nsl_veth_end e[2];
@@ -275,8 +322,11 @@ static int do_veth(struct nsl_apply *a, const struct nsl_op *op, struct nsl_err 
 	for (int s = 0; s < 2; s++) {
 		const struct nsl_op_end *pe = &op->veth[s];
 		const struct nsl_iface *f = nsl_plan_iface(a->plan, pe->node, pe->iface);
-		e[s] = (struct nsl_veth_end){
-		    .name = f->name, .mtu = pe->mtu, .mac = pe->mac, .up = pe->up, .netns_fd = -1};
+		e[s] = (struct nsl_veth_end){.name = f->name,
+		                             .mtu = pe->mtu,
+		                             .mac = nsl_apply_mac(a, pe->node, pe->iface, pe->mac),
+		                             .up = pe->up,
+		                             .netns_fd = -1};
 		/* every end at the index the lab chose, the host's too (see assign_ifindexes) */
 		e[s].ifindex = ifindex_of(a, pe->node, pe->iface);
 		if (s == 0)
@@ -291,6 +341,11 @@ static int do_veth(struct nsl_apply *a, const struct nsl_op *op, struct nsl_err 
 				                   "open the host's network namespace: %m");
 			e[s].netns_fd = a->host_netns_fd;
 		}
+	}
+	for (int s = 1; a->change && s >= 0; s--) {
+		rc = nsl_apply_predelete(a, op->veth[s].node, e[s].name, err);
+		if (rc < 0)
+			return rc;
 	}
 	if (op->undo == NSL_UNDO_HOSTLINK) {
 		struct nsl_rec r = {.kind = NSL_REC_HOSTLINK};
@@ -351,11 +406,18 @@ static int do_request(struct nsl_apply *a, const struct nsl_op *op, struct nsl_e
 
 	if (rc < 0)
 		return rc;
+	/* apply: what is there already in a node that exists (a change cut short, a route the
+	 * kernel kept) is what we want */
+	nl->tolerate = existing(a, op->node) ? EEXIST : 0;
 	switch (op->kind) {
 	case NSL_OP_BRIDGE:
-		rc = nsl_nl_bridge_add(nl, f->name, ifindex,
-		                       t->nodes[op->node].bridges[op->item].stp, f->mtu,
-		                       f->has_mac ? f->mac : NULL, err);
+		rc = nsl_apply_predelete(a, op->node, f->name, err);
+		if (rc == 0)
+			rc = socket_for(a, op->node, &nl, err);
+		if (rc == 0)
+			rc = nsl_nl_bridge_add(nl, f->name, ifindex,
+			                       t->nodes[op->node].bridges[op->item].stp, f->mtu,
+			                       f->has_mac ? f->mac : NULL, err);
 		break;
 	case NSL_OP_LINK: {
 		struct nsl_link_change c = {.ifindex = ifindex,
@@ -365,6 +427,7 @@ static int do_request(struct nsl_apply *a, const struct nsl_op *op, struct nsl_e
 		                            .mac = op->link.mac};
 		if (op->link.master >= 0)
 			c.master = ifindex_of(a, op->node, op->link.master);
+		c.nomaster = op->link.master == NSL_LINK_NOMASTER;
 		nsl_fmt(what, sizeof(what), "interface %s", f->name);
 		rc = nsl_nl_link_change(nl, &c, what, err);
 		break;
@@ -385,39 +448,73 @@ static int do_request(struct nsl_apply *a, const struct nsl_op *op, struct nsl_e
 	case NSL_OP_RULE:
 		rc = nsl_nl_rule_add(nl, &t->nodes[op->node].rules[op->item], op->rule.family, err);
 		break;
-	case NSL_OP_RATE:
-		rc = nsl_nl_tbf_add(nl, ifindex, f->name, op->rate, err);
+	case NSL_OP_RATE: /* apply: one replace of whatever is there */
+		rc = nsl_nl_tbf_set(nl, ifindex, f->name, op->rate, a->change, err);
 		break;
 	case NSL_OP_IMPAIR:
-		rc = nsl_nl_netem_set(nl, ifindex, f->name, &op->impair.im, op->impair.limit, false,
-		                      err);
+		rc = nsl_nl_netem_set(nl, ifindex, f->name, &op->impair.im, op->impair.limit,
+		                      a->change, err);
 		break;
 	default:
 		rc = nsl_err_set(err, EINVAL, "plan: operation %d is no request", op->kind);
 	}
+	nl->tolerate = 0;
 	return blame(a, op->node, rc, err);
 }
 
 struct sysctl_write {
 	const char *scope, *ifname, *leaf, *value;
 	size_t scope_len;
+	char *old; /* apply: the value before, read first (when there is one) */
+	bool save;
 };
+
+static int read_small(const char *path, char **ret)
+{
+	char buf[256];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		n--;
+	buf[n] = 0;
+	for (char *c = buf; *c; c++)
+		*c = *c == '\t' ? ' ' : *c;
+	*ret = strdup(buf);
+	return *ret ? 0 : -ENOMEM;
+}
 
 static int write_iface_sysctl(void *arg)
 {
-	const struct sysctl_write *w = arg;
+	struct sysctl_write *w = arg;
 	char path[512];
 	size_t len = 0;
 
-	/* By path, not by key: the interface's name may hold dots. */
-	len += (size_t)snprintf(path, sizeof(path), "/proc/sys/%.*s", (int)w->scope_len, w->scope);
-	len += (size_t)snprintf(path + len, sizeof(path) - len, "%s/%s", w->ifname, w->leaf);
-	if (len >= sizeof(path))
-		return -ENAMETOOLONG;
-	for (size_t i = 10; i < 10 + w->scope_len; i++)
-		path[i] = path[i] == '.' ? '/' : path[i];
-	for (size_t i = 10 + w->scope_len + strlen(w->ifname) + 1; i < len; i++)
-		path[i] = path[i] == '.' ? '/' : path[i];
+	if (!w->ifname) { /* a sysctl of the node (apply) */
+		int rc = nsl_sysctl_path(w->scope, path, sizeof(path));
+		if (rc < 0)
+			return rc;
+	} else {
+		/* By path, not by key: the interface's name may hold dots. */
+		len += (size_t)snprintf(path, sizeof(path), "/proc/sys/%.*s", (int)w->scope_len,
+		                        w->scope);
+		len +=
+		    (size_t)snprintf(path + len, sizeof(path) - len, "%s/%s", w->ifname, w->leaf);
+		if (len >= sizeof(path))
+			return -ENAMETOOLONG;
+		for (size_t i = 10; i < 10 + w->scope_len; i++)
+			path[i] = path[i] == '.' ? '/' : path[i];
+		for (size_t i = 10 + w->scope_len + strlen(w->ifname) + 1; i < len; i++)
+			path[i] = path[i] == '.' ? '/' : path[i];
+	}
+	if (w->save && read_small(path, &w->old) < 0)
+		w->old = NULL;
 	return nsl_file_write(path, w->value);
 }
 
@@ -425,21 +522,42 @@ static int do_sysctl(struct nsl_apply *a, const struct nsl_op *op, struct nsl_er
 {
 	const struct nsl_sysctl *s = &topo(a)->nodes[op->node].sysctls[op->item];
 	const struct nsl_iface *f = nsl_plan_iface(a->plan, op->node, op->iface);
-	struct sysctl_write w = {.scope = s->key,
-	                         .scope_len = op->sysctl.scope_len,
-	                         .ifname = f->name,
-	                         .leaf = s->key + op->sysctl.scope_len + strlen(f->name) + 1,
-	                         .value = s->value};
+	struct sysctl_write w = {.scope = s->key, .value = s->value, .save = existing(a, op->node)};
 	int rc = settle(a, err);
 
+	if (f) {
+		w.scope_len = op->sysctl.scope_len;
+		w.ifname = f->name;
+		w.leaf = s->key + op->sysctl.scope_len + strlen(f->name) + 1;
+	}
 	if (rc < 0)
 		return rc;
+	if (w.save && !nsl_grow(&a->saved, &a->cap_saved, a->n_saved, sizeof(*a->saved)))
+		return nsl_err_set(err, ENOMEM, "out of memory");
 	rc = nsl_netns_call(a->nodes[op->node].netns_fd, write_iface_sysctl, &w);
+	if (w.old)
+		a->saved[a->n_saved++] =
+		    (struct nsl_saved_sysctl){.node = op->node, .key = s->key, .value = w.old};
 	if (rc < 0)
 		return blame(
 		    a, op->node,
 		    nsl_err_set(err, rc, "sysctl %s=%s: %s", s->key, s->value, strerror(-rc)), err);
 	return 0;
+}
+
+int nsl_apply_sysctl_put(int netns_fd, const struct nsl_plan *p, const struct nsl_op *op,
+                         const char *value)
+{
+	const struct nsl_sysctl *s = &p->t->nodes[op->node].sysctls[op->item];
+	const struct nsl_iface *f = nsl_plan_iface(p, op->node, op->iface);
+	struct sysctl_write w = {.scope = s->key, .value = value};
+
+	if (f) {
+		w.scope_len = op->sysctl.scope_len;
+		w.ifname = f->name;
+		w.leaf = s->key + op->sysctl.scope_len + strlen(f->name) + 1;
+	}
+	return nsl_netns_call(netns_fd, write_iface_sysctl, &w);
 }
 
 static int do_nat(struct nsl_apply *a, const struct nsl_op *op, struct nsl_err *err)
@@ -452,15 +570,22 @@ static int do_nat(struct nsl_apply *a, const struct nsl_op *op, struct nsl_err *
 		return rc;
 	if (op->node != NSL_PLAN_HOST) {
 		const struct nsl_node *n = &t->nodes[op->node];
-		rc = nsl_nft_apply(a->nodes[op->node].netns_fd, NSL_NFT_NODE_TABLE, NULL, n->nat,
-		                   n->n_nat, err);
+		/* apply: the node's table, whatever it holds, goes first */
+		if (existing(a, op->node))
+			rc = nsl_nft_delete(a->nodes[op->node].netns_fd, NSL_NFT_NODE_TABLE, NULL,
+			                    err);
+		if (rc >= 0)
+			rc = nsl_nft_apply(a->nodes[op->node].netns_fd, NSL_NFT_NODE_TABLE, NULL,
+			                   n->nat, n->n_nat, err);
 		return blame(a, op->node, rc, err);
 	}
 	nsl_host_table(table, sizeof(table), lab(a));
 	nsl_mark(mark, sizeof(mark), lab(a), NULL);
 	struct nsl_rec r = {.kind = NSL_REC_HOSTNFT, .hostnft.name = table};
 	rc = journal(a, &r, 1, err);
-	if (rc == 0)
+	if (rc == 0 && a->change)
+		rc = nsl_nft_delete(-1, table, mark, err);
+	if (rc >= 0)
 		rc = nsl_nft_apply(-1, table, mark, t->host.nat, t->host.n_nat, err);
 	return blame(a, NSL_PLAN_HOST, rc, err);
 }
@@ -729,7 +854,7 @@ static int do_one(struct nsl_apply *a, const struct nsl_op *op, struct nsl_err *
 	}
 }
 
-static int alloc_tables(struct nsl_apply *a, struct nsl_err *err)
+int nsl_apply_alloc(struct nsl_apply *a, struct nsl_err *err)
 {
 	const struct nsl_topology *t = topo(a);
 
@@ -752,7 +877,7 @@ int nsl_apply(struct nsl_apply *a, struct nsl_err *err)
 	int rc;
 
 	a->pending = NULL;
-	rc = alloc_tables(a, err);
+	rc = a->nodes ? 0 : nsl_apply_alloc(a, err);
 	for (size_t i = 0; i < p->n; i++)
 		a->phase_total[phase_of(&p->ops[i])]++;
 	for (size_t i = 0; rc == 0 && i < p->n;) {
@@ -823,6 +948,12 @@ void nsl_apply_free(struct nsl_apply *a)
 	}
 	free(a->nodes);
 	free(a->host_ifindex);
+	nsl_cgroups_free(a);
+	for (size_t i = 0; i < a->n_saved; i++)
+		free(a->saved[i].value);
+	free(a->saved);
+	a->saved = NULL;
+	a->n_saved = 0;
 	if (a->log_fd >= 0)
 		close(a->log_fd);
 	if (a->host_netns_fd >= 0)

@@ -41,6 +41,9 @@ struct nsl_node_rt {
 	int max_ifindex; /* the highest interface index its namespace was born with */
 	int *ifindex;    /* [iface] */
 	struct nsl_nl nl;
+	/* apply: [iface] the MAC an interface of a node that exists had before the change (one
+	 * made again keeps it, so its neighbours' caches stay right), NULL none */
+	const uint8_t **keep_mac;
 };
 
 struct nsl_apply {
@@ -61,13 +64,37 @@ struct nsl_apply {
 	int log_fd;
 	int host_netns_fd; /* the host's network namespace, for veth peers born there */
 	size_t phase_done[NSL_PHASES], phase_total[NSL_PHASES]; /* operations, for progress */
+	struct nsl_cgroups *cg; /* the lab's cgroups (engine/cgroup_lab.c), NULL: none */
+
+	/* apply (engine/change.c): a plan of what changes in a lab that is up. The caller fills
+	 * nodes (nsl_apply_alloc) for the nodes that exist: holder, namespace and the index of
+	 * every interface that exists (0: made here); what is there already is no error. */
+	bool change;
+	const bool *made; /* [node]: made by this run */
+	int max_ifindex;  /* the highest index in use in the lab's namespaces and the host */
+	struct nsl_saved_sysctl *saved; /* sysctls of nodes that exist, as they were before */
+	size_t n_saved, cap_saved;
 };
+
+struct nsl_saved_sysctl {
+	int node;
+	const char *key; /* the topology's */
+	char *value;
+};
+
+/* The MAC an interface is made with: the topology's, else (apply) the one it had. */
+const uint8_t *nsl_apply_mac(const struct nsl_apply *a, int node, int iface, const uint8_t *mac);
 
 /* Ready an executor (every fd it may hold closed, so that abort and free are always safe). */
 void nsl_apply_init(struct nsl_apply *a, const struct nsl_plan *plan,
                     const struct nsl_host_facts *facts, struct nsl_statedir *sd,
                     struct nsl_nl *host);
 int nsl_apply(struct nsl_apply *a, struct nsl_err *err) NSL_MUST_USE;
+/* Write the sysctl a SYSCTL operation of p names, with value, in a namespace: 0 or -errno. */
+int nsl_apply_sysctl_put(int netns_fd, const struct nsl_plan *p, const struct nsl_op *op,
+                         const char *value) NSL_MUST_USE;
+/* The run-time tables of a plan (done by nsl_apply when not done before). */
+int nsl_apply_alloc(struct nsl_apply *a, struct nsl_err *err) NSL_MUST_USE;
 /* Kill the holders started (before commit: the lab is being rolled back). */
 void nsl_apply_abort(struct nsl_apply *a);
 void nsl_apply_free(struct nsl_apply *a);

@@ -19,6 +19,8 @@ int nsl_apply_journal(struct nsl_apply *a, const struct nsl_rec *r, struct nsl_e
 /* "node r1: " or "host: " in front of an error. */
 int nsl_apply_blame(struct nsl_apply *a, int node, int rc, struct nsl_err *err);
 
+/* apply: delete what is named so in a node that exists (a change cut short left it). */
+int nsl_apply_predelete(struct nsl_apply *a, int node, const char *name, struct nsl_err *err);
 /* apply_nodes.c: the holders of plan ops [from, to), each node's file system, cgroup and
  * namespaces prepared for them. */
 int nsl_apply_nodes(struct nsl_apply *a, size_t from, size_t to, struct nsl_err *err);

@@ -17,13 +17,18 @@ static int host_index(struct nsl_apply *a, const char *name, struct nsl_err *err
 int nsl_apply_create(struct nsl_apply *a, const struct nsl_op *op, struct nsl_err *err)
 {
 	const struct nsl_iface *f = nsl_plan_iface(a->plan, op->node, op->iface);
-	struct nsl_link_spec s = {.f = f,
-	                          .ifindex = nsl_apply_ifindex(a, op->node, op->iface),
-	                          .netns_fd = -1,
-	                          .mac = f->has_mac ? f->mac : NULL};
+	struct nsl_link_spec s = {
+	    .f = f,
+	    .ifindex = nsl_apply_ifindex(a, op->node, op->iface),
+	    .netns_fd = -1,
+	    .mac = f->kind == NSL_IFACE_IPVLAN
+	               ? NULL
+	               : nsl_apply_mac(a, op->node, op->iface, f->has_mac ? f->mac : NULL)};
 	struct nsl_nl *nl;
-	int rc;
+	int rc = nsl_apply_predelete(a, op->node, f->name, err);
 
+	if (rc < 0)
+		return rc;
 	if (op->create.from_host && f->kind == NSL_IFACE_VXLAN) {
 		/* its underlay is the host's: sent from there (its socket stays), born in the
 		 * node */

@@ -4,6 +4,7 @@
  * the virtual devices in it), then host ends of links, the host nft table, host sysctls. */
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "engine/fault.h"
 #include "engine/marks.h"
 #include "engine/teardown.h"
+#include "kernel/cgroup.h"
 #include "kernel/netlink.h"
 #include "kernel/nft.h"
 #include "kernel/ns.h"
@@ -320,6 +322,53 @@ static int delete_host_dev(struct td *td, const struct nsl_rec *r, struct nsl_er
 	return rc == -ENODEV ? 0 : rc;
 }
 
+/* A cgroup of the lab (cgroup record): removed if it carries the recorded mark and that mark
+ * is the lab's; gone already, or another's, is left alone. */
+static int remove_cgroup(struct td *td, const char *path, const char *mark, struct nsl_err *err)
+{
+	char want[NSL_MARK_MAX];
+	int rc;
+
+	nsl_mark(want, sizeof(want), td->lab, NULL);
+	if (strcmp(mark, want) && !nsl_mark_suffix(mark, td->lab))
+		return 0;
+	rc = nsl_cgroup_marked(path, mark);
+	if (rc <= 0)
+		return 0;
+	rc = nsl_cgroup_remove(path);
+	if (rc < 0 && rc != -ENOENT)
+		return nsl_err_set(err, -rc, "remove cgroup %s: %s", path, strerror(-rc));
+	return 0;
+}
+
+/* The lab's cgroups without a journal: CGROUP2/nslab-LAB and its children, by their marks. */
+static int remove_marked_cgroups(struct td *td, struct nsl_err *err)
+{
+	char mp[PATH_MAX], ctl[8], dir[PATH_MAX + NSL_NAME_MAX + 16], mark[NSL_MARK_MAX];
+	struct dirent *e;
+	DIR *d;
+	int rc = 0;
+
+	if (nsl_cgroup2_find(mp, sizeof(mp), ctl, sizeof(ctl)) <= 0)
+		return 0;
+	nsl_fmt(dir, sizeof(dir), "%s/" NSL_CGROUP_PREFIX "%s", mp, td->lab);
+	nsl_mark(mark, sizeof(mark), td->lab, NULL);
+	if (nsl_cgroup_marked(dir, mark) <= 0)
+		return 0;
+	d = opendir(dir);
+	while (d && (e = readdir(d)) && rc == 0) {
+		char sub[sizeof(dir) + 256], m[NSL_MARK_MAX];
+		if (e->d_type != DT_DIR || !nsl_name_valid(e->d_name))
+			continue;
+		nsl_fmt(sub, sizeof(sub), "%s/%s", dir, e->d_name);
+		nsl_mark(m, sizeof(m), td->lab, e->d_name);
+		rc = remove_cgroup(td, sub, m, err);
+	}
+	if (d)
+		closedir(d);
+	return rc < 0 ? rc : remove_cgroup(td, dir, mark, err);
+}
+
 /* Host ends carrying the lab's mark, whatever the journal says. */
 static int delete_marked_host_links(struct td *td, struct nsl_err *err)
 {
@@ -543,6 +592,16 @@ int nsl_teardown(struct nsl_statedir *sd, struct nsl_progress_sink *progress, st
 	/* 3. Every process in the lab's namespaces, holders first; 4. the names. */
 	if (!td.first)
 		kill_and_unbind(&td);
+	/* 4b. The lab's cgroups, nodes' first (each must be empty: the holders are dead, and
+	 * what is left in it is killed), only those that carry the recorded mark. */
+	for (size_t i = j.n; !td.first && i-- > 0;)
+		if (j.recs[i].kind == NSL_REC_CGROUP) {
+			rc = nsl_step("cgroup", &e);
+			if (rc == 0)
+				rc = remove_cgroup(&td, j.recs[i].cgroup.path,
+				                   j.recs[i].cgroup.mark, &e);
+			keep_first(&td, rc, &e);
+		}
 	/* 5. Host ends (the kernel would take its time) and devices made in the host, by name and
 	 * proof (mark, peer, MAC), then whatever carries the mark. */
 	done = 0;
@@ -636,9 +695,64 @@ int nsl_teardown_marks(struct nsl_statedir *sd, struct nsl_progress_sink *progre
 	if (!td.first)
 		kill_and_unbind(&td);
 	if (!td.first)
+		keep_first(&td, remove_marked_cgroups(&td, &e), &e);
+	if (!td.first)
 		keep_first(&td, delete_marked_host_links(&td, &e), &e);
 	if (!td.first)
 		keep_first(&td, delete_host_table(&td, &e), &e);
 	td_close(&td);
 	return td.first < 0 ? td.first : found;
+}
+
+/* The interfaces of the lab's namespaces that are not moved devices (those go home by their
+ * mark) nor lo: deleted, so that what they are named, and their peers, are free at once. */
+static void delete_links(struct td *td)
+{
+	for (size_t i = 0; i < td->n_ns; i++) {
+		_cleanup_free_ struct nsl_link_info *links = NULL;
+		size_t n_links = 0;
+		struct nsl_err e;
+		struct nsl_nl nl;
+		if (td->ns[i].fd < 0 || nsl_nl_open(&nl, td->ns[i].fd, &e) < 0)
+			continue;
+		if (nsl_nl_link_list(&nl, &links, &n_links, &e) < 0)
+			n_links = 0;
+		nl.tolerate = ENODEV; /* gone with one deleted before it (a peer, a lower) */
+		for (size_t l = 0; l < n_links; l++) {
+			if (links[l].ifindex == 1 || (links[l].flags & IFF_LOOPBACK) ||
+			    nsl_mark_suffix(links[l].alias, td->lab) || !links[l].kind[0])
+				continue;
+			if (nsl_nl_link_del(&nl, links[l].ifindex, links[l].name, &e) < 0)
+				break;
+		}
+		(void)!nsl_nl_flush(&nl, &e);
+		nsl_nl_close(&nl);
+	}
+}
+
+int nsl_teardown_nodes(struct nsl_statedir *sd, const struct nsl_node_ident *nodes, size_t n,
+                       struct nsl_err *err)
+{
+	struct td td = {.sd = sd, .lab = sd->lab, .err = err};
+	int rc = nsl_nl_open(&td.host, -1, err);
+
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		struct lab_ns *ln = ns_add(&td);
+		if (!ln) {
+			td_close(&td);
+			return nsl_err_set(err, ENOMEM, "out of memory");
+		}
+		nsl_fmt(ln->name, sizeof(ln->name), "%s", nodes[i].name);
+		ln->want_dev = nodes[i].netns_dev;
+		ln->want_ino = nodes[i].netns_ino;
+		ns_open_journaled(&td, ln, nodes[i].pid, nodes[i].start_time);
+	}
+	orphan_devices_home(&td);
+	delete_links(&td);
+	if (!td.first)
+		kill_and_unbind(&td);
+	td_close(&td);
+	return td.first;
 }

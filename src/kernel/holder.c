@@ -175,7 +175,8 @@ static int holder_setup(const struct nsl_holder_spec *s, int *ret_index, int *re
 	struct nsl_rootfs_setup r = {.kind = s->rootfs,
 	                             .tree = s->tree,
 	                             .dir = s->dir,
-	                             .hosts = s->hosts,
+	                             .hosts_file = s->hosts_file,
+	                             .hostname_file = s->hostname_file,
 	                             .hostname = s->hostname,
 	                             .mounts = s->mounts,
 	                             .n_mounts = s->n_mounts};
@@ -190,7 +191,7 @@ static int holder_setup(const struct nsl_holder_spec *s, int *ret_index, int *re
 	} else {
 		TRY(STEP_PROC, nsl_mount_proc());
 		TRY(STEP_SYS, nsl_mount_sysfs());
-		if (s->dir && s->hosts) {
+		if (s->hostname_file && s->hosts_file) {
 			rc = nsl_rootfs_host_files(&r);
 			if (rc < 0) {
 				*ret_index = NSL_RFS_HOSTFILES;

@@ -22,11 +22,14 @@ struct nsl_holder_spec {
 	const struct nsl_mount *mounts;
 	size_t n_mounts;
 	/* Its file system: the kind, the tree, its directory in the lab's state (made by the
-	 * caller), the text of /etc/hosts. */
+	 * caller; NULL for a node on the host's file system), the lab's /etc/hosts (a file,
+	 * bound read-only), on the host's file system the file its /etc/hostname is written in
+	 * (and bound from). */
 	enum nsl_rootfs_kind rootfs;
 	const char *tree;
 	const char *dir;
-	const char *hosts;
+	const char *hosts_file;
+	const char *hostname_file;
 	unsigned namespaces; /* NSL_NS_*: more than net, mnt, pid and uts */
 	int64_t time_monotonic, time_boottime;
 	int cgroup_fd; /* the node's cgroup (born in it), -1: ours */

@@ -87,6 +87,7 @@ int nsl_nl_send(struct nsl_nl *nl, struct nl_msg *msg, struct nsl_err *err, cons
 	vsnprintf(r->what, sizeof(r->what), fmt, ap);
 	va_end(ap);
 	r->seq = h->nlmsg_seq;
+	r->tolerate = nl->tolerate;
 	rc = send_all(nl->fd, h, h->nlmsg_len);
 	nlmsg_free(msg);
 	if (rc < 0)
@@ -164,6 +165,8 @@ int nsl_nl_flush(struct nsl_nl *nl, struct nsl_err *err)
 			if (!r)
 				continue;
 			answered++;
+			if (e->error && r->tolerate && e->error == -r->tolerate)
+				continue;
 			if (e->error && !first) {
 				const char *ext = ext_ack_msg(h);
 				first = e->error;

@@ -13,12 +13,15 @@ struct nl_msg;
 
 struct nsl_nl_req {
 	uint32_t seq;
+	int tolerate; /* an errno that counts as success */
 	char what[160];
 };
 
 struct nsl_nl {
 	int fd;
 	uint32_t seq;
+	int tolerate; /* set before a send: that request's errno that counts as success (apply:
+	               * EEXIST of what is there already, ENODEV of what is gone already) */
 	struct nsl_nl_req *reqs; /* sent, not yet acknowledged */
 	size_t n_reqs, cap_reqs;
 };
@@ -53,6 +56,7 @@ struct nsl_link_change {
 	const char *match_name; /* when ifindex is 0: the link to change, by name */
 	int up;                 /* -1 leave, 0 down, 1 up */
 	int master;             /* 0 leave */
+	bool nomaster;          /* out of its master (IFLA_MASTER 0) */
 	uint32_t mtu;
 	const uint8_t *mac;
 	const char *new_name;
@@ -62,6 +66,14 @@ struct nsl_link_change {
 int nsl_nl_link_change(struct nsl_nl *nl, const struct nsl_link_change *c, const char *what,
                        struct nsl_err *err) NSL_MUST_USE;
 int nsl_nl_link_del(struct nsl_nl *nl, int ifindex, const char *name,
+                    struct nsl_err *err) NSL_MUST_USE;
+/* The inverses of the adds below, for apply: the same request as RTM_DEL* (an address
+ * absent: EADDRNOTAVAIL; a route: ESRCH; a rule: ENOENT). */
+int nsl_nl_addr_del(struct nsl_nl *nl, int ifindex, const char *ifname, const struct nsl_prefix *p,
+                    struct nsl_err *err) NSL_MUST_USE;
+int nsl_nl_route_del(struct nsl_nl *nl, const struct nsl_route *r, int ifindex,
+                     const int *nh_ifindex, struct nsl_err *err) NSL_MUST_USE;
+int nsl_nl_rule_del(struct nsl_nl *nl, const struct nsl_rule *r, int family,
                     struct nsl_err *err) NSL_MUST_USE;
 int nsl_nl_addr_add(struct nsl_nl *nl, int ifindex, const char *ifname, const struct nsl_prefix *p,
                     struct nsl_err *err) NSL_MUST_USE;

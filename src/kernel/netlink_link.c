@@ -119,7 +119,8 @@ int nsl_nl_link_change(struct nsl_nl *nl, const struct nsl_link_change *c, const
 		goto oom;
 	if (c->new_name && nla_put_string(msg, IFLA_IFNAME, c->new_name) < 0)
 		goto oom;
-	if (c->master && nla_put_u32(msg, IFLA_MASTER, (uint32_t)c->master) < 0)
+	if ((c->master || c->nomaster) &&
+	    nla_put_u32(msg, IFLA_MASTER, c->nomaster ? 0 : (uint32_t)c->master) < 0)
 		goto oom;
 	if (c->mtu && nla_put_u32(msg, IFLA_MTU, c->mtu) < 0)
 		goto oom;

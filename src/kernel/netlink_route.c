@@ -26,8 +26,8 @@ static struct nl_addr *to_nl_addr(const struct nsl_ip *ip, unsigned prefixlen)
 	return a;
 }
 
-int nsl_nl_addr_add(struct nsl_nl *nl, int ifindex, const char *ifname, const struct nsl_prefix *p,
-                    struct nsl_err *err)
+static int addr_req(struct nsl_nl *nl, bool del, int ifindex, const char *ifname,
+                    const struct nsl_prefix *p, struct nsl_err *err)
 {
 	struct rtnl_addr *ra = rtnl_addr_alloc();
 	struct nl_addr *local = to_nl_addr(&p->ip, p->len);
@@ -44,15 +44,28 @@ int nsl_nl_addr_add(struct nsl_nl *nl, int ifindex, const char *ifname, const st
 		 * and the lab's addresses were already checked for duplicates. */
 		if (p->ip.family == AF_INET6)
 			rtnl_addr_set_flags(ra, IFA_F_NODAD);
-		rc = rtnl_addr_build_add_request(ra, NLM_F_CREATE | NLM_F_EXCL, &msg);
+		rc = del ? rtnl_addr_build_delete_request(ra, 0, &msg)
+		         : rtnl_addr_build_add_request(ra, NLM_F_CREATE | NLM_F_EXCL, &msg);
 	}
 	nl_addr_put(local);
 	rtnl_addr_put(ra);
 	if (rc < 0)
 		return nsl_err_set(err, ENOMEM, "address %s: cannot build request",
 		                   nsl_prefix_str(p, buf, sizeof(buf)));
-	return nsl_nl_send(nl, msg, err, "address %s on %s", nsl_prefix_str(p, buf, sizeof(buf)),
-	                   ifname);
+	return nsl_nl_send(nl, msg, err, "%saddress %s on %s", del ? "delete " : "",
+	                   nsl_prefix_str(p, buf, sizeof(buf)), ifname);
+}
+
+int nsl_nl_addr_add(struct nsl_nl *nl, int ifindex, const char *ifname, const struct nsl_prefix *p,
+                    struct nsl_err *err)
+{
+	return addr_req(nl, false, ifindex, ifname, p, err);
+}
+
+int nsl_nl_addr_del(struct nsl_nl *nl, int ifindex, const char *ifname, const struct nsl_prefix *p,
+                    struct nsl_err *err)
+{
+	return addr_req(nl, true, ifindex, ifname, p, err);
 }
 
 /* A gateway: RTA_GATEWAY in the route's family, RTA_VIA for an IPv6 gateway of an IPv4 route. */
@@ -100,7 +113,7 @@ static const unsigned char route_types[] = {
     [NSL_RT_THROW] = RTN_THROW,
 };
 
-int nsl_nl_route_add(struct nsl_nl *nl, const struct nsl_route *r, int ifindex,
+static int route_req(struct nsl_nl *nl, bool del, const struct nsl_route *r, int ifindex,
                      const int *nh_ifindex, struct nsl_err *err)
 {
 	static const char *const names[] = {"", "blackhole ", "unreachable ", "prohibit ",
@@ -113,7 +126,8 @@ int nsl_nl_route_add(struct nsl_nl *nl, const struct nsl_route *r, int ifindex,
 	    .rtm_protocol = RTPROT_STATIC,
 	    .rtm_type = route_types[r->type],
 	};
-	struct nl_msg *msg = nlmsg_alloc_simple(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
+	struct nl_msg *msg = del ? nlmsg_alloc_simple(RTM_DELROUTE, 0)
+	                         : nlmsg_alloc_simple(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
 	char what[160], a[64], b[64];
 	int bytes = r->to.ip.family == AF_INET ? 4 : 16;
 
@@ -121,7 +135,7 @@ int nsl_nl_route_add(struct nsl_nl *nl, const struct nsl_route *r, int ifindex,
 		gw |= r->nexthops[h].has_via;
 	/* a route through a device alone reaches its link only */
 	rtm.rtm_scope = r->type == NSL_RT_UNICAST && !gw ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE;
-	nsl_fmt(what, sizeof(what), "route %s%s%s%s%s%s%s", names[r->type],
+	nsl_fmt(what, sizeof(what), "%sroute %s%s%s%s%s%s%s", del ? "delete " : "", names[r->type],
 	        r->is_default ? "default" : nsl_prefix_str(&r->to, a, sizeof(a)),
 	        r->has_via ? " via " : "", r->has_via ? nsl_ip_str(&r->via, b, sizeof(b)) : "",
 	        r->dev[0] ? " dev " : "", r->dev, r->n_nexthops ? " (multipath)" : "");
@@ -151,7 +165,20 @@ oom:
 	return nsl_err_set(err, ENOMEM, "%s: cannot build request", what);
 }
 
-int nsl_nl_rule_add(struct nsl_nl *nl, const struct nsl_rule *r, int family, struct nsl_err *err)
+int nsl_nl_route_add(struct nsl_nl *nl, const struct nsl_route *r, int ifindex,
+                     const int *nh_ifindex, struct nsl_err *err)
+{
+	return route_req(nl, false, r, ifindex, nh_ifindex, err);
+}
+
+int nsl_nl_route_del(struct nsl_nl *nl, const struct nsl_route *r, int ifindex,
+                     const int *nh_ifindex, struct nsl_err *err)
+{
+	return route_req(nl, true, r, ifindex, nh_ifindex, err);
+}
+
+static int rule_req(struct nsl_nl *nl, bool del, const struct nsl_rule *r, int family,
+                    struct nsl_err *err)
 {
 	struct fib_rule_hdr frh = {
 	    .family = (unsigned char)family,
@@ -160,11 +187,13 @@ int nsl_nl_rule_add(struct nsl_nl *nl, const struct nsl_rule *r, int family, str
 	    .src_len = r->has_from ? r->from.len : 0,
 	    .dst_len = r->has_to ? r->to.len : 0,
 	};
-	struct nl_msg *msg = nlmsg_alloc_simple(RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL);
+	struct nl_msg *msg = del ? nlmsg_alloc_simple(RTM_DELRULE, 0)
+	                         : nlmsg_alloc_simple(RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL);
 	int bytes = family == AF_INET ? 4 : 16;
 	char what[160], a[64];
 
-	nsl_fmt(what, sizeof(what), "rule%s%s lookup %u (%s)", r->has_from ? " from " : "",
+	nsl_fmt(what, sizeof(what), "%srule%s%s lookup %u (%s)", del ? "delete " : "",
+	        r->has_from ? " from " : "",
 	        r->has_from ? nsl_prefix_str(&r->from, a, sizeof(a)) : "", r->table,
 	        family == AF_INET ? "IPv4" : "IPv6");
 	if (!msg || nlmsg_append(msg, &frh, sizeof(frh), NLMSG_ALIGNTO) < 0)
@@ -188,6 +217,16 @@ int nsl_nl_rule_add(struct nsl_nl *nl, const struct nsl_rule *r, int family, str
 oom:
 	nlmsg_free(msg);
 	return nsl_err_set(err, ENOMEM, "%s: cannot build request", what);
+}
+
+int nsl_nl_rule_add(struct nsl_nl *nl, const struct nsl_rule *r, int family, struct nsl_err *err)
+{
+	return rule_req(nl, false, r, family, err);
+}
+
+int nsl_nl_rule_del(struct nsl_nl *nl, const struct nsl_rule *r, int family, struct nsl_err *err)
+{
+	return rule_req(nl, true, r, family, err);
 }
 
 /* ---- look-ups: one request, read until its answer is complete ---- */

@@ -14,7 +14,8 @@
 
 #include "model/topology.h"
 
-#define NSL_PLAN_HOST (-1) /* an operation in the host's namespace */
+#define NSL_PLAN_HOST (-1)     /* an operation in the host's namespace */
+#define NSL_LINK_NOMASTER (-2) /* LINK: released from its master (apply) */
 
 enum nsl_op_kind {
 	NSL_OP_NODE,     /* start the node's holder: namespaces, hostname, early sysctls, mounts */
@@ -31,7 +32,8 @@ enum nsl_op_kind {
 	NSL_OP_RULE,     /* a policy routing rule, of one family */
 	NSL_OP_RATE,     /* a token bucket on an interface: a rate and no other impairment */
 	NSL_OP_IMPAIR,   /* netem on an interface: its impairment, with its rate */
-	NSL_OP_SYSCTL,   /* a per-interface sysctl of a node, once the interface exists */
+	NSL_OP_SYSCTL,   /* a per-interface sysctl of a node, once the interface exists (iface -1:
+	                  * a sysctl of the node, written in place by apply) */
 	NSL_OP_NAT,      /* the nft table of a node or of the host */
 	NSL_OP_HOST_SYSCTL, /* a sysctl of the host */
 	NSL_OP_EXEC,        /* a command of a node's exec list */
@@ -72,7 +74,8 @@ struct nsl_op {
 		struct nsl_op_end veth[2]; /* VETH: [0] is created first */
 		struct {
 			int up;     /* -1 leave, 0 down, 1 up */
-			int master; /* iface index of its bridge, bond or VRF, -1 none */
+			int master; /* iface index of its bridge, bond or VRF, -1 none,
+			             * NSL_LINK_NOMASTER: out of any (apply) */
 			uint32_t mtu;
 			const uint8_t *mac;
 		} link;
@@ -131,6 +134,9 @@ int nsl_plan_build(const struct nsl_topology *t, const char *lab,
 void nsl_plan_free(struct nsl_plan *p);
 /* Human-readable, stable text: one line per operation (golden-file tested). */
 void nsl_plan_print(const struct nsl_plan *p, FILE *out);
+/* One operation's line without its number or journal note, no newline. With key: compact,
+ * and a link named by its ends, not by its index (what apply compares two plans by). */
+void nsl_plan_print_op(const struct nsl_plan *p, const struct nsl_op *op, bool key, FILE *out);
 
 /* Whether a node keeps IPv6 on (its sysctls do not turn it off): links wait for their
  * link-local addresses. */

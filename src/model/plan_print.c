@@ -292,6 +292,9 @@ static void put_details(const struct nsl_plan *p, const struct nsl_op *op, FILE 
 		if (op->link.master >= 0) {
 			fprintf(out, "master %s", n->ifaces[op->link.master].name);
 			sep = ", ";
+		} else if (op->link.master == NSL_LINK_NOMASTER) {
+			fputs("nomaster", out);
+			sep = ", ";
 		}
 		if (op->link.mtu) {
 			fprintf(out, "%smtu %u", sep, op->link.mtu);
@@ -303,6 +306,8 @@ static void put_details(const struct nsl_plan *p, const struct nsl_op *op, FILE 
 		}
 		if (op->link.up > 0)
 			fprintf(out, "%sup", sep);
+		else if (op->link.up == 0)
+			fprintf(out, "%sdown", sep);
 		break;
 	}
 	case NSL_OP_ADDR:
@@ -386,6 +391,33 @@ static void put_details(const struct nsl_plan *p, const struct nsl_op *op, FILE 
 	}
 }
 
+/* Where an operation is, as its line says: "links[3]", "mgmt", "r1:eth0", "r1". With key, a
+ * link is named by its ends alone (its index in the file is no part of what it is). */
+static void op_where(const struct nsl_plan *p, const struct nsl_op *op, bool key, char *at,
+                     size_t size)
+{
+	if (op->kind == NSL_OP_VETH && (op->item < 0 || key))
+		nsl_fmt(at, size, op->item < 0 ? "mgmt" : "link");
+	else if (op->kind == NSL_OP_VETH)
+		nsl_fmt(at, size, "links[%d]", p->t->links[op->item].index);
+	else if (op->kind == NSL_OP_COMMIT)
+		at[0] = 0;
+	else
+		where(p, op->node, op->kind == NSL_OP_ROUTE ? -1 : op->iface, at, size);
+}
+
+void nsl_plan_print_op(const struct nsl_plan *p, const struct nsl_op *op, bool key, FILE *out)
+{
+	char at[2 * NSL_NAME_MAX + 8];
+
+	op_where(p, op, key, at, sizeof(at));
+	if (key)
+		fprintf(out, "%s %s ", kind_name(op->kind), at);
+	else
+		fprintf(out, "%-8s %-20s ", kind_name(op->kind), at);
+	put_details(p, op, out);
+}
+
 void nsl_plan_print(const struct nsl_plan *p, FILE *out)
 {
 	if (p->t->part >= 0)
@@ -399,18 +431,8 @@ void nsl_plan_print(const struct nsl_plan *p, FILE *out)
 	for (size_t i = 0; i < p->n; i++) {
 		const struct nsl_op *op = &p->ops[i];
 		const char *undo = undo_name(op->undo);
-		char at[2 * NSL_NAME_MAX + 8];
-		if (op->kind == NSL_OP_VETH && op->item >= 0)
-			nsl_fmt(at, sizeof(at), "links[%d]", p->t->links[op->item].index);
-		else if (op->kind == NSL_OP_VETH)
-			nsl_fmt(at, sizeof(at), "mgmt");
-		else if (op->kind == NSL_OP_COMMIT)
-			at[0] = 0;
-		else
-			where(p, op->node, op->kind == NSL_OP_ROUTE ? -1 : op->iface, at,
-			      sizeof(at));
-		fprintf(out, "%5zu %-8s %-20s ", i + 1, kind_name(op->kind), at);
-		put_details(p, op, out);
+		fprintf(out, "%5zu ", i + 1);
+		nsl_plan_print_op(p, op, false, out);
 		if (undo)
 			fprintf(out, "  [journal: %s]", undo);
 		fputc('\n', out);

@@ -35,7 +35,7 @@ static void test_journal_round_trip(void **state)
 	struct nsl_prefix addrs[2];
 	struct nsl_journal j;
 	struct nsl_err err = {0};
-	struct nsl_rec recs[10] = {
+	struct nsl_rec recs[11] = {
 	    {.kind = NSL_REC_HEADER, .header = {.lab = "demo", .topology = "/my labs/t 1.json"}},
 	    {.kind = NSL_REC_NODE,
 	     .node = {.name = "r1",
@@ -58,6 +58,8 @@ static void test_journal_round_trip(void **state)
 	     .hostdev = {.name = "mgmt-demo",
 	                 .kind = "bridge",
 	                 .mac = {2, 0x5e, 0, 0xab, 0xcd, 0x1}}},
+	    {.kind = NSL_REC_CGROUP,
+	     .cgroup = {.path = "/sys/fs/cgroup/nslab-demo/r 1", .mark = "nslab:demo:r 1"}},
 	};
 
 	(void)state;
@@ -74,9 +76,9 @@ static void test_journal_round_trip(void **state)
 	recs[2].device.addrs = addrs;
 	recs[2].device.n_addrs = 2;
 
-	char *text = format_all(recs, 10);
+	char *text = format_all(recs, 11);
 	assert_int_equal(nsl_journal_parse(text, &j, &err), 0);
-	assert_int_equal(j.n, 10);
+	assert_int_equal(j.n, 11);
 	assert_int_equal(j.version, NSL_JOURNAL_VERSION);
 	assert_string_equal(j.recs[0].header.topology, "/my labs/t 1.json");
 	assert_int_equal(j.recs[1].node.pid, 4242);
@@ -101,6 +103,9 @@ static void test_journal_round_trip(void **state)
 	assert_string_equal(j.recs[9].hostdev.name, "mgmt-demo");
 	assert_string_equal(j.recs[9].hostdev.kind, "bridge");
 	assert_memory_equal(j.recs[9].hostdev.mac, "\x02\x5e\x00\xab\xcd\x01", 6);
+	assert_int_equal(j.recs[10].kind, NSL_REC_CGROUP);
+	assert_string_equal(j.recs[10].cgroup.path, "/sys/fs/cgroup/nslab-demo/r 1");
+	assert_string_equal(j.recs[10].cgroup.mark, "nslab:demo:r 1");
 	nsl_journal_free(&j);
 }
 
