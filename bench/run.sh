@@ -14,7 +14,16 @@
 #   BENCH_MESH     node counts for meshes (default "10 30")
 #   BENCH_REPS     "N:REPS ..." (default "10:7 30:5 100:5 1000:3")
 #   BENCH_EXEC     exec runs per tool (default 100)
+#   BENCH_MININET  chain sizes built with Mininet too, when installed (default "10 100")
+#   BENCH_FEATURE_N  chain size for the price of features (default 100)
 #   BENCH_KEEP=1   keep the temp dir (topologies, scripts, raw samples, log)
+#
+# Issue 16 added: mnexec (Mininet's, when installed) to the exec table; Mininet itself side by
+# side (bench/mininet_chain.py: the same chain, plain Host nodes, no switches) when
+# `import mininet` works; `nslab run --test` of the shipped routed example against the same job
+# as an `ip netns` script (bench/routed-ip.sh); the price per node of features (readiness
+# checks, rates, impairments, an overlay root when the topology language has `rootfs`, YAML
+# against JSON), and a check that a lab without them has none of their operations.
 #
 # Everything it creates carries this run's own prefix: labs nsb<PID>-KIND-N (netns
 # nsb<PID>-KIND-N.nI), ip-script namespaces nsbip<PID>-KIND-N-nI, floor in a private mount
@@ -31,6 +40,8 @@ SIZES=${BENCH_SIZES:-10 100 1000}
 MESH=${BENCH_MESH:-10 30}
 REPS_SPEC=${BENCH_REPS:-10:7 30:5 100:5 1000:3}
 EXEC_RUNS=${BENCH_EXEC:-100}
+MN_SIZES=${BENCH_MININET:-10 100}
+FEAT_N=${BENCH_FEATURE_N:-100}
 TAG=nsb$$
 IPTAG=nsbip$$
 FLOORDIR=/run/$TAG-floor # floor's files: beside /run/netns, on the same file system
@@ -62,6 +73,13 @@ if [ -f "$FLOOR_SRC" ]; then
 else
 	echo "bench: $FLOOR_SRC missing; floor comparisons skipped" >&2
 fi
+
+# Mininet: Debian's python3-mininet lives in the system Python (a pyenv python3 may shadow it).
+MN_PY=""
+for py in /usr/bin/python3 python3; do
+	if command -v "$py" >/dev/null && "$py" -c 'import mininet.net' 2>/dev/null; then MN_PY=$py; break; fi
+done
+MNEXEC=$(command -v mnexec || true)
 
 reps_for() {
 	local n=$1 best="" s
@@ -186,6 +204,9 @@ leftovers() {
 	if grep -E "($TAG|$IPTAG)-" /proc/self/mountinfo >/dev/null; then
 		problems+=("nsfs mounts left: $(grep -cE "($TAG|$IPTAG)-" /proc/self/mountinfo)")
 	fi
+	if ip -br link 2>/dev/null | grep -qE "^m$$[ab][0-9]+"; then
+		problems+=("Mininet's interfaces left: $(ip -br link | grep -cE "^m$$[ab][0-9]+")")
+	fi
 	if [ "${#problems[@]}" -eq 0 ]; then
 		echo "leftovers: none (no $TAG-*/$IPTAG-* netns, state or mounts; none of our $(wc -l <"$HOLDERS") holders alive)"
 	else
@@ -301,11 +322,13 @@ printf 'exec x%s ...' "$EXEC_RUNS"
 if step /dev/null "$NSLAB" up "$TMP/chain-10.json" --name "$EXECLAB"; then
 	HPID=$("$NSLAB" status "$EXECLAB" --json 2>>"$LOG" | jq -r '.labs[0].nodes[] | select(.name == "n1") | .pid')
 	echo "$HPID" | stamp >>"$HOLDERS"
-	: >"$TMP/exec.nslab" && : >"$TMP/exec.nsenter"
+	: >"$TMP/exec.nslab" && : >"$TMP/exec.nsenter" && : >"$TMP/exec.mnexec"
 	batch=$(((EXEC_RUNS + 4) / 5))
 	for ((r = 0; r < 5; r++)); do
 		step "$TMP/t" "$TIMEIT" "$batch" "$NSLAB" exec -l "$EXECLAB" n1 true && cat "$TMP/t" >>"$TMP/exec.nslab"
 		step "$TMP/t" "$TIMEIT" "$batch" nsenter -t "$HPID" -n -m -u -p true && cat "$TMP/t" >>"$TMP/exec.nsenter"
+		# mnexec -a: Mininet's way in (setns into net and mnt, then exec: no PID namespace)
+		[ -n "$MNEXEC" ] && step "$TMP/t" "$TIMEIT" "$batch" "$MNEXEC" -a "$HPID" true && cat "$TMP/t" >>"$TMP/exec.mnexec"
 	done
 	step /dev/null "$NSLAB" down "$EXECLAB"
 	echo " done"
@@ -313,6 +336,97 @@ else
 	echo " nslab up failed (see log)"
 fi
 echo
+
+# Mininet side by side: the same chain, plain Host nodes, no switches (bench/mininet_chain.py)
+if [ -n "$MN_PY" ]; then
+	for n in $MN_SIZES; do
+		reps=$(reps_for "$n")
+		((reps > 3)) && reps=3
+		printf 'mininet chain-%s %d reps ...' "$n" "$reps"
+		for ((r = 1; r <= reps; r++)); do
+			if step "$TMP/t" "$MN_PY" "$ROOT/bench/mininet_chain.py" "$n" "$$"; then
+				sed -n 's/^up_ns=//p' "$TMP/t" >>"$TMP/chain-$n.mn.up"
+				sed -n 's/^down_ns=//p' "$TMP/t" >>"$TMP/chain-$n.mn.down"
+			else
+				echo " mininet failed (see log)"
+				break
+			fi
+			settle "$n"
+			[ -f "$TMP/chain-$n.json" ] || "$ROOT/bench/gen.sh" chain "$n" "$TMP" "$TAG-chain-$n" "$IPTAG-chain-$n"
+			run_nslab chain "$n" # alternately with nslab, so that both see the same load
+			settle "$n"
+			printf ' %d' "$r"
+		done
+		echo
+	done
+fi
+
+# nslab run --test of a shipped example, end to end, against the same job as an ip netns script
+RT_JSON=$ROOT/topologies/routed.json
+if [ -f "$RT_JSON" ]; then
+	printf 'run --test routed x5 ...'
+	for ((r = 1; r <= 5; r++)); do
+		step "$TMP/t" "$TIMEIT" 1 "$NSLAB" -q run "$RT_JSON" --name "$TAG-routed" --test && cat "$TMP/t" >>"$TMP/routed.nslab"
+		settle 10
+		step --killable "$TMP/t" "$TIMEIT" 1 sh "$ROOT/bench/routed-ip.sh" "$IPTAG-routed" && cat "$TMP/t" >>"$TMP/routed.ip"
+		settle 10
+		printf ' %d' "$r"
+	done
+	echo
+fi
+
+# The price of features, per node, on a chain of FEAT_N nodes: each variant against the plain
+# chain, alternately. A variant the kernel or the topology language cannot do is n/a, with why.
+"$ROOT/bench/gen.sh" chain "$FEAT_N" "$TMP/feat" "$TAG-feat" "$IPTAG-feat" || die "gen feat"
+FB=$TMP/feat/chain-$FEAT_N.json
+declare -A FEAT_NA=()
+FEATS="ready rate impair rootfs"
+jq '.nodes |= with_entries(.value.ready = {"cmd": ["true"]})' "$FB" >"$TMP/feat/ready.json"
+jq '.links |= map(.rate = "100mbit")' "$FB" >"$TMP/feat/rate.json"
+jq '.links |= map(.impair = {"delay": "1ms"})' "$FB" >"$TMP/feat/impair.json"
+jq '.rootfs = "overlay"' "$FB" >"$TMP/feat/rootfs.json"
+for f in $FEATS; do
+	if ! out=$("$NSLAB" validate "$TMP/feat/$f.json" 2>&1); then
+		FEAT_NA[$f]="the topology language has no such key here: $(head -n 1 <<<"$out")"
+	fi
+done
+# what the kernel lacks, asked of nslab itself (its host check runs before anything is built)
+for f in $FEATS; do
+	[ -n "${FEAT_NA[$f]:-}" ] && continue
+	if ! out=$("$NSLAB" up "$TMP/feat/$f.json" --name "$TAG-feat" 2>&1 >/dev/null); then
+		FEAT_NA[$f]=$(head -n 1 <<<"$out" | sed 's/^nslab: //')
+	fi
+	step /dev/null "$NSLAB" down "$TAG-feat"
+	settle "$FEAT_N"
+done
+printf 'features chain-%s ...' "$FEAT_N"
+for ((r = 1; r <= $(reps_for "$FEAT_N"); r++)); do
+	for f in base $FEATS; do
+		[ -n "${FEAT_NA[$f]:-}" ] && continue
+		file=$TMP/feat/$f.json
+		[ "$f" = base ] && file=$FB
+		if step "$TMP/t" "$TIMEIT" 1 "$NSLAB" up "$file" --name "$TAG-feat"; then
+			cat "$TMP/t" >>"$TMP/feat/$f.up"
+			holder_pids "$TAG-feat" | stamp >>"$HOLDERS"
+		else
+			echo "bench: nslab up of the $f variant failed (see log)" >&2
+		fi
+		step /dev/null "$NSLAB" down "$TAG-feat"
+		settle "$FEAT_N"
+	done
+	printf ' %d' "$r"
+done
+echo
+# parsing: validate (read, parse, check; no kernel) of the same chain as JSON and as YAML
+# (JSON is YAML's flow style: the same text, read by libyaml)
+cp "$FB" "$TMP/feat/chain.yaml"
+{
+	"$TIMEIT" 20 "$NSLAB" validate "$FB" >"$TMP/feat/json.parse"
+	"$TIMEIT" 20 "$NSLAB" validate "$TMP/feat/chain.yaml" >"$TMP/feat/yaml.parse"
+	"$TIMEIT" 20 "$NSLAB" --version >"$TMP/feat/none.parse"
+} 2>>"$LOG"
+# a lab that does not use a feature must not pay for it: none of their operations in its plan
+FEAT_OPS=$("$NSLAB" up --dry-run "$FB" --name "$TAG-feat" 2>>"$LOG" | awk '$1 ~ /^[0-9]+$/ { print $2 }' | grep -cE '^(ready|rate|impair|qdisc|netem|tbf|rootfs|overlay|probe)$')
 
 # ---- report ----
 
@@ -336,8 +450,57 @@ if [ "$HAVE_FLOOR" = 1 ]; then
 	echo
 fi
 
-ex_n=$(med "$TMP/exec.nslab") ex_s=$(med "$TMP/exec.nsenter")
+ex_n=$(med "$TMP/exec.nslab") ex_s=$(med "$TMP/exec.nsenter") ex_m=$(med "$TMP/exec.mnexec")
 echo "== exec latency, median of $EXEC_RUNS (ms): nslab exec n1 true $(ms "$ex_n"), nsenter -t HOLDER -n -m -u -p true $(ms "$ex_s"), ratio $(ratio "$ex_n" "$ex_s")x"
+if [ -n "$MNEXEC" ]; then
+	echo "   mnexec -a HOLDER true $(ms "$ex_m") (net and mnt only, no fork: Mininet's hosts share the host's PID namespace), ratio nslab / mnexec $(ratio "$ex_n" "$ex_m")x"
+else
+	echo "   mnexec: n/a (not installed: apt-get install mininet)"
+fi
+echo
+
+if [ -n "$MN_PY" ]; then
+	echo "== Mininet $("$MN_PY" -c 'import mininet.net as m; print(m.VERSION)' 2>/dev/null) (plain Host nodes, no switches), chains, median wall time (ms); ratio = Mininet / nslab (higher: nslab faster)"
+	printf '%-11s | %10s %10s | %10s %10s | %8s %8s\n' topology "mn up" "mn down" "nslab up" "nslab down" "ratio up" "down"
+	for n in $MN_SIZES; do
+		b=$TMP/chain-$n
+		mu=$(med "$b.mn.up") md=$(med "$b.mn.down") nu=$(med "$b.nslab.up") nd=$(med "$b.nslab.down")
+		printf '%-11s | %10s %10s | %10s %10s | %7sx %7sx\n' "chain-$n" "$(ms "$mu")" "$(ms "$md")" "$(ms "$nu")" "$(ms "$nd")" "$(ratio "$mu" "$nu")" "$(ratio "$md" "$nd")"
+	done
+else
+	echo "== Mininet: n/a (python3 cannot import mininet: apt-get install mininet)"
+fi
+echo
+
+rt_n=$(med "$TMP/routed.nslab") rt_i=$(med "$TMP/routed.ip")
+echo "== run --test, shipped example routed.json (up, 5 checks, down), median of 5 (ms): nslab $(ms "$rt_n"), ip netns script (bench/routed-ip.sh) $(ms "$rt_i"), ratio ip / nslab $(ratio "$rt_i" "$rt_n")x"
+echo
+
+# price per node (ms): (median up of the variant - median up of the plain chain) / N
+price() { awk -v a="$1" -v b="$2" -v n="$3" 'BEGIN { if (a == "nan" || b == "nan") print "-"; else printf "%.3f", (a - b) / 1e6 / n }'; }
+fb_up=$(med "$TMP/feat/base.up")
+echo "== price of features, chain-$FEAT_N, median up (ms) and price per node (ms) against the plain chain ($(ms "$fb_up") ms)"
+declare -A FEAT_PRICE=()
+for f in $FEATS; do
+	case $f in
+	ready) what="readiness check per node (ready: true)" ;;
+	rate) what="rate per link (tbf, 100mbit)" ;;
+	impair) what="impairment per link (netem, delay 1ms)" ;;
+	rootfs) what="overlay root per node (rootfs: overlay)" ;;
+	esac
+	if [ -n "${FEAT_NA[$f]:-}" ]; then
+		FEAT_PRICE[$f]=-
+		printf '  %-42s n/a: %s\n' "$what" "${FEAT_NA[$f]}"
+	else
+		FEAT_PRICE[$f]=$(price "$(med "$TMP/feat/$f.up")" "$fb_up" "$FEAT_N")
+		printf '  %-42s up %8s   per node %7s\n' "$what" "$(ms "$(med "$TMP/feat/$f.up")")" "${FEAT_PRICE[$f]}"
+	fi
+done
+pj=$(med "$TMP/feat/json.parse") py=$(med "$TMP/feat/yaml.parse") p0=$(med "$TMP/feat/none.parse")
+pj_node=$(price "$pj" "$p0" "$FEAT_N") py_node=$(price "$py" "$p0" "$FEAT_N")
+yaml_x=$(awk -v j="$pj" -v y="$py" -v z="$p0" 'BEGIN { if (j == "nan" || y == "nan" || j <= z) print "-"; else printf "%.2f", (y - z) / (j - z) }')
+echo "  parse + validate, per node (ms; nslab validate less nslab --version): JSON $pj_node, YAML $py_node, YAML / JSON ${yaml_x}x"
+echo "  operations of readiness, rates, impairments, roots in the plan of the plain chain: $FEAT_OPS"
 echo
 
 hk_n=$(med "$TMP/chain-$MEMN.nslab.hostkb") rk_n=$(med "$TMP/chain-$MEMN.nslab.rsskb")
@@ -363,7 +526,21 @@ t_line "chain-1000 down, nslab / floor" "$fr_d" "<= 1.0" "<=" 1.0
 for k in chain star; do
 	t_line "$k-100 up, ip script / nslab" "$(ratio "$(med "$TMP/$k-100.ip.up")" "$(med "$TMP/$k-100.nslab.up")")" ">= 15" ">=" 15
 done
-t_line "exec, nslab / nsenter" "$(ratio "$ex_n" "$ex_s")" "<= 1.2" "<=" 1.2
+t_line "chain-10 up, nslab / floor" "$(ratio "$(med "$TMP/chain-10.nslab.up")" "$(med "$TMP/chain-10.floor.up")")" "<= 0.8" "<=" 0.8
+t_line "chain-10 down, nslab / floor" "$(ratio "$(med "$TMP/chain-10.nslab.down")" "$(med "$TMP/chain-10.floor.down")")" "<= 0.8" "<=" 0.8
+t_line "exec, nslab / nsenter" "$(ratio "$ex_n" "$ex_s")" "<= 0.7" "<=" 0.7
+t_line "exec, nslab / mnexec -a" "$(ratio "$ex_n" "$ex_m")" "<= 0.8" "<=" 0.8
+for n in $MN_SIZES; do
+	t_line "chain-$n up, Mininet / nslab" "$(ratio "$(med "$TMP/chain-$n.mn.up")" "$(med "$TMP/chain-$n.nslab.up")")" ">= 10" ">=" 10
+	t_line "chain-$n down, Mininet / nslab" "$(ratio "$(med "$TMP/chain-$n.mn.down")" "$(med "$TMP/chain-$n.nslab.down")")" ">= 10" ">=" 10
+done
+t_line "run --test routed, ip netns script / nslab" "$(ratio "$rt_i" "$rt_n")" ">= 5" ">=" 5
+t_line "readiness check, ms per node" "${FEAT_PRICE[ready]}" "<= 0.5" "<=" 0.5
+t_line "rate (tbf), ms per link" "${FEAT_PRICE[rate]}" "<= 0.2" "<=" 0.2
+t_line "impairment (netem), ms per link" "${FEAT_PRICE[impair]}" "<= 0.2" "<=" 0.2
+t_line "overlay root, ms per node" "${FEAT_PRICE[rootfs]}" "<= 1.0" "<=" 1.0
+t_line "YAML / JSON, parse + validate" "$yaml_x" "<= 2.0" "<=" 2.0
+t_line "feature operations in a plain lab's plan" "$FEAT_OPS" "<= 0" "<=" 0
 t_line "host memory per node, nslab / floor" "$(ratio "$hk_n" "$hk_f")" "<= 1.1" "<=" 1.1
 t_line "per-node up, chain-1000 / chain-100" "$su" "<= 1.3" "<=" 1.3
 t_line "per-node down, chain-1000 / chain-100" "$sd" "<= 1.3" "<=" 1.3

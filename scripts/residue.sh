@@ -4,6 +4,7 @@
 #   scripts/residue.sh snapshot FILE           record the host's state before a lab
 #   scripts/residue.sh sysctl FILE KEY...      also watch these host sysctls (after snapshot)
 #   scripts/residue.sh record FILE LAB         while LAB is up: remember its holders' namespaces
+#   scripts/residue.sh gone FILE LAB           LAB's down returned (later processes are not its)
 #   scripts/residue.sh compare FILE [LAB...]   after down: list what differs, exit 1 if anything
 #
 # Compared with the snapshot:
@@ -18,7 +19,7 @@
 #   file descriptor (/proc/*/task/*/ns/net, /proc/*/fd/*), that did not exist at the snapshot;
 # - for each LAB (given or recorded): processes still in its holders' network or PID
 #   namespaces (a rootless lab's: in its keeper's user namespace too), its state directory,
-#   /run/netns/LAB.*, links aliased nslab:LAB, nft table nslab-LAB.
+#   /run/netns/LAB.*, links aliased nslab:LAB, nft table nslab-LAB, cgroup (v2) nslab-LAB.
 # Run as a user other than root (rootless labs): the state directory is the user's own
 # (rsd_state_root), the host's nft tables are not read (a user can neither read nor change
 # them), and no process of the user may be left in a user namespace other than the user's
@@ -184,6 +185,15 @@ rsd_record() {
 	done
 }
 
+# rsd_gone FILE LAB: LAB's down has returned: now, in clock ticks since boot (what
+# /proc/PID/stat's start time counts). A process started later is in none of its namespaces:
+# the kernel gives a namespace's inode number to the next namespace made once it is freed (the
+# lowest free number), so a later holder (another test's, another user's) may show the number
+# a holder of LAB had; a namespace whose init is gone takes no new process.
+rsd_gone() {
+	printf 'gone\t%s\t%s\n' "$2" "$(awk -v hz="$(getconf CLK_TCK)" '{ printf "%d", $1 * hz }' /proc/uptime)" >>"$1"
+}
+
 # rsd_labs FILE [LAB...]: the labs under test: the given ones and those recorded in FILE.
 rsd_labs() {
 	local snap=$1
@@ -227,7 +237,7 @@ rsd_host_changes() {
 			if (!snapfile) present[w[1]] = 1
 		}
 		FNR == 1 { snapfile = NR == 1 }
-		$1 == "lab" || $1 == "holder" || $1 == "known-netns" { next }
+		$1 == "lab" || $1 == "holder" || $1 == "gone" || $1 == "known-netns" { next }
 		{ if (snapfile) before[$0]++; else after[$0]++ }
 		$1 == "link" { note_link($2) }
 		END {
@@ -331,6 +341,12 @@ rsd_foreign_userns() {
 			printf "  process %s (%s) in user namespace %s\n", p[3], c, $2 }'
 }
 
+# rsd_cgroup2_mounts: where cgroup v2 is mounted (a lab's cgroups are nslab-LAB at its root).
+rsd_cgroup2_mounts() {
+	awk '{ for (i = 7; i <= NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup2") print $5; break } }' \
+		/proc/self/mountinfo | sort -u
+}
+
 # rsd_lab_traces FILE LAB...: what is left of these labs: processes in the namespaces their
 # holders (and a rootless lab's keeper) had, as recorded in FILE; state, netns, aliased links,
 # nft table. Names listed in RSD_NOT_OURS (blank-separated, e.g. "LAB.vpn", made by the test
@@ -344,10 +360,13 @@ rsd_lab_traces() {
 	root=$(rsd_state_root)
 	find /proc/[0-9]*/ns/ -maxdepth 1 \( -name net -o -name pid -o -name user \) -printf '%h %l\n' 2>/dev/null |
 		awk -v labs=" $* " -v skip=" ${RSD_NOT_OURS_PIDS:-} " '
-			NR == FNR { if ($1 == "holder" && index(labs, " " $2 " ")) want[$3] = $2; next }
+			NR == FNR { if ($1 == "holder" && index(labs, " " $2 " ")) want[$3] = $2
+				    if ($1 == "gone") gone[$2] = $3; next }
 			{ split($1, p, "/"); if (index(skip, " " p[3] " ")) next; if ((t = $2) in want)
 				{ st = ""; f = "/proc/" p[3] "/stat"; getline st < f; close(f)
 				  sub(/^.*\) /, "", st); if (st ~ /^[ZX]/) next   # a zombie holds nothing
+				  split(st, sf, " ")   # sf[20]: the start time (field 22 of stat)
+				  if (want[t] in gone && sf[20] + 0 > gone[want[t]] + 0) next   # a namespace made later, same number
 				  c = ""; f = "/proc/" p[3] "/comm"; getline c < f; close(f)
 				  printf "  process %s (%s) still in lab %s namespace %s\n", p[3], c, want[t], t } }' \
 			FS='[ \t]' "$snap" FS=' ' - | sort -u
@@ -363,6 +382,9 @@ rsd_lab_traces() {
 		if [ "$(id -u)" = 0 ] && nft list table inet "nslab-$lab" >/dev/null 2>&1; then
 			echo "  nft table left: inet nslab-$lab"
 		fi
+		for l in $(rsd_cgroup2_mounts); do
+			[ -d "$l/nslab-$lab" ] && echo "  cgroup left: $l/nslab-$lab"
+		done
 	done | sort -u
 }
 
@@ -406,6 +428,7 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 	snapshot) rsd_snapshot "$2" ;;
 	sysctl) rsd_watch_sysctl "${@:2}" ;;
 	record) rsd_record "$2" "${3:?LAB}" ;;
+	gone) rsd_gone "$2" "${3:?LAB}" ;;
 	compare) rsd_compare "${@:2}" ;;
 	*)
 		sed -n '2,7s/^# \{0,1\}//p' "$0" >&2

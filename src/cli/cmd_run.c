@@ -173,6 +173,10 @@ int nsl_cmd_run(int argc, char **argv)
 		nsl_topology_free(t);
 		return NSL_EXIT_NSLAB;
 	}
+	/* The holders keep the reaper's pipe until committed: if run dies before, the reaper
+	 * acts once they are gone too (those the journal does not know yet die of run's death,
+	 * but not at once). */
+	uo.witness_fd = reaper.fd;
 	if (!got_signal)
 		rc = nsl_up(t, &uo, &err);
 	else

@@ -68,6 +68,10 @@ static const char *node_name(const struct nsl_apply *a, int node)
 /* "node r1" or "host", in front of an error. */
 static int blame(const struct nsl_apply *a, int node, int rc, struct nsl_err *err)
 {
+	/* once: an error that names its node already (a batch settled when the next node's
+	 * socket was asked for is told by the node that sent it, not by the one asking) */
+	if (rc < 0 && (!strncmp(err->msg, "node ", 5) || !strncmp(err->msg, "host: ", 6)))
+		return rc;
 	if (rc < 0) {
 		if (node == NSL_PLAN_HOST)
 			nsl_err_prefix(err, "host");
@@ -965,6 +969,7 @@ void nsl_apply_free(struct nsl_apply *a)
 	}
 	free(a->nodes);
 	free(a->host_ifindex);
+	nsl_cgroups_free(a);
 	for (size_t i = 0; i < a->n_saved; i++)
 		free(a->saved[i].value);
 	free(a->saved);

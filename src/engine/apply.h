@@ -66,6 +66,7 @@ struct nsl_apply {
 	int log_fd;
 	int host_netns_fd; /* the host's network namespace, for veth peers born there */
 	size_t phase_done[NSL_PHASES], phase_total[NSL_PHASES]; /* operations, for progress */
+	struct nsl_cgroups *cg; /* the lab's cgroups (engine/cgroup_lab.c), NULL: none */
 
 	/* apply (engine/change.c): a plan of what changes in a lab that is up. The caller fills
 	 * nodes (nsl_apply_alloc) for the nodes that exist: holder, namespace and the index of

@@ -24,6 +24,7 @@
 
 #include "base/sha256.h"
 #include "engine/apply.h"
+#include "engine/cgroup_lab.h"
 #include "engine/change.h"
 #include "engine/fault.h"
 #include "engine/lab.h"
@@ -235,8 +236,12 @@ static int write_state(struct ch *c, const struct nsl_topology *t, bool new_text
 	nsl_fmt(s.sha256, sizeof(s.sha256), "%s", new_text ? t->sha256 : c->st.sha256);
 	s.generation = c->st.generation + (new_text ? 1 : 0);
 	s.nodes = calloc(t->n_nodes + 1, sizeof(*s.nodes));
-	if (!s.nodes)
+	char **made_cg = calloc(t->n_nodes + 1, sizeof(char *));
+	if (!s.nodes || !made_cg) {
+		free(s.nodes);
+		free(made_cg);
 		return nsl_err_set(err, ENOMEM, "out of memory");
+	}
 	for (size_t i = 0; i < t->n_nodes; i++) {
 		const struct rnode *r = rnode(c, t->nodes[i].name);
 		if (!r)
@@ -255,11 +260,16 @@ static int write_state(struct ch *c, const struct nsl_topology *t, bool new_text
 		           : t->nodes[i].rootfs.kind == NSL_ROOTFS_DIR   ? t->nodes[i].rootfs.dir
 		                                                         : NULL;
 		sn->limits = t->nodes[i].limits;
-		/* a node that stays keeps its cgroup */
+		/* a node that stays keeps its cgroup; one made here with limits has its own */
 		const struct nsl_labstate_node *was = nsl_labstate_node(&c->st, sn->name);
 		sn->cgroup = was && was->pid == r->pid ? was->cgroup : NULL;
+		if (!(was && was->pid == r->pid) && sn->limits.set)
+			sn->cgroup = made_cg[i] = nsl_cgroup_node_path_of(c->lab, sn->name);
 	}
 	rc = nsl_labstate_format(&s, &text, err);
+	for (size_t i = 0; i < t->n_nodes; i++)
+		free(made_cg[i]);
+	free(made_cg);
 	free(s.nodes);
 	if (rc == 0 && new_text)
 		rc = nsl_state_write_file(&c->sd, NEXT_FILE, t->text, t->text_len, err);

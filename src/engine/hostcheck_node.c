@@ -99,10 +99,19 @@ static int check_limits(const struct nsl_topology *t, struct nsl_err *err)
 			    "%s (cgroup2) offers %s%s",
 			    n->name, missing, mp, *ctl ? ctl : "none",
 			    *ctl ? "" : " (a hybrid host: the controllers are bound to cgroup v1)");
-		/* Never a limit written and not enforced. */
-		return nsl_err_set(err, ENOTSUP,
-		                   "nodes.%s.limits: limits are not supported yet by this nslab",
-		                   n->name);
+		/* The lab's cgroup sits under the root: the root must hand the controllers down
+		 * (nslab does not change the host's hierarchy). */
+		char sub[512] = "";
+		(void)nsl_cgroup_read(mp, "cgroup.subtree_control", sub, sizeof(sub));
+		nsl_cgroup_missing(&n->limits, sub, &missing);
+		if (*missing)
+			return nsl_err_set(
+			    err, ENOTSUP,
+			    "nodes.%s.limits: limits need the %s controller enabled for the "
+			    "children "
+			    "of %s (cgroup2), and it is not (its cgroup.subtree_control: %s); "
+			    "enable it: echo +%s > %s/cgroup.subtree_control",
+			    n->name, missing, mp, *sub ? sub : "empty", missing, mp);
 	}
 	return 0;
 }

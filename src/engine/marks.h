@@ -3,7 +3,9 @@
  *   host ends of links       alias "nslab:LAB"
  *   moved devices            alias "nslab:LAB:OLDNAME" (their name at home)
  *   each node's namespace    lo's alias "nslab:LAB:NODE"
- *   the host's nft table     comment "nslab:LAB" on table inet nslab-LAB */
+ *   the host's nft table     comment "nslab:LAB" on table inet nslab-LAB
+ *   the lab's cgroups        xattr trusted.nslab "nslab:LAB" on CGROUP2/nslab-LAB,
+ *                            "nslab:LAB:NODE" on CGROUP2/nslab-LAB/NODE */
 #ifndef NSL_MARKS_H
 #define NSL_MARKS_H
 
@@ -16,6 +18,7 @@
 #define NSL_MARK_MAX (sizeof(NSL_MARK_PREFIX) + NSL_NAME_MAX + 1 + 64)
 #define NSL_NFT_NODE_TABLE "nslab"
 #define NSL_NFT_HOST_PREFIX "nslab-"
+#define NSL_CGROUP_PREFIX "nslab-"
 
 /* "nslab:LAB" or "nslab:LAB:SUFFIX". */
 static inline void nsl_mark(char *buf, size_t size, const char *lab, const char *suffix)

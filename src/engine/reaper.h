@@ -2,7 +2,10 @@
  * dies without saying it is done (kill -9, a CI runner killing the job, a crash). Forked
  * before up (its own session, detached from run's process tree), it holds the read end of a
  * pipe whose EOF means run is gone; run tells it which state directory its up created (only
- * that one is torn down, the way `down` does it), and that all is done. */
+ * that one is torn down, the way `down` does it, by its journal), and that all is done. The
+ * holders up starts keep the pipe's write end until they are committed (nsl_up_opts'
+ * witness_fd): a holder the journal does not name yet dies of run's death, and EOF comes
+ * only once it has, so nothing of the lab outlives the reaper. */
 #ifndef NSL_REAPER_H
 #define NSL_REAPER_H
 

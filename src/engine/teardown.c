@@ -4,6 +4,7 @@
  * the virtual devices in it), then host ends of links, the host nft table, host sysctls. */
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "engine/marks.h"
 #include "engine/rootless.h"
 #include "engine/teardown.h"
+#include "kernel/cgroup.h"
 #include "kernel/keeper.h"
 #include "kernel/netlink.h"
 #include "kernel/nft.h"
@@ -19,7 +21,10 @@
 #include "kernel/proc.h"
 #include "kernel/sysctl.h"
 
-#define WAIT_GONE_MS 5000
+/* How long down waits for the processes it killed (a holder exits once every process of its
+ * PID namespace is gone, some of them reaped by their parents outside: slow under load);
+ * one still alive then fails down, which must not say a lab is gone while it runs. */
+#define WAIT_GONE_MS 30000
 
 /* A namespace of the lab, as teardown found it. */
 struct lab_ns {
@@ -346,6 +351,53 @@ static int delete_host_dev(struct td *td, const struct nsl_rec *r, struct nsl_er
 	return rc == -ENODEV ? 0 : rc;
 }
 
+/* A cgroup of the lab (cgroup record): removed if it carries the recorded mark and that mark
+ * is the lab's; gone already, or another's, is left alone. */
+static int remove_cgroup(struct td *td, const char *path, const char *mark, struct nsl_err *err)
+{
+	char want[NSL_MARK_MAX];
+	int rc;
+
+	nsl_mark(want, sizeof(want), td->lab, NULL);
+	if (strcmp(mark, want) && !nsl_mark_suffix(mark, td->lab))
+		return 0;
+	rc = nsl_cgroup_marked(path, mark);
+	if (rc <= 0)
+		return 0;
+	rc = nsl_cgroup_remove(path);
+	if (rc < 0 && rc != -ENOENT)
+		return nsl_err_set(err, -rc, "remove cgroup %s: %s", path, strerror(-rc));
+	return 0;
+}
+
+/* The lab's cgroups without a journal: CGROUP2/nslab-LAB and its children, by their marks. */
+static int remove_marked_cgroups(struct td *td, struct nsl_err *err)
+{
+	char mp[PATH_MAX], ctl[8], dir[PATH_MAX + NSL_NAME_MAX + 16], mark[NSL_MARK_MAX];
+	struct dirent *e;
+	DIR *d;
+	int rc = 0;
+
+	if (nsl_cgroup2_find(mp, sizeof(mp), ctl, sizeof(ctl)) <= 0)
+		return 0;
+	nsl_fmt(dir, sizeof(dir), "%s/" NSL_CGROUP_PREFIX "%s", mp, td->lab);
+	nsl_mark(mark, sizeof(mark), td->lab, NULL);
+	if (nsl_cgroup_marked(dir, mark) <= 0)
+		return 0;
+	d = opendir(dir);
+	while (d && (e = readdir(d)) && rc == 0) {
+		char sub[sizeof(dir) + 256], m[NSL_MARK_MAX];
+		if (e->d_type != DT_DIR || !nsl_name_valid(e->d_name))
+			continue;
+		nsl_fmt(sub, sizeof(sub), "%s/%s", dir, e->d_name);
+		nsl_mark(m, sizeof(m), td->lab, e->d_name);
+		rc = remove_cgroup(td, sub, m, err);
+	}
+	if (d)
+		closedir(d);
+	return rc < 0 ? rc : remove_cgroup(td, dir, mark, err);
+}
+
 /* Host ends carrying the lab's mark, whatever the journal says. */
 static int delete_marked_host_links(struct td *td, struct nsl_err *err)
 {
@@ -479,14 +531,24 @@ static int restore_sysctls(struct td *td, struct nsl_err *err)
 static void td_close(struct td *td)
 {
 	uint64_t deadline = nsl_now_ns() + WAIT_GONE_MS * 1000000ull;
+	size_t alive = 0;
 
 	/* Done when the processes are gone. */
 	for (size_t i = 0; i < td->n_killed; i += WAIT_CHUNK) {
 		size_t k = td->n_killed - i < WAIT_CHUNK ? td->n_killed - i : WAIT_CHUNK;
 		uint64_t now = nsl_now_ns();
 		nsl_progress_report(td->progress, "exit", i, td->n_killed);
-		nsl_pidfds_kill_wait(td->killed + i, k,
-		                     now < deadline ? (int)((deadline - now) / 1000000) : 0);
+		alive += nsl_pidfds_kill_wait(
+		    td->killed + i, k, now < deadline ? (int)((deadline - now) / 1000000) : 0);
+	}
+	if (alive) {
+		struct nsl_err e;
+		nsl_err_set(&e, EBUSY,
+		            "%zu process%s of the lab still alive %d s after SIGKILL (down again "
+		            "once %s gone)",
+		            alive, alive == 1 ? "" : "es", WAIT_GONE_MS / 1000,
+		            alive == 1 ? "it is" : "they are");
+		keep_first(td, -EBUSY, &e);
 	}
 	free(td->killed);
 	for (size_t i = 0; i < td->n_ns; i++) {
@@ -584,6 +646,16 @@ int nsl_teardown(struct nsl_statedir *sd, struct nsl_progress_sink *progress, st
 	/* 3. Every process in the lab's namespaces, holders first; 4. the names. */
 	if (!td.first)
 		kill_and_unbind(&td);
+	/* 4b. The lab's cgroups, nodes' first (each must be empty: the holders are dead, and
+	 * what is left in it is killed), only those that carry the recorded mark. */
+	for (size_t i = j.n; !td.first && i-- > 0;)
+		if (j.recs[i].kind == NSL_REC_CGROUP) {
+			rc = nsl_step("cgroup", &e);
+			if (rc == 0)
+				rc = remove_cgroup(&td, j.recs[i].cgroup.path,
+				                   j.recs[i].cgroup.mark, &e);
+			keep_first(&td, rc, &e);
+		}
 	/* 5. Host ends (the kernel would take its time) and devices made in the host, by name and
 	 * proof (mark, peer, MAC), then whatever carries the mark. */
 	done = 0;
@@ -699,6 +771,8 @@ int nsl_teardown_marks(struct nsl_statedir *sd, struct nsl_progress_sink *progre
 	orphan_devices_home(&td);
 	if (!td.first)
 		kill_and_unbind(&td);
+	if (!td.first)
+		keep_first(&td, remove_marked_cgroups(&td, &e), &e);
 	if (!td.first)
 		keep_first(&td, delete_marked_host_links(&td, &e), &e);
 	if (!td.first)

@@ -194,6 +194,7 @@ int nsl_up(const struct nsl_topology *t, const struct nsl_up_opts *o, struct nsl
 		nsl_apply_init(&a, &plan, &facts, &sd, sd.rootless ? &inner : &host);
 		a.progress = o->progress;
 		a.keeper = sd.rootless ? &keeper : NULL;
+		a.hs.witness_fd = o->witness_fd;
 		rc = nsl_journal_append(&sd, &header, 1, err);
 		if (rc == 0 && sd.rootless) {
 			/* Rootless: from here on, inside the lab's own namespaces. */

@@ -14,6 +14,10 @@ struct nsl_up_opts {
 	 * else (`nslab run` tells its reaper which directory is the lab's) */
 	void (*on_state)(void *arg, int lab_fd);
 	void *arg;
+	/* if > 2: a descriptor every holder keeps open until it is committed or gone (`nslab
+	 * run`'s pipe to its reaper: its end then means that run and every holder the journal
+	 * may not know are gone) */
+	int witness_fd;
 };
 
 /* Plan, check the host, create the lab's state, apply the plan, commit. On any failure (or

@@ -1,4 +1,5 @@
 /* cgroup v2 (see cgroup.h). */
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include "kernel/sysctl.h"
 
 #define MARK_XATTR "trusted.nslab"
+#define NSL_CGROUP_MARK_PREFIX "nslab:"
 
 static int read_small(const char *path, char *buf, size_t size)
 {
@@ -81,6 +83,15 @@ void nsl_cgroup_missing(const struct nsl_limits *l, const char *controllers, con
 		*ret = "cpu";
 }
 
+int nsl_cgroup_read(const char *dir, const char *file, char *buf, size_t size)
+{
+	char p[PATH_MAX];
+
+	if (!nsl_fmt(p, sizeof(p), "%s/%s", dir, file))
+		return -ENAMETOOLONG;
+	return read_small(p, buf, size);
+}
+
 static int write_in(const char *dir, const char *file, const char *value)
 {
 	char p[PATH_MAX];
@@ -96,10 +107,18 @@ int nsl_cgroup_make(const char *dir, const char *mark, const char *subtree)
 
 	if (mkdir(dir, 0755) < 0)
 		return -errno;
-	if (setxattr(dir, MARK_XATTR, mark, strlen(mark), 0) < 0)
-		return -errno;
+	if (setxattr(dir, MARK_XATTR, mark, strlen(mark), 0) < 0) {
+		rc = -errno;
+		(void)rmdir(dir); /* ours, just made, empty */
+		return rc;
+	}
 	rc = subtree && *subtree ? write_in(dir, "cgroup.subtree_control", subtree) : 0;
 	return rc;
+}
+
+int nsl_cgroup_enable(const char *dir, const char *subtree)
+{
+	return write_in(dir, "cgroup.subtree_control", subtree);
 }
 
 int nsl_cgroup_limit(const char *dir, const struct nsl_limits *l)
@@ -135,12 +154,89 @@ int nsl_cgroup_marked(const char *dir, const char *mark)
 	return (size_t)n == strlen(mark) && !memcmp(buf, mark, (size_t)n);
 }
 
-int nsl_cgroup_remove(const char *dir)
+/* The PID behind a pidfd, from /proc/self/fdinfo. */
+static pid_t pidfd_pid(int pidfd)
+{
+	char p[64], buf[1024], *s;
+	int fd;
+	ssize_t n;
+
+	nsl_fmt(p, sizeof(p), "/proc/self/fdinfo/%d", pidfd);
+	fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = 0;
+	s = strstr(buf, "\nPid:");
+	return s ? (pid_t)strtol(s + 5, NULL, 10) : -ENOENT;
+}
+
+int nsl_cgroup_of_pidfd(int pidfd, int *ret_fd)
+{
+	char p[64], mp[PATH_MAX], ctl[8], *line = NULL, dir[2 * PATH_MAX];
+	size_t cap = 0;
+	pid_t pid = pidfd_pid(pidfd);
+	FILE *f;
+	int fd, rc = 0;
+
+	*ret_fd = -1;
+	if (pid <= 0)
+		return 0; /* gone: the spawn itself tells */
+	nsl_fmt(p, sizeof(p), "/proc/%d/cgroup", (int)pid);
+	f = fopen(p, "re");
+	if (!f)
+		return 0;
+	while (getline(&line, &cap, f) > 0)
+		if (!strncmp(line, "0::/", 4)) {
+			line[strcspn(line, "\n")] = 0;
+			rc = 1;
+			break;
+		}
+	fclose(f);
+	/* The root, or no cgroup v2 at all: never one of ours. */
+	if (rc == 0 || !line[4] || nsl_cgroup2_find(mp, sizeof(mp), ctl, sizeof(ctl)) <= 0) {
+		free(line);
+		return 0;
+	}
+	nsl_fmt(dir, sizeof(dir), "%s%s", mp, line + 3);
+	free(line);
+	char mark[256];
+	ssize_t n = getxattr(dir, MARK_XATTR, mark, sizeof(mark));
+	if (n <= 0 || (size_t)n < sizeof(NSL_CGROUP_MARK_PREFIX) - 1 ||
+	    memcmp(mark, NSL_CGROUP_MARK_PREFIX, sizeof(NSL_CGROUP_MARK_PREFIX) - 1))
+		return 0;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	*ret_fd = fd;
+	return 1;
+}
+
+/* Remove dir and the cgroups under it (a node with its own cgroup namespace may have made
+ * some), deepest first: each is ours, being inside ours. */
+static int remove_tree(const char *dir, int depth)
 {
 	struct timespec ts = {0, 5 * 1000 * 1000};
+	struct dirent *e;
+	DIR *d;
 
+	if (depth > 16)
+		return -ELOOP;
 	(void)!write_in(dir, "cgroup.kill", "1");
-	for (int i = 0; i < 400; i++) { /* two seconds */
+	d = opendir(dir);
+	while (d && (e = readdir(d))) {
+		char sub[PATH_MAX];
+		if (e->d_type != DT_DIR || !strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (nsl_fmt(sub, sizeof(sub), "%s/%s", dir, e->d_name))
+			(void)remove_tree(sub, depth + 1);
+	}
+	if (d)
+		closedir(d);
+	for (int i = 0; i < 400; i++) { /* two seconds for what cgroup.kill killed to go */
 		if (rmdir(dir) == 0)
 			return 0;
 		if (errno != EBUSY)
@@ -149,3 +245,5 @@ int nsl_cgroup_remove(const char *dir)
 	}
 	return -EBUSY;
 }
+
+int nsl_cgroup_remove(const char *dir) { return remove_tree(dir, 0); }

@@ -19,13 +19,22 @@ bool nsl_cgroup_has(const char *controllers, const char *name);
 void nsl_cgroup_missing(const struct nsl_limits *l, const char *controllers,
                         const char **ret_missing);
 
-/* Make dir (a cgroup) with mark in its xattr trusted.nslab, and enable the controllers for its
- * children; 0, -EEXIST (left as it is), or -errno. */
+/* A file of a cgroup (its first line, without the newline). 0 or -errno. */
+int nsl_cgroup_read(const char *dir, const char *file, char *buf, size_t size);
+
+/* Make dir (a cgroup) with mark in its xattr trusted.nslab (removed again if it cannot be
+ * marked), and enable the controllers for its children ("+memory +pids"); 0, -EEXIST (left as
+ * it is), or -errno. */
 int nsl_cgroup_make(const char *dir, const char *mark, const char *subtree);
+/* Enable controllers ("+memory +pids") for the children of an existing cgroup. */
+int nsl_cgroup_enable(const char *dir, const char *subtree);
 /* Write the limits into an existing cgroup. */
 int nsl_cgroup_limit(const char *dir, const struct nsl_limits *l);
 /* Whether dir carries mark (1), another or none (0), or is gone (-ENOENT). */
 int nsl_cgroup_marked(const char *dir, const char *mark);
+/* The cgroup of the process behind pidfd (a holder) when nslab made it (it carries a mark):
+ * 1 with an fd of it (for clone3's CLONE_INTO_CGROUP), 0 when it is not one of ours. */
+int nsl_cgroup_of_pidfd(int pidfd, int *ret_fd);
 /* Kill what is left in it (cgroup.kill, 5.14) and remove it, waiting (bounded) for its
  * processes to be gone. 0 or -errno (-ENOENT: already gone). */
 int nsl_cgroup_remove(const char *dir);

@@ -175,7 +175,8 @@ static int holder_setup(const struct nsl_holder_spec *s, int *ret_index, int *re
 	struct nsl_rootfs_setup r = {.kind = s->rootfs,
 	                             .tree = s->tree,
 	                             .dir = s->dir,
-	                             .hosts = s->hosts,
+	                             .hosts_file = s->hosts_file,
+	                             .hostname_file = s->hostname_file,
 	                             .state_root = s->state_root,
 	                             .hostname = s->hostname,
 	                             .mounts = s->mounts,
@@ -191,7 +192,7 @@ static int holder_setup(const struct nsl_holder_spec *s, int *ret_index, int *re
 	} else {
 		TRY(STEP_PROC, nsl_mount_proc());
 		TRY(STEP_SYS, nsl_mount_sysfs());
-		if (s->dir && s->hosts) {
+		if (s->hostname_file && s->hosts_file) {
 			rc = nsl_rootfs_host_files(&r);
 			if (rc < 0) {
 				*ret_index = NSL_RFS_HOSTFILES;
@@ -221,20 +222,31 @@ static int holder_setup(const struct nsl_holder_spec *s, int *ret_index, int *re
 #undef TRY
 }
 
-static void close_all_but(int a, int b)
+/* Close every descriptor from 3 up but those of keep (-1 or < 3: none), in any order. */
+static void close_all_but(int keep[3])
 {
-	int lo = a < b ? a : b, hi = a < b ? b : a;
+	int lo = 3;
 
-	if (lo > 3)
-		syscall(SYS_close_range, 3, lo - 1, 0);
-	if (hi > lo + 1)
-		syscall(SYS_close_range, lo + 1, hi - 1, 0);
-	syscall(SYS_close_range, hi + 1, ~0U, 0);
+	for (int i = 0; i < 3; i++) /* sort the three */
+		for (int j = i + 1; j < 3; j++)
+			if (keep[j] < keep[i]) {
+				int x = keep[i];
+				keep[i] = keep[j];
+				keep[j] = x;
+			}
+	for (int i = 0; i < 3; i++) {
+		if (keep[i] < lo)
+			continue;
+		if (keep[i] > lo)
+			syscall(SYS_close_range, lo, keep[i] - 1, 0);
+		lo = keep[i] + 1;
+	}
+	syscall(SYS_close_range, lo, ~0U, 0);
 }
 
 /* The holder's life after setup: reap every child; exit on SIGTERM/SIGINT/SIGHUP, or when
  * `up` dies before committing. PID 1 gets no default signal actions: handle them. */
-static __attribute__((noreturn)) void holder_loop(int lifeline, int sfd)
+static __attribute__((noreturn)) void holder_loop(int lifeline, int witness, int sfd)
 {
 	struct pollfd p[2] = {{.fd = sfd, .events = POLLIN}, {.fd = lifeline, .events = POLLIN}};
 
@@ -257,18 +269,21 @@ static __attribute__((noreturn)) void holder_loop(int lifeline, int sfd)
 			if (r == 1) {
 				close(lifeline);
 				lifeline = -1;
+				if (witness > 2)
+					close(witness); /* committed: the journal knows us */
 			}
 		}
 	}
 }
 
 static __attribute__((noreturn)) void holder_main(const struct nsl_holder_spec *s, int index,
-                                                  int ready_w, int lifeline_r)
+                                                  int ready_w, int lifeline_r, int witness)
 {
 	int step, sub = 0, error = 0, nul, sfd;
+	int keep[3] = {ready_w, lifeline_r, witness};
 	sigset_t mask;
 
-	close_all_but(ready_w, lifeline_r);
+	close_all_but(keep);
 	prctl(PR_SET_NAME, NSL_HOLDER_COMM);
 	setsid();
 	nul = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -295,7 +310,7 @@ static __attribute__((noreturn)) void holder_main(const struct nsl_holder_spec *
 	close(ready_w);
 	if (step != STEP_READY || sfd < 0)
 		_exit(1);
-	holder_loop(lifeline_r, sfd);
+	holder_loop(lifeline_r, witness, sfd);
 }
 
 static pid_t clone_holder(const struct nsl_holder_spec *s, int *ret_pidfd)
@@ -321,6 +336,7 @@ struct spawner {
 	struct nsl_holders *hs;
 	size_t from, to, step;
 	int ready_w, life_r;
+	int witness;      /* kept by each holder until committed (struct nsl_holders) */
 	int error;        /* errno of a failed clone */
 	size_t failed_at; /* its spec */
 	bool report;      /* this process's share: call hs->progress */
@@ -337,7 +353,7 @@ static void spawn_range(struct spawner *sp)
 			break;
 		}
 		if (pid == 0)
-			holder_main(&sp->specs[i], (int)i, sp->ready_w, sp->life_r);
+			holder_main(&sp->specs[i], (int)i, sp->ready_w, sp->life_r, sp->witness);
 		sp->hs->h[i].pid = pid;
 		sp->hs->h[i].pidfd = pidfd;
 		/* The helper clones the other share at about the same pace. */
@@ -417,7 +433,8 @@ static int helper_start(struct helper *hp, struct spawner *sp, int lifeline_w)
 			int pidfd = -1;
 			pid_t pid = clone_holder(&sp->specs[i], &pidfd);
 			if (pid == 0)
-				holder_main(&sp->specs[i], (int)i, sp->ready_w, sp->life_r);
+				holder_main(&sp->specs[i], (int)i, sp->ready_w, sp->life_r,
+				            sp->witness);
 			struct spawn_rec r = {(int32_t)i, pid > 0 ? pid : -errno};
 			if (send_rec(sv[1], &r, pidfd) < 0 || pid < 0)
 				break;
@@ -519,6 +536,7 @@ static int spawn_all(const struct nsl_holder_spec *specs, size_t n, struct nsl_h
 	     .step = 2,
 	     .ready_w = ready[1],
 	     .life_r = life[0],
+	     .witness = hs->witness_fd,
 	     .report = true},
 	    {.specs = specs,
 	     .hs = hs,
@@ -526,7 +544,8 @@ static int spawn_all(const struct nsl_holder_spec *specs, size_t n, struct nsl_h
 	     .to = n,
 	     .step = 2,
 	     .ready_w = ready[1],
-	     .life_r = life[0]},
+	     .life_r = life[0],
+	     .witness = hs->witness_fd},
 	};
 	struct helper helper = {.pid = -1, .sock = -1};
 	if (n < 16 || helper_start(&helper, &sp[1], hs->lifeline_w) < 0)
@@ -590,12 +609,14 @@ int nsl_holders_spawn(const struct nsl_holder_spec *specs, size_t n, struct nsl_
 {
 	void (*progress)(void *, size_t, size_t) = hs->progress;
 	void *progress_arg = hs->progress_arg;
+	int witness = hs->witness_fd;
 	struct nsl_mntns_saved saved;
 	int rc;
 
 	memset(hs, 0, sizeof(*hs));
 	hs->progress = progress;
 	hs->progress_arg = progress_arg;
+	hs->witness_fd = witness;
 	hs->lifeline_w = -1;
 	hs->h = calloc(n ? n : 1, sizeof(*hs->h));
 	if (!hs->h)

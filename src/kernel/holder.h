@@ -22,11 +22,14 @@ struct nsl_holder_spec {
 	const struct nsl_mount *mounts;
 	size_t n_mounts;
 	/* Its file system: the kind, the tree, its directory in the lab's state (made by the
-	 * caller), the text of /etc/hosts. */
+	 * caller; NULL for a node on the host's file system), the lab's /etc/hosts (a file,
+	 * bound read-only), on the host's file system the file its /etc/hostname is written in
+	 * (and bound from). */
 	enum nsl_rootfs_kind rootfs;
 	const char *tree;
 	const char *dir;
-	const char *hosts;
+	const char *hosts_file;
+	const char *hostname_file;
 	const char *state_root; /* where the labs' state lives (/run/nslab, or a user's own) */
 	unsigned namespaces;    /* NSL_NS_*: more than net, mnt, pid and uts */
 	int64_t time_monotonic, time_boottime;
@@ -50,6 +53,11 @@ struct nsl_holders {
 	 * while holders are cloned, with about how many are started so far. */
 	void (*progress)(void *arg, size_t started, size_t total);
 	void *progress_arg;
+	/* Set by the caller before nsl_holders_spawn (or left 0): a descriptor of ours (> 2)
+	 * each holder keeps open until it is committed or gone, so that whoever watches it
+	 * (`nslab run`'s reaper, on its pipe) sees its end only once no uncommitted holder is
+	 * left: a holder the journal does not know yet dies of up's death, but not at once. */
+	int witness_fd;
 };
 
 /* Start a holder for each spec and wait until every one is ready. On failure, every holder

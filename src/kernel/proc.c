@@ -160,18 +160,20 @@ int nsl_proc_in_ns(const char *kind, const struct nsl_ns_id *ids, size_t n_ids, 
 	return 0;
 }
 
-void nsl_pidfds_kill_wait(int *fds, size_t n, int timeout_ms)
+size_t nsl_pidfds_kill_wait(int *fds, size_t n, int timeout_ms)
 {
 	uint64_t deadline = nsl_now_ns() + (uint64_t)timeout_ms * 1000000ull;
+	size_t alive = 0;
 
 	for (size_t i = 0; i < n; i++)
 		(void)nsl_pidfd_kill(fds[i], SIGKILL);
 	for (size_t i = 0; i < n; i++) {
 		uint64_t now = nsl_now_ns();
-		(void)nsl_pidfd_wait(fds[i],
-		                     now < deadline ? (int)((deadline - now) / 1000000) : 0);
+		if (!nsl_pidfd_wait(fds[i], now < deadline ? (int)((deadline - now) / 1000000) : 0))
+			alive++;
 		close(fds[i]);
 	}
+	return alive;
 }
 
 void nsl_proc_reset_for_exec(void)

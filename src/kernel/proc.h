@@ -36,8 +36,8 @@ int nsl_proc_in_netns(const struct nsl_ns_id *ids, size_t n_ids, int **ret, size
 int nsl_proc_in_ns(const char *kind, const struct nsl_ns_id *ids, size_t n_ids, int **ret,
                    size_t *ret_n);
 /* SIGKILL every pidfd, then wait (bounded by timeout_ms in all) until they are gone; closes
- * them. */
-void nsl_pidfds_kill_wait(int *fds, size_t n, int timeout_ms);
+ * them. How many were still alive when the time was up. */
+size_t nsl_pidfds_kill_wait(int *fds, size_t n, int timeout_ms);
 
 /* In a child about to exec a command of the user's: default signal dispositions, an empty
  * signal mask, and no fd but 0, 1 and 2. */

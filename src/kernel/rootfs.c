@@ -19,7 +19,7 @@ const char *nsl_rootfs_part_name(int part)
 	static const char *const names[] = {
 	    [NSL_RFS_OVERLAY] = "mount the overlay of its root",
 	    [NSL_RFS_SUBMOUNT] = "mount an overlay over a mount of the host",
-	    [NSL_RFS_ETC] = "write /etc/hosts and /etc/hostname",
+	    [NSL_RFS_ETC] = "bind /etc/hosts, write /etc/hostname",
 	    [NSL_RFS_PROC] = "mount /proc",
 	    [NSL_RFS_SYS] = "mount /sys",
 	    [NSL_RFS_DEV] = "set up /dev",
@@ -350,10 +350,11 @@ int nsl_rootfs_enter(const struct nsl_rootfs_setup *r, int *ret_part, int *ret_i
 		TRY(NSL_RFS_SUBMOUNT, host_submounts(rootfd, r->dir, state_root, ret_index));
 	*ret_index = 0;
 	/* Before anything of the kernel's is mounted in the root: a symlink of the tree at
-	 * /etc/hosts can only lead to the tree's own files. */
+	 * /etc/hosts or /etc/hostname can only lead to the tree's own files. */
 	nsl_fmt(hn, sizeof(hn), "%s\n", r->hostname);
-	TRY(NSL_RFS_ETC, write_in(rootfd, "/etc/hosts", r->hosts));
 	TRY(NSL_RFS_ETC, write_in(rootfd, "/etc/hostname", hn));
+	TRY(NSL_RFS_ETC, mount_in(rootfd, "/etc/hosts", false, r->hosts_file, NULL, MS_BIND, NULL));
+	TRY(NSL_RFS_ETC, remount_ro_in(rootfd, "/etc/hosts"));
 	TRY(NSL_RFS_PROC, mount_in(rootfd, "/proc", true, "proc", "proc",
 	                           MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL));
 	TRY(NSL_RFS_SYS, mount_in(rootfd, "/sys", true, "sysfs", "sysfs",
@@ -408,7 +409,7 @@ static int write_file(const char *path, const char *text)
 int nsl_rootfs_host_files(const struct nsl_rootfs_setup *r)
 {
 	static const char *const names[] = {"hosts", "hostname"};
-	char src[PATH_MAX], dst[32], hn[80];
+	char dst[32], hn[80];
 	struct stat st;
 	int rc;
 
@@ -417,10 +418,17 @@ int nsl_rootfs_host_files(const struct nsl_rootfs_setup *r)
 		nsl_fmt(dst, sizeof(dst), "/etc/%s", names[i]);
 		if (stat(dst, &st) < 0 || !S_ISREG(st.st_mode))
 			continue; /* never made on the host */
-		nsl_fmt(src, sizeof(src), "%s/%s", r->dir, names[i]);
-		rc = write_file(src, i == 0 ? r->hosts : hn);
-		if (rc == 0)
-			rc = SYS(mount(src, dst, NULL, MS_BIND, NULL));
+		if (i == 0) {
+			rc = SYS(mount(r->hosts_file, dst, NULL, MS_BIND, NULL));
+			if (rc == 0)
+				rc = SYS(mount(
+				    NULL, dst, NULL,
+				    MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL));
+		} else {
+			rc = write_file(r->hostname_file, hn);
+			if (rc == 0)
+				rc = SYS(mount(r->hostname_file, dst, NULL, MS_BIND, NULL));
+		}
 		if (rc < 0)
 			return rc;
 	}

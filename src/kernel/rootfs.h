@@ -3,7 +3,8 @@
  * host's data mounts gets its own overlay too) or over a directory tree, whose upper layers
  * live in the node's directory of the lab's state (NSL_RUN_DIR/LAB/fs/NODE); then /proc,
  * /sys, a minimal /dev (null, zero, full, random, urandom, tty, net/tun, pts, shm) and, for a
- * tree, /tmp; the node's /etc/hosts and /etc/hostname; the topology's `mounts`; and
+ * tree, /tmp; the lab's /etc/hosts (one file, bound read-only) and the node's /etc/hostname;
+ * the topology's `mounts`; and
  * pivot_root into it. Paths inside the new root are resolved inside it (openat2's
  * RESOLVE_IN_ROOT): a symlink of the tree never leads a write to the host. */
 #ifndef NSL_ROOTFS_H
@@ -13,9 +14,10 @@
 
 struct nsl_rootfs_setup {
 	enum nsl_rootfs_kind kind;
-	const char *tree;  /* NSL_ROOTFS_DIR: the lower layer */
-	const char *dir;   /* the node's directory: root/, upper/, work/, m1/... made here */
-	const char *hosts; /* the text of /etc/hosts */
+	const char *tree;       /* NSL_ROOTFS_DIR: the lower layer */
+	const char *dir;        /* the node's directory: root/, upper/, work/, m1/... made here */
+	const char *hosts_file; /* the lab's /etc/hosts, bound read-only over the node's */
+	const char *hostname_file; /* on the host's file system: /etc/hostname's source */
 	const char *hostname;
 	const char *state_root;         /* the labs' state (NULL: /run/nslab): hidden in the node */
 	const struct nsl_mount *mounts; /* the topology's, applied on top */
@@ -41,9 +43,9 @@ const char *nsl_rootfs_part_name(int part);
  * 0, or -errno with the part (and the mount's index) that failed. */
 int nsl_rootfs_enter(const struct nsl_rootfs_setup *r, int *ret_part, int *ret_index);
 
-/* A node on the host's file system: its /etc/hosts and /etc/hostname from files written in
- * its directory, bound over the host's (in the node's mount namespace only), where the host
- * has them. */
+/* A node on the host's file system: the lab's /etc/hosts (read-only) and its /etc/hostname
+ * (written in hostname_file) bound over the host's (in the node's mount namespace
+ * only), where the host has them. */
 int nsl_rootfs_host_files(const struct nsl_rootfs_setup *r);
 
 #endif

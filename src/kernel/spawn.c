@@ -2,7 +2,9 @@
  * namespace at the holder's (setns of CLONE_NEWPID changes only where children are born),
  * clones the child with a pidfd, then points it back; the child joins the node's network,
  * mount and UTS namespaces itself. So the command is a child of ours, in the node's PID
- * namespace, and never runs a line of nslab in a namespace it should not be in.
+ * namespace, and never runs a line of nslab in a namespace it should not be in. A node whose
+ * holder nslab put in a cgroup of its own (limits) gets its commands born in that cgroup too
+ * (clone3's CLONE_INTO_CGROUP): its limits hold whatever runs in it.
  *
  * Where we could not point our children back (a rootless lab: from outside it we may not
  * enter its PID namespaces, and from inside it, not come back to ours), a helper does the
@@ -24,6 +26,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include "kernel/cgroup.h"
 #include "kernel/ns.h"
 #include "kernel/proc.h"
 #include "kernel/spawn.h"
@@ -206,7 +209,7 @@ static int spawn_helped(const struct nsl_spawn *s, struct nsl_child *ret, struct
 int nsl_spawn(const struct nsl_spawn *s, struct nsl_child *ret, struct nsl_err *err)
 {
 	struct clone_args ca = {.flags = CLONE_PIDFD, .exit_signal = SIGCHLD};
-	_cleanup_close_ int self = -1;
+	_cleanup_close_ int self = -1, cgroup = -1;
 	pid_t parent = getpid(), pid;
 	int pidfd = -1, e, flags = nsl_ns_node_flags();
 
@@ -224,6 +227,17 @@ int nsl_spawn(const struct nsl_spawn *s, struct nsl_child *ret, struct nsl_err *
 		if (setns(s->holder_pidfd, CLONE_NEWPID) < 0)
 			return nsl_err_set(err, errno, "enter the node's PID namespace: %s",
 			                   errno == ESRCH ? "its holder is gone" : strerror(errno));
+		int rc = nsl_cgroup_of_pidfd(s->holder_pidfd, &cgroup);
+		if (rc < 0) {
+			e = -rc;
+			if (setns(self, CLONE_NEWPID) < 0)
+				abort();
+			return nsl_err_set(err, e, "open the node's cgroup: %s", strerror(e));
+		}
+		if (rc > 0) {
+			ca.flags |= CLONE_INTO_CGROUP;
+			ca.cgroup = (uint64_t)cgroup;
+		}
 	}
 	ca.pidfd = (uint64_t)(uintptr_t)&pidfd;
 	pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));

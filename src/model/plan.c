@@ -2,8 +2,9 @@
  * the order `up` works in: holders (namespaces born together) -> netns names -> moved devices
  * -> veths (both ends born in place) -> host ends -> per node: bridges, interface state,
  * addresses, routes, rates and impairments, late sysctls, NAT -> the host's addresses, rates,
- * sysctls, NAT -> exec (in waves: a node's exec after the readiness of the nodes it is `after`) ->
- * wait until usable -> the readiness of the rest -> commit. */
+ * sysctls, NAT -> VXLANs up, then the routes through them -> exec (in waves: a node's exec after
+ * the readiness of the nodes it is `after`) -> wait until usable -> the readiness of the rest ->
+ * commit. */
 #include <arpa/inet.h>
 #include <string.h>
 
@@ -387,6 +388,39 @@ static void plan_creates(struct builder *b, int i)
 	free(made);
 }
 
+/* The routes of node i: those that wait for the VXLANs (late), or the others. */
+static void plan_routes(struct builder *b, int i, bool late)
+{
+	const struct nsl_node *n = &b->p->t->nodes[i];
+
+	for (size_t r = 0; r < n->n_routes; r++) {
+		const struct nsl_route *rt = &n->routes[r];
+		if (nsl_route_after_vxlans(n, rt) != late)
+			continue;
+		const struct nsl_iface *dev = rt->dev[0] ? nsl_node_iface(n, rt->dev) : NULL;
+		struct nsl_op *op =
+		    add(b, NSL_OP_ROUTE, i, dev ? (int)(dev - n->ifaces) : -1, (int)r);
+		if (!op || !rt->n_nexthops)
+			continue;
+		op->route.nh_ifaces = nsl_arena_array(b->p->arena, rt->n_nexthops, sizeof(int));
+		if (!op->route.nh_ifaces) {
+			b->oom = true;
+			return;
+		}
+		for (size_t h = 0; h < rt->n_nexthops; h++) {
+			const struct nsl_iface *d =
+			    rt->nexthops[h].dev[0] ? nsl_node_iface(n, rt->nexthops[h].dev) : NULL;
+			op->route.nh_ifaces[h] = d ? (int)(d - n->ifaces) : -1;
+		}
+	}
+}
+
+/* A vlan that can come up only once the VXLANs are: one over a VXLAN of the node. */
+static bool late_vlan(const struct nsl_node *n, const struct nsl_iface *f)
+{
+	return f->kind == NSL_IFACE_VLAN && f->up && nsl_iface_after_vxlans(n, f->lower);
+}
+
 static void plan_node_config(struct builder *b, int i)
 {
 	const struct nsl_topology *t = b->p->t;
@@ -408,8 +442,10 @@ static void plan_node_config(struct builder *b, int i)
 		/* a bond takes its ports down and brings them up itself; a vxlan comes up last
 		 * (plan_vxlans_up), but for one that carries a link between hosts: its remote is
 		 * the other host's underlay, which the host routes already, and routes through it
-		 * need it up */
+		 * need it up; a vlan over a vxlan comes up after it (the kernel refuses a vlan
+		 * up on a lower that is down) */
 		if (f->up && f->bond < 0 && (f->kind != NSL_IFACE_VXLAN || f->vxlan.cross) &&
+		    !late_vlan(n, f) &&
 		    !((f->kind == NSL_IFACE_VETH || f->kind == NSL_IFACE_MGMT) && born_up(t, i, f)))
 			up = 1;
 		bool dev = f->kind == NSL_IFACE_DEVICE;
@@ -426,23 +462,7 @@ static void plan_node_config(struct builder *b, int i)
 	for (size_t k = 0; k < n->n_ifaces; k++)
 		for (size_t a = 0; a < n->ifaces[k].n_addrs; a++)
 			add(b, NSL_OP_ADDR, i, (int)k, (int)a);
-	for (size_t r = 0; r < n->n_routes; r++) {
-		const struct nsl_route *rt = &n->routes[r];
-		const struct nsl_iface *dev = rt->dev[0] ? nsl_node_iface(n, rt->dev) : NULL;
-		op = add(b, NSL_OP_ROUTE, i, dev ? (int)(dev - n->ifaces) : -1, (int)r);
-		if (!op || !rt->n_nexthops)
-			continue;
-		op->route.nh_ifaces = nsl_arena_array(b->p->arena, rt->n_nexthops, sizeof(int));
-		if (!op->route.nh_ifaces) {
-			b->oom = true;
-			return;
-		}
-		for (size_t h = 0; h < rt->n_nexthops; h++) {
-			const struct nsl_iface *d =
-			    rt->nexthops[h].dev[0] ? nsl_node_iface(n, rt->nexthops[h].dev) : NULL;
-			op->route.nh_ifaces[h] = d ? (int)(d - n->ifaces) : -1;
-		}
-	}
+	plan_routes(b, i, false);
 	for (size_t r = 0; r < n->n_rules; r++)
 		for (int fam = AF_INET; fam <= AF_INET6; fam += AF_INET6 - AF_INET)
 			if (n->rules[r].family == AF_UNSPEC || n->rules[r].family == fam) {
@@ -525,6 +545,33 @@ static void plan_vxlans_up(struct builder *b)
 			op->link.up = 1;
 			op->link.master = -1;
 		}
+	/* then, node by node (one batch per namespace), the vlans over them (each after the
+	 * vlan it sits on: passes, as plan_creates) and the routes that need them */
+	for (size_t i = 0; i < t->n_nodes; i++) {
+		const struct nsl_node *n = &t->nodes[i];
+		bool *done = calloc(n->n_ifaces + 1, sizeof(*done));
+		bool progress = true;
+		if (!done) {
+			b->oom = true;
+			return;
+		}
+		while (progress) {
+			progress = false;
+			for (size_t k = 0; k < n->n_ifaces; k++) {
+				const struct nsl_iface *f = &n->ifaces[k];
+				if (done[k] || !late_vlan(n, f) ||
+				    (late_vlan(n, &n->ifaces[f->lower]) && !done[f->lower]))
+					continue;
+				done[k] = progress = true;
+				if ((op = add(b, NSL_OP_LINK, (int)i, (int)k, -1))) {
+					op->link.up = 1;
+					op->link.master = -1;
+				}
+			}
+		}
+		free(done);
+		plan_routes(b, (int)i, true);
+	}
 }
 
 /* Is the other end of this veth meant to be up? */

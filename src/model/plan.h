@@ -146,6 +146,13 @@ bool nsl_node_ipv6(const struct nsl_node *n);
 void nsl_plan_mgmt_names(const struct nsl_topology *t, const char *lab, int node, char *buf,
                          size_t size);
 
+/* Whether a route of node n needs an interface that runs only once the VXLANs are up (its
+ * dev, a next hop's dev, or the interface of its gateway's subnet is a VXLAN of the node, or
+ * sits on one): such routes come after plan_vxlans_up (model/plan_late.c). */
+bool nsl_route_after_vxlans(const struct nsl_node *n, const struct nsl_route *rt);
+/* Whether interface k of node n runs only once the VXLANs are up: a VXLAN of the node (not
+ * one of a link between hosts), or a vlan, macvlan, ipvlan, bridge or bond over one. */
+bool nsl_iface_after_vxlans(const struct nsl_node *n, int k);
 /* The interface of a node (or the host) an operation names. */
 const struct nsl_iface *nsl_plan_iface(const struct nsl_plan *p, int node, int iface);
 /* Whether a sysctl key of a node names one of its interfaces (written after they exist):

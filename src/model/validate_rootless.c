@@ -69,6 +69,15 @@ static void check_rootless(struct vctx *c)
 		          "host's root, whose mounts are locked to it; a directory tree works "
 		          "(\"rootfs\": \"DIR\")");
 	}
+	/* Limits: cgroups made in the host's hierarchy, which gives a user none of its own. */
+	for (size_t i = 0; i < t->n_nodes; i++)
+		if (t->nodes[i].limits.set) {
+			nsl_fmt(p, sizeof(p), "nodes.%s.limits", t->nodes[i].name);
+			nsl_v_err_key(
+			    c, p,
+			    "limits need root: they are cgroups of the host's cgroup tree, "
+			    "where a user has none of its own");
+		}
 	/* A lab over several hosts: the other machines send its links' VXLANs to this one's
 	 * underlay address, a socket in the real host (an uplink's host cannot be reached). */
 	if (t->n_hosts)

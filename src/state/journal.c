@@ -144,6 +144,11 @@ int nsl_rec_format(const struct nsl_rec *r, char *buf, size_t size)
 		put(&o, " %02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
 		break;
 	}
+	case NSL_REC_CGROUP:
+		put(&o, "cgroup");
+		put_str(&o, r->cgroup.path);
+		put_str(&o, r->cgroup.mark);
+		break;
 	case NSL_REC_HOSTNFT:
 		put(&o, "hostnft");
 		put_str(&o, r->hostnft.name);
@@ -316,6 +321,10 @@ static bool parse_line(struct pctx *c, char *line, struct nsl_rec *r)
 		r->kind = NSL_REC_HOSTDEV;
 		return str(f[1], &r->hostdev.name) && str(f[2], &r->hostdev.kind) &&
 		       mac(f[3], r->hostdev.mac);
+	}
+	if (!strcmp(f[0], "cgroup") && n == 3) {
+		r->kind = NSL_REC_CGROUP;
+		return str(f[1], &r->cgroup.path) && str(f[2], &r->cgroup.mark);
 	}
 	if (!strcmp(f[0], "hostnft") && n == 2) {
 		r->kind = NSL_REC_HOSTNFT;

@@ -23,6 +23,8 @@
  *   hostdev NAME KIND MAC                a device made in the host (a bridge, a vxlan) with
  *                                        that MAC: ours if it carries alias nslab:LAB, or it
  *                                        is of that kind with that MAC
+ *   cgroup PATH MARK                     a cgroup (v2) about to be made, with the mark (its
+ *                                        xattr trusted.nslab) that proves it is the lab's
  *   committed                            up finished: the holders outlive it
  *
  * Strings are escaped (%XX for blanks, '%' and anything not printable); "%" alone is the
@@ -51,6 +53,7 @@ enum nsl_rec_kind {
 	NSL_REC_HOSTNFT,
 	NSL_REC_COMMITTED,
 	NSL_REC_HOSTDEV,
+	NSL_REC_CGROUP,
 	NSL_REC_KEEPER,
 	NSL_REC_UPLINK,
 };
@@ -85,6 +88,9 @@ struct nsl_rec {
 		struct {
 			const char *name;
 		} hostnft;
+		struct {
+			const char *path, *mark;
+		} cgroup;
 		struct {
 			const char *name, *kind; /* kind: "bridge", "vxlan" (IFLA_INFO_KIND) */
 			uint8_t mac[6];

@@ -19,6 +19,10 @@
 #define NSL_RUN_DIR "/run/nslab"
 /* In a lab's directory: one directory per node, its file system's layers and files. */
 #define NSL_FS_DIR "fs"
+/* In a lab's directory: the lab's /etc/hosts, written once, bound read-only in every node. */
+#define NSL_HOSTS_FILE "hosts"
+/* In a lab's directory: the /etc/hostname of each node on the host's file system. */
+#define NSL_HOSTNAMES_DIR "hostnames"
 
 struct nsl_statedir {
 	int root_fd; /* the root: /run/nslab */

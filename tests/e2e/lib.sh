@@ -525,7 +525,8 @@ lab_up() {
 
 # lab_down LAB|FILE|--all: `nslab down` must exit 0.
 lab_down() {
-	E2E_CMD_TIMEOUT=${E2E_UP_TIMEOUT:-120} assert_ok nsl down "$@"
+	E2E_CMD_TIMEOUT=${E2E_UP_TIMEOUT:-120} assert_ok nsl down "$@" &&
+		rsd_gone "$E2E_SNAP" "${@: -1}"
 }
 
 # lab_gone LAB: nothing of LAB is left (polls, like the final residue check). Names the test

@@ -5,7 +5,8 @@
 # files as they were; bad trees and limits without cgroup v2 are refused with their JSON path.
 # As a user: an overlay over the host's root is refused (the kernel gives a user namespace
 # none: the root's mounts are locked to it), and so the OSPF lab; the same lab on the host's
-# file system has its /etc/hosts, hostname and namespaces; busybox trees work as for root.
+# file system has its /etc/hosts, hostname and namespaces; busybox trees work as for root;
+# limits are refused (cgroups of the host's tree).
 # feature: isolation
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -64,6 +65,13 @@ assert_eq "10.73.0.2	b" "$(nsl exec -l "$LAB" a grep -P '\tb$' /etc/hosts)" "/et
 assert_eq "10.73.0.1	a alpha" "$(nsl exec -l "$LAB" b grep -P '\ta alpha$' /etc/hosts)" \
 	"and in a node on the host's file system (bound in the node only)"
 assert_eq alpha "$(nsl exec -l "$LAB" a cat /etc/hostname)" "/etc/hostname is the node's"
+for n in a b; do
+	assert_eq "$(cat "/run/nslab/$LAB/hosts")" "$(nsl exec -l "$LAB" "$n" cat /etc/hosts)" \
+		"$n's /etc/hosts is the lab's one file"
+	assert_fail nsl exec -l "$LAB" "$n" sh -c 'echo x >>/etc/hosts'
+done
+assert_true "no copy of it in the nodes' directories" \
+	[ -z "$(find "/run/nslab/$LAB/fs" -name hosts -print -quit)" ]
 assert_ok nsl exec -l "$LAB" a ping -c1 -W2 b
 assert_eq "" "$(nsl exec -l "$LAB" a cat /proc/self/cgroup | grep -v ':/$')" "the node sees its cgroups as /"
 assert_true "a has its own cgroup namespace" \
@@ -145,7 +153,10 @@ F5=$(write_topo lim <<EOF
 { "name": "$LAB3", "nodes": { "n": { "limits": { "memory": "64M" } } } }
 EOF
 )
-if grep -qw memory /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
+if rootless; then
+	assert_fail nsl up "$F5"
+	assert_contains "$err" "nodes.n.limits: limits need root: they are cgroups of the host's cgroup tree"
+elif grep -qw memory /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null; then
 	note "cgroup v2 with memory here: limits are tested by test_limits"
 else
 	assert_fail nsl up "$F5"

@@ -77,6 +77,24 @@ run nsl status -q "$LAB"
 assert_eq 0 "$rc" "status -q of a lab that is up"
 assert_eq "" "$out" "status -q prints nothing"
 lab_down "$LAB"
+# The residue check finds a lab's processes by the inode numbers of its holders' namespaces;
+# the kernel gives a freed number to the next namespace made. A PID namespace made after the
+# down (here one that is given a number the lab's holder had, as another lab's holder may be)
+# is not the lab's: a process that started after down returned is not reported.
+fake=$T_TMP/reuse.snap
+unshare -p -f --kill-child sleep "33.$((RANDOM % 1000))" &
+up_=$!
+wait_for 5 test -e "/proc/$up_/task" && sleep 0.2
+cp "$E2E_SNAP" "$fake"
+for c in /proc/[0-9]*; do
+	[ "$(cut -d' ' -f4 "$c/stat" 2>/dev/null)" = "$up_" ] || continue
+	printf 'holder\t%s pid:[%s] pid 1\n' "${LAB}x" "$(stat -L -c %i "$c/ns/pid")" >>"$fake"
+done
+assert_match "$(rsd_lab_traces "$fake" "${LAB}x")" "still in lab ${LAB}x" "a process in a recorded namespace is reported"
+printf 'gone\t%s\t%s\n' "${LAB}x" "$(awk '{ print $22 - 1 }' "/proc/$up_/stat")" >>"$fake"
+assert_eq "" "$(rsd_lab_traces "$fake" "${LAB}x")" "one that started after the lab's down returned is not"
+kill "$up_"
+wait "$up_" 2>/dev/null
 run nsl status --json "$LAB"
 assert_eq 1 "$rc" "status --json of a lab that is down: exit"
 assert_jq "$out" '.ok == false and (.errors[0].message | test("not up")) and .labs == []'

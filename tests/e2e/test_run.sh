@@ -26,6 +26,21 @@ live_procs() {
 procs() { [ -n "$(live_procs "$1")" ]; }
 no_procs() { [ -z "$(live_procs "$1")" ]; }
 stopped() { [ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" = T ]; }
+# alive PID: the process exists and is no zombie.
+alive() {
+	local st
+	st=$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)
+	[ -n "$st" ] && [ "$st" != Z ]
+}
+dead() { ! alive "$1"; }
+# holders_of PID: the holders that process started (its children named nslab-holder).
+holders_of() {
+	local p
+	for p in /proc/[0-9]*; do
+		[ "$(cut -d' ' -f4 "$p/stat" 2>/dev/null)" = "$1" ] || continue
+		[ "$(cat "$p/comm" 2>/dev/null)" = nslab-holder ] && echo "${p#/proc/}"
+	done
+}
 
 # gone_after_reaper LAB FILE WHAT: the reaper took LAB down and left itself.
 gone_after_reaper() {
@@ -165,6 +180,27 @@ for delay in 0 0.01 0.03; do
 	kill -9 "$rp"
 	wait "$rp" 2>/dev/null
 	gone_after_reaper "$LAB" "$F" "kill -9 of run after ${delay}s"
+done
+
+# Holders the journal does not know yet (run stopped once they are started, before the
+# binds' record) that die late (stopped here, as a loaded machine may keep them): the
+# reaper acts only once they are gone (they keep its pipe until committed), and nothing is
+# left. Steps 1-2 start the two holders, step 3 is the binds' journal record.
+NSLAB_STOP_STEP=3 "$NSLAB" run "$F" -- true >/dev/null 2>&1 &
+rp=$!
+wait_for 10 stopped "$rp" || not_ok "run did not stop at step 3"
+mapfile -t hs < <(holders_of "$rp")
+assert_eq 2 "${#hs[@]}" "run stopped with its two holders started (${hs[*]})"
+assert_true "and no namespace bound yet" test ! -e "/run/netns/$LAB.a"
+[ "${#hs[@]}" -gt 0 ] && kill -STOP "${hs[@]}"
+kill -9 "$rp"
+wait "$rp" 2>/dev/null
+sleep 1
+assert_true "the reaper waits while holders run started live" test -e "/run/nslab/$LAB"
+[ "${#hs[@]}" -gt 0 ] && kill -CONT "${hs[@]}"
+gone_after_reaper "$LAB" "$F" "kill -9 of run with holders the journal does not know"
+for h in "${hs[@]}"; do
+	assert_true "holder $h is gone" dead "$h"
 done
 
 # ---- a lab that is not run's is left alone ----

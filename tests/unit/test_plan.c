@@ -57,6 +57,40 @@ static size_t made_at(const struct nsl_plan *p, int node, int iface)
 	return p->n;
 }
 
+/* Whether the route's dev or a next hop's dev is a VXLAN of its node that comes up last. */
+static bool route_dev_vxlan(const struct nsl_node *n, const struct nsl_route *rt)
+{
+	const struct nsl_iface *f = rt->dev[0] ? nsl_node_iface(n, rt->dev) : NULL;
+
+	if (f && f->kind == NSL_IFACE_VXLAN && !f->vxlan.cross)
+		return true;
+	for (size_t h = 0; h < rt->n_nexthops; h++) {
+		f = rt->nexthops[h].dev[0] ? nsl_node_iface(n, rt->nexthops[h].dev) : NULL;
+		if (f && f->kind == NSL_IFACE_VXLAN && !f->vxlan.cross)
+			return true;
+	}
+	return false;
+}
+
+/* A route through a VXLAN that comes up last comes after every VXLAN of its node is up, and
+ * after every vlan over one. */
+static void check_route_late(const struct nsl_plan *p, size_t i)
+{
+	const struct nsl_op *op = &p->ops[i];
+	const struct nsl_node *n = &p->t->nodes[op->node];
+	const struct nsl_route *rt = &n->routes[op->item];
+
+	if (route_dev_vxlan(n, rt))
+		assert_true(nsl_route_after_vxlans(n, rt));
+	if (!nsl_route_after_vxlans(n, rt))
+		return;
+	for (size_t j = i + 1; j < p->n; j++) {
+		const struct nsl_op *o = &p->ops[j];
+		if (o->kind == NSL_OP_LINK && o->node == op->node && o->link.up > 0)
+			assert_false(nsl_iface_after_vxlans(n, o->iface));
+	}
+}
+
 /* Creation before use: a kind after the interface it sits on, a master (bridge, bond, VRF)
  * before it takes ports; bond ports never set up by nslab (the bond does it, and enslaving
  * an up port fails); VXLANs up only after a wait (what carries them runs), but those of links
@@ -70,6 +104,8 @@ static void check_order(const struct nsl_plan *p)
 		const struct nsl_iface *f = nsl_plan_iface(p, op->node, op->iface);
 
 		waited |= op->kind == NSL_OP_WAIT;
+		if (op->kind == NSL_OP_ROUTE && op->node >= 0)
+			check_route_late(p, i);
 		if (op->kind == NSL_OP_CREATE && op->create.lower >= 0) {
 			const struct nsl_iface *l = nsl_plan_iface(p, op->node, op->create.lower);
 			size_t at = made_at(p, op->node, op->create.lower);
@@ -242,12 +278,35 @@ static void test_lab_name(void **state)
 	nsl_topology_free(t);
 }
 
+/* Which routes wait for the VXLANs (tests/golden/kinds.json): through a VXLAN as dev or
+ * next hop, a gateway on its subnet (the longest prefix decides), on a bridge with a VXLAN
+ * port, on a vlan over a vlan over one; not a gateway on another interface's subnet. */
+static void test_routes_after_vxlans(void **state)
+{
+	struct nsl_topology *t = load(NSL_SRCDIR "/tests/golden/kinds.json");
+	static const bool r1[] = {false, false, false, false, false, true, true, true, true, false};
+	static const bool r2[] = {true, true, true, false};
+	int i1 = nsl_topology_node(t, "r1"), i2 = nsl_topology_node(t, "r2");
+
+	(void)state;
+	assert_true(i1 >= 0 && i2 >= 0);
+	const struct nsl_node *n1 = &t->nodes[i1], *n2 = &t->nodes[i2];
+	assert_int_equal(n1->n_routes, NSL_ARRAY_SIZE(r1));
+	assert_int_equal(n2->n_routes, NSL_ARRAY_SIZE(r2));
+	for (size_t r = 0; r < n1->n_routes; r++)
+		assert_int_equal(nsl_route_after_vxlans(n1, &n1->routes[r]), r1[r]);
+	for (size_t r = 0; r < n2->n_routes; r++)
+		assert_int_equal(nsl_route_after_vxlans(n2, &n2->routes[r]), r2[r]);
+	nsl_topology_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_shipped_topologies),
 	    cmocka_unit_test(test_golden_topologies),
 	    cmocka_unit_test(test_lab_name),
+	    cmocka_unit_test(test_routes_after_vxlans),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

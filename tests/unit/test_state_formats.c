@@ -36,7 +36,7 @@ static void test_journal_round_trip(void **state)
 	struct nsl_prefix addrs[2];
 	struct nsl_journal j;
 	struct nsl_err err = {0};
-	struct nsl_rec recs[12] = {
+	struct nsl_rec recs[13] = {
 	    {.kind = NSL_REC_HEADER, .header = {.lab = "demo", .topology = "/my labs/t 1.json"}},
 	    {.kind = NSL_REC_NODE,
 	     .node = {.name = "r1",
@@ -65,6 +65,8 @@ static void test_journal_round_trip(void **state)
 	     .hostdev = {.name = "mgmt-demo",
 	                 .kind = "bridge",
 	                 .mac = {2, 0x5e, 0, 0xab, 0xcd, 0x1}}},
+	    {.kind = NSL_REC_CGROUP,
+	     .cgroup = {.path = "/sys/fs/cgroup/nslab-demo/r 1", .mark = "nslab:demo:r 1"}},
 	};
 
 	(void)state;
@@ -81,9 +83,9 @@ static void test_journal_round_trip(void **state)
 	recs[2].device.addrs = addrs;
 	recs[2].device.n_addrs = 2;
 
-	char *text = format_all(recs, 12);
+	char *text = format_all(recs, 13);
 	assert_int_equal(nsl_journal_parse(text, &j, &err), 0);
-	assert_int_equal(j.n, 12);
+	assert_int_equal(j.n, 13);
 	assert_int_equal(j.version, NSL_JOURNAL_VERSION);
 	assert_string_equal(j.recs[0].header.topology, "/my labs/t 1.json");
 	assert_int_equal(j.recs[1].node.pid, 4242);
@@ -116,6 +118,9 @@ static void test_journal_round_trip(void **state)
 	assert_string_equal(j.recs[11].hostdev.name, "mgmt-demo");
 	assert_string_equal(j.recs[11].hostdev.kind, "bridge");
 	assert_memory_equal(j.recs[11].hostdev.mac, "\x02\x5e\x00\xab\xcd\x01", 6);
+	assert_int_equal(j.recs[12].kind, NSL_REC_CGROUP);
+	assert_string_equal(j.recs[12].cgroup.path, "/sys/fs/cgroup/nslab-demo/r 1");
+	assert_string_equal(j.recs[12].cgroup.mark, "nslab:demo:r 1");
 	nsl_journal_free(&j);
 }
 

@@ -35,6 +35,9 @@ ln -sf /proc/self/fd/1 /dev/stdout
 ln -sf /proc/self/fd/2 /dev/stderr
 mount -t tmpfs -o mode=1777,nosuid,nodev shm /dev/shm || fail "cannot mount /dev/shm"
 mount -t cgroup2 cgroup2 /sys/fs/cgroup || fail "cannot mount cgroup2 on /sys/fs/cgroup"
+# As systemd does: the controllers that nodes' limits use, handed down from the root.
+echo "+memory +pids +cpu" >/sys/fs/cgroup/cgroup.subtree_control ||
+	fail "cannot enable memory, pids and cpu in /sys/fs/cgroup/cgroup.subtree_control"
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 nslabshare "$share" ||
 	fail "cannot mount the results share (9p tag nslabshare)"
 echo 1 >/proc/sys/kernel/sysrq
