@@ -21,9 +21,9 @@ static void holders_progress(void *arg, size_t started, size_t total)
 	nsl_progress_report(a->progress, nsl_phase_progress[NSL_PHASE_HOLDERS], started, total);
 }
 
-/* ROOT/LAB/hosts (ROOT: /run/nslab, or a rootless lab's user's own): the same text for every node,
- * so written once (a lab of N nodes writes N lines, not N times N) and bound read-only into each.
- */
+/* ROOT/LAB/hosts (ROOT: /run/nslab, or a rootless lab's user's own): the same text for every
+ * node, so written once (a lab of N nodes writes N lines, not N times N) and bound read-only
+ * into each. */
 static int hosts_file(struct nsl_apply *a, char **ret, struct nsl_err *err)
 {
 	_cleanup_free_ char *text = nsl_hosts_text(a->plan->t, a->plan->lab);
