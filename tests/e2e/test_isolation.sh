@@ -66,12 +66,12 @@ assert_eq "10.73.0.1	a alpha" "$(nsl exec -l "$LAB" b grep -P '\ta alpha$' /etc/
 	"and in a node on the host's file system (bound in the node only)"
 assert_eq alpha "$(nsl exec -l "$LAB" a cat /etc/hostname)" "/etc/hostname is the node's"
 for n in a b; do
-	assert_eq "$(cat "/run/nslab/$LAB/hosts")" "$(nsl exec -l "$LAB" "$n" cat /etc/hosts)" \
+	assert_eq "$(cat "$E2E_STATE/$LAB/hosts")" "$(nsl exec -l "$LAB" "$n" cat /etc/hosts)" \
 		"$n's /etc/hosts is the lab's one file"
 	assert_fail nsl exec -l "$LAB" "$n" sh -c 'echo x >>/etc/hosts'
 done
 assert_true "no copy of it in the nodes' directories" \
-	[ -z "$(find "/run/nslab/$LAB/fs" -name hosts -print -quit)" ]
+	[ -z "$(find "$E2E_STATE/$LAB/fs" -name hosts -print -quit)" ]
 assert_ok nsl exec -l "$LAB" a ping -c1 -W2 b
 assert_eq "" "$(nsl exec -l "$LAB" a cat /proc/self/cgroup | grep -v ':/$')" "the node sees its cgroups as /"
 assert_true "a has its own cgroup namespace" \

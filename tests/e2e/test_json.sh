@@ -82,7 +82,9 @@ lab_down "$LAB"
 # down (here one that is given a number the lab's holder had, as another lab's holder may be)
 # is not the lab's: a process that started after down returned is not reported.
 fake=$T_TMP/reuse.snap
-unshare -p -f --kill-child sleep "33.$((RANDOM % 1000))" &
+unsh=(unshare)
+rootless && unsh=(unshare -r) # a user's PID namespace, in a user namespace of its own
+"${unsh[@]}" -p -f --kill-child sleep "33.$((RANDOM % 1000))" &
 up_=$!
 wait_for 5 test -e "/proc/$up_/task" && sleep 0.2
 cp "$E2E_SNAP" "$fake"
