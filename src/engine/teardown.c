@@ -293,8 +293,13 @@ static void kill_and_unbind(struct td *td)
 		struct nsl_ns_id id;
 		int fd;
 		ns_path(td, td->ns[i].name, path, sizeof(path));
-		if (nsl_netns_open_bound(path, &fd, &id) <= 0)
+		if (nsl_netns_open_bound(path, &fd, &id) <= 0) {
+			/* the empty file a bind goes on, left without it by an up cut short
+			 * between the two: ours when the journal names the node */
+			if (td->ns[i].id.ino)
+				nsl_netns_drop_unbound(path);
 			continue;
+		}
 		close(fd);
 		if (nsl_ns_id_eq(&id, &td->ns[i].id) && !nsl_netns_is_host(&id))
 			nsl_netns_unbind(path);

@@ -387,6 +387,16 @@ int nsl_netns_open_bound(const char *path, int *ret_fd, struct nsl_ns_id *ret_id
 	return 1;
 }
 
+void nsl_netns_drop_unbound(const char *path)
+{
+	struct stat st, dir;
+
+	/* only an empty regular file with nothing mounted on it (on its directory's device) */
+	if (lstat(path, &st) == 0 && stat(NSL_NETNS_DIR, &dir) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_size == 0 && st.st_dev == dir.st_dev)
+		(void)unlink(path);
+}
+
 void nsl_netns_unbind(const char *path)
 {
 	(void)umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW);

@@ -55,6 +55,8 @@ int nsl_netns_bind(int netns_fd, const char *path, struct nsl_err *err) NSL_MUST
  * kind of namespace), negative on error. */
 int nsl_netns_open_bound(const char *path, int *ret_fd, struct nsl_ns_id *ret_id);
 /* Drop a bind and its file, never following a symlink. */
+/* Removes path if it is the empty file a bind mount goes on, with nothing mounted there. */
+void nsl_netns_drop_unbound(const char *path);
 void nsl_netns_unbind(const char *path);
 
 /* Holders are cloned from a private template mount namespace that lacks /run/netns, so a

@@ -24,6 +24,16 @@ F=$(topo "$LAB" down1)
 lab_up "$LAB" "$F"
 ping_ok "$LAB" h1 10.6.0.2
 
+# A node whose bind is gone, its empty file left (an up cut short between the two): down
+# removes the file too, the journal naming the node.
+lab_down "$LAB"
+lab_up "$LAB" "$F"
+umount "/run/netns/$LAB.h2" || die "cannot unmount /run/netns/$LAB.h2"
+assert_true "the file of $LAB.h2 is there, unbound" [ -f "/run/netns/$LAB.h2" ]
+lab_down "$LAB"
+assert_true "down removed the unbound /run/netns/$LAB.h2" [ ! -e "/run/netns/$LAB.h2" ]
+lab_up "$LAB" "$F"
+
 # up again: refused, and the running lab is untouched.
 pids=$(lab_pids "$LAB")
 ino=$(ns_ino "$LAB.h1")
