@@ -3,6 +3,7 @@
 #include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
+#include <string.h>
 #include <time.h>
 
 #include "engine/fault.h"
@@ -15,6 +16,42 @@
 #ifndef IFF_LOWER_UP
 #define IFF_LOWER_UP 0x10000 /* <linux/if.h>, which clashes with <net/if.h> */
 #endif
+
+/* An address given without duplicate detection (nslab's own: IFA_F_NODAD) is usable at once,
+ * but the kernel joins its solicited-node group (ff02::1:ffXX:XXXX) later, from its address
+ * work: until then a neighbour solicitation for it is dropped, and the asker tries again only
+ * a second later (a first ping lost). 1 if every such address of ours has its group. */
+static int groups_joined(const struct nsl_ready_ns *ns, const struct nsl_addr_info *addrs,
+                         size_t n_addrs, struct nsl_err *err)
+{
+	_cleanup_free_ struct nsl_mcast6_info *groups = NULL;
+	size_t n_groups = 0;
+	bool listed = false;
+
+	for (size_t a = 0; a < n_addrs; a++) {
+		const struct nsl_addr_info *ad = &addrs[a];
+		bool ours = false, joined = false;
+		uint8_t want[16] = {0xff, 0x02, [11] = 0x01, [12] = 0xff};
+
+		for (size_t i = 0; i < ns->n && !ours; i++)
+			ours = ad->ifindex == ns->ifindex[i];
+		if (!ours || ad->prefix.ip.family != AF_INET6 || !(ad->flags & IFA_F_NODAD))
+			continue;
+		if (!listed) {
+			int rc = nsl_nl_mcast6_list(ns->nl, &groups, &n_groups, err);
+			if (rc < 0)
+				return rc;
+			listed = true;
+		}
+		memcpy(want + 13, ad->prefix.ip.bytes + 13, 3);
+		for (size_t g = 0; g < n_groups && !joined; g++)
+			joined =
+			    groups[g].ifindex == ad->ifindex && !memcmp(groups[g].group, want, 16);
+		if (!joined)
+			return 0;
+	}
+	return 1;
+}
 
 /* 1 ready, 0 not yet, negative on error. */
 static int ns_ready(const struct nsl_ready_ns *ns, struct nsl_err *err)
@@ -66,6 +103,8 @@ static int ns_ready(const struct nsl_ready_ns *ns, struct nsl_err *err)
 			         addrs[a].scope == RT_SCOPE_LINK;
 		ready = running && lladdr;
 	}
+	if (ready && ns->ipv6)
+		ready = groups_joined(ns, addrs, n_addrs, err);
 	return ready;
 }
 

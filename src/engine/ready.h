@@ -1,7 +1,8 @@
 /* Readiness: `up` returns a usable lab. The kernel's link work is asynchronous (carrier,
  * operstate, the link-local address come a moment after the request), so `up` waits, bounded,
- * until every interface the plan names is running with its IPv6 link-local address and no
- * address of the lab is tentative. */
+ * until every interface the plan names is running with its IPv6 link-local address, no
+ * address of the lab is tentative, and each of its IPv6 addresses answers neighbour solicitation
+ * (its solicited-node group joined). */
 #ifndef NSL_READY_H
 #define NSL_READY_H
 

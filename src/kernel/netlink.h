@@ -149,6 +149,13 @@ struct nsl_addr_info {
 };
 int nsl_nl_addr_list(struct nsl_nl *nl, int ifindex, struct nsl_addr_info **ret, size_t *ret_n,
                      struct nsl_err *err) NSL_MUST_USE;
+/* Every IPv6 multicast group joined, per interface; caller frees *ret. */
+struct nsl_mcast6_info {
+	int ifindex;
+	uint8_t group[16];
+};
+int nsl_nl_mcast6_list(struct nsl_nl *nl, struct nsl_mcast6_info **ret, size_t *ret_n,
+                       struct nsl_err *err) NSL_MUST_USE;
 /* Whether any IPv4 default route leaves through ifindex (refuse to move that device). */
 int nsl_nl_default_route_dev(struct nsl_nl *nl, int ifindex, struct nsl_err *err) NSL_MUST_USE;
 /* Every route of the main table, both families, as prefixes (for overlap checks). */

@@ -292,6 +292,53 @@ int nsl_nl_addr_list(struct nsl_nl *nl, int ifindex, struct nsl_addr_info **ret,
 	return 0;
 }
 
+struct mcast6_list {
+	struct nsl_mcast6_info *items;
+	size_t n, cap;
+};
+
+static int parse_mcast6(const struct nlmsghdr *h, void *arg)
+{
+	struct mcast6_list *l = arg;
+	struct ifaddrmsg *ifa = nlmsg_data(h);
+	struct nlattr *tb[IFA_MAX + 1];
+
+	/* RTM_GETMULTICAST, or RTM_NEWMULTICAST in kernels that have it (6.13) */
+	if (nlmsg_parse((struct nlmsghdr *)h, sizeof(*ifa), tb, IFA_MAX, NULL) < 0)
+		return -EINVAL;
+	if (!tb[IFA_MULTICAST] || nla_len(tb[IFA_MULTICAST]) != 16)
+		return 0;
+	if (!nsl_grow(&l->items, &l->cap, l->n, sizeof(*l->items)))
+		return -ENOMEM;
+	l->items[l->n].ifindex = (int)ifa->ifa_index;
+	memcpy(l->items[l->n].group, nla_data(tb[IFA_MULTICAST]), 16);
+	l->n++;
+	return 0;
+}
+
+int nsl_nl_mcast6_list(struct nsl_nl *nl, struct nsl_mcast6_info **ret, size_t *ret_n,
+                       struct nsl_err *err)
+{
+	struct ifaddrmsg ifa = {.ifa_family = AF_INET6};
+	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETMULTICAST, 0);
+	struct mcast6_list l = {0};
+	int rc;
+
+	if (!msg || nlmsg_append(msg, &ifa, sizeof(ifa), NLMSG_ALIGNTO) < 0) {
+		nlmsg_free(msg);
+		return nsl_err_set(err, ENOMEM, "out of memory");
+	}
+	rc = nsl_nl_request_sync(nl, msg, true, 0, parse_mcast6, &l, "list IPv6 multicast groups",
+	                         err);
+	if (rc < 0) {
+		free(l.items);
+		return rc;
+	}
+	*ret = l.items;
+	*ret_n = l.n;
+	return 0;
+}
+
 struct route_list {
 	int dev; /* for the default-route check */
 	int found;
