@@ -29,6 +29,7 @@
 #include "engine/fault.h"
 #include "engine/lab.h"
 #include "engine/marks.h"
+#include "engine/runtime.h"
 #include "engine/teardown.h"
 #include "kernel/netlink.h"
 #include "kernel/nft.h"
@@ -952,6 +953,8 @@ static int change(struct ch *c, const struct nsl_topology *to, const struct nsl_
 		int krc = kill_nodes(c, list, n, err);
 		if (krc == 0)
 			krc = rewrite_journal(c, &d.to, err);
+		if (krc == 0)
+			krc = nsl_runtime_after_change(&c->sd, &d, err);
 		if (krc < 0 && rc == 0) {
 			nsl_err_prefix(err, "changed (generation %u), but", c->st.generation);
 			rc = krc;

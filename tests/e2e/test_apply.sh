@@ -185,9 +185,17 @@ assert_eq "$PID" "$(daemon_pid)" "the daemon's PID after apply v1"
 assert_not_contains "$(cat "/run/nslab/$LAB/journal")" "node h3 " "the journal after h3 went"
 
 # ---- 5. --recreate makes a node again, its links with it ----
+# (h1's link taken down by `nslab link` first: the link made again is up, and status says so)
+assert_ok nsl link -l "$LAB" h1:eth0 down
+iface_link() { # NODE IF: what status says of the end's link ("" when nslab did nothing to it)
+	nsl status "$LAB" --json | jq -r --arg n "$1" --arg i "$2" \
+		'.labs[0].nodes[] | select(.name == $n) | .interfaces[] | select(.name == $i) | .link // ""'
+}
+assert_eq down "$(iface_link r1 eth0)" "status: r1:eth0's link down before --recreate of h1"
 jq '.nodes.h1.hostname = "one"' "$V1" >"$T_TMP/v1r.json"
 assert_ok nsl apply --recreate "$T_TMP/v1r.json"
 assert_eq one "$(nsl exec -l "$LAB" h1 hostname)" "h1 made again with its new hostname"
+assert_eq "" "$(iface_link h1 eth0)$(iface_link r1 eth0)" "status: the link made again is not 'down' (runtime.json forgot it)"
 ping_ok "$LAB" h1 10.233.2.2
 assert_eq "$PID" "$(daemon_pid)" "the daemon's PID (h2 untouched) after --recreate of h1"
 assert_ok nsl apply --recreate "$V1"
