@@ -265,6 +265,39 @@ done
 assert_ok nsl apply "$V1"
 same_as "$S1" "v1 after the faults of v2 -> v1"
 
+# ---- 6c. and of --recreate (h1 killed and made again): a kill cut short included, the
+# rollback never acts on the host instead of a node (its sysctls are checked too) ----
+host_sysctls() { cat /proc/sys/net/ipv4/ip_forward /proc/sys/net/ipv6/conf/all/forwarding; }
+HS=$(host_sysctls)
+run env NSLAB_COUNT_STEPS=1 "$NSLAB" apply --recreate "$T_TMP/v1r.json"
+N3=$(sed -n 's/^nslab: \([0-9][0-9]*\) steps$/\1/p' <<<"$err" | tail -n 1)
+if [ -z "$N3" ] || [ "$rc" != 0 ]; then die "apply --recreate with the step counter: $err"; fi
+assert_ok nsl apply --recreate "$V1"
+G=$(generation)
+for ((k = 1; k <= N3; k++)); do
+	run timeout 60 env NSLAB_FAIL_STEP=$k "$NSLAB" apply --recreate "$T_TMP/v1r.json"
+	bad=""
+	failed_cleanly "$rc" || bad+=" $(rc_what "$rc"), expected a clean failure;"
+	[[ $err == *"injected fault"* ]] || bad+=" stderr lacks 'injected fault';"
+	[[ $err != *"rollback incomplete"* ]] || bad+=" rollback incomplete;"
+	now=$(snapshot)
+	[ "$now" = "$S1" ] || bad+=" the lab is not as it was;"
+	[ "$(host_sysctls)" = "$HS" ] || bad+=" the host's forwarding sysctls changed;"
+	[ "$(generation)" = "$G" ] || bad+=" generation $(generation), expected $G;"
+	[ "$(nx "$LAB" h1 hostname 2>&1)" = h1 ] || bad+=" h1's hostname is not h1;"
+	[ "$(daemon_pid)" = "$PID" ] || bad+=" the daemon's PID changed;"
+	if [ -z "$bad" ]; then
+		ok "NSLAB_FAIL_STEP=$k of --recreate h1: the lab is as it was ($(head -n1 <<<"$err"))"
+	else
+		not_ok "NSLAB_FAIL_STEP=$k of --recreate h1:$bad"
+		_show "$err" stderr
+		diff <(echo "$S1") <(echo "$now") | head -n 20
+		nsl down "$LAB" >/dev/null 2>&1
+		break
+	fi
+done
+ping_ok "$LAB" h1 10.233.2.2
+
 # ---- 7. a killed apply: a second one completes it; or down removes it whole ----
 stopped() { [ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" = T ]; }
 kill_at() { # STEP
