@@ -319,6 +319,24 @@ static int do_ready(struct nsl_apply *a, size_t from, size_t to, struct nsl_err 
 	return rc;
 }
 
+void nsl_apply_state_node(struct nsl_labstate_node *sn, const struct nsl_node *n, pid_t pid,
+                          uint64_t start_time, const struct nsl_ns_id *netns)
+{
+	nsl_fmt(sn->name, sizeof(sn->name), "%s", n->name);
+	nsl_fmt(sn->hostname, sizeof(sn->hostname), "%s", n->hostname);
+	sn->pid = pid;
+	sn->start_time = start_time;
+	sn->netns_dev = netns->dev;
+	sn->netns_ino = netns->ino;
+	sn->env = n->env;
+	sn->n_env = n->n_env;
+	sn->namespaces = n->namespaces;
+	sn->root = n->rootfs.kind == NSL_ROOTFS_OVERLAY ? (char *)"overlay"
+	           : n->rootfs.kind == NSL_ROOTFS_DIR   ? n->rootfs.dir
+	                                                : NULL;
+	sn->limits = n->limits;
+}
+
 static int write_state(struct nsl_apply *a, struct nsl_err *err)
 {
 	const struct nsl_topology *t = topo(a);
@@ -342,19 +360,7 @@ static int write_state(struct nsl_apply *a, struct nsl_err *err)
 	for (size_t i = 0; i < t->n_nodes; i++) {
 		struct nsl_labstate_node *sn = &s.nodes[i];
 		const struct nsl_node_rt *h = &a->nodes[i];
-		nsl_fmt(sn->name, sizeof(sn->name), "%s", t->nodes[i].name);
-		nsl_fmt(sn->hostname, sizeof(sn->hostname), "%s", t->nodes[i].hostname);
-		sn->pid = h->pid;
-		sn->start_time = h->start_time;
-		sn->netns_dev = h->netns.dev;
-		sn->netns_ino = h->netns.ino;
-		sn->env = t->nodes[i].env;
-		sn->n_env = t->nodes[i].n_env;
-		sn->namespaces = t->nodes[i].namespaces;
-		sn->root = t->nodes[i].rootfs.kind == NSL_ROOTFS_OVERLAY ? (char *)"overlay"
-		           : t->nodes[i].rootfs.kind == NSL_ROOTFS_DIR   ? t->nodes[i].rootfs.dir
-		                                                         : NULL;
-		sn->limits = t->nodes[i].limits;
+		nsl_apply_state_node(sn, &t->nodes[i], h->pid, h->start_time, &h->netns);
 		sn->cgroup = (char *)nsl_cgroup_node_path(a, (int)i);
 	}
 	if (t->part >= 0) {

@@ -58,19 +58,7 @@ int nsl_change_write_state(struct ch *c, const struct nsl_topology *t, bool new_
 		if (!r)
 			continue;
 		struct nsl_labstate_node *sn = &s.nodes[s.n_nodes++];
-		nsl_fmt(sn->name, sizeof(sn->name), "%s", t->nodes[i].name);
-		nsl_fmt(sn->hostname, sizeof(sn->hostname), "%s", t->nodes[i].hostname);
-		sn->pid = r->pid;
-		sn->start_time = r->start_time;
-		sn->netns_dev = r->netns.dev;
-		sn->netns_ino = r->netns.ino;
-		sn->env = t->nodes[i].env;
-		sn->n_env = t->nodes[i].n_env;
-		sn->namespaces = t->nodes[i].namespaces;
-		sn->root = t->nodes[i].rootfs.kind == NSL_ROOTFS_OVERLAY ? (char *)"overlay"
-		           : t->nodes[i].rootfs.kind == NSL_ROOTFS_DIR   ? t->nodes[i].rootfs.dir
-		                                                         : NULL;
-		sn->limits = t->nodes[i].limits;
+		nsl_apply_state_node(sn, &t->nodes[i], r->pid, r->start_time, &r->netns);
 		/* a node that stays keeps its cgroup; one made here with limits has its own */
 		const struct nsl_labstate_node *was = nsl_labstate_node(&c->st, sn->name);
 		sn->cgroup = was && was->pid == r->pid ? was->cgroup : NULL;
