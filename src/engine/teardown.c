@@ -209,8 +209,11 @@ static int device_home(struct td *td, const struct device_home *d, struct nsl_er
 	return rc < 0 ? rc : nsl_nl_flush(&td->host, err);
 }
 
-/* Devices the journal lost: found by their mark in the lab's namespaces. */
-static void orphan_devices_home(struct td *td)
+/* Each of the lab's namespaces that opens, with its links (none when they cannot be listed):
+ * fn gets a socket open there, or NULL with close_first (closed before fn runs). */
+typedef void links_fn(struct td *td, size_t i, struct nsl_nl *nl, const struct nsl_link_info *links,
+                      size_t n_links, struct nsl_err *e);
+static void each_ns_links(struct td *td, bool close_first, links_fn *fn)
 {
 	for (size_t i = 0; i < td->n_ns; i++) {
 		_cleanup_free_ struct nsl_link_info *links = NULL;
@@ -221,19 +224,30 @@ static void orphan_devices_home(struct td *td)
 			continue;
 		if (nsl_nl_link_list(&nl, &links, &n_links, &e) < 0)
 			n_links = 0;
-		nsl_nl_close(&nl);
-		for (size_t l = 0; l < n_links; l++) {
-			const char *orig = nsl_mark_suffix(links[l].alias, td->lab);
-			if (!orig || links[l].ifindex == 1 || (links[l].flags & IFF_LOOPBACK) ||
-			    !nsl_ifname_valid(orig))
-				continue;
-			struct device_home d = {
-			    .node = td->ns[i].name, .key = links[l].name, .orig = orig};
-			if (nsl_step("device home", &e) == 0)
-				keep_first(td, device_home(td, &d, &e), &e);
-		}
+		if (close_first)
+			nsl_nl_close(&nl);
+		fn(td, i, close_first ? NULL : &nl, links, n_links, &e);
+		if (!close_first)
+			nsl_nl_close(&nl);
 	}
 }
+
+static void devices_home_in(struct td *td, size_t i, struct nsl_nl *nl,
+                            const struct nsl_link_info *links, size_t n_links, struct nsl_err *e)
+{
+	for (size_t l = 0; l < n_links; l++) {
+		const char *orig = nsl_mark_suffix(links[l].alias, td->lab);
+		if (!orig || links[l].ifindex == 1 || (links[l].flags & IFF_LOOPBACK) ||
+		    !nsl_ifname_valid(orig))
+			continue;
+		struct device_home d = {.node = td->ns[i].name, .key = links[l].name, .orig = orig};
+		if (nsl_step("device home", e) == 0)
+			keep_first(td, device_home(td, &d, e), e);
+	}
+}
+
+/* Devices the journal lost: found by their mark in the lab's namespaces. */
+static void orphan_devices_home(struct td *td) { each_ns_links(td, true, devices_home_in); }
 
 /* ---- processes, binds ---- */
 
@@ -780,29 +794,21 @@ int nsl_teardown_marks(struct nsl_statedir *sd, struct nsl_progress_sink *progre
 
 /* The interfaces of the lab's namespaces that are not moved devices (those go home by their
  * mark) nor lo: deleted, so that what they are named, and their peers, are free at once. */
-static void delete_links(struct td *td)
+static void delete_links_in(struct td *td, size_t i, struct nsl_nl *nl,
+                            const struct nsl_link_info *links, size_t n_links, struct nsl_err *e)
 {
-	for (size_t i = 0; i < td->n_ns; i++) {
-		_cleanup_free_ struct nsl_link_info *links = NULL;
-		size_t n_links = 0;
-		struct nsl_err e;
-		struct nsl_nl nl;
-		if (td->ns[i].fd < 0 || nsl_nl_open(&nl, td->ns[i].fd, &e) < 0)
+	nl->tolerate = ENODEV; /* gone with one deleted before it (a peer, a lower) */
+	for (size_t l = 0; l < n_links; l++) {
+		if (links[l].ifindex == 1 || (links[l].flags & IFF_LOOPBACK) ||
+		    nsl_mark_suffix(links[l].alias, td->lab) || !links[l].kind[0])
 			continue;
-		if (nsl_nl_link_list(&nl, &links, &n_links, &e) < 0)
-			n_links = 0;
-		nl.tolerate = ENODEV; /* gone with one deleted before it (a peer, a lower) */
-		for (size_t l = 0; l < n_links; l++) {
-			if (links[l].ifindex == 1 || (links[l].flags & IFF_LOOPBACK) ||
-			    nsl_mark_suffix(links[l].alias, td->lab) || !links[l].kind[0])
-				continue;
-			if (nsl_nl_link_del(&nl, links[l].ifindex, links[l].name, &e) < 0)
-				break;
-		}
-		(void)!nsl_nl_flush(&nl, &e);
-		nsl_nl_close(&nl);
+		if (nsl_nl_link_del(nl, links[l].ifindex, links[l].name, e) < 0)
+			break;
 	}
+	(void)!nsl_nl_flush(nl, e);
 }
+
+static void delete_links(struct td *td) { each_ns_links(td, false, delete_links_in); }
 
 int nsl_teardown_nodes(struct nsl_statedir *sd, const struct nsl_node_ident *nodes, size_t n,
                        struct nsl_err *err)
