@@ -87,6 +87,12 @@ struct nsl_saved_sysctl {
 /* The MAC an interface is made with: the topology's, else (apply) the one it had. */
 const uint8_t *nsl_apply_mac(const struct nsl_apply *a, int node, int iface, const uint8_t *mac);
 
+/* The entry of state.json for node n, held by the holder of this identity (its cgroup left to
+ * the caller): up's and apply's. */
+struct nsl_labstate_node;
+void nsl_apply_state_node(struct nsl_labstate_node *sn, const struct nsl_node *n, pid_t pid,
+                          uint64_t start_time, const struct nsl_ns_id *netns);
+
 /* Ready an executor (every fd it may hold closed, so that abort and free are always safe). */
 void nsl_apply_init(struct nsl_apply *a, const struct nsl_plan *plan,
                     const struct nsl_host_facts *facts, struct nsl_statedir *sd,

@@ -22,17 +22,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "base/sha256.h"
 #include "engine/apply.h"
-#include "engine/cgroup_lab.h"
 #include "engine/change.h"
+#include "engine/change_impl.h"
 #include "engine/fault.h"
 #include "engine/lab.h"
-#include "engine/marks.h"
 #include "engine/runtime.h"
 #include "engine/teardown.h"
 #include "kernel/netlink.h"
-#include "kernel/nft.h"
 #include "kernel/ns.h"
 #include "kernel/proc.h"
 #include "state/labstate.h"
@@ -69,40 +66,7 @@ int nsl_change_current(const char *lab, struct nsl_topology **ret, struct nsl_er
 
 /* ---- the lab as it is: its nodes by name ---- */
 
-struct rnode {
-	char name[NSL_NAME_MAX + 1];
-	pid_t pid;
-	uint64_t start_time;
-	struct nsl_ns_id netns;
-	int pidfd, netns_fd;
-	struct nsl_nl nl;
-	bool alive; /* false: killed (made again, or removed) */
-	bool dying; /* its kill was cut short: maybe still there, its name maybe still bound */
-};
-
-/* An interface of a node that exists, as it was before the change. */
-struct old_mac {
-	char node[NSL_NAME_MAX + 1], ifname[NSL_IFNAME_MAX + 1];
-	uint8_t mac[6];
-};
-
-struct ch {
-	struct old_mac *macs;
-	size_t n_macs, cap_macs;
-	const char *lab;
-	const struct nsl_change_opts *o;
-	bool counted; /* the change's steps are counted (the rest are down steps) */
-	struct nsl_statedir sd;
-	struct nsl_labstate st;
-	bool have_st;
-	struct nsl_topology *old;
-	struct nsl_nl host;
-	struct rnode *nodes;
-	size_t n_nodes, cap_nodes;
-	struct nsl_progress_sink *progress;
-};
-
-static struct rnode *rnode(struct ch *c, const char *name)
+struct rnode *nsl_change_node(struct ch *c, const char *name)
 {
 	for (size_t i = 0; i < c->n_nodes; i++)
 		if (!strcmp(c->nodes[i].name, name))
@@ -204,196 +168,10 @@ static int kill_nodes(struct ch *c, struct rnode **list, size_t n, struct nsl_er
 	return rc;
 }
 
-/* ---- the state ---- */
-
-#define NEXT_FILE "topology.next"
-
-/* A commit cut short between its files: the next text is the lab's if state.json has its
- * digest; else it never was. */
-static int finish_commit(struct ch *c, struct nsl_err *err)
-{
-	_cleanup_free_ char *text = NULL;
-	char sha[65];
-	int rc = nsl_state_read_file(&c->sd, NEXT_FILE, &text, err);
-
-	if (rc <= 0)
-		return rc;
-	nsl_sha256_hex(text, strlen(text), sha);
-	if (!strcmp(sha, c->st.sha256)) {
-		rc = nsl_state_write_file(&c->sd, "topology", text, strlen(text), err);
-		if (rc < 0)
-			return rc;
-	}
-	if (unlinkat(c->sd.lab_fd, NEXT_FILE, 0) < 0 && errno != ENOENT)
-		return nsl_err_set(err, errno, "%s: %m", NEXT_FILE);
-	return 0;
-}
-
-/* state.json for topology t (NULL: the old one, its file, digest and generation kept), its
- * nodes those of t that are alive. */
-static int write_state(struct ch *c, const struct nsl_topology *t, bool new_text,
-                       struct nsl_err *err)
-{
-	struct nsl_labstate s = {.version = NSL_LABSTATE_VERSION};
-	_cleanup_free_ char *abs = new_text ? realpath(t->file, NULL) : NULL, *text = NULL;
-	int rc;
-
-	nsl_fmt(s.name, sizeof(s.name), "%s", c->lab);
-	s.topology = new_text ? (abs ? abs : t->file) : c->st.topology;
-	nsl_fmt(s.sha256, sizeof(s.sha256), "%s", new_text ? t->sha256 : c->st.sha256);
-	s.generation = c->st.generation + (new_text ? 1 : 0);
-	s.nodes = calloc(t->n_nodes + 1, sizeof(*s.nodes));
-	char **made_cg = calloc(t->n_nodes + 1, sizeof(char *));
-	if (!s.nodes || !made_cg) {
-		free(s.nodes);
-		free(made_cg);
-		return nsl_err_set(err, ENOMEM, "out of memory");
-	}
-	for (size_t i = 0; i < t->n_nodes; i++) {
-		const struct rnode *r = rnode(c, t->nodes[i].name);
-		if (!r)
-			continue;
-		struct nsl_labstate_node *sn = &s.nodes[s.n_nodes++];
-		nsl_fmt(sn->name, sizeof(sn->name), "%s", t->nodes[i].name);
-		nsl_fmt(sn->hostname, sizeof(sn->hostname), "%s", t->nodes[i].hostname);
-		sn->pid = r->pid;
-		sn->start_time = r->start_time;
-		sn->netns_dev = r->netns.dev;
-		sn->netns_ino = r->netns.ino;
-		sn->env = t->nodes[i].env;
-		sn->n_env = t->nodes[i].n_env;
-		sn->namespaces = t->nodes[i].namespaces;
-		sn->root = t->nodes[i].rootfs.kind == NSL_ROOTFS_OVERLAY ? (char *)"overlay"
-		           : t->nodes[i].rootfs.kind == NSL_ROOTFS_DIR   ? t->nodes[i].rootfs.dir
-		                                                         : NULL;
-		sn->limits = t->nodes[i].limits;
-		/* a node that stays keeps its cgroup; one made here with limits has its own */
-		const struct nsl_labstate_node *was = nsl_labstate_node(&c->st, sn->name);
-		sn->cgroup = was && was->pid == r->pid ? was->cgroup : NULL;
-		if (!(was && was->pid == r->pid) && sn->limits.set)
-			sn->cgroup = made_cg[i] = nsl_cgroup_node_path_of(c->lab, sn->name);
-	}
-	rc = nsl_labstate_format(&s, &text, err);
-	for (size_t i = 0; i < t->n_nodes; i++)
-		free(made_cg[i]);
-	free(made_cg);
-	free(s.nodes);
-	if (rc == 0 && new_text)
-		rc = nsl_state_write_file(&c->sd, NEXT_FILE, t->text, t->text_len, err);
-	if (rc == 0)
-		rc = nsl_state_write_file(&c->sd, "state.json", text, strlen(text), err);
-	if (rc == 0 && new_text)
-		rc = nsl_state_write_file(&c->sd, "topology", t->text, t->text_len, err);
-	if (rc == 0 && new_text && unlinkat(c->sd.lab_fd, NEXT_FILE, 0) < 0)
-		rc = nsl_err_set(err, errno, "%s: %m", NEXT_FILE);
-	if (rc == 0 && new_text) {
-		c->st.generation = s.generation;
-		nsl_fmt(c->st.sha256, sizeof(c->st.sha256), "%s", t->sha256);
-	}
-	return rc;
-}
-
-/* The journal rewritten to what the lab is (one atomic replace): its header, a record per
- * node, the host links of plan p, and what the host keeps (devices, sysctls, tables). */
-static int rewrite_journal(struct ch *c, const struct nsl_plan *p, struct nsl_err *err)
-{
-	const struct nsl_topology *t = p->t;
-	struct nsl_journal j;
-	char *text = NULL;
-	size_t len = 0;
-	FILE *m;
-	int rc = nsl_journal_read(&c->sd, &j, err);
-
-	if (rc < 0)
-		return rc;
-	m = open_memstream(&text, &len);
-	if (!m) {
-		nsl_journal_free(&j);
-		return nsl_err_set(err, ENOMEM, "out of memory");
-	}
-	char line[NSL_REC_LINE_MAX];
-	struct nsl_rec h = {.kind = NSL_REC_HEADER};
-	h.header.lab = c->lab;
-	h.header.topology = t->file;
-	rc = nsl_rec_format(&h, line, sizeof(line));
-	if (rc > 0)
-		fputs(line, m);
-	for (size_t i = 0; rc >= 0 && i < t->n_nodes; i++) {
-		const struct rnode *r = rnode(c, t->nodes[i].name);
-		if (!r)
-			continue;
-		struct nsl_rec nr = {.kind = NSL_REC_NODE};
-		nr.node.name = r->name;
-		nr.node.pid = r->pid;
-		nr.node.start_time = r->start_time;
-		nr.node.netns_dev = r->netns.dev;
-		nr.node.netns_ino = r->netns.ino;
-		rc = nsl_rec_format(&nr, line, sizeof(line));
-		if (rc > 0)
-			fputs(line, m);
-	}
-	for (size_t i = 0; rc >= 0 && i < j.n; i++) {
-		const struct nsl_rec *r = &j.recs[i];
-		bool keep = false, dup = false;
-		switch (r->kind) {
-		case NSL_REC_HOSTLINK:
-			for (size_t k = 0; k < p->n_host_ifaces; k++)
-				keep |= !strcmp(p->host_ifaces[k].name, r->hostlink.name);
-			for (size_t k = 0; k < i; k++)
-				dup |= j.recs[k].kind == NSL_REC_HOSTLINK &&
-				       !strcmp(j.recs[k].hostlink.name, r->hostlink.name);
-			keep &= !dup;
-			break;
-		case NSL_REC_HOSTNFT:
-			for (size_t k = 0; k < i; k++)
-				dup |= j.recs[k].kind == NSL_REC_HOSTNFT;
-			keep = !dup;
-			break;
-		case NSL_REC_HEADER:
-		case NSL_REC_NODE:
-		case NSL_REC_COMMITTED:
-			break;
-		default: /* moved devices, host sysctls, host devices: as they were */
-			keep = true;
-		}
-		if (!keep)
-			continue;
-		rc = nsl_rec_format(r, line, sizeof(line));
-		if (rc > 0)
-			fputs(line, m);
-	}
-	struct nsl_rec done = {.kind = NSL_REC_COMMITTED};
-	if (rc >= 0)
-		rc = nsl_rec_format(&done, line, sizeof(line));
-	if (rc > 0)
-		fputs(line, m);
-	fclose(m);
-	nsl_journal_free(&j);
-	if (rc < 0)
-		rc = nsl_err_set(err, -rc, "journal of lab %s: record too long", c->lab);
-	else
-		rc = nsl_state_write_file(&c->sd, "journal", text, len, err);
-	free(text);
-	return rc;
-}
-
-/* ---- what goes ---- */
-
-static int host_link(struct ch *c, const char *name, struct nsl_link_info *li, struct nsl_err *err)
-{
-	char mark[NSL_MARK_MAX];
-	int rc = nsl_nl_link_get(&c->host, 0, name, li, err);
-
-	nsl_mark(mark, sizeof(mark), c->lab, NULL);
-	if (rc > 0 && strcmp(li->alias, mark))
-		rc = 0; /* not ours: left alone */
-	return rc == -ENODEV ? 0 : rc;
-}
-
 /* The socket of a node that exists, or NULL (gone: what was in it went with it). */
-static struct nsl_nl *node_socket(struct ch *c, const char *node, struct nsl_err *err, int *rc)
+struct nsl_nl *nsl_change_socket(struct ch *c, const char *node, struct nsl_err *err, int *rc)
 {
-	struct rnode *r = node ? rnode(c, node) : NULL;
+	struct rnode *r = node ? nsl_change_node(c, node) : NULL;
 
 	*rc = 0;
 	if (!node)
@@ -405,169 +183,6 @@ static struct nsl_nl *node_socket(struct ch *c, const char *node, struct nsl_err
 	else if (r->nl.fd < 0)
 		*rc = nsl_nl_open(&r->nl, r->netns_fd, err);
 	return *rc < 0 ? NULL : &r->nl;
-}
-
-/* An interface's index in a namespace, 0 when it is gone. */
-static int index_of(struct nsl_nl *nl, const char *name, struct nsl_err *err)
-{
-	struct nsl_link_info li;
-	int rc;
-
-	if (!name || !name[0])
-		return 0;
-	rc = nsl_nl_link_get(nl, 0, name, &li, err);
-	return rc > 0 ? li.ifindex : rc == -ENODEV ? 0 : rc;
-}
-
-/* Sysctl values as they were before a change, for its rollback. */
-struct saved {
-	const struct nsl_saved_sysctl *v;
-	size_t n;
-	const struct nsl_topology *t; /* whose node indexes they use */
-};
-
-static int undo_one(struct ch *c, const struct nsl_plan *p, const struct nsl_op *op,
-                    const struct saved *sv, struct nsl_err *err)
-{
-	const struct nsl_topology *t = p->t;
-	const char *node = op->node == NSL_PLAN_HOST ? NULL : t->nodes[op->node].name;
-	const struct nsl_iface *f = nsl_plan_iface(p, op->node, op->iface);
-	struct nsl_link_info li;
-	struct nsl_nl *nl;
-	int rc, ifindex;
-
-	if (op->kind == NSL_OP_VETH) {
-		/* from an end whose node is alive; the host's if it carries our mark */
-		for (int s = 0; s < 2; s++) {
-			const struct nsl_op_end *e = &op->veth[s];
-			const struct nsl_iface *ef = nsl_plan_iface(p, e->node, e->iface);
-			if (e->node == NSL_PLAN_HOST || !rnode(c, t->nodes[e->node].name))
-				continue;
-			nl = node_socket(c, t->nodes[e->node].name, err, &rc);
-			if (rc < 0)
-				return rc;
-			nl->tolerate = ENODEV;
-			rc = nsl_nl_link_del(nl, 0, ef->name, err);
-			nl->tolerate = 0;
-			return rc < 0 ? rc : nsl_nl_flush(nl, err);
-		}
-		for (int s = 0; s < 2; s++) {
-			const struct nsl_op_end *e = &op->veth[s];
-			if (e->node != NSL_PLAN_HOST)
-				continue;
-			rc = host_link(c, nsl_plan_iface(p, e->node, e->iface)->name, &li, err);
-			if (rc > 0)
-				rc = nsl_nl_link_del(&c->host, li.ifindex, li.name, err);
-			if (rc == 0)
-				rc = nsl_nl_flush(&c->host, err);
-			return rc == -ENODEV ? 0 : rc;
-		}
-		return 0;
-	}
-	nl = node_socket(c, node, err, &rc);
-	if (!nl || rc < 0)
-		return rc; /* the node is gone: so is all of it */
-	switch (op->kind) {
-	case NSL_OP_CREATE:
-	case NSL_OP_BRIDGE:
-		nl->tolerate = ENODEV;
-		rc = nsl_nl_link_del(nl, 0, f->name, err);
-		break;
-	case NSL_OP_ADDR:
-		if (op->node == NSL_PLAN_HOST) {
-			rc = host_link(c, f->name, &li, err);
-			ifindex = rc > 0 ? li.ifindex : 0;
-		} else {
-			rc = ifindex = index_of(nl, f->name, err);
-		}
-		if (rc <= 0)
-			return rc;
-		nl->tolerate = EADDRNOTAVAIL;
-		rc = nsl_nl_addr_del(nl, ifindex, f->name, &f->addrs[op->item], err);
-		break;
-	case NSL_OP_ROUTE: {
-		const struct nsl_route *r = &t->nodes[op->node].routes[op->item];
-		_cleanup_free_ int *nh = calloc(r->n_nexthops + 1, sizeof(int));
-		if (!nh)
-			return nsl_err_set(err, ENOMEM, "out of memory");
-		rc = ifindex = index_of(nl, r->dev, err);
-		for (size_t h = 0; rc >= 0 && h < r->n_nexthops; h++)
-			rc = nh[h] = index_of(nl, r->nexthops[h].dev, err);
-		if (rc < 0)
-			return rc;
-		if ((r->dev[0] && !ifindex))
-			return 0; /* gone with its device */
-		nl->tolerate = ESRCH;
-		rc = nsl_nl_route_del(nl, r, ifindex, nh, err);
-		break;
-	}
-	case NSL_OP_RULE:
-		nl->tolerate = ENOENT;
-		rc = nsl_nl_rule_del(nl, &t->nodes[op->node].rules[op->item], op->rule.family, err);
-		break;
-	case NSL_OP_RATE:
-	case NSL_OP_IMPAIR:
-		rc = ifindex = index_of(nl, f->name, err);
-		if (rc > 0)
-			rc = nsl_nl_qdisc_clear(nl, ifindex, f->name, err);
-		return rc;
-	case NSL_OP_SYSCTL: {
-		/* rollback only: the value seen before the change set it */
-		const char *key = t->nodes[op->node].sysctls[op->item].key, *old = NULL;
-		for (size_t i = 0; sv && i < sv->n; i++)
-			if (!strcmp(sv->t->nodes[sv->v[i].node].name, node) &&
-			    !strcmp(sv->v[i].key, key))
-				old = sv->v[i].value;
-		if (!old)
-			return 0;
-		rc = nsl_apply_sysctl_put(rnode(c, node)->netns_fd, p, op, old);
-		return rc < 0 ? nsl_err_set(err, -rc, "sysctl %s=%s: %s", key, old, strerror(-rc))
-		              : 0;
-	}
-	case NSL_OP_NAT: {
-		char table[NSL_NAME_MAX + 8], mark[NSL_MARK_MAX];
-		if (op->node != NSL_PLAN_HOST) {
-			rc =
-			    nsl_nft_delete(rnode(c, node)->netns_fd, NSL_NFT_NODE_TABLE, NULL, err);
-			return rc < 0 ? rc : 0;
-		}
-		nsl_host_table(table, sizeof(table), c->lab);
-		nsl_mark(mark, sizeof(mark), c->lab, NULL);
-		rc = nsl_nft_delete(-1, table, mark, err);
-		return rc < 0 ? rc : 0;
-	}
-	default:
-		return 0;
-	}
-	nl->tolerate = 0;
-	return rc < 0 ? rc : nsl_nl_flush(nl, err);
-}
-
-/* Undo a plan's operations, in its order, each a step. */
-static int run_del(struct ch *c, const struct nsl_plan *p, const struct saved *sv,
-                   struct nsl_err *err)
-{
-	for (size_t i = 0; i < p->n; i++) {
-		const struct nsl_op *op = &p->ops[i];
-		char what[64];
-		int rc;
-		if (op->kind == NSL_OP_VETH && op->item >= 0)
-			nsl_fmt(what, sizeof(what), "undo links[%d]", op->item);
-		else
-			nsl_fmt(what, sizeof(what), "undo in %s",
-			        op->node == NSL_PLAN_HOST ? NSL_HOST_NODE
-			                                  : p->t->nodes[op->node].name);
-		nsl_progress_report(c->progress, "undo", i, p->n);
-		rc = nsl_step(what, err);
-		if (rc == 0)
-			rc = undo_one(c, p, op, sv, err);
-		if (rc < 0) {
-			if (op->node != NSL_PLAN_HOST)
-				nsl_err_prefix(err, "node %s", p->t->nodes[op->node].name);
-			return rc;
-		}
-	}
-	return 0;
 }
 
 /* ---- what comes ---- */
@@ -582,7 +197,7 @@ static int save_macs(struct ch *c, struct nsl_err *err)
 		int rc;
 		if (!r->alive)
 			continue;
-		struct nsl_nl *nl = node_socket(c, r->name, err, &rc);
+		struct nsl_nl *nl = nsl_change_socket(c, r->name, err, &rc);
 		if (rc == 0)
 			rc = nsl_nl_link_list(nl, &links, &n_links, err);
 		for (size_t l = 0; rc == 0 && l < n_links; l++) {
@@ -623,7 +238,7 @@ static int prepare(struct ch *c, struct nsl_apply *a, const struct nsl_plan *p, 
 	a->made = made;
 	rc = nsl_apply_alloc(a, err);
 	for (size_t i = 0; rc == 0 && i < t->n_nodes; i++) {
-		struct rnode *r = made[i] ? NULL : rnode(c, t->nodes[i].name);
+		struct rnode *r = made[i] ? NULL : nsl_change_node(c, t->nodes[i].name);
 		_cleanup_free_ struct nsl_link_info *links = NULL;
 		size_t n_links = 0;
 		if (!r)
@@ -645,7 +260,7 @@ static int prepare(struct ch *c, struct nsl_apply *a, const struct nsl_plan *p, 
 		rt->start_time = r->start_time;
 		rt->netns_fd = r->netns_fd;
 		rt->netns = r->netns;
-		struct nsl_nl *nl = node_socket(c, r->name, err, &rc);
+		struct nsl_nl *nl = nsl_change_socket(c, r->name, err, &rc);
 		if (rc == 0)
 			rc = nsl_nl_link_list(nl, &links, &n_links, err);
 		for (size_t l = 0; rc == 0 && l < n_links; l++) {
@@ -732,7 +347,7 @@ static int load(struct ch *c, struct nsl_err *err)
 	if (rc < 0)
 		return rc;
 	c->have_st = true;
-	rc = finish_commit(c, err);
+	rc = nsl_change_finish_commit(c, err);
 	if (rc == 0)
 		rc = nsl_state_read_file(&c->sd, "topology", &topo, err);
 	if (rc == 0)
@@ -829,7 +444,7 @@ static int rollback(struct ch *c, const struct nsl_diff *fwd, struct nsl_apply *
 	nsl_apply_abort(a);
 	rc = adopt(c, a, fwd->fresh, err);
 	for (size_t j = 0; rc == 0 && j < to->n_nodes; j++) {
-		struct rnode *r = rnode(c, to->nodes[j].name);
+		struct rnode *r = nsl_change_node(c, to->nodes[j].name);
 		if (fwd->fresh[j] && r)
 			made[n_made++] = r;
 	}
@@ -841,9 +456,9 @@ static int rollback(struct ch *c, const struct nsl_diff *fwd, struct nsl_apply *
 	if (rc == 0)
 		rc = kill_nodes(c, made, n_made, err);
 	for (size_t j = 0; j < to->n_nodes; j++)
-		alive_from[j] = rnode(c, to->nodes[j].name) != NULL;
+		alive_from[j] = nsl_change_node(c, to->nodes[j].name) != NULL;
 	for (size_t i = 0; i < old->n_nodes; i++)
-		alive_to[i] = rnode(c, old->nodes[i].name) != NULL;
+		alive_to[i] = nsl_change_node(c, old->nodes[i].name) != NULL;
 	o.alive_from = alive_from;
 	o.alive_to = alive_to;
 	if (rc < 0)
@@ -852,7 +467,7 @@ static int rollback(struct ch *c, const struct nsl_diff *fwd, struct nsl_apply *
 	if (rc < 0)
 		return nsl_err_set(err, -rc, "the inverse change: %s", strerror(-rc));
 	nsl_apply_init(&b, &back.add, &facts, &c->sd, &c->host);
-	rc = run_del(c, &back.del, &sv, err);
+	rc = nsl_change_undo(c, &back.del, &sv, err);
 	if (rc == 0)
 		rc = prepare(c, &b, &back.add, back.fresh, &facts, err);
 	if (rc == 0)
@@ -863,12 +478,12 @@ static int rollback(struct ch *c, const struct nsl_diff *fwd, struct nsl_apply *
 		created |= back.fresh[i];
 	/* nodes made again by the rollback: the state names them */
 	if (rc == 0 && created)
-		rc = write_state(c, old, false, err);
+		rc = nsl_change_write_state(c, old, false, err);
 	if (rc == 0 && created)
 		rc = nsl_holders_commit(&b.hs, err);
 	/* the journal names the nodes made again by their new identities, not the old ones */
 	if (rc == 0 && created)
-		rc = rewrite_journal(c, &fwd->from, err);
+		rc = nsl_change_rewrite_journal(c, &fwd->from, err);
 	if (rc < 0)
 		nsl_apply_abort(&b);
 	release(&b, back.fresh);
@@ -903,7 +518,7 @@ static int change(struct ch *c, const struct nsl_topology *to, const struct nsl_
 	if (!alive || !list)
 		return nsl_err_set(err, ENOMEM, "out of memory");
 	for (size_t i = 0; i < c->old->n_nodes; i++)
-		alive[i] = rnode(c, c->old->nodes[i].name) != NULL;
+		alive[i] = nsl_change_node(c, c->old->nodes[i].name) != NULL;
 	dopts.alive_from = alive;
 	rc = nsl_diff_build(c->old, to, c->lab, &dopts, &d, o->refused);
 	if (rc == -EINVAL)
@@ -917,9 +532,9 @@ static int change(struct ch *c, const struct nsl_topology *to, const struct nsl_
 		/* the text, or the file it comes from, is the lab's from now on */
 		_cleanup_free_ char *abs = realpath(to->file, NULL);
 		bool moved = !abs || strcmp(abs, c->st.topology);
-		rc = d.changes_state || moved ? write_state(c, to, true, err) : 0;
+		rc = d.changes_state || moved ? nsl_change_write_state(c, to, true, err) : 0;
 		if (rc == 0 && (d.changes_state || moved))
-			rc = rewrite_journal(c, &d.to, err);
+			rc = nsl_change_rewrite_journal(c, &d.to, err);
 		res->generation = c->st.generation;
 		nsl_diff_free(&d);
 		return rc;
@@ -927,16 +542,16 @@ static int change(struct ch *c, const struct nsl_topology *to, const struct nsl_
 	/* 2. what goes; 3. nodes made again are killed, the state written without them */
 	rc = save_macs(c, err);
 	if (rc == 0)
-		rc = run_del(c, &d.del, NULL, err);
+		rc = nsl_change_undo(c, &d.del, NULL, err);
 	for (size_t i = 0; rc == 0 && i < c->old->n_nodes; i++) {
 		int j = nsl_topology_node(to, c->old->nodes[i].name);
 		if (d.gone[i] && j >= 0 && d.recreated[j])
-			list[n++] = rnode(c, c->old->nodes[i].name);
+			list[n++] = nsl_change_node(c, c->old->nodes[i].name);
 	}
 	if (rc == 0 && n)
 		rc = kill_nodes(c, list, n, err);
 	if (rc == 0 && n)
-		rc = write_state(c, c->old, false, err);
+		rc = nsl_change_write_state(c, c->old, false, err);
 	/* 4. what comes */
 	if (rc == 0)
 		rc = prepare(c, &a, &d.add, d.fresh, &facts, err);
@@ -948,7 +563,7 @@ static int change(struct ch *c, const struct nsl_topology *to, const struct nsl_
 	if (rc == 0)
 		rc = nsl_step("state", err);
 	if (rc == 0)
-		rc = write_state(c, to, true, err);
+		rc = nsl_change_write_state(c, to, true, err);
 	committed = rc == 0;
 	if (committed)
 		rc = nsl_holders_commit(&a.hs, err);
@@ -966,13 +581,13 @@ static int change(struct ch *c, const struct nsl_topology *to, const struct nsl_
 		nsl_steps_begin(NSL_STEPS_DOWN);
 		n = 0;
 		for (size_t i = 0; i < c->old->n_nodes; i++) {
-			struct rnode *r = rnode(c, c->old->nodes[i].name);
+			struct rnode *r = nsl_change_node(c, c->old->nodes[i].name);
 			if (d.gone[i] && r && nsl_topology_node(to, r->name) < 0)
 				list[n++] = r;
 		}
 		int krc = kill_nodes(c, list, n, err);
 		if (krc == 0)
-			krc = rewrite_journal(c, &d.to, err);
+			krc = nsl_change_rewrite_journal(c, &d.to, err);
 		if (krc == 0)
 			krc = nsl_runtime_after_change(&c->sd, &d, err);
 		if (krc < 0 && rc == 0) {

@@ -141,17 +141,26 @@ static int check_qdiscs(const struct nsl_topology *t, struct nsl_err *err)
 	return 0;
 }
 
-static int check_device(const struct nsl_node *n, const struct nsl_iface *f, struct nsl_nl *host,
-                        struct nsl_device_fact *d, struct nsl_err *err)
+/* The host interface a node's interface names as its device: it must exist. */
+static int host_device(const struct nsl_node *n, const struct nsl_iface *f, struct nsl_nl *host,
+                       struct nsl_link_info *li, struct nsl_err *err)
 {
-	int rc = nsl_nl_link_get(host, 0, f->device, &d->info, err);
+	int rc = nsl_nl_link_get(host, 0, f->device, li, err);
 
-	if (rc < 0)
-		return rc;
 	if (rc == 0)
 		return nsl_err_set(err, ENODEV,
 		                   "nodes.%s.interfaces.%s.device: no such host interface '%s'",
 		                   n->name, f->name, f->device);
+	return rc < 0 ? rc : 0;
+}
+
+static int check_device(const struct nsl_node *n, const struct nsl_iface *f, struct nsl_nl *host,
+                        struct nsl_device_fact *d, struct nsl_err *err)
+{
+	int rc = host_device(n, f, host, &d->info, err);
+
+	if (rc < 0)
+		return rc;
 	if (d->info.ifindex == 1 || (d->info.flags & IFF_LOOPBACK))
 		return nsl_err_set(
 		    err, EINVAL,
@@ -194,13 +203,9 @@ static int check_lower(const struct nsl_topology *t, int node, int iface, struct
 
 	if (!nsl_grow(&ret->lowers, &ret->cap_lowers, ret->n_lowers, sizeof(*ret->lowers)))
 		return nsl_err_set(err, ENOMEM, "out of memory");
-	rc = nsl_nl_link_get(host, 0, f->device, &li, err);
+	rc = host_device(n, f, host, &li, err);
 	if (rc < 0)
 		return rc;
-	if (rc == 0)
-		return nsl_err_set(err, ENODEV,
-		                   "nodes.%s.interfaces.%s.device: no such host interface '%s'",
-		                   n->name, f->name, f->device);
 	if (li.ifindex == 1 || (li.flags & IFF_LOOPBACK))
 		return nsl_err_set(err, EINVAL,
 		                   "nodes.%s.interfaces.%s.device: a %s cannot sit on the loopback",
@@ -241,41 +246,66 @@ static bool everywhere_route(const struct nsl_prefix *r)
 	return r->ip.family == AF_INET6 && (r->ip.bytes[0] == 0xfe || r->ip.bytes[0] == 0xff);
 }
 
-static int check_host_ends(const struct nsl_topology *t, struct nsl_nl *host, struct nsl_err *err)
+/* The first of the host's routes (a subnet of its own) that p overlaps, -1 if none. */
+static ssize_t host_subnet(const struct nsl_prefix *routes, size_t n_routes,
+                           const struct nsl_prefix *p)
+{
+	for (size_t r = 0; r < n_routes; r++)
+		if (routes[r].ip.family == p->ip.family && !everywhere_route(&routes[r]) &&
+		    nsl_prefix_overlap(&routes[r], p))
+			return (ssize_t)r;
+	return -1;
+}
+
+/* Host interfaces [from, to) of ifaces, which the lab makes: none may exist yet, and none of
+ * their addresses may overlap a subnet of the host's (mgmt: the management network's, else
+ * the topology's host.interfaces). */
+static int check_new_host_ifaces(struct nsl_nl *host, const struct nsl_iface *ifaces, size_t from,
+                                 size_t to, bool mgmt, struct nsl_err *err)
 {
 	_cleanup_free_ struct nsl_prefix *routes = NULL;
 	size_t n_routes = 0;
 	int rc;
 
-	if (!t->host.n_ifaces)
+	if (from >= to)
 		return 0;
 	rc = nsl_nl_route_prefixes(host, &routes, &n_routes, err);
 	if (rc < 0)
 		return rc;
-	for (size_t k = 0; k < t->host.n_ifaces; k++) {
-		const struct nsl_iface *f = &t->host.ifaces[k];
+	for (size_t k = from; k < to; k++) {
+		const struct nsl_iface *f = &ifaces[k];
 		struct nsl_link_info li;
 		char buf[64], rb[64];
+		ssize_t r;
 		rc = nsl_nl_link_get(host, 0, f->name, &li, err);
 		if (rc < 0)
 			return rc;
+		if (rc > 0 && mgmt)
+			return nsl_err_set(
+			    err, EEXIST,
+			    "mgmt: the host already has an interface named '%s' (the "
+			    "management network's %s); give another \"bridge\" or "
+			    "lab name",
+			    f->name, f->kind == NSL_IFACE_BRIDGE ? "bridge" : "port");
 		if (rc > 0)
 			return nsl_err_set(
 			    err, EEXIST,
 			    "host.interfaces.%s: the host already has an interface named '%s'",
 			    f->name, f->name);
-		for (size_t a = 0; a < f->n_addrs; a++)
-			for (size_t r = 0; r < n_routes; r++)
-				if (routes[r].ip.family == f->addrs[a].ip.family &&
-				    !everywhere_route(&routes[r]) &&
-				    nsl_prefix_overlap(&routes[r], &f->addrs[a]))
-					return nsl_err_set(
-					    err, EADDRINUSE,
-					    "host.interfaces.%s.addresses[%zu]: %s overlaps the "
-					    "host's subnet %s",
-					    f->name, a,
-					    nsl_prefix_str(&f->addrs[a], buf, sizeof(buf)),
-					    nsl_prefix_str(&routes[r], rb, sizeof(rb)));
+		for (size_t a = 0; a < f->n_addrs; a++) {
+			if ((r = host_subnet(routes, n_routes, &f->addrs[a])) < 0)
+				continue;
+			nsl_prefix_str(&f->addrs[a], buf, sizeof(buf));
+			nsl_prefix_str(&routes[r], rb, sizeof(rb));
+			if (mgmt)
+				return nsl_err_set(err, EADDRINUSE,
+				                   "mgmt: %s overlaps the host's subnet %s", buf,
+				                   rb);
+			return nsl_err_set(err, EADDRINUSE,
+			                   "host.interfaces.%s.addresses[%zu]: %s overlaps the "
+			                   "host's subnet %s",
+			                   f->name, a, buf, rb);
+		}
 	}
 	return 0;
 }
@@ -369,7 +399,7 @@ int nsl_host_check(const struct nsl_topology *t, const char *lab, const struct n
 	rc = check_names_free(t, lab, sd, err);
 	/* A rootless lab's host ends are in the lab's own host (host.uplink), not in this one. */
 	if (rc == 0 && !sd->rootless)
-		rc = check_host_ends(t, host, err);
+		rc = check_new_host_ifaces(host, t->host.ifaces, 0, t->host.n_ifaces, false, err);
 	return rc;
 }
 
@@ -420,40 +450,11 @@ static int check_vxlan_dev(const struct nsl_topology *t, struct nsl_nl *host, co
 int nsl_host_check_plan(const struct nsl_plan *p, struct nsl_nl *host, struct nsl_err *err)
 {
 	const struct nsl_topology *t = p->t;
-	_cleanup_free_ struct nsl_prefix *routes = NULL;
-	size_t n_routes = 0;
-	int rc;
+	int rc = check_new_host_ifaces(host, p->host_ifaces, t->host.n_ifaces, p->n_host_ifaces,
+	                               true, err);
 
-	if (p->n_host_ifaces > t->host.n_ifaces) {
-		rc = nsl_nl_route_prefixes(host, &routes, &n_routes, err);
-		if (rc < 0)
-			return rc;
-	}
-	for (size_t k = t->host.n_ifaces; k < p->n_host_ifaces; k++) {
-		const struct nsl_iface *f = &p->host_ifaces[k];
-		struct nsl_link_info li;
-		char buf[64], rb[64];
-		rc = nsl_nl_link_get(host, 0, f->name, &li, err);
-		if (rc < 0)
-			return rc;
-		if (rc > 0)
-			return nsl_err_set(
-			    err, EEXIST,
-			    "mgmt: the host already has an interface named '%s' (the "
-			    "management network's %s); give another \"bridge\" or "
-			    "lab name",
-			    f->name, f->kind == NSL_IFACE_BRIDGE ? "bridge" : "port");
-		for (size_t a = 0; a < f->n_addrs; a++)
-			for (size_t r = 0; r < n_routes; r++)
-				if (routes[r].ip.family == f->addrs[a].ip.family &&
-				    !everywhere_route(&routes[r]) &&
-				    nsl_prefix_overlap(&routes[r], &f->addrs[a]))
-					return nsl_err_set(
-					    err, EADDRINUSE,
-					    "mgmt: %s overlaps the host's subnet %s",
-					    nsl_prefix_str(&f->addrs[a], buf, sizeof(buf)),
-					    nsl_prefix_str(&routes[r], rb, sizeof(rb)));
-	}
+	if (rc < 0)
+		return rc;
 	/* a host VXLAN's dev, or a node VXLAN's whose underlay is the host */
 	for (size_t k = 0; k < t->host.n_ifaces; k++)
 		if (t->host.ifaces[k].kind == NSL_IFACE_VXLAN &&

@@ -13,13 +13,13 @@
 #include "engine/marks.h"
 #include "engine/rootless.h"
 #include "engine/teardown.h"
+#include "engine/teardown_impl.h"
 #include "kernel/cgroup.h"
 #include "kernel/keeper.h"
 #include "kernel/netlink.h"
 #include "kernel/nft.h"
 #include "kernel/ns.h"
 #include "kernel/proc.h"
-#include "kernel/sysctl.h"
 
 /* How long down waits for the processes it killed (a holder exits once every process of its
  * PID namespace is gone, some of them reaped by their parents outside: slow under load);
@@ -221,8 +221,11 @@ static int device_home(struct td *td, const struct device_home *d, struct nsl_er
 	return rc < 0 ? rc : nsl_nl_flush(&td->host, err);
 }
 
-/* Devices the journal lost: found by their mark in the lab's namespaces. */
-static void orphan_devices_home(struct td *td)
+/* Each of the lab's namespaces that opens, with its links (none when they cannot be listed):
+ * fn gets a socket open there, or NULL with close_first (closed before fn runs). */
+typedef void links_fn(struct td *td, size_t i, struct nsl_nl *nl, const struct nsl_link_info *links,
+                      size_t n_links, struct nsl_err *e);
+static void each_ns_links(struct td *td, bool close_first, links_fn *fn)
 {
 	for (size_t i = 0; i < td->n_ns; i++) {
 		_cleanup_free_ struct nsl_link_info *links = NULL;
@@ -233,19 +236,30 @@ static void orphan_devices_home(struct td *td)
 			continue;
 		if (nsl_nl_link_list(&nl, &links, &n_links, &e) < 0)
 			n_links = 0;
-		nsl_nl_close(&nl);
-		for (size_t l = 0; l < n_links; l++) {
-			const char *orig = nsl_mark_suffix(links[l].alias, td->lab);
-			if (!orig || links[l].ifindex == 1 || (links[l].flags & IFF_LOOPBACK) ||
-			    !nsl_ifname_valid(orig))
-				continue;
-			struct device_home d = {
-			    .node = td->ns[i].name, .key = links[l].name, .orig = orig};
-			if (nsl_step("device home", &e) == 0)
-				keep_first(td, device_home(td, &d, &e), &e);
-		}
+		if (close_first)
+			nsl_nl_close(&nl);
+		fn(td, i, close_first ? NULL : &nl, links, n_links, &e);
+		if (!close_first)
+			nsl_nl_close(&nl);
 	}
 }
+
+static void devices_home_in(struct td *td, size_t i, struct nsl_nl *nl,
+                            const struct nsl_link_info *links, size_t n_links, struct nsl_err *e)
+{
+	for (size_t l = 0; l < n_links; l++) {
+		const char *orig = nsl_mark_suffix(links[l].alias, td->lab);
+		if (!orig || links[l].ifindex == 1 || (links[l].flags & IFF_LOOPBACK) ||
+		    !nsl_ifname_valid(orig))
+			continue;
+		struct device_home d = {.node = td->ns[i].name, .key = links[l].name, .orig = orig};
+		if (nsl_step("device home", e) == 0)
+			keep_first(td, device_home(td, &d, e), e);
+	}
+}
+
+/* Devices the journal lost: found by their mark in the lab's namespaces. */
+static void orphan_devices_home(struct td *td) { each_ns_links(td, true, devices_home_in); }
 
 /* ---- processes, binds ---- */
 
@@ -453,98 +467,6 @@ static int delete_host_table(struct td *td, struct nsl_err *err)
 	return rc < 0 ? rc : 0;
 }
 
-/* ---- host sysctls ---- */
-
-/* When a journal set KEY first (0: never), and the value it found. */
-static uint64_t set_time(const struct nsl_journal *j, const char *key, const char **old)
-{
-	for (size_t i = 0; i < j->n; i++)
-		if (j->recs[i].kind == NSL_REC_HOSTSYSCTL && !strcmp(j->recs[i].sysctl.key, key)) {
-			if (old)
-				*old = j->recs[i].sysctl.value;
-			return j->recs[i].sysctl.time;
-		}
-	return 0;
-}
-
-/* Whether a journal says its teardown already handled KEY. */
-static bool sysctl_done(const struct nsl_journal *j, const char *key)
-{
-	for (size_t i = 0; i < j->n; i++)
-		if (j->recs[i].kind == NSL_REC_HOSTSYSCTL_DONE &&
-		    !strcmp(j->recs[i].sysctl.key, key))
-			return true;
-	return false;
-}
-
-/* Each key gets back the value it had before this lab set it, unless a lab that is still up
- * set it later: that lab recorded our value as its "old" one, so it inherits our original
- * instead (a hostsysctl-orig record in its journal) and the key keeps its value. A lab whose
- * teardown already handled the key (hostsysctl-done) is no heir: it restored what it had
- * found, which was ours. All under the root lock, our own journal read again inside it: an
- * original handed to us by a lab that went down a moment ago is in it. */
-static int restore_sysctls(struct td *td, struct nsl_err *err)
-{
-	struct nsl_journal j = {0};
-	char **others = NULL;
-	size_t n_others = 0;
-	int rc = nsl_state_lock_root(td->sd, true, err);
-
-	if (rc < 0)
-		return rc;
-	rc = nsl_journal_read(td->sd, &j, err);
-	if (rc == 0 && nsl_state_list(td->sd, &others, &n_others, err) < 0)
-		others = NULL, n_others = 0;
-	for (size_t i = 0; rc == 0 && i < j.n; i++) {
-		const struct nsl_rec *r = &j.recs[i];
-		const char *old = NULL, *heir = NULL;
-		uint64_t ours, heir_time = 0;
-		if (r->kind != NSL_REC_HOSTSYSCTL ||
-		    set_time(&j, r->sysctl.key, NULL) != r->sysctl.time ||
-		    sysctl_done(&j, r->sysctl.key))
-			continue; /* each key once: at its first record, unless handled before */
-		ours = set_time(&j, r->sysctl.key, &old);
-		for (size_t k = 0; k < j.n; k++)
-			if (j.recs[k].kind == NSL_REC_HOSTSYSCTL_ORIG &&
-			    !strcmp(j.recs[k].sysctl.key, r->sysctl.key))
-				old = j.recs[k].sysctl.value;
-		for (size_t o = 0; o < n_others; o++) {
-			struct nsl_journal oj;
-			uint64_t t;
-			if (!strcmp(others[o], td->lab) ||
-			    nsl_journal_read_other(td->sd, others[o], &oj, NULL) <= 0)
-				continue;
-			t = sysctl_done(&oj, r->sysctl.key) ? 0
-			                                    : set_time(&oj, r->sysctl.key, NULL);
-			nsl_journal_free(&oj);
-			if (t > ours && (!heir || t < heir_time)) {
-				heir = others[o];
-				heir_time = t;
-			}
-		}
-		rc = nsl_step("host sysctl", err);
-		if (rc < 0)
-			break;
-		bool handed = false;
-		if (heir) {
-			struct nsl_rec orig = {.kind = NSL_REC_HOSTSYSCTL_ORIG};
-			orig.sysctl.key = r->sysctl.key;
-			orig.sysctl.value = old;
-			handed = nsl_journal_append_other(td->sd, heir, &orig, NULL) == 0;
-		}
-		/* Best effort: the key may be gone with its interface. */
-		if (!handed)
-			(void)!nsl_sysctl_write(r->sysctl.key, old, NULL);
-		struct nsl_rec done = {.kind = NSL_REC_HOSTSYSCTL_DONE};
-		done.sysctl.key = r->sysctl.key;
-		rc = nsl_journal_append(td->sd, &done, 1, err);
-	}
-	nsl_strv_free(others, n_others);
-	nsl_journal_free(&j);
-	(void)!nsl_state_lock_root(td->sd, false, NULL);
-	return rc;
-}
-
 /* ---- the whole ---- */
 
 static void td_close(struct td *td)
@@ -696,7 +618,7 @@ int nsl_teardown(struct nsl_statedir *sd, struct nsl_progress_sink *progress, st
 	if (!td.first && hostnft && !td.rootless)
 		keep_first(&td, delete_host_table(&td, &e), &e);
 	if (!td.first && !td.rootless)
-		keep_first(&td, restore_sysctls(&td, &e), &e);
+		keep_first(&td, nsl_teardown_host_sysctls(td.sd, td.lab, &e), &e);
 	td_close(&td);
 	nsl_journal_free(&j);
 	return td.first;
@@ -790,29 +712,21 @@ int nsl_teardown_marks(struct nsl_statedir *sd, struct nsl_progress_sink *progre
 
 /* The interfaces of the lab's namespaces that are not moved devices (those go home by their
  * mark) nor lo: deleted, so that what they are named, and their peers, are free at once. */
-static void delete_links(struct td *td)
+static void delete_links_in(struct td *td, size_t i, struct nsl_nl *nl,
+                            const struct nsl_link_info *links, size_t n_links, struct nsl_err *e)
 {
-	for (size_t i = 0; i < td->n_ns; i++) {
-		_cleanup_free_ struct nsl_link_info *links = NULL;
-		size_t n_links = 0;
-		struct nsl_err e;
-		struct nsl_nl nl;
-		if (td->ns[i].fd < 0 || nsl_nl_open(&nl, td->ns[i].fd, &e) < 0)
+	nl->tolerate = ENODEV; /* gone with one deleted before it (a peer, a lower) */
+	for (size_t l = 0; l < n_links; l++) {
+		if (links[l].ifindex == 1 || (links[l].flags & IFF_LOOPBACK) ||
+		    nsl_mark_suffix(links[l].alias, td->lab) || !links[l].kind[0])
 			continue;
-		if (nsl_nl_link_list(&nl, &links, &n_links, &e) < 0)
-			n_links = 0;
-		nl.tolerate = ENODEV; /* gone with one deleted before it (a peer, a lower) */
-		for (size_t l = 0; l < n_links; l++) {
-			if (links[l].ifindex == 1 || (links[l].flags & IFF_LOOPBACK) ||
-			    nsl_mark_suffix(links[l].alias, td->lab) || !links[l].kind[0])
-				continue;
-			if (nsl_nl_link_del(&nl, links[l].ifindex, links[l].name, &e) < 0)
-				break;
-		}
-		(void)!nsl_nl_flush(&nl, &e);
-		nsl_nl_close(&nl);
+		if (nsl_nl_link_del(nl, links[l].ifindex, links[l].name, e) < 0)
+			break;
 	}
+	(void)!nsl_nl_flush(nl, e);
 }
+
+static void delete_links(struct td *td) { each_ns_links(td, false, delete_links_in); }
 
 int nsl_teardown_nodes(struct nsl_statedir *sd, const struct nsl_node_ident *nodes, size_t n,
                        struct nsl_err *err)

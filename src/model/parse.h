@@ -51,6 +51,8 @@ void *nsl_p_oom(struct pctx *c, void *p);
 const char *nsl_p_quote(char buf[static QUOTE_LEN], const char *s);
 void nsl_p_path_key(char out[static PATH_LEN], const char *parent, const char *key);
 void nsl_p_path_idx(char out[static PATH_LEN], const char *parent, size_t i);
+/* Whether a path has a "." or ".." component. */
+bool nsl_p_path_has_dots(const char *s);
 /* The closest of names within two edits, or NULL. */
 const char *nsl_p_suggest(const char *s, const char *const *names, size_t n);
 

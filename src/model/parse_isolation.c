@@ -27,18 +27,6 @@ const char *nsl_ns_name(unsigned bit)
 	return "?";
 }
 
-static bool has_dot_component(const char *s)
-{
-	while (*s) {
-		const char *e = strchrnul(s, '/');
-		size_t len = (size_t)(e - s);
-		if ((len == 1 && s[0] == '.') || (len == 2 && s[0] == '.' && s[1] == '.'))
-			return true;
-		s = *e ? e + 1 : e;
-	}
-	return false;
-}
-
 void nsl_p_rootfs(struct pctx *c, const struct nsl_dnode *v, const char *path,
                   struct nsl_rootfs *ret)
 {
@@ -64,7 +52,7 @@ void nsl_p_rootfs(struct pctx *c, const struct nsl_dnode *v, const char *path,
 		ret->set = false;
 		return;
 	}
-	if (has_dot_component(s)) {
+	if (nsl_p_path_has_dots(s)) {
 		nsl_p_err(c, v, path, "'%s' has a '.' or '..' component", nsl_p_quote(b, s));
 		ret->set = false;
 		return;

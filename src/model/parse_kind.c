@@ -94,6 +94,15 @@ const char *nsl_bond_hash_name(int xmit_hash)
 	           : NULL;
 }
 
+void nsl_bond_print(const struct nsl_iface *f, FILE *out)
+{
+	fprintf(out, " mode %s miimon %u", nsl_iface_mode_name(f), f->bonding.miimon);
+	if (f->bonding.lacp_rate >= 0)
+		fprintf(out, " lacp_rate %s", f->bonding.lacp_rate ? "fast" : "slow");
+	if (f->bonding.xmit_hash >= 0)
+		fprintf(out, " xmit_hash_policy %s", nsl_bond_hash_name(f->bonding.xmit_hash));
+}
+
 const char *nsl_iface_kind_name(enum nsl_iface_kind k)
 {
 	for (size_t i = 0; i < NSL_ARRAY_SIZE(kinds); i++)

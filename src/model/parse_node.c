@@ -439,20 +439,6 @@ static void parse_exec(struct pctx *c, struct nsl_node *n, const struct nsl_dnod
 	}
 }
 
-/* Whether a path has a "." or ".." component (or an empty one, as in "a//b"). */
-static bool path_has_dots(const char *s)
-{
-	while (*s) {
-		const char *e = strchrnul(s, '/');
-		size_t len = (size_t)(e - s);
-
-		if ((len == 1 && s[0] == '.') || (len == 2 && s[0] == '.' && s[1] == '.'))
-			return true;
-		s = *e ? e + 1 : e;
-	}
-	return false;
-}
-
 /* An absolute path inside the node, not the root, no dot components. */
 static bool node_path_ok(struct pctx *c, const struct nsl_dnode *at, const char *s,
                          const char *path)
@@ -467,7 +453,7 @@ static bool node_path_ok(struct pctx *c, const struct nsl_dnode *at, const char 
 		nsl_p_err(c, at, path, "cannot mount over the node's /");
 		return false;
 	}
-	if (path_has_dots(s)) {
+	if (nsl_p_path_has_dots(s)) {
 		nsl_p_err(c, at, path, "'%s' has a '.' or '..' component", nsl_p_quote(b, s));
 		return false;
 	}
@@ -534,7 +520,7 @@ static void parse_mounts(struct pctx *c, struct nsl_node *n, const struct nsl_dn
 				nsl_p_err(c, nsl_p_member(v, "source"), kp, "empty path");
 				continue;
 			}
-			if (src[0] != '/' && path_has_dots(src)) {
+			if (src[0] != '/' && nsl_p_path_has_dots(src)) {
 				/* relative sources stay under the topology's directory */
 				nsl_p_err(
 				    c, nsl_p_member(v, "source"), kp,

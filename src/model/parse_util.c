@@ -86,6 +86,19 @@ void nsl_p_path_idx(char out[static PATH_LEN], const char *parent, size_t i)
 	nsl_fmt(out, PATH_LEN, "%s[%zu]", parent, i);
 }
 
+bool nsl_p_path_has_dots(const char *s)
+{
+	while (*s) {
+		const char *e = strchrnul(s, '/');
+		size_t len = (size_t)(e - s);
+
+		if ((len == 1 && s[0] == '.') || (len == 2 && s[0] == '.' && s[1] == '.'))
+			return true;
+		s = *e ? e + 1 : e;
+	}
+	return false;
+}
+
 static const char *type_name(enum jtype t)
 {
 	switch (t) {

@@ -207,12 +207,7 @@ static void put_create(const struct nsl_plan *p, const struct nsl_op *op, const 
 		fprintf(out, " table %u", f->table);
 		break;
 	case NSL_IFACE_BOND:
-		fprintf(out, " mode %s miimon %u", nsl_iface_mode_name(f), f->bonding.miimon);
-		if (f->bonding.lacp_rate >= 0)
-			fprintf(out, " lacp_rate %s", f->bonding.lacp_rate ? "fast" : "slow");
-		if (f->bonding.xmit_hash >= 0)
-			fprintf(out, " xmit_hash_policy %s",
-			        nsl_bond_hash_name(f->bonding.xmit_hash));
+		nsl_bond_print(f, out);
 		break;
 	default:
 		break;

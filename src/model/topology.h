@@ -151,6 +151,9 @@ const char *nsl_iface_kind_name(enum nsl_iface_kind k);
  * (NULL when not written). */
 const char *nsl_iface_mode_name(const struct nsl_iface *f);
 const char *nsl_bond_hash_name(int xmit_hash);
+/* A bond's settings as `up --dry-run` and `validate --show` print them: " mode M miimon N",
+ * then lacp_rate and xmit_hash_policy when written. */
+void nsl_bond_print(const struct nsl_iface *f, FILE *out);
 
 struct nsl_vxlan {
 	uint32_t vni;

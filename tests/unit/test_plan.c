@@ -10,39 +10,8 @@
 
 #include <cmocka.h>
 
+#include "fixture.h"
 #include "model/plan.h"
-
-static char *read_all(const char *path)
-{
-	FILE *f = fopen(path, "re");
-	char *buf = NULL;
-	size_t n = 0;
-
-	if (!f)
-		return NULL;
-	FILE *m = open_memstream(&buf, &n);
-	int c;
-	while ((c = fgetc(f)) != EOF)
-		fputc(c, m);
-	fclose(m);
-	fclose(f);
-	return buf;
-}
-
-static struct nsl_topology *load(const char *path)
-{
-	struct nsl_diags d = {0};
-	struct nsl_topology *t = NULL;
-	int r = nsl_topology_load(path, &t, &d);
-
-	if (r == 0)
-		r = nsl_topology_validate(t, &d);
-	if (r != 0)
-		nsl_diags_print(&d, stderr);
-	assert_int_equal(r, 0);
-	nsl_diags_clear(&d);
-	return t;
-}
 
 /* The index of the first op of kind made for (node, iface) (a creation), p->n if none. */
 static size_t made_at(const struct nsl_plan *p, int node, int iface)
