@@ -553,6 +553,12 @@ void nsl_apply_init(struct nsl_apply *a, const struct nsl_plan *plan,
 
 void nsl_apply_abort(struct nsl_apply *a)
 {
+	/* The nodes' copies of their holders' fds close with them: the numbers must not be used
+	 * after (pid, start time and namespace identity stay, to find what was made). */
+	for (size_t i = 0; a->nodes && i < topo(a)->n_nodes; i++)
+		for (size_t h = 0; h < a->hs.n; h++)
+			if (a->nodes[i].pidfd >= 0 && a->nodes[i].pidfd == a->hs.h[h].pidfd)
+				a->nodes[i].pidfd = a->nodes[i].netns_fd = -1;
 	nsl_holders_kill(&a->hs);
 	if (a->keeper)
 		nsl_keeper_kill(a->keeper);

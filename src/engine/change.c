@@ -297,6 +297,8 @@ static int adopt(struct ch *c, struct nsl_apply *a, const bool *made, struct nsl
 		r->netns = a->nodes[i].netns;
 		r->alive = true;
 		r->pidfd = nsl_proc_pidfd(r->pid, r->start_time);
+		if (r->pidfd < 0)
+			r->pidfd = -1;
 		r->netns_fd = a->nodes[i].netns_fd >= 0
 		                  ? fcntl(a->nodes[i].netns_fd, F_DUPFD_CLOEXEC, 3)
 		                  : -1;
@@ -430,7 +432,7 @@ static int rollback(struct ch *c, const struct nsl_diff *fwd, struct nsl_apply *
 	struct saved sv = {.v = a->saved, .n = a->n_saved, .t = to};
 	struct nsl_diff_opts o = {.rollback = true};
 	struct nsl_host_facts facts = {0};
-	struct nsl_apply b = {0};
+	struct nsl_apply b = {.hs.lifeline_w = -1, .log_fd = -1, .host_netns_fd = -1};
 	struct nsl_diff back;
 	size_t n_made = 0;
 	bool created = false;
@@ -509,7 +511,7 @@ static int change(struct ch *c, const struct nsl_topology *to, const struct nsl_
 	_cleanup_free_ struct rnode **list = calloc(c->old->n_nodes + 1, sizeof(*list));
 	struct nsl_diff_opts dopts = {.recreate = o->recreate};
 	struct nsl_host_facts facts = {0};
-	struct nsl_apply a = {0};
+	struct nsl_apply a = {.hs.lifeline_w = -1, .log_fd = -1, .host_netns_fd = -1};
 	struct nsl_diff d;
 	size_t n = 0;
 	bool committed = false;

@@ -171,6 +171,8 @@ static int device_home(struct td *td, const struct device_home *d, struct nsl_er
 	char what[96];
 	int rc;
 
+	if (self < 0) /* -1 would say "stay where you are" to the move */
+		return nsl_err_set(err, errno, "open /proc/self/ns/net: %m");
 	if (n && n->fd >= 0) {
 		struct nsl_nl nl;
 		rc = nsl_nl_open(&nl, n->fd, err);

@@ -153,7 +153,7 @@ int nsl_up(const struct nsl_topology *t, const struct nsl_up_opts *o, struct nsl
 	struct nsl_plan plan = {0};
 	struct nsl_nl host = {.fd = -1}, inner = {.fd = -1};
 	struct nsl_keeper keeper = {.pidfd = -1, .lifeline_w = -1, .uplink.pidfd = -1};
-	struct nsl_apply a = {.hs.lifeline_w = -1, .log_fd = -1};
+	struct nsl_apply a = {.hs.lifeline_w = -1, .log_fd = -1, .host_netns_fd = -1};
 	const char *lab = o->name ? o->name : t->name;
 	unsigned long steps = 0;
 	int rc;

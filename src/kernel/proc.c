@@ -65,7 +65,7 @@ int nsl_proc_pidfd(pid_t pid, uint64_t start_time)
 {
 	int fd;
 
-	if (pid <= 1)
+	if (pid <= 1 || !start_time) /* 0 is also what an unreadable start time reads as */
 		return -ESRCH;
 	fd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (fd < 0)
