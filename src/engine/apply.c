@@ -772,6 +772,7 @@ static int write_state(struct nsl_apply *a, struct nsl_err *err)
 		nsl_fmt(sn->hostname, sizeof(sn->hostname), "%s", t->nodes[i].hostname);
 		sn->pid = h->pid;
 		sn->start_time = h->start_time;
+		sn->uid_base = h->uid_base;
 		sn->netns_dev = h->netns.dev;
 		sn->netns_ino = h->netns.ino;
 		sn->env = t->nodes[i].env;

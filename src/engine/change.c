@@ -75,7 +75,8 @@ struct rnode {
 	struct nsl_ns_id netns;
 	int pidfd, netns_fd;
 	struct nsl_nl nl;
-	bool alive; /* false: killed (made again, or removed) */
+	uint32_t uid_base; /* its user namespace's range, 0: none */
+	bool alive;        /* false: killed (made again, or removed) */
 };
 
 /* An interface of a node that exists, as it was before the change. */
@@ -251,6 +252,7 @@ static int write_state(struct ch *c, const struct nsl_topology *t, bool new_text
 		nsl_fmt(sn->hostname, sizeof(sn->hostname), "%s", t->nodes[i].hostname);
 		sn->pid = r->pid;
 		sn->start_time = r->start_time;
+		sn->uid_base = r->uid_base;
 		sn->netns_dev = r->netns.dev;
 		sn->netns_ino = r->netns.ino;
 		sn->env = t->nodes[i].env;
@@ -670,6 +672,7 @@ static int adopt(struct ch *c, struct nsl_apply *a, const bool *made, struct nsl
 		rnode_close(r);
 		r->pid = a->nodes[i].pid;
 		r->start_time = a->nodes[i].start_time;
+		r->uid_base = a->nodes[i].uid_base;
 		r->netns = a->nodes[i].netns;
 		r->alive = true;
 		r->pidfd = nsl_proc_pidfd(r->pid, r->start_time);
@@ -756,6 +759,7 @@ static int open_nodes(struct ch *c, struct nsl_err *err)
 			return nsl_err_set(err, ENOMEM, "out of memory");
 		r->pid = sn->pid;
 		r->start_time = sn->start_time;
+		r->uid_base = sn->uid_base;
 		r->netns = (struct nsl_ns_id){.dev = sn->netns_dev, .ino = sn->netns_ino};
 		rc = rnode_open(c, r, err);
 	}

@@ -48,11 +48,6 @@ static int check_tree(const struct nsl_node *n, struct nsl_err *err)
 
 static int check_namespaces(const struct nsl_node *n, struct nsl_err *err)
 {
-	if (n->namespaces & NSL_NS_USER)
-		return nsl_err_set(err, ENOTSUP,
-		                   "nodes.%s.namespaces: \"user\" is not supported yet by this "
-		                   "nslab",
-		                   n->name);
 	for (unsigned bit = 1; bit & NSL_NS_ALL; bit <<= 1) {
 		char p[64];
 		if (!(n->namespaces & bit))
