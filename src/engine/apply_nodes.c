@@ -112,6 +112,7 @@ int nsl_apply_nodes(struct nsl_apply *a, size_t from, size_t to, struct nsl_err 
 	_cleanup_free_ int *locks = calloc(n + 1, sizeof(int));
 	_cleanup_close_ int fs_fd = -1, hn_fd = -1;
 	int step_rc = 0, rc = 0;
+	unsigned slot = 0; /* the next id range to try */
 
 	if (!specs || !marks || !dirs || !locks)
 		return nsl_err_set(err, ENOMEM, "out of memory");
@@ -146,7 +147,7 @@ int nsl_apply_nodes(struct nsl_apply *a, size_t from, size_t to, struct nsl_err 
 		uint32_t uid = 0;
 		if (rc == 0 && (nd->namespaces & NSL_NS_USER))
 			rc = nsl_uidpool_take(a->sd->root_fd, a->plan->lab, nd->name, !a->change,
-			                      &uid, &locks[i], err);
+			                      &slot, &uid, &locks[i], err);
 		if (rc == 0 && uid && nd->rootfs.kind != NSL_ROOTFS_HOST)
 			rc = own_layers(fs_fd, nd->name, uid, err);
 		if (rc < 0)

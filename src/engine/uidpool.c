@@ -29,8 +29,8 @@ static bool named_lab_lives(int root_fd, int fd, const char *lab, bool fresh)
 	       S_ISDIR(st.st_mode);
 }
 
-int nsl_uidpool_take(int root_fd, const char *lab, const char *node, bool fresh, uint32_t *ret_base,
-                     int *ret_fd, struct nsl_err *err)
+int nsl_uidpool_take(int root_fd, const char *lab, const char *node, bool fresh, unsigned *from,
+                     uint32_t *ret_base, int *ret_fd, struct nsl_err *err)
 {
 	_cleanup_close_ int dir = -1;
 	char text[2 * NSL_NAME_MAX + 8];
@@ -42,7 +42,7 @@ int nsl_uidpool_take(int root_fd, const char *lab, const char *node, bool fresh,
 	if (dir < 0)
 		return nsl_err_set(err, errno, "node %s: open %s: %m", node, NSL_UIDPOOL_DIR);
 	nsl_fmt(text, sizeof(text), "%s %s\n", lab, node);
-	for (unsigned slot = 0; slot < NSL_UID_SLOTS; slot++) {
+	for (unsigned slot = *from; slot < NSL_UID_SLOTS; slot++) {
 		char name[16];
 		int fd;
 		nsl_fmt(name, sizeof(name), "%u", slot);
@@ -63,6 +63,7 @@ int nsl_uidpool_take(int root_fd, const char *lab, const char *node, bool fresh,
 		}
 		*ret_base = NSL_UID_BASE + slot * NSL_UID_COUNT;
 		*ret_fd = fd;
+		*from = slot + 1;
 		return 0;
 	}
 	return nsl_err_set(err, EBUSY,

@@ -19,10 +19,11 @@
 #define NSL_UID_SLOTS 4096u
 #define NSL_UIDPOOL_DIR ".userns"
 
-/* Take the first free slot for LAB's NODE: *ret_base its first id, *ret_fd the locked file
- * (close-on-exec; whoever holds it holds the slot). fresh: LAB is being made by `up` (a slot
- * naming it is from an earlier lab of that name). */
-int nsl_uidpool_take(int root_fd, const char *lab, const char *node, bool fresh, uint32_t *ret_base,
-                     int *ret_fd, struct nsl_err *err) NSL_MUST_USE;
+/* Take the first free slot from *from on for LAB's NODE: *ret_base its first id, *ret_fd the
+ * locked file (close-on-exec; whoever holds it holds the slot); *from moves past it (the
+ * caller's next node need not try the slots it holds itself: start at 0). fresh: LAB is being
+ * made by `up` (a slot naming it is from an earlier lab of that name). */
+int nsl_uidpool_take(int root_fd, const char *lab, const char *node, bool fresh, unsigned *from,
+                     uint32_t *ret_base, int *ret_fd, struct nsl_err *err) NSL_MUST_USE;
 
 #endif
