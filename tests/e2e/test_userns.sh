@@ -4,7 +4,8 @@
 # host, and what only the host's root may read stays closed to it; it still has every power
 # over its own namespaces (ip link/route), commands (exec at up, nslab exec) run as its root,
 # with time and cgroup namespaces, on the host's file system or in a busybox tree of its own;
-# two labs up at once get ranges of their own; pings across the lab work; nothing is left.
+# two labs up at once get ranges of their own, and so does a node added by apply; pings across
+# the lab work; nothing is left.
 # root-only: ranges of the host's ids are root's to give (a rootless lab refuses "user" at validate: tests/fixtures/rootless)
 # feature: isolation
 # shellcheck source=lib.sh
@@ -113,6 +114,14 @@ ux=$(printf '%s' "$out" | jq -r '.labs[0].nodes[0].userns.uid')
 assert_true "the second lab's range ($ux) is neither of the first's ($ua, $uc)" \
 	test "$ux" -ge 268435456 -a "$ux" != "$ua" -a "$ux" != "$uc"
 assert_eq "0 $ux 65536" "$(nsl exec -l "$LAB2" x cat /proc/self/uid_map | tr -s ' ' | sed 's/^ //')" "x's uid_map"
+# A node with "user" added to a lab that is up gets a range of its own too.
+jq '.nodes.y = { "namespaces": ["user"] }' "$F2" >"$T_TMP/userns2b.json"
+assert_ok nsl apply "$T_TMP/userns2b.json"
+assert_ok nsl status "$LAB2" --json
+uy=$(printf '%s' "$out" | jq -r '.labs[0].nodes[] | select(.name == "y") | .userns.uid')
+assert_true "y's range ($uy), added by apply, is nobody else's" \
+	test "$uy" -ge 268435456 -a "$uy" != "$ux" -a "$uy" != "$ua" -a "$uy" != "$uc"
+assert_eq 0 "$(nsl exec -l "$LAB2" y id -u)" "y's commands run as its root"
 
 lab_down "$LAB"
 lab_gone "$LAB"
