@@ -463,8 +463,12 @@ static pid_t start_holder(const struct nsl_holder_spec *s, int index, int ready_
 	if (s->uid_base && pipe2(go, O_CLOEXEC) < 0)
 		return -errno;
 	pid = clone_holder(s, ret_pidfd);
-	if (pid == 0)
+	if (pid == 0) {
+		/* ours closed: the parent's death is EOF, never a wait for good */
+		if (go[1] >= 0)
+			close(go[1]);
 		holder_main(s, index, ready_w, life_r, witness, go[0]);
+	}
 	int e = pid < 0 ? -errno : 0;
 	if (go[0] >= 0)
 		close(go[0]);
