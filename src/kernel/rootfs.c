@@ -377,7 +377,7 @@ static int user_mount(int rootfd, const struct nsl_mount *m)
 
 	if (m->tmpfs)
 		rc = mount_in(rootfd, m->target, true, "tmpfs", "tmpfs", MS_NOSUID | MS_NODEV,
-		              "mode=0755");
+		              "mode=0755,uid=0,gid=0");
 	else if (stat(m->source, &st) < 0)
 		return -errno;
 	else

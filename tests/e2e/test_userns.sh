@@ -14,7 +14,7 @@ need busybox jq
 
 # A directory bound into the nodes: writable by anyone, with a file only root may read.
 SHARE=$T_TMP/share
-mkdir -p "$SHARE"
+mkdir -p "$SHARE" "$T_TMP/run"
 chmod 0777 "$SHARE"
 echo secret >"$SHARE/secret"
 chmod 0600 "$SHARE/secret"
@@ -31,7 +31,7 @@ F=$(write_topo userns <<EOF
   "name": "$LAB",
   "nodes": {
     "a": { "namespaces": ["user", "time", "cgroup"], "time_offsets": { "boottime": 864000 },
-           "mounts": [ { "source": "$SHARE", "target": "/mnt" } ],
+           "mounts": [ { "source": "$SHARE", "target": "/mnt" }, { "tmpfs": "$T_TMP/run" } ],
            "exec": [["touch", "/mnt/from-exec"]],
            "interfaces": { "eth0": { "addresses": ["10.87.0.1/24"] } },
            "routes": [ { "to": "10.87.1.0/24", "via": "10.87.0.2" } ] },
@@ -77,6 +77,9 @@ assert_eq "$ua" "$(stat -c '%u' "$SHARE/from-exec" 2>&1)" "a file a's exec at up
 assert_fail nsl exec -l "$LAB" a cat /mnt/secret
 assert_contains "$err" "Permission denied" "a's root may not read the host root's 0600 file"
 assert_eq secret "$(nsl exec -l "$LAB" b cat /mnt/secret)" "b (no user namespace) is the host's root"
+# A tmpfs of its mounts is its root's (a daemon's /run/x).
+assert_ok nsl exec -l "$LAB" a mkdir "$T_TMP/run/frr"
+assert_true "a's tmpfs is its own: nothing on the host" test ! -e "$T_TMP/run/frr"
 assert_fail nsl exec -l "$LAB" a sh -c 'echo x >> /etc/hostname.nslab-userns'
 assert_true "a wrote nothing in the host's /etc" test ! -e /etc/hostname.nslab-userns
 
