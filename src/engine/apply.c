@@ -99,6 +99,16 @@ static int settle(struct nsl_apply *a, struct nsl_err *err)
 	return nl ? blame(a, a->pending_node, nsl_nl_flush(nl, err), err) : 0;
 }
 
+/* Whether a node's namespace and holder are open: -1 is the host's to every door (a netns fd
+ * of -1 means "here"), so an operation of a node without them must fail, never run here. */
+static int node_open(const struct nsl_apply *a, int node, struct nsl_err *err)
+{
+	if (node == NSL_PLAN_HOST || (a->nodes[node].netns_fd >= 0 && a->nodes[node].pidfd >= 0))
+		return 0;
+	return nsl_err_set(err, EBADF, "node %s: its namespace is not open (nothing done)",
+	                   node_name(a, node));
+}
+
 /* The socket for a namespace; the previous namespace's requests settle first, so an error
  * is told by the namespace that caused it. */
 static int socket_for(struct nsl_apply *a, int node, struct nsl_nl **ret, struct nsl_err *err)
@@ -112,7 +122,10 @@ static int socket_for(struct nsl_apply *a, int node, struct nsl_nl **ret, struct
 			return rc;
 	}
 	if (nl->fd < 0) {
-		rc = nsl_nl_open(nl, a->nodes[node].netns_fd, err);
+		rc = node_open(a, node, err);
+		if (rc == 0)
+			rc = nsl_nl_open(nl, node == NSL_PLAN_HOST ? -1 : a->nodes[node].netns_fd,
+			                 err);
 		if (rc < 0)
 			return blame(a, node, rc, err);
 	}
@@ -709,6 +722,8 @@ static int do_ready(struct nsl_apply *a, size_t from, size_t to, struct nsl_err 
 		const struct nsl_op *op = &a->plan->ops[from + i];
 		const struct nsl_node *nd = &t->nodes[op->node];
 		rc = nsl_step("ready", err);
+		if (rc == 0)
+			rc = node_open(a, op->node, err);
 		if (rc < 0)
 			return blame(a, op->node, rc, err);
 		checks[i] = (struct nsl_check){.kind = NSL_CHECK_CMD,
@@ -845,6 +860,12 @@ static int do_one(struct nsl_apply *a, const struct nsl_op *op, struct nsl_err *
 
 	nsl_fmt(what, sizeof(what), "%s", node_name(a, op->node));
 	rc = nsl_step(what, err);
+	if (rc == 0)
+		rc = node_open(a, op->node, err);
+	if (rc == 0 && op->kind == NSL_OP_VETH)
+		rc = node_open(a, op->veth[0].node, err);
+	if (rc == 0 && op->kind == NSL_OP_VETH)
+		rc = node_open(a, op->veth[1].node, err);
 	if (rc < 0)
 		return rc;
 	switch (op->kind) {

@@ -29,6 +29,7 @@
 #include "engine/fault.h"
 #include "engine/lab.h"
 #include "engine/marks.h"
+#include "engine/runtime.h"
 #include "engine/teardown.h"
 #include "kernel/netlink.h"
 #include "kernel/nft.h"
@@ -77,6 +78,7 @@ struct rnode {
 	struct nsl_nl nl;
 	uint32_t uid_base; /* its user namespace's range, 0: none */
 	bool alive;        /* false: killed (made again, or removed) */
+	bool dying; /* its kill was cut short: maybe still there, its name maybe still bound */
 };
 
 /* An interface of a node that exists, as it was before the change. */
@@ -193,8 +195,13 @@ static int kill_nodes(struct ch *c, struct rnode **list, size_t n, struct nsl_er
 		rnode_close(list[i]);
 	}
 	rc = nsl_teardown_nodes(&c->sd, ids, n, err);
-	for (size_t i = 0; rc == 0 && i < n; i++)
+	/* Gone for what follows, even when the teardown was cut short: their fds are closed (and
+	 * -1 is the host's namespace to every door), and a holder killed may be exiting. A
+	 * rollback makes them again, or says it could not. */
+	for (size_t i = 0; i < n; i++) {
 		list[i]->alive = false;
+		list[i]->dying = rc < 0;
+	}
 	return rc;
 }
 
@@ -395,7 +402,9 @@ static struct nsl_nl *node_socket(struct ch *c, const char *node, struct nsl_err
 		return &c->host;
 	if (!r)
 		return NULL;
-	if (r->nl.fd < 0)
+	if (r->netns_fd < 0) /* -1 would be the host's namespace */
+		*rc = nsl_err_set(err, EBADF, "node %s: its namespace is not open", r->name);
+	else if (r->nl.fd < 0)
 		*rc = nsl_nl_open(&r->nl, r->netns_fd, err);
 	return *rc < 0 ? NULL : &r->nl;
 }
@@ -636,6 +645,7 @@ static int prepare(struct ch *c, struct nsl_apply *a, const struct nsl_plan *p, 
 		rt->pid = r->pid;
 		rt->pidfd = r->pidfd;
 		rt->start_time = r->start_time;
+		rt->uid_base = r->uid_base;
 		rt->netns_fd = r->netns_fd;
 		rt->netns = r->netns;
 		struct nsl_nl *nl = node_socket(c, r->name, err, &rc);
@@ -779,6 +789,11 @@ static int open_nodes(struct ch *c, struct nsl_err *err)
 		if (sn && sn->pid == r->node.pid && sn->start_time == r->node.start_time &&
 		    sn->netns_ino == r->node.netns_ino)
 			continue;
+		/* An earlier incarnation of a node of the state whose namespace identity its own
+		 * has now (the kernel gives a freed namespace's inode to the next one made): that
+		 * holder is gone with its namespace, and the name is bound to the live node's. */
+		if (sn && sn->netns_dev == r->node.netns_dev && sn->netns_ino == r->node.netns_ino)
+			continue;
 		struct rnode *x = &tmp[n_stale];
 		nsl_fmt(x->name, sizeof(x->name), "%s", r->node.name);
 		x->pid = r->node.pid;
@@ -799,7 +814,7 @@ static int rollback(struct ch *c, const struct nsl_diff *fwd, struct nsl_apply *
                     struct nsl_err *err)
 {
 	const struct nsl_topology *to = fwd->to.t, *old = c->old;
-	_cleanup_free_ struct rnode **made = calloc(to->n_nodes + 1, sizeof(*made));
+	_cleanup_free_ struct rnode **made = calloc(to->n_nodes + c->n_nodes + 1, sizeof(*made));
 	_cleanup_free_ bool *alive_from = calloc(to->n_nodes + 1, sizeof(bool));
 	_cleanup_free_ bool *alive_to = calloc(old->n_nodes + 1, sizeof(bool));
 	struct saved sv = {.v = a->saved, .n = a->n_saved, .t = to};
@@ -823,7 +838,11 @@ static int rollback(struct ch *c, const struct nsl_diff *fwd, struct nsl_apply *
 		if (fwd->fresh[j] && r)
 			made[n_made++] = r;
 	}
-	/* a node made again was killed first: what the change made of it goes too */
+	/* a node made again was killed first: what the change made of it goes too; and one
+	 * whose kill was cut short is killed now, before the rollback makes it again */
+	for (size_t i = 0; rc == 0 && i < c->n_nodes; i++)
+		if (c->nodes[i].dying)
+			made[n_made++] = &c->nodes[i];
 	if (rc == 0)
 		rc = kill_nodes(c, made, n_made, err);
 	for (size_t j = 0; j < to->n_nodes; j++)
@@ -852,6 +871,9 @@ static int rollback(struct ch *c, const struct nsl_diff *fwd, struct nsl_apply *
 		rc = write_state(c, old, false, err);
 	if (rc == 0 && created)
 		rc = nsl_holders_commit(&b.hs, err);
+	/* the journal names the nodes made again by their new identities, not the old ones */
+	if (rc == 0 && created)
+		rc = rewrite_journal(c, &fwd->from, err);
 	if (rc < 0)
 		nsl_apply_abort(&b);
 	release(&b, back.fresh);
@@ -956,6 +978,8 @@ static int change(struct ch *c, const struct nsl_topology *to, const struct nsl_
 		int krc = kill_nodes(c, list, n, err);
 		if (krc == 0)
 			krc = rewrite_journal(c, &d.to, err);
+		if (krc == 0)
+			krc = nsl_runtime_after_change(&c->sd, &d, err);
 		if (krc < 0 && rc == 0) {
 			nsl_err_prefix(err, "changed (generation %u), but", c->st.generation);
 			rc = krc;

@@ -13,6 +13,7 @@
 #include "kernel/ns.h"
 #include "kernel/proc.h"
 #include "kernel/sysctl.h"
+#include "model/diff.h"
 #include "model/plan.h"
 
 #define RUNTIME_FILE "runtime.json"
@@ -652,4 +653,73 @@ int nsl_lab_impair_set(struct nsl_lab_rt *l, const struct nsl_end_ref *e,
 	l->rt.changes++;
 	rc = nsl_step("runtime record", err);
 	return rc < 0 ? rc : save(l, err);
+}
+
+/* ---- after `apply` ---- */
+
+static void forget_iface(struct nsl_runtime *r, const struct nsl_plan *p, int node, int iface)
+{
+	const struct nsl_topology *t = p->t;
+
+	if (iface < 0)
+		return;
+	if (node == NSL_PLAN_HOST) {
+		if ((size_t)iface < p->n_host_ifaces)
+			nsl_runtime_forget(r, NSL_HOST_NODE, p->host_ifaces[iface].name);
+		return;
+	}
+	if (node >= 0 && (size_t)node < t->n_nodes && (size_t)iface < t->nodes[node].n_ifaces)
+		nsl_runtime_forget(r, t->nodes[node].name, t->nodes[node].ifaces[iface].name);
+}
+
+/* What an operation makes anew, or sets over what `nslab link` or `nslab impair` did. */
+static void forget_op(struct nsl_runtime *r, const struct nsl_plan *p, const struct nsl_op *op)
+{
+	switch (op->kind) {
+	case NSL_OP_VETH:
+		forget_iface(r, p, op->veth[0].node, op->veth[0].iface);
+		forget_iface(r, p, op->veth[1].node, op->veth[1].iface);
+		break;
+	case NSL_OP_DEVICE:
+	case NSL_OP_HOST_END:
+	case NSL_OP_HOST_DEV:
+	case NSL_OP_CREATE:
+	case NSL_OP_BRIDGE:
+	case NSL_OP_RATE:
+	case NSL_OP_IMPAIR:
+		forget_iface(r, p, op->node, op->iface);
+		break;
+	default:
+		break;
+	}
+}
+
+int nsl_runtime_after_change(struct nsl_statedir *sd, const struct nsl_diff *d, struct nsl_err *err)
+{
+	_cleanup_free_ char *text = NULL, *out = NULL;
+	struct nsl_runtime rt = {0};
+	size_t before;
+	int rc = nsl_state_read_file(sd, RUNTIME_FILE, &text, err);
+
+	if (rc <= 0)
+		return rc;
+	rc = nsl_runtime_parse(text, &rt, err);
+	if (rc < 0)
+		return rc;
+	before = rt.n;
+	for (size_t i = 0; i < d->from.t->n_nodes; i++)
+		if (d->gone[i])
+			nsl_runtime_forget(&rt, d->from.t->nodes[i].name, NULL);
+	for (size_t i = 0; i < d->del.n; i++)
+		forget_op(&rt, &d->del, &d->del.ops[i]);
+	for (size_t i = 0; i < d->add.n; i++)
+		forget_op(&rt, &d->add, &d->add.ops[i]);
+	if (rt.n != before) {
+		rt.version = NSL_RUNTIME_VERSION;
+		rc = nsl_runtime_format(&rt, &out, err);
+		if (rc == 0)
+			rc = nsl_state_write_file(sd, RUNTIME_FILE, out, strlen(out), err);
+	}
+	nsl_runtime_free(&rt);
+	return rc;
 }

@@ -61,4 +61,11 @@ void nsl_lab_impair_now(const struct nsl_lab_rt *l, const struct nsl_end_ref *e,
 int nsl_lab_impair_set(struct nsl_lab_rt *l, const struct nsl_end_ref *e,
                        const struct nsl_impair *im, struct nsl_err *err) NSL_MUST_USE;
 
+/* After `apply` changed the lab (committed): forget what runtime.json says of what the change
+ * made anew (interfaces, nodes) or set again (rates, impairments), so `status` and `nslab link
+ * up` never act on a change the kernel no longer has. */
+struct nsl_diff;
+int nsl_runtime_after_change(struct nsl_statedir *sd, const struct nsl_diff *d,
+                             struct nsl_err *err) NSL_MUST_USE;
+
 #endif

@@ -21,12 +21,10 @@
 #include "kernel/proc.h"
 #include "kernel/sysctl.h"
 
-/* How long down waits for the processes it killed. A holder exits once every process of its
- * PID namespace is gone, some of them children of a process outside it (an apply rolling a new
- * node back): after this, down goes on, the kernel finishing the exits on its own. Failing
- * down there instead broke apply's rollback (seen in test_apply): to be taken up with that
- * wait's cause, not by a longer timeout. */
-#define WAIT_GONE_MS 5000
+/* How long down waits for the processes it killed (a holder exits once every process of its
+ * PID namespace is gone, some of them reaped by their parents outside: slow under load);
+ * one still alive then fails down, which must not say a lab is gone while it runs. */
+#define WAIT_GONE_MS 30000
 
 /* A namespace of the lab, as teardown found it. */
 struct lab_ns {
@@ -52,6 +50,20 @@ struct td {
 	struct nsl_err *err;
 	struct nsl_progress_sink *progress;
 };
+
+/* Every fd of a td starts closed: a zeroed one would be fd 0, and td_close would wait on and
+ * close our stdin as if it were a pidfd (apply's rollback of a node did: 5 s, every time). */
+static struct td td_init(struct nsl_statedir *sd, struct nsl_progress_sink *progress,
+                         struct nsl_err *err)
+{
+	return (struct td){.sd = sd,
+	                   .lab = sd->lab,
+	                   .err = err,
+	                   .progress = progress,
+	                   .rootless = sd->rootless,
+	                   .keeper = {.pidfd = -1, .lifeline_w = -1, .uplink.pidfd = -1},
+	                   .host = {.fd = -1}};
+}
 
 #define WAIT_CHUNK 64 /* processes waited for between two progress reports */
 
@@ -538,14 +550,24 @@ static int restore_sysctls(struct td *td, struct nsl_err *err)
 static void td_close(struct td *td)
 {
 	uint64_t deadline = nsl_now_ns() + WAIT_GONE_MS * 1000000ull;
+	size_t alive = 0;
 
 	/* Done when the processes are gone. */
 	for (size_t i = 0; i < td->n_killed; i += WAIT_CHUNK) {
 		size_t k = td->n_killed - i < WAIT_CHUNK ? td->n_killed - i : WAIT_CHUNK;
 		uint64_t now = nsl_now_ns();
 		nsl_progress_report(td->progress, "exit", i, td->n_killed);
-		(void)nsl_pidfds_kill_wait(td->killed + i, k,
-		                           now < deadline ? (int)((deadline - now) / 1000000) : 0);
+		alive += nsl_pidfds_kill_wait(
+		    td->killed + i, k, now < deadline ? (int)((deadline - now) / 1000000) : 0);
+	}
+	if (alive) {
+		struct nsl_err e;
+		nsl_err_set(&e, EBUSY,
+		            "%zu process%s of the lab still alive %d s after SIGKILL (down again "
+		            "once %s gone)",
+		            alive, alive == 1 ? "" : "es", WAIT_GONE_MS / 1000,
+		            alive == 1 ? "it is" : "they are");
+		keep_first(td, -EBUSY, &e);
 	}
 	free(td->killed);
 	for (size_t i = 0; i < td->n_ns; i++) {
@@ -561,13 +583,7 @@ static void td_close(struct td *td)
 
 int nsl_teardown(struct nsl_statedir *sd, struct nsl_progress_sink *progress, struct nsl_err *err)
 {
-	struct td td = {.sd = sd,
-	                .lab = sd->lab,
-	                .err = err,
-	                .progress = progress,
-	                .rootless = sd->rootless,
-	                .keeper = {.pidfd = -1, .lifeline_w = -1, .uplink.pidfd = -1},
-	                .host = {.fd = -1}};
+	struct td td = td_init(sd, progress, err);
 	struct nsl_journal j;
 	struct nsl_ns_id userns = {0};
 	bool hostnft = false, userns_live = false;
@@ -746,13 +762,7 @@ static int teardown_marks_rootless(struct td *td)
 int nsl_teardown_marks(struct nsl_statedir *sd, struct nsl_progress_sink *progress,
                        struct nsl_err *err)
 {
-	struct td td = {.sd = sd,
-	                .lab = sd->lab,
-	                .err = err,
-	                .progress = progress,
-	                .rootless = sd->rootless,
-	                .keeper = {.pidfd = -1, .lifeline_w = -1, .uplink.pidfd = -1},
-	                .host = {.fd = -1}};
+	struct td td = td_init(sd, progress, err);
 	struct nsl_err e;
 	bool found;
 	int rc;
@@ -807,7 +817,7 @@ static void delete_links(struct td *td)
 int nsl_teardown_nodes(struct nsl_statedir *sd, const struct nsl_node_ident *nodes, size_t n,
                        struct nsl_err *err)
 {
-	struct td td = {.sd = sd, .lab = sd->lab, .err = err};
+	struct td td = td_init(sd, NULL, err);
 	int rc = nsl_nl_open(&td.host, -1, err);
 
 	if (rc < 0)

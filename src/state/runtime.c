@@ -198,3 +198,13 @@ struct nsl_runtime_iface *nsl_runtime_iface(struct nsl_runtime *r, const char *n
 	nsl_fmt(f->name, sizeof(f->name), "%s", name);
 	return f;
 }
+
+void nsl_runtime_forget(struct nsl_runtime *r, const char *node, const char *name)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < r->n; i++)
+		if (strcmp(r->ifaces[i].node, node) || (name && strcmp(r->ifaces[i].name, name)))
+			r->ifaces[kept++] = r->ifaces[i];
+	r->n = kept;
+}

@@ -43,4 +43,6 @@ void nsl_runtime_free(struct nsl_runtime *r);
 struct nsl_runtime_iface *nsl_runtime_iface(struct nsl_runtime *r, const char *node,
                                             const char *name, bool create);
 
+/* Forget an interface's entry (name NULL: every entry of node). */
+void nsl_runtime_forget(struct nsl_runtime *r, const char *node, const char *name);
 #endif

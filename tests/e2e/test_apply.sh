@@ -185,9 +185,17 @@ assert_eq "$PID" "$(daemon_pid)" "the daemon's PID after apply v1"
 assert_not_contains "$(cat "/run/nslab/$LAB/journal")" "node h3 " "the journal after h3 went"
 
 # ---- 5. --recreate makes a node again, its links with it ----
+# (h1's link taken down by `nslab link` first: the link made again is up, and status says so)
+assert_ok nsl link -l "$LAB" h1:eth0 down
+iface_link() { # NODE IF: what status says of the end's link ("" when nslab did nothing to it)
+	nsl status "$LAB" --json | jq -r --arg n "$1" --arg i "$2" \
+		'.labs[0].nodes[] | select(.name == $n) | .interfaces[] | select(.name == $i) | .link // ""'
+}
+assert_eq down "$(iface_link r1 eth0)" "status: r1:eth0's link down before --recreate of h1"
 jq '.nodes.h1.hostname = "one"' "$V1" >"$T_TMP/v1r.json"
 assert_ok nsl apply --recreate "$T_TMP/v1r.json"
 assert_eq one "$(nsl exec -l "$LAB" h1 hostname)" "h1 made again with its new hostname"
+assert_eq "" "$(iface_link h1 eth0)$(iface_link r1 eth0)" "status: the link made again is not 'down' (runtime.json forgot it)"
 ping_ok "$LAB" h1 10.233.2.2
 assert_eq "$PID" "$(daemon_pid)" "the daemon's PID (h2 untouched) after --recreate of h1"
 assert_ok nsl apply --recreate "$V1"
@@ -256,6 +264,39 @@ for ((k = 1; k <= N2; k++)); do
 done
 assert_ok nsl apply "$V1"
 same_as "$S1" "v1 after the faults of v2 -> v1"
+
+# ---- 6c. and of --recreate (h1 killed and made again): a kill cut short included, the
+# rollback never acts on the host instead of a node (its sysctls are checked too) ----
+host_sysctls() { cat /proc/sys/net/ipv4/ip_forward /proc/sys/net/ipv6/conf/all/forwarding; }
+HS=$(host_sysctls)
+run env NSLAB_COUNT_STEPS=1 "$NSLAB" apply --recreate "$T_TMP/v1r.json"
+N3=$(sed -n 's/^nslab: \([0-9][0-9]*\) steps$/\1/p' <<<"$err" | tail -n 1)
+if [ -z "$N3" ] || [ "$rc" != 0 ]; then die "apply --recreate with the step counter: $err"; fi
+assert_ok nsl apply --recreate "$V1"
+G=$(generation)
+for ((k = 1; k <= N3; k++)); do
+	run timeout 60 env NSLAB_FAIL_STEP=$k "$NSLAB" apply --recreate "$T_TMP/v1r.json"
+	bad=""
+	failed_cleanly "$rc" || bad+=" $(rc_what "$rc"), expected a clean failure;"
+	[[ $err == *"injected fault"* ]] || bad+=" stderr lacks 'injected fault';"
+	[[ $err != *"rollback incomplete"* ]] || bad+=" rollback incomplete;"
+	now=$(snapshot)
+	[ "$now" = "$S1" ] || bad+=" the lab is not as it was;"
+	[ "$(host_sysctls)" = "$HS" ] || bad+=" the host's forwarding sysctls changed;"
+	[ "$(generation)" = "$G" ] || bad+=" generation $(generation), expected $G;"
+	[ "$(nx "$LAB" h1 hostname 2>&1)" = h1 ] || bad+=" h1's hostname is not h1;"
+	[ "$(daemon_pid)" = "$PID" ] || bad+=" the daemon's PID changed;"
+	if [ -z "$bad" ]; then
+		ok "NSLAB_FAIL_STEP=$k of --recreate h1: the lab is as it was ($(head -n1 <<<"$err"))"
+	else
+		not_ok "NSLAB_FAIL_STEP=$k of --recreate h1:$bad"
+		_show "$err" stderr
+		diff <(echo "$S1") <(echo "$now") | head -n 20
+		nsl down "$LAB" >/dev/null 2>&1
+		break
+	fi
+done
+ping_ok "$LAB" h1 10.233.2.2
 
 # ---- 7. a killed apply: a second one completes it; or down removes it whole ----
 stopped() { [ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" = T ]; }

@@ -25,14 +25,17 @@ lab_up "$LAB" "$F"
 ping_ok "$LAB" h1 10.6.0.2
 
 # A node whose bind is gone, its empty file left (an up cut short between the two): down
-# removes the file too, the journal naming the node.
-lab_down "$LAB"
-lab_up "$LAB" "$F"
-umount "/run/netns/$LAB.h2" || die "cannot unmount /run/netns/$LAB.h2"
-assert_true "the file of $LAB.h2 is there, unbound" [ -f "/run/netns/$LAB.h2" ]
-lab_down "$LAB"
-assert_true "down removed the unbound /run/netns/$LAB.h2" [ ! -e "/run/netns/$LAB.h2" ]
-lab_up "$LAB" "$F"
+# removes the file too, the journal naming the node. (Root's binds: a user's lab keeps its
+# own in its keeper's mount namespace.)
+if ! rootless; then
+	lab_down "$LAB"
+	lab_up "$LAB" "$F"
+	umount "/run/netns/$LAB.h2" || die "cannot unmount /run/netns/$LAB.h2"
+	assert_true "the file of $LAB.h2 is there, unbound" [ -f "/run/netns/$LAB.h2" ]
+	lab_down "$LAB"
+	assert_true "down removed the unbound /run/netns/$LAB.h2" [ ! -e "/run/netns/$LAB.h2" ]
+	lab_up "$LAB" "$F"
+fi
 
 # up again: refused, and the running lab is untouched.
 pids=$(lab_pids "$LAB")

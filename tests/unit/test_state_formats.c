@@ -379,6 +379,16 @@ static void test_runtime_round_trip(void **state)
 	}
 	assert_int_equal(nsl_runtime_format(&back, &again, &err), 0);
 	assert_string_equal(text, again);
+	/* forgotten: one interface, then every interface of a node; the others stay */
+	nsl_runtime_forget(&back, "r2", "eth0");
+	assert_int_equal(back.n, 3);
+	assert_null(nsl_runtime_iface(&back, "r2", "eth0", false));
+	assert_non_null(nsl_runtime_iface(&back, "r2", "eth1", false));
+	nsl_runtime_forget(&back, "r2", NULL);
+	nsl_runtime_forget(&back, "r9", NULL);
+	assert_int_equal(back.n, 2);
+	assert_non_null(nsl_runtime_iface(&back, "r1", "eth0", false));
+	assert_non_null(nsl_runtime_iface(&back, "host", "lab.0", false));
 	nsl_runtime_free(&back);
 	nsl_runtime_free(&r);
 	free(text);
