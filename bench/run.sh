@@ -380,11 +380,12 @@ fi
 "$ROOT/bench/gen.sh" chain "$FEAT_N" "$TMP/feat" "$TAG-feat" "$IPTAG-feat" || die "gen feat"
 FB=$TMP/feat/chain-$FEAT_N.json
 declare -A FEAT_NA=()
-FEATS="ready rate impair rootfs"
+FEATS="ready rate impair rootfs userns"
 jq '.nodes |= with_entries(.value.ready = {"cmd": ["true"]})' "$FB" >"$TMP/feat/ready.json"
 jq '.links |= map(.rate = "100mbit")' "$FB" >"$TMP/feat/rate.json"
 jq '.links |= map(.impair = {"delay": "1ms"})' "$FB" >"$TMP/feat/impair.json"
 jq '.rootfs = "overlay"' "$FB" >"$TMP/feat/rootfs.json"
+jq '.nodes |= with_entries(.value.namespaces = ["user"])' "$FB" >"$TMP/feat/userns.json"
 for f in $FEATS; do
 	if ! out=$("$NSLAB" validate "$TMP/feat/$f.json" 2>&1); then
 		FEAT_NA[$f]="the topology language has no such key here: $(head -n 1 <<<"$out")"
@@ -487,6 +488,7 @@ for f in $FEATS; do
 	rate) what="rate per link (tbf, 100mbit)" ;;
 	impair) what="impairment per link (netem, delay 1ms)" ;;
 	rootfs) what="overlay root per node (rootfs: overlay)" ;;
+	userns) what="user namespace per node (namespaces: user)" ;;
 	esac
 	if [ -n "${FEAT_NA[$f]:-}" ]; then
 		FEAT_PRICE[$f]=-
@@ -539,6 +541,7 @@ t_line "readiness check, ms per node" "${FEAT_PRICE[ready]}" "<= 0.5" "<=" 0.5
 t_line "rate (tbf), ms per link" "${FEAT_PRICE[rate]}" "<= 0.2" "<=" 0.2
 t_line "impairment (netem), ms per link" "${FEAT_PRICE[impair]}" "<= 0.2" "<=" 0.2
 t_line "overlay root, ms per node" "${FEAT_PRICE[rootfs]}" "<= 1.0" "<=" 1.0
+t_line "user namespace, ms per node" "${FEAT_PRICE[userns]}" "<= 1.0" "<=" 1.0
 t_line "YAML / JSON, parse + validate" "$yaml_x" "<= 2.0" "<=" 2.0
 t_line "feature operations in a plain lab's plan" "$FEAT_OPS" "<= 0" "<=" 0
 t_line "host memory per node, nslab / floor" "$(ratio "$hk_n" "$hk_f")" "<= 1.1" "<=" 1.1

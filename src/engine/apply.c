@@ -376,6 +376,7 @@ static int write_state(struct nsl_apply *a, struct nsl_err *err)
 		struct nsl_labstate_node *sn = &s.nodes[i];
 		const struct nsl_node_rt *h = &a->nodes[i];
 		nsl_apply_state_node(sn, &t->nodes[i], h->pid, h->start_time, &h->netns);
+		sn->uid_base = h->uid_base;
 		sn->cgroup = (char *)nsl_cgroup_node_path(a, (int)i);
 	}
 	if (t->part >= 0) {

@@ -39,8 +39,9 @@ struct nsl_node_rt {
 	uint64_t start_time;
 	int netns_fd;
 	struct nsl_ns_id netns;
-	int max_ifindex; /* the highest interface index its namespace was born with */
-	int *ifindex;    /* [iface] */
+	int max_ifindex;   /* the highest interface index its namespace was born with */
+	uint32_t uid_base; /* its user namespace's root on the host (engine/uidpool.h), 0: none */
+	int *ifindex;      /* [iface] */
 	struct nsl_nl nl;
 	/* apply: [iface] the MAC an interface of a node that exists had before the change (one
 	 * made again keeps it, so its neighbours' caches stay right), NULL none */

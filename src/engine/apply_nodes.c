@@ -12,6 +12,7 @@
 #include "engine/cgroup_lab.h"
 #include "engine/fault.h"
 #include "engine/marks.h"
+#include "engine/uidpool.h"
 #include "state/statedir.h"
 
 static void holders_progress(void *arg, size_t started, size_t total)
@@ -82,6 +83,24 @@ static int lab_subdir(struct nsl_apply *a, const char *dir, bool needed, int *re
 	return 0;
 }
 
+/* A node with a user namespace of its own and a root of its own: the directories of its
+ * root's layers made here, the node's root's own (the holder mounts the overlay before it
+ * becomes that root, and the node writes its upper layer as that root). */
+static int own_layers(int fs_fd, const char *node, uint32_t uid, struct nsl_err *err)
+{
+	static const char *const dirs[] = {"", "/root", "/rw", "/rw/upper", "/rw/work"};
+
+	for (size_t i = 0; i < NSL_ARRAY_SIZE(dirs); i++) {
+		char p[NSL_NAME_MAX + 16];
+		nsl_fmt(p, sizeof(p), "%s%s", node, dirs[i]);
+		if (mkdirat(fs_fd, p, i ? 0755 : 0700) < 0 && errno != EEXIST)
+			return nsl_err_set(err, errno, "node %s: create %s: %m", node, p);
+		if (fchownat(fs_fd, p, uid, uid, AT_SYMLINK_NOFOLLOW) < 0)
+			return nsl_err_set(err, errno, "node %s: chown %s to %u: %m", node, p, uid);
+	}
+	return 0;
+}
+
 int nsl_apply_nodes(struct nsl_apply *a, size_t from, size_t to, struct nsl_err *err)
 {
 	const struct nsl_topology *t = a->plan->t;
@@ -90,11 +109,15 @@ int nsl_apply_nodes(struct nsl_apply *a, size_t from, size_t to, struct nsl_err 
 	_cleanup_free_ char *marks = calloc(n + 1, NSL_MARK_MAX);
 	_cleanup_free_ char *hosts = NULL;
 	_cleanup_free_ char **dirs = calloc(n + 1, sizeof(char *));
+	_cleanup_free_ int *locks = calloc(n + 1, sizeof(int));
 	_cleanup_close_ int fs_fd = -1, hn_fd = -1;
 	int step_rc = 0, rc = 0;
+	unsigned slot = 0; /* the next id range to try */
 
-	if (!specs || !marks || !dirs)
+	if (!specs || !marks || !dirs || !locks)
 		return nsl_err_set(err, ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		locks[i] = -1;
 	rc = hosts_file(a, &hosts, err);
 	if (rc < 0)
 		return rc;
@@ -121,8 +144,15 @@ int nsl_apply_nodes(struct nsl_apply *a, size_t from, size_t to, struct nsl_err 
 			rc = node_path(a, fs_fd, NSL_FS_DIR, nd->name, true, &dirs[i], err);
 		else
 			rc = node_path(a, hn_fd, NSL_HOSTNAMES_DIR, nd->name, false, &dirs[i], err);
+		uint32_t uid = 0;
+		if (rc == 0 && (nd->namespaces & NSL_NS_USER))
+			rc = nsl_uidpool_take(a->sd->root_fd, a->plan->lab, nd->name, !a->change,
+			                      &slot, &uid, &locks[i], err);
+		if (rc == 0 && uid && nd->rootfs.kind != NSL_ROOTFS_HOST)
+			rc = own_layers(fs_fd, nd->name, uid, err);
 		if (rc < 0)
 			break;
+		a->nodes[op->node].uid_base = uid;
 		nsl_mark(mark, NSL_MARK_MAX, a->plan->lab, nd->name);
 		specs[i] = (struct nsl_holder_spec){
 		    .name = nd->name,
@@ -141,7 +171,9 @@ int nsl_apply_nodes(struct nsl_apply *a, size_t from, size_t to, struct nsl_err 
 		    .namespaces = nd->namespaces,
 		    .time_monotonic = nd->time_monotonic,
 		    .time_boottime = nd->time_boottime,
-		    .cgroup_fd = nsl_cgroup_node_fd(a, op->node)};
+		    .cgroup_fd = nsl_cgroup_node_fd(a, op->node),
+		    .uid_base = uid,
+		    .uid_lock_fd = locks[i]};
 		/* A fault decides up front how many holders this run gets to start. */
 		nsl_fmt(what, sizeof(what), "node %s: start holder", nd->name);
 		step_rc = nsl_step(what, err);
@@ -165,7 +197,11 @@ int nsl_apply_nodes(struct nsl_apply *a, size_t from, size_t to, struct nsl_err 
 		rt->netns = h->netns;
 		rt->max_ifindex = h->max_ifindex;
 	}
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		free(dirs[i]);
+		/* each holder keeps its own; a range of a holder that failed is free again */
+		if (locks[i] >= 0)
+			close(locks[i]);
+	}
 	return rc < 0 ? rc : step_rc;
 }

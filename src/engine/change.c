@@ -258,6 +258,7 @@ static int prepare(struct ch *c, struct nsl_apply *a, const struct nsl_plan *p, 
 		rt->pid = r->pid;
 		rt->pidfd = r->pidfd;
 		rt->start_time = r->start_time;
+		rt->uid_base = r->uid_base;
 		rt->netns_fd = r->netns_fd;
 		rt->netns = r->netns;
 		struct nsl_nl *nl = nsl_change_socket(c, r->name, err, &rc);
@@ -294,6 +295,7 @@ static int adopt(struct ch *c, struct nsl_apply *a, const bool *made, struct nsl
 		rnode_close(r);
 		r->pid = a->nodes[i].pid;
 		r->start_time = a->nodes[i].start_time;
+		r->uid_base = a->nodes[i].uid_base;
 		r->netns = a->nodes[i].netns;
 		r->alive = true;
 		r->pidfd = nsl_proc_pidfd(r->pid, r->start_time);
@@ -382,6 +384,7 @@ static int open_nodes(struct ch *c, struct nsl_err *err)
 			return nsl_err_set(err, ENOMEM, "out of memory");
 		r->pid = sn->pid;
 		r->start_time = sn->start_time;
+		r->uid_base = sn->uid_base;
 		r->netns = (struct nsl_ns_id){.dev = sn->netns_dev, .ino = sn->netns_ino};
 		rc = rnode_open(c, r, err);
 	}

@@ -19,7 +19,8 @@ struct rnode {
 	struct nsl_ns_id netns;
 	int pidfd, netns_fd;
 	struct nsl_nl nl;
-	bool alive; /* false: killed (made again, or removed) */
+	uint32_t uid_base; /* its user namespace's range, 0: none */
+	bool alive;        /* false: killed (made again, or removed) */
 	bool dying; /* its kill was cut short: maybe still there, its name maybe still bound */
 };
 

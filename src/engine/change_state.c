@@ -59,6 +59,7 @@ int nsl_change_write_state(struct ch *c, const struct nsl_topology *t, bool new_
 			continue;
 		struct nsl_labstate_node *sn = &s.nodes[s.n_nodes++];
 		nsl_apply_state_node(sn, &t->nodes[i], r->pid, r->start_time, &r->netns);
+		sn->uid_base = r->uid_base;
 		/* a node that stays keeps its cgroup; one made here with limits has its own */
 		const struct nsl_labstate_node *was = nsl_labstate_node(&c->st, sn->name);
 		sn->cgroup = was && was->pid == r->pid ? was->cgroup : NULL;

@@ -37,15 +37,20 @@ static int check_kernel(struct nsl_err *err)
 }
 
 /* Each node takes one namespace of each kind, a rootless lab one user namespace and, for its
- * keeper, one more mount and network namespace: fail before building half a lab. */
+ * keeper, one more mount and network namespace, a node with "user" one user namespace: fail
+ * before building half a lab. */
 static int check_ns_limits(const struct nsl_topology *t, bool rootless, struct nsl_err *err)
 {
 	static const char *const kinds[] = {"net", "mnt", "pid", "uts", "user"};
+	uint64_t users = rootless;
+
+	for (size_t i = 0; i < t->n_nodes; i++)
+		users += (t->nodes[i].namespaces & NSL_NS_USER) != 0;
 
 	for (size_t i = 0; i < NSL_ARRAY_SIZE(kinds); i++) {
 		char key[64];
 		_cleanup_free_ char *v = NULL;
-		uint64_t max, need = !strcmp(kinds[i], "user") ? rootless : t->n_nodes;
+		uint64_t max, need = !strcmp(kinds[i], "user") ? users : t->n_nodes;
 		need += rootless && (!strcmp(kinds[i], "net") || !strcmp(kinds[i], "mnt"));
 		nsl_fmt(key, sizeof(key), "user.max_%s_namespaces", kinds[i]);
 		if (!need || nsl_sysctl_read(key, &v, NULL) < 0 ||

@@ -2,9 +2,11 @@
  * has, cgroup v2 for limits. */
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "engine/hostcheck.h"
@@ -48,11 +50,18 @@ static int check_tree(const struct nsl_node *n, struct nsl_err *err)
 
 static int check_namespaces(const struct nsl_node *n, struct nsl_err *err)
 {
-	if (n->namespaces & NSL_NS_USER)
-		return nsl_err_set(err, ENOTSUP,
-		                   "nodes.%s.namespaces: \"user\" is not supported yet by this "
-		                   "nslab",
-		                   n->name);
+	struct utsname u;
+	unsigned major, minor;
+
+	/* The tree's overlay is mounted in the node's user namespace: "userxattr", Linux 5.11. */
+	if ((n->namespaces & NSL_NS_USER) && n->rootfs.kind == NSL_ROOTFS_DIR && uname(&u) == 0 &&
+	    sscanf(u.release, "%u.%u", &major, &minor) == 2 &&
+	    (major < 5 || (major == 5 && minor < 11)))
+		return nsl_err_set(
+		    err, ENOTSUP,
+		    "nodes.%s.namespaces: \"user\" with a root of its own needs Linux "
+		    "5.11 (overlayfs in a user namespace), and this kernel is %s",
+		    n->name, u.release);
 	for (unsigned bit = 1; bit & NSL_NS_ALL; bit <<= 1) {
 		char p[64];
 		if (!(n->namespaces & bit))

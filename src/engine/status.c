@@ -8,6 +8,7 @@
 
 #include "engine/rootless.h"
 #include "engine/status.h"
+#include "engine/uidpool.h"
 #include "kernel/netlink.h"
 #include "kernel/ns.h"
 #include "kernel/proc.h"
@@ -160,6 +161,12 @@ static void node_isolation(cJSON *no, const struct nsl_labstate_node *n)
 	}
 	if (n->cgroup)
 		cJSON_AddStringToObject(no, "cgroup", n->cgroup);
+	if (n->uid_base) {
+		cJSON *u = cJSON_AddObjectToObject(no, "userns");
+		cJSON_AddNumberToObject(u, "uid", n->uid_base);
+		cJSON_AddNumberToObject(u, "gid", n->uid_base);
+		cJSON_AddNumberToObject(u, "count", NSL_UID_COUNT);
+	}
 }
 
 static cJSON *lab_object(const struct nsl_statedir *sd, const struct nsl_labstate *st,

@@ -3,6 +3,8 @@
  * runs on both cores, one process per node), reports on a shared pipe, then reaps. */
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <linux/sched.h>
 #include <malloc.h>
 #include <net/if.h>
@@ -23,6 +25,8 @@
 #include "kernel/proc.h"
 #include "kernel/rootfs.h"
 #include "kernel/sysctl.h"
+
+#define NSL_MARK_MAX_LEN 256
 
 /* What a holder reports: one write, smaller than PIPE_BUF, so never torn. */
 struct report {
@@ -48,6 +52,7 @@ enum holder_step {
 	STEP_CGROUPNS,
 	STEP_ROOTFS, /* index: the part (enum nsl_rootfs_part), in the high bits the mount */
 	STEP_OOM,
+	STEP_USERNS,
 };
 
 static const char *step_name(int step)
@@ -73,6 +78,8 @@ static const char *step_name(int step)
 		return "cgroup namespace";
 	case STEP_OOM:
 		return "keep the holder from the OOM killer";
+	case STEP_USERNS:
+		return "user namespace (its id maps, or becoming its root)";
 	default:
 		return "start";
 	}
@@ -90,6 +97,47 @@ static int lo_up(void)
 	ifr.ifr_flags |= IFF_UP;
 	if (!rc && ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
 		rc = -errno;
+	close(fd);
+	return rc;
+}
+
+/* lo's alias by rtnetlink, where its sysfs file is closed to us: in a user namespace of the
+ * node's own, lo was born before the namespace had its id maps, so its sysfs files belong to
+ * the host's root (CAP_NET_ADMIN over the namespace is what netlink asks). */
+static int lo_mark_netlink(const char *mark)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct ifinfomsg ifi;
+		char attrs[RTA_SPACE(NSL_MARK_MAX_LEN)];
+	} req = {0};
+	struct {
+		struct nlmsghdr nh;
+		struct nlmsgerr e;
+	} ack;
+	size_t len = strlen(mark) + 1;
+	int fd, rc = 0;
+
+	if (len > NSL_MARK_MAX_LEN)
+		return -ENAMETOOLONG;
+	req.nh.nlmsg_type = RTM_NEWLINK;
+	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	req.ifi.ifi_family = AF_UNSPEC;
+	req.ifi.ifi_index = (int)if_nametoindex("lo");
+	struct rtattr *a = (struct rtattr *)req.attrs;
+	a->rta_type = IFLA_IFALIAS;
+	a->rta_len = (unsigned short)RTA_LENGTH(len);
+	memcpy(RTA_DATA(a), mark, len);
+	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.ifi)) + RTA_ALIGN(a->rta_len);
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return -errno;
+	if (send(fd, &req, req.nh.nlmsg_len, 0) < 0)
+		rc = -errno;
+	else if (recv(fd, &ack, sizeof(ack), 0) < (ssize_t)sizeof(ack))
+		rc = -EIO;
+	else if (ack.nh.nlmsg_type == NLMSG_ERROR && ack.e.error)
+		rc = ack.e.error;
 	close(fd);
 	return rc;
 }
@@ -149,6 +197,17 @@ static int time_ns(const struct nsl_holder_spec *s)
 	return rc;
 }
 
+/* Open path (kept for the holder's life), and name it by /proc/self/fd in buf. */
+static int open_as(char buf[static 32], const char *path, int flags)
+{
+	int fd = open(path, flags | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	nsl_fmt(buf, 32, "/proc/self/fd/%d", fd);
+	return 0;
+}
+
 /* Everything a holder does before it is ready; returns the failing step or STEP_READY. */
 static int holder_setup(const struct nsl_holder_spec *s, int *ret_index, int *ret_err)
 {
@@ -162,8 +221,9 @@ static int holder_setup(const struct nsl_holder_spec *s, int *ret_index, int *re
 		}                                                                                  \
 	} while (0)
 
-	/* The holder is the node: the OOM killer takes what runs in it, never the node itself. */
-	if (s->cgroup_fd >= 0)
+	/* The holder is the node: the OOM killer takes what runs in it, never the node itself
+	 * (in a user namespace of its own, the parent wrote it: that needs the host's root). */
+	if (s->cgroup_fd >= 0 && !s->uid_base)
 		TRY(STEP_OOM, nsl_file_write("/proc/self/oom_score_adj", "-1000"));
 	if (s->namespaces & NSL_NS_TIME)
 		TRY(STEP_TIME, time_ns(s));
@@ -180,7 +240,25 @@ static int holder_setup(const struct nsl_holder_spec *s, int *ret_index, int *re
 	                             .state_root = s->state_root,
 	                             .hostname = s->hostname,
 	                             .mounts = s->mounts,
-	                             .n_mounts = s->n_mounts};
+	                             .n_mounts = s->n_mounts,
+	                             .userns = s->uid_base != 0};
+	bool root = false;
+	char dir[32], hosts[32], tree[32];
+	if (s->rootfs != NSL_ROOTFS_HOST && s->uid_base) {
+		/* overlayfs works as the one who mounted it: the node's root, who owns the layers
+		 * (made by the parent). The lab's state is closed to that root: what the root
+		 * needs of it is opened first, as the host's uid 0 (their owner), and reached
+		 * through /proc/self/fd. */
+		TRY(STEP_USERNS, open_as(dir, s->dir, O_PATH | O_DIRECTORY));
+		TRY(STEP_USERNS, open_as(hosts, s->hosts_file, O_PATH));
+		if (s->rootfs == NSL_ROOTFS_DIR)
+			TRY(STEP_USERNS, open_as(tree, s->tree, O_PATH | O_DIRECTORY));
+		r.dir = dir;
+		r.hosts_file = hosts;
+		r.tree = s->rootfs == NSL_ROOTFS_DIR ? tree : r.tree;
+		TRY(STEP_USERNS, nsl_become_ns_root());
+		root = true;
+	}
 	if (s->rootfs != NSL_ROOTFS_HOST) {
 		int part = 0, idx = 0;
 		rc = nsl_rootfs_enter(&r, &part, &idx);
@@ -206,7 +284,8 @@ static int holder_setup(const struct nsl_holder_spec *s, int *ret_index, int *re
 	TRY(STEP_DEFAULTS, nsl_file_write("/proc/sys/net/ipv6/conf/all/accept_dad", "0"));
 	TRY(STEP_DEFAULTS, nsl_file_write("/proc/sys/net/ipv6/conf/default/accept_dad", "0"));
 	TRY(STEP_LO, lo_up());
-	TRY(STEP_MARK, nsl_file_write("/sys/class/net/lo/ifalias", s->mark));
+	TRY(STEP_MARK, s->uid_base ? lo_mark_netlink(s->mark)
+	                           : nsl_file_write("/sys/class/net/lo/ifalias", s->mark));
 	for (size_t i = 0; i < s->n_sysctls; i++) {
 		char path[512];
 		*ret_index = (int)i;
@@ -218,23 +297,29 @@ static int holder_setup(const struct nsl_holder_spec *s, int *ret_index, int *re
 		TRY(STEP_NODE_MOUNT, nsl_mount_node(&s->mounts[i]));
 	}
 	*ret_index = 0;
+	/* Set up as the host's uid 0 (which the node's user namespace does not map: files of the
+	 * lab's state are reached as their owner), the holder now becomes the node's root, its
+	 * range's first id on the host. */
+	if (s->uid_base && !root)
+		TRY(STEP_USERNS, nsl_become_ns_root());
 	return STEP_READY;
 #undef TRY
 }
 
 /* Close every descriptor from 3 up but those of keep (-1 or < 3: none), in any order. */
-static void close_all_but(int keep[3])
+#define KEEP 4
+static void close_all_but(int keep[KEEP])
 {
 	int lo = 3;
 
-	for (int i = 0; i < 3; i++) /* sort the three */
-		for (int j = i + 1; j < 3; j++)
+	for (int i = 0; i < KEEP; i++) /* sort them */
+		for (int j = i + 1; j < KEEP; j++)
 			if (keep[j] < keep[i]) {
 				int x = keep[i];
 				keep[i] = keep[j];
 				keep[j] = x;
 			}
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < KEEP; i++) {
 		if (keep[i] < lo)
 			continue;
 		if (keep[i] > lo)
@@ -277,12 +362,25 @@ static __attribute__((noreturn)) void holder_loop(int lifeline, int witness, int
 }
 
 static __attribute__((noreturn)) void holder_main(const struct nsl_holder_spec *s, int index,
-                                                  int ready_w, int lifeline_r, int witness)
+                                                  int ready_w, int lifeline_r, int witness,
+                                                  int go_r)
 {
 	int step, sub = 0, error = 0, nul, sfd;
-	int keep[3] = {ready_w, lifeline_r, witness};
+	int keep[KEEP] = {ready_w, lifeline_r, witness, s->uid_lock_fd};
 	sigset_t mask;
+	char go = 0;
 
+	/* In a user namespace of its own: nothing before the parent has written its id maps. */
+	if (go_r >= 0) {
+		while (read(go_r, &go, 1) < 0 && errno == EINTR)
+			;
+		if (go != 'g') {
+			struct report r = {index, EPERM, STEP_USERNS, 0, 0};
+			while (write(ready_w, &r, sizeof(r)) < 0 && errno == EINTR)
+				;
+			_exit(1);
+		}
+	}
 	close_all_but(keep);
 	prctl(PR_SET_NAME, NSL_HOLDER_COMM);
 	setsid();
@@ -323,11 +421,63 @@ static pid_t clone_holder(const struct nsl_holder_spec *s, int *ret_pidfd)
 
 	if (s->namespaces & NSL_NS_IPC)
 		ca.flags |= CLONE_NEWIPC;
+	/* Made first by the kernel: every other new namespace belongs to it, so the node's root
+	 * has CAP_NET_ADMIN (and the rest) over its own namespaces, and nothing more. */
+	if (s->uid_base)
+		ca.flags |= CLONE_NEWUSER;
 	if (s->cgroup_fd >= 0) {
 		ca.flags |= CLONE_INTO_CGROUP;
 		ca.cgroup = (uint64_t)s->cgroup_fd;
 	}
 	return (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+}
+
+/* The parent's share of a holder in a user namespace of its own: its id maps (we are the
+ * host's root: any range of the host's may be mapped), its OOM exemption, then the go. */
+static int release_holder(const struct nsl_holder_spec *s, pid_t pid, int go_w)
+{
+	char path[64], map[64];
+	int rc;
+
+	nsl_fmt(map, sizeof(map), "0 %u %u\n", s->uid_base, NSL_HOLDER_UID_COUNT);
+	nsl_fmt(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
+	rc = nsl_file_write(path, map);
+	nsl_fmt(path, sizeof(path), "/proc/%d/gid_map", (int)pid);
+	if (rc == 0)
+		rc = nsl_file_write(path, map);
+	nsl_fmt(path, sizeof(path), "/proc/%d/oom_score_adj", (int)pid);
+	if (rc == 0 && s->cgroup_fd >= 0)
+		rc = nsl_file_write(path, "-1000");
+	if (rc == 0 && write(go_w, "g", 1) != 1)
+		rc = -errno;
+	return rc;
+}
+
+/* Clone one holder (the child never returns); in the parent, its PID or -errno. */
+static pid_t start_holder(const struct nsl_holder_spec *s, int index, int ready_w, int life_r,
+                          int witness, int *ret_pidfd)
+{
+	int go[2] = {-1, -1};
+	pid_t pid;
+
+	if (s->uid_base && pipe2(go, O_CLOEXEC) < 0)
+		return -errno;
+	pid = clone_holder(s, ret_pidfd);
+	if (pid == 0) {
+		/* ours closed: the parent's death is EOF, never a wait for good */
+		if (go[1] >= 0)
+			close(go[1]);
+		holder_main(s, index, ready_w, life_r, witness, go[0]);
+	}
+	int e = pid < 0 ? -errno : 0;
+	if (go[0] >= 0)
+		close(go[0]);
+	/* A failed release: the holder reads EOF and reports the step. */
+	if (pid > 0 && go[1] >= 0)
+		(void)release_holder(s, pid, go[1]);
+	if (go[1] >= 0)
+		close(go[1]);
+	return pid > 0 ? pid : e;
 }
 
 /* One process's share of the holders: specs from, from + step, ... below to. */
@@ -346,14 +496,13 @@ static void spawn_range(struct spawner *sp)
 {
 	for (size_t i = sp->from; i < sp->to; i += sp->step) {
 		int pidfd = -1;
-		pid_t pid = clone_holder(&sp->specs[i], &pidfd);
+		pid_t pid = start_holder(&sp->specs[i], (int)i, sp->ready_w, sp->life_r,
+		                         sp->witness, &pidfd);
 		if (pid < 0) {
-			sp->error = errno;
+			sp->error = -pid;
 			sp->failed_at = i;
 			break;
 		}
-		if (pid == 0)
-			holder_main(&sp->specs[i], (int)i, sp->ready_w, sp->life_r, sp->witness);
 		sp->hs->h[i].pid = pid;
 		sp->hs->h[i].pidfd = pidfd;
 		/* The helper clones the other share at about the same pace. */
@@ -431,11 +580,9 @@ static int helper_start(struct helper *hp, struct spawner *sp, int lifeline_w)
 		close(lifeline_w); /* holders must see EOF if the parent dies */
 		for (size_t i = sp->from; i < sp->to; i += sp->step) {
 			int pidfd = -1;
-			pid_t pid = clone_holder(&sp->specs[i], &pidfd);
-			if (pid == 0)
-				holder_main(&sp->specs[i], (int)i, sp->ready_w, sp->life_r,
-				            sp->witness);
-			struct spawn_rec r = {(int32_t)i, pid > 0 ? pid : -errno};
+			pid_t pid = start_holder(&sp->specs[i], (int)i, sp->ready_w, sp->life_r,
+			                         sp->witness, &pidfd);
+			struct spawn_rec r = {(int32_t)i, pid};
 			if (send_rec(sv[1], &r, pidfd) < 0 || pid < 0)
 				break;
 			close(pidfd);

@@ -34,7 +34,15 @@ struct nsl_holder_spec {
 	unsigned namespaces;    /* NSL_NS_*: more than net, mnt, pid and uts */
 	int64_t time_monotonic, time_boottime;
 	int cgroup_fd; /* the node's cgroup (born in it), -1: ours */
+	/* A user namespace of its own ("user"): its root is host uid and gid uid_base, for
+	 * NSL_UID_COUNT ids (engine/uidpool.h); 0: none. uid_lock_fd: what the holder keeps
+	 * open for its life (the range's lock), -1: none. */
+	uint32_t uid_base;
+	int uid_lock_fd;
 };
+
+/* How many ids a node's user namespace maps. */
+#define NSL_HOLDER_UID_COUNT 65536u
 
 struct nsl_holder {
 	pid_t pid;

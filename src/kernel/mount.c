@@ -24,8 +24,11 @@ int nsl_mount_node(const struct nsl_mount *m)
 {
 	int rc;
 
+	/* The node's root's (uid 0 where the holder mounts it: in a node with "user", the
+	 * holder is still the host's uid 0 then, which the node does not map). */
 	if (m->tmpfs)
-		rc = SYS(mount("tmpfs", m->target, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755"));
+		rc = SYS(mount("tmpfs", m->target, "tmpfs", MS_NOSUID | MS_NODEV,
+		               "mode=0755,uid=0,gid=0"));
 	else
 		rc = SYS(mount(m->source, m->target, NULL, MS_BIND | MS_REC, NULL));
 	if (rc == 0 && m->read_only) {

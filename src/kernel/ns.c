@@ -1,6 +1,7 @@
 /* Namespaces: identity, enter-and-return, /run/netns binds, the holders' template. */
 #include <dirent.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <linux/magic.h>
 #include <linux/nsfs.h>
 #include <sched.h>
@@ -288,6 +289,24 @@ int nsl_ns_node_flags_of(int pidfd)
 			flags &= ~shared[i].flag;
 	}
 	return flags;
+}
+
+bool nsl_ns_own_user(int pidfd)
+{
+	char path[64];
+	struct stat theirs, ours;
+	pid_t pid = pidfd_pid(pidfd);
+
+	nsl_fmt(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+	return pid > 0 && stat(path, &theirs) == 0 && stat("/proc/self/ns/user", &ours) == 0 &&
+	       (theirs.st_dev != ours.st_dev || theirs.st_ino != ours.st_ino);
+}
+
+int nsl_become_ns_root(void)
+{
+	if (setgroups(0, NULL) < 0 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+		return -errno;
+	return 0;
 }
 
 static bool is_mount_point(const char *path)

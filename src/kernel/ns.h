@@ -43,6 +43,12 @@ int nsl_ns_node_flags(void);
  * we are not root in (the host's, for a rootless lab's node entered from inside the lab's
  * user namespace) may not be joined at all. */
 int nsl_ns_node_flags_of(int pidfd);
+/* Whether the holder behind pidfd has a user namespace of its own (a node's "user", in a lab
+ * of root's): a command joins it first, then becomes its root (nsl_become_ns_root). */
+bool nsl_ns_own_user(int pidfd);
+/* In a user namespace whose id maps are written: become its uid and gid 0, no supplementary
+ * groups, keeping its capabilities. 0 or -errno. */
+int nsl_become_ns_root(void);
 
 /* Make /run/netns a mount point of its own, shared, as iproute2 does (a small tmpfs where
  * /run is not one). Idempotent; callers serialize it (the state root lock). */

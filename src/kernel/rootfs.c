@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 
 #include "kernel/rootfs.h"
@@ -32,6 +33,10 @@ const char *nsl_rootfs_part_name(int part)
 	           ? names[part]
 	           : "root file system";
 }
+
+/* Set in the holder of a node with a user namespace of its own: overlayfs mounted there keeps
+ * its own attributes in user.* xattrs ("userxattr", Linux 5.11), trusted.* being the host's. */
+static bool in_userns;
 
 /* ---- paths inside the new root ---- */
 
@@ -108,6 +113,24 @@ static int mount_in(int rootfd, const char *target, bool dir, const char *src, c
 	return rc;
 }
 
+/* A read-only remount of the mount at p (fd: it, O_PATH). What the mount had stays: in a
+ * user namespace, flags of the host's mounts are locked (noexec on /run, say), and leaving
+ * one out is refused. */
+static int remount_ro(const char *p, int fd, unsigned long extra)
+{
+	struct statvfs sv;
+	unsigned long keep = 0;
+
+	if (fstatvfs(fd, &sv) == 0)
+		keep = (sv.f_flag & ST_NOEXEC ? MS_NOEXEC : 0) |
+		       (sv.f_flag & ST_NOSUID ? MS_NOSUID : 0) |
+		       (sv.f_flag & ST_NODEV ? MS_NODEV : 0) |
+		       (sv.f_flag & ST_NOATIME ? MS_NOATIME : 0) |
+		       (sv.f_flag & ST_NODIRATIME ? MS_NODIRATIME : 0) |
+		       (sv.f_flag & ST_RELATIME ? MS_RELATIME : 0);
+	return SYS(mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | keep | extra, NULL));
+}
+
 static int remount_ro_in(int rootfd, const char *target)
 {
 	char p[32];
@@ -116,8 +139,8 @@ static int remount_ro_in(int rootfd, const char *target)
 	if (fd < 0)
 		return fd;
 	fd_path(p, fd);
-	rc = SYS(
-	    mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL));
+	/* nosuid, nodev: a file of the lab's state is no device nor a SUID program */
+	rc = remount_ro(p, fd, MS_NOSUID | MS_NODEV);
 	close(fd);
 	return rc;
 }
@@ -145,6 +168,46 @@ static int write_in(int rootfd, const char *path, const char *text)
 	return rc;
 }
 
+static int write_file(const char *path, const char *text);
+
+/* In a user namespace of the node's own, the node's root cannot create in the tree's (or
+ * the host's) /etc, owned by ids it does not map: its /etc/hostname is a file of the node's
+ * directory bound over the tree's, and a file the tree lacks is left out. */
+static int etc_bind(int rootfd, const char *target, const char *src)
+{
+	int rc = mount_in(rootfd, target, false, src, NULL, MS_BIND, NULL);
+	if (rc == -EACCES || rc == -EOVERFLOW || rc == -EPERM || rc == -EROFS) {
+		int fd = open_in(rootfd, target, O_PATH, 0);
+		if (fd == -ENOENT)
+			return 1;
+		if (fd >= 0)
+			close(fd);
+	}
+	return rc;
+}
+
+static int etc_files(int rootfd, const struct nsl_rootfs_setup *r, const char *hn)
+{
+	char src[PATH_MAX];
+	int rc;
+
+	if (!in_userns) {
+		rc = write_in(rootfd, "/etc/hostname", hn);
+		if (rc == 0)
+			rc = mount_in(rootfd, "/etc/hosts", false, r->hosts_file, NULL, MS_BIND,
+			              NULL);
+		return rc < 0 ? rc : remount_ro_in(rootfd, "/etc/hosts");
+	}
+	if (!nsl_fmt(src, sizeof(src), "%s/hostname", r->dir))
+		return -ENAMETOOLONG;
+	rc = write_file(src, hn);
+	if (rc == 0)
+		rc = etc_bind(rootfd, "/etc/hostname", src);
+	if (rc >= 0)
+		rc = etc_bind(rootfd, "/etc/hosts", r->hosts_file);
+	return rc < 0 ? rc : rc == 0 ? remount_ro_in(rootfd, "/etc/hosts") : 0;
+}
+
 /* ---- the layers ---- */
 
 static int make_dir(const char *path)
@@ -168,8 +231,8 @@ static int overlay(const char *lower, const char *dir, const char *name, const c
 		return rc;
 	/* Nothing of the upper layer outlives the lab but with --keep-fs: no syncs for it
 	 * (volatile, Linux 5.10). */
-	if (!nsl_fmt(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s,volatile", lower, up,
-	             work))
+	if (!nsl_fmt(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s%s,volatile", lower, up,
+	             work, in_userns ? ",userxattr" : ""))
 		return -ENAMETOOLONG;
 	rc = SYS(mount("overlay", target, "overlay", 0, opts));
 	if (rc == -EINVAL) {
@@ -253,8 +316,7 @@ static int host_submounts(int rootfd, const char *dir, const char *state_root, i
 		} else {
 			rc = SYS(mount(mp, p, NULL, MS_BIND, NULL));
 			if (rc == 0)
-				rc = SYS(
-				    mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL));
+				rc = remount_ro(p, fd, 0);
 		}
 		close(fd);
 	}
@@ -315,7 +377,7 @@ static int user_mount(int rootfd, const struct nsl_mount *m)
 
 	if (m->tmpfs)
 		rc = mount_in(rootfd, m->target, true, "tmpfs", "tmpfs", MS_NOSUID | MS_NODEV,
-		              "mode=0755");
+		              "mode=0755,uid=0,gid=0");
 	else if (stat(m->source, &st) < 0)
 		return -errno;
 	else
@@ -340,6 +402,7 @@ int nsl_rootfs_enter(const struct nsl_rootfs_setup *r, int *ret_part, int *ret_i
 	} while (0)
 
 	*ret_index = 0;
+	in_userns = r->userns;
 	nsl_fmt(root, sizeof(root), "%s/root", r->dir);
 	TRY(NSL_RFS_OVERLAY, make_dir(root));
 	TRY(NSL_RFS_OVERLAY,
@@ -352,9 +415,7 @@ int nsl_rootfs_enter(const struct nsl_rootfs_setup *r, int *ret_part, int *ret_i
 	/* Before anything of the kernel's is mounted in the root: a symlink of the tree at
 	 * /etc/hosts or /etc/hostname can only lead to the tree's own files. */
 	nsl_fmt(hn, sizeof(hn), "%s\n", r->hostname);
-	TRY(NSL_RFS_ETC, write_in(rootfd, "/etc/hostname", hn));
-	TRY(NSL_RFS_ETC, mount_in(rootfd, "/etc/hosts", false, r->hosts_file, NULL, MS_BIND, NULL));
-	TRY(NSL_RFS_ETC, remount_ro_in(rootfd, "/etc/hosts"));
+	TRY(NSL_RFS_ETC, etc_files(rootfd, r, hn));
 	TRY(NSL_RFS_PROC, mount_in(rootfd, "/proc", true, "proc", "proc",
 	                           MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL));
 	TRY(NSL_RFS_SYS, mount_in(rootfd, "/sys", true, "sysfs", "sysfs",

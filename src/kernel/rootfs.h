@@ -22,6 +22,7 @@ struct nsl_rootfs_setup {
 	const char *state_root;         /* the labs' state (NULL: /run/nslab): hidden in the node */
 	const struct nsl_mount *mounts; /* the topology's, applied on top */
 	size_t n_mounts;
+	bool userns; /* in a user namespace of the node's own ("user") */
 };
 
 /* What failed, for the holder's report. */

@@ -69,6 +69,13 @@ static __attribute__((noreturn)) void child(const struct nsl_spawn *s, pid_t par
 	/* The one place a command enters a node: every namespace of it at once (ns.h). */
 	if (s->holder_pidfd >= 0 && setns(s->holder_pidfd, flags) < 0)
 		child_fail(125, "enter the node's namespaces", errno);
+	/* A node's own user namespace (joined first by that setns): the command is its root,
+	 * the first id of the node's range on the host, never the host's root. */
+	if (flags & CLONE_NEWUSER) {
+		int rc = nsl_become_ns_root();
+		if (rc < 0)
+			child_fail(125, "become the node's root", -rc);
+	}
 	/* The command starts clean: default signals, empty mask, fds 0-2 only. */
 	nsl_proc_reset_for_exec();
 	/* Joining a mount namespace moved us to its root: back where we were if the node
@@ -220,6 +227,8 @@ int nsl_spawn(const struct nsl_spawn *s, struct nsl_child *ret, struct nsl_err *
 		return nsl_err_set(err, EINVAL, "no command");
 	if (s->holder_pidfd >= 0 && !can_come_back())
 		return spawn_helped(s, ret, err);
+	if (s->holder_pidfd >= 0 && nsl_ns_own_user(s->holder_pidfd))
+		flags |= CLONE_NEWUSER;
 	if (s->holder_pidfd >= 0) {
 		self = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
 		if (self < 0)

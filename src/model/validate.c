@@ -607,6 +607,18 @@ int nsl_topology_validate(struct nsl_topology *t, struct nsl_diags *diags)
 		check_sysctls(&c, (int)i, owner, n->sysctls, n->n_sysctls);
 		if (!r)
 			r = check_mounts(&c, n);
+		/* overlayfs clones its lower layer, and a user namespace may not clone the host's
+		 * "/" (its mounts are locked to it); a tree of its own has no mount under it. */
+		if ((n->namespaces & NSL_NS_USER) && n->rootfs.kind == NSL_ROOTFS_OVERLAY) {
+			char p[PATH_LEN];
+			nsl_fmt(p, sizeof(p), "nodes.%s.namespaces", n->name);
+			nsl_v_err(
+			    &c, p,
+			    "\"user\" cannot have \"rootfs\": \"overlay\": the kernel gives a "
+			    "user namespace no overlay over the host's root, whose mounts are "
+			    "locked to it; a directory tree (\"rootfs\": \"DIR\") or the host's "
+			    "file system (\"rootfs\": \"host\") works");
+		}
 	}
 	for (size_t j = 0; j < t->host.n_ifaces; j++) {
 		char p[PATH_LEN];

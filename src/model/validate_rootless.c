@@ -69,6 +69,16 @@ static void check_rootless(struct vctx *c)
 		          "host's root, whose mounts are locked to it; a directory tree works "
 		          "(\"rootfs\": \"DIR\")");
 	}
+	/* A user namespace per node: the lab's nodes all live in the lab's own already, whose
+	 * root is the user; ranges of the host's ids are root's to give. */
+	for (size_t i = 0; i < t->n_nodes; i++)
+		if (t->nodes[i].namespaces & NSL_NS_USER) {
+			nsl_fmt(p, sizeof(p), "nodes.%s.namespaces", t->nodes[i].name);
+			nsl_v_err(
+			    c, p,
+			    "\"user\" needs root: a rootless lab's nodes live in the lab's own "
+			    "user namespace already, whose root is the user");
+		}
 	/* Limits: cgroups made in the host's hierarchy, which gives a user none of its own. */
 	for (size_t i = 0; i < t->n_nodes; i++)
 		if (t->nodes[i].limits.set) {

@@ -80,6 +80,8 @@ int nsl_labstate_format(const struct nsl_labstate *s, char **ret, struct nsl_err
 		}
 		if (ok && n->cgroup)
 			ok = cJSON_AddStringToObject(o, "cgroup", n->cgroup) != NULL;
+		if (ok && n->uid_base)
+			ok = cJSON_AddNumberToObject(o, "userns_uid", n->uid_base) != NULL;
 		if (ok && n->n_env) {
 			env = cJSON_AddArrayToObject(o, "env");
 			ok = env != NULL;
@@ -138,6 +140,10 @@ static bool parse_node(const cJSON *o, struct nsl_labstate_node *n)
 		return false;
 	if (get_str(o, "cgroup") && !(n->cgroup = strdup(get_str(o, "cgroup"))))
 		return false;
+	const cJSON *uid = cJSON_GetObjectItemCaseSensitive(o, "userns_uid");
+	if (uid && (!cJSON_IsNumber(uid) || uid->valuedouble < 1 || uid->valuedouble > UINT32_MAX))
+		return false;
+	n->uid_base = uid ? (uint32_t)uid->valuedouble : 0;
 	if (lim) {
 		const cJSON *cpu = cJSON_GetObjectItemCaseSensitive(lim, "cpu_milli");
 		if (!cJSON_IsObject(lim))

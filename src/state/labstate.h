@@ -24,6 +24,8 @@ struct nsl_labstate_node {
 	char *root;               /* "host", "overlay" or the tree (malloc'd; NULL: "host") */
 	struct nsl_limits limits; /* set: the node has a cgroup of its own */
 	char *cgroup;             /* its path (malloc'd), NULL when none */
+	uint32_t
+	    uid_base; /* "user": its user namespace's root on the host ("userns_uid"), 0 none */
 };
 
 /* A node another machine builds (a lab over several hosts). */

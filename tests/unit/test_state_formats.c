@@ -204,7 +204,8 @@ static void test_labstate_round_trip(void **state)
 	     .netns_dev = 4,
 	     .netns_ino = 4026532002ull,
 	     .env = env,
-	     .n_env = 2},
+	     .n_env = 2,
+	     .uid_base = 0xfff10000u},
 	};
 	struct nsl_labstate s = {.version = NSL_LABSTATE_VERSION,
 	                         .name = "demo",
@@ -229,6 +230,9 @@ static void test_labstate_round_trip(void **state)
 	assert_true(back.nodes[1].netns_ino == 4026532002ull);
 	assert_int_equal(back.nodes[1].n_env, 2);
 	assert_string_equal(back.nodes[1].env[1], "QUOTE=\"a b\"\\n");
+	/* a node's user namespace: its first id past 2^31, none for the other */
+	assert_true(back.nodes[1].uid_base == 0xfff10000u);
+	assert_int_equal(back.nodes[0].uid_base, 0);
 	assert_ptr_equal(nsl_labstate_node(&back, "h2"), &back.nodes[1]);
 	assert_null(nsl_labstate_node(&back, "h3"));
 	assert_int_equal(back.keeper.pid, 0); /* a root lab has none */

@@ -1,0 +1,73 @@
+/* Slots of ids for nodes' user namespaces (see uidpool.h). */
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "engine/uidpool.h"
+#include "model/topology.h"
+
+/* Whether the slot's file (locked by us) names a lab whose state is still there; our own lab
+ * does not count when it is being made (its name's earlier life is over). */
+static bool named_lab_lives(int root_fd, int fd, const char *lab, bool fresh)
+{
+	char buf[2 * NSL_NAME_MAX + 8], *sp;
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+	struct stat st;
+
+	if (n <= 0)
+		return false;
+	buf[n] = 0;
+	sp = strchr(buf, ' ');
+	if (sp)
+		*sp = 0;
+	if (fresh && !strcmp(buf, lab))
+		return false;
+	return nsl_name_valid(buf) && fstatat(root_fd, buf, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       S_ISDIR(st.st_mode);
+}
+
+int nsl_uidpool_take(int root_fd, const char *lab, const char *node, bool fresh, unsigned *from,
+                     uint32_t *ret_base, int *ret_fd, struct nsl_err *err)
+{
+	_cleanup_close_ int dir = -1;
+	char text[2 * NSL_NAME_MAX + 8];
+
+	*ret_fd = -1;
+	if (mkdirat(root_fd, NSL_UIDPOOL_DIR, 0700) < 0 && errno != EEXIST)
+		return nsl_err_set(err, errno, "node %s: create %s: %m", node, NSL_UIDPOOL_DIR);
+	dir = openat(root_fd, NSL_UIDPOOL_DIR, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dir < 0)
+		return nsl_err_set(err, errno, "node %s: open %s: %m", node, NSL_UIDPOOL_DIR);
+	nsl_fmt(text, sizeof(text), "%s %s\n", lab, node);
+	for (unsigned slot = *from; slot < NSL_UID_SLOTS; slot++) {
+		char name[16];
+		int fd;
+		nsl_fmt(name, sizeof(name), "%u", slot);
+		fd = openat(dir, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return nsl_err_set(err, errno, "node %s: open %s/%s: %m", node,
+			                   NSL_UIDPOOL_DIR, name);
+		if (flock(fd, LOCK_EX | LOCK_NB) < 0 || named_lab_lives(root_fd, fd, lab, fresh)) {
+			close(fd);
+			continue;
+		}
+		size_t len = strlen(text);
+		if (ftruncate(fd, 0) < 0 || pwrite(fd, text, len, 0) != (ssize_t)len) {
+			int e = errno ? errno : EIO;
+			close(fd);
+			return nsl_err_set(err, e, "node %s: write %s/%s: %s", node,
+			                   NSL_UIDPOOL_DIR, name, strerror(e));
+		}
+		*ret_base = NSL_UID_BASE + slot * NSL_UID_COUNT;
+		*ret_fd = fd;
+		*from = slot + 1;
+		return 0;
+	}
+	return nsl_err_set(err, EBUSY,
+	                   "node %s: all %u id ranges for user namespaces are taken (labs up with "
+	                   "\"user\" nodes)",
+	                   node, NSL_UID_SLOTS);
+}
