@@ -12,10 +12,11 @@
 #include "engine/fault.h"
 #include "engine/reaper.h"
 #include "engine/up.h"
+#include "kernel/proc.h"
 #include "kernel/spawn.h"
 
 static volatile sig_atomic_t got_signal;
-static volatile pid_t cmd_pid;
+static volatile int cmd_pidfd = -1; /* a pidfd: never a PID someone else has now */
 
 /* Signals stop what runs and lead to down. A signal someone sent to run is passed on to CMD
  * (the terminal's reach CMD by themselves: it is in run's process group). */
@@ -25,8 +26,8 @@ static void on_signal(int sig, siginfo_t *si, void *uc)
 	if (!got_signal)
 		got_signal = sig;
 	nsl_interrupted = sig;
-	if (cmd_pid > 0 && si->si_code <= 0)
-		kill(cmd_pid, sig);
+	if (cmd_pidfd >= 0 && si->si_code <= 0)
+		(void)nsl_pidfd_kill(cmd_pidfd, sig);
 }
 
 static void catch_signals(void)
@@ -69,13 +70,13 @@ static int host_cmd(char **argv, const char *lab, const char *topo)
 		nsl_cli_error("run: %s", err.msg);
 		return NSL_EXIT_NSLAB;
 	}
-	cmd_pid = c.pid;
+	cmd_pidfd = c.pidfd;
 	/* a signal that came before CMD existed */
 	if (got_signal)
-		kill(c.pid, got_signal);
+		(void)nsl_pidfd_kill(c.pidfd, got_signal);
 	while ((rc = nsl_child_wait(&c, -1, &status)) == 0)
 		;
-	cmd_pid = 0;
+	cmd_pidfd = -1;
 	if (rc < 0) {
 		nsl_child_kill(&c);
 		status = NSL_EXIT_NSLAB;

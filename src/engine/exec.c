@@ -62,7 +62,7 @@ void nsl_node_ref_free(struct nsl_node_ref *r)
 	r->n_env = 0;
 }
 
-static volatile pid_t child_pid;
+static volatile int child_pidfd = -1; /* a pidfd: never a PID someone else has now */
 static volatile sig_atomic_t pending_sig;
 
 /* Signals sent to us by someone (not by the terminal, which signals the whole foreground
@@ -74,8 +74,8 @@ static void forward(int sig, siginfo_t *si, void *uc)
 	(void)uc;
 	if (si->si_code > 0)
 		return;
-	if (child_pid > 0)
-		kill(child_pid, sig);
+	if (child_pidfd >= 0)
+		(void)nsl_pidfd_kill(child_pidfd, sig);
 	else
 		pending_sig = sig;
 }
@@ -101,12 +101,12 @@ int nsl_node_run(const struct nsl_node_ref *r, char **argv, const char *cwd, str
 	rc = nsl_spawn(&s, &c, err);
 	if (rc < 0)
 		return rc;
-	child_pid = c.pid;
+	child_pidfd = c.pidfd;
 	if (pending_sig)
-		kill(c.pid, (int)pending_sig);
+		(void)nsl_pidfd_kill(c.pidfd, (int)pending_sig);
 	while ((rc = nsl_child_wait(&c, -1, &status)) == 0)
 		;
-	child_pid = 0;
+	child_pidfd = -1;
 	if (rc < 0) {
 		nsl_child_kill(&c);
 		nsl_child_close(&c);

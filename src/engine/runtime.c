@@ -32,13 +32,17 @@ int nsl_lab_rt_open(const char *lab, struct nsl_lab_rt *l, struct nsl_err *err)
 	rc = nsl_state_root(&l->sd, err);
 	if (rc == 0)
 		rc = nsl_state_open(&l->sd, lab, true, err);
-	if (rc == 0)
+	if (rc == 0) {
+		nsl_state_close(&l->sd);
 		return nsl_err_set(err, ENOENT, "lab %s is not up", lab);
+	}
 	if (rc > 0)
 		rc = nsl_state_read_file(&l->sd, "state.json", &state, err);
-	if (rc == 0)
+	if (rc == 0) {
+		nsl_state_close(&l->sd); /* and its lock */
 		return nsl_err_set(err, EAGAIN, "lab %s is still being built (or its up failed)",
 		                   lab);
+	}
 	if (rc > 0)
 		rc = nsl_labstate_parse(state, &l->st, err);
 	if (rc < 0)

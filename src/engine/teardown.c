@@ -272,8 +272,10 @@ static void kill_and_unbind(struct td *td)
 	size_t n_ids = 0, n_fds = 0, n_all = 0;
 	struct nsl_err e;
 
-	if (!ids)
+	if (!ids) {
+		keep_first(td, nsl_err_set(&e, ENOMEM, "out of memory"), &e);
 		return;
+	}
 	for (size_t i = 0; i < td->n_ns; i++)
 		if (td->ns[i].id.ino && !nsl_netns_is_host(&td->ns[i].id))
 			ids[n_ids++] = td->ns[i].id;
@@ -303,6 +305,13 @@ static void kill_and_unbind(struct td *td)
 		all[n_all++] = TAKE_FD(td->keeper.pidfd);
 	if (all && td->keeper.uplink.pidfd >= 0)
 		all[n_all++] = TAKE_FD(td->keeper.uplink.pidfd);
+	if (!all) { /* nothing killed: the lab is not gone, and its state must stay */
+		for (size_t i = 0; i < n_fds; i++)
+			close(fds[i]);
+		for (size_t i = 0; i < n_ufds; i++)
+			close(ufds[i]);
+		keep_first(td, nsl_err_set(&e, ENOMEM, "out of memory"), &e);
+	}
 	free(fds);
 	free(ufds);
 	nsl_progress_report(td->progress, "processes", 0, n_all);

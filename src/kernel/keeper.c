@@ -489,6 +489,14 @@ int nsl_keeper_uplink(struct nsl_keeper *k, int exit_r, int log_fd, struct nsl_e
 	close(ready[1]);
 	ready[1] = -1;
 	if (k->uplink.pidfd < 0 || !k->uplink.start_time) {
+		/* Our child, not reaped: its PID is still its own. Not left running untracked. */
+		kill(pid, SIGKILL);
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		if (k->uplink.pidfd >= 0)
+			close(k->uplink.pidfd);
+		k->uplink.pidfd = -1;
+		k->uplink.pid = 0;
 		rc = nsl_err_set(err, ESRCH, "host.uplink: slirp4netns vanished");
 		goto out;
 	}
