@@ -6,7 +6,7 @@
 
 #include "model/topology.h"
 
-static const struct nsl_ip *first_address(const struct nsl_node *n)
+const struct nsl_ip *nsl_node_first_address(const struct nsl_node *n)
 {
 	for (size_t i = 0; i < n->n_ifaces; i++)
 		for (size_t k = 0; k < n->ifaces[i].n_addrs; k++) {
@@ -37,13 +37,23 @@ char *nsl_hosts_text(const struct nsl_topology *t, const char *lab)
 	        lab);
 	for (size_t i = 0; i < t->n_nodes; i++) {
 		const struct nsl_node *n = &t->nodes[i];
-		const struct nsl_ip *ip = first_address(n);
+		const struct nsl_ip *ip = nsl_node_first_address(n);
 		char b[64];
 		if (!ip)
 			continue;
 		fprintf(f, "%s\t%s", nsl_ip_str(ip, b, sizeof(b)), n->name);
 		if (strcmp(n->hostname, n->name))
 			fprintf(f, " %s", n->hostname);
+		fputc('\n', f);
+	}
+	for (size_t i = 0; i < t->n_elsewhere; i++) {
+		const struct nsl_elsewhere *e = &t->elsewhere[i];
+		char b[64];
+		if (!e->addr.family)
+			continue;
+		fprintf(f, "%s\t%s", nsl_ip_str(&e->addr, b, sizeof(b)), e->name);
+		if (e->hostname[0] && strcmp(e->hostname, e->name))
+			fprintf(f, " %s", e->hostname);
 		fputc('\n', f);
 	}
 	if (fclose(f) != 0) {

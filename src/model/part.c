@@ -193,6 +193,11 @@ int nsl_topology_part(struct nsl_topology *t, int host, const char *lab)
 			nmap[i] = -1;
 			nsl_fmt(t->elsewhere[ne].name, sizeof(t->elsewhere[ne].name), "%s",
 			        t->nodes[i].name);
+			nsl_fmt(t->elsewhere[ne].hostname, sizeof(t->elsewhere[ne].hostname), "%s",
+			        t->nodes[i].hostname);
+			const struct nsl_ip *ip = nsl_node_first_address(&t->nodes[i]);
+			if (ip)
+				t->elsewhere[ne].addr = *ip;
 			t->elsewhere[ne++].host = t->nodes[i].host;
 		}
 	}

@@ -463,6 +463,8 @@ struct nsl_labhost {
 struct nsl_elsewhere {
 	char name[NSL_NAME_MAX + 1];
 	int host;
+	char hostname[65];
+	struct nsl_ip addr; /* its first address, for /etc/hosts (family 0: none) */
 };
 
 /* ---- checks: the top-level "tests" list (parse_tests.c, validate_tests.c, checks.c) ---- */
@@ -592,6 +594,9 @@ void nsl_iface_impair(const struct nsl_topology *t, const struct nsl_iface *f,
  * order, link-local ones skipped; else its own management address); nodes with none are
  * left out. */
 char *nsl_hosts_text(const struct nsl_topology *t, const char *lab);
+/* That first address of a node, or NULL. In a part (a lab over several hosts), the nodes of
+ * the other hosts follow with theirs (t->elsewhere). */
+const struct nsl_ip *nsl_node_first_address(const struct nsl_node *n);
 /* ---- labs over several hosts (part.c) ---- */
 
 /* The VXLAN header and the outer UDP, IP and Ethernet headers a link between hosts costs. */

@@ -205,6 +205,10 @@ assert_contains "$out" "host a"
 assert_match "$out" "r1 +host a +pid"
 assert_match "$out" "r2 +host b +\(another machine's part\)"
 assert_jq "$(on b "$NSLAB" status "$LAB" --json)" '.labs[0].host == "b" and ([.labs[0].nodes[].host] | unique) == ["b"] and ([.labs[0].elsewhere[].name] | sort) == ["h1", "r1", "s1", "sw1"]'
+# /etc/hosts names every node of the lab, those of the other host too
+run onx a h1 cat /etc/hosts
+assert_match "$out" "10.77.2.2	h2" "h1's /etc/hosts names h2 (on host b)"
+assert_match "$out" "10.77.1.1	r1" "and r1 (on its own host)"
 # each machine tests its own nodes' checks
 run on b "$NSLAB" test "$LAB"
 assert_eq 0 "$rc" "test on b"

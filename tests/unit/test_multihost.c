@@ -104,6 +104,15 @@ static void test_part(void **state)
 	assert_string_equal(res.t->elsewhere[0].name, "x");
 	assert_int_equal(res.t->elsewhere[0].host, 0);
 	assert_string_equal(res.t->elsewhere[1].name, "z");
+	/* /etc/hosts of this part names the other hosts' nodes too (z has no address) */
+	assert_string_equal(nsl_ip_str(&res.t->elsewhere[0].addr, b, sizeof(b)), "10.9.0.1");
+	assert_int_equal(res.t->elsewhere[1].addr.family, 0);
+	char *hosts = nsl_hosts_text(res.t, "m");
+	assert_non_null(hosts);
+	assert_non_null(strstr(hosts, "\n10.9.0.2\ty\n"));
+	assert_non_null(strstr(hosts, "\n10.9.0.1\tx\n"));
+	assert_null(strstr(hosts, "\tz"));
+	free(hosts);
 	/* y:e3 - w:e3 stays a veth, its ends renumbered */
 	assert_int_equal(res.t->n_links, 1);
 	assert_int_equal(res.t->links[0].index, 2);
