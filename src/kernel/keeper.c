@@ -20,6 +20,7 @@
 
 #include "base/subid.h"
 #include "kernel/keeper.h"
+#include "kernel/ns.h"
 #include "kernel/proc.h"
 #include "kernel/sysctl.h"
 
@@ -328,12 +329,7 @@ int nsl_keeper_start(const char *lab, int hold_w, struct nsl_keeper *k, struct n
 	if (pid < 0) {
 		int e = errno;
 		rc = nsl_err_set(err, e, "create the lab's user namespace: %s%s", strerror(e),
-		                 e == EPERM || e == ENOSPC || e == EUSERS
-		                     ? " (not from inside a chroot; and unprivileged user "
-		                       "namespaces must be allowed: see "
-		                       "/proc/sys/user/max_user_namespaces and, on some kernels, "
-		                       "kernel.unprivileged_userns_clone)"
-		                     : "");
+		                 e == EPERM || e == ENOSPC || e == EUSERS ? NSL_USERNS_HINT : "");
 		goto out;
 	}
 	if (pid == 0)

@@ -185,10 +185,16 @@ int nsl_netns_call_throwaway(int (*fn)(void *arg, struct nsl_err *err), void *ar
 	}
 	if (pid == 0) {
 		close(p[0]);
+		bool user = false;
 		if (unshare(CLONE_NEWNET) < 0 &&
-		    (errno != EPERM || unshare(CLONE_NEWUSER | CLONE_NEWNET) < 0))
-			r.rc = nsl_err_set(&r.err, errno, "a throwaway network namespace: %m");
-		else
+		    (errno != EPERM || (user = true, unshare(CLONE_NEWUSER | CLONE_NEWNET) < 0))) {
+			int e = errno;
+			r.rc = nsl_err_set(
+			    &r.err, e, "a throwaway network namespace%s: %s%s",
+			    user ? " in a user namespace of its own" : "", strerror(e),
+			    user && (e == EPERM || e == ENOSPC || e == EUSERS) ? NSL_USERNS_HINT
+			                                                       : "");
+		} else
 			r.rc = fn(arg, &r.err);
 		_exit(write(p[1], &r, sizeof(r)) == (ssize_t)sizeof(r) ? 0 : 1);
 	}

@@ -24,6 +24,13 @@ bool nsl_netns_is_host(const struct nsl_ns_id *id);
 
 /* Call fn(arg) inside the network namespace of netns_fd (-1: here), then come back. */
 int nsl_netns_call(int netns_fd, int (*fn)(void *arg), void *arg);
+
+/* Why a user may not have made a user namespace (EPERM, ENOSPC, EUSERS), for messages. */
+#define NSL_USERNS_HINT                                                                            \
+	" (not from inside a chroot; and unprivileged user namespaces must be allowed: see "       \
+	"/proc/sys/user/max_user_namespaces and, on some kernels, "                                \
+	"kernel.unprivileged_userns_clone)"
+
 /* Call fn(arg, err) in a child of ours inside a new, empty network namespace that dies with
  * it, and hand back its result and error: for a probe of the kernel. A caller that may not
  * make a network namespace (a user) gets one inside a new user namespace of the child's own,
