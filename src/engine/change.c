@@ -593,8 +593,11 @@ static int change(struct ch *c, const struct nsl_topology *to, const struct nsl_
 		int krc = kill_nodes(c, list, n, err);
 		if (krc == 0)
 			krc = nsl_change_rewrite_journal(c, &d.to, err);
+		/* committed: what it made anew is not what runtime.json says, whatever failed */
+		struct nsl_err rerr;
+		int rrc = nsl_runtime_after_change(&c->sd, &d, krc < 0 ? &rerr : err);
 		if (krc == 0)
-			krc = nsl_runtime_after_change(&c->sd, &d, err);
+			krc = rrc;
 		if (krc < 0 && rc == 0) {
 			nsl_err_prefix(err, "changed (generation %u), but", c->st.generation);
 			rc = krc;

@@ -17,6 +17,23 @@
 #define IFF_LOWER_UP 0x10000 /* <linux/if.h>, which clashes with <net/if.h> */
 #endif
 
+/* Whether the kernel ever joins a solicited-node group on ifindex: never on an interface
+ * without neighbour discovery (IFF_NOARP: an ipvlan in l3 or l3s mode) or a loopback. Asked
+ * only of an address whose group is missing, the links dumped once. */
+static int never_joins(const struct nsl_ready_ns *ns, int ifindex, struct nsl_link_info **links,
+                       size_t *n_links, struct nsl_err *err)
+{
+	if (!*links) {
+		int rc = nsl_nl_link_list(ns->nl, links, n_links, err);
+		if (rc < 0)
+			return rc;
+	}
+	for (size_t l = 0; l < *n_links; l++)
+		if ((*links)[l].ifindex == ifindex)
+			return ((*links)[l].flags & (IFF_NOARP | IFF_LOOPBACK)) != 0;
+	return 0;
+}
+
 /* An address given without duplicate detection (nslab's own: IFA_F_NODAD) is usable at once,
  * but the kernel joins its solicited-node group (ff02::1:ffXX:XXXX) later, from its address
  * work: until then a neighbour solicitation for it is dropped, and the asker tries again only
@@ -25,7 +42,8 @@ static int groups_joined(const struct nsl_ready_ns *ns, const struct nsl_addr_in
                          size_t n_addrs, struct nsl_err *err)
 {
 	_cleanup_free_ struct nsl_mcast6_info *groups = NULL;
-	size_t n_groups = 0;
+	_cleanup_free_ struct nsl_link_info *links = NULL;
+	size_t n_groups = 0, n_links = 0;
 	bool listed = false;
 
 	for (size_t a = 0; a < n_addrs; a++) {
@@ -47,8 +65,11 @@ static int groups_joined(const struct nsl_ready_ns *ns, const struct nsl_addr_in
 		for (size_t g = 0; g < n_groups && !joined; g++)
 			joined =
 			    groups[g].ifindex == ad->ifindex && !memcmp(groups[g].group, want, 16);
-		if (!joined)
-			return 0;
+		if (!joined) {
+			int rc = never_joins(ns, ad->ifindex, &links, &n_links, err);
+			if (rc <= 0)
+				return rc;
+		}
 	}
 	return 1;
 }
@@ -130,10 +151,11 @@ int nsl_ready_wait(struct nsl_ready_ns *ns, size_t n, int timeout_ms,
 		if (!pending)
 			return 0;
 		if (nsl_now_ns() > deadline)
-			return nsl_err_set(err, ETIMEDOUT,
-			                   "%s: links not up, IPv6 addresses still tentative or "
-			                   "LACP not agreed, after %d s",
-			                   ns[0].name, timeout_ms / 1000);
+			return nsl_err_set(
+			    err, ETIMEDOUT,
+			    "%s: links not up, IPv6 addresses still tentative or without their "
+			    "solicited-node group, or LACP not agreed, after %d s",
+			    ns[0].name, timeout_ms / 1000);
 		if (nsl_interrupted)
 			return nsl_err_set(err, EINTR, "interrupted");
 		struct timespec ts = {0, 1000000};

@@ -311,6 +311,9 @@ static void kill_and_unbind(struct td *td)
 		for (size_t i = 0; i < n_ufds; i++)
 			close(ufds[i]);
 		keep_first(td, nsl_err_set(&e, ENOMEM, "out of memory"), &e);
+		free(fds);
+		free(ufds);
+		return; /* names stay with the processes that hold them */
 	}
 	free(fds);
 	free(ufds);

@@ -10,10 +10,12 @@
 #include "model/topology.h"
 
 /* Whether the slot's file (locked by us) names a lab whose state is still there; our own lab
- * does not count when it is being made (its name's earlier life is over). */
-static bool named_lab_lives(int root_fd, int fd, const char *lab, bool fresh)
+ * does not count when it is being made (its name's earlier life is over), nor the slot of
+ * this very node (made again: its holder is gone, the lock was free, and what it wrote in
+ * its layers is that range's). */
+static bool named_lab_lives(int root_fd, int fd, const char *lab, const char *node, bool fresh)
 {
-	char buf[2 * NSL_NAME_MAX + 8], *sp;
+	char buf[2 * NSL_NAME_MAX + 8], *sp, *nl;
 	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
 	struct stat st;
 
@@ -21,9 +23,12 @@ static bool named_lab_lives(int root_fd, int fd, const char *lab, bool fresh)
 		return false;
 	buf[n] = 0;
 	sp = strchr(buf, ' ');
-	if (sp)
+	if (sp) {
 		*sp = 0;
-	if (fresh && !strcmp(buf, lab))
+		if ((nl = strchr(sp + 1, '\n')))
+			*nl = 0;
+	}
+	if (!strcmp(buf, lab) && (fresh || (sp && !strcmp(sp + 1, node))))
 		return false;
 	return nsl_name_valid(buf) && fstatat(root_fd, buf, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 	       S_ISDIR(st.st_mode);
@@ -42,30 +47,44 @@ int nsl_uidpool_take(int root_fd, const char *lab, const char *node, bool fresh,
 	if (dir < 0)
 		return nsl_err_set(err, errno, "node %s: open %s: %m", node, NSL_UIDPOOL_DIR);
 	nsl_fmt(text, sizeof(text), "%s %s\n", lab, node);
-	for (unsigned slot = *from; slot < NSL_UID_SLOTS; slot++) {
-		char name[16];
-		int fd;
-		nsl_fmt(name, sizeof(name), "%u", slot);
-		fd = openat(dir, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (fd < 0)
-			return nsl_err_set(err, errno, "node %s: open %s/%s: %m", node,
-			                   NSL_UIDPOOL_DIR, name);
-		if (flock(fd, LOCK_EX | LOCK_NB) < 0 || named_lab_lives(root_fd, fd, lab, fresh)) {
-			close(fd);
-			continue;
+	/* A node made again (apply) takes its own slot back first: the files it wrote are that
+	 * range's. Slot files are made in order: the first missing one ends the search. */
+	for (unsigned pass = fresh ? 1 : 0; pass < 2; pass++)
+		for (unsigned slot = pass ? *from : 0; slot < NSL_UID_SLOTS; slot++) {
+			char name[16], was[sizeof(text)];
+			int fd;
+			ssize_t n;
+			nsl_fmt(name, sizeof(name), "%u", slot);
+			fd = openat(dir, name,
+			            O_RDWR | O_NOFOLLOW | O_CLOEXEC | (pass ? O_CREAT : 0), 0600);
+			if (fd < 0 && !pass && errno == ENOENT)
+				break;
+			if (fd < 0)
+				return nsl_err_set(err, errno, "node %s: open %s/%s: %m", node,
+				                   NSL_UIDPOOL_DIR, name);
+			if (!pass && ((n = pread(fd, was, sizeof(was) - 1, 0)) < 0 ||
+			              (was[n] = 0, strcmp(was, text)))) {
+				close(fd);
+				continue;
+			}
+			if (flock(fd, LOCK_EX | LOCK_NB) < 0 ||
+			    (pass && named_lab_lives(root_fd, fd, lab, node, fresh))) {
+				close(fd);
+				continue;
+			}
+			size_t len = strlen(text);
+			if (ftruncate(fd, 0) < 0 || pwrite(fd, text, len, 0) != (ssize_t)len) {
+				int e = errno ? errno : EIO;
+				close(fd);
+				return nsl_err_set(err, e, "node %s: write %s/%s: %s", node,
+				                   NSL_UIDPOOL_DIR, name, strerror(e));
+			}
+			*ret_base = NSL_UID_BASE + slot * NSL_UID_COUNT;
+			*ret_fd = fd;
+			if (pass)
+				*from = slot + 1;
+			return 0;
 		}
-		size_t len = strlen(text);
-		if (ftruncate(fd, 0) < 0 || pwrite(fd, text, len, 0) != (ssize_t)len) {
-			int e = errno ? errno : EIO;
-			close(fd);
-			return nsl_err_set(err, e, "node %s: write %s/%s: %s", node,
-			                   NSL_UIDPOOL_DIR, name, strerror(e));
-		}
-		*ret_base = NSL_UID_BASE + slot * NSL_UID_COUNT;
-		*ret_fd = fd;
-		*from = slot + 1;
-		return 0;
-	}
 	return nsl_err_set(err, EBUSY,
 	                   "node %s: all %u id ranges for user namespaces are taken (labs up with "
 	                   "\"user\" nodes)",

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -297,20 +298,27 @@ int nsl_ns_node_flags_of(int pidfd)
 	return flags;
 }
 
-bool nsl_ns_own_user(int pidfd)
+int nsl_ns_own_user(int pidfd)
 {
 	char path[64];
 	struct stat theirs, ours;
 	pid_t pid = pidfd_pid(pidfd);
 
+	if (pid <= 0)
+		return -ESRCH;
 	nsl_fmt(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
-	return pid > 0 && stat(path, &theirs) == 0 && stat("/proc/self/ns/user", &ours) == 0 &&
-	       (theirs.st_dev != ours.st_dev || theirs.st_ino != ours.st_ino);
+	if (stat(path, &theirs) < 0 || stat("/proc/self/ns/user", &ours) < 0)
+		return -errno;
+	return theirs.st_dev != ours.st_dev || theirs.st_ino != ours.st_ino;
 }
 
 int nsl_become_ns_root(void)
 {
 	if (setgroups(0, NULL) < 0 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+		return -errno;
+	/* Whatever fs.suid_dumpable says: what we came in with (fds of the host's) stays out of
+	 * reach of the node's root, who may ptrace what is dumpable in its user namespace. */
+	if (prctl(PR_SET_DUMPABLE, 0) < 0)
 		return -errno;
 	return 0;
 }

@@ -51,8 +51,10 @@ int nsl_ns_node_flags(void);
  * user namespace) may not be joined at all. */
 int nsl_ns_node_flags_of(int pidfd);
 /* Whether the holder behind pidfd has a user namespace of its own (a node's "user", in a lab
- * of root's): a command joins it first, then becomes its root (nsl_become_ns_root). */
-bool nsl_ns_own_user(int pidfd);
+ * of root's): a command joins it first, then becomes its root (nsl_become_ns_root). 1 or 0;
+ * negative when it cannot be told (never taken as "no": the command would be the host's
+ * root in the node). */
+int nsl_ns_own_user(int pidfd);
 /* In a user namespace whose id maps are written: become its uid and gid 0, no supplementary
  * groups, keeping its capabilities. 0 or -errno. */
 int nsl_become_ns_root(void);

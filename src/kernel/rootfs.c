@@ -1,5 +1,6 @@
 /* A node's own root (see rootfs.h). Runs in the holder, before it reports ready. */
 #include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <linux/openat2.h>
 #include <stdio.h>
@@ -215,6 +216,21 @@ static int make_dir(const char *path)
 	return mkdir(path, 0755) < 0 && errno != EEXIST ? -errno : 0;
 }
 
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	if (ftw->level == 0) /* the work directory itself stays */
+		return 0;
+	return (flag == FTW_DP ? rmdir(path) : unlink(path)) < 0 && errno != ENOENT ? -errno : 0;
+}
+
+/* Empty an overlay's work directory (its scratch space, never data), symlinks not followed. */
+static int clear_work(const char *work)
+{
+	int rc = nftw(work, remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+	return rc < 0 ? (errno ? -errno : -EIO) : rc;
+}
+
 /* An overlay at target: lower read-only, upper and work in dir/name. */
 static int overlay(const char *lower, const char *dir, const char *name, const char *target)
 {
@@ -228,6 +244,11 @@ static int overlay(const char *lower, const char *dir, const char *name, const c
 	nsl_fmt(up, sizeof(up), "%s/%s/upper", dir, name);
 	nsl_fmt(work, sizeof(work), "%s/%s/work", dir, name);
 	if ((rc = make_dir(up)) < 0 || (rc = make_dir(work)) < 0)
+		return rc;
+	/* A node made again (apply --recreate) finds its layers as the last one left them: a
+	 * volatile overlay marks its work directory, and the kernel mounts none over the mark
+	 * until it is removed (its upper layer is whole: the old mount is gone with its node). */
+	if ((rc = clear_work(work)) < 0)
 		return rc;
 	/* Nothing of the upper layer outlives the lab but with --keep-fs: no syncs for it
 	 * (volatile, Linux 5.10). */

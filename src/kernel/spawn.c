@@ -66,6 +66,17 @@ static __attribute__((noreturn)) void child(const struct nsl_spawn *s, pid_t par
 		if (s->holder_pidfd < 0 && getppid() != parent)
 			_exit(125); /* the parent is already gone */
 	}
+	/* Into a node's own user namespace, we are still the host's uid 0 until we become the
+	 * node's root: not dumpable meanwhile, or the node's root (CAP_SYS_PTRACE over its user
+	 * namespace) could ptrace us or take our fds (pidfd_getfd) in that window; and nothing of
+	 * nslab's open but the holder's pidfd. exec makes the command dumpable again. */
+	if (flags & CLONE_NEWUSER) {
+		if (prctl(PR_SET_DUMPABLE, 0) < 0)
+			child_fail(125, "not dumpable", errno);
+		if (s->holder_pidfd > 3)
+			syscall(SYS_close_range, 3, (unsigned)s->holder_pidfd - 1, 0);
+		syscall(SYS_close_range, (unsigned)s->holder_pidfd + 1, ~0U, 0);
+	}
 	/* The one place a command enters a node: every namespace of it at once (ns.h). */
 	if (s->holder_pidfd >= 0 && setns(s->holder_pidfd, flags) < 0)
 		child_fail(125, "enter the node's namespaces", errno);
@@ -227,8 +238,14 @@ int nsl_spawn(const struct nsl_spawn *s, struct nsl_child *ret, struct nsl_err *
 		return nsl_err_set(err, EINVAL, "no command");
 	if (s->holder_pidfd >= 0 && !can_come_back())
 		return spawn_helped(s, ret, err);
-	if (s->holder_pidfd >= 0 && nsl_ns_own_user(s->holder_pidfd))
-		flags |= CLONE_NEWUSER;
+	if (s->holder_pidfd >= 0) {
+		int own = nsl_ns_own_user(s->holder_pidfd);
+		if (own < 0)
+			return nsl_err_set(err, -own, "the node's user namespace: %s",
+			                   own == -ESRCH ? "its holder is gone" : strerror(-own));
+		if (own)
+			flags |= CLONE_NEWUSER;
+	}
 	if (s->holder_pidfd >= 0) {
 		self = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
 		if (self < 0)

@@ -3,6 +3,7 @@
 # an 802.3ad bond of two veths between two nodes negotiates LACP and carries traffic; an
 # active-backup bond keeps traffic when its active port goes down; a dummy carries a
 # loopback-like address reached through a static route; an ipvlan on an interface of the node
+# (and an l3 one with IPv6: no neighbour discovery, nothing to wait for)
 # and one on a host interface (a veth this test makes) both reach their segment (as a user,
 # a rootless lab has no host interface to sit on: that one is left out).
 # shellcheck source=lib.sh
@@ -41,6 +42,8 @@ nodes:
       ab: {kind: bond, mode: active-backup, miimon: 50, ports: [q1, q2], addresses: [10.251.1.2/24]}
       eth0: {addresses: [10.252.0.1/24]}
       iv1: {kind: ipvlan, parent: eth0, mode: l2, addresses: [10.252.0.3/24]}
+      eth1: {}
+      iv2: {kind: ipvlan, parent: eth1, mode: l3, addresses: [10.252.1.3/24, "fd52:1::3/64"]}
     routes: [{to: 10.255.251.1/32, via: 10.251.0.1}]
   c:
     interfaces:
@@ -51,6 +54,7 @@ links:
   - endpoints: [a:q1, b:q1]
   - endpoints: [a:q2, b:q2]
   - endpoints: [b:eth0, c:eth0]
+  - endpoints: [b:eth1, c:eth1]
 EOF
 assert_ok nsl validate "$F"
 lab_up "$LAB" "$F"
@@ -81,6 +85,9 @@ assert_jq "$(nip "$LAB.a" -j -d link show d0)" '.[0].linkinfo.info_kind == "dumm
 # ipvlans: on the node's eth0, and on the host's veth
 assert_jq "$(nip "$LAB.b" -j -d link show iv1)" '.[0].linkinfo.info_kind == "ipvlan" and .[0].link == "eth0"' "b:iv1 on eth0"
 ping_ok "$LAB" c 10.252.0.3
+# an l3 ipvlan has no neighbour discovery (NOARP): up did not wait for a solicited-node group
+# the kernel never joins there
+assert_jq "$(nip "$LAB.b" -j addr show iv2)" '(.[0].flags | index("NOARP") != null) and ([.[0].addr_info[].local] | index("fd52:1::3") != null)' "b:iv2 (l3, NOARP) has its IPv6 address"
 if ! rootless; then
 	ping_ok "$LAB" a 10.253.0.1
 	assert_ok ip netns exec "$OUT" ping -n -c1 -W2 10.253.0.2

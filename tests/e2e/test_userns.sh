@@ -102,6 +102,19 @@ assert_fail nsl exec -l "$LAB" c cat /mnt/share/secret
 ping_ok "$LAB" a 10.87.0.2
 ping_ok "$LAB" c 10.87.0.1
 
+# c made again (apply --recreate) takes its range back: what it wrote in its root is still its.
+jq '.nodes.c.hostname = "c2"' "$F" >"$T_TMP/userns-c2.json"
+assert_ok nsl apply --recreate "$T_TMP/userns-c2.json"
+assert_ok nsl status "$LAB" --json
+assert_eq "$uc" "$(printf '%s' "$out" | jq -r '.labs[0].nodes[] | select(.name == "c") | .userns.uid')" \
+	"c made again has its range back"
+assert_eq hi "$(nsl exec -l "$LAB" c cat /newfile)" "c made again reads what it wrote"
+assert_ok nsl exec -l "$LAB" c sh -c 'echo again >> /newfile'
+ping_ok "$LAB" c 10.87.0.1
+# A command entering a node of its own user namespace is never dumpable as the host's root:
+# the node's root could ptrace it. After exec it is the node's root, dumpable again.
+assert_eq "1" "$(nsl exec -l "$LAB" c sh -c 'grep -c . /proc/self/uid_map')" "c's command sees one id map"
+
 # A second lab up at the same time gets a range of its own.
 LAB2=$(lab_name)
 F2=$(write_topo userns2 <<EOF
