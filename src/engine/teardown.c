@@ -14,6 +14,7 @@
 #include "engine/rootless.h"
 #include "engine/teardown.h"
 #include "engine/teardown_impl.h"
+#include "engine/uidpool.h"
 #include "kernel/cgroup.h"
 #include "kernel/keeper.h"
 #include "kernel/netlink.h"
@@ -634,6 +635,8 @@ int nsl_teardown(struct nsl_statedir *sd, struct nsl_progress_sink *progress, st
 	if (!td.first && !td.rootless)
 		keep_first(&td, nsl_teardown_host_sysctls(td.sd, td.lab, &e), &e);
 	td_close(&td);
+	if (!td.first && !td.rootless)
+		nsl_uidpool_release(sd->root_fd, td.lab);
 	nsl_journal_free(&j);
 	return td.first;
 }
@@ -721,6 +724,8 @@ int nsl_teardown_marks(struct nsl_statedir *sd, struct nsl_progress_sink *progre
 	if (!td.first)
 		keep_first(&td, delete_host_table(&td, &e), &e);
 	td_close(&td);
+	if (!td.first)
+		nsl_uidpool_release(sd->root_fd, td.lab);
 	return td.first < 0 ? td.first : found;
 }
 

@@ -1,4 +1,5 @@
 /* Slots of ids for nodes' user namespaces (see uidpool.h). */
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -72,6 +73,14 @@ int nsl_uidpool_take(int root_fd, const char *lab, const char *node, bool fresh,
 				close(fd);
 				continue;
 			}
+			/* a lab's down unlinks its slots' files, locked: one we locked after that
+			 * is no slot any more; the name is looked at again (made anew) */
+			struct stat st;
+			if (fstat(fd, &st) < 0 || st.st_nlink == 0) {
+				close(fd);
+				slot--;
+				continue;
+			}
 			size_t len = strlen(text);
 			if (ftruncate(fd, 0) < 0 || pwrite(fd, text, len, 0) != (ssize_t)len) {
 				int e = errno ? errno : EIO;
@@ -89,4 +98,34 @@ int nsl_uidpool_take(int root_fd, const char *lab, const char *node, bool fresh,
 	                   "node %s: all %u id ranges for user namespaces are taken (labs up with "
 	                   "\"user\" nodes)",
 	                   node, NSL_UID_SLOTS);
+}
+
+void nsl_uidpool_release(int root_fd, const char *lab)
+{
+	char text[NSL_NAME_MAX + 2];
+	int dir = openat(root_fd, NSL_UIDPOOL_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *d = dir >= 0 ? fdopendir(dir) : NULL;
+	struct dirent *e;
+
+	if (!d) {
+		if (dir >= 0)
+			close(dir);
+		return;
+	}
+	nsl_fmt(text, sizeof(text), "%s ", lab);
+	while ((e = readdir(d))) {
+		char was[2 * NSL_NAME_MAX + 8];
+		ssize_t n;
+		int fd = openat(dir, e->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		/* free (no holder keeps it) and this lab's: gone, unlinked while locked */
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0 &&
+		    (n = pread(fd, was, sizeof(was) - 1, 0)) > 0 &&
+		    (was[n] = 0, !strncmp(was, text, strlen(text))))
+			(void)unlinkat(dir, e->d_name, 0);
+		close(fd);
+	}
+	closedir(d);
+	(void)unlinkat(root_fd, NSL_UIDPOOL_DIR, AT_REMOVEDIR); /* when it is empty */
 }

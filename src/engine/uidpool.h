@@ -26,4 +26,9 @@
 int nsl_uidpool_take(int root_fd, const char *lab, const char *node, bool fresh, unsigned *from,
                      uint32_t *ret_base, int *ret_fd, struct nsl_err *err) NSL_MUST_USE;
 
+/* At a lab's down, its holders gone: the files of its slots no holder keeps are removed
+ * (unlinked under their lock: a take that locked one after checks it is still linked), and
+ * the directory with the last. */
+void nsl_uidpool_release(int root_fd, const char *lab);
+
 #endif

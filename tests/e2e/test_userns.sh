@@ -143,3 +143,6 @@ lab_down "$LAB"
 lab_gone "$LAB"
 lab_down "$LAB2"
 lab_gone "$LAB2"
+# their id ranges are free again: no slot file names either lab
+left=$(grep -lE "^($LAB|$LAB2) " "$E2E_STATE/.userns/"* 2>/dev/null)
+assert_eq "" "$left" "down removed the labs' slot files in $E2E_STATE/.userns"
