@@ -1,6 +1,7 @@
 /* The holder process and its spawning. A holder is cloned straight into new network, PID,
  * mount and UTS namespaces (clone3 with a pidfd), sets its node up from the inside (work that
- * runs on both cores, one process per node), reports on a shared pipe, then reaps. */
+ * runs on both cores, one process per node; the requests it makes to its node's kernel are in
+ * holder_node.c), reports on a shared pipe, then reaps. */
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/netlink.h>
@@ -21,12 +22,11 @@
 #include <sys/wait.h>
 
 #include "kernel/holder.h"
+#include "kernel/holder_impl.h"
 #include "kernel/mount.h"
 #include "kernel/proc.h"
 #include "kernel/rootfs.h"
 #include "kernel/sysctl.h"
-
-#define NSL_MARK_MAX_LEN 256
 
 /* What a holder reports: one write, smaller than PIPE_BUF, so never torn. */
 struct report {
@@ -85,118 +85,6 @@ static const char *step_name(int step)
 	}
 }
 
-static int lo_up(void)
-{
-	struct ifreq ifr = {.ifr_name = "lo"};
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
-		rc = -errno;
-	ifr.ifr_flags |= IFF_UP;
-	if (!rc && ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
-		rc = -errno;
-	close(fd);
-	return rc;
-}
-
-/* lo's alias by rtnetlink, where its sysfs file is closed to us: in a user namespace of the
- * node's own, lo was born before the namespace had its id maps, so its sysfs files belong to
- * the host's root (CAP_NET_ADMIN over the namespace is what netlink asks). */
-static int lo_mark_netlink(const char *mark)
-{
-	struct {
-		struct nlmsghdr nh;
-		struct ifinfomsg ifi;
-		char attrs[RTA_SPACE(NSL_MARK_MAX_LEN)];
-	} req = {0};
-	struct {
-		struct nlmsghdr nh;
-		struct nlmsgerr e;
-	} ack;
-	size_t len = strlen(mark) + 1;
-	int fd, rc = 0;
-
-	if (len > NSL_MARK_MAX_LEN)
-		return -ENAMETOOLONG;
-	req.nh.nlmsg_type = RTM_NEWLINK;
-	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	req.ifi.ifi_family = AF_UNSPEC;
-	req.ifi.ifi_index = (int)if_nametoindex("lo");
-	struct rtattr *a = (struct rtattr *)req.attrs;
-	a->rta_type = IFLA_IFALIAS;
-	a->rta_len = (unsigned short)RTA_LENGTH(len);
-	memcpy(RTA_DATA(a), mark, len);
-	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.ifi)) + RTA_ALIGN(a->rta_len);
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-	if (fd < 0)
-		return -errno;
-	if (send(fd, &req, req.nh.nlmsg_len, 0) < 0)
-		rc = -errno;
-	else if (recv(fd, &ack, sizeof(ack), 0) < (ssize_t)sizeof(ack))
-		rc = -EIO;
-	else if (ack.nh.nlmsg_type == NLMSG_ERROR && ack.e.error)
-		rc = ack.e.error;
-	close(fd);
-	return rc;
-}
-
-/* A new namespace is not always empty: with sit, ip_gre or ip6_tunnel loaded, the kernel puts
- * fallback devices in every one, and they hold the first indexes. */
-static int highest_ifindex(void)
-{
-	DIR *d = opendir("/sys/class/net");
-	struct dirent *e;
-	int max = 1;
-
-	while (d && (e = readdir(d))) {
-		char path[300], buf[16];
-		uint64_t v;
-		ssize_t n;
-		int fd;
-		if (e->d_name[0] == '.')
-			continue;
-		nsl_fmt(path, sizeof(path), "/sys/class/net/%s/ifindex", e->d_name);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (n <= 0)
-			continue;
-		buf[n] = 0;
-		buf[strcspn(buf, "\n")] = 0;
-		if (nsl_parse_u64(buf, INT32_MAX, &v) && (int)v > max)
-			max = (int)v;
-	}
-	if (d)
-		closedir(d);
-	return max;
-}
-
-/* A time namespace for the node's clocks: offsets can be set only before anyone is in it, so
- * the holder makes it for its children, sets them, then joins it itself. */
-static int time_ns(const struct nsl_holder_spec *s)
-{
-	char buf[96];
-	int fd, rc;
-
-	if (unshare(CLONE_NEWTIME) < 0)
-		return -errno;
-	nsl_fmt(buf, sizeof(buf), "monotonic %lld 0\nboottime %lld 0\n",
-	        (long long)s->time_monotonic, (long long)s->time_boottime);
-	rc = nsl_file_write("/proc/self/timens_offsets", buf);
-	if (rc < 0)
-		return rc;
-	fd = open("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	rc = setns(fd, CLONE_NEWTIME) < 0 ? -errno : 0;
-	close(fd);
-	return rc;
-}
-
 /* Open path (kept for the holder's life), and name it by /proc/self/fd in buf. */
 static int open_as(char buf[static 32], const char *path, int flags)
 {
@@ -226,7 +114,7 @@ static int holder_setup(const struct nsl_holder_spec *s, int *ret_index, int *re
 	if (s->cgroup_fd >= 0 && !s->uid_base)
 		TRY(STEP_OOM, nsl_file_write("/proc/self/oom_score_adj", "-1000"));
 	if (s->namespaces & NSL_NS_TIME)
-		TRY(STEP_TIME, time_ns(s));
+		TRY(STEP_TIME, nsl_holder_time_ns(s));
 	/* In its cgroup from birth (CLONE_INTO_CGROUP): that cgroup is the node's "/". */
 	if (s->namespaces & NSL_NS_CGROUP)
 		TRY(STEP_CGROUPNS, unshare(CLONE_NEWCGROUP) < 0 ? -errno : 0);
@@ -283,8 +171,8 @@ static int holder_setup(const struct nsl_holder_spec *s, int *ret_index, int *re
 	/* Addresses must be usable when up returns; users may turn DAD back on by sysctl. */
 	TRY(STEP_DEFAULTS, nsl_file_write("/proc/sys/net/ipv6/conf/all/accept_dad", "0"));
 	TRY(STEP_DEFAULTS, nsl_file_write("/proc/sys/net/ipv6/conf/default/accept_dad", "0"));
-	TRY(STEP_LO, lo_up());
-	TRY(STEP_MARK, s->uid_base ? lo_mark_netlink(s->mark)
+	TRY(STEP_LO, nsl_holder_lo_up());
+	TRY(STEP_MARK, s->uid_base ? nsl_holder_lo_mark(s->mark)
 	                           : nsl_file_write("/sys/class/net/lo/ifalias", s->mark));
 	for (size_t i = 0; i < s->n_sysctls; i++) {
 		char path[512];
@@ -402,7 +290,7 @@ static __attribute__((noreturn)) void holder_main(const struct nsl_holder_spec *
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 	step = holder_setup(s, &sub, &error);
 	struct report r = {index, error < 0 ? -error : error, step, sub,
-	                   step == STEP_READY ? highest_ifindex() : 0};
+	                   step == STEP_READY ? nsl_holder_highest_ifindex() : 0};
 	while (write(ready_w, &r, sizeof(r)) < 0 && errno == EINTR)
 		;
 	close(ready_w);
