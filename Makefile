@@ -1,9 +1,12 @@
 # nslab build. `make` builds build/nslab and its man pages; `make check` runs every test;
-# `make install` (PREFIX, DESTDIR) installs the binary, the man pages, the shell completion
+# `make install` (PREFIX, DESTDIR) installs the program and its engine, the man pages, the shell completion
 # and the examples; `make deb` builds the Debian package under build/deb/.
 PREFIX ?= /usr/local
 DESTDIR ?=
 BINDIR ?= $(PREFIX)/bin
+# The engine: every command but exec, and the libraries they link (src/cli/front.c).
+LIBDIR ?= $(PREFIX)/lib
+ENGINEDIR ?= $(LIBDIR)/nslab
 MANDIR ?= $(PREFIX)/share/man
 DOCDIR ?= $(PREFIX)/share/doc/nslab
 # Where bash-completion (2.x: $$XDG_DATA_DIRS/bash-completion/completions) and zsh (Debian:
@@ -20,7 +23,8 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS)) $(shell pkg-config --cflags-o
 PKG_LIBS := $(shell pkg-config --libs $(PKGS))
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter -Wno-format-truncation
-override CFLAGS += -std=gnu11 $(WARN) -Isrc $(PKG_CFLAGS) -D_GNU_SOURCE
+# -fPIC: the objects go into nslab-engine.so (the program, a PIE, takes them too).
+override CFLAGS += -std=gnu11 $(WARN) -Isrc $(PKG_CFLAGS) -D_GNU_SOURCE -fPIC
 override CPPFLAGS += -DNSL_VERSION='"$(VERSION)"'
 LDLIBS += $(PKG_LIBS)
 
@@ -30,9 +34,18 @@ CORE_SRCS := $(sort $(wildcard src/base/*.c src/model/*.c)) src/state/journal.c 
 	src/state/runtime.c
 ALL_SRCS := $(sort $(wildcard src/*/*.c))
 HEADERS := $(wildcard src/*/*.h)
-KERNEL_SRCS := $(filter-out $(CORE_SRCS) src/cli/main.c,$(ALL_SRCS))
+KERNEL_SRCS := $(filter-out $(CORE_SRCS) src/cli/main.c src/cli/front.c,$(ALL_SRCS))
 CORE_OBJS := $(CORE_SRCS:src/%.c=$(BUILD)/obj/%.o)
 KERNEL_OBJS := $(KERNEL_SRCS:src/%.c=$(BUILD)/obj/%.o)
+# The program, build/nslab (src/cli/front.c): `nslab exec` and what it needs, linked with libc
+# and libcjson alone (a file here that needs more fails the link); it loads the engine,
+# build/nslab-engine.so (every object but front.c, exporting nsl_engine_main alone), for the
+# other commands.
+FRONT_SRCS := src/cli/front.c src/cli/cmd_exec.c src/cli/cli.c src/cli/output.c \
+	src/engine/exec.c src/engine/lab.c src/kernel/proc.c src/kernel/spawn.c src/kernel/ns.c \
+	src/kernel/cgroup.c src/kernel/sysctl.c src/state/statedir.c src/state/labstate.c \
+	src/state/journal.c src/base/util.c src/model/diag.c src/model/addr.c src/model/ns_names.c
+FRONT_OBJS := $(FRONT_SRCS:src/%.c=$(BUILD)/obj/%.o)
 
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
@@ -47,8 +60,8 @@ SHELL_SCRIPTS = $(sort $(wildcard scripts/*.sh tests/*/*.sh bench/*.sh) .ci/run 
 MAN_SRCS := $(wildcard doc/*.scd)
 MANS := $(MAN_SRCS:doc/%.scd=$(BUILD)/man/%)
 
-.PHONY: all man check unit unit-build unit-unprivileged lint e2e e2e-rootless kernel-tests asan-check install uninstall clean asan valgrind fuzz bench format deb docs-check pkg-check vm-check
-all: $(BUILD)/nslab man
+.PHONY: FORCE all man check unit unit-build unit-unprivileged lint e2e e2e-rootless kernel-tests asan-check install uninstall clean asan valgrind fuzz bench format deb docs-check pkg-check vm-check
+all: $(BUILD)/nslab $(BUILD)/nslab-engine.so man
 
 man: $(MANS)
 
@@ -63,8 +76,20 @@ $(BUILD)/obj/%.o: src/%.c $(HEADERS)
 
 $(BUILD)/obj/cli/main.o: debian/changelog
 
-$(BUILD)/nslab: $(CORE_OBJS) $(KERNEL_OBJS) $(BUILD)/obj/cli/main.o
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+# Where the program looks for its engine last (front.c), rebuilt when ENGINEDIR changes.
+$(BUILD)/obj/cli/front.o: override CPPFLAGS += -DNSL_ENGINE='"$(ENGINEDIR)/nslab-engine.so"'
+$(BUILD)/obj/cli/front.o: $(BUILD)/enginedir
+$(BUILD)/enginedir: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(ENGINEDIR)' | cmp -s - $@ || echo '$(ENGINEDIR)' >$@
+
+# The program runs nothing but exec without its engine: building one builds both.
+$(BUILD)/nslab: $(FRONT_OBJS) | $(BUILD)/nslab-engine.so
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs libcjson)
+
+$(BUILD)/nslab-engine.so: $(CORE_OBJS) $(KERNEL_OBJS) $(BUILD)/obj/cli/main.o src/cli/engine.map
+	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,--version-script=src/cli/engine.map -o $@ \
+		$(filter %.o,$^) $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJS) $(HEADERS) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
@@ -145,8 +170,9 @@ valgrind: $(UNIT_BINS)
 bench: $(BUILD)/nslab
 	NSLAB=$(CURDIR)/$(BUILD)/nslab bench/run.sh
 
-install: $(BUILD)/nslab man
+install: $(BUILD)/nslab $(BUILD)/nslab-engine.so man
 	install -D -m 0755 $(BUILD)/nslab $(DESTDIR)$(BINDIR)/nslab
+	install -D -m 0644 $(BUILD)/nslab-engine.so $(DESTDIR)$(ENGINEDIR)/nslab-engine.so
 	install -D -m 0644 $(BUILD)/man/nslab.1 $(DESTDIR)$(MANDIR)/man1/nslab.1
 	install -D -m 0644 $(BUILD)/man/nslab-topology.5 $(DESTDIR)$(MANDIR)/man5/nslab-topology.5
 	install -D -m 0644 completion/nslab.bash $(DESTDIR)$(BASHCOMPDIR)/nslab
@@ -155,6 +181,8 @@ install: $(BUILD)/nslab man
 	install -m 0644 topologies/*.json topologies/*.yaml $(DESTDIR)$(DOCDIR)/examples/
 
 uninstall:
+	rm -f $(DESTDIR)$(ENGINEDIR)/nslab-engine.so
+	-rmdir $(DESTDIR)$(ENGINEDIR) 2>/dev/null
 	rm -f $(DESTDIR)$(BINDIR)/nslab $(DESTDIR)$(MANDIR)/man1/nslab.1 \
 		$(DESTDIR)$(MANDIR)/man5/nslab-topology.5 $(DESTDIR)$(BASHCOMPDIR)/nslab \
 		$(DESTDIR)$(ZSHCOMPDIR)/_nslab

@@ -1,5 +1,7 @@
-/* The command-line layer: one file per command, one table in main.c, shared helpers in
- * cli.c. Only this layer prints; it prints each error once. */
+/* The command-line layer: one file per command, one table in main.c (the engine's entry
+ * point), shared helpers in cli.c (those that read a topology in cli_load.c), and the program
+ * itself in front.c, which runs `exec` and loads the engine for the rest. Only this layer
+ * prints; it prints each error once. */
 #ifndef NSL_CLI_H
 #define NSL_CLI_H
 
@@ -24,6 +26,15 @@ struct nsl_command {
 	const char *usage;
 	const char *summary;
 };
+
+/* exec's usage and summary: the engine's command table, and `nslab exec --help`, which the
+ * program answers without the engine. */
+#define NSL_EXEC_USAGE "exec [-l LAB] NODE|LAB.NODE [--] CMD [ARG...]"
+#define NSL_EXEC_SUMMARY "run a command inside a node"
+
+/* The engine's entry point (main.c, in nslab-engine.so, its one exported symbol): every
+ * command, from the program's argv as main got it (front.c). */
+int nsl_engine_main(int argc, char **argv);
 
 int nsl_cmd_up(int argc, char **argv);
 int nsl_cmd_down(int argc, char **argv);
@@ -61,6 +72,8 @@ void nsl_cli_catch_signals(bool on);
 void nsl_cli_error(const char *fmt, ...) NSL_PRINTF(1, 2);
 /* Prints a command's usage line and summary to stdout (main.c has the table). */
 void nsl_cli_usage(const char *cmd);
+/* Prints "usage: nslab USAGE" and the summary on stdout. */
+void nsl_cli_print_usage(const char *usage, const char *summary);
 /* Whether an argument asks for help. */
 bool nsl_cli_is_help(const char *arg);
 /* Load and validate a topology, printing every problem; NULL if any. */
@@ -80,6 +93,8 @@ bool nsl_cli_host_option(int argc, char **argv, int *i, const char **ret);
  * that names its lab, when the argument has a '/' or ends in .json, .yaml or .yml. Prints
  * the problem; -EINVAL. */
 int nsl_cli_lab_arg(const char *arg, bool file_ok, char *buf, size_t size);
+/* A lab's name alone (nsl_cli_lab_arg without files): prints the problem; -EINVAL. */
+int nsl_cli_lab_name(const char *arg, char *buf, size_t size);
 /* The labs that are up; prints the problem. */
 int nsl_cli_labs(char ***ret, size_t *ret_n);
 /* The lab to use when none is named: the only one that is up. */

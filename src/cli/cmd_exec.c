@@ -34,15 +34,15 @@ int nsl_cmd_exec(int argc, char **argv)
 	/* Options come before NODE; everything after NODE is the command's, its options too. */
 	for (; i < argc && !node; i++) {
 		if (nsl_cli_is_help(argv[i])) {
-			nsl_cli_usage("exec");
+			nsl_cli_print_usage(NSL_EXEC_USAGE, NSL_EXEC_SUMMARY);
 			return NSL_EXIT_OK;
 		} else if (!strcmp(argv[i], "-l") || !strcmp(argv[i], "--lab")) {
 			if (++i >= argc)
 				break;
-			if (nsl_cli_lab_arg(argv[i], false, lab, sizeof(lab)) < 0)
+			if (nsl_cli_lab_name(argv[i], lab, sizeof(lab)) < 0)
 				return EXIT_NSLAB;
 		} else if (!strncmp(argv[i], "--lab=", 6)) {
-			if (nsl_cli_lab_arg(argv[i] + 6, false, lab, sizeof(lab)) < 0)
+			if (nsl_cli_lab_name(argv[i] + 6, lab, sizeof(lab)) < 0)
 				return EXIT_NSLAB;
 		} else if (nsl_cli_common_opt(argv[i])) {
 			continue; /* -q, -v: nslab's own, before NODE only */
@@ -56,7 +56,7 @@ int nsl_cmd_exec(int argc, char **argv)
 	if (node && i < argc && !strcmp(argv[i], "--"))
 		i++;
 	if (!node || i >= argc) {
-		nsl_cli_error("exec: usage: nslab exec [-l LAB] NODE|LAB.NODE [--] CMD [ARG...]");
+		nsl_cli_error("exec: usage: nslab " NSL_EXEC_USAGE);
 		return EXIT_NSLAB;
 	}
 	if (!lab[0] && strchr(node, '.')) {

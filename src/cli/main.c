@@ -1,4 +1,6 @@
-/* nslab: the command table, and the options every command takes. */
+/* nslab's engine (nslab-engine.so): the command table, and the options every command takes.
+ * The program (front.c) runs `exec` itself and loads this, with the libraries the other
+ * commands link, only for them. */
 #include <stdio.h>
 #include <string.h>
 
@@ -16,8 +18,7 @@ static const struct nsl_command commands[] = {
      "change a lab that is up to match its edited topology: only the difference"},
     {"down", nsl_cmd_down, "down [--keep-fs] [LAB | TOPO | --all] [--host HOST]",
      "tear a lab down (idempotent); --keep-fs keeps the nodes' own file systems"},
-    {"exec", nsl_cmd_exec, "exec [-l LAB] NODE|LAB.NODE [--] CMD [ARG...]",
-     "run a command inside a node"},
+    {"exec", nsl_cmd_exec, NSL_EXEC_USAGE, NSL_EXEC_SUMMARY},
     {"status", nsl_cmd_status, "status [LAB] [--json]",
      "what is up: labs, nodes, holders, interfaces"},
     {"link", nsl_cmd_link, "link [-l LAB] NODE:IF down|up",
@@ -85,7 +86,7 @@ void nsl_cli_usage(const char *cmd)
 {
 	for (size_t c = 0; c < NSL_ARRAY_SIZE(commands); c++)
 		if (!strcmp(commands[c].name, cmd))
-			printf("usage: nslab %s\n%s\n", commands[c].usage, commands[c].summary);
+			nsl_cli_print_usage(commands[c].usage, commands[c].summary);
 }
 
 /* The options every command takes, wherever they stand before a "--": -q and -v (taken out
@@ -112,7 +113,7 @@ static int common_options(const struct nsl_command *c, int argc, char **argv)
 	return k;
 }
 
-int main(int argc, char **argv)
+__attribute__((visibility("default"))) int nsl_engine_main(int argc, char **argv)
 {
 	int first = 1;
 

@@ -6,7 +6,7 @@
 #include <fcntl.h>
 
 #include "engine/complete.h"
-#include "engine/status.h"
+#include "engine/lab.h"
 #include "kernel/netlink.h"
 #include "kernel/ns.h"
 #include "model/topology.h"
@@ -144,7 +144,7 @@ int nsl_complete_labs(char ***ret, size_t *ret_n)
 
 	/* Root: its state. A user: its own labs (rootless), and root's names under /run/netns
 	 * (for what it will run with sudo). */
-	if (nsl_status_labs(&labs, &n, &err) == 0) {
+	if (nsl_lab_list(&labs, &n, &err) == 0) {
 		for (size_t i = 0; rc == 0 && i < n; i++)
 			rc = push(&s, labs[i]);
 		nsl_strv_free(labs, n);

@@ -115,3 +115,14 @@ void nsl_lab_close(struct nsl_lab *l)
 	free(l->text);
 	memset(l, 0, sizeof(*l));
 }
+
+int nsl_lab_list(char ***ret, size_t *ret_n, struct nsl_err *err)
+{
+	struct nsl_statedir sd;
+	int rc = nsl_state_root(&sd, err);
+
+	if (rc == 0)
+		rc = nsl_state_list(&sd, ret, ret_n, err);
+	nsl_state_close(&sd);
+	return rc;
+}

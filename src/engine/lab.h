@@ -39,5 +39,7 @@ struct nsl_lab_node *nsl_lab_node(struct nsl_lab *l, const char *name);
 int nsl_lab_node_open(const struct nsl_lab *l, struct nsl_lab_node *n,
                       struct nsl_err *err) NSL_MUST_USE;
 void nsl_lab_close(struct nsl_lab *l);
+/* Names of the labs that are up (state directories); free with nsl_strv_free. */
+int nsl_lab_list(char ***ret, size_t *ret_n, struct nsl_err *err) NSL_MUST_USE;
 
 #endif

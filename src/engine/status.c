@@ -340,14 +340,3 @@ int nsl_status_lab(const char *lab, cJSON **ret, struct nsl_err *err)
 	*ret = o;
 	return 1;
 }
-
-int nsl_status_labs(char ***ret, size_t *ret_n, struct nsl_err *err)
-{
-	struct nsl_statedir sd;
-	int rc = nsl_state_root(&sd, err);
-
-	if (rc == 0)
-		rc = nsl_state_list(&sd, ret, ret_n, err);
-	nsl_state_close(&sd);
-	return rc;
-}

@@ -10,7 +10,5 @@
 
 /* One lab's status as a JSON object: 1 with *ret, 0 if the lab is not up. */
 int nsl_status_lab(const char *lab, cJSON **ret, struct nsl_err *err) NSL_MUST_USE;
-/* Names of the labs that are up (state directories); free with nsl_strv_free. */
-int nsl_status_labs(char ***ret, size_t *ret_n, struct nsl_err *err) NSL_MUST_USE;
 
 #endif

@@ -9,24 +9,6 @@
 #include "base/arena.h"
 #include "model/parse.h"
 
-static const char *const ns_names[] = {"ipc", "cgroup", "time", "user"};
-
-unsigned nsl_ns_bit(const char *name)
-{
-	for (size_t i = 0; i < NSL_ARRAY_SIZE(ns_names); i++)
-		if (!strcmp(name, ns_names[i]))
-			return 1u << i;
-	return 0;
-}
-
-const char *nsl_ns_name(unsigned bit)
-{
-	for (size_t i = 0; i < NSL_ARRAY_SIZE(ns_names); i++)
-		if (bit == 1u << i)
-			return ns_names[i];
-	return "?";
-}
-
 void nsl_p_rootfs(struct pctx *c, const struct nsl_dnode *v, const char *path,
                   struct nsl_rootfs *ret)
 {
@@ -79,7 +61,12 @@ static void parse_namespaces(struct pctx *c, struct nsl_node *n, const struct ns
 		}
 		bit = nsl_ns_bit(v->text);
 		if (!bit) {
-			hint = nsl_p_suggest(v->text, ns_names, NSL_ARRAY_SIZE(ns_names));
+			const char *names[32];
+			size_t n_names = 0;
+			for (unsigned k = 1; k && k <= NSL_NS_ALL; k <<= 1)
+				if (k & NSL_NS_ALL)
+					names[n_names++] = nsl_ns_name(k);
+			hint = nsl_p_suggest(v->text, names, n_names);
 			if (!strcmp(v->text, "net") || !strcmp(v->text, "mnt") ||
 			    !strcmp(v->text, "pid") || !strcmp(v->text, "uts"))
 				nsl_p_err(c, v, p,
