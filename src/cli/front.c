@@ -7,11 +7,16 @@
  * The engine is looked for beside the program (the build tree: build/nslab and
  * build/nslab-engine.so), then in ../lib/nslab/ from it (an installed tree, wherever it was
  * staged), then where `make install` put it (NSL_ENGINE). The first that exists is loaded, or
- * its error reported: never a second one, which could be of another version. */
+ * its error reported: never a second one, which could be of another version. The program is
+ * the file that was executed (AT_EXECFN, symbolic links resolved), which is also right when
+ * a dynamic loader ran it (`ld.so --library-path DIR nslab`: /proc/self/exe is the loader
+ * then; the package's test runs it so); /proc/self/exe when that name cannot be resolved. */
 #include <dlfcn.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -31,13 +36,17 @@ struct places {
 
 static void places_of(struct places *p)
 {
+	const char *execfn = (const char *)getauxval(AT_EXECFN);
 	char exe[PATH_MAX];
-	ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	ssize_t len = -1;
 	char *slash;
 
 	p->n = 0;
-	if (len > 0) {
+	if (execfn && realpath(execfn, exe))
+		len = (ssize_t)strlen(exe);
+	else if ((len = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) > 0)
 		exe[len] = 0;
+	if (len > 0) {
 		slash = strrchr(exe, '/');
 		if (slash) {
 			*slash = 0;

@@ -87,7 +87,8 @@ result man "$tmp/log"
 	stage=$tmp/stage
 	want=(usr/bin/nslab usr/share/man/man1/nslab.1 usr/share/man/man5/nslab-topology.5
 		usr/share/bash-completion/completions/nslab usr/share/zsh/vendor-completions/_nslab
-		usr/share/doc/nslab/examples/demo.json usr/share/doc/nslab/examples/demo.yaml)
+		usr/share/doc/nslab/examples/demo.json usr/share/doc/nslab/examples/demo.yaml
+		usr/lib/nslab/nslab-engine.so)
 	if make -s -C "$root" BUILD="$BUILD" install DESTDIR="$stage" PREFIX=/usr >"$tmp/make.log" 2>&1; then
 		echo "ok: make install DESTDIR=... PREFIX=/usr"
 	else
@@ -98,7 +99,27 @@ result man "$tmp/log"
 		if [ -s "$stage/$f" ]; then echo "ok: installed $f"; else echo "not ok: not installed: $f"; fi
 	done
 	[ -x "$stage/usr/bin/nslab" ] && "$stage/usr/bin/nslab" --version | grep -q '^nslab [0-9]' &&
-		echo "ok: the installed nslab runs" || echo "not ok: the installed nslab does not run"
+		echo "ok: the installed nslab runs (its engine found in ../lib/nslab)" ||
+		echo "not ok: the installed nslab does not run"
+	# The program runs exec with libc and libcjson alone; everything else is the engine's.
+	needed=$(LC_ALL=C readelf -d "$stage/usr/bin/nslab" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | sort | tr '\n' ' ')
+	if [ "$needed" = "libc.so.6 libcjson.so.1 " ]; then echo "ok: bin/nslab needs $needed"; else
+		echo "not ok: bin/nslab needs $needed(want libc.so.6 libcjson.so.1 alone)"
+	fi
+	# Without its engine: every command but exec fails, naming where it looked.
+	if [ -e /usr/lib/nslab/nslab-engine.so ]; then
+		echo "skip: without its engine: this machine has one in /usr/lib/nslab (nslab is installed)"
+	else
+		mv "$stage/usr/lib/nslab/nslab-engine.so" "$tmp/engine.so"
+		out=$("$stage/usr/bin/nslab" status 2>&1)
+		rc=$?
+		if [ "$rc" = 1 ] && grep -qF "$stage/usr/bin/../lib/nslab/nslab-engine.so nor /usr/lib/nslab/nslab-engine.so" <<<"$out"; then
+			echo "ok: without its engine: exit 1, $out"
+		else
+			echo "not ok: without its engine: exit $rc, $out"
+		fi
+		mv "$tmp/engine.so" "$stage/usr/lib/nslab/nslab-engine.so"
+	fi
 	if MANPATH=$stage/usr/share/man man -w nslab 2>/dev/null | grep -q "^$stage/usr/share/man/man1/nslab.1" &&
 		MANPATH=$stage/usr/share/man man -w 5 nslab-topology 2>/dev/null | grep -q "man5/nslab-topology.5"; then
 		echo "ok: man finds nslab(1) and nslab-topology(5) where they were installed"
@@ -114,7 +135,7 @@ result man "$tmp/log"
 	fi
 	# /usr/local: zsh's site-functions, bash-completion's XDG_DATA_DIRS.
 	make -s -C "$root" BUILD="$BUILD" install DESTDIR="$stage" >/dev/null 2>&1
-	for f in usr/local/bin/nslab usr/local/share/zsh/site-functions/_nslab \
+	for f in usr/local/bin/nslab usr/local/lib/nslab/nslab-engine.so usr/local/share/zsh/site-functions/_nslab \
 		usr/local/share/bash-completion/completions/nslab usr/local/share/man/man1/nslab.1; do
 		if [ -s "$stage/$f" ]; then echo "ok: PREFIX=/usr/local: $f"; else echo "not ok: PREFIX=/usr/local: no $f"; fi
 	done

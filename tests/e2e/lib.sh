@@ -44,6 +44,8 @@ unset _fd
 
 # shellcheck source=../../scripts/residue.sh
 . "$E2E_ROOT/scripts/residue.sh"
+# shellcheck source=copy_nslab.sh
+. "$E2E_ROOT/tests/e2e/copy_nslab.sh"
 
 # ---- reporting ----
 
@@ -478,7 +480,7 @@ as_nobody() {
 # itself may not be readable by others).
 nobody_nslab() {
 	local c=$T_TMP/nslab
-	[ -x "$c" ] || install -m 0755 "$NSLAB" "$c" || die "cannot copy $NSLAB to $c"
+	[ -x "$c" ] || copy_nslab "$NSLAB" "$T_TMP" || die "cannot copy $NSLAB to $c"
 	echo "$c"
 }
 

@@ -83,7 +83,7 @@ rl_setup() {
 		return 1
 	fi
 	mkdir "$RL_BASE/bin"
-	cp "$nslab" "$RL_BASE/bin/nslab"
+	copy_nslab "$nslab" "$RL_BASE/bin" || return 1
 	chmod -R a+rX "$RL_COPY" "$RL_BASE/bin"
 	# A PATH of the system's (root's may name directories the user cannot enter).
 	local env=(PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME="$RL_BASE/home" XDG_RUNTIME_DIR="$RL_BASE/run" LANG=C.UTF-8

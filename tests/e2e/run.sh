@@ -84,6 +84,8 @@ trap 'rm -f "$log"' EXIT
 pass=0 fail=0 skipped=0
 as_user=()
 if [ "$rootless" = 1 ]; then
+	# shellcheck source=copy_nslab.sh
+	. "$here/copy_nslab.sh"
 	# shellcheck source=rootless.sh
 	. "$here/rootless.sh"
 	trap 'rl_teardown; rm -f "$log"' EXIT

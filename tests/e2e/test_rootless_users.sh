@@ -36,8 +36,7 @@ defer rm -rf "/tmp/nslab-$U1" "/tmp/nslab-$U2"
 BIN=$NSLAB
 if ! setpriv --reuid="$U1" --regid="$U1" --clear-groups test -x "$BIN"; then
 	mkdir -m 0755 "$T_TMP/bin"
-	cp "$NSLAB" "$T_TMP/bin/nslab"
-	chmod 0755 "$T_TMP/bin/nslab"
+	copy_nslab "$NSLAB" "$T_TMP/bin" || die "cannot copy $NSLAB"
 	BIN=$T_TMP/bin/nslab
 fi
 # as UID CMD...: CMD as that user, with a clean environment (no XDG_RUNTIME_DIR: /tmp/nslab-UID).

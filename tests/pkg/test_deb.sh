@@ -101,7 +101,7 @@ if [ "$(dpkg-deb -f "$deb" Version)" = "$version" ]; then ok "Version $version";
 	not_ok "Version $(dpkg-deb -f "$deb" Version), the changelog says $version"
 fi
 contents=$(dpkg-deb -c "$deb" | awk '{ print $6 }')
-for f in ./usr/bin/nslab ./usr/share/man/man1/nslab.1.gz ./usr/share/man/man5/nslab-topology.5.gz \
+for f in ./usr/bin/nslab ./usr/lib/nslab/nslab-engine.so ./usr/share/man/man1/nslab.1.gz ./usr/share/man/man5/nslab-topology.5.gz \
 	./usr/share/bash-completion/completions/nslab ./usr/share/zsh/vendor-completions/_nslab \
 	./usr/share/doc/nslab/copyright ./usr/share/doc/nslab/examples/demo.json; do
 	if grep -qxF "$f" <<<"$contents"; then ok "ships $f"; else not_ok "does not ship $f"; fi
@@ -186,10 +186,11 @@ comp=$(as_user bash -c '. /usr/share/bash-completion/bash_completion; _completio
 grep -q 'complete -F _nslab nslab' <<<"$comp" && grep -q 'validate' <<<"$comp" &&
 	say "ok: alice: bash-completion loads nslab's completion: $(tail -n 1 <<<"$comp")" ||
 	say "not ok: alice: completion: $comp"
-# Root builds the demo lab with the packaged binary and the libraries apt installed for it,
-# through the fresh root's own loader but from outside the chroot: nslab in a chroot would
-# leave it (setns into a mount namespace resets the root directory), and its names and exec
-# commands would land in this host's /run/netns and /tmp.
+# Root builds the demo lab with the packaged binary and the libraries apt installed for it
+# (its own and its engine's), through the fresh root's own loader but from outside the chroot:
+# nslab in a chroot would leave it (setns into a mount namespace resets the root directory),
+# and its names and exec commands would land in this host's /run/netns and /tmp. The program
+# finds its engine from its own path, in $r/usr/lib/nslab.
 loader="" libs=""
 while read -r line; do
 	case $line in
@@ -200,7 +201,7 @@ while read -r line; do
 		;;
 	/*ld-linux*) loader=$r${line%% *} ;;
 	esac
-done < <(in_root ldd /usr/bin/nslab)
+done < <(in_root ldd /usr/bin/nslab /usr/lib/nslab/nslab-engine.so)
 pkg_nslab() { "$loader" --library-path "$libs" "$r/usr/bin/nslab" "$@"; }
 if [ -x "$loader" ] && [ "$(pkg_nslab --version)" = "nslab $version" ]; then
 	say "ok: the packaged nslab runs on its own libraries: $(tr ':' ' ' <<<"$libs" | sed "s|$r||g")"
