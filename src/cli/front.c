@@ -69,7 +69,7 @@ static void *load_engine(void)
 			continue;
 		h = dlopen(p.path[i], RTLD_LAZY | RTLD_LOCAL);
 		if (!h)
-			nsl_cli_error("cannot load its engine %s: %s", p.path[i], dlerror());
+			nsl_cli_error("cannot load its engine: %s", dlerror());
 		return h;
 	}
 	nsl_cli_error("its engine, %s, is missing: not in %s%s%s%s%s (reinstall nslab)",
