@@ -1,6 +1,7 @@
-# nslab build. `make` builds build/nslab and its man pages; `make check` runs every test;
-# `make install` (PREFIX, DESTDIR) installs the program and its engine, the man pages, the shell completion
-# and the examples; `make deb` builds the Debian package under build/deb/.
+# nslab build. `make` builds build/nslab (the program), build/nslab-engine.so (its engine)
+# and the man pages; `make check` runs every test; `make install` (PREFIX, DESTDIR) installs
+# the program, its engine, the man pages, the shell completion and the examples; `make deb`
+# builds the Debian package under build/deb/.
 PREFIX ?= /usr/local
 DESTDIR ?=
 BINDIR ?= $(PREFIX)/bin
