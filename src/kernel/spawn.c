@@ -173,24 +173,6 @@ struct helped {
 	int32_t step;
 };
 
-static int send_pidfd(int sock, const struct helped *h, int fd)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))] = {0};
-	struct iovec iov = {.iov_base = (void *)h, .iov_len = sizeof(*h)};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
-
-	if (fd >= 0) {
-		mh.msg_control = cbuf;
-		mh.msg_controllen = sizeof(cbuf);
-		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	}
-	return sendmsg(sock, &mh, MSG_NOSIGNAL) == (ssize_t)sizeof(*h) ? 0 : -1;
-}
-
 /* The helper: into the lab's user namespace (if not there yet) and the node's PID namespace
  * for children, then the command, a child of the helper's parent. */
 static __attribute__((noreturn)) void helper(const struct nsl_spawn *s, int sock, pid_t parent,
@@ -208,7 +190,7 @@ static __attribute__((noreturn)) void helper(const struct nsl_spawn *s, int sock
 	    (errno != EINVAL || setns(s->holder_pidfd, CLONE_NEWPID) < 0)) {
 		h.pid = -errno;
 		h.step = 1;
-		_exit(send_pidfd(sock, &h, -1) < 0);
+		_exit(nsl_send_fd(sock, &h, sizeof(h), -1) < 0);
 	}
 	ca.pidfd = (uint64_t)(uintptr_t)&pidfd;
 	pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
@@ -218,20 +200,15 @@ static __attribute__((noreturn)) void helper(const struct nsl_spawn *s, int sock
 	}
 	h.pid = pid > 0 ? pid : -errno;
 	h.step = 2;
-	_exit(send_pidfd(sock, &h, pidfd) < 0);
+	_exit(nsl_send_fd(sock, &h, sizeof(h), pidfd) < 0);
 }
 
 static int spawn_helped(const struct nsl_spawn *s, char *const *envp, struct nsl_child *ret,
                         struct nsl_err *err)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))];
 	struct helped h = {0, 0};
-	struct iovec iov = {.iov_base = &h, .iov_len = sizeof(h)};
-	struct msghdr mh = {
-	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
 	pid_t parent = getpid(), hp;
-	int sv[2], pidfd = -1;
-	ssize_t n;
+	int sv[2], pidfd = -1, n;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return nsl_err_set(err, errno, "socketpair: %m");
@@ -247,17 +224,12 @@ static int spawn_helped(const struct nsl_spawn *s, char *const *envp, struct nsl
 		helper(s, sv[1], parent, nsl_ns_node_flags_of(s->holder_pidfd), envp);
 	}
 	close(sv[1]);
-	do
-		n = recvmsg(sv[0], &mh, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
-	for (struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL; c; c = CMSG_NXTHDR(&mh, c))
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
-			memcpy(&pidfd, CMSG_DATA(c), sizeof(int));
+	n = nsl_recv_fd(sv[0], &h, sizeof(h), &pidfd);
 	close(sv[0]);
 	while (waitpid(hp, NULL, 0) < 0 && errno == EINTR)
 		;
-	if (n != (ssize_t)sizeof(h) || h.pid <= 0 || pidfd < 0) {
-		int e = n != (ssize_t)sizeof(h) ? EIO : h.pid < 0 ? -h.pid : EPROTO;
+	if (n < 0 || h.pid <= 0 || pidfd < 0) {
+		int e = n < 0 ? -n : h.pid < 0 ? -h.pid : EPROTO;
 		if (pidfd >= 0)
 			close(pidfd);
 		if (h.step == 1)
