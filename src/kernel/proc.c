@@ -177,7 +177,7 @@ size_t nsl_pidfds_kill_wait(int *fds, size_t n, int timeout_ms)
 	return alive;
 }
 
-void nsl_proc_reset_for_exec(void)
+void nsl_proc_reset_for_exec(unsigned int last_fd)
 {
 	struct sigaction dfl = {.sa_handler = SIG_DFL};
 	sigset_t none;
@@ -187,7 +187,7 @@ void nsl_proc_reset_for_exec(void)
 			(void)sigaction(sig, &dfl, NULL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	syscall(SYS_close_range, 3, ~0U, 0);
+	syscall(SYS_close_range, last_fd + 1, ~0U, 0);
 }
 
 int nsl_send_fd(int sock, const void *data, size_t len, int fd)

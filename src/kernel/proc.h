@@ -46,8 +46,8 @@ int nsl_send_fd(int sock, const void *data, size_t len, int fd);
  * (close-on-exec), or -1. 0; -EIO for a message of another size (its fd closed), or -errno. */
 int nsl_recv_fd(int sock, void *data, size_t len, int *ret_fd);
 
-/* In a child about to exec a command of the user's: default signal dispositions, an empty
- * signal mask, and no fd but 0, 1 and 2. */
-void nsl_proc_reset_for_exec(void);
+/* In a child about to exec a command: default signal dispositions, an empty signal mask, and
+ * no fd above last_fd (2: stdio alone). */
+void nsl_proc_reset_for_exec(unsigned int last_fd);
 
 #endif

@@ -91,7 +91,7 @@ static __attribute__((noreturn)) void child(const struct nsl_spawn *s, pid_t par
 			child_fail(125, "become the node's root", -rc);
 	}
 	/* The command starts clean: default signals, empty mask, fds 0-2 only. */
-	nsl_proc_reset_for_exec();
+	nsl_proc_reset_for_exec(2);
 	/* Joining a mount namespace moved us to its root: back where we were if the node
 	 * sees that directory too. */
 	if (!s->cwd || chdir(s->cwd) < 0)
