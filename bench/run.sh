@@ -23,7 +23,9 @@
 # `import mininet` works; `nslab run --test` of the shipped routed example against the same job
 # as an `ip netns` script (bench/routed-ip.sh); the price per node of features (readiness
 # checks, rates, impairments, an overlay root when the topology language has `rootfs`, YAML
-# against JSON), and a check that a lab without them has none of their operations.
+# against JSON), and a check that a lab without them has none of their operations; and the
+# exec floor (bench/exec-floor.c, static: what any tool must pay to run a command in a node's
+# PID, network, mount and UTS namespaces), beside nslab, nsenter and mnexec.
 #
 # Everything it creates carries this run's own prefix: labs nsb<PID>-KIND-N (netns
 # nsb<PID>-KIND-N.nI), ip-script namespaces nsbip<PID>-KIND-N-nI, floor in a private mount
@@ -62,6 +64,10 @@ HOLDERS=$TMP/holders # every holder PID we saw (nslab's and floor's), for the le
 mkdir -p "$BB"
 cc -O2 -Wall -Wextra -o "$BB/timeit" "$ROOT/bench/timeit.c" || die "cannot build the timing helper"
 TIMEIT=$BB/timeit
+# The exec floor (bench/exec-floor.c): static when libc.a is there, as it is meant to be.
+EXEC_FLOOR=$BB/exec-floor EXEC_FLOOR_HOW=static
+cc -O2 -static -o "$EXEC_FLOOR" "$ROOT/bench/exec-floor.c" 2>>"$LOG" ||
+	{ EXEC_FLOOR_HOW=dynamic; cc -O2 -o "$EXEC_FLOOR" "$ROOT/bench/exec-floor.c" || die "cannot build the exec floor"; }
 HAVE_FLOOR=0
 if [ -f "$FLOOR_SRC" ]; then
 	# shellcheck disable=SC2046
@@ -322,13 +328,14 @@ printf 'exec x%s ...' "$EXEC_RUNS"
 if step /dev/null "$NSLAB" up "$TMP/chain-10.json" --name "$EXECLAB"; then
 	HPID=$("$NSLAB" status "$EXECLAB" --json 2>>"$LOG" | jq -r '.labs[0].nodes[] | select(.name == "n1") | .pid')
 	echo "$HPID" | stamp >>"$HOLDERS"
-	: >"$TMP/exec.nslab" && : >"$TMP/exec.nsenter" && : >"$TMP/exec.mnexec"
+	: >"$TMP/exec.nslab" && : >"$TMP/exec.nsenter" && : >"$TMP/exec.mnexec" && : >"$TMP/exec.floor"
 	batch=$(((EXEC_RUNS + 4) / 5))
 	for ((r = 0; r < 5; r++)); do
 		step "$TMP/t" "$TIMEIT" "$batch" "$NSLAB" exec -l "$EXECLAB" n1 true && cat "$TMP/t" >>"$TMP/exec.nslab"
 		step "$TMP/t" "$TIMEIT" "$batch" nsenter -t "$HPID" -n -m -u -p true && cat "$TMP/t" >>"$TMP/exec.nsenter"
 		# mnexec -a: Mininet's way in (setns into net and mnt, then exec: no PID namespace)
 		[ -n "$MNEXEC" ] && step "$TMP/t" "$TIMEIT" "$batch" "$MNEXEC" -a "$HPID" true && cat "$TMP/t" >>"$TMP/exec.mnexec"
+		step "$TMP/t" "$TIMEIT" "$batch" "$EXEC_FLOOR" "$HPID" true && cat "$TMP/t" >>"$TMP/exec.floor"
 	done
 	step /dev/null "$NSLAB" down "$EXECLAB"
 	echo " done"
@@ -451,13 +458,15 @@ if [ "$HAVE_FLOOR" = 1 ]; then
 	echo
 fi
 
-ex_n=$(med "$TMP/exec.nslab") ex_s=$(med "$TMP/exec.nsenter") ex_m=$(med "$TMP/exec.mnexec")
+ex_n=$(med "$TMP/exec.nslab") ex_s=$(med "$TMP/exec.nsenter") ex_m=$(med "$TMP/exec.mnexec") ex_f=$(med "$TMP/exec.floor")
 echo "== exec latency, median of $EXEC_RUNS (ms): nslab exec n1 true $(ms "$ex_n"), nsenter -t HOLDER -n -m -u -p true $(ms "$ex_s"), ratio $(ratio "$ex_n" "$ex_s")x"
 if [ -n "$MNEXEC" ]; then
 	echo "   mnexec -a HOLDER true $(ms "$ex_m") (net and mnt only, no fork: Mininet's hosts share the host's PID namespace), ratio nslab / mnexec $(ratio "$ex_n" "$ex_m")x"
 else
 	echo "   mnexec: n/a (not installed: apt-get install mininet)"
 fi
+echo "   exec floor (bench/exec-floor.c, $EXEC_FLOOR_HOW: setns, vfork, exec; nothing read, nothing checked) $(ms "$ex_f"): nslab / floor $(ratio "$ex_n" "$ex_f")x;"
+echo "   the floor itself is $(ratio "$ex_f" "$ex_s")x nsenter and $(ratio "$ex_f" "$ex_m")x mnexec: no exec can go below it"
 echo
 
 if [ -n "$MN_PY" ]; then

@@ -412,44 +412,6 @@ struct helper {
 	int sock; /* records (with their pidfds) from the helper */
 };
 
-static int send_rec(int sock, const struct spawn_rec *r, int fd)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))] = {0};
-	struct iovec iov = {.iov_base = (void *)r, .iov_len = sizeof(*r)};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
-
-	if (fd >= 0) {
-		mh.msg_control = cbuf;
-		mh.msg_controllen = sizeof(cbuf);
-		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	}
-	return sendmsg(sock, &mh, MSG_NOSIGNAL) == (ssize_t)sizeof(*r) ? 0 : -1;
-}
-
-static int recv_rec(int sock, struct spawn_rec *r, int *ret_fd)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = {.iov_base = r, .iov_len = sizeof(*r)};
-	struct msghdr mh = {
-	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
-	ssize_t n;
-
-	*ret_fd = -1;
-	do
-		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
-	if (n != (ssize_t)sizeof(*r))
-		return -1;
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
-			memcpy(ret_fd, CMSG_DATA(c), sizeof(int));
-	return 0;
-}
-
 static int helper_start(struct helper *hp, struct spawner *sp, int lifeline_w)
 {
 	int sv[2];
@@ -471,11 +433,11 @@ static int helper_start(struct helper *hp, struct spawner *sp, int lifeline_w)
 			pid_t pid = start_holder(&sp->specs[i], (int)i, sp->ready_w, sp->life_r,
 			                         sp->witness, &pidfd);
 			struct spawn_rec r = {(int32_t)i, pid};
-			if (send_rec(sv[1], &r, pidfd) < 0 || pid < 0)
+			if (nsl_send_fd(sv[1], &r, sizeof(r), pidfd) < 0 || pid < 0)
 				break;
 			close(pidfd);
 		}
-		_exit(send_rec(sv[1], &done, -1) < 0);
+		_exit(nsl_send_fd(sv[1], &done, sizeof(done), -1) < 0);
 	}
 	close(sv[1]);
 	hp->sock = sv[0];
@@ -487,7 +449,7 @@ static void helper_finish(struct helper *hp, struct spawner *sp)
 	struct spawn_rec r;
 	int fd;
 
-	while (recv_rec(hp->sock, &r, &fd) == 0 && r.index >= 0) {
+	while (nsl_recv_fd(hp->sock, &r, sizeof(r), &fd) == 0 && r.index >= 0) {
 		if ((size_t)r.index >= sp->to || (r.pid > 0 && fd < 0)) {
 			if (fd >= 0)
 				close(fd);

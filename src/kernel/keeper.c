@@ -196,7 +196,7 @@ static int run_map_tool(const char *tool, pid_t pid, unsigned id, const struct n
 		int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
 		if (nul < 0 || dup2(nul, 0) < 0 || dup2(pipefd[1], 1) < 0 || dup2(pipefd[1], 2) < 0)
 			_exit(127);
-		nsl_proc_reset_for_exec();
+		nsl_proc_reset_for_exec(2);
 		execve(tool, argv, envp);
 		_exit(127);
 	}
@@ -467,14 +467,7 @@ int nsl_keeper_uplink(struct nsl_keeper *k, int exit_r, int log_fd, struct nsl_e
 		    dup2(e, 3) < 0 || dup2(r, 4) < 0)
 			_exit(127);
 		/* A command of its own: default signals, its own session, fds 0-4 only. */
-		struct sigaction dfl = {.sa_handler = SIG_DFL};
-		sigset_t none;
-		for (int sig = 1; sig < NSIG; sig++)
-			if (sig != SIGKILL && sig != SIGSTOP)
-				(void)sigaction(sig, &dfl, NULL);
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		syscall(SYS_close_range, 5, ~0U, 0);
+		nsl_proc_reset_for_exec(4);
 		setsid();
 		execve(tool, argv, envp);
 		_exit(127);

@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 
 #include "kernel/ns.h"
+#include "kernel/proc.h"
 
 #ifndef NSFS_MAGIC
 #define NSFS_MAGIC 0x6e736673
@@ -99,13 +100,8 @@ static int make_socket(void *arg)
  * the socket and hands it over. */
 static int socket_helped(int netns_fd, const struct socket_args *a)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))];
 	int32_t result = 0;
-	struct iovec iov = {.iov_base = &result, .iov_len = sizeof(result)};
-	struct msghdr mh = {
-	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
-	int sv[2], fd = -1, userns = ioctl(netns_fd, NS_GET_USERNS);
-	ssize_t n;
+	int sv[2], fd = -1, n, userns = ioctl(netns_fd, NS_GET_USERNS);
 	pid_t pid;
 
 	if (userns < 0)
@@ -125,20 +121,7 @@ static int socket_helped(int netns_fd, const struct socket_args *a)
 			result = -errno;
 		else
 			result = fd = make_socket((void *)a);
-		if (fd >= 0) {
-			mh.msg_control = cbuf;
-			mh.msg_controllen = sizeof(cbuf);
-			memset(cbuf, 0, sizeof(cbuf));
-			struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-			c->cmsg_level = SOL_SOCKET;
-			c->cmsg_type = SCM_RIGHTS;
-			c->cmsg_len = CMSG_LEN(sizeof(int));
-			memcpy(CMSG_DATA(c), &fd, sizeof(int));
-		} else {
-			mh.msg_control = NULL;
-			mh.msg_controllen = 0;
-		}
-		_exit(sendmsg(sv[1], &mh, MSG_NOSIGNAL) == (ssize_t)sizeof(result) ? 0 : 1);
+		_exit(nsl_send_fd(sv[1], &result, sizeof(result), fd) < 0);
 	}
 	close(sv[1]);
 	close(userns);
@@ -147,19 +130,14 @@ static int socket_helped(int netns_fd, const struct socket_args *a)
 		close(sv[0]);
 		return -e;
 	}
-	do
-		n = recvmsg(sv[0], &mh, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
-	for (struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL; c; c = CMSG_NXTHDR(&mh, c))
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
-			memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	n = nsl_recv_fd(sv[0], &result, sizeof(result), &fd);
 	close(sv[0]);
 	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 		;
-	if (n != (ssize_t)sizeof(result) || result < 0 || fd < 0) {
+	if (n < 0 || result < 0 || fd < 0) {
 		if (fd >= 0)
 			close(fd);
-		return n != (ssize_t)sizeof(result) ? -EIO : result < 0 ? result : -EPROTO;
+		return n < 0 ? n : result < 0 ? result : -EPROTO;
 	}
 	return fd;
 }

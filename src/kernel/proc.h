@@ -39,8 +39,15 @@ int nsl_proc_in_ns(const char *kind, const struct nsl_ns_id *ids, size_t n_ids, 
  * them. How many were still alive when the time was up. */
 size_t nsl_pidfds_kill_wait(int *fds, size_t n, int timeout_ms);
 
-/* In a child about to exec a command of the user's: default signal dispositions, an empty
- * signal mask, and no fd but 0, 1 and 2. */
-void nsl_proc_reset_for_exec(void);
+/* One message on a socket of ours (SOCK_SEQPACKET): len bytes, and fd with them unless it is
+ * negative (SCM_RIGHTS). How a helper process hands us what it made. 0, or -1 with errno. */
+int nsl_send_fd(int sock, const void *data, size_t len, int fd);
+/* Receive one such message: exactly len bytes, and *ret_fd the fd that came with it
+ * (close-on-exec), or -1. 0; -EIO for a message of another size (its fd closed), or -errno. */
+int nsl_recv_fd(int sock, void *data, size_t len, int *ret_fd);
+
+/* In a child about to exec a command: default signal dispositions, an empty signal mask, and
+ * no fd above last_fd (2: stdio alone). */
+void nsl_proc_reset_for_exec(unsigned int last_fd);
 
 #endif

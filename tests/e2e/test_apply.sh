@@ -209,29 +209,41 @@ N=$(sed -n 's/^nslab: \([0-9][0-9]*\) steps$/\1/p' <<<"$err" | tail -n 1)
 if [ -z "$N" ] || [ "$N" -le 5 ]; then die "no step count: $err"; fi
 ok "apply v1 -> v2 takes $N steps"
 assert_ok nsl apply "$V1"
-G=$(generation)
-STRIDE=${E2E_STEP_STRIDE:-1}
-for ((k = 1; k <= N; k++)); do
-	if ((STRIDE > 1 && (k - 1) % STRIDE != 0 && k <= N - STRIDE)); then continue; fi
-	run timeout 60 env NSLAB_FAIL_STEP=$k "$NSLAB" apply "$V2"
-	bad=""
-	failed_cleanly "$rc" || bad+=" $(rc_what "$rc"), expected a clean failure;"
-	[[ $err == *"injected fault"* ]] || bad+=" stderr lacks 'injected fault';"
-	[[ $err != *"rollback incomplete"* ]] || bad+=" rollback incomplete;"
-	now=$(snapshot)
-	[ "$now" = "$S1" ] || bad+=" the lab is not as it was;"
-	[ "$(generation)" = "$G" ] || bad+=" generation $(generation), expected $G;"
-	[ "$(daemon_pid)" = "$PID" ] || bad+=" the daemon's PID changed;"
-	[ ! -e "/run/netns/$LAB.h3" ] || bad+=" h3 is left;"
-	if [ -z "$bad" ]; then
-		ok "NSLAB_FAIL_STEP=$k: apply fails and the lab is as it was ($(head -n1 <<<"$err"))"
-	else
-		not_ok "NSLAB_FAIL_STEP=$k:$bad"
-		_show "$err" stderr
-		diff <(echo "$S1") <(echo "$now") | head -n 20
-		nsl apply "$V1" >/dev/null 2>&1
-	fi
-done
+# fault_sweep WHAT N SNAP CHECK RECOVER -- APPLY_ARG...: for k in 1..N (every
+# E2E_STEP_STRIDE-th, the last ones always), `apply APPLY_ARG...` with NSLAB_FAIL_STEP=k must
+# fail cleanly with the injected fault, its rollback complete: the lab as SNAP, the generation
+# unchanged, h2's daemon the same process; CHECK (a function) adds its own findings to $bad.
+# After a failure RECOVER (a function) puts the lab back; when it returns non-zero the sweep
+# stops there.
+fault_sweep() {
+	local what=$1 n=$2 snap=$3 check=$4 recover=$5 g k now stride=${E2E_STEP_STRIDE:-1}
+	shift 6
+	g=$(generation)
+	for ((k = 1; k <= n; k++)); do
+		if ((stride > 1 && (k - 1) % stride != 0 && k <= n - stride)); then continue; fi
+		run timeout 60 env NSLAB_FAIL_STEP=$k "$NSLAB" apply "$@"
+		bad=""
+		failed_cleanly "$rc" || bad+=" $(rc_what "$rc"), expected a clean failure;"
+		[[ $err == *"injected fault"* ]] || bad+=" stderr lacks 'injected fault';"
+		[[ $err != *"rollback incomplete"* ]] || bad+=" rollback incomplete;"
+		now=$(snapshot)
+		[ "$now" = "$snap" ] || bad+=" the lab is not as it was;"
+		[ "$(generation)" = "$g" ] || bad+=" generation $(generation), expected $g;"
+		[ "$(daemon_pid)" = "$PID" ] || bad+=" the daemon's PID changed;"
+		"$check"
+		if [ -z "$bad" ]; then
+			ok "NSLAB_FAIL_STEP=$k of $what: apply fails and the lab is as it was ($(head -n1 <<<"$err"))"
+		else
+			not_ok "NSLAB_FAIL_STEP=$k of $what:$bad"
+			_show "$err" stderr
+			diff <(echo "$snap") <(echo "$now") | head -n 20
+			"$recover" || break
+		fi
+	done
+}
+no_h3() { [ ! -e "/run/netns/$LAB.h3" ] || bad+=" h3 is left;"; }
+back_to_v1() { nsl apply "$V1" >/dev/null 2>&1; }
+fault_sweep "v1 -> v2" "$N" "$S1" no_h3 back_to_v1 -- "$V2"
 ping_ok "$LAB" h1 10.233.2.2
 
 # ---- 6b. and of v2 -> v1 (what goes: a route, a link, a node; in the VM lane r1:eth2 becomes
@@ -241,27 +253,9 @@ run env NSLAB_COUNT_STEPS=1 "$NSLAB" apply "$V1"
 N2=$(sed -n 's/^nslab: \([0-9][0-9]*\) steps$/\1/p' <<<"$err" | tail -n 1)
 if [ -z "$N2" ] || [ "$rc" != 0 ]; then die "apply v1 with the step counter: $err"; fi
 assert_ok nsl apply "$V2"
-G=$(generation)
-for ((k = 1; k <= N2; k++)); do
-	run timeout 60 env NSLAB_FAIL_STEP=$k "$NSLAB" apply "$V1"
-	bad=""
-	failed_cleanly "$rc" || bad+=" $(rc_what "$rc"), expected a clean failure;"
-	[[ $err == *"injected fault"* ]] || bad+=" stderr lacks 'injected fault';"
-	[[ $err != *"rollback incomplete"* ]] || bad+=" rollback incomplete;"
-	now=$(snapshot)
-	[ "$now" = "$S2" ] || bad+=" the lab is not as it was;"
-	[ "$(generation)" = "$G" ] || bad+=" generation $(generation), expected $G;"
-	[ "$(daemon_pid)" = "$PID" ] || bad+=" the daemon's PID changed;"
-	nx "$LAB" h1 ping -n -c1 -W1 10.233.99.1 >/dev/null 2>&1 || bad+=" h1 does not reach h3;"
-	if [ -z "$bad" ]; then
-		ok "NSLAB_FAIL_STEP=$k of v2 -> v1: the lab is as it was ($(head -n1 <<<"$err"))"
-	else
-		not_ok "NSLAB_FAIL_STEP=$k of v2 -> v1:$bad"
-		_show "$err" stderr
-		diff <(echo "$S2") <(echo "$now") | head -n 20
-		nsl apply "$V2" >/dev/null 2>&1
-	fi
-done
+h1_reaches_h3() { nx "$LAB" h1 ping -n -c1 -W1 10.233.99.1 >/dev/null 2>&1 || bad+=" h1 does not reach h3;"; }
+back_to_v2() { nsl apply "$V2" >/dev/null 2>&1; }
+fault_sweep "v2 -> v1" "$N2" "$S2" h1_reaches_h3 back_to_v2 -- "$V1"
 assert_ok nsl apply "$V1"
 same_as "$S1" "v1 after the faults of v2 -> v1"
 
@@ -273,29 +267,12 @@ run env NSLAB_COUNT_STEPS=1 "$NSLAB" apply --recreate "$T_TMP/v1r.json"
 N3=$(sed -n 's/^nslab: \([0-9][0-9]*\) steps$/\1/p' <<<"$err" | tail -n 1)
 if [ -z "$N3" ] || [ "$rc" != 0 ]; then die "apply --recreate with the step counter: $err"; fi
 assert_ok nsl apply --recreate "$V1"
-G=$(generation)
-for ((k = 1; k <= N3; k++)); do
-	run timeout 60 env NSLAB_FAIL_STEP=$k "$NSLAB" apply --recreate "$T_TMP/v1r.json"
-	bad=""
-	failed_cleanly "$rc" || bad+=" $(rc_what "$rc"), expected a clean failure;"
-	[[ $err == *"injected fault"* ]] || bad+=" stderr lacks 'injected fault';"
-	[[ $err != *"rollback incomplete"* ]] || bad+=" rollback incomplete;"
-	now=$(snapshot)
-	[ "$now" = "$S1" ] || bad+=" the lab is not as it was;"
+host_and_h1() {
 	[ "$(host_sysctls)" = "$HS" ] || bad+=" the host's forwarding sysctls changed;"
-	[ "$(generation)" = "$G" ] || bad+=" generation $(generation), expected $G;"
 	[ "$(nx "$LAB" h1 hostname 2>&1)" = h1 ] || bad+=" h1's hostname is not h1;"
-	[ "$(daemon_pid)" = "$PID" ] || bad+=" the daemon's PID changed;"
-	if [ -z "$bad" ]; then
-		ok "NSLAB_FAIL_STEP=$k of --recreate h1: the lab is as it was ($(head -n1 <<<"$err"))"
-	else
-		not_ok "NSLAB_FAIL_STEP=$k of --recreate h1:$bad"
-		_show "$err" stderr
-		diff <(echo "$S1") <(echo "$now") | head -n 20
-		nsl down "$LAB" >/dev/null 2>&1
-		break
-	fi
-done
+}
+give_up() { nsl down "$LAB" >/dev/null 2>&1; return 1; }
+fault_sweep "--recreate h1" "$N3" "$S1" host_and_h1 give_up -- --recreate "$T_TMP/v1r.json"
 ping_ok "$LAB" h1 10.233.2.2
 
 # ---- 7. a killed apply: a second one completes it; or down removes it whole ----

@@ -129,6 +129,10 @@ assert_ok nsl exec -l "$LAB" h1 -- sh -c 'echo "$FOO|$NSL_E2E"'
 assert_eq "bar baz|1" "$out" "env of h1"
 assert_ok nsl exec -l "$LAB" h2 -- sh -c 'echo "${FOO-unset}"'
 assert_eq "unset" "$out" "env of h2 (h1's env does not leak)"
+# The node's value wins over an inherited one, which stays once (the environment is made
+# before the command's birth, not by putenv in it); the rest of ours passes through.
+out=$(FOO=host NSL_E2E_KEEP=kept nsl exec -l "$LAB" h1 -- sh -c 'echo "$FOO|$NSL_E2E_KEEP|$(env | grep -c "^FOO=")"')
+assert_eq "bar baz|kept|1" "$out" "env of h1 over an inherited FOO"
 assert_ok nsl exec -l "$LAB" h1 -- sh -c 'command -v ip'
 
 # MNT: a mount in the node stays in the node (the residue check looks at the host's mounts).

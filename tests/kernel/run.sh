@@ -16,8 +16,11 @@ $CC -std=gnu11 -D_GNU_SOURCE $CFLAGS $WARN -Wno-error=format-truncation -Isrc \
 	-c -o "$BUILD/tests/test_nft-util.o" src/base/util.c
 # shellcheck disable=SC2086
 $CC -std=gnu11 -D_GNU_SOURCE $CFLAGS $WARN -Isrc -c -o "$BUILD/tests/test_nft-ns.o" src/kernel/ns.c
+# (ns.c hands sockets over with proc.c's fd passing)
+# shellcheck disable=SC2086
+$CC -std=gnu11 -D_GNU_SOURCE $CFLAGS $WARN -Isrc -c -o "$BUILD/tests/test_nft-proc.o" src/kernel/proc.c
 # shellcheck disable=SC2086
 $CC -std=gnu11 -D_GNU_SOURCE $CFLAGS $WARN -Isrc $PKG_CFLAGS \
 	-o "$BUILD/tests/test_nft" tests/kernel/test_nft.c "$BUILD/tests/test_nft-util.o" "$BUILD/tests/test_nft-ns.o" \
-	$PKG_LIBS -lcmocka
+	"$BUILD/tests/test_nft-proc.o" $PKG_LIBS -lcmocka
 exec "$BUILD/tests/test_nft"
