@@ -502,10 +502,13 @@ int nsl_rootfs_host_files(const struct nsl_rootfs_setup *r)
 			continue; /* never made on the host */
 		if (i == 0) {
 			rc = SYS(mount(r->hosts_file, dst, NULL, MS_BIND, NULL));
-			if (rc == 0)
-				rc = SYS(mount(
-				    NULL, dst, NULL,
-				    MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL));
+			if (rc == 0) {
+				/* (the state root's flags kept: a tmpfs /run is noexec) */
+				int fd = open(dst, O_PATH | O_CLOEXEC);
+				rc = fd < 0 ? -errno : remount_ro(dst, fd, MS_NOSUID | MS_NODEV);
+				if (fd >= 0)
+					close(fd);
+			}
 		} else {
 			rc = write_file(r->hostname_file, hn);
 			if (rc == 0)

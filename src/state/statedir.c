@@ -2,10 +2,13 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/magic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 
 #include "state/statedir.h"
 
@@ -71,6 +74,63 @@ int nsl_state_root(struct nsl_statedir *sd, struct nsl_err *err)
 	return 0;
 }
 
+/* Whether the root fd we hold is still what the root's path names (not covered since by the
+ * tmpfs another nslab mounted there). */
+static bool root_current(const struct nsl_statedir *sd)
+{
+	struct stat held, named;
+
+	return fstat(sd->root_fd, &held) == 0 && stat(sd->root, &named) == 0 &&
+	       held.st_dev == named.st_dev && held.st_ino == named.st_ino;
+}
+
+static bool root_empty(const struct nsl_statedir *sd)
+{
+	DIR *d = opendir(sd->root);
+	struct dirent *e;
+	bool empty = d != NULL;
+
+	while (d && empty && (e = readdir(d)))
+		empty = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..");
+	if (d)
+		closedir(d);
+	return empty;
+}
+
+/* Root's root, locked, on a tmpfs: where /run is not one (some VMs keep it on ext4, whose
+ * directories slow down with every create/delete cycle, and whose journal makes every node's
+ * overlay root several times dearer, more with each lab), an empty root gets a tmpfs of its
+ * own, as Debian's /run is (nosuid, nodev, noexec), once per boot, as /run/netns does. Called
+ * with the root locked; returns with the root we hold current and locked, reopened if it was
+ * covered meanwhile (by us, or by another nslab while we waited for the lock). */
+static int root_locked_current(struct nsl_statedir *sd, struct nsl_err *err)
+{
+	for (int tries = 0;; tries++) {
+		struct statfs sf;
+		int rc, fd;
+
+		if (root_current(sd)) {
+			if (sd->rootless || tries > 0 || fstatfs(sd->root_fd, &sf) < 0 ||
+			    sf.f_type == TMPFS_MAGIC || !root_empty(sd))
+				return 0;
+			if (mount("tmpfs", sd->root, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			          "mode=0700") < 0)
+				return 0; /* a slower root, not a failure */
+		} else if (tries > 3) {
+			return nsl_err_set(err, ESTALE, "%s keeps changing under us", sd->root);
+		}
+		lock_fd(sd->root_fd, LOCK_UN);
+		fd = own_dir(sd->root, geteuid(), false, err);
+		if (fd < 0)
+			return fd;
+		close(sd->root_fd);
+		sd->root_fd = fd;
+		rc = lock_fd(sd->root_fd, LOCK_EX);
+		if (rc < 0)
+			return nsl_err_set(err, rc, "lock %s: %s", sd->root, strerror(-rc));
+	}
+}
+
 static int open_lab_dir(struct nsl_statedir *sd, const char *lab)
 {
 	return openat(sd->root_fd, lab, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -86,6 +146,11 @@ int nsl_state_create(struct nsl_statedir *sd, const char *lab, struct nsl_err *e
 	rc = lock_fd(sd->root_fd, LOCK_EX);
 	if (rc < 0)
 		return nsl_err_set(err, rc, "lock %s: %s", sd->root, strerror(-rc));
+	rc = root_locked_current(sd, err);
+	if (rc < 0) {
+		lock_fd(sd->root_fd, LOCK_UN);
+		return rc;
+	}
 	if (mkdirat(sd->root_fd, lab, 0700) < 0) {
 		rc = -errno;
 		lock_fd(sd->root_fd, LOCK_UN);
