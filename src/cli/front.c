@@ -42,7 +42,11 @@ static void places_of(struct places *p)
 	char *slash;
 
 	p->n = 0;
-	if (execfn && realpath(execfn, exe))
+	/* Run with privileges it did not have (setuid, file capabilities): only the engine where
+	 * it was installed, never one found beside a path the caller chose. */
+	if (getauxval(AT_SECURE))
+		len = 0;
+	else if (execfn && realpath(execfn, exe))
 		len = (ssize_t)strlen(exe);
 	else if ((len = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) > 0)
 		exe[len] = 0;

@@ -31,16 +31,23 @@
 #include "kernel/proc.h"
 #include "kernel/spawn.h"
 
-static __attribute__((noreturn)) void child_fail(int code, const char *what, int e)
+/* A line on the command's stderr from the child: formatted on the stack (a vfork child may
+ * not allocate, and dprintf does). */
+static __attribute__((noreturn)) void child_fail(int code, const char *what, const char *arg, int e)
 {
-	dprintf(2, "nslab: %s: %s\n", what, strerror(e));
+	char line[512];
+	int n = snprintf(line, sizeof(line), "nslab: %s%s%s: %s\n", what, arg ? " " : "",
+	                 arg ? arg : "", strerror(e));
+
+	if (n > 0)
+		(void)!write(2, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 	_exit(code);
 }
 
 /* The child, from its birth to the command. It may share our memory (a vfork child, until
- * it execs): it writes nothing of ours, allocates nothing; its environment was made for it. */
-static __attribute__((noreturn)) void child(const struct nsl_spawn *s, pid_t parent, int flags,
-                                            char *const *envp)
+ * it execs): it writes nothing of ours, allocates nothing; environ is the command's already
+ * (set around the birth: see nsl_spawn). */
+static __attribute__((noreturn)) void child(const struct nsl_spawn *s, pid_t parent, int flags)
 {
 	int fds[3] = {s->fd_in, s->fd_out, s->fd_err}, nul = -1;
 
@@ -75,20 +82,20 @@ static __attribute__((noreturn)) void child(const struct nsl_spawn *s, pid_t par
 	 * nslab's open but the holder's pidfd. exec makes the command dumpable again. */
 	if (flags & CLONE_NEWUSER) {
 		if (prctl(PR_SET_DUMPABLE, 0) < 0)
-			child_fail(125, "not dumpable", errno);
+			child_fail(125, "not dumpable", NULL, errno);
 		if (s->holder_pidfd > 3)
 			syscall(SYS_close_range, 3, (unsigned)s->holder_pidfd - 1, 0);
 		syscall(SYS_close_range, (unsigned)s->holder_pidfd + 1, ~0U, 0);
 	}
 	/* The one place a command enters a node: every namespace of it at once (ns.h). */
 	if (s->holder_pidfd >= 0 && setns(s->holder_pidfd, flags) < 0)
-		child_fail(125, "enter the node's namespaces", errno);
+		child_fail(125, "enter the node's namespaces", NULL, errno);
 	/* A node's own user namespace (joined first by that setns): the command is its root,
 	 * the first id of the node's range on the host, never the host's root. */
 	if (flags & CLONE_NEWUSER) {
 		int rc = nsl_become_ns_root();
 		if (rc < 0)
-			child_fail(125, "become the node's root", -rc);
+			child_fail(125, "become the node's root", NULL, -rc);
 	}
 	/* The command starts clean: default signals, empty mask, fds 0-2 only. */
 	nsl_proc_reset_for_exec(2);
@@ -96,11 +103,10 @@ static __attribute__((noreturn)) void child(const struct nsl_spawn *s, pid_t par
 	 * sees that directory too. */
 	if (!s->cwd || chdir(s->cwd) < 0)
 		if (chdir("/") < 0)
-			child_fail(125, "chdir /", errno);
-	execvpe(s->argv[0], s->argv, envp);
-	int e = errno;
-	dprintf(2, "nslab: exec %s: %s\n", s->argv[0], strerror(e));
-	_exit(e == ENOENT ? 127 : 126);
+			child_fail(125, "chdir /", NULL, errno);
+	/* (environ is the command's: PATH, the node's own when it sets one, finds it) */
+	execvp(s->argv[0], s->argv);
+	child_fail(errno == ENOENT ? 127 : 126, "exec", s->argv[0], errno);
 }
 
 /* Whether two "K=V" (or "K") entries name the same variable. */
@@ -180,6 +186,8 @@ static __attribute__((noreturn)) void helper(const struct nsl_spawn *s, int sock
 {
 	struct clone_args ca = {.flags = CLONE_PIDFD | CLONE_PARENT};
 	struct helped h = {0, 0};
+
+	environ = (char **)envp; /* our own copy's: the command's environment */
 	int pidfd = -1;
 	pid_t pid;
 
@@ -196,7 +204,7 @@ static __attribute__((noreturn)) void helper(const struct nsl_spawn *s, int sock
 	pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
 	if (pid == 0) {
 		close(sock);
-		child(s, parent, flags, envp);
+		child(s, parent, flags);
 	}
 	h.pid = pid > 0 ? pid : -errno;
 	h.step = 2;
@@ -245,8 +253,8 @@ static int spawn_helped(const struct nsl_spawn *s, char *const *envp, struct nsl
 
 /* Our child, born as a copy of us (clone3: it can be born in a cgroup, and join a time or
  * user namespace, which the kernel refuses to a process that shares its parent's memory). */
-static pid_t birth_copied(const struct nsl_spawn *s, pid_t parent, int flags, char *const *envp,
-                          int cgroup, int *ret_pidfd)
+static pid_t birth_copied(const struct nsl_spawn *s, pid_t parent, int flags, int cgroup,
+                          int *ret_pidfd)
 {
 	struct clone_args ca = {.flags = CLONE_PIDFD, .exit_signal = SIGCHLD};
 	pid_t pid;
@@ -258,20 +266,19 @@ static pid_t birth_copied(const struct nsl_spawn *s, pid_t parent, int flags, ch
 	ca.pidfd = (uint64_t)(uintptr_t)ret_pidfd;
 	pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
 	if (pid == 0)
-		child(s, parent, flags, envp);
+		child(s, parent, flags);
 	return pid;
 }
 
 /* Our child, born sharing our memory until it execs (vfork: no page tables copied, no
  * copy-on-write faults; about a third of `exec`'s time here). Our own child stays ours to
  * wait for, so its PID names it until then: pidfd_open cannot take another process. */
-static pid_t birth_shared(const struct nsl_spawn *s, pid_t parent, int flags, char *const *envp,
-                          int *ret_pidfd)
+static pid_t birth_shared(const struct nsl_spawn *s, pid_t parent, int flags, int *ret_pidfd)
 {
 	pid_t pid = vfork();
 
 	if (pid == 0)
-		child(s, parent, flags, envp);
+		child(s, parent, flags);
 	if (pid > 0) {
 		*ret_pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 		if (*ret_pidfd < 0) {
@@ -289,9 +296,10 @@ int nsl_spawn(const struct nsl_spawn *s, struct nsl_child *ret, struct nsl_err *
 {
 	_cleanup_close_ int self = -1, cgroup = -1;
 	pid_t parent = getpid(), pid;
-	int pidfd = -1, e, flags = nsl_ns_node_flags();
+	int pidfd = -1, e, flags = 0; /* the namespaces the child joins: none for the host */
 	sigset_t all, old;
-	char **own_env;
+	char **own_env, **our_env = environ;
+	struct sigaction chld;
 
 	ret->pid = 0;
 	ret->pidfd = -1;
@@ -343,11 +351,21 @@ int nsl_spawn(const struct nsl_spawn *s, struct nsl_child *ret, struct nsl_err *
 	 * is born with every signal blocked and unblocks them once they are back to default. */
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);
+	/* Our children must stay ours to wait for (pidfd_open names an unreaped child only): not
+	 * reaped behind our back because whoever started us ignored SIGCHLD. */
+	if (sigaction(SIGCHLD, NULL, &chld) == 0 && chld.sa_handler == SIG_IGN) {
+		chld.sa_handler = SIG_DFL;
+		sigaction(SIGCHLD, &chld, NULL);
+	}
+	/* The command's environment is environ for the moment of its birth (execvp looks the
+	 * command up in environ's PATH); no code of ours runs meanwhile. */
+	environ = (char **)envp;
 	if (cgroup >= 0 || (flags & (CLONE_NEWUSER | CLONE_NEWTIME)))
-		pid = birth_copied(s, parent, flags, envp, cgroup, &pidfd);
+		pid = birth_copied(s, parent, flags, cgroup, &pidfd);
 	else
-		pid = birth_shared(s, parent, flags, envp, &pidfd);
+		pid = birth_shared(s, parent, flags, &pidfd);
 	e = errno;
+	environ = our_env;
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	free(own_env);
 	/* Our own active namespace is always one we may return to; staying would put every

@@ -97,6 +97,30 @@ static bool root_empty(const struct nsl_statedir *sd)
 	return empty;
 }
 
+/* Whether we are in another mount namespace than PID 1's (a mount made in a private one
+ * would hide the state from every other shell and vanish with it). Where PID 1's cannot be
+ * read (some sandboxes hide it), as for /run/netns: not known to be private. */
+static bool mntns_private(void)
+{
+	struct stat ours, init;
+
+	return stat("/proc/self/ns/mnt", &ours) == 0 && stat("/proc/1/ns/mnt", &init) == 0 &&
+	       (ours.st_dev != init.st_dev || ours.st_ino != init.st_ino);
+}
+
+/* Whether the root is worth a tmpfs of ours: root's, not a tmpfs, not a mount point already
+ * (someone's own), empty, and not in a private mount namespace. */
+static bool root_wants_tmpfs(const struct nsl_statedir *sd)
+{
+	struct statfs sf;
+	struct statx stx;
+
+	return !sd->rootless && fstatfs(sd->root_fd, &sf) == 0 && sf.f_type != TMPFS_MAGIC &&
+	       statx(AT_FDCWD, sd->root, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &stx) == 0 &&
+	       (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
+	       !(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT) && !mntns_private() && root_empty(sd);
+}
+
 /* Root's root, locked, on a tmpfs: where /run is not one (some VMs keep it on ext4, whose
  * directories slow down with every create/delete cycle, and whose journal makes every node's
  * overlay root several times dearer, more with each lab), an empty root gets a tmpfs of its
@@ -106,12 +130,10 @@ static bool root_empty(const struct nsl_statedir *sd)
 static int root_locked_current(struct nsl_statedir *sd, struct nsl_err *err)
 {
 	for (int tries = 0;; tries++) {
-		struct statfs sf;
 		int rc, fd;
 
 		if (root_current(sd)) {
-			if (sd->rootless || tries > 0 || fstatfs(sd->root_fd, &sf) < 0 ||
-			    sf.f_type == TMPFS_MAGIC || !root_empty(sd))
+			if (tries > 0 || !root_wants_tmpfs(sd))
 				return 0;
 			if (mount("tmpfs", sd->root, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 			          "mode=0700") < 0)

@@ -8,6 +8,10 @@
 need ps
 
 LAB=$(lab_name)
+# A tool only h3's own PATH leads to.
+mkdir -p "$T_TMP/bin"
+printf '#!/bin/sh\necho found-by-the-nodes-path\n' >"$T_TMP/bin/nsl-e2e-tool"
+chmod 755 "$T_TMP/bin" "$T_TMP/bin/nsl-e2e-tool"
 F=$(write_topo exec <<EOF
 {
   "name": "$LAB",
@@ -20,7 +24,7 @@ F=$(write_topo exec <<EOF
       "hostname": "server",
       "interfaces": { "eth0": { "addresses": ["10.3.0.2/24"] }, "eth1": {} }
     },
-    "h3": {}
+    "h3": { "env": { "PATH": "$T_TMP/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" } }
   },
   "links": [
     { "endpoints": ["h1:eth0", "h2:eth0"] },
@@ -133,6 +137,10 @@ assert_eq "unset" "$out" "env of h2 (h1's env does not leak)"
 # before the command's birth, not by putenv in it); the rest of ours passes through.
 out=$(FOO=host NSL_E2E_KEEP=kept nsl exec -l "$LAB" h1 -- sh -c 'echo "$FOO|$NSL_E2E_KEEP|$(env | grep -c "^FOO=")"')
 assert_eq "bar baz|kept|1" "$out" "env of h1 over an inherited FOO"
+# The command is looked up in the node's PATH, not ours.
+assert_ok nsl exec -l "$LAB" h3 -- nsl-e2e-tool
+assert_eq "found-by-the-nodes-path" "$out" "a command found through h3's env PATH"
+assert_status 127 nsl exec -l "$LAB" h1 -- nsl-e2e-tool
 assert_ok nsl exec -l "$LAB" h1 -- sh -c 'command -v ip'
 
 # MNT: a mount in the node stays in the node (the residue check looks at the host's mounts).
