@@ -251,43 +251,43 @@ static pid_t pidfd_pid(int pidfd)
 	return pid;
 }
 
-int nsl_ns_node_flags_of(int pidfd)
+/* Whether /proc/PID/ns/KIND is our own namespace of that kind: 1, 0, or -errno. */
+static int ns_same_as_ours(pid_t pid, const char *kind)
+{
+	char path[64];
+	struct stat theirs, ours;
+
+	nsl_fmt(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, kind);
+	if (stat(path, &theirs) < 0)
+		return -errno;
+	nsl_fmt(path, sizeof(path), "/proc/self/ns/%s", kind);
+	if (stat(path, &ours) < 0)
+		return -errno;
+	return theirs.st_dev == ours.st_dev && theirs.st_ino == ours.st_ino;
+}
+
+int nsl_ns_join_flags(int pidfd, bool user)
 {
 	static const struct {
 		int flag;
 		const char *kind;
 	} shared[] = {{CLONE_NEWIPC, "ipc"}, {CLONE_NEWCGROUP, "cgroup"}, {CLONE_NEWTIME, "time"}};
-	int flags = nsl_ns_node_flags();
-	pid_t pid = pidfd_pid(pidfd);
-
-	for (size_t i = 0; pid > 0 && i < NSL_ARRAY_SIZE(shared); i++) {
-		char path[64];
-		struct stat theirs, ours;
-		if (!(flags & shared[i].flag))
-			continue;
-		nsl_fmt(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, shared[i].kind);
-		if (stat(path, &theirs) < 0)
-			continue;
-		nsl_fmt(path, sizeof(path), "/proc/self/ns/%s", shared[i].kind);
-		if (stat(path, &ours) == 0 && theirs.st_dev == ours.st_dev &&
-		    theirs.st_ino == ours.st_ino)
-			flags &= ~shared[i].flag;
-	}
-	return flags;
-}
-
-int nsl_ns_own_user(int pidfd)
-{
-	char path[64];
-	struct stat theirs, ours;
-	pid_t pid = pidfd_pid(pidfd);
+	int flags = nsl_ns_node_flags(), same;
+	pid_t pid = pidfd_pid(pidfd); /* one read, for every kind */
 
 	if (pid <= 0)
 		return -ESRCH;
-	nsl_fmt(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
-	if (stat(path, &theirs) < 0 || stat("/proc/self/ns/user", &ours) < 0)
-		return -errno;
-	return theirs.st_dev != ours.st_dev || theirs.st_ino != ours.st_ino;
+	for (size_t i = 0; i < NSL_ARRAY_SIZE(shared); i++)
+		if ((flags & shared[i].flag) && ns_same_as_ours(pid, shared[i].kind) == 1)
+			flags &= ~shared[i].flag;
+	if (user) {
+		same = ns_same_as_ours(pid, "user");
+		if (same < 0)
+			return same;
+		if (!same)
+			flags |= CLONE_NEWUSER;
+	}
+	return flags;
 }
 
 int nsl_become_ns_root(void)

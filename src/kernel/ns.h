@@ -45,16 +45,15 @@ int nsl_netns_socket(int netns_fd, int domain, int type, int protocol, struct ns
  * the node has no namespace of a kind of its own it shares ours, and joining it changes
  * nothing: so every command, of every node, joins the same set. */
 int nsl_ns_node_flags(void);
-/* The same, but for the kinds the holder behind pidfd shares with us (it has no namespace of
- * that kind of its own): joining those changes nothing, and one owned by a user namespace
- * we are not root in (the host's, for a rootless lab's node entered from inside the lab's
- * user namespace) may not be joined at all. */
-int nsl_ns_node_flags_of(int pidfd);
-/* Whether the holder behind pidfd has a user namespace of its own (a node's "user", in a lab
- * of root's): a command joins it first, then becomes its root (nsl_become_ns_root). 1 or 0;
- * negative when it cannot be told (never taken as "no": the command would be the host's
- * root in the node). */
-int nsl_ns_own_user(int pidfd);
+/* The namespaces a command joins to enter the node behind pidfd: nsl_ns_node_flags() less
+ * the kinds the holder shares with us (it has none of its own: joining those changes
+ * nothing, and one owned by a user namespace we are not root in (the host's, for a rootless
+ * lab's node entered from inside the lab's user namespace) may not be joined at all); with
+ * user, CLONE_NEWUSER too when the holder has a user namespace of its own (a node's "user",
+ * in a lab of root's: a command joins it first, then becomes its root, nsl_become_ns_root).
+ * Negative when it cannot be told (never taken as "no user namespace": the command would be
+ * the host's root in the node); -ESRCH: the holder is gone. */
+int nsl_ns_join_flags(int pidfd, bool user);
 /* In a user namespace whose id maps are written: become its uid and gid 0, no supplementary
  * groups, keeping its capabilities. 0 or -errno. */
 int nsl_become_ns_root(void);

@@ -229,7 +229,9 @@ static int spawn_helped(const struct nsl_spawn *s, char *const *envp, struct nsl
 	}
 	if (hp == 0) {
 		close(sv[0]);
-		helper(s, sv[1], parent, nsl_ns_node_flags_of(s->holder_pidfd), envp);
+		int flags = nsl_ns_join_flags(s->holder_pidfd, false);
+		/* (holder gone: the helper's setns says so) */
+		helper(s, sv[1], parent, flags < 0 ? nsl_ns_node_flags() : flags, envp);
 	}
 	close(sv[1]);
 	n = nsl_recv_fd(sv[0], &h, sizeof(h), &pidfd);
@@ -298,7 +300,8 @@ int nsl_spawn(const struct nsl_spawn *s, struct nsl_child *ret, struct nsl_err *
 	pid_t parent = getpid(), pid;
 	int pidfd = -1, e, flags = 0; /* the namespaces the child joins: none for the host */
 	sigset_t all, old;
-	char **own_env, **our_env = environ;
+	_cleanup_free_ char **own_env = NULL;
+	char **our_env = environ;
 	struct sigaction chld;
 
 	ret->pid = 0;
@@ -310,40 +313,26 @@ int nsl_spawn(const struct nsl_spawn *s, struct nsl_child *ret, struct nsl_err *
 	if (e)
 		return nsl_err_set(err, e, "environment: %s", strerror(e));
 	char *const *envp = own_env ? own_env : environ;
-	if (s->holder_pidfd >= 0 && !can_come_back()) {
-		int rc = spawn_helped(s, envp, ret, err);
-		free(own_env);
-		return rc;
-	}
+	if (s->holder_pidfd >= 0 && !can_come_back())
+		return spawn_helped(s, envp, ret, err);
 	if (s->holder_pidfd >= 0) {
-		int own = nsl_ns_own_user(s->holder_pidfd);
-		if (own < 0) {
-			free(own_env);
-			return nsl_err_set(err, -own, "the node's user namespace: %s",
-			                   own == -ESRCH ? "its holder is gone" : strerror(-own));
-		}
 		/* Only the namespaces that differ from ours: joining one's own time namespace is
 		 * refused to a vfork child all the same. */
-		flags = nsl_ns_node_flags_of(s->holder_pidfd) | (own ? CLONE_NEWUSER : 0);
-	}
-	if (s->holder_pidfd >= 0) {
+		flags = nsl_ns_join_flags(s->holder_pidfd, true);
+		if (flags < 0)
+			return nsl_err_set(err, -flags, "the node's namespaces: %s",
+			                   flags == -ESRCH ? "its holder is gone"
+			                                   : strerror(-flags));
 		self = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
-		if (self < 0) {
-			e = errno;
-			free(own_env);
-			return nsl_err_set(err, e, "open our PID namespace: %s", strerror(e));
-		}
-		if (setns(s->holder_pidfd, CLONE_NEWPID) < 0) {
-			e = errno;
-			free(own_env);
-			return nsl_err_set(err, e, "enter the node's PID namespace: %s",
-			                   e == ESRCH ? "its holder is gone" : strerror(e));
-		}
+		if (self < 0)
+			return nsl_err_set(err, errno, "open our PID namespace: %m");
+		if (setns(s->holder_pidfd, CLONE_NEWPID) < 0)
+			return nsl_err_set(err, errno, "enter the node's PID namespace: %s",
+			                   errno == ESRCH ? "its holder is gone" : strerror(errno));
 		int rc = nsl_cgroup_of_pidfd(s->holder_pidfd, &cgroup);
 		if (rc < 0) {
 			if (setns(self, CLONE_NEWPID) < 0)
 				abort();
-			free(own_env);
 			return nsl_err_set(err, -rc, "open the node's cgroup: %s", strerror(-rc));
 		}
 	}
@@ -367,7 +356,6 @@ int nsl_spawn(const struct nsl_spawn *s, struct nsl_child *ret, struct nsl_err *
 	e = errno;
 	environ = our_env;
 	sigprocmask(SIG_SETMASK, &old, NULL);
-	free(own_env);
 	/* Our own active namespace is always one we may return to; staying would put every
 	 * later child of ours in a node. */
 	if (self >= 0 && setns(self, CLONE_NEWPID) < 0)

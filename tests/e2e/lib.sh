@@ -201,6 +201,23 @@ failed_cleanly() {
 	[ "$1" != 0 ] && ! crashed "$1"
 }
 
+# stride_skips K N STRIDE: whether a fault sweep that takes every STRIDE-th step (and the last
+# STRIDE) skips step K of N (E2E_STEP_STRIDE: the VM lane, slower).
+stride_skips() {
+	(($3 > 1 && ($1 - 1) % $3 != 0 && $1 <= $2 - $3))
+}
+
+# fault_findings: what is wrong with the last `run` of a command made to fail at a step
+# (NSLAB_FAIL_STEP): not a clean failure, no injected fault on stderr, an incomplete rollback;
+# printed as " finding;" each, nothing when it failed as it should.
+fault_findings() {
+	local f=""
+	failed_cleanly "$rc" || f+=" $(rc_what "$rc"), expected a clean failure;"
+	[[ $err == *"injected fault"* ]] || f+=" stderr lacks 'injected fault';"
+	[[ $err != *"rollback incomplete"* ]] || f+=" rollback incomplete;"
+	printf '%s' "$f"
+}
+
 # rc_what RC: "exit 1", "timed out (exit 124)", "killed by SIGSEGV (exit 139)".
 rc_what() {
 	local sig

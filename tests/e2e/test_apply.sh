@@ -220,12 +220,9 @@ fault_sweep() {
 	shift 7
 	g=$(generation)
 	for ((k = 1; k <= n; k++)); do
-		if ((stride > 1 && (k - 1) % stride != 0 && k <= n - stride)); then continue; fi
+		if stride_skips "$k" "$n" "$stride"; then continue; fi
 		run timeout 60 env NSLAB_FAIL_STEP=$k "$NSLAB" apply "$@"
-		bad=""
-		failed_cleanly "$rc" || bad+=" $(rc_what "$rc"), expected a clean failure;"
-		[[ $err == *"injected fault"* ]] || bad+=" stderr lacks 'injected fault';"
-		[[ $err != *"rollback incomplete"* ]] || bad+=" rollback incomplete;"
+		bad=$(fault_findings)
 		now=$(snapshot)
 		[ "$now" = "$snap" ] || bad+=" the lab is not as it was;"
 		[ "$(generation)" = "$g" ] || bad+=" generation $(generation), expected $g;"

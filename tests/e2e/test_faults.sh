@@ -147,12 +147,9 @@ STRIDE=${E2E_STEP_STRIDE:-1}
 [ "$STRIDE" -ge 1 ] || STRIDE=1
 [ "$STRIDE" = 1 ] || note "E2E_STEP_STRIDE=$STRIDE: steps 1, $((1 + STRIDE)), ... and the last $STRIDE"
 for ((k = 1; k <= N; k++)); do
-	if ((STRIDE > 1 && (k - 1) % STRIDE != 0 && k <= N - STRIDE)); then continue; fi
+	if stride_skips "$k" "$N" "$STRIDE"; then continue; fi
 	run timeout 120 env NSLAB_FAIL_STEP=$k "$NSLAB" up "$F"
-	bad=""
-	failed_cleanly "$rc" || bad+=" $(rc_what "$rc"), expected a clean failure;"
-	[[ $err == *"injected fault"* ]] || bad+=" stderr lacks 'injected fault';"
-	[[ $err != *"rollback incomplete"* ]] || bad+=" rollback incomplete;"
+	bad=$(fault_findings)
 	[ "$(sysctl -n "$SYSCTL")" = "$old_sysctl" ] || bad+=" $SYSCTL=$(sysctl -n "$SYSCTL");"
 	[ "$(dev_state "$DEV")" = "$dev_before" ] || bad+=" $DEV is not home as it was: $(dev_state "$DEV");"
 	if ! r=$(rsd_compare "$SNAP2" "$LAB"); then bad+=" residue;"; fi

@@ -76,11 +76,7 @@ lab_gone "$LAB"
 mark_step=""
 for ((k = 1; k <= N; k++)); do
 	run timeout 120 env NSLAB_FAIL_STEP=$k "$NSLAB" up "$F"
-	bad=""
-	[ "$rc" != 0 ] || bad+=" exit 0;"
-	[ "$rc" != 124 ] || bad+=" timed out;"
-	[[ $err == *"injected fault"* ]] || bad+=" stderr lacks 'injected fault';"
-	[[ $err != *"rollback incomplete"* ]] || bad+=" rollback incomplete;"
+	bad=$(fault_findings)
 	[ "$(dev_state)" = "$dev_before" ] || bad+=" $MV changed: $(dev_state);"
 	if ! r=$(rsd_compare "$SNAP2" "$LAB"); then bad+=" residue;"; fi
 	[[ $err == *"host bridge "*": mark: injected fault"* ]] && mark_step=$k
