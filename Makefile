@@ -75,7 +75,7 @@ $(BUILD)/obj/%.o: src/%.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/obj/cli/main.o: debian/changelog
+$(BUILD)/obj/cli/main.o $(BUILD)/obj/cli/front.o: debian/changelog
 
 # Where the program looks for its engine last (front.c), rebuilt when ENGINEDIR changes.
 $(BUILD)/obj/cli/front.o: override CPPFLAGS += -DNSL_ENGINE='"$(ENGINEDIR)/nslab-engine.so"'

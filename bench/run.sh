@@ -431,7 +431,7 @@ cp "$FB" "$TMP/feat/chain.yaml"
 {
 	"$TIMEIT" 20 "$NSLAB" validate "$FB" >"$TMP/feat/json.parse"
 	"$TIMEIT" 20 "$NSLAB" validate "$TMP/feat/chain.yaml" >"$TMP/feat/yaml.parse"
-	"$TIMEIT" 20 "$NSLAB" --version >"$TMP/feat/none.parse"
+	"$TIMEIT" 20 "$NSLAB" --help >"$TMP/feat/none.parse"
 } 2>>"$LOG"
 # a lab that does not use a feature must not pay for it: none of their operations in its plan
 FEAT_OPS=$("$NSLAB" up --dry-run "$FB" --name "$TAG-feat" 2>>"$LOG" | awk '$1 ~ /^[0-9]+$/ { print $2 }' | grep -cE '^(ready|rate|impair|qdisc|netem|tbf|rootfs|overlay|probe)$')
@@ -510,7 +510,7 @@ done
 pj=$(med "$TMP/feat/json.parse") py=$(med "$TMP/feat/yaml.parse") p0=$(med "$TMP/feat/none.parse")
 pj_node=$(price "$pj" "$p0" "$FEAT_N") py_node=$(price "$py" "$p0" "$FEAT_N")
 yaml_x=$(awk -v j="$pj" -v y="$py" -v z="$p0" 'BEGIN { if (j == "nan" || y == "nan" || j <= z) print "-"; else printf "%.2f", (y - z) / (j - z) }')
-echo "  parse + validate, per node (ms; nslab validate less nslab --version): JSON $pj_node, YAML $py_node, YAML / JSON ${yaml_x}x"
+echo "  parse + validate, per node (ms; nslab validate less nslab --help, which loads the engine too): JSON $pj_node, YAML $py_node, YAML / JSON ${yaml_x}x"
 echo "  operations of readiness, rates, impairments, roots in the plan of the plain chain: $FEAT_OPS"
 echo
 

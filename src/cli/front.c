@@ -26,6 +26,9 @@
 #define NSL_ENGINE "/usr/local/lib/nslab/nslab-engine.so"
 #endif
 #define ENGINE_NAME "nslab-engine.so"
+#ifndef NSL_VERSION
+#define NSL_VERSION "0.2"
+#endif
 
 /* The places the engine may be, in order: dir/ENGINE_NAME, dir/../lib/nslab/ENGINE_NAME
  * (dir: the program's own directory, when /proc/self/exe tells it) and NSL_ENGINE. */
@@ -62,6 +65,22 @@ static void places_of(struct places *p)
 	snprintf(p->path[p->n++], sizeof(p->path[0]), "%s", NSL_ENGINE);
 }
 
+/* The engine and the program share the lab's state and its formats: one of another version (a
+ * program copied beside an older installation) is refused, not run. */
+static void *engine_checked(void *h, const char *path)
+{
+	const char *version = dlsym(h, "nsl_engine_version");
+
+	if (version && !strcmp(version, NSL_VERSION))
+		return h;
+	nsl_cli_error("its engine, %s, is %s%s, the program %s: both come from one build "
+	              "(reinstall nslab)",
+	              path, version ? "version " : "of an unknown version", version ? version : "",
+	              NSL_VERSION);
+	dlclose(h);
+	return NULL;
+}
+
 static void *load_engine(void)
 {
 	struct places p;
@@ -72,9 +91,11 @@ static void *load_engine(void)
 		if (access(p.path[i], F_OK) < 0)
 			continue;
 		h = dlopen(p.path[i], RTLD_LAZY | RTLD_LOCAL);
-		if (!h)
+		if (!h) {
 			nsl_cli_error("cannot load its engine: %s", dlerror());
-		return h;
+			return NULL;
+		}
+		return engine_checked(h, p.path[i]);
 	}
 	nsl_cli_error("its engine, %s, is missing: not in %s%s%s%s%s (reinstall nslab)",
 	              ENGINE_NAME, p.path[0], p.n > 1 ? ", " : "", p.n > 1 ? p.path[1] : "",
@@ -105,6 +126,11 @@ int main(int argc, char **argv)
 		first++;
 	if (first < argc && !strcmp(argv[first], "exec"))
 		return nsl_cmd_exec(argc - first, argv + first);
+	/* The program's own version, which its engine must share: answered without it. */
+	if (first < argc && !strcmp(argv[first], "--version")) {
+		printf("nslab %s\n", NSL_VERSION);
+		return NSL_EXIT_OK;
+	}
 	h = load_engine();
 	if (!h)
 		return failure_of(first < argc ? argv[first] : NULL);

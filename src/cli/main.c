@@ -11,6 +11,9 @@
 #define NSL_VERSION "0.2"
 #endif
 
+/* The program loads only an engine of its own version (front.c). */
+__attribute__((visibility("default"))) const char nsl_engine_version[] = NSL_VERSION;
+
 static const struct nsl_command commands[] = {
     {"up", nsl_cmd_up, "up TOPO [--name LAB] [--host HOST] [--dry-run] [--timing] [--json]",
      "build a lab; on any failure nothing is left"},
@@ -123,10 +126,6 @@ __attribute__((visibility("default"))) int nsl_engine_main(int argc, char **argv
 	if (first >= argc || nsl_cli_is_help(argv[first]) || !strcmp(argv[first], "help")) {
 		usage(first >= argc ? stderr : stdout);
 		return first >= argc ? NSL_EXIT_USAGE : NSL_EXIT_OK;
-	}
-	if (!strcmp(argv[first], "--version")) {
-		printf("nslab %s\n", NSL_VERSION);
-		return NSL_EXIT_OK;
 	}
 	if (!strcmp(argv[first], "__complete"))
 		return nsl_cmd_complete(argc - first, argv + first);

@@ -99,6 +99,7 @@ result man "$tmp/log"
 		if [ -s "$stage/$f" ]; then echo "ok: installed $f"; else echo "not ok: not installed: $f"; fi
 	done
 	[ -x "$stage/usr/bin/nslab" ] && "$stage/usr/bin/nslab" --version | grep -q '^nslab [0-9]' &&
+		"$stage/usr/bin/nslab" validate "$root/topologies/demo.json" >/dev/null &&
 		echo "ok: the installed nslab runs (its engine found in ../lib/nslab)" ||
 		echo "not ok: the installed nslab does not run"
 	# The program runs exec with libc and libcjson alone; everything else is the engine's.
@@ -117,6 +118,24 @@ result man "$tmp/log"
 			echo "ok: without its engine: exit 1, $out"
 		else
 			echo "not ok: without its engine: exit $rc, $out"
+		fi
+		# --version is the program's own: it needs no engine.
+		"$stage/usr/bin/nslab" --version | grep -q '^nslab [0-9]' &&
+			echo "ok: without its engine: nslab --version answers" ||
+			echo "not ok: without its engine: nslab --version fails"
+		# An engine of another version is refused, not run (they share the lab's state).
+		printf '%s\n' 'const char nsl_engine_version[] = "0.0-other";' \
+			'int nsl_engine_main(int c, char **v) { (void)c; (void)v; return 0; }' >"$tmp/other.c"
+		if cc -shared -fPIC -o "$stage/usr/lib/nslab/nslab-engine.so" "$tmp/other.c"; then
+			out=$("$stage/usr/bin/nslab" status 2>&1)
+			rc=$?
+			if [ "$rc" = 1 ] && grep -qF "is version 0.0-other, the program $("$stage/usr/bin/nslab" --version | cut -d " " -f 2)" <<<"$out"; then
+				echo "ok: an engine of another version: exit 1, $out"
+			else
+				echo "not ok: an engine of another version: exit $rc, $out"
+			fi
+		else
+			echo "not ok: cannot build an engine of another version"
 		fi
 		mv "$tmp/engine.so" "$stage/usr/lib/nslab/nslab-engine.so"
 	fi
