@@ -284,11 +284,16 @@ static void kill_and_unbind(struct td *td)
 		keep_first(td, -EIO, &e);
 		return;
 	}
-	/* Holders first, then whatever else lives in the lab's namespaces (`ip netns exec`
-	 * included; for a rootless lab, anything in its user namespace), each reached through a
-	 * pidfd checked after it was opened, and a rootless lab's keeper last. */
+	/* Holders first (each the init of its node's PID namespace: all that runs in the node
+	 * dies with it, while we look for the rest), then whatever else lives in the lab's
+	 * namespaces (`ip netns exec` included; for a rootless lab, anything in its user
+	 * namespace), each reached through a pidfd checked after it was opened, and a rootless
+	 * lab's keeper last. */
 	int *ufds = NULL;
 	size_t n_ufds = 0;
+	for (size_t i = 0; i < td->n_ns; i++)
+		if (td->ns[i].holder >= 0)
+			(void)nsl_pidfd_kill(td->ns[i].holder, SIGKILL);
 	(void)nsl_proc_in_netns(ids, n_ids, &fds, &n_fds);
 	if (td->rootless && td->userns.ino)
 		(void)nsl_proc_in_ns("user", &td->userns, 1, &ufds, &n_ufds);
@@ -306,7 +311,7 @@ static void kill_and_unbind(struct td *td)
 		all[n_all++] = TAKE_FD(td->keeper.pidfd);
 	if (all && td->keeper.uplink.pidfd >= 0)
 		all[n_all++] = TAKE_FD(td->keeper.uplink.pidfd);
-	if (!all) { /* nothing killed: the lab is not gone, and its state must stay */
+	if (!all) { /* the lab is not gone (what the scan found lives on): its state stays */
 		for (size_t i = 0; i < n_fds; i++)
 			close(fds[i]);
 		for (size_t i = 0; i < n_ufds; i++)

@@ -120,6 +120,7 @@ int nsl_proc_in_ns(const char *kind, const struct nsl_ns_id *ids, size_t n_ids, 
 {
 	int *fds = NULL;
 	size_t n = 0, cap = 0;
+	pid_t self = getpid();
 	struct dirent *e;
 	DIR *d;
 
@@ -130,22 +131,24 @@ int nsl_proc_in_ns(const char *kind, const struct nsl_ns_id *ids, size_t n_ids, 
 	d = opendir("/proc");
 	if (!d)
 		return -errno;
+	/* Every process of the machine is looked at (down pays for it): each by a walk from the
+	 * open /proc, not from the root. */
 	while ((e = readdir(d))) {
 		char path[64];
 		struct stat st;
 		uint64_t pid;
 		int fd;
-		if (!nsl_parse_u64(e->d_name, INT32_MAX, &pid) || pid <= 1 ||
-		    (pid_t)pid == getpid())
+		if (!nsl_parse_u64(e->d_name, INT32_MAX, &pid) || pid <= 1 || (pid_t)pid == self)
 			continue;
-		nsl_fmt(path, sizeof(path), "/proc/%s/ns/%s", e->d_name, kind);
-		if (stat(path, &st) < 0 || !in_ids(ids, n_ids, &st))
+		nsl_fmt(path, sizeof(path), "%s/ns/%s", e->d_name, kind);
+		if (fstatat(dirfd(d), path, &st, 0) < 0 || !in_ids(ids, n_ids, &st))
 			continue;
 		fd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
 		if (fd < 0)
 			continue;
 		/* Between the look and the pidfd the PID may have been reused: look again. */
-		if (stat(path, &st) < 0 || !in_ids(ids, n_ids, &st) || !nsl_pidfd_alive(fd)) {
+		if (fstatat(dirfd(d), path, &st, 0) < 0 || !in_ids(ids, n_ids, &st) ||
+		    !nsl_pidfd_alive(fd)) {
 			close(fd);
 			continue;
 		}
