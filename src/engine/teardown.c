@@ -34,6 +34,7 @@ struct lab_ns {
 	uint64_t want_dev, want_ino; /* from the journal (dev 0: any) */
 	int fd;                      /* open, when it still exists */
 	int holder;                  /* its holder's pidfd, -1 if gone */
+	pid_t pid;                   /* and its PID */
 };
 
 struct td {
@@ -47,7 +48,10 @@ struct td {
 	size_t n_ns, cap_ns;
 	int first;   /* the first error, kept while the rest goes on */
 	int *killed; /* pidfds of processes killed, waited for at the end */
-	size_t n_killed;
+	size_t n_killed, cap_killed;
+	pid_t *holder_pids; /* sorted: the look through /proc passes them by */
+	size_t n_holder_pids;
+	bool look_again; /* the look found processes: look again once they are gone */
 	struct nsl_err *err;
 	struct nsl_progress_sink *progress;
 };
@@ -67,6 +71,7 @@ static struct td td_init(struct nsl_statedir *sd, struct nsl_progress_sink *prog
 }
 
 #define WAIT_CHUNK 64 /* processes waited for between two progress reports */
+#define LOOKS_MAX 8   /* looks through /proc again for what forked while down looked */
 
 static void keep_first(struct td *td, int rc, struct nsl_err *e)
 {
@@ -97,6 +102,7 @@ static void ns_open_journaled(struct td *td, struct lab_ns *n, pid_t pid, uint64
 
 	n->fd = -1;
 	n->holder = nsl_proc_pidfd(pid, start);
+	n->pid = pid;
 	ns_path(td, n->name, path, sizeof(path));
 	if (nsl_netns_open_bound(path, &fd, &id) > 0) {
 		if (ns_matches(n, &id)) {
@@ -266,68 +272,93 @@ static void orphan_devices_home(struct td *td) { each_ns_links(td, true, devices
 
 /* ---- processes, binds ---- */
 
-static void kill_and_unbind(struct td *td)
+/* Look through /proc for what else lives in the lab's network namespaces that we hold open
+ * (`ip netns exec` included; for a rootless lab, anything in its user namespace while that is
+ * known to live), the holders passed by, and kill it: its pidfds join td->killed. How many
+ * were found. */
+static size_t kill_the_rest(struct td *td, bool userns_live)
 {
 	_cleanup_free_ struct nsl_ns_id *ids = calloc(td->n_ns + 1, sizeof(*ids));
-	int *fds = NULL, *all = NULL;
-	size_t n_ids = 0, n_fds = 0, n_all = 0;
+	size_t n_ids = 0, from = td->n_killed, found = 0;
 	struct nsl_err e;
 
 	if (!ids) {
 		keep_first(td, nsl_err_set(&e, ENOMEM, "out of memory"), &e);
-		return;
+		return 0;
 	}
+	/* Only namespaces we hold: one gone could have given its number to another's. */
 	for (size_t i = 0; i < td->n_ns; i++)
-		if (td->ns[i].id.ino && !nsl_netns_is_host(&td->ns[i].id))
+		if (td->ns[i].fd >= 0 && td->ns[i].id.ino && !nsl_netns_is_host(&td->ns[i].id))
 			ids[n_ids++] = td->ns[i].id;
+	struct nsl_proc_look looks[2] = {
+	    {.kind = "net",
+	     .ids = ids,
+	     .n_ids = n_ids,
+	     .skip = td->holder_pids,
+	     .n_skip = td->n_holder_pids},
+	    {.kind = "user",
+	     .ids = &td->userns,
+	     .n_ids = userns_live && td->rootless && td->userns.ino ? 1 : 0,
+	     .skip = td->holder_pids,
+	     .n_skip = td->n_holder_pids},
+	};
+	for (int k = 0; k < 2; k++) {
+		int rc = nsl_proc_in_ns(&looks[k], &td->killed, &td->n_killed, &td->cap_killed);
+		if (rc < 0)
+			keep_first(
+			    td,
+			    nsl_err_set(&e, -rc, "look for the lab's processes: %s", strerror(-rc)),
+			    &e);
+		found += rc > 0 ? (size_t)rc : 0;
+	}
+	for (size_t i = from; i < td->n_killed; i++)
+		(void)nsl_pidfd_kill(td->killed[i], SIGKILL);
+	return found;
+}
+
+/* Kill pidfd (taken) and keep it to wait for; false without memory (then it stays open). */
+static bool kill_keep(struct td *td, int *pidfd)
+{
+	if (!nsl_grow(&td->killed, &td->cap_killed, td->n_killed, sizeof(*td->killed)))
+		return false;
+	(void)nsl_pidfd_kill(*pidfd, SIGKILL);
+	td->killed[td->n_killed++] = TAKE_FD(*pidfd);
+	return true;
+}
+
+static void kill_and_unbind(struct td *td)
+{
+	struct nsl_err e;
+
 	if (nsl_step("kill", &e) < 0) {
 		keep_first(td, -EIO, &e);
 		return;
 	}
 	/* Holders first (each the init of its node's PID namespace: all that runs in the node
 	 * dies with it, while we look for the rest), then whatever else lives in the lab's
-	 * namespaces (`ip netns exec` included; for a rootless lab, anything in its user
-	 * namespace), each reached through a pidfd checked after it was opened, and a rootless
+	 * namespaces, each reached through a pidfd checked after it was opened, and a rootless
 	 * lab's keeper last. */
-	int *ufds = NULL;
-	size_t n_ufds = 0;
-	for (size_t i = 0; i < td->n_ns; i++)
-		if (td->ns[i].holder >= 0)
-			(void)nsl_pidfd_kill(td->ns[i].holder, SIGKILL);
-	(void)nsl_proc_in_netns(ids, n_ids, &fds, &n_fds);
-	if (td->rootless && td->userns.ino)
-		(void)nsl_proc_in_ns("user", &td->userns, 1, &ufds, &n_ufds);
-	all = calloc(td->n_ns + n_fds + n_ufds + 3, sizeof(int));
-	for (size_t i = 0; all && i < td->n_ns; i++)
-		if (td->ns[i].holder >= 0) {
-			all[n_all++] = td->ns[i].holder;
-			td->ns[i].holder = -1;
+	free(td->holder_pids);
+	td->holder_pids = calloc(td->n_ns + 1, sizeof(*td->holder_pids));
+	td->n_holder_pids = 0;
+	for (size_t i = 0; i < td->n_ns; i++) {
+		pid_t pid = td->ns[i].pid;
+		if (td->ns[i].holder < 0)
+			continue;
+		if (!td->holder_pids || !kill_keep(td, &td->ns[i].holder)) {
+			/* the lab is not gone: its state stays, for down to try again */
+			keep_first(td, nsl_err_set(&e, ENOMEM, "out of memory"), &e);
+			return; /* names stay with the processes that hold them */
 		}
-	for (size_t i = 0; all && i < n_fds; i++)
-		all[n_all++] = fds[i];
-	for (size_t i = 0; all && i < n_ufds; i++)
-		all[n_all++] = ufds[i];
-	if (all && td->keeper.pidfd >= 0)
-		all[n_all++] = TAKE_FD(td->keeper.pidfd);
-	if (all && td->keeper.uplink.pidfd >= 0)
-		all[n_all++] = TAKE_FD(td->keeper.uplink.pidfd);
-	if (!all) { /* the lab is not gone (what the scan found lives on): its state stays */
-		for (size_t i = 0; i < n_fds; i++)
-			close(fds[i]);
-		for (size_t i = 0; i < n_ufds; i++)
-			close(ufds[i]);
-		keep_first(td, nsl_err_set(&e, ENOMEM, "out of memory"), &e);
-		free(fds);
-		free(ufds);
-		return; /* names stay with the processes that hold them */
+		td->holder_pids[td->n_holder_pids++] = pid;
 	}
-	free(fds);
-	free(ufds);
-	nsl_progress_report(td->progress, "processes", 0, n_all);
-	for (size_t i = 0; i < n_all; i++)
-		(void)nsl_pidfd_kill(all[i], SIGKILL);
-	td->killed = all;
-	td->n_killed = n_all;
+	nsl_pids_sort(td->holder_pids, td->n_holder_pids);
+	td->look_again = kill_the_rest(td, true) > 0;
+	if (td->keeper.pidfd >= 0)
+		(void)kill_keep(td, &td->keeper.pidfd);
+	if (td->keeper.uplink.pidfd >= 0)
+		(void)kill_keep(td, &td->keeper.uplink.pidfd);
+	nsl_progress_report(td->progress, "processes", 0, td->n_killed);
 	if (nsl_step("unbind", &e) < 0) {
 		keep_first(td, -EIO, &e);
 		return;
@@ -502,6 +533,17 @@ static void td_close(struct td *td)
 		alive += nsl_pidfds_kill_wait(
 		    td->killed + i, k, now < deadline ? (int)((deadline - now) / 1000000) : 0);
 	}
+	/* What the look found may have forked while it looked: once all it killed is gone, look
+	 * again (the lab's namespaces still held), until a look finds nothing. */
+	for (int pass = 0; td->look_again && !alive && pass < LOOKS_MAX; pass++) {
+		size_t from = td->n_killed;
+		uint64_t now = nsl_now_ns();
+		if (!kill_the_rest(td, false))
+			break;
+		alive +=
+		    nsl_pidfds_kill_wait(td->killed + from, td->n_killed - from,
+		                         now < deadline ? (int)((deadline - now) / 1000000) : 0);
+	}
 	if (alive) {
 		struct nsl_err e;
 		nsl_err_set(&e, EBUSY,
@@ -512,6 +554,7 @@ static void td_close(struct td *td)
 		keep_first(td, -EBUSY, &e);
 	}
 	free(td->killed);
+	free(td->holder_pids);
 	for (size_t i = 0; i < td->n_ns; i++) {
 		if (td->ns[i].fd >= 0)
 			close(td->ns[i].fd);

@@ -233,8 +233,7 @@ int nsl_ns_node_flags(void)
 	return flags;
 }
 
-/* The PID behind a pidfd (its fdinfo's "Pid:"), or -1. */
-static pid_t pidfd_pid(int pidfd)
+pid_t nsl_pidfd_pid(int pidfd)
 {
 	char path[64], line[128];
 	pid_t pid = -1;
@@ -273,7 +272,7 @@ int nsl_ns_join_flags(int pidfd, bool user)
 		const char *kind;
 	} shared[] = {{CLONE_NEWIPC, "ipc"}, {CLONE_NEWCGROUP, "cgroup"}, {CLONE_NEWTIME, "time"}};
 	int flags = nsl_ns_node_flags(), same;
-	pid_t pid = pidfd_pid(pidfd); /* one read, for every kind */
+	pid_t pid = nsl_pidfd_pid(pidfd); /* one read, for every kind */
 
 	if (pid <= 0)
 		return -ESRCH;

@@ -21,6 +21,8 @@ int nsl_ns_id_of_fd(int fd, struct nsl_ns_id *ret);
 bool nsl_ns_id_eq(const struct nsl_ns_id *a, const struct nsl_ns_id *b);
 /* Whether id is the network namespace of this process or of PID 1: the host's own. */
 bool nsl_netns_is_host(const struct nsl_ns_id *id);
+/* The PID behind a pidfd (its fdinfo's "Pid:"), or -1. */
+pid_t nsl_pidfd_pid(int pidfd);
 
 /* Call fn(arg) inside the network namespace of netns_fd (-1: here), then come back. */
 int nsl_netns_call(int netns_fd, int (*fn)(void *arg), void *arg);

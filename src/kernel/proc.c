@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -110,23 +111,22 @@ static bool in_ids(const struct nsl_ns_id *ids, size_t n, const struct stat *st)
 	return false;
 }
 
-int nsl_proc_in_netns(const struct nsl_ns_id *ids, size_t n_ids, int **ret, size_t *ret_n)
+static int pid_cmp(const void *a, const void *b)
 {
-	return nsl_proc_in_ns("net", ids, n_ids, ret, ret_n);
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+	return (x > y) - (x < y);
 }
 
-int nsl_proc_in_ns(const char *kind, const struct nsl_ns_id *ids, size_t n_ids, int **ret,
-                   size_t *ret_n)
+void nsl_pids_sort(pid_t *pids, size_t n) { qsort(pids, n, sizeof(*pids), pid_cmp); }
+
+int nsl_proc_in_ns(const struct nsl_proc_look *look, int **fds, size_t *n, size_t *cap)
 {
-	int *fds = NULL;
-	size_t n = 0, cap = 0;
 	pid_t self = getpid();
+	size_t found = 0;
 	struct dirent *e;
 	DIR *d;
 
-	*ret = NULL;
-	*ret_n = 0;
-	if (!n_ids)
+	if (!look->n_ids)
 		return 0;
 	d = opendir("/proc");
 	if (!d)
@@ -136,32 +136,36 @@ int nsl_proc_in_ns(const char *kind, const struct nsl_ns_id *ids, size_t n_ids, 
 	while ((e = readdir(d))) {
 		char path[64];
 		struct stat st;
-		uint64_t pid;
+		uint64_t v;
+		pid_t pid;
 		int fd;
-		if (!nsl_parse_u64(e->d_name, INT32_MAX, &pid) || pid <= 1 || (pid_t)pid == self)
+		if (!nsl_parse_u64(e->d_name, INT32_MAX, &v) || v <= 1 || (pid_t)v == self)
 			continue;
-		nsl_fmt(path, sizeof(path), "%s/ns/%s", e->d_name, kind);
-		if (fstatat(dirfd(d), path, &st, 0) < 0 || !in_ids(ids, n_ids, &st))
+		pid = (pid_t)v;
+		if (look->n_skip && bsearch(&pid, look->skip, look->n_skip, sizeof(pid), pid_cmp))
 			continue;
-		fd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
+		nsl_fmt(path, sizeof(path), "%s/ns/%s", e->d_name, look->kind);
+		if (fstatat(dirfd(d), path, &st, 0) < 0 || !in_ids(look->ids, look->n_ids, &st))
+			continue;
+		fd = (int)syscall(SYS_pidfd_open, pid, 0);
 		if (fd < 0)
 			continue;
 		/* Between the look and the pidfd the PID may have been reused: look again. */
-		if (fstatat(dirfd(d), path, &st, 0) < 0 || !in_ids(ids, n_ids, &st) ||
+		if (fstatat(dirfd(d), path, &st, 0) < 0 || !in_ids(look->ids, look->n_ids, &st) ||
 		    !nsl_pidfd_alive(fd)) {
 			close(fd);
 			continue;
 		}
-		if (!nsl_grow(&fds, &cap, n, sizeof(*fds))) {
+		if (!nsl_grow(fds, cap, *n, sizeof(**fds))) {
 			close(fd);
-			break;
+			closedir(d);
+			return -ENOMEM;
 		}
-		fds[n++] = fd;
+		(*fds)[(*n)++] = fd;
+		found++;
 	}
 	closedir(d);
-	*ret = fds;
-	*ret_n = n;
-	return 0;
+	return (int)(found > INT32_MAX ? INT32_MAX : found);
 }
 
 size_t nsl_pidfds_kill_wait(int *fds, size_t n, int timeout_ms)

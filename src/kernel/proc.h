@@ -28,13 +28,22 @@ int nsl_proc_open_ns(int pidfd, pid_t pid, const char *kind);
 /* Start time of the process behind pidfd, checked alive after reading; 0 if it is gone. */
 uint64_t nsl_pidfd_starttime(int pidfd, pid_t pid);
 
-/* Every process (other than us and PID 1) whose network namespace is one of ids, as pidfds
- * opened and re-checked after opening. *ret is malloc'd. Threads that entered a namespace on
- * their own are not looked at: a namespace belongs to the processes that live in it. */
-int nsl_proc_in_netns(const struct nsl_ns_id *ids, size_t n_ids, int **ret, size_t *ret_n);
-/* The same for namespaces of another kind ("user", "pid"...). */
-int nsl_proc_in_ns(const char *kind, const struct nsl_ns_id *ids, size_t n_ids, int **ret,
-                   size_t *ret_n);
+/* A look through /proc for the processes in some namespaces: kind ("net", "user"...), the
+ * namespaces, and PIDs to pass by (sorted by nsl_pids_sort; may be NULL). */
+struct nsl_proc_look {
+	const char *kind;
+	const struct nsl_ns_id *ids;
+	size_t n_ids;
+	const pid_t *skip;
+	size_t n_skip;
+};
+void nsl_pids_sort(pid_t *pids, size_t n);
+/* Every process (other than us, PID 1 and look->skip) whose namespace of look->kind is one of
+ * look->ids, as pidfds opened and re-checked after opening, appended to *fds (*n of *cap,
+ * grown by nsl_grow). How many were found, or -errno (-ENOMEM: those found so far are in
+ * *fds). Threads that entered a namespace on their own are not looked at: a namespace belongs
+ * to the processes that live in it. */
+int nsl_proc_in_ns(const struct nsl_proc_look *look, int **fds, size_t *n, size_t *cap);
 /* SIGKILL every pidfd, then wait (bounded by timeout_ms in all) until they are gone; closes
  * them. How many were still alive when the time was up. */
 size_t nsl_pidfds_kill_wait(int *fds, size_t n, int timeout_ms);

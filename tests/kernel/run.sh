@@ -1,6 +1,7 @@
 #!/bin/sh
 # Build and run the kernel tests of the nftables door (root; everything happens in private
-# network namespaces, the host's nftables are never touched). Exit 77 means skipped.
+# network namespaces, the host's nftables are never touched) and of the look through /proc that
+# down kills by (in a namespace of the test's own). Exit 77 means skipped.
 set -eu
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
@@ -23,4 +24,9 @@ $CC -std=gnu11 -D_GNU_SOURCE $CFLAGS $WARN -Isrc -c -o "$BUILD/tests/test_nft-pr
 $CC -std=gnu11 -D_GNU_SOURCE $CFLAGS $WARN -Isrc $PKG_CFLAGS \
 	-o "$BUILD/tests/test_nft" tests/kernel/test_nft.c "$BUILD/tests/test_nft-util.o" "$BUILD/tests/test_nft-ns.o" \
 	"$BUILD/tests/test_nft-proc.o" $PKG_LIBS -lcmocka
+# shellcheck disable=SC2086
+$CC -std=gnu11 -D_GNU_SOURCE $CFLAGS $WARN -Isrc \
+	-o "$BUILD/tests/test_proc" tests/kernel/test_proc.c "$BUILD/tests/test_nft-util.o" "$BUILD/tests/test_nft-ns.o" \
+	"$BUILD/tests/test_nft-proc.o" -lcmocka
+"$BUILD/tests/test_proc"
 exec "$BUILD/tests/test_nft"
