@@ -27,7 +27,7 @@
 #endif
 #define ENGINE_NAME "nslab-engine.so"
 #ifndef NSL_VERSION
-#define NSL_VERSION "0.2"
+#error "NSL_VERSION (the Makefile's, from debian/changelog) is what the engine is checked by"
 #endif
 
 /* The places the engine may be, in order: dir/ENGINE_NAME, dir/../lib/nslab/ENGINE_NAME
@@ -73,7 +73,7 @@ static void *engine_checked(void *h, const char *path)
 
 	if (version && !strcmp(version, NSL_VERSION))
 		return h;
-	nsl_cli_error("its engine, %s, is %s%s, the program %s: both come from one build "
+	nsl_cli_error("its engine, %s, is %s%s, the program %s: both must be of one version "
 	              "(reinstall nslab)",
 	              path, version ? "version " : "of an unknown version", version ? version : "",
 	              NSL_VERSION);
@@ -129,7 +129,7 @@ int main(int argc, char **argv)
 	/* The program's own version, which its engine must share: answered without it. */
 	if (first < argc && !strcmp(argv[first], "--version")) {
 		printf("nslab %s\n", NSL_VERSION);
-		return NSL_EXIT_OK;
+		return fflush(stdout) == 0 && !ferror(stdout) ? NSL_EXIT_OK : NSL_EXIT_FAIL;
 	}
 	h = load_engine();
 	if (!h)

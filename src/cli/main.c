@@ -8,10 +8,11 @@
 #include "cli/output.h"
 
 #ifndef NSL_VERSION
-#define NSL_VERSION "0.2"
+#error "NSL_VERSION (the Makefile's, from debian/changelog) is what the program checks us by"
 #endif
 
-/* The program loads only an engine of its own version (front.c). */
+/* The program loads only an engine of its own version (front.c): a NUL-terminated string, kept
+ * so for programs of every version to compare. */
 __attribute__((visibility("default"))) const char nsl_engine_version[] = NSL_VERSION;
 
 static const struct nsl_command commands[] = {
@@ -81,7 +82,7 @@ static void usage(FILE *out)
 	    "  -q, --quiet      errors only (and the data asked for)\n"
 	    "  -v, --verbose    say more: what was done, with timings\n"
 	    "  -h, --help       this help, or one command's (nslab COMMAND --help)\n"
-	    "  --version        nslab's version\n"
+	    "  --version        nslab's version (in place of a command: nslab --version)\n"
 	    "\nman nslab: every command, option and exit status; man nslab-topology: the file.\n");
 }
 

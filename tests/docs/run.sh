@@ -137,6 +137,20 @@ result man "$tmp/log"
 		else
 			echo "not ok: cannot build an engine of another version"
 		fi
+		# One from before engines said their version (an older installation): refused too,
+		# with the status of a command that failed in nslab (run: 125).
+		printf '%s\n' 'int nsl_engine_main(int c, char **v) { (void)c; (void)v; return 0; }' >"$tmp/old.c"
+		if cc -shared -fPIC -o "$stage/usr/lib/nslab/nslab-engine.so" "$tmp/old.c"; then
+			out=$("$stage/usr/bin/nslab" run "$root/topologies/demo.json" -- true 2>&1)
+			rc=$?
+			if [ "$rc" = 125 ] && grep -qF "is of an unknown version" <<<"$out"; then
+				echo "ok: an engine of no version: run exits 125, $out"
+			else
+				echo "not ok: an engine of no version: run exit $rc, $out"
+			fi
+		else
+			echo "not ok: cannot build an engine of no version"
+		fi
 		mv "$tmp/engine.so" "$stage/usr/lib/nslab/nslab-engine.so"
 	fi
 	if MANPATH=$stage/usr/share/man man -w nslab 2>/dev/null | grep -q "^$stage/usr/share/man/man1/nslab.1" &&

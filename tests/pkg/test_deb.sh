@@ -203,7 +203,9 @@ while read -r line; do
 	esac
 done < <(in_root ldd /usr/bin/nslab /usr/lib/nslab/nslab-engine.so)
 pkg_nslab() { "$loader" --library-path "$libs" "$r/usr/bin/nslab" "$@"; }
-if [ -x "$loader" ] && [ "$(pkg_nslab --version)" = "nslab $version" ]; then
+# --version is the program's alone: validate needs the engine and its libraries too.
+if [ -x "$loader" ] && [ "$(pkg_nslab --version)" = "nslab $version" ] &&
+	pkg_nslab validate "$r/usr/share/doc/nslab/examples/demo.json" >/dev/null; then
 	say "ok: the packaged nslab runs on its own libraries: $(tr ':' ' ' <<<"$libs" | sed "s|$r||g")"
 else
 	say "not ok: cannot run the packaged nslab (loader '$loader', libraries '$libs')"
