@@ -10,6 +10,7 @@
 
 #include "engine/hostcheck.h"
 #include "kernel/ns.h"
+#include "kernel/proc.h"
 #include "kernel/sysctl.h"
 #include "state/statedir.h"
 
@@ -72,10 +73,7 @@ static int check_fds(const struct nsl_topology *t, struct nsl_err *err)
 {
 	struct rlimit rl;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		(void)setrlimit(RLIMIT_NOFILE, &rl);
-	}
+	nsl_nofile_raise();
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 3 * t->n_nodes + 64)
 		return nsl_err_set(
 		    err, EMFILE,

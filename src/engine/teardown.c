@@ -52,6 +52,7 @@ struct td {
 	pid_t *holder_pids; /* sorted: the look through /proc passes them by */
 	size_t n_holder_pids;
 	bool look_again; /* the look found processes: look again once they are gone */
+	int userns_fd;   /* rootless: the lab's user namespace, held once a process proved it */
 	struct nsl_err *err;
 	struct nsl_progress_sink *progress;
 };
@@ -61,17 +62,21 @@ struct td {
 static struct td td_init(struct nsl_statedir *sd, struct nsl_progress_sink *progress,
                          struct nsl_err *err)
 {
+	/* Two fds a node (its namespace, its holder): a big lab's need more than 1024. */
+	nsl_nofile_raise();
 	return (struct td){.sd = sd,
 	                   .lab = sd->lab,
 	                   .err = err,
 	                   .progress = progress,
 	                   .rootless = sd->rootless,
 	                   .keeper = {.pidfd = -1, .lifeline_w = -1, .uplink.pidfd = -1},
+	                   .userns_fd = -1,
 	                   .host = {.fd = -1}};
 }
 
-#define WAIT_CHUNK 64 /* processes waited for between two progress reports */
-#define LOOKS_MAX 8   /* looks through /proc again for what forked while down looked */
+#define WAIT_CHUNK 64         /* processes waited for between two progress reports */
+#define LOOKS_MAX 8           /* looks through /proc again for what forked while down looked */
+#define LOOK_WAIT_MIN_MS 1000 /* what a look again waits at least for what it killed */
 
 static void keep_first(struct td *td, int rc, struct nsl_err *e)
 {
@@ -92,8 +97,27 @@ static bool ns_matches(const struct lab_ns *n, const struct nsl_ns_id *id)
 	       !nsl_netns_is_host(id);
 }
 
-/* The lab's namespace by the journal: the bind, if it is the recorded namespace, or else the
- * holder's own (through its pidfd). */
+/* Whether lo in the network namespace fd carries node's mark: the proof a namespace is the
+ * lab's when no live holder of ours vouches for it (its number alone does not: a freed
+ * namespace's number is given to the next one made). */
+static bool ns_marked(const struct td *td, int fd, const char *node)
+{
+	char mark[NSL_MARK_MAX];
+	struct nsl_link_info lo;
+	struct nsl_err err;
+	struct nsl_nl nl;
+	int rc;
+
+	if (nsl_nl_open(&nl, fd, &err) < 0)
+		return false;
+	rc = nsl_nl_link_get(&nl, 1, NULL, &lo, &err);
+	nsl_nl_close(&nl);
+	nsl_mark(mark, sizeof(mark), td->lab, node);
+	return rc > 0 && !strcmp(lo.alias, mark);
+}
+
+/* The lab's namespace by the journal: the bind, if it is the recorded namespace (and, with
+ * its holder gone, carries the node's mark), or else the holder's own (through its pidfd). */
 static void ns_open_journaled(struct td *td, struct lab_ns *n, pid_t pid, uint64_t start)
 {
 	char path[PATH_MAX];
@@ -105,12 +129,17 @@ static void ns_open_journaled(struct td *td, struct lab_ns *n, pid_t pid, uint64
 	n->pid = pid;
 	ns_path(td, n->name, path, sizeof(path));
 	if (nsl_netns_open_bound(path, &fd, &id) > 0) {
-		if (ns_matches(n, &id)) {
+		if (ns_matches(n, &id) && (n->holder >= 0 || ns_marked(td, fd, n->name))) {
 			n->fd = fd;
 			n->id = id;
 			return;
 		}
 		close(fd);
+		if (ns_matches(n, &id) && n->holder < 0) {
+			/* the recorded number, given to a namespace not ours: nothing to prove */
+			n->id = (struct nsl_ns_id){0};
+			return;
+		}
 	}
 	if (n->holder >= 0) {
 		fd = nsl_proc_open_ns(n->holder, pid, "net");
@@ -126,16 +155,17 @@ static void ns_open_journaled(struct td *td, struct lab_ns *n, pid_t pid, uint64
 	n->id.ino = n->want_ino;
 }
 
-/* Whether the live process behind pidfd is in the user namespace want. */
-static bool in_userns(int pidfd, pid_t pid, const struct nsl_ns_id *want)
+/* The user namespace of the live process behind pidfd, held, if it is want; else -1. */
+static int userns_held(int pidfd, pid_t pid, const struct nsl_ns_id *want)
 {
 	struct nsl_ns_id id;
 	int fd = nsl_proc_open_ns(pidfd, pid, "user");
-	bool yes = fd >= 0 && nsl_ns_id_of_fd(fd, &id) == 0 && nsl_ns_id_eq(&id, want);
 
+	if (fd >= 0 && nsl_ns_id_of_fd(fd, &id) == 0 && nsl_ns_id_eq(&id, want))
+		return fd;
 	if (fd >= 0)
 		close(fd);
-	return yes;
+	return -1;
 }
 
 static struct lab_ns *ns_add(struct td *td)
@@ -272,20 +302,54 @@ static void orphan_devices_home(struct td *td) { each_ns_links(td, true, devices
 
 /* ---- processes, binds ---- */
 
-/* Look through /proc for what else lives in the lab's network namespaces that we hold open
- * (`ip netns exec` included; for a rootless lab, anything in its user namespace while that is
- * known to live), the holders passed by, and kill it: its pidfds join td->killed. How many
- * were found. */
-static size_t kill_the_rest(struct td *td, bool userns_live)
+/* A namespace the journal names that nothing of ours holds (its holder and its bind gone: a
+ * down that failed after the unbind, a bind deleted by hand) lives on only in processes, if at
+ * all. It is held again, through one of them, if lo there carries the node's mark. */
+static void adopt_unheld(struct td *td)
 {
 	_cleanup_free_ struct nsl_ns_id *ids = calloc(td->n_ns + 1, sizeof(*ids));
-	size_t n_ids = 0, from = td->n_killed, found = 0;
+	int *fds = NULL;
+	size_t n_ids = 0, n = 0, cap = 0;
+
+	for (size_t i = 0; ids && i < td->n_ns; i++)
+		if (td->ns[i].fd < 0 && td->ns[i].id.ino && !nsl_netns_is_host(&td->ns[i].id))
+			ids[n_ids++] = td->ns[i].id;
+	if (!n_ids)
+		return;
+	struct nsl_proc_look look = {.kind = "net", .ids = ids, .n_ids = n_ids};
+	(void)nsl_proc_in_ns(&look, &fds, &n, &cap);
+	for (size_t k = 0; k < n; k++) {
+		struct nsl_ns_id id;
+		int fd = nsl_proc_open_ns(fds[k], nsl_pidfd_pid(fds[k]), "net");
+		for (size_t i = 0; fd >= 0 && i < td->n_ns; i++) {
+			struct lab_ns *ns = &td->ns[i];
+			if (ns->fd < 0 && nsl_ns_id_of_fd(fd, &id) == 0 &&
+			    nsl_ns_id_eq(&id, &ns->id) && ns_marked(td, fd, ns->name))
+				ns->fd = TAKE_FD(fd);
+		}
+		if (fd >= 0)
+			close(fd);
+		close(fds[k]);
+	}
+	free(fds);
+}
+
+/* Look through /proc for what else lives in the lab's network namespaces that we hold open
+ * (`ip netns exec` included; for a rootless lab, anything in its user namespace, held once a
+ * process of the lab proved it), the holders passed by, and kill it: its pidfds join
+ * td->killed. How many were found, or -errno when the look failed (recorded). */
+static int kill_the_rest(struct td *td)
+{
+	_cleanup_free_ struct nsl_ns_id *ids = calloc(td->n_ns + 1, sizeof(*ids));
+	size_t n_ids = 0, from = td->n_killed;
+	int found = 0;
 	struct nsl_err e;
 
 	if (!ids) {
 		keep_first(td, nsl_err_set(&e, ENOMEM, "out of memory"), &e);
-		return 0;
+		return -ENOMEM;
 	}
+	adopt_unheld(td);
 	/* Only namespaces we hold: one gone could have given its number to another's. */
 	for (size_t i = 0; i < td->n_ns; i++)
 		if (td->ns[i].fd >= 0 && td->ns[i].id.ino && !nsl_netns_is_host(&td->ns[i].id))
@@ -298,37 +362,44 @@ static size_t kill_the_rest(struct td *td, bool userns_live)
 	     .n_skip = td->n_holder_pids},
 	    {.kind = "user",
 	     .ids = &td->userns,
-	     .n_ids = userns_live && td->rootless && td->userns.ino ? 1 : 0,
+	     .n_ids = td->userns_fd >= 0 ? 1 : 0,
 	     .skip = td->holder_pids,
 	     .n_skip = td->n_holder_pids},
 	};
-	for (int k = 0; k < 2; k++) {
+	for (int k = 0; k < 2 && found >= 0; k++) {
 		int rc = nsl_proc_in_ns(&looks[k], &td->killed, &td->n_killed, &td->cap_killed);
 		if (rc < 0)
 			keep_first(
 			    td,
 			    nsl_err_set(&e, -rc, "look for the lab's processes: %s", strerror(-rc)),
 			    &e);
-		found += rc > 0 ? (size_t)rc : 0;
+		found = rc < 0 ? rc : found + rc;
 	}
 	for (size_t i = from; i < td->n_killed; i++)
 		(void)nsl_pidfd_kill(td->killed[i], SIGKILL);
 	return found;
 }
 
-/* Kill pidfd (taken) and keep it to wait for; false without memory (then it stays open). */
-static bool kill_keep(struct td *td, int *pidfd)
+/* Room in td->killed for more pidfds, made before anything is killed. */
+static bool killed_room(struct td *td, size_t more)
 {
-	if (!nsl_grow(&td->killed, &td->cap_killed, td->n_killed, sizeof(*td->killed)))
-		return false;
+	while (td->cap_killed < td->n_killed + more)
+		if (!nsl_grow(&td->killed, &td->cap_killed, td->cap_killed, sizeof(*td->killed)))
+			return false;
+	return true;
+}
+
+/* Kill pidfd (taken) and keep it to wait for, in room made before. */
+static void kill_keep(struct td *td, int *pidfd)
+{
 	(void)nsl_pidfd_kill(*pidfd, SIGKILL);
 	td->killed[td->n_killed++] = TAKE_FD(*pidfd);
-	return true;
 }
 
 static void kill_and_unbind(struct td *td)
 {
 	struct nsl_err e;
+	pid_t *pids;
 
 	if (nsl_step("kill", &e) < 0) {
 		keep_first(td, -EIO, &e);
@@ -338,27 +409,35 @@ static void kill_and_unbind(struct td *td)
 	 * dies with it, while we look for the rest), then whatever else lives in the lab's
 	 * namespaces, each reached through a pidfd checked after it was opened, and a rootless
 	 * lab's keeper last. */
+	pids = calloc(td->n_ns + 1, sizeof(*pids));
+	if (!pids || !killed_room(td, td->n_ns + 2)) {
+		free(pids);
+		/* nothing killed: the lab is not gone, and its state must stay */
+		keep_first(td, nsl_err_set(&e, ENOMEM, "out of memory"), &e);
+		return; /* names stay with the processes that hold them */
+	}
 	free(td->holder_pids);
-	td->holder_pids = calloc(td->n_ns + 1, sizeof(*td->holder_pids));
+	td->holder_pids = pids;
 	td->n_holder_pids = 0;
 	for (size_t i = 0; i < td->n_ns; i++) {
 		pid_t pid = td->ns[i].pid;
 		if (td->ns[i].holder < 0)
 			continue;
-		if (!td->holder_pids || !kill_keep(td, &td->ns[i].holder)) {
-			/* the lab is not gone: its state stays, for down to try again */
-			keep_first(td, nsl_err_set(&e, ENOMEM, "out of memory"), &e);
-			return; /* names stay with the processes that hold them */
-		}
+		kill_keep(td, &td->ns[i].holder);
 		td->holder_pids[td->n_holder_pids++] = pid;
 	}
 	nsl_pids_sort(td->holder_pids, td->n_holder_pids);
-	td->look_again = kill_the_rest(td, true) > 0;
+	int found = kill_the_rest(td);
+	/* Once gone, the holders' PIDs are free for others: no look again passes them by. */
+	td->n_holder_pids = 0;
+	td->look_again = found > 0;
 	if (td->keeper.pidfd >= 0)
-		(void)kill_keep(td, &td->keeper.pidfd);
+		kill_keep(td, &td->keeper.pidfd);
 	if (td->keeper.uplink.pidfd >= 0)
-		(void)kill_keep(td, &td->keeper.uplink.pidfd);
+		kill_keep(td, &td->keeper.uplink.pidfd);
 	nsl_progress_report(td->progress, "processes", 0, td->n_killed);
+	if (found < 0)
+		return; /* names stay, with what the look could not find, for down to try again */
 	if (nsl_step("unbind", &e) < 0) {
 		keep_first(td, -EIO, &e);
 		return;
@@ -535,14 +614,23 @@ static void td_close(struct td *td)
 	}
 	/* What the look found may have forked while it looked: once all it killed is gone, look
 	 * again (the lab's namespaces still held), until a look finds nothing. */
-	for (int pass = 0; td->look_again && !alive && pass < LOOKS_MAX; pass++) {
+	bool found = td->look_again;
+	for (int pass = 0; found && !alive && pass < LOOKS_MAX; pass++) {
 		size_t from = td->n_killed;
+		int rc = kill_the_rest(td);
 		uint64_t now = nsl_now_ns();
-		if (!kill_the_rest(td, false))
-			break;
-		alive +=
-		    nsl_pidfds_kill_wait(td->killed + from, td->n_killed - from,
-		                         now < deadline ? (int)((deadline - now) / 1000000) : 0);
+		int ms = now < deadline ? (int)((deadline - now) / 1000000) : 0;
+		alive += nsl_pidfds_kill_wait(td->killed + from, td->n_killed - from,
+		                              ms > LOOK_WAIT_MIN_MS ? ms : LOOK_WAIT_MIN_MS);
+		found = rc > 0;
+	}
+	if (found && !alive) {
+		struct nsl_err e;
+		nsl_err_set(&e, EBUSY,
+		            "processes of the lab kept forking through %d looks for them (down "
+		            "again)",
+		            LOOKS_MAX + 1);
+		keep_first(td, -EBUSY, &e);
 	}
 	if (alive) {
 		struct nsl_err e;
@@ -555,6 +643,8 @@ static void td_close(struct td *td)
 	}
 	free(td->killed);
 	free(td->holder_pids);
+	if (td->userns_fd >= 0)
+		close(td->userns_fd);
 	for (size_t i = 0; i < td->n_ns; i++) {
 		if (td->ns[i].fd >= 0)
 			close(td->ns[i].fd);
@@ -571,7 +661,7 @@ int nsl_teardown(struct nsl_statedir *sd, struct nsl_progress_sink *progress, st
 	struct td td = td_init(sd, progress, err);
 	struct nsl_journal j;
 	struct nsl_ns_id userns = {0};
-	bool hostnft = false, userns_live = false;
+	bool hostnft = false;
 	size_t n_devices = 0, n_hostlinks = 0, done = 0;
 	struct nsl_err e;
 	int rc;
@@ -594,8 +684,9 @@ int nsl_teardown(struct nsl_statedir *sd, struct nsl_progress_sink *progress, st
 			userns.dev = r->keeper.userns_dev;
 			userns.ino = r->keeper.userns_ino;
 			nsl_keeper_free(&td.keeper);
-			if (nsl_keeper_open(r->keeper.pid, r->keeper.start_time, &td.keeper) > 0)
-				userns_live |= in_userns(td.keeper.pidfd, r->keeper.pid, &userns);
+			if (nsl_keeper_open(r->keeper.pid, r->keeper.start_time, &td.keeper) > 0 &&
+			    td.userns_fd < 0)
+				td.userns_fd = userns_held(td.keeper.pidfd, r->keeper.pid, &userns);
 		}
 		if (r->kind == NSL_REC_UPLINK && td.rootless && td.keeper.uplink.pidfd < 0)
 			(void)nsl_uplink_open(r->uplink.pid, r->uplink.start_time, &td.keeper);
@@ -608,13 +699,13 @@ int nsl_teardown(struct nsl_statedir *sd, struct nsl_progress_sink *progress, st
 		n->want_dev = r->node.netns_dev;
 		n->want_ino = r->node.netns_ino;
 		ns_open_journaled(&td, n, r->node.pid, r->node.start_time);
-		if (td.rootless && !userns_live && n->holder >= 0)
-			userns_live = in_userns(n->holder, r->node.pid, &userns);
+		if (td.rootless && td.userns_fd < 0 && n->holder >= 0)
+			td.userns_fd = userns_held(n->holder, r->node.pid, &userns);
 	}
 	/* Everything in the lab's user namespace goes too, once a process of the lab (its keeper,
 	 * a holder) proves that namespace is still the one journaled: an identity alone may have
 	 * been given to a namespace born since. */
-	if (userns_live)
+	if (td.userns_fd >= 0)
 		td.userns = userns;
 	for (size_t i = 0; i < j.n; i++) {
 		n_devices += j.recs[i].kind == NSL_REC_DEVICE;
@@ -698,27 +789,18 @@ static void find_marked_namespaces(struct td *td)
 	struct dirent *e;
 
 	while (d && (e = readdir(d))) {
-		char path[sizeof(NSL_NETNS_DIR) + 256], mark[NSL_MARK_MAX];
+		char path[sizeof(NSL_NETNS_DIR) + 256];
 		const char *node = e->d_name + ll + 1;
-		struct nsl_link_info lo;
 		struct nsl_ns_id id;
-		struct nsl_err err;
-		struct nsl_nl nl;
-		int fd, rc;
+		int fd;
 		if (strncmp(e->d_name, td->lab, ll) || e->d_name[ll] != '.' ||
 		    !nsl_name_valid(node))
 			continue;
 		nsl_fmt(path, sizeof(path), NSL_NETNS_DIR "/%s", e->d_name);
 		if (nsl_netns_open_bound(path, &fd, &id) <= 0)
 			continue;
-		if (nsl_netns_is_host(&id) || nsl_nl_open(&nl, fd, &err) < 0) {
-			close(fd);
-			continue;
-		}
-		rc = nsl_nl_link_get(&nl, 1, NULL, &lo, &err);
-		nsl_nl_close(&nl);
-		nsl_mark(mark, sizeof(mark), td->lab, node);
-		struct lab_ns *n = rc > 0 && !strcmp(lo.alias, mark) ? ns_add(td) : NULL;
+		struct lab_ns *n =
+		    !nsl_netns_is_host(&id) && ns_marked(td, fd, node) ? ns_add(td) : NULL;
 		if (!n) {
 			close(fd);
 			continue;
@@ -740,6 +822,7 @@ static int teardown_marks_rootless(struct td *td)
 
 	if (found) {
 		td->userns = td->keeper.userns;
+		td->userns_fd = userns_held(td->keeper.pidfd, td->keeper.pid, &td->userns);
 		kill_and_unbind(td);
 	}
 	td_close(td);

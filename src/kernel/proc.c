@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -119,6 +120,16 @@ static int pid_cmp(const void *a, const void *b)
 
 void nsl_pids_sort(pid_t *pids, size_t n) { qsort(pids, n, sizeof(*pids), pid_cmp); }
 
+void nsl_nofile_raise(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 int nsl_proc_in_ns(const struct nsl_proc_look *look, int **fds, size_t *n, size_t *cap)
 {
 	pid_t self = getpid();
@@ -148,11 +159,18 @@ int nsl_proc_in_ns(const struct nsl_proc_look *look, int **fds, size_t *n, size_
 		if (fstatat(dirfd(d), path, &st, 0) < 0 || !in_ids(look->ids, look->n_ids, &st))
 			continue;
 		fd = (int)syscall(SYS_pidfd_open, pid, 0);
+		if (fd < 0 && errno != ESRCH) { /* out of fds: one found but not reached */
+			int rc = -errno;
+			closedir(d);
+			return rc;
+		}
 		if (fd < 0)
 			continue;
-		/* Between the look and the pidfd the PID may have been reused: look again. */
+		/* Between the look and the pidfd the PID may have been reused: look again. A zombie
+		 * is passed by (it keeps its user namespace until reaped, and PID 1 may never reap
+		 * it): its pidfd is readable once it has exited. */
 		if (fstatat(dirfd(d), path, &st, 0) < 0 || !in_ids(look->ids, look->n_ids, &st) ||
-		    !nsl_pidfd_alive(fd)) {
+		    nsl_pidfd_wait(fd, 0)) {
 			close(fd);
 			continue;
 		}

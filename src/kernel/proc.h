@@ -38,11 +38,13 @@ struct nsl_proc_look {
 	size_t n_skip;
 };
 void nsl_pids_sort(pid_t *pids, size_t n);
+/* The soft limit of open files raised to the hard one: a lab holds a few per node. */
+void nsl_nofile_raise(void);
 /* Every process (other than us, PID 1 and look->skip) whose namespace of look->kind is one of
  * look->ids, as pidfds opened and re-checked after opening, appended to *fds (*n of *cap,
- * grown by nsl_grow). How many were found, or -errno (-ENOMEM: those found so far are in
- * *fds). Threads that entered a namespace on their own are not looked at: a namespace belongs
- * to the processes that live in it. */
+ * grown by nsl_grow). How many were found, or -errno (out of memory or of fds: those found
+ * so far are in *fds). Threads that entered a namespace on their own are not looked at: a namespace
+ * belongs to the processes that live in it. */
 int nsl_proc_in_ns(const struct nsl_proc_look *look, int **fds, size_t *n, size_t *cap);
 /* SIGKILL every pidfd, then wait (bounded by timeout_ms in all) until they are gone; closes
  * them. How many were still alive when the time was up. */

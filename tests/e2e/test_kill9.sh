@@ -3,7 +3,9 @@
 # host end): `nslab down LAB` must succeed and leave nothing (holders, netns binds, host links,
 # state), whatever the moment. `down` after /run/nslab/LAB was deleted by hand still removes
 # everything from the marks (netns binds, host link aliased nslab:LAB, moved device aliased
-# nslab:LAB:OLD, holders and what runs in the nodes). `down` kills what `ip netns exec` started.
+# nslab:LAB:OLD, holders and what runs in the nodes). `down` kills what `ip netns exec` started,
+# even forking, even when the node's holder and bind are gone (by the mark on its lo); a
+# namespace made under a dead node's name (likely with its number) is left alone.
 # root-only: host ends, moved devices and ip netns exec; test_rootless kills rootless ups
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -44,6 +46,44 @@ check_down_after_kill() {
 lab_inodes() {
 	inos=$(journal_netns "$LAB" | tr '\n' ' ')
 	inos+=" $(for l in /run/netns/"$LAB".*; do [ -e "$l" ] && stat -L -c %i "$l"; done | tr '\n' ' ')"
+}
+
+# pair_topo LAB NAME NET: a topology file of two nodes a and b, linked, NET.1 and NET.2 (/24).
+pair_topo() {
+	write_topo "$2" <<EOF
+{
+  "name": "$1",
+  "nodes": {
+    "a": { "interfaces": { "eth0": { "addresses": ["$3.1/24"] } } },
+    "b": { "interfaces": { "eth0": { "addresses": ["$3.2/24"] } } }
+  },
+  "links": [ { "endpoints": ["a:eth0", "b:eth0"] } ]
+}
+EOF
+}
+
+# pair_inos LAB: the network namespace inodes of LAB's nodes a and b.
+pair_inos() { echo "$(stat -L -c %i "/run/netns/$1.a") $(stat -L -c %i "/run/netns/$1.b")"; }
+
+# nothing_in LAB INODE...: no live process is left in those namespaces of LAB.
+nothing_in() {
+	local lab=$1 p
+	shift
+	if p=$(rsd_poll live_in_netns "$@"); then ok "no process left in $lab's namespaces"; else
+		not_ok "processes left in $lab's namespaces"
+		echo "$p"
+	fi
+}
+
+# node_orphaned LAB NODE: NODE's holder killed (by its PID) and its bind removed, as a down cut
+# short after its unbind leaves them.
+node_orphaned() {
+	local h
+	h=$(lab_pids "$1" | awk -v n="$2" '$1 == n { print $2 }')
+	assert_true "holder of $1.$2 known" [ -n "$h" ]
+	kill -9 "$h"
+	assert_ok umount "/run/netns/$1.$2"
+	assert_ok rm "/run/netns/$1.$2"
 }
 
 # live_in_netns INODE...: live (not zombie) processes in one of these network namespaces.
@@ -188,10 +228,7 @@ assert_eq 0 "$rc" "exit of down $L2 after its state was deleted"
 _show "$err" "down stderr"
 lab_gone "$L2"
 # shellcheck disable=SC2086
-if p=$(rsd_poll live_in_netns $inos); then ok "no process left in $L2's namespaces"; else
-	not_ok "processes left in $L2's namespaces"
-	echo "$p"
-fi
+nothing_in "$L2" $inos
 { wait "$ipx_pid"; } 2>/dev/null
 assert_eq 137 "$?" "status of the 'ip netns exec $L2.b sleep' that down killed"
 run ip -j link show dev "$HIF2"
@@ -206,33 +243,67 @@ assert_status 0 timeout 60 "$NSLAB" down "$L2"
 # ---- 3. down kills what `ip netns exec` started in a lab that has its state ----
 
 L3=$(lab_name)
-F3=$(write_topo ipx <<EOF
-{
-  "name": "$L3",
-  "nodes": {
-    "a": { "interfaces": { "eth0": { "addresses": ["10.224.0.1/24"] } } },
-    "b": { "interfaces": { "eth0": { "addresses": ["10.224.0.2/24"] } } }
-  },
-  "links": [ { "endpoints": ["a:eth0", "b:eth0"] } ]
-}
-EOF
-)
+F3=$(pair_topo "$L3" ipx 10.224.0)
 lab_up "$L3" "$F3"
 ip netns exec "$L3.a" sleep "$MARK" </dev/null >/dev/null 2>&1 &
 p1=$!
 ip netns exec "$L3.b" sh -c "sleep $MARK & sleep $MARK" </dev/null >/dev/null 2>&1 &
 p2=$!
-inos="$(stat -L -c %i "/run/netns/$L3.a") $(stat -L -c %i "/run/netns/$L3.b")"
+inos=$(pair_inos "$L3")
 wait_for 5 sleeps 3 || not_ok "the sleeps did not start"
 lab_down "$L3"
 lab_gone "$L3"
 # shellcheck disable=SC2086
-if p=$(rsd_poll live_in_netns $inos); then ok "no process left in $L3's namespaces"; else
-	not_ok "processes left in $L3's namespaces"
-	echo "$p"
-fi
+nothing_in "$L3" $inos
 { wait "$p1"; } 2>/dev/null
 assert_eq 137 "$?" "status of 'ip netns exec $L3.a sleep' after down"
 { wait "$p2"; } 2>/dev/null
 assert_eq 137 "$?" "status of 'ip netns exec $L3.b sh' after down"
 assert_eq 0 "$(pgrep -c -x -f "sleep $MARK")" "sleeps of this test still running"
+
+# ---- 4. a down run again reaches what outlived a node's holder and its bind ----
+# What a down cut short after its unbind leaves behind: the holder dead, the bind gone, the
+# namespace alive only in what `ip netns exec` started there, which keeps forking. The
+# journal's number alone proves nothing; the mark on lo inside does.
+
+L4=$(lab_name)
+F4=$(pair_topo "$L4" orphan 10.225.0)
+lab_up "$L4" "$F4"
+ip netns exec "$L4.a" sh -c "while :; do sleep $MARK & sleep 0.05; done" </dev/null >/dev/null 2>&1 &
+p4=$!
+inos=$(pair_inos "$L4")
+wait_for 5 sleeps 2 || not_ok "the sleeps did not start"
+node_orphaned "$L4" a
+lab_down "$L4"
+lab_gone "$L4"
+# shellcheck disable=SC2086
+nothing_in "$L4" $inos
+{ wait "$p4"; } 2>/dev/null
+assert_eq 137 "$?" "status of the forking 'ip netns exec $L4.a sh' after down"
+assert_eq 0 "$(pgrep -c -x -f "sleep $MARK")" "sleeps of this test still running"
+
+# ---- 5. a namespace made under a dead node's name (with its number, when the kernel gives it) is not the lab's ----
+
+L5=$(lab_name)
+F5=$(pair_topo "$L5" reuse 10.226.0)
+lab_up "$L5" "$F5"
+old_ino=$(stat -L -c %i "/run/netns/$L5.a")
+node_orphaned "$L5" a
+sleep 0.5 # the kernel frees the namespace, and its number, in the background
+assert_ok ip netns add "$L5.a"
+new_ino=$(stat -L -c %i "/run/netns/$L5.a")
+if [ "$new_ino" = "$old_ino" ]; then
+	note "ip netns add $L5.a got the dead node's number $old_ino"
+else
+	note "ip netns add $L5.a got $new_ino, not the dead node's $old_ino: only the name is shared"
+fi
+ip netns exec "$L5.a" sleep "$MARK" </dev/null >/dev/null 2>&1 &
+p5=$!
+wait_for 5 sleeps 1 || not_ok "the foreign sleep did not start"
+assert_status 0 timeout 60 "$NSLAB" down "$L5"
+assert_eq "$new_ino" "$(stat -L -c %i "/run/netns/$L5.a" 2>/dev/null)" "the foreign /run/netns/$L5.a is still bound"
+assert_true "the foreign namespace's process lives" kill -0 "$p5"
+kill -9 "$p5"
+{ wait "$p5"; } 2>/dev/null
+assert_ok ip netns del "$L5.a"
+lab_gone "$L5"

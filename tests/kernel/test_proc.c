@@ -39,14 +39,18 @@ static int family_up(void **state)
 	/* The grandchild, orphaned at the end, is ours to reap (PID 1 may not reap). */
 	assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
 	assert_int_equal(pipe(sync), 0);
+	*state = &fam;
 	fam.child = fork();
 	assert_true(fam.child >= 0);
 	if (fam.child == 0) {
+		/* Both die with the test, whatever becomes of it. */
+		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
 		close(sync[0]);
 		if (unshare(CLONE_NEWNET) < 0)
 			_exit(1);
 		pid_t p = fork();
 		if (p == 0) {
+			(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
 			for (;;)
 				pause();
 		}
@@ -64,7 +68,6 @@ static int family_up(void **state)
 	assert_true(fd >= 0);
 	assert_int_equal(nsl_ns_id_of_fd(fd, &fam.netns), 0);
 	close(fd);
-	*state = &fam;
 	return 0;
 }
 
@@ -72,12 +75,18 @@ static int family_down(void **state)
 {
 	struct family *fam = *state;
 
+	if (!fam)
+		return 0;
 	if (fam->grandchild > 0)
 		kill(fam->grandchild, SIGKILL);
 	if (fam->child > 0)
 		kill(fam->child, SIGKILL);
-	while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
-		;
+	/* The child is ours; the grandchild too, orphaned (we are the subreaper), once it has
+	 * died: wait for both, never for more (a blocking wait for a PID we never learned). */
+	if (fam->child > 0)
+		(void)waitpid(fam->child, NULL, 0);
+	if (fam->grandchild > 0)
+		(void)waitpid(fam->grandchild, NULL, 0);
 	return 0;
 }
 
@@ -97,9 +106,11 @@ static void test_finds_both_and_appends(void **state)
 	bool child = false, grandchild = false;
 
 	assert_true(nsl_grow(&fds, &cap, n, sizeof(*fds)));
-	fds[n++] = dup(0); /* what was there before stays first */
+	int before = dup(0);
+	fds[n++] = before; /* what was there before stays first */
 	assert_int_equal(nsl_proc_in_ns(&look, &fds, &n, &cap), 2);
 	assert_int_equal(n, 3);
+	assert_int_equal(fds[0], before);
 	for (size_t i = 1; i < n; i++) {
 		child |= nsl_pidfd_pid(fds[i]) == fam->child;
 		grandchild |= nsl_pidfd_pid(fds[i]) == fam->grandchild;
