@@ -100,7 +100,7 @@ static bool ns_matches(const struct lab_ns *n, const struct nsl_ns_id *id)
 /* Whether lo in the network namespace fd carries node's mark: the proof a namespace is the
  * lab's when no live holder of ours vouches for it (its number alone does not: a freed
  * namespace's number is given to the next one made). */
-static bool ns_marked(const struct td *td, int fd, const char *node)
+static int ns_marked(const struct td *td, int fd, const char *node)
 {
 	char mark[NSL_MARK_MAX];
 	struct nsl_link_info lo;
@@ -108,10 +108,13 @@ static bool ns_marked(const struct td *td, int fd, const char *node)
 	struct nsl_nl nl;
 	int rc;
 
-	if (nsl_nl_open(&nl, fd, &err) < 0)
-		return false;
+	rc = nsl_nl_open(&nl, fd, &err);
+	if (rc < 0)
+		return rc;
 	rc = nsl_nl_link_get(&nl, 1, NULL, &lo, &err);
 	nsl_nl_close(&nl);
+	if (rc < 0)
+		return rc;
 	nsl_mark(mark, sizeof(mark), td->lab, node);
 	return rc > 0 && !strcmp(lo.alias, mark);
 }
@@ -129,15 +132,38 @@ static void ns_open_journaled(struct td *td, struct lab_ns *n, pid_t pid, uint64
 	n->pid = pid;
 	ns_path(td, n->name, path, sizeof(path));
 	if (nsl_netns_open_bound(path, &fd, &id) > 0) {
-		if (ns_matches(n, &id) && (n->holder >= 0 || ns_marked(td, fd, n->name))) {
+		/* A holder alive now (not a zombie: one no longer holds its namespace) held the
+		 * recorded namespace all along: the bind opened before it is that one. */
+		bool vouched = n->holder >= 0 && !nsl_pidfd_wait(n->holder, 0);
+		int marked = ns_matches(n, &id) && !vouched ? ns_marked(td, fd, n->name) : 1;
+		if (ns_matches(n, &id) && marked > 0) {
 			n->fd = fd;
 			n->id = id;
 			return;
 		}
 		close(fd);
-		if (ns_matches(n, &id) && n->holder < 0) {
-			/* the recorded number, given to a namespace not ours: nothing to prove */
+		if (ns_matches(n, &id)) {
+			/* The recorded number, with nothing to vouch for it: ours, its lo's alias
+			 * changed from inside, or a namespace made since that was given the number.
+			 * Neither is touched, and the state stays, so that down says so each time.
+			 */
+			struct nsl_err e;
+			int rc;
 			n->id = (struct nsl_ns_id){0};
+			if (marked < 0)
+				rc = nsl_err_set(&e, -marked,
+				                 "node %s: %s: cannot read its mark: %s", n->name,
+				                 path, strerror(-marked));
+			else
+				rc = nsl_err_set(
+				    &e, EPERM,
+				    "node %s: %s has the namespace the lab recorded, but its "
+				    "holder "
+				    "is gone and its lo does not carry the mark nslab:%s:%s: it "
+				    "cannot be proven the lab's and is left alone (if it is, "
+				    "remove it: ip netns delete %s.%s)",
+				    n->name, path, td->lab, n->name, td->lab, n->name);
+			keep_first(td, rc, &e);
 			return;
 		}
 	}
@@ -304,28 +330,50 @@ static void orphan_devices_home(struct td *td) { each_ns_links(td, true, devices
 
 /* A namespace the journal names that nothing of ours holds (its holder and its bind gone: a
  * down that failed after the unbind, a bind deleted by hand) lives on only in processes, if at
- * all. It is held again, through one of them, if lo there carries the node's mark. */
+ * all. It is held again, through one of them, if lo there carries the node's mark; a number
+ * found without the mark is another's now, and forgotten. Before anything is undone: a moved
+ * device in it goes home too. */
 static void adopt_unheld(struct td *td)
 {
 	_cleanup_free_ struct nsl_ns_id *ids = calloc(td->n_ns + 1, sizeof(*ids));
-	int *fds = NULL;
+	int *fds = NULL, rc;
 	size_t n_ids = 0, n = 0, cap = 0;
+	struct nsl_err e;
 
-	for (size_t i = 0; ids && i < td->n_ns; i++)
+	if (!ids) {
+		keep_first(td, nsl_err_set(&e, ENOMEM, "out of memory"), &e);
+		return;
+	}
+	for (size_t i = 0; i < td->n_ns; i++)
 		if (td->ns[i].fd < 0 && td->ns[i].id.ino && !nsl_netns_is_host(&td->ns[i].id))
 			ids[n_ids++] = td->ns[i].id;
 	if (!n_ids)
 		return;
 	struct nsl_proc_look look = {.kind = "net", .ids = ids, .n_ids = n_ids};
-	(void)nsl_proc_in_ns(&look, &fds, &n, &cap);
+	rc = nsl_proc_in_ns(&look, &fds, &n, &cap);
+	if (rc < 0)
+		keep_first(td,
+		           nsl_err_set(&e, -rc, "look for the lab's processes: %s", strerror(-rc)),
+		           &e);
 	for (size_t k = 0; k < n; k++) {
 		struct nsl_ns_id id;
 		int fd = nsl_proc_open_ns(fds[k], nsl_pidfd_pid(fds[k]), "net");
 		for (size_t i = 0; fd >= 0 && i < td->n_ns; i++) {
 			struct lab_ns *ns = &td->ns[i];
-			if (ns->fd < 0 && nsl_ns_id_of_fd(fd, &id) == 0 &&
-			    nsl_ns_id_eq(&id, &ns->id) && ns_marked(td, fd, ns->name))
+			if (ns->fd >= 0 || nsl_ns_id_of_fd(fd, &id) < 0 ||
+			    !nsl_ns_id_eq(&id, &ns->id))
+				continue;
+			int marked = ns_marked(td, fd, ns->name);
+			if (marked > 0)
 				ns->fd = TAKE_FD(fd);
+			else if (marked == 0)
+				ns->id = (struct nsl_ns_id){0};
+			else
+				keep_first(td,
+				           nsl_err_set(&e, -marked,
+				                       "node %s: cannot read its mark: %s",
+				                       ns->name, strerror(-marked)),
+				           &e);
 		}
 		if (fd >= 0)
 			close(fd);
@@ -349,7 +397,6 @@ static int kill_the_rest(struct td *td)
 		keep_first(td, nsl_err_set(&e, ENOMEM, "out of memory"), &e);
 		return -ENOMEM;
 	}
-	adopt_unheld(td);
 	/* Only namespaces we hold: one gone could have given its number to another's. */
 	for (size_t i = 0; i < td->n_ns; i++)
 		if (td->ns[i].fd >= 0 && td->ns[i].id.ino && !nsl_netns_is_host(&td->ns[i].id))
@@ -389,10 +436,17 @@ static bool killed_room(struct td *td, size_t more)
 	return true;
 }
 
-/* Kill pidfd (taken) and keep it to wait for, in room made before. */
+/* Kill pidfd and keep it (taken) to wait for; without room for it, it stays where it was, and
+ * the lab's state with it. */
 static void kill_keep(struct td *td, int *pidfd)
 {
+	struct nsl_err e;
+
 	(void)nsl_pidfd_kill(*pidfd, SIGKILL);
+	if (!killed_room(td, 1)) {
+		keep_first(td, nsl_err_set(&e, ENOMEM, "out of memory"), &e);
+		return;
+	}
 	td->killed[td->n_killed++] = TAKE_FD(*pidfd);
 }
 
@@ -601,8 +655,8 @@ static int delete_host_table(struct td *td, struct nsl_err *err)
 
 static void td_close(struct td *td)
 {
-	uint64_t deadline = nsl_now_ns() + WAIT_GONE_MS * 1000000ull;
-	size_t alive = 0;
+	uint64_t start = nsl_now_ns(), deadline = start + WAIT_GONE_MS * 1000000ull;
+	size_t alive = 0, last = 0;
 
 	/* Done when the processes are gone. */
 	for (size_t i = 0; i < td->n_killed; i += WAIT_CHUNK) {
@@ -623,21 +677,23 @@ static void td_close(struct td *td)
 		alive += nsl_pidfds_kill_wait(td->killed + from, td->n_killed - from,
 		                              ms > LOOK_WAIT_MIN_MS ? ms : LOOK_WAIT_MIN_MS);
 		found = rc > 0;
+		last = rc > 0 ? (size_t)rc : 0;
 	}
 	if (found && !alive) {
 		struct nsl_err e;
 		nsl_err_set(&e, EBUSY,
-		            "processes of the lab kept forking through %d looks for them (down "
-		            "again)",
-		            LOOKS_MAX + 1);
+		            "processes kept appearing in the lab's namespaces through %d looks "
+		            "for them (%zu in the last, killed); the state stays: run down again",
+		            LOOKS_MAX + 1, last);
 		keep_first(td, -EBUSY, &e);
 	}
 	if (alive) {
 		struct nsl_err e;
 		nsl_err_set(&e, EBUSY,
-		            "%zu process%s of the lab still alive %d s after SIGKILL (down again "
-		            "once %s gone)",
-		            alive, alive == 1 ? "" : "es", WAIT_GONE_MS / 1000,
+		            "%zu process%s of the lab still alive after SIGKILL (waited %llu s; "
+		            "down again once %s gone)",
+		            alive, alive == 1 ? "" : "es",
+		            (unsigned long long)((nsl_now_ns() - start) / 1000000000ull),
 		            alive == 1 ? "it is" : "they are");
 		keep_first(td, -EBUSY, &e);
 	}
@@ -707,6 +763,7 @@ int nsl_teardown(struct nsl_statedir *sd, struct nsl_progress_sink *progress, st
 	 * been given to a namespace born since. */
 	if (td.userns_fd >= 0)
 		td.userns = userns;
+	adopt_unheld(&td);
 	for (size_t i = 0; i < j.n; i++) {
 		n_devices += j.recs[i].kind == NSL_REC_DEVICE;
 		n_hostlinks += j.recs[i].kind == NSL_REC_HOSTLINK;
@@ -823,6 +880,16 @@ static int teardown_marks_rootless(struct td *td)
 	if (found) {
 		td->userns = td->keeper.userns;
 		td->userns_fd = userns_held(td->keeper.pidfd, td->keeper.pid, &td->userns);
+		if (td->userns_fd < 0) {
+			struct nsl_err e;
+			keep_first(
+			    td,
+			    nsl_err_set(&e, ESRCH,
+			                "lab %s: its keeper (pid %d) left its user namespace "
+			                "while down looked",
+			                td->lab, (int)td->keeper.pid),
+			    &e);
+		}
 		kill_and_unbind(td);
 	}
 	td_close(td);
@@ -898,6 +965,7 @@ int nsl_teardown_nodes(struct nsl_statedir *sd, const struct nsl_node_ident *nod
 		ns_open_journaled(&td, ln, nodes[i].pid, nodes[i].start_time);
 	}
 	orphan_devices_home(&td);
+	adopt_unheld(&td);
 	delete_links(&td);
 	if (!td.first)
 		kill_and_unbind(&td);

@@ -159,7 +159,8 @@ int nsl_proc_in_ns(const struct nsl_proc_look *look, int **fds, size_t *n, size_
 		if (fstatat(dirfd(d), path, &st, 0) < 0 || !in_ids(look->ids, look->n_ids, &st))
 			continue;
 		fd = (int)syscall(SYS_pidfd_open, pid, 0);
-		if (fd < 0 && errno != ESRCH) { /* out of fds: one found but not reached */
+		/* gone, or its PID now a thread's: passed by; out of fds: found but not reached */
+		if (fd < 0 && errno != ESRCH && errno != EINVAL) {
 			int rc = -errno;
 			closedir(d);
 			return rc;

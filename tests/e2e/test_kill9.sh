@@ -5,7 +5,8 @@
 # everything from the marks (netns binds, host link aliased nslab:LAB, moved device aliased
 # nslab:LAB:OLD, holders and what runs in the nodes). `down` kills what `ip netns exec` started,
 # even forking, even when the node's holder and bind are gone (by the mark on its lo); a
-# namespace made under a dead node's name (likely with its number) is left alone.
+# namespace made under a dead node's name, or a node whose holder is gone and whose lo lost its
+# mark, is left alone (down says so and keeps the state when the number is the recorded one).
 # root-only: host ends, moved devices and ip netns exec; test_rootless kills rootless ups
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -300,10 +301,38 @@ fi
 ip netns exec "$L5.a" sleep "$MARK" </dev/null >/dev/null 2>&1 &
 p5=$!
 wait_for 5 sleeps 1 || not_ok "the foreign sleep did not start"
-assert_status 0 timeout 60 "$NSLAB" down "$L5"
+# With the number, nothing proves it the lab's nor another's: down says so and keeps the state.
+run timeout 60 "$NSLAB" down "$L5"
+if [ "$new_ino" = "$old_ino" ]; then
+	assert_eq 1 "$rc" "exit of down beside a namespace with the dead node's number"
+	assert_contains "$err" "cannot be proven the lab's" "down's error"
+else
+	assert_eq 0 "$rc" "exit of down beside a namespace of the dead node's name"
+fi
 assert_eq "$new_ino" "$(stat -L -c %i "/run/netns/$L5.a" 2>/dev/null)" "the foreign /run/netns/$L5.a is still bound"
 assert_true "the foreign namespace's process lives" kill -0 "$p5"
 kill -9 "$p5"
 { wait "$p5"; } 2>/dev/null
 assert_ok ip netns del "$L5.a"
+assert_status 0 timeout 60 "$NSLAB" down "$L5"
 lab_gone "$L5"
+
+# ---- 6. a node whose holder is gone and whose lo lost its mark cannot be proven the lab's ----
+# Its lo's alias changed from inside, its holder killed: down refuses to touch it, says how to
+# remove it by hand, and keeps the state; once it is removed, down completes.
+
+L6=$(lab_name)
+F6=$(pair_topo "$L6" unmarked 10.227.0)
+lab_up "$L6" "$F6"
+assert_ok ip -n "$L6.a" link set lo alias "not-the-mark"
+h6=$(lab_pids "$L6" | awk '$1 == "a" { print $2 }')
+assert_true "holder of $L6.a known" [ -n "$h6" ]
+kill -9 "$h6"
+run timeout 60 "$NSLAB" down "$L6"
+assert_eq 1 "$rc" "exit of down with $L6.a unproven"
+assert_contains "$err" "ip netns delete $L6.a" "down's error"
+assert_true "/run/netns/$L6.a left alone" [ -e "/run/netns/$L6.a" ]
+assert_true "the state of $L6 stays" [ -d "/run/nslab/$L6" ]
+assert_ok ip netns delete "$L6.a"
+assert_status 0 timeout 60 "$NSLAB" down "$L6"
+lab_gone "$L6"
