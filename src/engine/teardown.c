@@ -330,9 +330,9 @@ static void orphan_devices_home(struct td *td) { each_ns_links(td, true, devices
 
 /* A namespace the journal names that nothing of ours holds (its holder and its bind gone: a
  * down that failed after the unbind, a bind deleted by hand) lives on only in processes, if at
- * all. It is held again, through one of them, if lo there carries the node's mark; a number
- * found without the mark is another's now, and forgotten. Before anything is undone: a moved
- * device in it goes home too. */
+ * all. It is held again, through one of them, if lo there carries the node's mark (without
+ * it, the number is another's now). Before anything is undone: a moved device in it goes home
+ * too. */
 static void adopt_unheld(struct td *td)
 {
 	_cleanup_free_ struct nsl_ns_id *ids = calloc(td->n_ns + 1, sizeof(*ids));
@@ -366,9 +366,7 @@ static void adopt_unheld(struct td *td)
 			int marked = ns_marked(td, fd, ns->name);
 			if (marked > 0)
 				ns->fd = TAKE_FD(fd);
-			else if (marked == 0)
-				ns->id = (struct nsl_ns_id){0};
-			else
+			else if (marked < 0)
 				keep_first(td,
 				           nsl_err_set(&e, -marked,
 				                       "node %s: cannot read its mark: %s",
@@ -964,8 +962,8 @@ int nsl_teardown_nodes(struct nsl_statedir *sd, const struct nsl_node_ident *nod
 		ln->want_ino = nodes[i].netns_ino;
 		ns_open_journaled(&td, ln, nodes[i].pid, nodes[i].start_time);
 	}
-	orphan_devices_home(&td);
 	adopt_unheld(&td);
+	orphan_devices_home(&td);
 	delete_links(&td);
 	if (!td.first)
 		kill_and_unbind(&td);
