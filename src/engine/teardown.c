@@ -22,41 +22,6 @@
 #include "kernel/ns.h"
 #include "kernel/proc.h"
 
-/* How long down waits for the processes it killed (a holder exits once every process of its
- * PID namespace is gone, some of them reaped by their parents outside: slow under load);
- * one still alive then fails down, which must not say a lab is gone while it runs. */
-#define WAIT_GONE_MS 30000
-
-/* A namespace of the lab, as teardown found it. */
-struct lab_ns {
-	char name[NSL_NAME_MAX + 1];
-	struct nsl_ns_id id;
-	uint64_t want_dev, want_ino; /* from the journal (dev 0: any) */
-	int fd;                      /* open, when it still exists */
-	int holder;                  /* its holder's pidfd, -1 if gone */
-	pid_t pid;                   /* and its PID */
-};
-
-struct td {
-	struct nsl_statedir *sd;
-	const char *lab;
-	bool rootless;            /* nothing of the host to undo: the lab lives in its keeper */
-	struct nsl_keeper keeper; /* rootless: the lab's keeper, if it is still there */
-	struct nsl_ns_id userns;  /* rootless: the lab's user namespace (ino 0: unknown) */
-	struct nsl_nl host;
-	struct lab_ns *ns;
-	size_t n_ns, cap_ns;
-	int first;   /* the first error, kept while the rest goes on */
-	int *killed; /* pidfds of processes killed, waited for at the end */
-	size_t n_killed, cap_killed;
-	pid_t *holder_pids; /* sorted: the look through /proc passes them by */
-	size_t n_holder_pids;
-	bool look_again; /* the look found processes: look again once they are gone */
-	int userns_fd;   /* rootless: the lab's user namespace, held once a process proved it */
-	struct nsl_err *err;
-	struct nsl_progress_sink *progress;
-};
-
 /* Every fd of a td starts closed: a zeroed one would be fd 0, and td_close would wait on and
  * close our stdin as if it were a pidfd (apply's rollback of a node did: 5 s, every time). */
 static struct td td_init(struct nsl_statedir *sd, struct nsl_progress_sink *progress,
@@ -74,23 +39,6 @@ static struct td td_init(struct nsl_statedir *sd, struct nsl_progress_sink *prog
 	                   .host = {.fd = -1}};
 }
 
-#define WAIT_CHUNK 64         /* processes waited for between two progress reports */
-#define LOOKS_MAX 8           /* looks through /proc again for what forked while down looked */
-#define LOOK_WAIT_MIN_MS 1000 /* what a look again waits at least for what it killed */
-
-static void keep_first(struct td *td, int rc, struct nsl_err *e)
-{
-	if (rc < 0 && !td->first) {
-		td->first = rc;
-		*td->err = *e;
-	}
-}
-
-static void ns_path(const struct td *td, const char *node, char *buf, size_t size)
-{
-	nsl_lab_netns_path(td->sd, node, buf, size);
-}
-
 static bool ns_matches(const struct lab_ns *n, const struct nsl_ns_id *id)
 {
 	return (n->want_dev == 0 || n->want_dev == id->dev) && n->want_ino == id->ino &&
@@ -100,7 +48,7 @@ static bool ns_matches(const struct lab_ns *n, const struct nsl_ns_id *id)
 /* Whether lo in the network namespace fd carries node's mark: the proof a namespace is the
  * lab's when no live holder of ours vouches for it (its number alone does not: a freed
  * namespace's number is given to the next one made). */
-static int ns_marked(const struct td *td, int fd, const char *node)
+int td_ns_marked(const struct td *td, int fd, const char *node)
 {
 	char mark[NSL_MARK_MAX];
 	struct nsl_link_info lo;
@@ -135,7 +83,7 @@ static void ns_open_journaled(struct td *td, struct lab_ns *n, pid_t pid, uint64
 		/* A holder alive now (not a zombie: one no longer holds its namespace) held the
 		 * recorded namespace all along: the bind opened before it is that one. */
 		bool vouched = n->holder >= 0 && !nsl_pidfd_wait(n->holder, 0);
-		int marked = ns_matches(n, &id) && !vouched ? ns_marked(td, fd, n->name) : 1;
+		int marked = ns_matches(n, &id) && !vouched ? td_ns_marked(td, fd, n->name) : 1;
 		if (ns_matches(n, &id) && marked > 0) {
 			n->fd = fd;
 			n->id = id;
@@ -326,194 +274,6 @@ static void devices_home_in(struct td *td, size_t i, struct nsl_nl *nl,
 /* Devices the journal lost: found by their mark in the lab's namespaces. */
 static void orphan_devices_home(struct td *td) { each_ns_links(td, true, devices_home_in); }
 
-/* ---- processes, binds ---- */
-
-/* A namespace the journal names that nothing of ours holds (its holder and its bind gone: a
- * down that failed after the unbind, a bind deleted by hand) lives on only in processes, if at
- * all. It is held again, through one of them, if lo there carries the node's mark (without
- * it, the number is another's now). Before anything is undone: a moved device in it goes home
- * too. */
-static void adopt_unheld(struct td *td)
-{
-	_cleanup_free_ struct nsl_ns_id *ids = calloc(td->n_ns + 1, sizeof(*ids));
-	int *fds = NULL, rc;
-	size_t n_ids = 0, n = 0, cap = 0;
-	struct nsl_err e;
-
-	if (!ids) {
-		keep_first(td, nsl_err_set(&e, ENOMEM, "out of memory"), &e);
-		return;
-	}
-	for (size_t i = 0; i < td->n_ns; i++)
-		if (td->ns[i].fd < 0 && td->ns[i].id.ino && !nsl_netns_is_host(&td->ns[i].id))
-			ids[n_ids++] = td->ns[i].id;
-	if (!n_ids)
-		return;
-	struct nsl_proc_look look = {.kind = "net", .ids = ids, .n_ids = n_ids};
-	rc = nsl_proc_in_ns(&look, &fds, &n, &cap);
-	if (rc < 0)
-		keep_first(td,
-		           nsl_err_set(&e, -rc, "look for the lab's processes: %s", strerror(-rc)),
-		           &e);
-	for (size_t k = 0; k < n; k++) {
-		struct nsl_ns_id id;
-		int fd = nsl_proc_open_ns(fds[k], nsl_pidfd_pid(fds[k]), "net");
-		for (size_t i = 0; fd >= 0 && i < td->n_ns; i++) {
-			struct lab_ns *ns = &td->ns[i];
-			if (ns->fd >= 0 || nsl_ns_id_of_fd(fd, &id) < 0 ||
-			    !nsl_ns_id_eq(&id, &ns->id))
-				continue;
-			int marked = ns_marked(td, fd, ns->name);
-			if (marked > 0)
-				ns->fd = TAKE_FD(fd);
-			else if (marked < 0)
-				keep_first(td,
-				           nsl_err_set(&e, -marked,
-				                       "node %s: cannot read its mark: %s",
-				                       ns->name, strerror(-marked)),
-				           &e);
-		}
-		if (fd >= 0)
-			close(fd);
-		close(fds[k]);
-	}
-	free(fds);
-}
-
-/* Look through /proc for what else lives in the lab's network namespaces that we hold open
- * (`ip netns exec` included; for a rootless lab, anything in its user namespace, held once a
- * process of the lab proved it), the holders passed by, and kill it: its pidfds join
- * td->killed. How many were found, or -errno when the look failed (recorded). */
-static int kill_the_rest(struct td *td)
-{
-	_cleanup_free_ struct nsl_ns_id *ids = calloc(td->n_ns + 1, sizeof(*ids));
-	size_t n_ids = 0, from = td->n_killed;
-	int found = 0;
-	struct nsl_err e;
-
-	if (!ids) {
-		keep_first(td, nsl_err_set(&e, ENOMEM, "out of memory"), &e);
-		return -ENOMEM;
-	}
-	/* Only namespaces we hold: one gone could have given its number to another's. */
-	for (size_t i = 0; i < td->n_ns; i++)
-		if (td->ns[i].fd >= 0 && td->ns[i].id.ino && !nsl_netns_is_host(&td->ns[i].id))
-			ids[n_ids++] = td->ns[i].id;
-	struct nsl_proc_look looks[2] = {
-	    {.kind = "net",
-	     .ids = ids,
-	     .n_ids = n_ids,
-	     .skip = td->holder_pids,
-	     .n_skip = td->n_holder_pids},
-	    {.kind = "user",
-	     .ids = &td->userns,
-	     .n_ids = td->userns_fd >= 0 ? 1 : 0,
-	     .skip = td->holder_pids,
-	     .n_skip = td->n_holder_pids},
-	};
-	for (int k = 0; k < 2 && found >= 0; k++) {
-		int rc = nsl_proc_in_ns(&looks[k], &td->killed, &td->n_killed, &td->cap_killed);
-		if (rc < 0)
-			keep_first(
-			    td,
-			    nsl_err_set(&e, -rc, "look for the lab's processes: %s", strerror(-rc)),
-			    &e);
-		found = rc < 0 ? rc : found + rc;
-	}
-	for (size_t i = from; i < td->n_killed; i++)
-		(void)nsl_pidfd_kill(td->killed[i], SIGKILL);
-	return found;
-}
-
-/* Room in td->killed for more pidfds, made before anything is killed. */
-static bool killed_room(struct td *td, size_t more)
-{
-	while (td->cap_killed < td->n_killed + more)
-		if (!nsl_grow(&td->killed, &td->cap_killed, td->cap_killed, sizeof(*td->killed)))
-			return false;
-	return true;
-}
-
-/* Kill pidfd and keep it (taken) to wait for; without room for it, it stays where it was, and
- * the lab's state with it. */
-static void kill_keep(struct td *td, int *pidfd)
-{
-	struct nsl_err e;
-
-	(void)nsl_pidfd_kill(*pidfd, SIGKILL);
-	if (!killed_room(td, 1)) {
-		keep_first(td, nsl_err_set(&e, ENOMEM, "out of memory"), &e);
-		return;
-	}
-	td->killed[td->n_killed++] = TAKE_FD(*pidfd);
-}
-
-static void kill_and_unbind(struct td *td)
-{
-	struct nsl_err e;
-	pid_t *pids;
-
-	if (nsl_step("kill", &e) < 0) {
-		keep_first(td, -EIO, &e);
-		return;
-	}
-	/* Holders first (each the init of its node's PID namespace: all that runs in the node
-	 * dies with it, while we look for the rest), then whatever else lives in the lab's
-	 * namespaces, each reached through a pidfd checked after it was opened, and a rootless
-	 * lab's keeper last. */
-	pids = calloc(td->n_ns + 1, sizeof(*pids));
-	if (!pids || !killed_room(td, td->n_ns + 2)) {
-		free(pids);
-		/* nothing killed: the lab is not gone, and its state must stay */
-		keep_first(td, nsl_err_set(&e, ENOMEM, "out of memory"), &e);
-		return; /* names stay with the processes that hold them */
-	}
-	free(td->holder_pids);
-	td->holder_pids = pids;
-	td->n_holder_pids = 0;
-	for (size_t i = 0; i < td->n_ns; i++) {
-		pid_t pid = td->ns[i].pid;
-		if (td->ns[i].holder < 0)
-			continue;
-		kill_keep(td, &td->ns[i].holder);
-		td->holder_pids[td->n_holder_pids++] = pid;
-	}
-	nsl_pids_sort(td->holder_pids, td->n_holder_pids);
-	int found = kill_the_rest(td);
-	/* Once gone, the holders' PIDs are free for others: no look again passes them by. */
-	td->n_holder_pids = 0;
-	td->look_again = found > 0;
-	if (td->keeper.pidfd >= 0)
-		kill_keep(td, &td->keeper.pidfd);
-	if (td->keeper.uplink.pidfd >= 0)
-		kill_keep(td, &td->keeper.uplink.pidfd);
-	nsl_progress_report(td->progress, "processes", 0, td->n_killed);
-	if (found < 0)
-		return; /* names stay, with what the look could not find, for down to try again */
-	if (nsl_step("unbind", &e) < 0) {
-		keep_first(td, -EIO, &e);
-		return;
-	}
-	/* Names free: the bind goes only if it is the namespace we know (a name proves nothing). */
-	for (size_t i = 0; i < td->n_ns; i++) {
-		nsl_progress_report(td->progress, "names", i, td->n_ns);
-		char path[PATH_MAX];
-		struct nsl_ns_id id;
-		int fd;
-		ns_path(td, td->ns[i].name, path, sizeof(path));
-		if (nsl_netns_open_bound(path, &fd, &id) <= 0) {
-			/* the empty file a bind goes on, left without it by an up cut short
-			 * between the two: ours when the journal names the node */
-			if (td->ns[i].id.ino)
-				nsl_netns_drop_unbound(path);
-			continue;
-		}
-		close(fd);
-		if (nsl_ns_id_eq(&id, &td->ns[i].id) && !nsl_netns_is_host(&id))
-			nsl_netns_unbind(path);
-	}
-}
-
 /* ---- the host ---- */
 
 /* Is this host link the end of a veth whose peer lives in the lab's namespace of node? */
@@ -653,50 +413,7 @@ static int delete_host_table(struct td *td, struct nsl_err *err)
 
 static void td_close(struct td *td)
 {
-	uint64_t start = nsl_now_ns(), deadline = start + WAIT_GONE_MS * 1000000ull;
-	size_t alive = 0, last = 0;
-
-	/* Done when the processes are gone. */
-	for (size_t i = 0; i < td->n_killed; i += WAIT_CHUNK) {
-		size_t k = td->n_killed - i < WAIT_CHUNK ? td->n_killed - i : WAIT_CHUNK;
-		uint64_t now = nsl_now_ns();
-		nsl_progress_report(td->progress, "exit", i, td->n_killed);
-		alive += nsl_pidfds_kill_wait(
-		    td->killed + i, k, now < deadline ? (int)((deadline - now) / 1000000) : 0);
-	}
-	/* What the look found may have forked while it looked: once all it killed is gone, look
-	 * again (the lab's namespaces still held), until a look finds nothing. */
-	bool found = td->look_again;
-	for (int pass = 0; found && !alive && pass < LOOKS_MAX; pass++) {
-		size_t from = td->n_killed;
-		int rc = kill_the_rest(td);
-		uint64_t now = nsl_now_ns();
-		int ms = now < deadline ? (int)((deadline - now) / 1000000) : 0;
-		alive += nsl_pidfds_kill_wait(td->killed + from, td->n_killed - from,
-		                              ms > LOOK_WAIT_MIN_MS ? ms : LOOK_WAIT_MIN_MS);
-		found = rc > 0;
-		last = rc > 0 ? (size_t)rc : 0;
-	}
-	if (found && !alive) {
-		struct nsl_err e;
-		nsl_err_set(&e, EBUSY,
-		            "processes kept appearing in the lab's namespaces through %d looks "
-		            "for them (%zu in the last, killed); the state stays: run down again",
-		            LOOKS_MAX + 1, last);
-		keep_first(td, -EBUSY, &e);
-	}
-	if (alive) {
-		struct nsl_err e;
-		nsl_err_set(&e, EBUSY,
-		            "%zu process%s of the lab still alive after SIGKILL (waited %llu s; "
-		            "down again once %s gone)",
-		            alive, alive == 1 ? "" : "es",
-		            (unsigned long long)((nsl_now_ns() - start) / 1000000000ull),
-		            alive == 1 ? "it is" : "they are");
-		keep_first(td, -EBUSY, &e);
-	}
-	free(td->killed);
-	free(td->holder_pids);
+	td_wait_killed(td);
 	if (td->userns_fd >= 0)
 		close(td->userns_fd);
 	for (size_t i = 0; i < td->n_ns; i++) {
@@ -761,7 +478,7 @@ int nsl_teardown(struct nsl_statedir *sd, struct nsl_progress_sink *progress, st
 	 * been given to a namespace born since. */
 	if (td.userns_fd >= 0)
 		td.userns = userns;
-	adopt_unheld(&td);
+	td_adopt_unheld(&td);
 	for (size_t i = 0; i < j.n; i++) {
 		n_devices += j.recs[i].kind == NSL_REC_DEVICE;
 		n_hostlinks += j.recs[i].kind == NSL_REC_HOSTLINK;
@@ -789,7 +506,7 @@ int nsl_teardown(struct nsl_statedir *sd, struct nsl_progress_sink *progress, st
 	}
 	/* 3. Every process in the lab's namespaces, holders first; 4. the names. */
 	if (!td.first)
-		kill_and_unbind(&td);
+		td_kill_and_unbind(&td);
 	/* 4b. The lab's cgroups, nodes' first (each must be empty: the holders are dead, and
 	 * what is left in it is killed), only those that carry the recorded mark. */
 	for (size_t i = j.n; !td.first && i-- > 0;)
@@ -855,7 +572,7 @@ static void find_marked_namespaces(struct td *td)
 		if (nsl_netns_open_bound(path, &fd, &id) <= 0)
 			continue;
 		struct lab_ns *n =
-		    !nsl_netns_is_host(&id) && ns_marked(td, fd, node) ? ns_add(td) : NULL;
+		    !nsl_netns_is_host(&id) && td_ns_marked(td, fd, node) ? ns_add(td) : NULL;
 		if (!n) {
 			close(fd);
 			continue;
@@ -888,7 +605,7 @@ static int teardown_marks_rootless(struct td *td)
 			                td->lab, (int)td->keeper.pid),
 			    &e);
 		}
-		kill_and_unbind(td);
+		td_kill_and_unbind(td);
 	}
 	td_close(td);
 	return td->first < 0 ? td->first : found;
@@ -912,7 +629,7 @@ int nsl_teardown_marks(struct nsl_statedir *sd, struct nsl_progress_sink *progre
 	found = td.n_ns > 0;
 	orphan_devices_home(&td);
 	if (!td.first)
-		kill_and_unbind(&td);
+		td_kill_and_unbind(&td);
 	if (!td.first)
 		keep_first(&td, remove_marked_cgroups(&td, &e), &e);
 	if (!td.first)
@@ -962,11 +679,11 @@ int nsl_teardown_nodes(struct nsl_statedir *sd, const struct nsl_node_ident *nod
 		ln->want_ino = nodes[i].netns_ino;
 		ns_open_journaled(&td, ln, nodes[i].pid, nodes[i].start_time);
 	}
-	adopt_unheld(&td);
+	td_adopt_unheld(&td);
 	orphan_devices_home(&td);
 	delete_links(&td);
 	if (!td.first)
-		kill_and_unbind(&td);
+		td_kill_and_unbind(&td);
 	td_close(&td);
 	return td.first;
 }
